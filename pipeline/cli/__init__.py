@@ -1,0 +1,44 @@
+"""The command line: parses arguments and calls the library, nothing more.
+
+Each command group lives in its own module with a ``register(subparsers)`` function.
+Exit codes: 0 all outputs written, 1 some failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.cli import translate as translate_cmd
+from pipeline.cli.common import CommandError
+
+COMMAND_MODULES = [translate_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline",
+        description="Translate movement statements offline between en, es and ja; "
+        "write DOCX, PDF and leaflets.",
+    )
+    parser.add_argument("--version", action="version", version=f"pipeline {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pipeline: interrupted; finished outputs are kept, none is half-written", file=sys.stderr)
+        return 130

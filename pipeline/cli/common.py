@@ -1,0 +1,34 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+class CommandError(Exception):
+    """A failure reported to the user as one line, with an exit code (2 = usage)."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def parse_languages(value: str) -> list[str]:
+    """Parse a comma-separated language list such as ``en,es,ja``."""
+    from pipeline.document import LANGUAGES
+
+    langs = [v.strip().lower() for v in value.split(",") if v.strip()]
+    bad = [lang for lang in langs if lang not in LANGUAGES]
+    if bad or not langs:
+        raise CommandError(
+            f"unsupported language {', '.join(bad) or value!r}: choose from {', '.join(LANGUAGES)}", 2
+        )
+    return langs

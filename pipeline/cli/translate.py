@@ -1,0 +1,1 @@
+"""``pipeline translate``: placeholder until the spine lands."""

@@ -1,0 +1,146 @@
+"""The plain data model passed between the pipeline's stages.
+
+A ``Document`` is a flat list of ``Block``s (title, heading, paragraph, list item, quote,
+table cell, footnote), each holding inline ``Span``s. Readers build it, transforms rewrite
+the text of its spans, writers turn it into files. Nothing here knows about formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+BlockKind = Literal[
+    "title",
+    "subtitle",
+    "heading",
+    "paragraph",
+    "list_item",
+    "quote",
+    "table_cell",
+    "footnote",
+]
+
+SpanKind = Literal["text", "break", "note_ref"]
+
+LANGUAGES = ("en", "es", "ja")
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "ja": "Japanese",
+    "pt": "Portuguese",
+    "gl": "Galician",
+    "it": "Italian",
+    "ca": "Catalan",
+    "fr": "French",
+    "qu": "Quechua",
+    "ay": "Aymara",
+}
+
+
+@dataclass
+class Span:
+    """A run of inline content with uniform formatting.
+
+    ``kind`` is "text" (``text`` holds the words), "break" (a hard line break) or
+    "note_ref" (a reference to the footnote block whose ``note_id`` is ``note``).
+    """
+
+    text: str = ""
+    bold: bool = False
+    italic: bool = False
+    link: str | None = None
+    kind: SpanKind = "text"
+    note: str | None = None
+
+    @property
+    def formatted(self) -> bool:
+        return self.bold or self.italic or self.link is not None
+
+    def same_format(self, other: Span) -> bool:
+        return (
+            self.kind == other.kind == "text"
+            and self.bold == other.bold
+            and self.italic == other.italic
+            and self.link == other.link
+        )
+
+
+@dataclass
+class Block:
+    """One paragraph-like unit of a document.
+
+    ``level`` is the heading level (1-6) or the list nesting depth (1 = top level);
+    ``ordered`` marks numbered list items; ``note_id`` names a footnote block;
+    ``table``/``row``/``col`` place a table cell; ``lang`` is the block's own language
+    when detection found it differs from the document's.
+    """
+
+    kind: BlockKind
+    spans: list[Span] = field(default_factory=list)
+    level: int = 0
+    ordered: bool = False
+    note_id: str | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    lang: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The block's plain text (line breaks as newlines, note references dropped)."""
+        return "".join(s.text if s.kind == "text" else "\n" if s.kind == "break" else "" for s in self.spans)
+
+    def with_spans(self, spans: list[Span]) -> Block:
+        return replace(self, spans=spans)
+
+
+@dataclass
+class Document:
+    """A statement: its blocks plus what is known about where it came from."""
+
+    blocks: list[Block]
+    source_path: str = ""
+    source_format: str = ""
+    lang: str | None = None
+    lang_confidence: float = 0.0
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        for block in self.blocks:
+            if block.kind == "title":
+                return block.text.strip()
+        for block in self.blocks:
+            if block.kind == "heading":
+                return block.text.strip()
+        return self.metadata.get("title", "")
+
+    @property
+    def text(self) -> str:
+        """All block texts joined by blank lines: what a reader of the document sees."""
+        return "\n\n".join(b.text for b in self.blocks if b.text.strip())
+
+    def body_blocks(self) -> list[Block]:
+        """Blocks that are not footnotes, in reading order."""
+        return [b for b in self.blocks if b.kind != "footnote"]
+
+    def footnotes(self) -> dict[str, Block]:
+        return {b.note_id: b for b in self.blocks if b.kind == "footnote" and b.note_id}
+
+
+@dataclass
+class Segment:
+    """The unit engines translate and reviewers see: usually one sentence.
+
+    ``text`` carries inline formatting as markers: ``<gN>…</gN>`` around a formatted span
+    and ``<xN/>`` for a line break or footnote reference (see ``segment.py``).
+    ``id`` is stable for a document: ``b<block>.s<sentence>``.
+    """
+
+    id: str
+    block: int
+    index: int
+    text: str
+    lang: str
+    trailing: str = " "

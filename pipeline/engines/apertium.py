@@ -1,0 +1,139 @@
+"""Apertium: rule-based en↔es machine translation, fully offline (Debian ``apertium-eng-spa``)."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from functools import cache
+
+from pipeline.engines.base import EngineError, Progress, Route, Translation
+
+MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
+INSTALL_HINT = "apt-get install apertium apertium-eng-spa"
+
+_OPEN = re.compile(r"<g(\d+)>")
+_CLOSE = re.compile(r"</g\d+>")
+_EMPTY = re.compile(r"<x(\d+)/>")
+_SEGMENT = re.compile(r"<p>(.*?)</p>", re.S)
+_SPAN_OPEN = re.compile(r'<span class="g(\d+)">')
+_BREAK = re.compile(r'<br class="x(\d+)"\s*/?>(?:</br>)?')
+# Apertium marks: *unknown word, #generation error, @transfer error.
+_UNKNOWN = re.compile(r"(?<![\w*])\*(\w[\w'’.-]*\w|\w)")
+_OTHER_MARKS = re.compile(r"(?<![\w#@])[#@](?=\w)")
+
+
+def markers_to_html(text: str) -> str:
+    """Escape a marker-carrying segment and turn its markers into inline HTML Apertium keeps."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"&lt;g(\d+)&gt;", r'<span class="g\1">', out)
+    out = re.sub(r"&lt;/g\d+&gt;", "</span>", out)
+    out = re.sub(r"&lt;x(\d+)/&gt;", r'<br class="x\1">', out)
+    return out
+
+
+def html_to_markers(text: str) -> str:
+    """Inverse of ``markers_to_html`` on Apertium's output."""
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in re.finditer(r'<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?', text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        if m.group(1):
+            stack.append(m.group(1))
+            out.append(f"<g{m.group(1)}>")
+        elif m.group(2):
+            out.append(f"<x{m.group(2)}/>")
+        elif stack:
+            out.append(f"</g{stack.pop()}>")
+    out.append(text[pos:])
+    return html.unescape("".join(out))
+
+
+def strip_marks(text: str) -> tuple[str, tuple[str, ...]]:
+    """Remove Apertium's unknown-word marks; return the clean text and the unknown words."""
+    unknown = tuple(m.group(1) for m in _UNKNOWN.finditer(text))
+    clean = _UNKNOWN.sub(r"\1", text)
+    clean = _OTHER_MARKS.sub("", clean)
+    return clean, unknown
+
+
+@cache
+def _installed_modes(binary: str) -> frozenset[str]:
+    try:
+        out = subprocess.run([binary, "-l"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(line.strip() for line in out.splitlines() if line.strip())
+
+
+class ApertiumEngine:
+    """Runs the ``apertium`` command once per batch (one process per document and direction)."""
+
+    name = "apertium"
+    markup = True
+
+    def __init__(self, binary: str | None = None, timeout: float = 600.0):
+        self.binary = binary or shutil.which("apertium")
+        self.timeout = timeout
+
+    def available(self) -> bool:
+        return bool(self.binary)
+
+    def route(self, src: str, tgt: str) -> Route | None:
+        mode = MODES.get((src, tgt))
+        if not self.binary or not mode or mode not in _installed_modes(self.binary):
+            return None
+        return Route(engine=self.name, model=f"apertium-{mode}")
+
+    def translate(
+        self, texts: Sequence[str], src: str, tgt: str, progress: Progress | None = None
+    ) -> list[Translation]:
+        if not texts:
+            return []
+        if self.route(src, tgt) is None:
+            raise EngineError(f"Apertium cannot translate {src}→{tgt}: {INSTALL_HINT}")
+        raw = self._run_batch(list(texts), MODES[(src, tgt)])
+        results = []
+        for text in raw:
+            clean, unknown = strip_marks(html_to_markers(text))
+            results.append(Translation(clean.strip(), unknown))
+        if progress:
+            progress(len(texts))
+        return results
+
+    def _run_batch(self, texts: list[str], mode: str) -> list[str]:
+        payload = "\n".join(f"<p>{markers_to_html(t)}</p>" for t in texts) + "\n"
+        out = self._call(mode, payload)
+        pieces = _SEGMENT.findall(out)
+        if len(pieces) == len(texts):
+            return pieces
+        # A segment whose markup confused the deformatter: fall back to one call each.
+        return [self._single(mode, t) for t in texts]
+
+    def _single(self, mode: str, text: str) -> str:
+        out = self._call(mode, f"<p>{markers_to_html(text)}</p>\n")
+        pieces = _SEGMENT.findall(out)
+        return pieces[0] if pieces else re.sub(r"</?p>", "", out).strip()
+
+    def _call(self, mode: str, payload: str) -> str:
+        assert self.binary
+        try:
+            proc = subprocess.run(
+                [self.binary, "-f", "html", mode],
+                input=payload,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise EngineError(f"Apertium took longer than {self.timeout:.0f} s") from exc
+        except OSError as exc:
+            raise EngineError(f"cannot run Apertium ({exc}): {INSTALL_HINT}") from exc
+        if proc.returncode != 0:
+            detail = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+            raise EngineError(f"Apertium failed ({mode}): {detail[0]}")
+        return proc.stdout

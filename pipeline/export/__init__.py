@@ -1,0 +1,1 @@
+"""Writers: Document → DOCX, PDF and the other output files."""
