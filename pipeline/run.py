@@ -138,7 +138,9 @@ def _stems(files: list[Path]) -> list[str]:
     ]
 
 
-def run_batch(options: RunOptions, progress: Progress | None = None) -> RunResult:
+def run_batch(
+    options: RunOptions, progress: Progress | None = None, engines: EngineSet | None = None
+) -> RunResult:
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
@@ -165,7 +167,7 @@ def run_batch(options: RunOptions, progress: Progress | None = None) -> RunResul
     )
     progress.start(len(ready) * len(options.targets), total_segments)
 
-    engines = EngineSet(options.engine)
+    engines = engines or EngineSet(options.engine)
     _translate_all(ready, options, engines, progress)
 
     for job in ready:

@@ -333,7 +333,8 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
 
     kept_pairs = set()
     for n in wanted_pairs:
-        if re.search(rf"<g{n}>.*?</g{n}>", translated, re.S) and translated.count(f"<g{n}>") == 1:
+        balanced = translated.count(f"<g{n}>") == 1 == translated.count(f"</g{n}>")
+        if balanced and re.search(rf"<g{n}>.*?</g{n}>", translated, re.S):
             kept_pairs.add(n)
     kept_empty = {n for n in wanted_empty if translated.count(f"<x{n}/>") == 1}
 
