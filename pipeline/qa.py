@@ -72,20 +72,58 @@ def plain_text(text: str) -> str:
     return _MARKER.sub("", text)
 
 
-def _numbers(text: str, spaced: bool) -> tuple[Counter[str], dict[str, str]]:
-    """Digit strings of the numbers in ``text`` (separators dropped) and one spelling of each."""
+def _values(token: str, lang: str) -> frozenset[str]:
+    """The values a written number can mean: ``1,000`` is 1000 (or, in Spanish, also 1.0),
+    ``3,5`` is 3.5, ``1.000,50`` is 1000.5. Values are canonical strings like ``1000.5``.
+
+    English and Japanese group with commas and mark decimals with a point; Spanish uses
+    both conventions in practice (Spain ``1.000,5``, Mexico ``1,000.5``, RAE ``1 000,5``).
+    """
+    token = re.sub(r"[\s\u00a0\u202f\u2009'\u2019]", " ", token)
+    seps = re.findall(r"[., ]", token)
+    groups = re.split(r"[., ]", token)
+
+    def value(integer: str, fraction: str = "") -> str:
+        integer = integer.lstrip("0") or "0"
+        fraction = fraction.rstrip("0")
+        return f"{integer}.{fraction}" if fraction else integer
+
+    if not seps:
+        return frozenset({value(token)})
+    grouped = all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3
+    values: set[str] = set()
+    english_style = lang in ("en", "ja")
+    if grouped and len(set(seps)) == 1 and not (english_style and seps[0] == "."):
+        values.add(value("".join(groups)))
+    last = seps[-1]
+    decimal_ok = last != " " and not (english_style and last == ",")
+    if decimal_ok and (len(seps) == 1 or len(set(seps[:-1])) == 1 and seps[0] != last):
+        values.add(value("".join(groups[:-1]), groups[-1]))
+    if not values:  # an unusual spelling: compare the digits
+        values.add(value("".join(groups)))
+    return frozenset(values)
+
+
+def _numbers(text: str, lang: str, spaced: bool) -> list[tuple[str, frozenset[str]]]:
+    """The numbers in ``text``: (as written, possible values)."""
     pattern = _NUMBER_SPACED_ANY if spaced else _NUMBER_TIGHT
-    found: Counter[str] = Counter()
-    shown: dict[str, str] = {}
-    for m in pattern.finditer(text):
-        digits = re.sub(r"\D", "", m.group(0))
-        # 1.5 and 1.50, 07 and 7 are the same number.
-        key = digits.lstrip("0") or "0"
-        if re.search(r"[.,]\d+$", m.group(0)) and not re.search(r"[.,]\d{3}$", m.group(0)):
-            key = key.rstrip("0") or "0"
-        found[key] += 1
-        shown.setdefault(key, m.group(0))
-    return found, shown
+    return [(m.group(0), _values(m.group(0), lang)) for m in pattern.finditer(text)]
+
+
+def _unmatched(
+    left: list[tuple[str, frozenset[str]]], right: list[tuple[str, frozenset[str]]]
+) -> tuple[list[str], list[str]]:
+    """Pair numbers that can mean the same value; return those left over on each side."""
+    remaining = list(right)
+    missing = []
+    # Unambiguous numbers first, so that an ambiguous one does not take their partner.
+    for written, values in sorted(left, key=lambda item: len(item[1])):
+        match = next((i for i, (_, other) in enumerate(remaining) if values & other), None)
+        if match is None:
+            missing.append(written)
+        else:
+            remaining.pop(match)
+    return missing, [written for written, _ in remaining]
 
 
 def _months(text: str) -> tuple[Counter[int], Counter[int]]:
@@ -111,7 +149,9 @@ def _without_months(text: str) -> str:
     return _JA_MONTH.sub("月", text)
 
 
-def check_numbers(segment: str, source: str, target: str) -> list[QaFinding]:
+def check_numbers(
+    segment: str, source: str, target: str, src: str = "en", tgt: str = "es"
+) -> list[QaFinding]:
     """Numbers and dates that differ between source and target (by value, any digit form)."""
     src_text = unicodedata.normalize("NFKC", plain_text(source))
     tgt_text = unicodedata.normalize("NFKC", plain_text(target))
@@ -121,25 +161,19 @@ def check_numbers(segment: str, source: str, target: str) -> list[QaFinding]:
     missing_months = +(src_strong - (tgt_strong + tgt_weak))
     extra_months = +(tgt_strong - (src_strong + src_weak))
     src_plain, tgt_plain = _without_months(src_text), _without_months(tgt_text)
-    best: tuple[Counter[str], Counter[str], dict[str, str], dict[str, str]] | None = None
+    best: tuple[list[str], list[str]] | None = None
     for spaced in (True, False):
-        src_nums, src_shown = _numbers(src_plain, spaced)
-        tgt_nums, tgt_shown = _numbers(tgt_plain, spaced)
-        missing, extra = +(src_nums - tgt_nums), +(tgt_nums - src_nums)
-        if not missing and not extra:
-            best = None
-            break
-        if best is None or sum(missing.values()) + sum(extra.values()) < sum(
-            best[0].values()
-        ) + sum(best[1].values()):
-            best = (missing, extra, src_shown, tgt_shown)
+        missing, extra = _unmatched(
+            _numbers(src_plain, src, spaced), _numbers(tgt_plain, tgt, spaced)
+        )
+        if best is None or len(missing) + len(extra) < len(best[0]) + len(best[1]):
+            best = (missing, extra)
     parts: list[str] = []
     if best is not None:
-        missing, extra, src_shown, tgt_shown = best
-        if missing:
-            parts.append("missing in draft: " + ", ".join(src_shown[k] for k in missing))
-        if extra:
-            parts.append("not in source: " + ", ".join(tgt_shown[k] for k in extra))
+        if best[0]:
+            parts.append("missing in draft: " + ", ".join(best[0]))
+        if best[1]:
+            parts.append("not in source: " + ", ".join(best[1]))
     if missing_months:
         parts.append("month missing in draft: " + ", ".join(str(k) for k in sorted(missing_months)))
     if extra_months:
@@ -198,7 +232,7 @@ def check_untranslated(
     tgt_plain = " ".join(plain_text(target).split())
     letters = sum(1 for c in tgt_plain if c.isalpha())
     words = re.findall(r"[^\W\d_]{2,}", tgt_plain)
-    if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 2:
+    if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 4:
         return [QaFinding(segment, "untranslated", "draft is identical to the source")]
     if src == tgt or letters < 15 or (tgt != "ja" and len(words) < 4):
         return []
@@ -381,9 +415,10 @@ def check_leftovers(
     problems = _marker_problems(source, target)
     src_plain, tgt_plain = plain_text(source), plain_text(target)
     for pattern in ENGINE_MARKS:
-        extra = Counter(re.findall(pattern, tgt_plain)) - Counter(re.findall(pattern, src_plain))
-        if extra:
-            problems.append("engine mark left in draft: " + ", ".join(sorted(extra)))
+        in_target = re.findall(pattern, tgt_plain)
+        # Marks the source has too (a footnote asterisk) are not the engine's.
+        if len(in_target) > len(re.findall(pattern, src_plain)):
+            problems.append("engine mark left in draft: " + ", ".join(sorted(set(in_target))))
     for pattern in placeholder_patterns:
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
         extra = Counter(regex.findall(target)) - Counter(regex.findall(source))
@@ -417,7 +452,7 @@ def check_segment(
             return [QaFinding(segment_id, "untranslated", "draft is empty")]
         return []
     findings: list[QaFinding] = []
-    findings += check_numbers(segment_id, source, target)
+    findings += check_numbers(segment_id, source, target, src, tgt)
     findings += check_glossary(segment_id, target, tgt, expected_terms)
     findings += check_untranslated(segment_id, source, target, src, tgt)
     findings += check_brackets(segment_id, source, target, tgt)

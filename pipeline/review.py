@@ -549,3 +549,91 @@ def export_review(
         except OSError as exc:
             results.append((sidecar, f"{sidecar}: cannot write review files ({exc.strerror})"))
     return results
+
+
+# --- writing sidecars (called by the run) ------------------------------------------------
+
+
+def segment_entry(
+    segment_id: str,
+    source: str,
+    target: str,
+    src: str,
+    tgt: str,
+    *,
+    block: int | None = None,
+    origin: str = "machine",
+    glossary: Sequence[dict[str, Any]] = (),
+    fuzzy: Sequence[Any] = (),
+    placeholder_patterns: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One sidecar segment, with the QA findings of its draft computed here.
+
+    ``glossary`` holds ``{"term", "expected", "note"}`` dicts for the terms in the segment;
+    ``fuzzy`` holds ``pipeline.memory.FuzzyMatch`` objects or ``{"source","target","score"}``.
+    """
+    from pipeline.qa import check_segment
+
+    findings = []
+    if origin != "approved":
+        findings = check_segment(
+            segment_id,
+            source,
+            target,
+            src,
+            tgt,
+            expected_terms=[g.get("expected", "") for g in glossary],
+            placeholder_patterns=placeholder_patterns,
+        )
+    return {
+        "id": segment_id,
+        "block": block,
+        "source": source,
+        "target": target,
+        "origin": origin,
+        "glossary": [dict(g) for g in glossary],
+        "qa": [f.as_json() for f in findings],
+        "fuzzy": [_fuzzy_json(m) for m in fuzzy],
+    }
+
+
+def _fuzzy_json(match: Any) -> dict[str, Any]:
+    if isinstance(match, dict):
+        return {"source": match.get("source", ""), "target": match.get("target", ""),
+                "score": float(match.get("score", 0))}  # fmt: skip
+    return {"source": match.source, "target": match.target, "score": float(match.score)}
+
+
+def sidecar_path(document_out_dir: Path, document: str, src: str, tgt: str) -> Path:
+    """``OUT/<stem>/review/<stem>.<src>-<tgt>.segments.json``."""
+    return document_out_dir / "review" / sidecar_name(document, src, tgt)
+
+
+def write_sidecar(
+    path: Path,
+    *,
+    document: str,
+    src: str,
+    tgt: str,
+    segments: Sequence[dict[str, Any]],
+    source_path: str = "",
+    source_sha256: str = "",
+    engine: str = "",
+    model: str = "",
+) -> Path:
+    """Write a segments sidecar atomically (temp file in the same folder, then replace)."""
+    data = {
+        "document": document,
+        "source_path": source_path,
+        "source_sha256": source_sha256,
+        "src": src,
+        "tgt": tgt,
+        "engine": engine,
+        "model": model,
+        "segments": list(segments),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
