@@ -145,7 +145,21 @@ def _months(text: str) -> tuple[Counter[int], Counter[int]]:
     return strong, weak
 
 
+_CENTURY = re.compile(r"(?<!\w)(siglos?|centur(?:y|ies))\s+([IVXLC]{1,7})(?!\w)", re.I)
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _roman(numeral: str) -> int:
+    total = 0
+    values = [_ROMAN[c] for c in numeral.upper()]
+    for i, v in enumerate(values):
+        total += -v if i + 1 < len(values) and values[i + 1] > v else v
+    return total
+
+
 def _without_months(text: str) -> str:
+    """Text ready for number extraction: 10月 counted as a month, siglo XXI as 21."""
+    text = _CENTURY.sub(lambda m: f"{m.group(1)} {_roman(m.group(2))}", text)
     return _JA_MONTH.sub("月", text)
 
 
@@ -305,8 +319,13 @@ def check_brackets(segment: str, source: str, target: str, tgt: str) -> list[QaF
         problems.append("a bracket closes before it opens")
     if tgt == "es":
         for opening, closing in _SPANISH_MARKS:
-            if tgt_text.count(opening) != tgt_text.count(closing):
-                problems.append(f"{opening} and {closing} do not pair up")
+            opened, closed = tgt_text.count(opening), tgt_text.count(closing)
+            if closed > opened:
+                problems.append(
+                    f"Spanish needs {opening} before {closing}: {closed - opened} missing"
+                )
+            elif opened > closed:
+                problems.append(f"{opening} without its {closing}")
     if not problems:
         return []
     return [QaFinding(segment, "brackets", "; ".join(problems))]

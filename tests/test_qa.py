@@ -33,6 +33,7 @@ def test_finding_json_shape():
         ("The March for Dignity will start in May.",
          "La Marcha por la Dignidad empezará en mayo.", "es"),
         ("The strike began in March.", "ストライキは3月に始まった。", "ja"),
+        ("We fight in the 21st century.", "Luchamos en el siglo XXI.", "es"),
     ],
 )  # fmt: skip
 def test_numbers_and_dates_in_other_forms_pass(source, target, tgt):
@@ -103,6 +104,7 @@ def test_balanced_quotes_and_brackets_pass(source, target, tgt):
         ("We demand (now) a response.", "Exigimos (ahora una respuesta.", "es", "parentheses"),
         ("He said “we will return.”", "Dijo «volveremos.", "es", "quotation"),
         ("Why?", "Por qué?", "es", "¿"),
+        ("Fight back!", "Luchar atrás!", "es", "needs ¡ before !"),
         ("He said “we will return.”", "彼は「私たちは戻ると言った。", "ja", "quotation"),
         ("A (b) c.", "A )b( c.", "es", "closes before"),
     ],
