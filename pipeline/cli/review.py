@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, print_json
@@ -166,7 +167,7 @@ def run_import(args: argparse.Namespace) -> int:
     for result in results:
         for refusal in result.refused:
             where = f"{result.path}: {refusal.segment}" if refusal.segment else f"{result.path}"
-            print(f"pipeline: {where}: refused: {refusal.reason}")
+            print(f"pipeline: {where}: refused: {refusal.reason}", file=sys.stderr)
         if any(r.segment is None for r in result.refused):
             continue
         for note in result.notes:
