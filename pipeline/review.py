@@ -554,6 +554,10 @@ def export_review(
 # --- writing sidecars (called by the run) ------------------------------------------------
 
 
+NOT_CHECKED = ("approved", "identity", "kept")
+"""Origins whose text no engine wrote: QA does not check them."""
+
+
 def segment_entry(
     segment_id: str,
     source: str,
@@ -575,7 +579,7 @@ def segment_entry(
     from pipeline.qa import check_segment
 
     findings = []
-    if origin != "approved":
+    if origin not in NOT_CHECKED:
         findings = check_segment(
             segment_id,
             source,
