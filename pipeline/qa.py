@@ -425,13 +425,21 @@ def check_leftovers(
     source: str,
     target: str,
     placeholder_patterns: Sequence[str | re.Pattern[str]] = (),
+    unknown_words: Sequence[str] = (),
 ) -> list[QaFinding]:
     """Engine unknown-word marks, broken or lost inline markers, leftover placeholders.
 
     ``placeholder_patterns`` are regexes for placeholders the pipeline inserts (e.g. the
     glossary's protected terms); a match in the draft beyond those in the source is a leftover.
+    ``unknown_words`` are the words the engine reported it left as they were (Apertium strips
+    its ``*`` marks and reports them); lower-case ones are flagged, capitalised ones are
+    usually names and pass.
     """
     problems = _marker_problems(source, target)
+    plain_target = plain_text(target)
+    unknown = sorted({w for w in unknown_words if w[:1].islower() and w in plain_target})
+    if unknown:
+        problems.append("left untranslated by the engine: " + ", ".join(unknown))
     src_plain, tgt_plain = plain_text(source), plain_text(target)
     for pattern in ENGINE_MARKS:
         in_target = re.findall(pattern, tgt_plain)
@@ -460,11 +468,14 @@ def check_segment(
     tgt: str,
     expected_terms: Iterable[object] = (),
     placeholder_patterns: Sequence[str | re.Pattern[str]] = (),
+    unknown_words: Sequence[str] = (),
 ) -> list[QaFinding]:
     """Run every check on one segment's draft; an empty list means nothing to point out.
 
     ``source``/``target`` carry the pipeline's inline markers; ``expected_terms`` lists the
-    glossary's expected target terms for this segment (strings or ``{"expected": ...}``).
+    glossary's expected target terms for this segment (strings or ``{"expected": ...}``);
+    ``placeholder_patterns`` are regexes of placeholders that must not survive translation;
+    ``unknown_words`` is ``Translation.unknown_words`` from the engine for this segment.
     """
     if not target.strip():
         if plain_text(source).strip():
@@ -476,5 +487,5 @@ def check_segment(
     findings += check_untranslated(segment_id, source, target, src, tgt)
     findings += check_brackets(segment_id, source, target, tgt)
     findings += check_length(segment_id, source, target, src, tgt)
-    findings += check_leftovers(segment_id, source, target, placeholder_patterns)
+    findings += check_leftovers(segment_id, source, target, placeholder_patterns, unknown_words)
     return findings

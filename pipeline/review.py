@@ -31,9 +31,6 @@ DOCX_SUFFIX = ".review.docx"
 XLIFF_SUFFIX = ".xlf"
 REVIEW_FORMATS = ("docx", "xliff")
 
-_SIDECAR_NAME = re.compile(
-    r"^(?P<stem>.+)\.(?P<src>[a-z]{2,3})-(?P<tgt>[a-z]{2,3})\.segments\.json$"
-)
 _MARKER = re.compile(r"<(/?)g(\d+)>|<x(\d+)/>")
 
 
@@ -570,6 +567,7 @@ def segment_entry(
     glossary: Sequence[dict[str, Any]] = (),
     fuzzy: Sequence[Any] = (),
     placeholder_patterns: Sequence[str] = (),
+    unknown_words: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One sidecar segment, with the QA findings of its draft computed here.
 
@@ -588,6 +586,7 @@ def segment_entry(
             tgt,
             expected_terms=[g.get("expected", "") for g in glossary],
             placeholder_patterns=placeholder_patterns,
+            unknown_words=unknown_words,
         )
     return {
         "id": segment_id,
