@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import pytest
@@ -48,17 +49,40 @@ SEGMENTS = [
 
 
 class FakeMemory:
-    """Records approvals like ``TranslationMemory.approve`` (True when new or changed)."""
+    """Stand-in for ``pipeline.memory.TranslationMemory`` (approve/get_approved) used only
+    while the memory module is not on this branch yet; the real one is used when present."""
 
     def __init__(self) -> None:
-        self.approved: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.entries: dict[tuple[str, str, str], SimpleNamespace] = {}
 
     def approve(self, src, tgt, source, target, reviewer, when=None, origin=None) -> bool:
         key = (src, tgt, " ".join(source.split()))
-        if self.approved.get(key, ("",))[0] == target:
+        old = self.entries.get(key)
+        if old is not None and old.target == target:
             return False
-        self.approved[key] = (target, reviewer)
+        self.entries[key] = SimpleNamespace(target=target, reviewer=reviewer)
         return True
+
+    def get_approved(self, src, tgt, sources):
+        found = {s: self.entries.get((src, tgt, " ".join(s.split()))) for s in sources}
+        return {s: e for s, e in found.items() if e is not None}
+
+
+@pytest.fixture
+def memory(tmp_path: Path):
+    try:
+        from pipeline.memory import TranslationMemory
+    except ImportError:
+        yield FakeMemory()
+        return
+    with TranslationMemory(tmp_path / "memory.sqlite3") as real:
+        yield real
+
+
+def approvals(memory) -> dict[str, tuple[str, str]]:
+    """{source: (approved target, reviewer)} for the test segments."""
+    found = memory.get_approved("en", "es", [s[1] for s in SEGMENTS])
+    return {source: (e.target, e.reviewer) for source, e in found.items()}
 
 
 def make_sidecar(out: Path, document: str = "peru", segments=SEGMENTS) -> Path:
@@ -205,25 +229,23 @@ def test_export_regenerates_every_sidecar_under_an_output_folder(tmp_path):
 # --- import: DOCX ------------------------------------------------------------------------
 
 
-def test_docx_edit_is_imported_exactly_with_markers(exported):
+def test_docx_edit_is_imported_exactly_with_markers(exported, memory):
     new = "Solidaridad con los <g1>trabajadores mineros</g1> del Perú"
     edit_docx(exported["docx"], {1: new})
-    memory = FakeMemory()
     when = datetime(2026, 11, 27, tzinfo=UTC)
     result = import_review(exported["docx"], memory, "ana", when=when)
     assert result.refused == []
     assert [(c.segment, c.reason, c.status) for c in result.corrections] == [
         ("b0.s0", "edited", "approved")
     ]
-    assert memory.approved == {("en", "es", SEGMENTS[0][1]): (new, "ana")}
+    assert approvals(memory) == {SEGMENTS[0][1]: (new, "ana")}
     assert result.corrections[0].draft == SEGMENTS[0][2]
     # importing the same file again changes nothing
     again = import_review(exported["docx"], memory, "ana")
     assert [c.status for c in again.corrections] == ["unchanged"]
 
 
-def test_docx_approve_unchanged_approves_drafts_not_yet_approved(exported):
-    memory = FakeMemory()
+def test_docx_approve_unchanged_approves_drafts_not_yet_approved(exported, memory):
     result = import_review(exported["docx"], memory, "ana", approve_unchanged=True)
     assert sorted(c.segment for c in result.corrections) == ["b0.s0", "b1.s0", "b2.s0"]
     assert {c.reason for c in result.corrections} == {"confirmed"}
@@ -250,24 +272,24 @@ def test_docx_tracked_changes_count_as_accepted(exported):
     ]
 
 
-def test_docx_rearranged_rows_refused_whole(exported):
+def test_docx_rearranged_rows_refused_whole(exported, memory):
     document = docx.Document(str(exported["docx"]))
     table = document.tables[0]._tbl
     rows = table.findall(f"{W}tr")
     rows[1].addprevious(rows[3])  # move a segment row up, as sorting would
     document.save(str(exported["docx"]))
-    result = import_review(exported["docx"], FakeMemory(), "ana")
+    result = import_review(exported["docx"], memory, "ana")
     assert result.corrections == []
     assert [r.segment for r in result.refused] == [None]
     assert "rearranged" in result.refused[0].reason
 
 
-def test_docx_edited_id_or_deleted_row_refused_whole(exported, tmp_path):
+def test_docx_edited_id_or_deleted_row_refused_whole(exported, tmp_path, memory):
     document = docx.Document(str(exported["docx"]))
     document.tables[0].rows[2].cells[0].text = "b1.s9"
     edited = tmp_path / "edited.docx"
     document.save(str(edited))
-    result = import_review(edited, FakeMemory(), "ana", against=exported["sidecar"])
+    result = import_review(edited, memory, "ana", against=exported["sidecar"])
     assert result.refused[0].segment is None and "ids were edited" in result.refused[0].reason
     assert "b1.s9" in result.refused[0].reason
 
@@ -275,25 +297,25 @@ def test_docx_edited_id_or_deleted_row_refused_whole(exported, tmp_path):
     row = document.tables[0].rows[2]._tr
     row.getparent().remove(row)
     document.save(str(edited))
-    result = import_review(edited, FakeMemory(), "ana", against=exported["sidecar"])
+    result = import_review(edited, memory, "ana", against=exported["sidecar"])
     assert "rows were added or deleted" in result.refused[0].reason
 
 
-def test_docx_edited_source_cell_refuses_that_row_only(exported):
+def test_docx_edited_source_cell_refuses_that_row_only(exported, memory):
     document = docx.Document(str(exported["docx"]))
     table = document.tables[0]
     table.rows[1].cells[1].text = "Solidarity with the miners of Chile"
     table.rows[1].cells[2].text = "Solidaridad con los mineros de Chile"
     table.rows[4].cells[2].text = "¡Liberen a nuestros hermanos!"
     document.save(str(exported["docx"]))
-    result = import_review(exported["docx"], FakeMemory(), "ana")
+    result = import_review(exported["docx"], memory, "ana")
     assert [(r.segment, "source text was edited" in r.reason) for r in result.refused] == [
         ("b0.s0", True)
     ]
     assert [c.segment for c in result.corrections] == ["b2.s0"]
 
 
-def test_source_changed_since_export_is_refused_and_the_rest_imported(exported):
+def test_source_changed_since_export_is_refused_and_the_rest_imported(exported, memory):
     edit_docx(exported["docx"], {1: "Solidaridad con los <g1>mineros</g1> del Perú",
                                  2: "El 19 de octubre, 1.000 trabajadores de la mina Casapalca "
                                     "se declararon en huelga."})  # fmt: skip
@@ -301,50 +323,49 @@ def test_source_changed_since_export_is_refused_and_the_rest_imported(exported):
     changed = [list(s) for s in SEGMENTS]
     changed[1][1] = "On October 19, 1,200 workers of the Casapalca mine went on strike."
     make_sidecar(exported["sidecar"].parents[2], segments=[tuple(s) for s in changed])
-    memory = FakeMemory()
     result = import_review(exported["docx"], memory, "ana")
     assert [(r.segment, r.reason) for r in result.refused] == [
         ("b1.s0", "source changed since export; re-export and review it again")
     ]
     assert [c.segment for c in result.corrections] == ["b0.s0"]
-    assert len(memory.approved) == 1
+    assert list(approvals(memory)) == [SEGMENTS[0][1]]
 
 
-def test_broken_tags_in_a_draft_refuse_that_segment(exported):
+def test_broken_tags_in_a_draft_refuse_that_segment(exported, memory):
     edit_docx(exported["docx"], {1: "Solidaridad con los <g1>mineros de Perú",
                                  4: "¡Liberen a <g2>nuestros</g2> hermanos!"})  # fmt: skip
-    result = import_review(exported["docx"], FakeMemory(), "ana")
+    result = import_review(exported["docx"], memory, "ana")
     reasons = {r.segment: r.reason for r in result.refused}
     assert "<g1> is not closed" in reasons["b0.s0"]
     assert "<g2> is not in the source" in reasons["b2.s0"]
     assert result.corrections == []
 
 
-def test_a_plain_docx_or_other_file_is_refused_with_one_line(tmp_path):
+def test_a_plain_docx_or_other_file_is_refused_with_one_line(tmp_path, memory):
     plain = tmp_path / "letter.docx"
     d = docx.Document()
     d.add_paragraph("Dear comrades")
     d.save(str(plain))
-    result = import_review(plain, FakeMemory(), "ana")
+    result = import_review(plain, memory, "ana")
     assert result.refused[0].segment is None
     assert "not written by `pipeline review export`" in result.refused[0].reason
     junk = tmp_path / "junk.docx"
     junk.write_bytes(b"not a zip")
-    assert "DOCX" in import_review(junk, FakeMemory(), "ana").refused[0].reason
+    assert "DOCX" in import_review(junk, memory, "ana").refused[0].reason
     other = tmp_path / "notes.txt"
     other.write_text("hello")
-    assert "not a review file" in import_review(other, FakeMemory(), "ana").refused[0].reason
+    assert "not a review file" in import_review(other, memory, "ana").refused[0].reason
 
 
-def test_review_file_moved_away_from_its_sidecar(exported, tmp_path):
+def test_review_file_moved_away_from_its_sidecar(exported, tmp_path, memory):
     moved = tmp_path / "downloads" / "peru.en-es.review.docx"
     moved.parent.mkdir()
     shutil.copy(exported["docx"], moved)
     edit_docx(moved, {4: "¡Liberen a nuestros hermanos!"})
-    alone = import_review(moved, FakeMemory(), "ana")
+    alone = import_review(moved, memory, "ana")
     assert [c.segment for c in alone.corrections] == ["b2.s0"]
     assert any("--against" in n for n in alone.notes)
-    found = import_review(moved, FakeMemory(), "ana", against=exported["sidecar"].parents[2])
+    found = import_review(moved, memory, "ana", against=exported["sidecar"].parents[2])
     assert found.notes == [] and [c.segment for c in found.corrections] == ["b2.s0"]
 
 
@@ -362,11 +383,10 @@ def _set_target(path: Path, unit_id: str, xml_content: str, state: str | None = 
     tree.write(str(path), xml_declaration=True, encoding="UTF-8")
 
 
-def test_xliff_edit_with_inline_tags_maps_back_to_markers(exported):
+def test_xliff_edit_with_inline_tags_maps_back_to_markers(exported, memory):
     _set_target(exported["xliff"], "b0.s0",
                 'Solidaridad con <g id="1">los mineros</g> del Perú', "translated")  # fmt: skip
     _set_target(exported["xliff"], "b2.s0", "¡Liberad a nuestros hermanos!", "final")
-    memory = FakeMemory()
     result = import_review(exported["xliff"], memory, "kenji")
     assert result.refused == []
     got = {c.segment: (c.reason, c.target) for c in result.corrections}
@@ -391,9 +411,9 @@ def test_xliff_roundtrip_through_translate_toolkit_keeps_everything(exported, tm
     assert [u.target for u in review.units] == [s[2] for s in SEGMENTS]
 
 
-def test_xliff_for_another_document_is_refused(exported, tmp_path):
+def test_xliff_for_another_document_is_refused(exported, tmp_path, memory):
     other_sidecar = make_sidecar(tmp_path / "other", "chile")
-    result = import_review(exported["xliff"], FakeMemory(), "ana", against=other_sidecar)
+    result = import_review(exported["xliff"], memory, "ana", against=other_sidecar)
     assert result.refused[0].segment is None
     assert "is for peru (en→es), not chile (en→es)" in result.refused[0].reason
     # a file whose <file original> was changed to pose as another document
@@ -402,15 +422,15 @@ def test_xliff_for_another_document_is_refused(exported, tmp_path):
     )
     posed = tmp_path / "posed.xlf"
     posed.write_text(text, encoding="utf-8")
-    result = import_review(posed, FakeMemory(), "ana")
+    result = import_review(posed, memory, "ana")
     assert "does not match its pipeline data" in result.refused[0].reason
 
 
-def test_xliff_edited_id_or_foreign_xliff_refused(exported, tmp_path):
+def test_xliff_edited_id_or_foreign_xliff_refused(exported, tmp_path, memory):
     text = exported["xliff"].read_text(encoding="utf-8").replace('id="b1.s0"', 'id="b1.s7"')
     edited = tmp_path / "edited.xlf"
     edited.write_text(text, encoding="utf-8")
-    result = import_review(edited, FakeMemory(), "ana", against=exported["sidecar"])
+    result = import_review(edited, memory, "ana", against=exported["sidecar"])
     assert result.refused and all(r.segment in (None, "b1.s7") for r in result.refused)
     assert result.corrections == []
     foreign = tmp_path / "app.xlf"
@@ -419,7 +439,7 @@ def test_xliff_edited_id_or_foreign_xliff_refused(exported, tmp_path):
         'datatype="plaintext"><body><trans-unit id="1"><source>Hi</source></trans-unit></body>'
         "</file></xliff>"
     )
-    refused = import_review(foreign, FakeMemory(), "ana").refused[0]
+    refused = import_review(foreign, memory, "ana").refused[0]
     assert refused.segment is None and "not written by `pipeline review export`" in refused.reason
 
 
@@ -452,7 +472,7 @@ def _soffice() -> str:
     return binary
 
 
-def test_libreoffice_opens_the_review_docx_and_its_saved_copy_imports(exported, tmp_path):
+def test_libreoffice_opens_the_review_docx_and_its_saved_copy_imports(exported, tmp_path, memory):
     soffice = _soffice()
     profile = tmp_path / "lo-profile"
     edit_docx(exported["docx"], {4: "¡Liberen a nuestros hermanos!"})
@@ -465,8 +485,31 @@ def test_libreoffice_opens_the_review_docx_and_its_saved_copy_imports(exported, 
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "pdf" / "peru.en-es.review.pdf").stat().st_size > 1000
     resaved = tmp_path / "lo" / "peru.en-es.review.docx"
-    result = import_review(resaved, FakeMemory(), "ana", against=exported["sidecar"])
+    result = import_review(resaved, memory, "ana", against=exported["sidecar"])
     assert result.refused == []
     assert [(c.segment, c.target) for c in result.corrections] == [
         ("b2.s0", "¡Liberen a nuestros hermanos!")
     ]
+
+
+def test_cli_import_stores_approvals_and_reports_refusals(cli, tmp_path):
+    pytest.importorskip("pipeline.memory", reason="the translation memory is not on this branch")
+    out, cache = tmp_path / "out", tmp_path / "tm.sqlite3"
+    sidecar = make_sidecar(out)
+    files = write_review_files(sidecar)
+    edit_docx(files["docx"], {1: "Solidaridad con los <g1>mineros</g1> del Perú",
+                              4: "¡Liberen a nuestros hermanos!"})  # fmt: skip
+    changed = [list(s) for s in SEGMENTS]
+    changed[3][1] = "Free all our brothers!"
+    make_sidecar(out, segments=[tuple(s) for s in changed])
+    args = ("review", "import", str(files["docx"]), "--reviewer", "ana", "--cache", str(cache))
+    done = cli(*args, "--json")
+    assert done.returncode == 1  # one segment refused
+    (report,) = json.loads(done.stdout)["files"]
+    assert [(c["segment"], c["status"]) for c in report["corrections"]] == [("b0.s0", "approved")]
+    assert [r["segment"] for r in report["refused"]] == ["b2.s0"]
+    again = cli(*args)
+    assert again.returncode == 1
+    assert "b2.s0: refused: source changed since export" in again.stderr
+    assert "0 approved, 1 already approved, 1 refused" in again.stdout
+    assert "Traceback" not in again.stderr
