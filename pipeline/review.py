@@ -112,6 +112,7 @@ class ReturnedSegment:
     draft_changed: bool
     confirmed: bool = False
     source_edited: bool = False
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,9 @@ def plan_import(
 
     corrections: list[Correction] = []
     for seg in returned:
+        if seg.problem:
+            result.refused.append(Refusal(seg.id, seg.problem))
+            continue
         if seg.source_edited:
             result.refused.append(
                 Refusal(
@@ -521,9 +525,10 @@ def _read_xliff(path: Path, result: ImportResult) -> tuple[dict[str, Any], list[
                 confirmed=unit.state in ("final", "signed-off"),
                 source_edited=unit.source_sha256 is not None
                 and text_sha256(unit.source) != unit.source_sha256,
+                problem=unit.problem,
             )
         )
-    if not any(r.source_edited for r in returned) and (
+    if not any(r.source_edited or r.problem for r in returned) and (
         rows_checksum((r.id, r.source) for r in returned) != meta["checksum"]
     ):
         raise ReviewError("segment ids were edited or units moved since export")

@@ -398,6 +398,33 @@ def test_xliff_edit_with_inline_tags_maps_back_to_markers(exported, memory):
     assert schema.validate(etree.parse(str(exported["xliff"])))
 
 
+def test_xliff_segmented_by_a_cat_tool_and_foreign_codes(exported, memory):
+    """Trados/memoQ/Okapi wrap segments in <seg-source>/<mrk mtype="seg">; <bpt> is refused."""
+    tree = etree.parse(str(exported["xliff"]))
+    unit = tree.find(".//x:trans-unit[@id='b0.s0']", NS)
+    seg = etree.fromstring(
+        f'<seg-source xmlns="{XLIFF_12_NS}"><mrk mtype="seg" mid="1">Solidarity with the '
+        '<g id="1">miners</g> of Peru</mrk></seg-source>'
+    )
+    unit.find("x:source", NS).addnext(seg)
+    tree.write(str(exported["xliff"]), xml_declaration=True, encoding="UTF-8")
+    _set_target(
+        exported["xliff"],
+        "b0.s0",
+        '<mrk mtype="seg" mid="1">Solidaridad con <g id="1">los mineros</g> del Perú</mrk>',
+    )
+    _set_target(exported["xliff"], "b2.s0",
+                '<bpt id="1">&lt;b&gt;</bpt>¡Liberen<ept id="1">&lt;/b&gt;</ept>!')  # fmt: skip
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    assert schema.validate(etree.parse(str(exported["xliff"]))), schema.error_log
+    result = import_review(exported["xliff"], memory, "ana")
+    assert [r.segment for r in result.refused] == ["b2.s0"]
+    assert "<bpt>" in result.refused[0].reason
+    assert {c.segment: c.target for c in result.corrections} == {
+        "b0.s0": "Solidaridad con <g1>los mineros</g1> del Perú",
+    }
+
+
 def test_xliff_roundtrip_through_translate_toolkit_keeps_everything(exported, tmp_path):
     """A CAT tool that parses and re-serialises the file (as translate-toolkit does)."""
     from translate.storage import xliff as tt_xliff

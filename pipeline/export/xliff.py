@@ -65,6 +65,7 @@ class XliffUnit:
     draft_sha256: str | None
     source_sha256: str | None
     approved: bool
+    problem: str | None = None  # why this unit cannot be imported (e.g. foreign inline codes)
 
 
 @dataclass
@@ -118,8 +119,9 @@ def markers_to_elem(text: str) -> StringElem:
 def elem_to_markers(elem: StringElem | str) -> str:
     """Inverse of ``markers_to_elem`` on what a CAT tool wrote back.
 
-    ``<bx id>``/``<ex id>`` pairs become ``<gN>``/``</gN>``; other inline codes (``<ph>``,
-    ``<bpt>``…) raise ``XliffError`` since the pipeline cannot place them.
+    ``<bx id>``/``<ex id>`` pairs become ``<gN>``/``</gN>``, ``<mrk>`` (segment marks CAT
+    tools add) is transparent; other inline codes (``<ph>``, ``<bpt>``…) raise ``XliffError``
+    since the pipeline cannot place them.
     """
     if isinstance(elem, str):
         return elem
@@ -133,7 +135,15 @@ def elem_to_markers(elem: StringElem | str) -> str:
         return f"</g{elem.id}>"
     if type(elem) is StringElem:
         return "".join(elem_to_markers(s) for s in elem.sub)
-    raise XliffError(f"inline code <{type(elem).__name__.lower()}> the pipeline did not write")
+    name = type(elem).__name__.lower()
+    if isinstance(elem, px.UnknownXML):
+        name = etree.QName(elem.xml_node).localname
+        if name == "mrk":  # segmentation/annotation marks (Trados, memoQ, Okapi): keep the text
+            return "".join(elem_to_markers(s) for s in elem.sub)
+    raise XliffError(
+        f"inline code <{name}> that the pipeline did not write; keep the tags as exported "
+        "(<g id>…</g>, <x id/>)"
+    )
 
 
 def _state_for(origin: str, has_findings: bool) -> str:
@@ -241,15 +251,19 @@ def read_xliff(path: Path) -> XliffReview:
         exported = node.find(
             f"{{{ns}}}context-group/{{{ns}}}context[@context-type='{SOURCE_CONTEXT}']"
         )
+        problem = None
         try:
             source = elem_to_markers(unit.rich_source[0]) if unit.rich_source else ""
+        except XliffError as exc:
+            source, problem = unit.source or "", f"source: {exc}"
+        try:
             target = (
                 elem_to_markers(unit.rich_target[0])
                 if target_node is not None and unit.rich_target
                 else ""
             )
         except XliffError as exc:
-            raise XliffError(f"segment {node.get('id')}: {exc}") from None
+            target, problem = unit.target or "", problem or str(exc)
         review.units.append(
             XliffUnit(
                 id=node.get("id") or "",
@@ -261,6 +275,7 @@ def read_xliff(path: Path) -> XliffReview:
                     exported.text.strip() if exported is not None and exported.text else None
                 ),
                 approved=node.get("approved") == "yes",
+                problem=problem,
             )
         )
     return review
