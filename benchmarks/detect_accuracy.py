@@ -1,0 +1,213 @@
+"""Language detection accuracy on the shared UDHR corpus, next to raw (seeded) langdetect.
+
+Usage (from the repository root)::
+
+    python benchmarks/detect_accuracy.py            # the tables for the README
+    python benchmarks/detect_accuracy.py --compare  # also lingua (low/high accuracy) and raw fastText
+
+Each corpus file is split into blocks at line breaks (empty lines dropped). "With context"
+detects a whole file as one document (``detect_blocks``), "without context" calls
+``detect_text`` on each block alone, "langdetect" is ``langdetect.detect`` seeded with 0.
+Document accuracy is measured on each whole file and on its chunks of 10 lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline import detect  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "udhr"
+FILES = {
+    "en": "eng",
+    "es": "spa",
+    "ja": "jpn",
+    "pt": "por_PT",
+    "gl": "glg",
+    "it": "ita",
+    "ca": "cat",
+    "fr": "fra",
+    "qu": "quz",
+    "ay": "ayr",
+}
+BUCKETS = ("≤40", "41–120", ">120")
+CHUNK_LINES = 10
+
+
+def bucket(text: str) -> str:
+    n = len(text)
+    return BUCKETS[0] if n <= 40 else BUCKETS[1] if n <= 120 else BUCKETS[2]
+
+
+def load_corpus() -> dict[str, list[str]]:
+    return {
+        lang: [s.strip() for s in (CORPUS / f"{name}.txt").read_text("utf-8").splitlines() if s.strip()]
+        for lang, name in FILES.items()
+    }
+
+
+def langdetect_raw() -> Callable[[str], str]:
+    from langdetect import DetectorFactory, LangDetectException, detect as ld_detect
+
+    def run(text: str) -> str:
+        DetectorFactory.seed = 0
+        try:
+            return ld_detect(text)
+        except LangDetectException:
+            return "und"
+
+    return run
+
+
+def lingua_detector(high: bool) -> Callable[[str], str]:
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in
+             ("en", "es", "ja", "pt", "it", "ca", "fr")]  # lingua has no gl, qu, ay
+    builder = LanguageDetectorBuilder.from_languages(*langs)
+    if not high:
+        builder = builder.with_low_accuracy_mode()
+    det = builder.build()
+
+    def run(text: str) -> str:
+        found = det.detect_language_of(text)
+        return found.iso_code_639_1.name.lower() if found else "und"
+
+    return run
+
+
+def fasttext_raw() -> Callable[[str], str]:
+    def run(text: str) -> str:
+        scores = detect._fasttext_scores(text)
+        cands = {k: v for k, v in scores.items() if k in detect.CANDIDATES}
+        return max(cands, key=lambda k: cands[k]) if cands else "und"
+
+    return run
+
+
+def percent(hits: int, total: int) -> str:
+    return f"{100 * hits / total:.1f}% ({hits}/{total})" if total else "–"
+
+
+def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str], str]]) -> None:
+    with_context = {lang: detect.detect_blocks(lines) for lang, lines in corpus.items()}
+    print("### Blocks: accuracy per language and length (characters)\n")
+    names = ["with context", "without context", *methods]
+    print("| language | length | blocks | " + " | ".join(names) + " |")
+    print("|---|---|---|" + "---|" * len(names))
+    seconds: dict[str, float] = defaultdict(float)
+    for lang, lines in corpus.items():
+        hits: dict[tuple[str, str], int] = defaultdict(int)
+        count: dict[str, int] = defaultdict(int)
+        for i, line in enumerate(lines):
+            b = bucket(line)
+            count[b] += 1
+            count["all"] += 1
+            answers = {"with context": with_context[lang].blocks[i].language}
+            t = time.perf_counter()
+            answers["without context"] = detect.detect_text(line)[0]
+            seconds["without context"] += time.perf_counter() - t
+            for name, fn in methods.items():
+                t = time.perf_counter()
+                answers[name] = fn(line)
+                seconds[name] += time.perf_counter() - t
+            for name, answer in answers.items():
+                if answer == lang:
+                    hits[(name, b)] += 1
+                    hits[(name, "all")] += 1
+        for b in (*BUCKETS, "all"):
+            if not count[b]:
+                continue
+            cells = " | ".join(percent(hits[(n, b)], count[b]) for n in names)
+            label = f"**{lang}**" if b == "all" else lang
+            print(f"| {label} | {b} | {count[b]} | {cells} |")
+    total = sum(len(lines) for lines in corpus.values())
+    print("\nTime per block: " + ", ".join(
+        f"{name} {1000 * s / total:.2f} ms" for name, s in seconds.items()))
+    print()
+
+
+def document_table(corpus: dict[str, list[str]]) -> list[tuple[bool, float]]:
+    print(f"### Documents: whole files and chunks of {CHUNK_LINES} lines\n")
+    print("| language | whole file | chunks correct | reported instead | lowest confidence (correct) |")
+    print("|---|---|---|---|---|")
+    calibration: list[tuple[bool, float]] = []
+    for lang, lines in corpus.items():
+        whole = detect.detect_blocks(lines)
+        chunks = [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
+        results = [detect.detect_blocks(chunk) for chunk in chunks]
+        right = [r for r in results if r.language == lang]
+        wrong = sorted({r.language for r in results if r.language != lang})
+        calibration += [(r.language == lang, r.confidence) for r in results]
+        calibration.append((whole.language == lang, whole.confidence))
+        lowest = min((r.confidence for r in right), default=0.0)
+        print(
+            f"| {lang} | {whole.language} ({whole.confidence:.2f}) | "
+            f"{percent(len(right), len(results))} | {', '.join(wrong) or '–'} | {lowest:.2f} |"
+        )
+    print()
+    return calibration
+
+
+def calibration_table(calibration: list[tuple[bool, float]]) -> None:
+    wrong = [c for ok, c in calibration if not ok]
+    right = [c for ok, c in calibration if ok]
+    print(f"### LOW_CONFIDENCE = {detect.LOW_CONFIDENCE}\n")
+    below_right = sum(1 for c in right if c < detect.LOW_CONFIDENCE)
+    below_wrong = sum(1 for c in wrong if c < detect.LOW_CONFIDENCE)
+    print(f"- wrong documents/chunks: {len(wrong)}, of which below the threshold: {below_wrong}"
+          f" (highest wrong confidence: {max(wrong, default=0.0):.2f})")
+    print(f"- right documents/chunks: {len(right)}, of which below the threshold (false alarms): "
+          f"{below_right}\n")
+
+
+def startup() -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    detect.detect_text("warm up the model")
+    seconds = time.perf_counter() - t
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    print(f"Model load + first call: {seconds * 1000:.0f} ms, peak RSS +{grown:.0f} MB\n")
+
+
+def measure_lingua_startup(high: bool) -> str:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    lingua_detector(high)("warm up the model with some words")
+    seconds = time.perf_counter() - t
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    return f"lingua {'high' if high else 'low'}: build + first call {seconds * 1000:.0f} ms, peak RSS +{grown:.0f} MB"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare", action="store_true",
+                        help="also measure lingua (low and high accuracy) and raw fastText")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"skipped: corpus not found at {CORPUS}", file=sys.stderr)
+        return 0
+    corpus = load_corpus()
+    startup()
+    methods = {"langdetect (seeded)": langdetect_raw()}
+    if args.compare:
+        print(measure_lingua_startup(False))
+        print(measure_lingua_startup(True) + "\n")
+        methods["lingua low"] = lingua_detector(False)
+        methods["lingua high"] = lingua_detector(True)
+        methods["fastText raw"] = fasttext_raw()
+    block_table(corpus, methods)
+    calibration_table(document_table(corpus))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
