@@ -135,38 +135,81 @@ def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str],
     print()
 
 
-def document_table(corpus: dict[str, list[str]]) -> list[tuple[bool, float]]:
+def document_table(corpus: dict[str, list[str]]) -> None:
     print(f"### Documents: whole files and chunks of {CHUNK_LINES} lines\n")
     print("| language | whole file | chunks correct | reported instead | lowest confidence (correct) |")
     print("|---|---|---|---|---|")
-    calibration: list[tuple[bool, float]] = []
     for lang, lines in corpus.items():
         whole = detect.detect_blocks(lines)
         chunks = [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
         results = [detect.detect_blocks(chunk) for chunk in chunks]
         right = [r for r in results if r.language == lang]
         wrong = sorted({r.language for r in results if r.language != lang})
-        calibration += [(r.language == lang, r.confidence) for r in results]
-        calibration.append((whole.language == lang, whole.confidence))
         lowest = min((r.confidence for r in right), default=0.0)
         print(
             f"| {lang} | {whole.language} ({whole.confidence:.2f}) | "
             f"{percent(len(right), len(results))} | {', '.join(wrong) or '–'} | {lowest:.2f} |"
         )
     print()
-    return calibration
 
 
-def calibration_table(calibration: list[tuple[bool, float]]) -> None:
-    wrong = [c for ok, c in calibration if not ok]
-    right = [c for ok, c in calibration if ok]
-    print(f"### LOW_CONFIDENCE = {detect.LOW_CONFIDENCE}\n")
-    below_right = sum(1 for c in right if c < detect.LOW_CONFIDENCE)
-    below_wrong = sum(1 for c in wrong if c < detect.LOW_CONFIDENCE)
-    print(f"- wrong documents/chunks: {len(wrong)}, of which below the threshold: {below_wrong}"
-          f" (highest wrong confidence: {max(wrong, default=0.0):.2f})")
-    print(f"- right documents/chunks: {len(right)}, of which below the threshold (false alarms): "
-          f"{below_right}\n")
+def mixed_table(corpus: dict[str, list[str]]) -> None:
+    """Foreign blocks inside en/es/ja documents: one block in every five is from language F."""
+    print("### Foreign blocks inside en, es, ja documents (every 5th block from another language)\n")
+    print("| document | foreign | foreign blocks found | by length ≤40 / 41–120 / >120 | "
+          "document blocks still right |")
+    print("|---|---|---|---|---|")
+    for doc_lang in ("en", "es", "ja"):
+        for foreign in corpus:
+            if foreign == doc_lang:
+                continue
+            own = corpus[doc_lang]
+            other = corpus[foreign]
+            blocks: list[tuple[str, str]] = []
+            for i, line in enumerate(own):
+                blocks.append((doc_lang, line))
+                if i % 4 == 3 and i // 4 < len(other):
+                    blocks.append((foreign, other[i // 4]))
+            result = detect.detect_blocks([text for _, text in blocks])
+            found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            native = [0, 0]
+            for (gold, text), got in zip(blocks, result.blocks, strict=True):
+                if gold == foreign:
+                    found[bucket(text)][0] += got.language == foreign
+                    found[bucket(text)][1] += 1
+                else:
+                    native[0] += got.language == doc_lang
+                    native[1] += 1
+            hits = sum(v[0] for v in found.values())
+            total = sum(v[1] for v in found.values())
+            by_length = " / ".join(
+                f"{found[b][0]}/{found[b][1]}" if found[b][1] else "–" for b in BUCKETS
+            )
+            print(f"| {doc_lang} ({result.language}) | {foreign} | {percent(hits, total)} | "
+                  f"{by_length} | {percent(*native)} |")
+    print()
+
+
+def calibration_table(corpus: dict[str, list[str]]) -> None:
+    """How LOW_CONFIDENCE separates wrong from right document answers (1-, 3- and 10-line docs)."""
+    threshold = detect.LOW_CONFIDENCE
+    print(f"### Calibration of LOW_CONFIDENCE = {threshold}\n")
+    print("| document size | documents | wrong | wrong flagged (< threshold) | right flagged |")
+    print("|---|---|---|---|---|")
+    for size in (1, 3, CHUNK_LINES):
+        results = [
+            (detect.detect_blocks(lines[i : i + size]), lang)
+            for lang, lines in corpus.items()
+            for i in range(0, len(lines), size)
+        ]
+        wrong = [r.confidence for r, lang in results if r.language != lang]
+        right = [r.confidence for r, lang in results if r.language == lang]
+        print(
+            f"| {size} line{'s' if size > 1 else ''} | {len(results)} | {len(wrong)} | "
+            f"{sum(c < threshold for c in wrong)}/{len(wrong)} | "
+            f"{sum(c < threshold for c in right)}/{len(right)} |"
+        )
+    print()
 
 
 def startup() -> None:
@@ -205,7 +248,9 @@ def main() -> int:
         methods["lingua high"] = lingua_detector(True)
         methods["fastText raw"] = fasttext_raw()
     block_table(corpus, methods)
-    calibration_table(document_table(corpus))
+    mixed_table(corpus)
+    document_table(corpus)
+    calibration_table(corpus)
     return 0
 
 
