@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     python benchmarks/detect_accuracy.py            # the tables for the README
-    python benchmarks/detect_accuracy.py --compare  # also lingua (low/high accuracy) and raw fastText
+    python benchmarks/detect_accuracy.py --compare  # also lingua (low/high) and raw fastText
 
 Each corpus file is split into blocks at line breaks (empty lines dropped). "With context"
 detects a whole file as one document (``detect_blocks``), "without context" calls
@@ -47,15 +47,20 @@ def bucket(text: str) -> str:
     return BUCKETS[0] if n <= 40 else BUCKETS[1] if n <= 120 else BUCKETS[2]
 
 
+def read_lines(path: Path) -> list[str]:
+    return path.read_text("utf-8").splitlines()
+
+
 def load_corpus() -> dict[str, list[str]]:
     return {
-        lang: [s.strip() for s in (CORPUS / f"{name}.txt").read_text("utf-8").splitlines() if s.strip()]
+        lang: [line.strip() for line in read_lines(CORPUS / f"{name}.txt") if line.strip()]
         for lang, name in FILES.items()
     }
 
 
 def langdetect_raw() -> Callable[[str], str]:
-    from langdetect import DetectorFactory, LangDetectException, detect as ld_detect
+    from langdetect import DetectorFactory, LangDetectException
+    from langdetect import detect as ld_detect
 
     def run(text: str) -> str:
         DetectorFactory.seed = 0
@@ -70,8 +75,10 @@ def langdetect_raw() -> Callable[[str], str]:
 def lingua_detector(high: bool) -> Callable[[str], str]:
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-    langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in
-             ("en", "es", "ja", "pt", "it", "ca", "fr")]  # lingua has no gl, qu, ay
+    langs = [
+        Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper()))
+        for c in ("en", "es", "ja", "pt", "it", "ca", "fr")
+    ]  # lingua has no gl, qu, ay
     builder = LanguageDetectorBuilder.from_languages(*langs)
     if not high:
         builder = builder.with_low_accuracy_mode()
@@ -130,14 +137,19 @@ def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str],
             label = f"**{lang}**" if b == "all" else lang
             print(f"| {label} | {b} | {count[b]} | {cells} |")
     total = sum(len(lines) for lines in corpus.values())
-    print("\nTime per block: " + ", ".join(
-        f"{name} {1000 * s / total:.2f} ms" for name, s in seconds.items()))
+    print(
+        "\nTime per block: "
+        + ", ".join(f"{name} {1000 * s / total:.2f} ms" for name, s in seconds.items())
+    )
     print()
 
 
 def document_table(corpus: dict[str, list[str]]) -> None:
     print(f"### Documents: whole files and chunks of {CHUNK_LINES} lines\n")
-    print("| language | whole file | chunks correct | reported instead | lowest confidence (correct) |")
+    print(
+        "| language | whole file | chunks correct | reported instead | "
+        "lowest confidence (correct) |"
+    )
     print("|---|---|---|---|---|")
     for lang, lines in corpus.items():
         whole = detect.detect_blocks(lines)
@@ -155,9 +167,11 @@ def document_table(corpus: dict[str, list[str]]) -> None:
 
 def mixed_table(corpus: dict[str, list[str]]) -> None:
     """Foreign blocks inside en/es/ja documents: one block in every five is from language F."""
-    print("### Foreign blocks inside en, es, ja documents (every 5th block from another language)\n")
-    print("| document | foreign | foreign blocks found | by length ≤40 / 41–120 / >120 | "
-          "document blocks still right |")
+    print("### Foreign blocks inside en, es, ja documents (every 5th block is foreign)\n")
+    print(
+        "| document | foreign | foreign blocks found | by length ≤40 / 41–120 / >120 | "
+        "document blocks still right |"
+    )
     print("|---|---|---|---|---|")
     for doc_lang in ("en", "es", "ja"):
         for foreign in corpus:
@@ -185,8 +199,10 @@ def mixed_table(corpus: dict[str, list[str]]) -> None:
             by_length = " / ".join(
                 f"{found[b][0]}/{found[b][1]}" if found[b][1] else "–" for b in BUCKETS
             )
-            print(f"| {doc_lang} ({result.language}) | {foreign} | {percent(hits, total)} | "
-                  f"{by_length} | {percent(*native)} |")
+            print(
+                f"| {doc_lang} ({result.language}) | {foreign} | {percent(hits, total)} | "
+                f"{by_length} | {percent(*native)} |"
+            )
     print()
 
 
@@ -227,13 +243,17 @@ def measure_lingua_startup(high: bool) -> str:
     lingua_detector(high)("warm up the model with some words")
     seconds = time.perf_counter() - t
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    return f"lingua {'high' if high else 'low'}: build + first call {seconds * 1000:.0f} ms, peak RSS +{grown:.0f} MB"
+    mode = "high" if high else "low"
+    return f"lingua {mode}: build + first call {seconds * 1000:.0f} ms, peak RSS +{grown:.0f} MB"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--compare", action="store_true",
-                        help="also measure lingua (low and high accuracy) and raw fastText")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also measure lingua (low and high accuracy) and raw fastText",
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"skipped: corpus not found at {CORPUS}", file=sys.stderr)

@@ -51,7 +51,7 @@ _MIN_FOREIGN_LETTERS = 6
 # A document with fewer letters than this gets a proportionally lower confidence.
 _CONFIDENT_LETTERS = 40
 # Below this many letters the document prior grows in inverse proportion to the length.
-_SHORT_BLOCK_LETTERS = 30
+_SHORT_BLOCK_LETTERS = 80
 # How many times likelier than the document's language another language must look before a
 # block is labelled with it (the document's language is the prior for each block).
 DOCUMENT_PRIOR_ODDS = 3.0
@@ -96,9 +96,7 @@ class DocumentLanguage:
 
     def foreign_blocks(self) -> list[BlockLanguage]:
         """Blocks whose language differs from the document's (not counting undetermined)."""
-        return [
-            b for b in self.blocks if b.language not in (self.language, UNDETERMINED)
-        ]
+        return [b for b in self.blocks if b.language not in (self.language, UNDETERMINED)]
 
 
 def language_label(lang: str) -> str:
@@ -117,27 +115,26 @@ def unsupported_message(lang: str) -> str:
 
 # --- Quechua / Aymara evidence ----------------------------------------------------------
 # Very frequent function words, greetings and suffixes, written by hand from general
-# knowledge of Southern Quechua and Aymara (standard and common older spellings). They are
-# not derived from the benchmark corpus. Suffixes only count on words of 6+ letters.
+# knowledge of Southern Quechua and Aymara (standard modern spellings). They are not derived
+# from the benchmark corpus. Suffixes only count on words of 6+ letters.
 _QU_WORDS = frozenset(
-    """
-    runa runakuna kay chay mana manan manam tukuy tukuyta llapa llapan allin sumaq imayna
-    imaynalla allillanchu napaykuykim napaykullayki sulpayki solpayki añay hatun jatun wasi
-    yachay simi ñuqa ñoqa ñuqanchik noqanchis qam qan pay paykuna kanmi kanchu kachun kawsay
-    kausay wayna sipas tayta taytay mamay munay rimay ayllu pacha pachamama inti killa
-    ñan chaymi kaymi kunan hina hinallataq ichaqa ima imam maypi mayqen hukniray huk juk
-    iskay kinsa tawa pichqa phisqa sapa sapanka qespi qispi kamachikuy llaqta llaqtakuna
-    urpi warmi qhari wawa wawakuna yuyay ruway ruwana kanan kananpaq
-    """.split()
+    (  # noqa: SIM905
+        "runa runakuna kay chay mana manan manam tukuy tukuyta llapa llapan allin sumaq "
+        "imayna imaynalla allillanchu napaykuykim napaykullayki sulpayki solpayki añay hatun "
+        "wasi yachay simi ñuqa ñoqa ñuqanchik noqanchis qam qan pay paykuna kanmi kanchu "
+        "kachun kawsay wayna sipas tayta taytay mamay munay rimay pachamama inti killa ñan "
+        "chaymi kaymi kunan hina hinallataq ichaqa ima imam maypi mayqen huk iskay kinsa tawa "
+        "pichqa phisqa sapa sapanka qispi urpi warmi qhari wawa wawakuna yuyay ruway"
+    ).split()
 )
 _AY_WORDS = frozenset(
-    """
-    jaqi jaqe jaqinaka jaqenaka taqi taqe aka uka jan janiw janiwa utji utjiwa utjañapa marka
-    jilata jilatanaka kullaka kullakanaka jallalla kamisaki kamisaraki waliki walikiw jisa
-    ukat ukatxa ukhama ukampi ukaxa akaxa juma jumaxa naya nayaxa jiwasa jiwasanaka khiti
-    kuna kunas sapa taqpacha pachamama suma qamaña ayllu aru arunaka wawa wawanaka warmi
-    chacha yatiña yatichaña lurañani sarañani jakaña uraqi
-    """.split()
+    (  # noqa: SIM905
+        "jaqi jaqinaka taqi aka uka jan janiw janiwa utji utjiwa marka jilata jilatanaka "
+        "kullaka kullakanaka jallalla kamisaki kamisaraki waliki walikiw jisa ukat ukatxa "
+        "ukhama ukampi ukaxa akaxa juma jumaxa naya nayaxa jiwasa jiwasanaka khiti kuna kunas "
+        "sapa pachamama suma qamaña wawa wawanaka warmi chacha yatiña yatichaña lurañani "
+        "sarañani jakaña uraqi"
+    ).split()
 )
 _QU_SUFFIXES = (
     "kuna", "kunap", "kunapi", "kunata", "kunaq", "kunawan", "kunamanta", "kunapaq",
@@ -145,7 +142,7 @@ _QU_SUFFIXES = (
 )  # fmt: skip
 _AY_SUFFIXES = (
     "naka", "nakaru", "nakana", "nakaxa", "nakampi", "nakataki", "taki", "ñataki",
-    "ñapataki", "ñani", "mpi", "ñapa", "tayna", "kama", "ñawa",
+    "ñani", "mpi", "ñapa", "tayna", "kama", "ñawa",
 )  # fmt: skip
 # q not followed by u, ejectives (ch' k' q' p' t') and aspirates qh/kh: Andean spelling.
 _ANDEAN_MARK = re.compile(r"q(?!u)|(?:ch|k|q|p|t)['’][aeiou]|[kq]h[aeiou]")
@@ -209,7 +206,9 @@ def _fasttext_scores(text: str) -> dict[str, float]:
     if not cleaned:
         return {}
     labels, probs = _fasttext_model().predict(cleaned, k=-1)
-    return {label.removeprefix("__label__"): float(p) for label, p in zip(labels, probs, strict=True)}
+    return {
+        label.removeprefix("__label__"): float(p) for label, p in zip(labels, probs, strict=True)
+    }
 
 
 # --- scoring ----------------------------------------------------------------------------
@@ -307,9 +306,7 @@ def _document_scores(evidence: Iterable[_Evidence]) -> dict[str, float]:
     return _normalize(total)
 
 
-def _block_language(
-    index: int, ev: _Evidence, doc_lang: str, doc_conf: float
-) -> BlockLanguage:
+def _block_language(index: int, ev: _Evidence, doc_lang: str, doc_conf: float) -> BlockLanguage:
     """A block's language with the document's language as a strong prior."""
     if not ev.scores or doc_lang == UNDETERMINED:
         if not ev.scores:
