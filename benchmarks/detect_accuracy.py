@@ -14,6 +14,7 @@ Document accuracy is measured on each whole file and on its chunks of 10 lines.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import resource
 import sys
 import time
@@ -104,13 +105,17 @@ def percent(hits: int, total: int) -> str:
     return f"{100 * hits / total:.1f}% ({hits}/{total})" if total else "–"
 
 
-def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str], str]]) -> None:
+Stats = dict[str, dict[tuple[str, str], tuple[int, int]]]  # lang: (method, bucket): (hits, n)
+
+
+def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str], str]]) -> Stats:
     with_context = {lang: detect.detect_blocks(lines) for lang, lines in corpus.items()}
     print("### Blocks: accuracy per language and length (characters)\n")
     names = ["with context", "without context", *methods]
     print("| language | length | blocks | " + " | ".join(names) + " |")
     print("|---|---|---|" + "---|" * len(names))
     seconds: dict[str, float] = defaultdict(float)
+    stats: Stats = {}
     for lang, lines in corpus.items():
         hits: dict[tuple[str, str], int] = defaultdict(int)
         count: dict[str, int] = defaultdict(int)
@@ -130,6 +135,7 @@ def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str],
                 if answer == lang:
                     hits[(name, b)] += 1
                     hits[(name, "all")] += 1
+        stats[lang] = {(n, b): (hits[(n, b)], count[b]) for n in names for b in (*BUCKETS, "all")}
         for b in (*BUCKETS, "all"):
             if not count[b]:
                 continue
@@ -142,15 +148,17 @@ def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str],
         + ", ".join(f"{name} {1000 * s / total:.2f} ms" for name, s in seconds.items())
     )
     print()
+    return stats
 
 
-def document_table(corpus: dict[str, list[str]]) -> None:
+def document_table(corpus: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
     print(f"### Documents: whole files and chunks of {CHUNK_LINES} lines\n")
     print(
         "| language | whole file | chunks correct | reported instead | "
         "lowest confidence (correct) |"
     )
     print("|---|---|---|---|---|")
+    found: dict[str, tuple[int, int]] = {}
     for lang, lines in corpus.items():
         whole = detect.detect_blocks(lines)
         chunks = [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
@@ -158,11 +166,13 @@ def document_table(corpus: dict[str, list[str]]) -> None:
         right = [r for r in results if r.language == lang]
         wrong = sorted({r.language for r in results if r.language != lang})
         lowest = min((r.confidence for r in right), default=0.0)
+        found[lang] = (len(right) + (whole.language == lang), len(results) + 1)
         print(
             f"| {lang} | {whole.language} ({whole.confidence:.2f}) | "
             f"{percent(len(right), len(results))} | {', '.join(wrong) or '–'} | {lowest:.2f} |"
         )
     print()
+    return found
 
 
 def mixed_table(corpus: dict[str, list[str]]) -> None:
@@ -228,6 +238,27 @@ def calibration_table(corpus: dict[str, list[str]]) -> None:
     print()
 
 
+def summary_table(stats: Stats, documents: dict[str, tuple[int, int]]) -> None:
+    """The compact table for the README."""
+    print("### Summary (UDHR; blocks = lines, documents = whole file + 10-line chunks)\n")
+    print(
+        "| language | blocks ≤40 chars | 41–120 | >120 | all blocks, no context | "
+        "all blocks, langdetect | documents |"
+    )
+    print("|---|---|---|---|---|---|---|")
+
+    def cell(hits_total: tuple[int, int]) -> str:
+        hits, total = hits_total
+        return f"{100 * hits / total:.1f}%" if total else "–"
+
+    for lang, by in stats.items():
+        context = " | ".join(cell(by[("with context", b)]) for b in BUCKETS)
+        alone = cell(by[("without context", "all")])
+        baseline = cell(by[("langdetect (seeded)", "all")])
+        print(f"| {lang} | {context} | {alone} | {baseline} | {cell(documents[lang])} |")
+    print()
+
+
 def startup() -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
@@ -261,16 +292,20 @@ def main() -> int:
     corpus = load_corpus()
     startup()
     methods = {"langdetect (seeded)": langdetect_raw()}
-    if args.compare:
+    if args.compare and importlib.util.find_spec("lingua") is None:
+        print("lingua-language-detector is not installed: comparing with fastText only\n")
+        methods["fastText raw"] = fasttext_raw()
+    elif args.compare:
         print(measure_lingua_startup(False))
         print(measure_lingua_startup(True) + "\n")
         methods["lingua low"] = lingua_detector(False)
         methods["lingua high"] = lingua_detector(True)
         methods["fastText raw"] = fasttext_raw()
-    block_table(corpus, methods)
+    stats = block_table(corpus, methods)
     mixed_table(corpus)
-    document_table(corpus)
+    documents = document_table(corpus)
     calibration_table(corpus)
+    summary_table(stats, documents)
     return 0
 
 
