@@ -337,9 +337,16 @@ def _block_language(index: int, ev: _Evidence, doc_lang: str, doc_conf: float) -
     return BlockLanguage(index, lang, round(own_conf, 4))
 
 
-def detect_blocks(texts: list[str]) -> DocumentLanguage:
-    """Detect the language of a sequence of block texts and of each block in that context."""
+def detect_blocks(texts: list[str], language: str | None = None) -> DocumentLanguage:
+    """Detect the language of a sequence of block texts and of each block in that context.
+
+    ``language`` (e.g. from ``--from``) fixes the document's language, with confidence 1.0;
+    blocks are then still detected, with it as their context.
+    """
     evidence = [_evidence(t) for t in texts]
+    if language:
+        blocks = [_block_language(i, ev, language, 1.0) for i, ev in enumerate(evidence)]
+        return DocumentLanguage(language, 1.0, blocks)
     doc_scores = _document_scores(evidence)
     if not doc_scores:
         return DocumentLanguage(
@@ -358,10 +365,11 @@ def detect_blocks(texts: list[str]) -> DocumentLanguage:
     return DocumentLanguage(doc_lang, round(doc_conf, 4), blocks)
 
 
-def detect_document(doc: Document) -> DocumentLanguage:
+def detect_document(doc: Document, language: str | None = None) -> DocumentLanguage:
     """Detect the document's language, then each block's with the document as context.
 
     ``blocks`` has one entry per ``doc.blocks`` item, in order; a block without letters
-    inherits the document's language.
+    inherits the document's language. ``language`` fixes the document's language (``--from``)
+    and only the blocks are detected.
     """
-    return detect_blocks([b.text for b in doc.blocks])
+    return detect_blocks([b.text for b in doc.blocks], language)

@@ -115,6 +115,12 @@ def test_mixed_document_lists_spanish_quote_and_quechua_greeting() -> None:
     assert foreign == {2: "es", 3: "qu"}
 
 
+def test_given_document_language_still_finds_foreign_blocks() -> None:
+    result = detect.detect_document(make_document(MIXED_STATEMENT), language="en")
+    assert (result.language, result.confidence, result.warning) == ("en", 1.0, None)
+    assert {b.index: b.language for b in result.foreign_blocks()} == {2: "es", 3: "qu"}
+
+
 def test_kanji_only_headings_in_japanese_document() -> None:
     result = detect.detect_document(make_document(JAPANESE_STATEMENT))
     assert result.language == "ja"
