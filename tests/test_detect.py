@@ -92,6 +92,10 @@ def test_andean_languages_from_word_evidence() -> None:
     assert detect.detect_text("Jallalla kullakanaka, jilatanaka!")[0] == "ay"
 
 
+def test_model_is_available_offline() -> None:
+    detect.ensure_available()  # the bundled model file, no download
+
+
 def test_language_outside_candidates_is_reported_as_itself() -> None:
     lang, _ = detect.detect_text(
         "Die Arbeiterinnen und Arbeiter in Deutschland erklären sich solidarisch mit den Bergleuten."
@@ -143,7 +147,10 @@ def test_portuguese_document_is_portuguese_and_refused_with_clear_message() -> N
         "cannot translate from Portuguese (pt): this pipeline translates from en, es, ja"
     )
     assert detect.unsupported_message("de") == (
-        "cannot translate from de: this pipeline translates from en, es, ja"
+        "cannot translate from German (de): this pipeline translates from en, es, ja"
+    )
+    assert detect.unsupported_message("xx") == (
+        "cannot translate from xx: this pipeline translates from en, es, ja"
     )
 
 
