@@ -94,6 +94,19 @@ def test_andean_languages_from_word_evidence() -> None:
 
 def test_model_is_available_offline() -> None:
     detect.ensure_available()  # the bundled model file, no download
+    code = (
+        "import socket\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError('network used')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from pipeline.detect import detect_text\n"
+        "print(detect_text('Los trabajadores unidos jamás serán vencidos.')[0])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert proc.stdout.strip() == "es"
 
 
 def test_language_outside_candidates_is_reported_as_itself() -> None:
