@@ -540,3 +540,63 @@ def test_cli_import_stores_approvals_and_reports_refusals(cli, tmp_path):
     assert "b2.s0: refused: source changed since export" in again.stderr
     assert "0 approved, 1 already approved, 1 refused" in again.stdout
     assert "Traceback" not in again.stderr
+
+
+OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<omegat><project version="1.0">
+<source_dir>__DEFAULT__</source_dir><source_dir_excludes/><target_dir>__DEFAULT__</target_dir>
+<tm_dir>__DEFAULT__</tm_dir><glossary_dir>__DEFAULT__</glossary_dir>
+<glossary_file>__DEFAULT__</glossary_file><dictionary_dir>__DEFAULT__</dictionary_dir>
+<source_lang>EN</source_lang><target_lang>ES</target_lang>
+<source_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</source_tok>
+<target_tok>org.omegat.tokenizer.LuceneSpanishTokenizer</target_tok>
+<sentence_seg>false</sentence_seg><support_default_translations>true</support_default_translations>
+<remove_tags>false</remove_tags></project></omegat>
+"""
+
+
+def _omegat(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    jar = Path("/usr/share/omegat/OmegaT.jar")
+    java = shutil.which("java")
+    if not jar.is_file() or java is None:
+        pytest.skip("OmegaT not installed (optional: apt-get install omegat)")
+    return subprocess.run(
+        [java, "-Djava.awt.headless=true", f"-Duser.home={project.parent / 'home'}", "-jar",
+         str(jar), str(project), *args],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_omegat_round_trip(exported, memory, tmp_path):
+    """A real CAT tool: OmegaT's XLIFF filter shows our draft (tags as <g0>…</g0>) as the text
+    to work on; the translator's versions (its project TM) are written back into <target>."""
+    project = tmp_path / "omegat-project"
+    for folder in ("source", "target", "tm", "glossary", "dictionary", "omegat"):
+        (project / folder).mkdir(parents=True)
+    (project / "omegat.project").write_text(OMEGAT_PROJECT, encoding="utf-8")
+    shutil.copy(exported["xliff"], project / "source")
+    pseudo = tmp_path / "seen.tmx"
+    done = _omegat(project, "--mode=console-createpseudotranslatetmx",
+                   f"--pseudotranslatetmx={pseudo}", "--pseudotranslatetype=equal")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = {seg.text for seg in etree.parse(str(pseudo)).iter("seg")}
+    assert "Solidaridad con los <g0>mineros</g0> de Perú" in seen  # what the translator sees
+    corrected = "Solidaridad con los <g0>trabajadores mineros</g0> del Perú"
+    tmx = etree.fromstring(
+        '<tmx version="1.4"><header creationtool="OmegaT" o-tmf="OmegaT TMX" adminlang="EN-US" '
+        'datatype="plaintext" creationtoolversion="3.6" segtype="sentence" srclang="EN"/><body>'
+        '<tu><tuv xml:lang="EN"><seg/></tuv><tuv xml:lang="ES"><seg/></tuv></tu></body></tmx>'
+    )
+    segs = list(tmx.iter("seg"))
+    segs[0].text, segs[1].text = "Solidaridad con los <g0>mineros</g0> de Perú", corrected
+    etree.ElementTree(tmx).write(str(project / "omegat" / "project_save.tmx"), encoding="UTF-8")
+    done = _omegat(project, "--mode=console-translate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    returned = project / "target" / exported["xliff"].name
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    assert schema.validate(etree.parse(str(returned))), schema.error_log
+    result = import_review(returned, memory, "ana", against=exported["sidecar"])
+    assert result.refused == []
+    assert [(c.segment, c.target) for c in result.corrections] == [
+        ("b0.s0", "Solidaridad con los <g1>trabajadores mineros</g1> del Perú")
+    ]

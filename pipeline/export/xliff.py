@@ -176,6 +176,9 @@ def write_xliff(review: object, path: Path) -> Path:
         unit.xmlelement.set("id", row.id)
         unit.rich_source = [markers_to_elem(row.source)]
         unit.rich_target = [markers_to_elem(row.target)]
+        # OmegaT's built-in XLIFF filter shows the <target> (our draft) as the text to work
+        # on and notes as comments: this note keeps the original sentence in view there.
+        unit.addnote(f"Source ({review.src}): {row.source}", origin="source")  # type: ignore[attr-defined]
         for term in row.glossary:
             hint = f"Glossary: {term.get('term', '')} → {term.get('expected', '')}"
             if term.get("note"):
