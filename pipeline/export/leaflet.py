@@ -76,9 +76,9 @@ SPECS = {
 }
 
 LABELS = {
-    "en": {"overleaf": "continued overleaf ▸"},
-    "es": {"overleaf": "sigue al dorso ▸"},
-    "ja": {"overleaf": "裏面に続く ▸"},
+    "en": {"overleaf": "continued overleaf →"},
+    "es": {"overleaf": "sigue al dorso →"},
+    "ja": {"overleaf": "裏面に続く →"},
 }
 MONTHS_ES = (
     *("enero", "febrero", "marzo", "abril", "mayo", "junio"),
