@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Block, Document, Span
+from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.fonts import font_dirs, fonts_for
 from pipeline.leaflet_config import LeafletConfig
 
@@ -489,18 +489,6 @@ def _impose_two_up(pdf: bytes, pages: int, title: str, author: str) -> bytes:
         return _compile(root, "two-up.typ", inputs)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def describe_overflow(content_pages: float, pages: int, size: float) -> str | None:
     """``None`` when the content fits one sheet, else by how much it overflows."""
     excess = content_pages - SHEET_PAGES
@@ -557,7 +545,7 @@ def write_leaflet(
         pdf = _compile(root, spec.template, {"size": f"{size:g}", "columns": str(columns)})
     if two_up:
         pdf = _impose_two_up(pdf, pages, data["title"], data["org"])
-    _write_atomically(path, pdf)
+    write_bytes_atomic(path, pdf)
     overflow = describe_overflow(content_pages, pages, size)
     return LeafletResult(
         path=path,
