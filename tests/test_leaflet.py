@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.document import Block, Span
+from pipeline.document import Block, Document, Span
 from pipeline.export.leaflet import (
     LeafletError,
     apply_quote_style,
@@ -569,3 +569,49 @@ def test_cli_lays_out_translated_outputs(tmp_path: Path) -> None:
     assert code == 0
     assert (folder / "peru.es.leaflet-a5.pdf").is_file()
     assert (folder / "peru.es.leaflet-a5.2up.pdf").is_file()
+
+
+def test_every_block_kind_is_set(out: Path) -> None:
+    blocks = [
+        Block("title", [Span("Free the Casapalca miners")]),
+        Block("heading", [Span("What happened")], level=2),
+        Block(
+            "paragraph",
+            [
+                Span("Three leaders were "),
+                Span("arrested", bold=True),
+                Span(" without "),
+                Span("warning", italic=True),
+                Span("."),
+                Span(kind="note_ref", note="n1"),
+                Span(kind="break"),
+                Span("See "),
+                Span("our site", link="https://example.org"),
+                Span("."),
+            ],
+        ),
+        Block("list_item", [Span("Release the leaders")], level=1, ordered=True),
+        Block("list_item", [Span("Drop the charges")], level=1, ordered=True),
+        Block("list_item", [Span("Respect the union")], level=2),
+        Block("quote", [Span("An injury to one is an injury to all.")]),
+        Block("table_cell", [Span("Mine")], table=0, row=0, col=0),
+        Block("table_cell", [Span("Casapalca")], table=0, row=0, col=1),
+        Block("footnote", [Span("Arrested in September.")], note_id="n1"),
+    ]
+    doc = Document(blocks, lang="en")
+    result = write_leaflet(doc, out / "kinds.pdf", "leaflet-a4", config(), lang="en")
+    text = squash(pdftext(result.path))
+    for piece in (
+        "What happened",
+        "arrested",
+        "warning",
+        "our site",
+        "Release the leaders",
+        "Drop the charges",
+        "Respect the union",
+        "An injury to one",
+        "Casapalca",
+        "Arrested in September.",
+    ):
+        assert squash(piece) in text, piece
+    assert result.pages == 1 and result.columns == 1
