@@ -285,6 +285,21 @@ def test_japanese_pages_keep_vertical_rhythm(japanese_a5) -> None:
     assert len(close) >= 0.9 * len(steps) and np.allclose(close, 1.0, atol=0.02), steps
 
 
+@pytest.mark.parametrize("which", ["spanish_a5", "japanese_a5"])
+def test_last_page_columns_end_level(which: str, request: pytest.FixtureRequest) -> None:
+    """Typst does not balance columns; the layout reserves room above the foot so the two
+    columns of the last page end within a couple of lines of each other."""
+    _, result = request.getfixturevalue(which)
+    page = layout(result.path)[-1]
+    mid = page.width / 2
+    foot_top = min(w.y0 for w in page.words if squash(w.text).startswith("https"))
+    body = [w for w in page.words if w.y1 < foot_top - 20 * MM]
+    left_end = max((w.y1 for w in body if w.x1 < mid), default=0.0)
+    right_end = max((w.y1 for w in body if w.x0 > mid), default=0.0)
+    pitch = result.font_size * (1.7 if which == "japanese_a5" else 1.32)
+    assert abs(left_end - right_end) <= 2.2 * pitch
+
+
 def test_spanish_punctuation_on_real_text(spanish_a5) -> None:
     doc, result = spanish_a5
     text = pdftext(result.path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -405,10 +406,13 @@ def _typst_error(exc: Exception) -> LeafletError:
     return LeafletError(f"Typst could not lay out the leaflet: {message}")
 
 
-def _measure(root: Path, template: str, size: float, columns: int) -> tuple[float, int]:
-    """(pages' worth of content, page count) of the layout at body size ``size``."""
+def _metrics(
+    root: Path, template: str, size: float, columns: int, balance: float = 0.0
+) -> dict[str, Any]:
+    """Where the text ends (page, column, y in pt), the foot's height and the page count."""
     import typst
 
+    inputs = {"size": f"{size:g}", "columns": str(columns), "balance": f"{balance:.2f}"}
     try:
         raw = typst.query(
             root / template,
@@ -417,16 +421,45 @@ def _measure(root: Path, template: str, size: float, columns: int) -> tuple[floa
             one=True,
             root=root,
             font_paths=typst_fonts(),
-            sys_inputs={"size": f"{size:g}", "columns": str(columns)},
+            sys_inputs=inputs,
         )
     except RuntimeError as exc:  # typst.TypstError and plain compile failures
         raise _typst_error(exc) from exc
-    m = json.loads(raw)
+    return json.loads(raw)
+
+
+def _measure(root: Path, template: str, size: float, columns: int) -> tuple[float, int]:
+    """(pages' worth of content, page count) of the layout at body size ``size``."""
+    m = _metrics(root, template, size, columns)
     height = m["bottom"] - m["top"]
     ncols = m["columns"]
     # The closing float spans every column, so it uses its height once per column.
     used = m["column"] * height + (m["y"] - m["top"]) + m["float"] * ncols
     return (m["page"] - 1) + used / (ncols * height), int(m["pages"])
+
+
+def _balance(root: Path, template: str, size: float, pitch: float) -> float:
+    """Room (pt) to reserve above the foot of the last page so its two columns end level.
+
+    Estimated from where the text ends, then checked: a value that would push text onto
+    another page is reduced a line at a time, and dropped after a few tries."""
+    m = _metrics(root, template, size, 2)
+    top = m["start-y"] if m["start-page"] == m["page"] else m["top"]
+    column_bottom = m["bottom"] - m["float"]
+    full = column_bottom - top
+    if full <= 0 or m["y"] > column_bottom + 1:
+        return 0.0
+    text = (full if m["column"] == 1 else 0.0) + (m["y"] - top)
+    target = math.ceil(text / 2 / pitch + 0.5) * pitch
+    extra = full - target
+    for _ in range(4):
+        if extra < pitch:
+            return 0.0
+        check = _metrics(root, template, size, 2, extra)
+        if check["pages"] == m["pages"] and check["page"] == m["page"]:
+            return extra
+        extra -= pitch
+    return 0.0
 
 
 def _size_steps(low: float, high: float) -> list[float]:
@@ -542,7 +575,12 @@ def write_leaflet(
     data["size"] = nominal
     with _typst_root(data, config, bw) as root:
         size, content_pages, pages = _fit(root, spec, columns, nominal)
-        pdf = _compile(root, spec.template, {"size": f"{size:g}", "columns": str(columns)})
+        balance = 0.0
+        if layout != "bilingual" and columns == 2 and pages <= SHEET_PAGES:
+            pitch = size * (1.7 if lang == "ja" else 1.32)
+            balance = _balance(root, spec.template, size, pitch)
+        inputs = {"size": f"{size:g}", "columns": str(columns), "balance": f"{balance:.2f}"}
+        pdf = _compile(root, spec.template, inputs)
     if two_up:
         pdf = _impose_two_up(pdf, pages, data["title"], data["org"])
     write_bytes_atomic(path, pdf)
