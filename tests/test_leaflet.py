@@ -300,6 +300,53 @@ def test_last_page_columns_end_level(which: str, request: pytest.FixtureRequest)
     assert abs(left_end - right_end) <= 2.2 * pitch
 
 
+@NEEDS_SAMPLE
+def test_no_widows_or_orphans(english_a5) -> None:
+    """No column starts with a paragraph's last line alone or ends with its first line alone.
+
+    Paragraphs are told apart by the extra space between them (half a line)."""
+    doc, result = english_a5
+    paragraphs = {squash(b.text) for b in doc.blocks}
+    checked = 0
+    pages = layout(result.path)
+    first_body = squash(doc.blocks[2].text)[:15]  # after the title and the deck
+    body_top = next(
+        ln.words[0].y0 for ln in pages[0].lines if squash(ln.text).startswith(first_body)
+    )
+    closing = squash(doc.blocks[-1].text)[:15]
+    foot = next(ln.words[0].y0 for ln in pages[-1].lines if squash(ln.text).startswith(closing))
+    for n, page in enumerate(pages):
+        mid = page.width / 2
+        bottom = foot - 1 if n == len(pages) - 1 else page.height - 12 * MM
+        for left in (True, False):
+            lines = sorted(
+                (
+                    line
+                    for line in page.lines
+                    if line.words
+                    and (line.words[0].x1 < mid) == left
+                    and line.words[0].y0 >= (body_top - 1 if n == 0 else 0)
+                    and line.words[0].y0 < bottom
+                ),
+                key=lambda line: line.words[0].y0,
+            )
+            if len(lines) < 4:
+                continue
+            tops = [line.words[0].y0 for line in lines]
+            pitch = float(np.median(np.diff(tops)))
+
+            first, last = lines[0], lines[-1]
+            # widow: the column's first line ends a paragraph that began in the previous column
+            if tops[1] - tops[0] > 1.25 * pitch and squash(first.text) not in paragraphs:
+                starts = any(p.startswith(squash(first.text)) for p in paragraphs)
+                assert starts, f"widow at the top of a column: {first.text!r}"
+            # orphan: the column's last line starts a paragraph that goes on elsewhere
+            if tops[-1] - tops[-2] > 1.25 * pitch and squash(last.text) not in paragraphs:
+                raise AssertionError(f"orphan at the foot of a column: {last.text!r}")
+            checked += 1
+    assert checked >= 3
+
+
 def test_spanish_punctuation_on_real_text(spanish_a5) -> None:
     doc, result = spanish_a5
     text = pdftext(result.path)
