@@ -6,6 +6,7 @@ sample comes from ../shared.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -677,3 +678,39 @@ def test_every_block_kind_is_set(out: Path) -> None:
     ):
         assert squash(piece) in text, piece
     assert result.pages == 1 and result.columns == 1
+
+
+@pytest.mark.slow
+def test_end_to_end_through_python_m_pipeline(tmp_path: Path) -> None:
+    """`python -m pipeline leaflet` on an output folder: JSON result, PDFs beside the DOCX."""
+    import json
+    import sys
+
+    pytest.importorskip("pipeline.ingest")
+    docx = pytest.importorskip("docx")
+    folder = tmp_path / "out" / "peru"
+    folder.mkdir(parents=True)
+    d = docx.Document()
+    d.add_heading(fx.TITLE_JA, level=0)
+    for p in fx.PARAGRAPHS_JA:
+        d.add_paragraph(p)
+    d.save(folder / "peru.ja.docx")
+    shutil.copyfile(REPO / "leaflet.yml", tmp_path / "leaflet.yml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "leaflet", str(folder), "--to", "ja,es"]
+        + ["--layout", "leaflet-a5", "--bw", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 1, proc.stderr  # es was never translated
+    outputs = {o["lang"]: o for o in json.loads(proc.stdout)["outputs"]}
+    assert "not found" in outputs["es"]["error"]
+    ja = outputs["ja"]
+    assert ja["pages"] <= 2 and ja["overflow"] is None
+    assert Path(ja["path"]).name == "peru.ja.leaflet-a5.bw.pdf" and Path(ja["path"]).is_file()
+    assert (
+        "労働者連帯委員会"
+        in subprocess.run(["pdfinfo", ja["path"]], capture_output=True, text=True).stdout
+    )
