@@ -41,6 +41,11 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     jobs: int = 1
     force: bool = False
+    layout: str = "document"  # document | leaflet-a4 | leaflet-a5 | bilingual
+    leaflet_config: Any = None  # a LeafletConfig when a leaflet layout is chosen
+    bleed: bool = False
+    bw: bool = False
+    two_up: bool = False
     strict: bool = False  # --strict: refuse documents whose detection is unsure
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
 
@@ -69,6 +74,7 @@ class TargetResult:
     error: str | None = None
     markers_repaired: int = 0
     kept_blocks: dict[int, str] = field(default_factory=dict)  # block index → why it was kept
+    leaflet: dict[str, Any] | None = None
 
 
 @dataclass
@@ -349,6 +355,48 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
             target.error = f"cannot write {path}: {exc.strerror or exc}"
             return
         target.outputs[fmt] = str(path)
+    if options.layout != "document":
+        _write_leaflet(job, target, doc, options)
+
+
+def _write_leaflet(
+    job: DocumentJob, target: TargetResult, doc: Document, options: RunOptions
+) -> None:
+    from pipeline.export.leaflet import LeafletError, leaflet_filename, write_leaflet
+    from pipeline.leaflet_config import LeafletConfig
+
+    assert job.doc is not None
+    if options.layout == "bilingual" and target.lang == job.doc.lang:
+        return  # the original beside itself is not a bilingual edition
+    name = leaflet_filename(
+        job.stem,
+        target.lang,
+        options.layout,
+        src=job.doc.lang,
+        bw=options.bw,
+        bleed=options.bleed,
+        two_up=options.two_up,
+    )
+    try:
+        result = write_leaflet(
+            doc,
+            job.out_dir / name,
+            options.layout,
+            options.leaflet_config or LeafletConfig(),
+            lang=target.lang,
+            original=job.doc,
+            bleed=options.bleed,
+            bw=options.bw,
+            two_up=options.two_up,
+        )
+    except LeafletError as exc:
+        target.error = str(exc)
+        return
+    except OSError as exc:
+        target.error = f"cannot write {job.out_dir / name}: {exc.strerror or exc}"
+        return
+    target.outputs[options.layout] = str(result.path)
+    target.leaflet = result.as_dict()
 
 
 def report_data(job: DocumentJob) -> dict[str, Any]:
@@ -389,6 +437,8 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "outputs": dict(target.outputs),
             "seconds": round(target.seconds, 3),
         }
+        if target.leaflet is not None:
+            entry["leaflet"] = target.leaflet
         if target.error:
             entry["error"] = target.error
         entry["foreign_blocks"] = [

@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _load_config(path: Path | None) -> Any:
+def load_config_or_default(path: Path | None) -> Any:
     from pipeline.leaflet_config import ConfigError, LeafletConfig, load_config
 
     if path is None:
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     langs = parse_languages(args.to)
     if args.two_up and (args.layout != "leaflet-a5" or args.bleed):
         raise CommandError("--two-up works only with --layout leaflet-a5 and without --bleed", 2)
-    config = _load_config(args.config)
+    config = load_config_or_default(args.config)
     folder, stem, source = _locate(args.path, args.out)
     if not folder.is_dir():
         raise CommandError(f"{folder}: no outputs here; run pipeline translate first", 2)

@@ -71,6 +71,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--api-key", default=None, help="LibreTranslate API key")
     p.add_argument(
+        "--layout",
+        default="document",
+        choices=["document", "leaflet-a4", "leaflet-a5", "bilingual"],
+        help="also lay each translation out as a leaflet, or beside the original (default: document only)",
+    )
+    p.add_argument(
+        "--leaflet-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="leaflet settings: organisation, logo, colours, contact, URL (default: ./leaflet.yml when present)",
+    )
+    p.add_argument("--bleed", action="store_true", help="leaflets: 3 mm bleed and crop marks")
+    p.add_argument("--bw", action="store_true", help="leaflets: black and white for photocopying")
+    p.add_argument("--two-up", action="store_true", help="leaflet-a5: two copies on A4 landscape")
+    p.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -113,6 +129,13 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
     paths = args.paths or [Path("source_docs")]
+    leaflet_config = None
+    if args.layout != "document":
+        from pipeline.cli.leaflet import load_config_or_default
+
+        leaflet_config = load_config_or_default(args.leaflet_config)
+    if args.two_up and args.layout != "leaflet-a5":
+        raise CommandError("--two-up goes with --layout leaflet-a5", 2)
     return RunOptions(
         paths=paths,
         targets=parse_languages(args.to),
@@ -122,6 +145,11 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
         jobs=args.jobs,
         force=args.force,
+        layout=args.layout,
+        leaflet_config=leaflet_config,
+        bleed=args.bleed,
+        bw=args.bw,
+        two_up=args.two_up,
         strict=args.strict,
         keep_foreign=args.keep_foreign,
     )
