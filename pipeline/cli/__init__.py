@@ -11,10 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
+from pipeline.cli import doctor as doctor_cmd
 from pipeline.cli import translate as translate_cmd
 from pipeline.cli.common import CommandError
 
-COMMAND_MODULES = [translate_cmd]
+COMMAND_MODULES = [translate_cmd, doctor_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,5 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pipeline: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("pipeline: interrupted; finished outputs are kept, none is half-written", file=sys.stderr)
+        print(
+            "pipeline: interrupted; finished outputs are kept, none is half-written",
+            file=sys.stderr,
+        )
         return 130
