@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from translate.storage import tbx
 
-from pipeline.glossary import LANGS, Glossary, GlossaryError, Term, fold, parse_glossary
+from pipeline.export.atomic import write_text_atomic
+from pipeline.glossary import (
+    LANGS,
+    Glossary,
+    GlossaryError,
+    GlossaryReport,
+    Term,
+    fold,
+    parse_glossary,
+)
 
 PIPELINE_NOTE = "pipeline"
 CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"]
@@ -262,7 +271,7 @@ def append_entries(path: Path, entries: list[dict[str, Any]]) -> Glossary:
     glossary, problems = parse_glossary(new_text)
     if glossary is None:
         raise GlossaryError(problems[0].format(str(path)))
-    write_atomic(path, new_text)
+    write_text_atomic(path, new_text)
     return glossary
 
 
@@ -282,15 +291,55 @@ def _terms_indent(text: str) -> int | None:
     return 2
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write through a temporary file in the same folder, then ``os.replace``."""
-    path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+# ---------------------------------------------------------------- re-checking outputs
+
+
+@dataclass
+class SidecarCheck:
+    """The glossary verified against one ``*.segments.json`` sidecar."""
+
+    path: Path
+    document: str
+    src: str
+    tgt: str
+    report: GlossaryReport | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": str(self.path),
+            "document": self.document,
+            "src": self.src,
+            "tgt": self.tgt,
+        }
+        if self.report is not None:
+            data["glossary"] = self.report.as_json()
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def find_sidecars(out_dir: Path) -> list[Path]:
+    """Every ``OUT/<stem>/review/<stem>.<src>-<tgt>.segments.json`` under ``out_dir``."""
+    return sorted(Path(out_dir).glob("**/review/*.segments.json"))
+
+
+def check_sidecar(path: Path, glossary: Glossary) -> SidecarCheck:
+    """Verify the glossary on the source/target pairs a run wrote to a segments sidecar."""
+    check = SidecarCheck(path=path, document=path.name.split(".")[0], src="", tgt="")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        data = json.loads(path.read_text(encoding="utf-8"))
+        check.document = str(data.get("document") or check.document)
+        check.src, check.tgt = str(data["src"]), str(data["tgt"])
+        segments = data["segments"]
+        sources = [str(s["source"]) for s in segments]
+        targets = [str(s.get("target") or "") for s in segments]
+        ids = [str(s.get("id", i)) for i, s in enumerate(segments)]
+    except (OSError, UnicodeDecodeError) as exc:
+        check.error = f"cannot read: {exc}"
+        return check
+    except (ValueError, KeyError, TypeError) as exc:
+        check.error = f"not a segments sidecar ({type(exc).__name__}: {exc})"
+        return check
+    check.report = glossary.verify(sources, targets, check.src, check.tgt, ids)
+    return check
