@@ -494,7 +494,8 @@ _DETERMINER_WORDS = "|".join(
     sorted((w for w in _DETERMINERS if " " not in w), key=len, reverse=True)
 )
 _DETERMINER_BEFORE = re.compile(
-    rf"(?i)(?<![\w])(de la|de los|de las|a la|a los|a las|{_DETERMINER_WORDS})(\s+[‘'\"“«]?)$"
+    rf"(?i)(?<![\w])(de la|de los|de las|a la|a los|a las|{_DETERMINER_WORDS})"
+    r"(\s+(?:<g\d+>|<x\d+/>)*[‘'\"“«]?(?:<g\d+>)*)$"
 )
 _LEADING_DETERMINER = re.compile(r"(?i)\s*(?:el|la|los|las|un|una|unos|unas)\s+")
 _ENGLISH_ARTICLE = re.compile(r"(?i)(?:the|a|an)\s")
