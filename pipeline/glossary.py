@@ -567,10 +567,8 @@ class Glossary:
 
     @staticmethod
     def _same_rendering(a: Term, b: Term) -> bool:
-        if a.keep or b.keep:
-            return a.keep and b.keep
-        common = set(a.forms) & set(b.forms)
-        return all(a.forms[lang][0] == b.forms[lang][0] for lang in common)
+        common = [lang for lang in LANGS if a.forms_for(lang) and b.forms_for(lang)]
+        return all(a.forms_for(lang)[0] == b.forms_for(lang)[0] for lang in common)
 
     # -- matching
 
@@ -723,9 +721,11 @@ class Glossary:
             for ph in placeholders:
                 text, ok = self._restore_one(text, ph, protected.tgt)
                 if not ok:
-                    text = self._put_back(text, ph, protected, index, length_hint)
                     repairs += 1
-            text = _tidy(text, protected.tgt)
+                    if not self._already_there(text, ph, protected.tgt):
+                        text = self._put_back(text, ph, protected, index, length_hint)
+            if placeholders:
+                text = _tidy(text, protected.tgt)
             if repairs:
                 protected.repairs += repairs
                 protected.repaired.append(index)
@@ -800,7 +800,7 @@ class Glossary:
         if tgt == "es" and (ph.term.gender or not ph.term.is_name):
             before = self._agree(before, ph)
         if tgt == "ja":
-            if _needs_no_space(_last_visible(before), form[:1]):
+            if _needs_no_space(_last_visible(before.rstrip(" ")), form[:1]):
                 before = before.rstrip(" ")
             if _needs_no_space(form[-1:], _first_visible(after)):
                 after = after.lstrip(" ")
@@ -811,13 +811,22 @@ class Glossary:
         ):
             before += " "
         nxt = _first_visible(after)
-        if not after.lstrip("<>/gx0123456789").startswith((" ", "\n")) and (
+        markers = re.match(r"(?:</?g\d+>|<x\d+/>)*", after)
+        cut = markers.end() if markers else 0
+        if not after[cut:].startswith((" ", "\n")) and (
             trail_space or (nxt and _is_word_char(nxt) and form[-1:].isalnum())
         ):
-            markers = re.match(r"(?:</?g\d+>|<x\d+/>)*", after)
-            cut = markers.end() if markers else 0
             after = after[:cut] + " " + after[cut:]
+        if form.endswith(".") and after[cut:].startswith("."):
+            after = after[:cut] + after[cut + 1 :]  # "EE. UU." ends the sentence too
         return before + form + after, True
+
+    def _already_there(self, text: str, ph: Placeholder, tgt: str) -> bool:
+        """Whether an engine that dropped a placeholder wrote the glossary form itself."""
+        plain = MARKER.sub("", text)
+        if tgt == "ja" or is_cjk(ph.expected[:1]):
+            return ph.expected in plain
+        return re.search(rf"(?i)(?<!\w){re.escape(ph.expected)}(?!\w)", plain) is not None
 
     def _agree(self, before: str, ph: Placeholder) -> str:
         """Make the Spanish article or determiner right before a term agree with it."""
