@@ -378,7 +378,11 @@ def _as_tuple(value: Forms | None) -> tuple[str, ...]:
 
 
 def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
-    """Parse glossary YAML text: the glossary (None if unusable) and every problem found."""
+    """Parse glossary YAML text: the glossary and the problems that make it invalid.
+
+    The glossary is None when the file cannot be read as a glossary at all; it is returned
+    with problems (duplicate keys or forms) so that ``lint`` can look further.
+    """
     try:
         loader = yaml.SafeLoader(text)
         try:
@@ -444,7 +448,7 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
         )
     glossary = Glossary(terms)
     problems += glossary.duplicates()
-    return (None if problems else glossary), problems
+    return glossary, problems
 
 
 def load_glossary(path: Path | str) -> Glossary:
@@ -455,7 +459,7 @@ def load_glossary(path: Path | str) -> Glossary:
     except (OSError, UnicodeDecodeError) as exc:
         raise GlossaryError(f"{path}: cannot read glossary ({exc})") from exc
     glossary, problems = parse_glossary(text)
-    if glossary is None:
+    if glossary is None or problems:
         first = problems[0].format(str(path))
         more = len(problems) - 1
         suffix = (

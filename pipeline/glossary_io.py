@@ -102,10 +102,11 @@ def import_tbx(data: bytes, name: str = "TBX file") -> list[dict[str, Any]]:
     for unit in store.units:
         forms: dict[str, list[str]] = {}
         for node in unit.getlanguageNodes():
-            lang = _lang_code(node.get(xml_lang) or node.get("lang"))
+            code = node.get(xml_lang) or node.get("lang") or ""
+            lang = _lang_code(code)
             if lang not in LANGS:
                 continue
-            terms = [t.text.strip() for t in unit.get_target_terms(lang) if t.text.strip()]
+            terms = [t.text.strip() for t in unit.get_target_terms(code) if t.text.strip()]
             if terms:
                 forms.setdefault(lang, [])
                 forms[lang] += [t for t in terms if t not in forms[lang]]
@@ -269,7 +270,7 @@ def append_entries(path: Path, entries: list[dict[str, Any]]) -> Glossary:
         indent = 2
     new_text = text + entries_yaml(entries, indent)
     glossary, problems = parse_glossary(new_text)
-    if glossary is None:
+    if glossary is None or problems:
         raise GlossaryError(problems[0].format(str(path)))
     write_text_atomic(path, new_text)
     return glossary

@@ -159,7 +159,7 @@ def run_lint(args: argparse.Namespace) -> int:
         raise CommandError(f"{path}: cannot read ({exc})", 2) from exc
     glossary, problems = parse_glossary(text)
     if glossary is not None:
-        problems = glossary.lint()
+        problems = sorted(set(problems) | set(glossary.lint()), key=lambda p: (p.line, p.kind))
     if args.json:
         print_json(
             {
