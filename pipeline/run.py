@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
 from pipeline.ingest import SUPPORTED, ReadError, read_document
 from pipeline.segment import RebuildStats, SegmentedBlock, rebuild_block, segment_document
+from pipeline.typography import fix_segment
 
 FORMATS = ("docx", "pdf")
 
@@ -152,10 +154,9 @@ def run_batch(
     ]
     result.jobs = jobs
 
-    for job in jobs:
-        _prepare(job, options)
-        if job.error:
-            result.failures.append(Failure(str(job.path), job.error))
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        list(pool.map(lambda job: _prepare(job, options), jobs))
+    result.failures.extend(Failure(str(j.path), j.error) for j in jobs if j.error)
 
     ready = [j for j in jobs if j.doc is not None]
     total_segments = sum(
@@ -253,7 +254,7 @@ def _translate_all(
         per_job: dict[int, int] = {}
         for (job, i, _), translation in zip(items, results, strict=True):
             target = job.targets[tgt]
-            target.translations[i] = translation.text
+            target.translations[i] = fix_segment(translation.text, tgt)
             target.machine_translated += 1
             target.untranslated.extend(translation.unknown_words)
             per_job[id(job)] = per_job.get(id(job), 0) + 1

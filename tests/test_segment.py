@@ -87,3 +87,12 @@ def test_garbled_markers_are_cleaned():
     assert strip_markers(out) == "El sindicato gana."
     assert out.count("<g1>") == 1 and out.count("</g1>") == 1
     assert "<g7>" not in out
+
+
+def test_spanish_opening_marks_are_added():
+    from pipeline.typography import fix_spanish_marks
+
+    assert fix_spanish_marks("Libre los mineros!") == "¡Libre los mineros!"
+    assert fix_spanish_marks("<g1>Dónde</g1> está?") == "<g1>¿Dónde</g1> está?"
+    assert fix_spanish_marks("¡Ya!") == "¡Ya!"
+    assert fix_spanish_marks("Dijo: «basta»") == "Dijo: «basta»"
