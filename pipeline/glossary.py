@@ -625,8 +625,10 @@ class Glossary:
         for start, end, term, index in candidates:
             if any(start < e and s < end for s, e in taken):
                 continue
-            taken.append((start, end))
             a, b = norm.starts[start], norm.ends[end - 1]
+            if lang == "en" and not term.is_name and _english_verb_use(folded, start, end):
+                continue  # "they strike", "to struggle", "plunder the": not the noun
+            taken.append((start, end))
             chosen.append(Match(term, index, a, b, text[a:b]))
         chosen.sort(key=lambda m: m.start)
         return chosen
@@ -998,6 +1000,53 @@ class Glossary:
 
 
 # ---------------------------------------------------------------- helpers
+
+_VERB_BEFORE = frozenset(
+    [
+        "i",
+        "you",
+        "we",
+        "they",
+        "to",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "must",
+        "can",
+        "could",
+        "may",
+        "might",
+        "do",
+        "does",
+        "did",
+        "don't",
+        "not",
+        "let's",
+        "never",
+        "also",
+    ]
+)
+_VERB_AFTER = frozenset(
+    ["the", "a", "an", "their", "our", "his", "her", "its", "these", "those", "my", "your"]
+)
+
+
+def _english_verb_use(folded: str, start: int, end: int) -> bool:
+    """Whether a one-word English term is used as a verb here (glossary terms are nouns).
+
+    "they strike", "to struggle", "must plunder", "plunder the mines": the word follows a
+    pronoun, "to" or a modal, or a determiner follows it directly.
+    """
+    if " " in folded[start:end]:
+        return False
+    before = re.findall(r"[\w']+", folded[max(0, start - 20) : start])
+    after = re.match(r"\s+([\w']+)", folded[end : end + 20])
+    if before and before[-1] in _VERB_AFTER | {"this", "that", "no", "every", "each"}:
+        return False  # "the strike the workers called"
+    if before and folded[start - 1 : start] == " " and before[-1] in _VERB_BEFORE:
+        return True
+    return bool(after and after.group(1) in _VERB_AFTER)
 
 
 def _last_visible(text: str) -> str:

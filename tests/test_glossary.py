@@ -385,3 +385,9 @@ def test_verify_counts_applied_and_misses(small: Glossary) -> None:
     }
     empty = small.verify([], [], "en", "es", [])
     assert empty.as_json()["compliance"] == 1.0 and empty.occurrences == 0
+
+
+def test_verb_uses_are_not_noun_terms(small: Glossary) -> None:
+    assert found(small, "They strike today; the workers will strike.") == []
+    assert found(small, "We strike the bosses. The strike the union called.") == ["strike", "union"]
+    assert found(small, "A general strike, their strikes.") == ["strike", "strikes"]
