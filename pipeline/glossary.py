@@ -169,6 +169,7 @@ class Placeholder:
     mode: Mode
     source_text: str
     capitalised: bool
+    wrapped_by: int | None = None  # the <gN> that encloses the whole term in the source
 
 
 @dataclass
@@ -693,6 +694,11 @@ class Glossary:
                     source_text=term_text,
                     capitalised=term_text[:1].isupper(),
                 )
+                opening = re.search(r"<g(\d+)>$", text[pos : match.start])
+                if opening and re.match(
+                    rf"</g{opening.group(1)}>", inner_markers + text[match.end :]
+                ):
+                    placeholder.wrapped_by = int(opening.group(1))
                 pieces.append(text[pos : match.start])
                 if mode == "wrap":
                     pieces.append(f"<g{number}>{term_text}</g{number}>")
@@ -747,7 +753,9 @@ class Glossary:
         if not m:
             return text, False
         before, after = text[: m.start()], text[m.end() :]
-        return self._insert(before, ph, _sentence_start(before), after, tgt)
+        # an engine without markup lost the formatting around the term: keep it on the term
+        wrap = ph.wrapped_by if ph.wrapped_by and f"<g{ph.wrapped_by}>" not in text else None
+        return self._insert(before, ph, _sentence_start(before), after, tgt, wrap=wrap)
 
     def _restore_wrapped(self, text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
         """Replace the engine's rendering inside ``<gN>…</gN>`` with the glossary form.
@@ -798,6 +806,7 @@ class Glossary:
         tgt: str,
         lead_space: bool = False,
         trail_space: bool = False,
+        wrap: int | None = None,
     ) -> tuple[str, bool]:
         """Join ``before`` + the glossary form + ``after`` with the spacing the language wants."""
         form = ph.expected
@@ -810,7 +819,7 @@ class Glossary:
                 before = before.rstrip(" ")
             if _needs_no_space(form[-1:], _first_visible(after)):
                 after = after.lstrip(" ")
-            return before + form + after, True
+            return before + _wrapped(form, wrap) + after, True
         last = _last_visible(before)
         if not before.endswith((" ", "\n")) and (
             lead_space or (last and _is_word_char(last) and form[:1].isalnum())
@@ -825,7 +834,7 @@ class Glossary:
             after = after[:cut] + " " + after[cut:]
         if form.endswith(".") and after[cut:].startswith("."):
             after = after[:cut] + after[cut + 1 :]  # "EE. UU." ends the sentence too
-        return before + form + after, True
+        return before + _wrapped(form, wrap) + after, True
 
     def _already_there(self, text: str, ph: Placeholder, tgt: str) -> bool:
         """Whether an engine that dropped a placeholder wrote the glossary form itself."""
@@ -886,7 +895,8 @@ class Glossary:
             best = m.start() if m else len(text)
         before, after = text[:best], text[best:]
         capitalise = ph.capitalised and _sentence_start(before)
-        new_text, _ = self._insert(before, ph, capitalise, after, protected.tgt)
+        wrap = ph.wrapped_by if ph.wrapped_by and f"<g{ph.wrapped_by}>" not in text else None
+        new_text, _ = self._insert(before, ph, capitalise, after, protected.tgt, wrap=wrap)
         return new_text
 
     # -- verification
@@ -1047,6 +1057,10 @@ def _english_verb_use(folded: str, start: int, end: int) -> bool:
     if before and folded[start - 1 : start] == " " and before[-1] in _VERB_BEFORE:
         return True
     return bool(after and after.group(1) in _VERB_AFTER)
+
+
+def _wrapped(form: str, wrap: int | None) -> str:
+    return f"<g{wrap}>{form}</g{wrap}>" if wrap is not None else form
 
 
 def _last_visible(text: str) -> str:
