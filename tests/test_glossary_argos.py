@@ -33,8 +33,9 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from pipeline import models
     from pipeline.engines.argos import ArgosEngine
+
+    from pipeline import models
 
     folder = fx.install_identity_packages(tmp_path_factory.mktemp("argos-glossary"))
     return ArgosEngine(models=models.installed_models([folder]))
