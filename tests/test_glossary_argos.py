@@ -7,6 +7,7 @@ the markers, translate, restore, put the markers back with ``segment.repair_mark
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from pathlib import Path
 
@@ -33,12 +34,12 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from pipeline.engines.argos import ArgosEngine
-
-    from pipeline import models
+    # imported by name: these modules arrive with the argos branch
+    models = importlib.import_module("pipeline.models")
+    argos = importlib.import_module("pipeline.engines.argos")
 
     folder = fx.install_identity_packages(tmp_path_factory.mktemp("argos-glossary"))
-    return ArgosEngine(models=models.installed_models([folder]))
+    return argos.ArgosEngine(models=models.installed_models([folder]))
 
 
 def through_pipeline(engine, texts: list[str], src: str, tgt: str) -> tuple[list[str], int]:  # noqa: ANN001
