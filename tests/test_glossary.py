@@ -391,3 +391,16 @@ def test_verb_uses_are_not_noun_terms(small: Glossary) -> None:
     assert found(small, "They strike today; the workers will strike.") == []
     assert found(small, "We strike the bosses. The strike the union called.") == ["strike", "union"]
     assert found(small, "A general strike, their strikes.") == ["strike", "strikes"]
+
+
+def test_engines_that_rewrite_words_leave_no_placeholder(small: Glossary) -> None:
+    from tests.fixtures.engines import BracketEngine
+
+    texts = ["Comrades of the <g1>FLTI</g1> support the unions."]
+    for engine in ("test", "argos"):  # markers carried / plain tokens the engine mangles
+        protected = small.protect(texts, "en", "es", engine)
+        drafts = [t.text for t in BracketEngine().translate(protected.texts, "en", "es")]
+        out = small.restore(drafts, protected)[0]
+        assert "ZXQ" not in out and not re.search(r"<[gx]9\d\d", out), out
+        assert "<g1>FLTI</g1>" in out and "sindicatos" in out
+    assert out.startswith("⟦compañeros") or out.startswith("Compañeros")
