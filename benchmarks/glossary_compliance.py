@@ -201,6 +201,39 @@ def summary(results: dict[str, Measurement]) -> str:
     return "\n".join(lines)
 
 
+def matcher_scale(repeat: int = 20) -> str:
+    """Matching cost of a 1,000-term glossary against the shipped one, on the sample."""
+    import itertools
+    import time
+
+    from pipeline.glossary import Glossary, Term, load_glossary
+
+    shipped = load_glossary(GLOSSARY)
+    letters = "bcdfghjklmnprstvz"
+    extra = [
+        Term(id=f"t{i}", forms={"en": (w + "an",), "es": (w + "o",), "ja": (f"語{i}",)})
+        for i, w in enumerate(
+            "".join(p) for p in itertools.islice(itertools.product(letters, "aeiou", letters), 1000)
+        )
+    ]
+    big = Glossary(shipped.terms + extra)
+    texts = [t for _, t in sample_segments()]
+
+    def timed(glossary: Glossary) -> float:
+        glossary.find("warm up", "en")
+        start = time.perf_counter()
+        for _ in range(repeat):
+            for text in texts:
+                glossary.find(text, "en")
+        return (time.perf_counter() - start) / repeat
+
+    small_t, big_t = timed(shipped), timed(big)
+    return (
+        f"matching the sample ({len(texts)} segments): {len(shipped)} terms {small_t * 1000:.1f} ms, "
+        f"{len(big)} terms {big_t * 1000:.1f} ms (ratio {big_t / small_t:.2f}x)"
+    )
+
+
 def main() -> int:
     import shutil
 
@@ -212,6 +245,7 @@ def main() -> int:
         return 0
     results = measure(print_outputs="--show" in sys.argv)
     print(summary(results))
+    print(matcher_scale())
     return 0
 
 
