@@ -817,6 +817,8 @@ class Glossary:
             form = form[:1].upper() + form[1:]
         if tgt == "es" and (ph.term.gender or not ph.term.is_name):
             before = self._agree(before, ph)
+        elif tgt == "en":
+            before = _a_or_an(before, form)
         if tgt == "ja":
             if _needs_no_space(_last_visible(before.rstrip(" ")), form[:1]):
                 before = before.rstrip(" ")
@@ -1060,6 +1062,22 @@ def _english_verb_use(folded: str, start: int, end: int) -> bool:
     if before and folded[start - 1 : start] == " " and before[-1] in _VERB_BEFORE:
         return True
     return bool(after and after.group(1) in _VERB_AFTER)
+
+
+def _a_or_an(before: str, form: str) -> str:
+    """English "a"/"an" before an inserted form."""
+    m = re.search(r"(?i)(?<!\w)(an?)(\s+(?:<g\d+>)*)$", before)
+    if not m:
+        return before
+    vowel = bool(re.match(r"(?i)[aeiou]|h(?:our|onou?r|eir)", form)) and not re.match(
+        r"(?i)u(?:ni|s[aeiu]|tr)|eu|one\b", form
+    )
+    wanted = "an" if vowel else "a"
+    if m.group(1).lower() == wanted:
+        return before
+    if m.group(1)[0].isupper():
+        wanted = wanted.capitalize()
+    return before[: m.start(1)] + wanted + m.group(2)
 
 
 def _wrapped(form: str, wrap: int | None) -> str:

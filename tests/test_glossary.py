@@ -405,3 +405,9 @@ def test_engines_that_rewrite_words_leave_no_placeholder(small: Glossary) -> Non
         assert "FLTI</g1>" in out and "sindicatos" in out
         if engine == "test":
             assert out == "Compañeros ⟦of⟧ ⟦the⟧ <g1>FLTI</g1> ⟦support⟧ ⟦the⟧ sindicatos."
+
+
+def test_english_a_or_an_before_an_inserted_form(small: Glossary) -> None:
+    protected = small.protect(["Una huelga y un sindicato."], "es", "en", "apertium")
+    out = small.restore(["A <g901>walkout</g901> and an <g902>trade-union</g902>."], protected)
+    assert out == ["A strike and a union."]
