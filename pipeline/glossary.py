@@ -738,8 +738,10 @@ class Glossary:
                     if not self._already_there(text, ph, protected.tgt):
                         text = self._put_back(text, ph, protected, index, length_hint)
             if placeholders:
-                # nothing of ours may survive, however an engine mangled it
+                # nothing of ours may survive, however an engine mangled or copied it
                 text = re.sub(r"(?i)[⟦\[]?ZXQ[^\w\n]{0,3}\d{3,}[⟧\]]?", "", text)
+                ours = "|".join(str(ph.number) for ph in placeholders)
+                text = re.sub(rf"</?g(?:{ours})>|<x(?:{ours})/>", "", text)
                 text = _tidy(text, protected.tgt)
             if repairs:
                 protected.repairs += repairs
