@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.detect import detect_document
-from pipeline.document import LANGUAGE_NAMES, LANGUAGES, Document
+from pipeline import detect
+from pipeline.document import LANGUAGES, Document
 from pipeline.engines.base import EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
@@ -41,6 +41,8 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     jobs: int = 1
     force: bool = False
+    strict: bool = False  # --strict: refuse documents whose detection is unsure
+    keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
 
 
 @dataclass
@@ -66,6 +68,7 @@ class TargetResult:
     outputs: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     markers_repaired: int = 0
+    kept_blocks: dict[int, str] = field(default_factory=dict)  # block index → why it was kept
 
 
 @dataclass
@@ -79,12 +82,22 @@ class DocumentJob:
     segmented: list[SegmentedBlock] = field(default_factory=list)
     targets: dict[str, TargetResult] = field(default_factory=dict)
     error: str | None = None
+    detection: detect.DocumentLanguage | None = None
+    language_given: bool = False  # --from
 
     @property
     def out_dir(self) -> Path:
         return self._out / self.stem
 
     _out: Path = Path("output")
+
+    def segmented_index(self, flat_index: int) -> int:
+        """The block index of the flat_index-th segment."""
+        for sb in self.segmented:
+            if flat_index < len(sb.segments):
+                return sb.segments[flat_index].block
+            flat_index -= len(sb.segments)
+        raise IndexError(flat_index)
 
 
 @dataclass
@@ -200,20 +213,22 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
     except OSError as exc:
         job.error = f"cannot read: {exc.strerror or exc}"
         return
-    if options.source_lang != "auto":
-        doc.lang, doc.lang_confidence = options.source_lang, 1.0
-    else:
-        detected = detect_document(doc)
-        doc.lang, doc.lang_confidence = detected.language, detected.confidence
-        for block_lang in detected.blocks:
-            if block_lang.language != detected.language and block_lang.language in LANGUAGES:
-                doc.blocks[block_lang.index].lang = block_lang.language
-    if doc.lang not in LANGUAGES:
-        name = LANGUAGE_NAMES.get(doc.lang or "", doc.lang)
-        job.error = (
-            f"written in {name} ({doc.lang}), which this pipeline does not translate from "
-            f"(it translates from {', '.join(LANGUAGES)}); use --from to override"
-        )
+    given = None if options.source_lang == "auto" else options.source_lang
+    try:
+        # With --from the document's language is given; its blocks are still detected.
+        detected = detect.detect_document(doc, language=given)
+    except detect.DetectorUnavailable as exc:
+        job.error = str(exc)
+        return
+    job.detection, job.language_given = detected, given is not None
+    doc.lang, doc.lang_confidence = detected.language, detected.confidence
+    if detected.warning and options.strict:
+        job.error = f"{detected.warning} (refused with --strict)"
+        return
+    for block_lang in detected.foreign_blocks():
+        doc.blocks[block_lang.index].lang = block_lang.language
+    if doc.lang not in detect.TRANSLATABLE:
+        job.error = f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"
         return
     job.doc = doc
     job.segmented = segment_document(doc, doc.lang)
@@ -234,8 +249,15 @@ def _translate_all(
             target = job.targets[lang]
             target.translations = [seg.text for seg in flat]
             for i, seg in enumerate(flat):
-                if seg.lang != lang:
-                    pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
+                if seg.lang == lang:
+                    continue
+                if seg.lang != job.doc.lang and (
+                    options.keep_foreign or seg.lang not in detect.TRANSLATABLE
+                ):
+                    why = "--keep-foreign" if options.keep_foreign else "no engine"
+                    target.kept_blocks[seg.block] = why
+                    continue
+                pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
     for (src, tgt), items in pending.items():
         affected = {id(job): job for job, _, _ in items}
@@ -246,10 +268,12 @@ def _translate_all(
             results = _call_engine(engine, texts, src, tgt, progress)
             elapsed = time.perf_counter() - started
         except EngineError as exc:
-            for job in affected.values():
+            for job, i, _ in items:
                 target = job.targets[tgt]
                 if job.doc is not None and job.doc.lang == src:
                     target.error = str(exc)
+                else:  # a foreign block no engine can translate: kept as it is
+                    target.kept_blocks[job.segmented_index(i)] = "no engine"
             continue
         per_job: dict[int, int] = {}
         for (job, i, _), translation in zip(items, results, strict=True):
@@ -339,9 +363,12 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
         "detected": {
             "language": doc.lang if doc else None,
             "confidence": round(doc.lang_confidence, 4) if doc else 0.0,
+            "source": "--from" if job.language_given else "detected",
+            "warning": job.detection.warning if job.detection else None,
         },
         "targets": {},
     }
+    foreign = job.detection.foreign_blocks() if job.detection else []
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
@@ -364,6 +391,21 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
         }
         if target.error:
             entry["error"] = target.error
+        entry["foreign_blocks"] = [
+            {
+                "index": b.index,
+                "language": b.language,
+                "confidence": b.confidence,
+                "action": (
+                    f"kept ({target.kept_blocks[b.index]})"
+                    if b.index in target.kept_blocks
+                    else "identity"
+                    if b.language == lang
+                    else f"translated from {b.language}"
+                ),
+            }
+            for b in foreign
+        ]
         data["targets"][lang] = entry
     return data
 

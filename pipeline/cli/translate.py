@@ -83,6 +83,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print one JSON object for scripts instead of the summary",
     )
     p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a document whose detected language is unsure (confidence below "
+        "pipeline.detect.LOW_CONFIDENCE) instead of translating it with a warning",
+    )
+    p.add_argument(
+        "--keep-foreign",
+        action="store_true",
+        help="keep blocks written in another language than the document's as they are "
+        "(default: translate them from their own language when an engine can)",
+    )
+    p.add_argument(
         "--force", action="store_true", help="translate again even what the memory already holds"
     )
     p.set_defaults(func=run)
@@ -110,6 +122,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
         jobs=args.jobs,
         force=args.force,
+        strict=args.strict,
+        keep_foreign=args.keep_foreign,
     )
 
 
