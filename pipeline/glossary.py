@@ -726,6 +726,11 @@ class Glossary:
         results = []
         protected.repairs = 0
         protected.repaired = []
+        if protected.tgt == "es":  # one analyser call for every form of the batch
+            wanted = {ph.expected for phs in protected.placeholders for ph in phs}
+            missing = [f for f in wanted if f not in self._gender_cache]
+            if missing:
+                self._gender_cache.update(_analyse_spanish_many(missing))
         for index, (text, placeholders) in enumerate(
             zip(translated, protected.placeholders, strict=True)
         ):
@@ -877,8 +882,8 @@ class Glossary:
     def spanish_features(self, form: str) -> tuple[str | None, str | None]:
         """Gender and number of a Spanish form's first noun (Apertium's analyser if installed)."""
         if form not in self._gender_cache:
-            self._gender_cache[form] = _analyse_spanish(form)
-        return self._gender_cache[form]
+            self._gender_cache.update(_analyse_spanish_many([form]))
+        return self._gender_cache.get(form, (None, None))
 
     def _put_back(
         self, text: str, ph: Placeholder, protected: Protected, index: int, length_hint: int
@@ -1121,25 +1126,38 @@ def _tidy(text: str, tgt: str) -> str:
     return text
 
 
-def _analyse_spanish(form: str) -> tuple[str | None, str | None]:
-    """Gender (m/f/None) and number (sg/pl/None) of the first noun of a Spanish form."""
+SPANISH_ANALYSER = Path("/usr/share/apertium/apertium-eng-spa/spa-eng.automorf.bin")
+
+
+def _analyse_spanish_many(forms: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Gender (m/f/None) and number (sg/pl/None) of the first noun of each Spanish form.
+
+    One ``lt-proc`` call with Apertium's Spanish analyser for all forms (one per line); a
+    suffix heuristic when Apertium is not installed or does not know the word.
+    """
     import shutil
     import subprocess
 
+    forms = [f for f in dict.fromkeys(forms) if f and "\n" not in f]
+    lines: list[str] = []
     lt_proc = shutil.which("lt-proc")
-    analyser = Path("/usr/share/apertium/apertium-eng-spa/spa-eng.automorf.bin")
-    if lt_proc and analyser.exists():
+    if forms and lt_proc and SPANISH_ANALYSER.exists():
         try:
             out = subprocess.run(
-                [lt_proc, "-a", str(analyser)],
-                input=form,
+                [lt_proc, "-a", str(SPANISH_ANALYSER)],
+                input="\n".join(forms) + "\n",
                 capture_output=True,
                 text=True,
-                timeout=30,
+                timeout=60,
             ).stdout
+            lines = out.split("\n")
         except (OSError, subprocess.SubprocessError):
-            out = ""
-        units = re.findall(r"\^[^$]*\$", out)
+            lines = []
+    if len(lines) < len(forms):
+        lines = [""] * len(forms)
+    result = {}
+    for form, line in zip(forms, lines, strict=False):
+        units = re.findall(r"\^[^$]*\$", line)
         m = (
             re.search(r"<n>(?:<[^>]*>)*?<(m|f|mf)>(?:<[^>]*>)*?<(sg|pl|sp)>", units[0])
             if units
@@ -1148,7 +1166,13 @@ def _analyse_spanish(form: str) -> tuple[str | None, str | None]:
         if m:  # the head of a Spanish noun phrase comes first
             gender = m.group(1) if m.group(1) in ("m", "f") else None
             number = m.group(2) if m.group(2) in ("sg", "pl") else None
-            return gender, number
+            result[form] = (gender, number)
+        else:
+            result[form] = _guess_spanish(form)
+    return result
+
+
+def _guess_spanish(form: str) -> tuple[str | None, str | None]:
     words = form.lower().split()
     first = words[0] if words else ""
     number = "pl" if first.endswith("s") and not first.endswith("is") else "sg"
