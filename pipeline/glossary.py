@@ -196,6 +196,14 @@ class GlossaryReport:
         """Share of source occurrences rendered with the glossary's form (1.0 when none)."""
         return self.applied / self.occurrences if self.occurrences else 1.0
 
+    def __add__(self, other: GlossaryReport) -> GlossaryReport:
+        """Combine reports (e.g. blocks of a document in different source languages)."""
+        return GlossaryReport(
+            self.occurrences + other.occurrences,
+            self.applied + other.applied,
+            self.misses + other.misses,
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "occurrences": self.occurrences,

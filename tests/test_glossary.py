@@ -385,6 +385,9 @@ def test_verify_counts_applied_and_misses(small: Glossary) -> None:
     }
     empty = small.verify([], [], "en", "es", [])
     assert empty.as_json()["compliance"] == 1.0 and empty.occurrences == 0
+    ja = small.verify(["同志たちのストライキ"], ["compañeros en huelga"], "ja", "es", ["b4.s1"])
+    both = report + ja
+    assert (both.occurrences, both.applied, len(both.misses)) == (6, 5, 1)
 
 
 def test_verb_uses_are_not_noun_terms(small: Glossary) -> None:
