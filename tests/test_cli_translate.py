@@ -41,6 +41,7 @@ def test_sample_statement_to_spanish_with_apertium(cli, tmp_path: Path, sample_s
     assert es["segments"]["total"] == es["segments"]["machine_translated"] > 30
     assert es["segments"]["from_memory"] == 0
     assert isinstance(es["untranslated_words"], int)
+    assert es["glossary"]["compliance"] >= 0.98, es["glossary"]["misses"]
     assert Path(es["outputs"]["docx"]).exists() and Path(es["outputs"]["pdf"]).exists()
     text = "\n".join(p.text for p in docx.Document(es["outputs"]["docx"]).paragraphs)
     assert "mineros" in text and "*" not in text
