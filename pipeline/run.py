@@ -22,6 +22,7 @@ from pipeline.document import LANGUAGES, Document
 from pipeline.engines.base import EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
+from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.ingest import SUPPORTED, ReadError, read_document
 from pipeline.segment import RebuildStats, SegmentedBlock, rebuild_block, segment_document
 from pipeline.typography import fix_segment
@@ -41,6 +42,12 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     jobs: int = 1
     force: bool = False
+    glossary: Glossary | None = None
+    layout: str = "document"  # document | leaflet-a4 | leaflet-a5 | bilingual
+    leaflet_config: Any = None  # a LeafletConfig when a leaflet layout is chosen
+    bleed: bool = False
+    bw: bool = False
+    two_up: bool = False
     strict: bool = False  # --strict: refuse documents whose detection is unsure
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
 
@@ -69,6 +76,8 @@ class TargetResult:
     error: str | None = None
     markers_repaired: int = 0
     kept_blocks: dict[int, str] = field(default_factory=dict)  # block index → why it was kept
+    leaflet: dict[str, Any] | None = None
+    glossary: GlossaryReport | None = None
 
 
 @dataclass
@@ -184,14 +193,21 @@ def run_batch(
     engines = engines or EngineSet(options.engine)
     _translate_all(ready, options, engines, progress)
 
-    for job in ready:
+    def finish(job: DocumentJob) -> None:
         for lang in options.targets:
             target = job.targets[lang]
+            if options.glossary is not None:
+                target.glossary = verify_glossary(job, target, options.glossary)
             if target.error is None:
                 _write_outputs(job, target, options)
+            progress.output_done(f"{job.stem} → {lang}")
+
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        list(pool.map(finish, ready))
+    for job in ready:
+        for lang, target in job.targets.items():
             if target.error is not None:
                 result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
-            progress.output_done(f"{job.stem} → {lang}")
         report = _write_report(job)
         if report is not None:
             result.reports.append(report)
@@ -260,32 +276,61 @@ def _translate_all(
                 pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
     for (src, tgt), items in pending.items():
-        affected = {id(job): job for job, _, _ in items}
-        try:
-            engine, route = engines.choose(src, tgt)
-            started = time.perf_counter()
-            texts = [text for _, _, text in items]
-            results = _call_engine(engine, texts, src, tgt, progress)
-            elapsed = time.perf_counter() - started
-        except EngineError as exc:
-            for job, i, _ in items:
-                target = job.targets[tgt]
-                if job.doc is not None and job.doc.lang == src:
-                    target.error = str(exc)
-                else:  # a foreign block no engine can translate: kept as it is
-                    target.kept_blocks[job.segmented_index(i)] = "no engine"
-            continue
-        per_job: dict[int, int] = {}
-        for (job, i, _), translation in zip(items, results, strict=True):
+        _translate_pair(src, tgt, items, options, engines, progress)
+
+
+def _translate_pair(
+    src: str,
+    tgt: str,
+    items: list[tuple[DocumentJob, int, str]],
+    options: RunOptions,
+    engines: EngineSet,
+    progress: Progress,
+) -> None:
+    """All pending segments of one language pair: one engine call, glossary around it."""
+    try:
+        engine, route = engines.choose(src, tgt)
+        started = time.perf_counter()
+        texts = [text for _, _, text in items]
+        glossary = options.glossary
+        protected = glossary.protect(texts, src, tgt, engine.name) if glossary else None
+        results = _call_engine(engine, protected.texts if protected else texts, src, tgt, progress)
+        drafts = [r.text for r in results]
+        if glossary and protected:
+            drafts = glossary.restore(drafts, protected)
+        elapsed = time.perf_counter() - started
+    except EngineError as exc:
+        for job, i, _ in items:
             target = job.targets[tgt]
-            target.translations[i] = fix_segment(translation.text, tgt)
-            target.machine_translated += 1
-            target.untranslated.extend(translation.unknown_words)
-            per_job[id(job)] = per_job.get(id(job), 0) + 1
-            if target.route is None or (job.doc is not None and job.doc.lang == src):
-                target.route = route
-        for job_id, count in per_job.items():
-            affected[job_id].targets[tgt].seconds += elapsed * count / max(len(items), 1)
+            if job.doc is not None and job.doc.lang == src:
+                target.error = str(exc)
+            else:  # a foreign block no engine can translate: kept as it is
+                target.kept_blocks[job.segmented_index(i)] = "no engine"
+        return
+    affected = {id(job): job for job, _, _ in items}
+    per_job: dict[int, int] = {}
+    for (job, i, text), draft, result in zip(items, drafts, results, strict=True):
+        target = job.targets[tgt]
+        target.translations[i] = fix_segment(draft, tgt)
+        target.machine_translated += 1
+        target.untranslated.extend(_really_unknown(result.unknown_words, text, src, tgt, options))
+        per_job[id(job)] = per_job.get(id(job), 0) + 1
+        if target.route is None or (job.doc is not None and job.doc.lang == src):
+            target.route = route
+    for job_id, count in per_job.items():
+        affected[job_id].targets[tgt].seconds += elapsed * count / max(len(items), 1)
+
+
+def _really_unknown(
+    words: tuple[str, ...], source: str, src: str, tgt: str, options: RunOptions
+) -> list[str]:
+    """Unknown words minus those the glossary rendered (names kept on purpose)."""
+    if not words or options.glossary is None:
+        return list(words)
+    covered = " ".join(
+        t["term"] + " " + t["expected"] for t in options.glossary.terms_in(source, src, tgt)
+    )
+    return [w for w in words if w not in covered]
 
 
 def _call_engine(
@@ -298,6 +343,24 @@ def _call_engine(
     return engine.translate(
         [strip_markers(t) for t in texts], src, tgt, progress=progress.segments_done
     )
+
+
+def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:
+    """Glossary compliance of one document's translation (segments grouped by source language)."""
+    flat = [seg for sb in job.segmented for seg in sb.segments]
+    report = GlossaryReport()
+    for lang in sorted({seg.lang for seg in flat}):
+        if lang == target.lang:
+            continue
+        idx = [i for i, seg in enumerate(flat) if seg.lang == lang]
+        report = report + glossary.verify(
+            [flat[i].text for i in idx],
+            [target.translations[i] for i in idx],
+            lang,
+            target.lang,
+            [flat[i].id for i in idx],
+        )
+    return report
 
 
 def translated_document(job: DocumentJob, target: TargetResult) -> Document:
@@ -349,6 +412,48 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
             target.error = f"cannot write {path}: {exc.strerror or exc}"
             return
         target.outputs[fmt] = str(path)
+    if options.layout != "document":
+        _write_leaflet(job, target, doc, options)
+
+
+def _write_leaflet(
+    job: DocumentJob, target: TargetResult, doc: Document, options: RunOptions
+) -> None:
+    from pipeline.export.leaflet import LeafletError, leaflet_filename, write_leaflet
+    from pipeline.leaflet_config import LeafletConfig
+
+    assert job.doc is not None
+    if options.layout == "bilingual" and target.lang == job.doc.lang:
+        return  # the original beside itself is not a bilingual edition
+    name = leaflet_filename(
+        job.stem,
+        target.lang,
+        options.layout,
+        src=job.doc.lang,
+        bw=options.bw,
+        bleed=options.bleed,
+        two_up=options.two_up,
+    )
+    try:
+        result = write_leaflet(
+            doc,
+            job.out_dir / name,
+            options.layout,
+            options.leaflet_config or LeafletConfig(),
+            lang=target.lang,
+            original=job.doc,
+            bleed=options.bleed,
+            bw=options.bw,
+            two_up=options.two_up,
+        )
+    except LeafletError as exc:
+        target.error = str(exc)
+        return
+    except OSError as exc:
+        target.error = f"cannot write {job.out_dir / name}: {exc.strerror or exc}"
+        return
+    target.outputs[options.layout] = str(result.path)
+    target.leaflet = result.as_dict()
 
 
 def report_data(job: DocumentJob) -> dict[str, Any]:
@@ -389,6 +494,10 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "outputs": dict(target.outputs),
             "seconds": round(target.seconds, 3),
         }
+        if target.glossary is not None:
+            entry["glossary"] = target.glossary.as_json()
+        if target.leaflet is not None:
+            entry["leaflet"] = target.leaflet
         if target.error:
             entry["error"] = target.error
         entry["foreign_blocks"] = [

@@ -41,6 +41,7 @@ def test_sample_statement_to_spanish_with_apertium(cli, tmp_path: Path, sample_s
     assert es["segments"]["total"] == es["segments"]["machine_translated"] > 30
     assert es["segments"]["from_memory"] == 0
     assert isinstance(es["untranslated_words"], int)
+    assert es["glossary"]["compliance"] >= 0.98, es["glossary"]["misses"]
     assert Path(es["outputs"]["docx"]).exists() and Path(es["outputs"]["pdf"]).exists()
     text = "\n".join(p.text for p in docx.Document(es["outputs"]["docx"]).paragraphs)
     assert "mineros" in text and "*" not in text
@@ -187,3 +188,45 @@ def test_engine_without_models_is_a_clear_error(
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "en→ja" in proc.stderr
+
+
+@requires_apertium
+def test_translate_with_leaflet_layouts(cli, tmp_path: Path, sample_statement: Path):
+    for layout, name in [
+        ("leaflet-a5", "peru-miners-solidarity.en.es.leaflet-a5.pdf"),
+        ("bilingual", "peru-miners-solidarity.en.en-es.bilingual.pdf"),
+    ]:
+        proc = cli(
+            "translate",
+            str(sample_statement),
+            "--to",
+            "es",
+            "--engine",
+            "apertium",
+            "--layout",
+            layout,
+            "--out",
+            str(tmp_path),
+            "--formats",
+            "docx",
+        )
+        assert proc.returncode == 0, proc.stderr
+        folder = tmp_path / "peru-miners-solidarity.en"
+        report = json.loads((folder / "report.json").read_text())
+        leaflet = report["targets"]["es"]["leaflet"]
+        assert Path(report["targets"]["es"]["outputs"][layout]) == folder / name
+        assert (folder / name).exists() and leaflet["pages"] >= 1
+        assert leaflet["overflow"] is None or "overflows" in leaflet["overflow"]
+
+
+def test_two_up_needs_a5(cli, tmp_path: Path, source_docs: Path):
+    proc = cli(
+        "translate",
+        str(source_docs / "seimei-ja.txt"),
+        "--to",
+        "ja",
+        "--two-up",
+        "--out",
+        str(tmp_path),
+    )
+    assert proc.returncode == 2 and "--two-up" in proc.stderr

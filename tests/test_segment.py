@@ -96,3 +96,12 @@ def test_spanish_opening_marks_are_added():
     assert fix_spanish_marks("<g1>Dónde</g1> está?") == "<g1>¿Dónde</g1> está?"
     assert fix_spanish_marks("¡Ya!") == "¡Ya!"
     assert fix_spanish_marks("Dijo: «basta»") == "Dijo: «basta»"
+
+
+def test_span_split_by_the_engine_is_rejoined_without_a_repair():
+    stats = RebuildStats()
+    out = repair_markers(
+        "arrested <g1>seven leaders</g1> of", "arrestó <g1>siete</g1> <g1>dirigentes</g1> del", stats
+    )
+    assert out == "arrestó <g1>siete dirigentes</g1> del"
+    assert stats.markers_repaired == 0
