@@ -573,11 +573,15 @@ def segment_entry(
     fuzzy: Sequence[Any] = (),
     placeholder_patterns: Sequence[str] = (),
     unknown_words: Sequence[str] = (),
+    expected_terms: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One sidecar segment, with the QA findings of its draft computed here.
 
-    ``glossary`` holds ``{"term", "expected", "note"}`` dicts for the terms in the segment;
-    ``fuzzy`` holds ``pipeline.memory.FuzzyMatch`` objects or ``{"source","target","score"}``.
+    ``glossary`` holds ``{"term", "expected", "note"}`` dicts for the terms in the segment
+    (``Glossary.terms_in``); ``fuzzy`` holds ``pipeline.memory.FuzzyMatch`` objects or
+    ``{"source","target","score"}``; ``expected_terms``, when given, replaces the glossary's
+    expected forms for the QA ``glossary`` check (pass the expected forms of this segment's
+    ``GlossaryReport.misses`` to defer to the glossary's own, inflection-aware verdict).
     """
     from pipeline.qa import check_segment
 
@@ -589,7 +593,11 @@ def segment_entry(
             target,
             src,
             tgt,
-            expected_terms=[g.get("expected", "") for g in glossary],
+            expected_terms=(
+                [g.get("expected", "") for g in glossary]
+                if expected_terms is None
+                else expected_terms
+            ),
             placeholder_patterns=placeholder_patterns,
             unknown_words=unknown_words,
         )

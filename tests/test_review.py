@@ -131,6 +131,16 @@ def test_sidecar_carries_qa_from_the_checks(exported):
     assert qa["b0.s0"] == [] and qa["b1.s1"] == []  # approved rows are not checked
 
 
+def test_segment_entry_can_defer_to_the_glossary_verdict():
+    glossary = [{"term": "comrade", "expected": "compañero", "note": ""}]
+    own = segment_entry("s", "Our comrade spoke.", "Nuestra compañera habló.", "en", "es",
+                        glossary=glossary)  # fmt: skip
+    assert [q["check"] for q in own["qa"]] == ["glossary"]
+    deferred = segment_entry("s", "Our comrade spoke.", "Nuestra compañera habló.", "en", "es",
+                             glossary=glossary, expected_terms=[])  # fmt: skip
+    assert deferred["qa"] == [] and deferred["glossary"] == glossary
+
+
 def test_review_paths_follow_the_contract(exported):
     assert exported["docx"].name == "peru.en-es.review.docx"
     assert exported["xliff"].name == "peru.en-es.xlf"
