@@ -116,6 +116,21 @@ def test_review_round_trip_docx_xliff_and_tmx(cli, wired, sample_statement, tmp_
     assert third["targets"]["es"]["segments"]["approved"] == 2
     assert XLIFF_EDIT in _docx_text(Path(third["targets"]["es"]["outputs"]["docx"]))
 
+    # A new statement with a sentence close to an approved one: the approval is offered as a
+    # fuzzy suggestion in the next review file, and the engine still drafts the sentence.
+    changed = docx_seg["source"].rstrip(".!") + " today."
+    text = sample_statement.read_text(encoding="utf-8").replace(docx_seg["source"], changed)
+    assert changed in text
+    variant = tmp_path / "variant" / "peru-miners-variant.en.txt"
+    variant.parent.mkdir()
+    variant.write_text(text, encoding="utf-8")
+    fourth = _translate(cli, variant, tmp_path / "out3", cache)["targets"]["es"]
+    assert fourth["segments"]["approved"] == 1  # the XLIFF-edited sentence is unchanged
+    assert fourth["segments"]["fuzzy_suggested"] >= 1
+    (variant_docx,) = (tmp_path / "out3").glob("*/review/*.review.docx")
+    notes = [r.cells[3].text for r in docx.Document(str(variant_docx)).tables[0].rows]
+    assert any("Memory " in n and DOCX_EDIT in n for n in notes), notes
+
     # LibreOffice smoke test on the real review file.
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
