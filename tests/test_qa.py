@@ -138,6 +138,7 @@ def test_leftovers_engine_marks_markers_and_placeholders():
     patterns = [r"⟦T\d+⟧", re.compile(r"__GLOSS_\d+__")]
     assert "leftover" in checks("The union", "El ⟦T1⟧", placeholder_patterns=patterns)
     assert "leftover" in checks("The union", "El __GLOSS_3__", placeholder_patterns=patterns)
+    assert checks("The union", "El ZXQ901", placeholder_patterns=[r"ZXQ\d+"]) == ["leftover"]
     assert "leftover" not in checks("The union", "El sindicato", placeholder_patterns=patterns)
     # words the engine reported unknown (Apertium strips its * marks): names pass
     found = check_segment("s", "Free jailed miners of Casapalca", "Liberar jailed mineros de "
