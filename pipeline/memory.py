@@ -22,12 +22,12 @@ import sqlite3
 import tempfile
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Route
@@ -829,3 +829,64 @@ def read_tmx(
             f"{', '.join(sorted(seen)) or 'none'}); nothing imported"
         )
     return len(raw), entries
+
+
+@dataclass(frozen=True)
+class MemoryResult:
+    """Where one segment's translation came from: "approved", "cache" or "machine"."""
+
+    text: str
+    origin: str
+    unknown_words: tuple[str, ...] = ()
+    reviewer: str | None = None
+
+
+class _HasText(Protocol):
+    text: str
+
+
+def translate_with_memory(
+    memory: TranslationMemory | None,
+    key: MemoryKey,
+    texts: Sequence[str],
+    translate: Callable[[list[str]], Sequence[_HasText | str]],
+    *,
+    force: bool = False,
+) -> list[MemoryResult]:
+    """Translate ``texts`` (one language pair) using the memory first, in this order:
+
+    approved (exact, always) → cache (skipped when ``force``) → ``translate`` called ONCE with the
+    remaining unique segments → their output stored in the cache. ``translate`` wraps the engine
+    (and glossary protect/restore); it returns one item per input with ``.text`` (a
+    ``Translation``) or plain strings. With ``memory`` None every segment goes to ``translate``.
+    """
+    results: list[MemoryResult | None] = [None] * len(texts)
+    approved = memory.get_approved(key.src, key.tgt, texts) if memory else {}
+    rest = [i for i, text in enumerate(texts) if text not in approved]
+    for i, text in enumerate(texts):
+        if text in approved:
+            entry = approved[text]
+            results[i] = MemoryResult(entry.target, "approved", reviewer=entry.reviewer)
+    cached = memory.get_cached(key, [texts[i] for i in rest]) if memory and not force else {}
+    todo: dict[str, list[int]] = {}
+    for i in rest:
+        if texts[i] in cached:
+            results[i] = MemoryResult(cached[texts[i]], "cache")
+        else:
+            todo.setdefault(normalize_source(texts[i]), []).append(i)
+    if todo:
+        unique = [texts[indices[0]] for indices in todo.values()]
+        answers = list(translate(unique))
+        if len(answers) != len(unique):
+            raise ValueError(f"translate returned {len(answers)} results for {len(unique)} texts")
+        stored: list[tuple[str, str]] = []
+        for source, indices, answer in zip(unique, todo.values(), answers, strict=True):
+            text = answer if isinstance(answer, str) else answer.text
+            unknown = () if isinstance(answer, str) else tuple(getattr(answer, "unknown_words", ()))
+            for i in indices:
+                results[i] = MemoryResult(text, "machine", unknown)
+            if text.strip():
+                stored.append((source, text))
+        if memory:
+            memory.put_cached(key, stored)
+    return [r if r is not None else MemoryResult("", "machine") for r in results]
