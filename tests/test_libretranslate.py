@@ -158,9 +158,12 @@ def test_timeout_then_success(server):
 
 def test_unreachable_port_is_one_clear_error():
     url = f"http://127.0.0.1:{free_port()}"
-    engine = engine_for(url, retries=1)
-    with pytest.raises(EngineError, match=rf"cannot reach LibreTranslate at {url}: .*refused"):
-        engine.route("en", "es")
+    engine = engine_for(url, retries=4)
+    with pytest.raises(
+        EngineError,
+        match=rf"cannot reach LibreTranslate at {url}: .*refused; gave up after 2 attempts",
+    ):
+        engine.route("en", "es")  # a refused connection is retried once only
     with pytest.raises(EngineError, match="cannot reach LibreTranslate"):
         engine.translate(["x"], "en", "es")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -206,6 +207,7 @@ class LibreTranslateEngine:
                 self.url + path, data=data, headers=headers, method="POST" if data else "GET"
             )
             retry_after: float | None = None
+            limit = self.retries
             try:
                 self.requests_sent += 1
                 with opener.open(request, timeout=self.timeout) as response:
@@ -241,7 +243,9 @@ class LibreTranslateEngine:
                         getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
                     )
                     failure = f"cannot reach LibreTranslate at {self.url}: {detail}"
-            if attempt >= self.retries:
+                    if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+                        limit = min(limit, 1)  # a wrong URL or a stopped server: fail fast
+            if attempt >= limit:
                 attempts = attempt + 1
                 raise EngineError(
                     f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}"
