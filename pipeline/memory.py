@@ -156,6 +156,14 @@ class TmxImportResult:
 
 
 @dataclass(frozen=True)
+class _Candidates:
+    data_version: int
+    rows: list[tuple[str, str, str, int]]  # source, target, reviewer, plain length
+    lengths: list[int]
+    plains: list[str]
+
+
+@dataclass(frozen=True)
 class _TmxEntry:
     src: str
     tgt: str
@@ -261,6 +269,7 @@ class TranslationMemory:
         """
         self.path = Path(path).expanduser()
         self._conn: sqlite3.Connection | None = None
+        self._candidates: dict[tuple[str, str], _Candidates] = {}
         if self.path.is_dir():
             raise MemoryFileError(self.path, "is a folder; give a file path to --cache")
         if not self.path.exists():
@@ -487,6 +496,8 @@ class TranslationMemory:
                         changed += 1
         except sqlite3.Error as exc:
             raise self._guard(exc) from None
+        if changed:
+            self._candidates.clear()  # data_version only tracks other connections' writes
         return changed, unchanged, kept
 
     def approved_entries(
@@ -538,22 +549,10 @@ class TranslationMemory:
             return {}
         low_factor = threshold / (200.0 - threshold) if threshold < 200 else 1.0
         high_factor = (200.0 - threshold) / threshold if threshold > 0 else float("inf")
-        low = int(min(lengths) * low_factor)
-        high = max(lengths) * high_factor
-        high_sql = int(high) + 1 if high != float("inf") else 2**62
-        try:
-            rows = self.conn.execute(
-                "SELECT source, target, reviewer, plain_length FROM approved "
-                "WHERE src=? AND tgt=? AND plain_length BETWEEN ? AND ? "
-                "ORDER BY plain_length, source",
-                (src, tgt, low, high_sql),
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise self._guard(exc) from None
-        if not rows:
+        candidates = self._fuzzy_candidates(src, tgt)
+        if not candidates.rows:
             return {}
-        row_lengths = [r[3] for r in rows]
-        plains = [_plain(r[0]) for r in rows]
+        rows, row_lengths, plains = candidates.rows, candidates.lengths, candidates.plains
         result: dict[str, list[FuzzyMatch]] = {}
         for text, query in queries.items():
             if not query:
@@ -579,6 +578,24 @@ class TranslationMemory:
             if matches:
                 result[text] = matches
         return result
+
+    def _fuzzy_candidates(self, src: str, tgt: str) -> _Candidates:
+        """The pair's approved entries sorted by length, kept until the file changes."""
+        try:
+            version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            cached = self._candidates.get((src, tgt))
+            if cached is not None and cached.data_version == version:
+                return cached
+            rows = self.conn.execute(
+                "SELECT source, target, reviewer, plain_length FROM approved "
+                "WHERE src=? AND tgt=? ORDER BY plain_length, source",
+                (src, tgt),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        candidates = _Candidates(version, rows, [r[3] for r in rows], [_plain(r[0]) for r in rows])
+        self._candidates[(src, tgt)] = candidates
+        return candidates
 
     # -- statistics ------------------------------------------------------------------------
 

@@ -481,3 +481,12 @@ def test_cli_errors_are_one_line(tmp_path):
     done = cli("export", str(tmp_path / "x.tmx"), "--cache", str(tmp_path / "none.sqlite3"))
     assert done.returncode == 1 and "does not exist yet" in done.stderr
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_fuzzy_sees_new_approvals_from_this_and_other_connections(memory):
+    assert memory.fuzzy("en", "es", "Water is life.") == []
+    memory.approve("en", "es", "Water is life!", "¡El agua es vida!", "ana")
+    assert [m.target for m in memory.fuzzy("en", "es", "Water is life.")] == ["¡El agua es vida!"]
+    with TranslationMemory(memory.path) as other:
+        other.approve("en", "es", "Water is life!", "¡Agua es vida!", "bob")
+    assert [m.reviewer for m in memory.fuzzy("en", "es", "Water is life.")] == ["bob"]
