@@ -200,3 +200,33 @@ def test_not_a_libretranslate_server(server):
     engine = engine_for(server.url + "/nothing-here")
     with pytest.raises(EngineError, match="does not look like a LibreTranslate server"):
         engine.route("en", "es")
+
+
+def test_fake_server_speaks_the_api_for_strings_and_forms(server):
+    import json
+    import urllib.parse
+    import urllib.request
+
+    def post(data: bytes, content_type: str) -> dict:
+        request = urllib.request.Request(
+            server.url + "/translate", data=data, headers={"Content-Type": content_type}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
+
+    body = {"q": "Hello", "source": "en", "target": "es"}
+    assert post(json.dumps(body).encode(), "application/json") == {"translatedText": "HELLO"}
+    form = urllib.parse.urlencode(body).encode()
+    assert post(form, "application/x-www-form-urlencoded") == {"translatedText": "HELLO"}
+
+
+def test_retry_after_http_date():
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from pipeline.engines.libretranslate import _retry_after
+
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    assert 80 <= _retry_after(later) <= 91
+    assert _retry_after("7") == 7.0
+    assert _retry_after("soon") is None
