@@ -815,7 +815,8 @@ def read_tmx(
             )
         if src is not None and unit_src != src:
             raise TmxError(
-                f"{path}: unit {number} is {unit_src}→…, not the expected {src}→…; nothing imported"
+                f"{path}: unit {number} translates from {unit_src}, not from {src} as expected; "
+                "nothing imported"
             )
         source_text = next(text for lang, text, _ in tuvs if lang == unit_src)
         if not normalize_source(source_text):

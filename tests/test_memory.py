@@ -392,7 +392,7 @@ def test_tmx_reviewer_override_and_newer_approval_kept(memory, tmp_path):
         (
             TMX_TEMPLATE.format(src="en", units=tmx_unit("en", "Hi", "es", "Hola")),
             {"src": "es"},
-            "not the expected es",
+            "not from es as expected",
         ),
         (
             TMX_TEMPLATE.format(src="en", units=tmx_unit("en", "Hi", "es", "Hola")),

@@ -126,7 +126,8 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         pairs = ", ".join(f"{pair} {n}" for pair, n in sorted(result.pairs.items())) or "none"
         print(
-            f"{result.path}: {result.imported} approved translations stored "
+            f"{result.path}: {result.imported} approved "
+            f"translation{'s' if result.imported != 1 else ''} stored "
             f"({result.unchanged} already there, {result.kept_newer} kept because the memory's "
             f"approval is newer); pairs: {pairs}"
         )
