@@ -763,7 +763,7 @@ def read_tmx(
         if lang is not None and lang not in SUPPORTED_LANGUAGES:
             raise TmxError(f"unsupported language {lang!r} for {label}: choose from en, es, ja")
     if not path.is_file():
-        raise TmxError(f"{path}: no such file")
+        raise TmxError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
     try:
         with path.open("rb") as handle:
             store = tmxfile(handle)
