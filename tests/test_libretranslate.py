@@ -156,6 +156,16 @@ def test_timeout_then_success(server):
     assert out[0].text == "LATE"
 
 
+def test_slow_server_gets_smaller_batches(server):
+    server.seconds_per_segment = 0.1  # 16 segments take 1.6 s, 4 take 0.4 s
+    engine = engine_for(server.url, timeout=0.75, max_segments=16)
+    texts = [f"s{i}" for i in range(16)]
+    assert [t.text for t in engine.translate(texts, "en", "es")] == [t.upper() for t in texts]
+    sizes = [len(r["q"]) for r in server.translate_requests]
+    assert sizes[0] == 16 and max(sizes[1:]) <= 8
+    assert engine.max_segments <= 8  # remembered for the next batches
+
+
 def test_unreachable_port_is_one_clear_error():
     url = f"http://127.0.0.1:{free_port()}"
     engine = engine_for(url, retries=4)

@@ -35,6 +35,10 @@ class _LimitExceeded(Exception):
     """The server refused a request as too large (its --batch-limit or --char-limit)."""
 
 
+class _TooSlow(Exception):
+    """The server accepted the connection but did not answer a batch in time."""
+
+
 class LibreTranslateEngine:
     """Client of a LibreTranslate server. Nothing connects before ``route`` or ``translate``."""
 
@@ -163,7 +167,12 @@ class LibreTranslateEngine:
         if self.api_key:
             payload["api_key"] = self.api_key
         try:
-            answer = self._request("/translate", payload)
+            answer = self._request("/translate", payload, split_on_timeout=len(q) > 1)
+        except _TooSlow:
+            # The server is slower than our timeout for this many segments: halve the batch
+            # (and remember it); a single segment that still times out gets the usual retries.
+            self.max_segments = max(1, min(self.max_segments, len(q) // 2))
+            return self._resend_smaller(q, src, tgt)
         except _LimitExceeded as exc:
             if len(q) == 1:
                 raise EngineError(
@@ -171,12 +180,9 @@ class LibreTranslateEngine:
                     f"as too long ({exc})"
                 ) from None
             # The server has lower limits than ours: halve the batch, and remember it.
-            half = len(q) // 2
-            self.max_segments = max(1, min(self.max_segments, half))
+            self.max_segments = max(1, min(self.max_segments, len(q) // 2))
             self.max_chars = max(1, min(self.max_chars, sum(len(t) for t in q) // 2))
-            return self._translate_batch(q[:half], src, tgt) + self._translate_batch(
-                q[half:], src, tgt
-            )
+            return self._resend_smaller(q, src, tgt)
         translated = answer.get("translatedText") if isinstance(answer, dict) else None
         if isinstance(translated, str) and len(q) == 1:
             translated = [translated]
@@ -187,6 +193,21 @@ class LibreTranslateEngine:
             )
         return [str(t) for t in translated]
 
+    def _resend_smaller(self, q: list[str], src: str, tgt: str) -> list[str]:
+        """Send ``q`` again in batches within the (just lowered) limits, read at each step."""
+        out: list[str] = []
+        pos = 0
+        while pos < len(q):
+            size, chars = 0, 0
+            while pos + size < len(q) and size < self.max_segments:
+                if size and chars + len(q[pos + size]) > self.max_chars:
+                    break
+                chars += len(q[pos + size])
+                size += 1
+            out.extend(self._translate_batch(q[pos : pos + size], src, tgt))
+            pos += size
+        return out
+
     # -- HTTP ------------------------------------------------------------------------------
 
     def _opener(self) -> urllib.request.OpenerDirector:
@@ -194,8 +215,14 @@ class LibreTranslateEngine:
             return urllib.request.build_opener(urllib.request.ProxyHandler({}))
         return urllib.request.build_opener()
 
-    def _request(self, path: str, payload: dict[str, object] | None = None) -> object:
-        """One API call with retries; returns the decoded JSON answer."""
+    def _request(
+        self, path: str, payload: dict[str, object] | None = None, split_on_timeout: bool = False
+    ) -> object:
+        """One API call with retries; returns the decoded JSON answer.
+
+        With ``split_on_timeout``, a server that accepted the request but answered too slowly
+        raises ``_TooSlow`` at once, so the caller can send smaller batches instead.
+        """
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload else None
         headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
         if data is not None:
@@ -234,6 +261,8 @@ class LibreTranslateEngine:
                 )
             except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                if split_on_timeout and isinstance(exc, TimeoutError):  # read, not connect
+                    raise _TooSlow() from None
                 if isinstance(reason, TimeoutError):
                     failure = (
                         f"LibreTranslate at {self.url} did not answer within {self.timeout:g} s"
