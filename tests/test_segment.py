@@ -101,7 +101,9 @@ def test_spanish_opening_marks_are_added():
 def test_span_split_by_the_engine_is_rejoined_without_a_repair():
     stats = RebuildStats()
     out = repair_markers(
-        "arrested <g1>seven leaders</g1> of", "arrestó <g1>siete</g1> <g1>dirigentes</g1> del", stats
+        "arrested <g1>seven leaders</g1> of",
+        "arrestó <g1>siete</g1> <g1>dirigentes</g1> del",
+        stats,
     )
     assert out == "arrestó <g1>siete dirigentes</g1> del"
     assert stats.markers_repaired == 0
