@@ -24,6 +24,7 @@ from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.ingest import SUPPORTED, ReadError, read_document
+from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
 from pipeline.segment import RebuildStats, SegmentedBlock, rebuild_block, segment_document
 from pipeline.typography import fix_segment
 
@@ -50,6 +51,7 @@ class RunOptions:
     two_up: bool = False
     strict: bool = False  # --strict: refuse documents whose detection is unsure
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
+    cache: Path | None = None  # translation memory file (--cache); None: no memory
 
 
 @dataclass
@@ -70,6 +72,8 @@ class TargetResult:
     translations: list[str] = field(default_factory=list)
     machine_translated: int = 0
     from_memory: int = 0
+    approved: int = 0
+    origins: list[str] = field(default_factory=list)  # per segment: identity|machine|cache|approved
     untranslated: list[str] = field(default_factory=list)
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
@@ -191,7 +195,12 @@ def run_batch(
     progress.start(len(ready) * len(options.targets), total_segments)
 
     engines = engines or EngineSet(options.engine)
-    _translate_all(ready, options, engines, progress)
+    memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
+    try:
+        _translate_all(ready, options, engines, progress, memory)
+    finally:
+        if memory is not None:
+            memory.close()
 
     def finish(job: DocumentJob) -> None:
         for lang in options.targets:
@@ -253,7 +262,11 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 
 def _translate_all(
-    jobs: list[DocumentJob], options: RunOptions, engines: EngineSet, progress: Progress
+    jobs: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    progress: Progress,
+    memory: TranslationMemory | None = None,
 ) -> None:
     """Translate every pending segment, one engine call per (source, target) pair."""
     # (src, tgt) → list of (job, flat segment index, text)
@@ -264,6 +277,7 @@ def _translate_all(
         for lang in options.targets:
             target = job.targets[lang]
             target.translations = [seg.text for seg in flat]
+            target.origins = ["identity"] * len(flat)
             for i, seg in enumerate(flat):
                 if seg.lang == lang:
                     continue
@@ -276,7 +290,7 @@ def _translate_all(
                 pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
     for (src, tgt), items in pending.items():
-        _translate_pair(src, tgt, items, options, engines, progress)
+        _translate_pair(src, tgt, items, options, engines, progress, memory)
 
 
 def _translate_pair(
@@ -286,20 +300,29 @@ def _translate_pair(
     options: RunOptions,
     engines: EngineSet,
     progress: Progress,
+    memory: TranslationMemory | None = None,
 ) -> None:
-    """All pending segments of one language pair: one engine call, glossary around it."""
-    try:
-        engine, route = engines.choose(src, tgt)
-        started = time.perf_counter()
-        texts = [text for _, _, text in items]
-        glossary = options.glossary
+    """All pending segments of one language pair: approved and cached translations from the
+    memory first, then one engine call (glossary around it) for the rest."""
+    glossary = options.glossary
+
+    def machine(texts: list[str]) -> list[Translation]:
         protected = glossary.protect(texts, src, tgt, engine.name) if glossary else None
         results = _call_engine(engine, protected.texts if protected else texts, src, tgt, progress)
         drafts = [r.text for r in results]
         if glossary and protected:
             drafts = glossary.restore(drafts, protected)
+        return [Translation(d, r.unknown_words) for d, r in zip(drafts, results, strict=True)]
+
+    try:
+        engine, route = engines.choose(src, tgt)
+        started = time.perf_counter()
+        texts = [text for _, _, text in items]
+        key = MemoryKey.from_route(route, src, tgt, glossary.version if glossary else "")
+        results = translate_with_memory(memory, key, texts, machine, force=options.force)
+        progress.segments_done(sum(r.origin != "machine" for r in results))
         elapsed = time.perf_counter() - started
-    except EngineError as exc:
+    except (EngineError, MemoryFileError) as exc:
         for job, i, _ in items:
             target = job.targets[tgt]
             if job.doc is not None and job.doc.lang == src:
@@ -309,10 +332,18 @@ def _translate_pair(
         return
     affected = {id(job): job for job, _, _ in items}
     per_job: dict[int, int] = {}
-    for (job, i, text), draft, result in zip(items, drafts, results, strict=True):
+    for (job, i, text), result in zip(items, results, strict=True):
         target = job.targets[tgt]
-        target.translations[i] = fix_segment(draft, tgt)
-        target.machine_translated += 1
+        target.origins[i] = result.origin
+        if result.origin == "approved":
+            target.translations[i] = result.text  # exactly as the reviewer wrote it
+            target.approved += 1
+        else:
+            target.translations[i] = fix_segment(result.text, tgt)
+            if result.origin == "cache":
+                target.from_memory += 1
+            else:
+                target.machine_translated += 1
         target.untranslated.extend(_really_unknown(result.unknown_words, text, src, tgt, options))
         per_job[id(job)] = per_job.get(id(job), 0) + 1
         if target.route is None or (job.doc is not None and job.doc.lang == src):
@@ -487,6 +518,7 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
                 "total": total,
                 "machine_translated": target.machine_translated,
                 "from_memory": target.from_memory,
+                "approved": target.approved,
             },
             "untranslated_words": len(target.untranslated),
             "untranslated": sorted(set(target.untranslated))[:100],

@@ -16,6 +16,7 @@ from pipeline.cli import doctor as doctor_cmd
 from pipeline.cli import glossary as glossary_cmd
 from pipeline.cli import leaflet as leaflet_cmd
 from pipeline.cli import review as review_cmd
+from pipeline.cli import tm as tm_cmd
 from pipeline.cli import translate as translate_cmd
 from pipeline.cli.common import CommandError
 
@@ -25,6 +26,7 @@ COMMAND_MODULES = [
     glossary_cmd,
     leaflet_cmd,
     doctor_cmd,
+    tm_cmd,
     review_cmd,
 ]
 

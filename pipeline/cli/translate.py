@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.cli.common import CommandError, parse_languages, print_json
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
+from pipeline.memory import MemoryFileError, resolve_memory_path
 from pipeline.run import FORMATS, Progress, RunOptions, RunResult, run_batch
 
 
@@ -116,6 +117,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--force", action="store_true", help="translate again even what the memory already holds"
     )
+    p.add_argument(
+        "--cache",
+        metavar="PATH",
+        default=None,
+        help="translation memory file (default: $PIPELINE_CACHE, else the user data folder)",
+    )
     p.set_defaults(func=run)
 
 
@@ -157,6 +164,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         two_up=args.two_up,
         strict=args.strict,
         keep_foreign=args.keep_foreign,
+        cache=resolve_memory_path(args.cache),
     )
 
 
@@ -212,6 +220,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         result = run_batch(options, progress)
+    except MemoryFileError as exc:
+        raise CommandError(str(exc), 1) from None
     finally:
         if progress:
             progress.stop()
