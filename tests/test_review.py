@@ -10,7 +10,6 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import docx
 import pytest
@@ -18,6 +17,7 @@ from lxml import etree
 
 from pipeline.export.review_docx import cell_text, read_review_docx
 from pipeline.export.xliff import XLIFF_12_NS, read_xliff
+from pipeline.memory import TranslationMemory
 from pipeline.review import (
     import_review,
     load_sidecar,
@@ -48,33 +48,8 @@ SEGMENTS = [
 ]  # fmt: skip
 
 
-class FakeMemory:
-    """Stand-in for ``pipeline.memory.TranslationMemory`` (approve/get_approved) used only
-    while the memory module is not on this branch yet; the real one is used when present."""
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[str, str, str], SimpleNamespace] = {}
-
-    def approve(self, src, tgt, source, target, reviewer, when=None, origin=None) -> bool:
-        key = (src, tgt, " ".join(source.split()))
-        old = self.entries.get(key)
-        if old is not None and old.target == target:
-            return False
-        self.entries[key] = SimpleNamespace(target=target, reviewer=reviewer)
-        return True
-
-    def get_approved(self, src, tgt, sources):
-        found = {s: self.entries.get((src, tgt, " ".join(s.split()))) for s in sources}
-        return {s: e for s, e in found.items() if e is not None}
-
-
 @pytest.fixture
 def memory(tmp_path: Path):
-    try:
-        from pipeline.memory import TranslationMemory
-    except ImportError:
-        yield FakeMemory()
-        return
     with TranslationMemory(tmp_path / "memory.sqlite3") as real:
         yield real
 
@@ -530,7 +505,6 @@ def test_libreoffice_opens_the_review_docx_and_its_saved_copy_imports(exported, 
 
 
 def test_cli_import_stores_approvals_and_reports_refusals(cli, tmp_path):
-    pytest.importorskip("pipeline.memory", reason="the translation memory is not on this branch")
     out, cache = tmp_path / "out", tmp_path / "tm.sqlite3"
     sidecar = make_sidecar(out)
     files = write_review_files(sidecar)
