@@ -52,6 +52,7 @@ class RunOptions:
     strict: bool = False  # --strict: refuse documents whose detection is unsure
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
     cache: Path | None = None  # translation memory file (--cache); None: no memory
+    review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
 
 
 @dataclass
@@ -74,6 +75,10 @@ class TargetResult:
     from_memory: int = 0
     approved: int = 0
     origins: list[str] = field(default_factory=list)  # per segment: identity|machine|cache|approved
+    fuzzy: dict[int, list[Any]] = field(default_factory=dict)  # flat index → FuzzyMatch list
+    unknown: dict[int, list[str]] = field(default_factory=dict)  # flat index → unknown words
+    review_entries: list[dict[str, Any]] = field(default_factory=list)  # the segments sidecar
+    qa: list[dict[str, str]] = field(default_factory=list)
     untranslated: list[str] = field(default_factory=list)
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
@@ -207,6 +212,7 @@ def run_batch(
             target = job.targets[lang]
             if options.glossary is not None:
                 target.glossary = verify_glossary(job, target, options.glossary)
+            _review_entries(job, target, options)
             if target.error is None:
                 _write_outputs(job, target, options)
             progress.output_done(f"{job.stem} → {lang}")
@@ -344,12 +350,20 @@ def _translate_pair(
                 target.from_memory += 1
             else:
                 target.machine_translated += 1
-        target.untranslated.extend(_really_unknown(result.unknown_words, text, src, tgt, options))
+        unknown = _really_unknown(result.unknown_words, text, src, tgt, options)
+        target.untranslated.extend(unknown)
+        target.unknown[i] = unknown
         per_job[id(job)] = per_job.get(id(job), 0) + 1
         if target.route is None or (job.doc is not None and job.doc.lang == src):
             target.route = route
     for job_id, count in per_job.items():
         affected[job_id].targets[tgt].seconds += elapsed * count / max(len(items), 1)
+    if memory is not None:  # approved translations of similar sentences, for the reviewer
+        rest = [item for item, r in zip(items, results, strict=True) if r.origin != "approved"]
+        found = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])
+        for job, i, text in rest:
+            if found.get(text):
+                job.targets[tgt].fuzzy[i] = found[text]
 
 
 def _really_unknown(
@@ -445,6 +459,7 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
         target.outputs[fmt] = str(path)
     if options.layout != "document":
         _write_leaflet(job, target, doc, options)
+    _write_review(job, target, options)
 
 
 def _write_leaflet(
@@ -519,7 +534,9 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
                 "machine_translated": target.machine_translated,
                 "from_memory": target.from_memory,
                 "approved": target.approved,
+                "fuzzy_suggested": len(target.fuzzy),
             },
+            "qa": list(target.qa),
             "untranslated_words": len(target.untranslated),
             "untranslated": sorted(set(target.untranslated))[:100],
             "markers_repaired": target.markers_repaired,
@@ -558,3 +575,63 @@ def _write_report(job: DocumentJob) -> Path | None:
     except OSError:
         return None
     return path
+
+
+def _review_entries(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+    """Sidecar entries, with QA findings, for every segment of one document × target."""
+    from pipeline.review import segment_entry
+
+    flat = [seg for sb in job.segmented for seg in sb.segments]
+    misses: dict[str, list[str]] = {}
+    for miss in target.glossary.misses if target.glossary else []:
+        misses.setdefault(miss["segment"], []).append(miss["expected"])
+    glossary = options.glossary
+    target.review_entries = [
+        segment_entry(
+            seg.id,
+            seg.text,
+            text,
+            seg.lang,
+            target.lang,
+            block=seg.block,
+            origin="kept" if seg.block in target.kept_blocks else origin,
+            glossary=glossary.terms_in(seg.text, seg.lang, target.lang) if glossary else (),
+            expected_terms=misses.get(seg.id, []) if glossary else None,
+            fuzzy=target.fuzzy.get(i, ()),
+            unknown_words=target.unknown.get(i, ()),
+            placeholder_patterns=(r"ZXQ\d+",),  # the glossary's token placeholders
+        )
+        for i, (seg, text, origin) in enumerate(
+            zip(flat, target.translations, target.origins, strict=True)
+        )
+    ]
+    target.qa = [q for entry in target.review_entries for q in entry["qa"]]
+
+
+def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+    """The segments sidecar always; the review DOCX and XLIFF with --review."""
+    from pipeline.review import ReviewError, sidecar_path, write_review_files, write_sidecar
+
+    assert job.doc is not None
+    if job.doc.lang == target.lang:
+        return  # nothing was translated, nothing to review
+    route = target.route or Route(engine="identity")
+    path = sidecar_path(job.out_dir, job.stem, job.doc.lang or "", target.lang)
+    try:
+        write_sidecar(
+            path,
+            document=job.stem,
+            src=job.doc.lang or "",
+            tgt=target.lang,
+            segments=target.review_entries,
+            source_path=str(job.path),
+            source_sha256=job.sha256,
+            engine=route.engine,
+            model=route.model or "",
+        )
+        if options.review:
+            files = write_review_files(path)
+            target.outputs["review_docx"] = str(files["docx"])
+            target.outputs["xliff"] = str(files["xliff"])
+    except (ReviewError, OSError) as exc:
+        target.error = f"cannot write review files: {exc}"

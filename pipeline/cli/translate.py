@@ -123,6 +123,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="translation memory file (default: $PIPELINE_CACHE, else the user data folder)",
     )
+    p.add_argument(
+        "--review",
+        action="store_true",
+        help="also write a review DOCX and an XLIFF 1.2 file per document and language "
+        "(OUT/<stem>/review/); bring corrections back with `pipeline review import`",
+    )
     p.set_defaults(func=run)
 
 
@@ -165,6 +171,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         strict=args.strict,
         keep_foreign=args.keep_foreign,
         cache=resolve_memory_path(args.cache),
+        review=args.review,
     )
 
 
