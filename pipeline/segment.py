@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from pipeline.document import Block, Document, Segment, Span
+from pipeline.document import Block, Document, Segment, Span, merge_spans
 
 MARKER = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 _ANY_TAG = re.compile(r"</?g\d+>|<x\d+/>")
@@ -308,13 +308,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
     if pos < len(text):
         base = current or Span()
         spans.append(Span(text[pos:], base.bold, base.italic, base.link))
-    merged: list[Span] = []
-    for span in spans:
-        if merged and merged[-1].same_format(span):
-            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
-        else:
-            merged.append(span)
-    return merged
+    return merge_spans(spans)
 
 
 def repair_markers(source: str, translated: str, stats: RebuildStats | None = None) -> str:
