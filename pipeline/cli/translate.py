@@ -247,40 +247,61 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_summary(result: RunResult, seconds: float) -> None:
+    """One row per document and language; failures in full are on stderr already."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
+    console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
     for column in ("document", "lang", "engine", "segments", "glossary", "time", "problems"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "problems")
     for job in result.jobs:
         if job.doc is None:
-            table.add_row(job.path.name, "-", "-", "-", "-", "-", job.error or "")
+            table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{job.error}[/]")
             continue
         for lang, target in job.targets.items():
+            pair = f"{job.doc.lang}→{lang}"
+            if target.error:
+                table.add_row(job.stem, pair, "-", "-", "-", "-", f"[red]{_short(target.error)}[/]")
+                continue
             route = target.route
             engine = route.engine if route else "identity"
             if route and route.pivot:
-                engine += f" (via {route.pivot})"
+                engine += f" via {route.pivot}"
             problems = []
-            if target.error:
-                problems.append(target.error)
             if target.untranslated:
                 problems.append(f"{len(target.untranslated)} untranslated words")
             if target.markers_repaired:
                 problems.append(f"{target.markers_repaired} formatting marks repaired")
+            if target.qa:
+                problems.append(f"{len(target.qa)} QA findings")
+            if target.leaflet and target.leaflet.get("overflow"):
+                problems.append(f"leaflet {target.leaflet['overflow']}")
             table.add_row(
-                job.path.name,
-                f"{job.doc.lang}→{lang}",
+                job.stem,
+                pair,
                 engine,
-                str(len(target.translations)),
+                _segments_cell(target),
                 _glossary_cell(target),
                 f"{target.seconds:.1f}s",
                 "; ".join(problems),
             )
-    Console(soft_wrap=False).print(table)
+    console.print(table)
     if result.reports:
         print(f"Outputs and report.json under {result.reports[0].parent.parent}/")
+
+
+def _short(error: str) -> str:
+    """The first clause of an error (the full line is on stderr)."""
+    return error.split(": ", 1)[0] if len(error) > 60 else error
+
+
+def _segments_cell(target) -> str:  # noqa: ANN001
+    total = len(target.translations)
+    reused = target.from_memory + target.approved
+    return f"{total} ({reused} from memory)" if reused else str(total)
 
 
 def _glossary_cell(target) -> str:  # noqa: ANN001
