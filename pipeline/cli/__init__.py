@@ -11,10 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
+from pipeline.cli import models as models_cmd
 from pipeline.cli import translate as translate_cmd
 from pipeline.cli.common import CommandError
 
-COMMAND_MODULES = [translate_cmd]
+COMMAND_MODULES = [translate_cmd, models_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
