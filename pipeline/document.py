@@ -89,7 +89,9 @@ class Block:
     @property
     def text(self) -> str:
         """The block's plain text (line breaks as newlines, note references dropped)."""
-        return "".join(s.text if s.kind == "text" else "\n" if s.kind == "break" else "" for s in self.spans)
+        return "".join(
+            s.text if s.kind == "text" else "\n" if s.kind == "break" else "" for s in self.spans
+        )
 
     def with_spans(self, spans: list[Span]) -> Block:
         return replace(self, spans=spans)

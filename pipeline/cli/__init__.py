@@ -41,5 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pipeline: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("pipeline: interrupted; finished outputs are kept, none is half-written", file=sys.stderr)
+        print(
+            "pipeline: interrupted; finished outputs are kept, none is half-written",
+            file=sys.stderr,
+        )
         return 130

@@ -29,6 +29,7 @@ def parse_languages(value: str) -> list[str]:
     bad = [lang for lang in langs if lang not in LANGUAGES]
     if bad or not langs:
         raise CommandError(
-            f"unsupported language {', '.join(bad) or value!r}: choose from {', '.join(LANGUAGES)}", 2
+            f"unsupported language {', '.join(bad) or value!r}: choose from {', '.join(LANGUAGES)}",
+            2,
         )
     return langs

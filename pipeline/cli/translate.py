@@ -1,1 +1,205 @@
-"""``pipeline translate``: placeholder until the spine lands."""
+"""``pipeline translate``: the main job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipeline.cli.common import CommandError, parse_languages, print_json
+from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
+from pipeline.run import FORMATS, Progress, RunOptions, RunResult, run_batch
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "translate",
+        help="translate statements into en/es/ja and write DOCX and PDF",
+        description="Translate every statement in PATH (files or folders; default source_docs/) "
+        "into the target languages and write OUT/<stem>/<stem>.<lang>.docx, .pdf and report.json. "
+        "Nothing is sent over the network unless --engine libretranslate is chosen.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders (default: source_docs/)",
+    )
+    p.add_argument(
+        "--to",
+        default="en,es,ja",
+        metavar="LANGS",
+        help="target languages, comma-separated (default: en,es,ja)",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        default="auto",
+        choices=["auto", "en", "es", "ja"],
+        help="source language; auto detects it per document (default: auto)",
+    )
+    p.add_argument(
+        "--formats",
+        default="docx,pdf",
+        metavar="LIST",
+        help="output formats: docx,pdf (default: both)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("output"),
+        metavar="DIR",
+        help="output folder (default: output/)",
+    )
+    p.add_argument(
+        "--glossary",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="movement glossary (default: glossary.yml when present)",
+    )
+    p.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINE_CHOICES,
+        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium",
+    )
+    p.add_argument(
+        "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
+    )
+    p.add_argument("--api-key", default=None, help="LibreTranslate API key")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="documents written in parallel (default: 1)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object for scripts instead of the summary",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="translate again even what the memory already holds"
+    )
+    p.set_defaults(func=run)
+
+
+def options_from_args(args: argparse.Namespace) -> RunOptions:
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise CommandError(
+            f"unknown format {', '.join(bad) or args.formats!r}: choose from {', '.join(FORMATS)}",
+            2,
+        )
+    if args.jobs < 1:
+        raise CommandError("--jobs must be at least 1", 2)
+    if args.engine == "libretranslate" and not args.url:
+        raise CommandError("--engine libretranslate needs --url URL", 2)
+    paths = args.paths or [Path("source_docs")]
+    return RunOptions(
+        paths=paths,
+        targets=parse_languages(args.to),
+        source_lang=args.source,
+        formats=formats,
+        out_dir=args.out,
+        engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
+        jobs=args.jobs,
+        force=args.force,
+    )
+
+
+class RichProgress(Progress):
+    """Progress bars on a terminal: outputs (documents × languages) and segments."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bars
+
+        self.bars = Bars(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self.outputs = self.bars.add_task("documents × languages", total=0)
+        self.segments = self.bars.add_task("segments", total=0)
+
+    def start(self, outputs: int, segments: int) -> None:
+        self.bars.update(self.outputs, total=outputs)
+        self.bars.update(self.segments, total=segments)
+        self.bars.start()
+
+    def segments_done(self, n: int) -> None:
+        self.bars.advance(self.segments, n)
+
+    def output_done(self, description: str) -> None:
+        self.bars.advance(self.outputs, 1)
+
+    def stop(self) -> None:
+        self.bars.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    interactive = sys.stdout.isatty() and not args.json
+    progress = RichProgress() if interactive else None
+    started = time.perf_counter()
+    try:
+        result = run_batch(options, progress)
+    finally:
+        if progress:
+            progress.stop()
+    for failure in result.failures:
+        print(f"{failure.path}: {failure.reason}", file=sys.stderr)
+    if args.json:
+        print_json(
+            {
+                "documents": [str(p) for p in result.reports],
+                "failed": [f.as_json() for f in result.failures],
+            }
+        )
+    else:
+        print_summary(result, time.perf_counter() - started)
+    return result.exit_code
+
+
+def print_summary(result: RunResult, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
+    for column in ("document", "lang", "engine", "segments", "time", "problems"):
+        table.add_column(column)
+    for job in result.jobs:
+        if job.doc is None:
+            table.add_row(job.path.name, "-", "-", "-", "-", job.error or "")
+            continue
+        for lang, target in job.targets.items():
+            route = target.route
+            engine = route.engine if route else "identity"
+            if route and route.pivot:
+                engine += f" (via {route.pivot})"
+            problems = []
+            if target.error:
+                problems.append(target.error)
+            if target.untranslated:
+                problems.append(f"{len(target.untranslated)} untranslated words")
+            if target.markers_repaired:
+                problems.append(f"{target.markers_repaired} formatting marks repaired")
+            table.add_row(
+                job.path.name,
+                f"{job.doc.lang}→{lang}",
+                engine,
+                str(len(target.translations)),
+                f"{target.seconds:.1f}s",
+                "; ".join(problems),
+            )
+    Console(soft_wrap=False).print(table)
+    if result.reports:
+        print(f"Outputs and report.json under {result.reports[0].parent.parent}/")

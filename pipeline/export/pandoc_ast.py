@@ -1,0 +1,170 @@
+"""Document → pandoc JSON AST, the shared first step of the DOCX and PDF writers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.document import Block, Document, Span
+
+PANDOC_API_VERSION = [1, 23, 1]
+QUOTE_STYLE = "Quote"
+
+
+def _str_inlines(text: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    word = ""
+    for ch in text:
+        if ch in " \t":
+            if word:
+                out.append({"t": "Str", "c": word})
+                word = ""
+            if not out or out[-1]["t"] != "Space":
+                out.append({"t": "Space"})
+        elif ch == "\n":
+            if word:
+                out.append({"t": "Str", "c": word})
+                word = ""
+            out.append({"t": "LineBreak"})
+        else:
+            word += ch
+    if word:
+        out.append({"t": "Str", "c": word})
+    return out
+
+
+def span_inlines(span: Span, notes: dict[str, Block]) -> list[dict[str, Any]]:
+    """One span as pandoc inlines (formatting nested: link ⊃ strong ⊃ emph)."""
+    if span.kind == "break":
+        return [{"t": "LineBreak"}]
+    if span.kind == "note_ref":
+        note = notes.get(span.note or "")
+        inner = spans_inlines(note.spans, notes) if note else []
+        return [{"t": "Note", "c": [{"t": "Para", "c": inner}]}]
+    inlines = _str_inlines(span.text)
+    if span.italic:
+        inlines = [{"t": "Emph", "c": inlines}]
+    if span.bold:
+        inlines = [{"t": "Strong", "c": inlines}]
+    if span.link:
+        inlines = [{"t": "Link", "c": [["", [], []], inlines, [span.link, ""]]}]
+    return inlines
+
+
+def spans_inlines(spans: list[Span], notes: dict[str, Block]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for span in spans:
+        out.extend(span_inlines(span, notes))
+    return out
+
+
+def _meta_inlines(spans: list[Span], notes: dict[str, Block]) -> dict[str, Any]:
+    return {"t": "MetaInlines", "c": spans_inlines(spans, notes)}
+
+
+def document_ast(doc: Document, lang: str) -> dict[str, Any]:
+    """The pandoc AST of ``doc`` (title and subtitle go to metadata, as pandoc expects)."""
+    notes = doc.footnotes()
+    meta: dict[str, Any] = {"lang": {"t": "MetaString", "c": lang}}
+    blocks: list[dict[str, Any]] = []
+    body = doc.body_blocks()
+    i = 0
+    while i < len(body):
+        block = body[i]
+        if block.kind == "title" and "title" not in meta:
+            meta["title"] = _meta_inlines(block.spans, notes)
+            i += 1
+        elif block.kind == "subtitle" and "subtitle" not in meta:
+            meta["subtitle"] = _meta_inlines(block.spans, notes)
+            i += 1
+        elif block.kind in ("title", "subtitle"):
+            blocks.append(
+                {"t": "Header", "c": [1, ["", [], []], spans_inlines(block.spans, notes)]}
+            )
+            i += 1
+        elif block.kind == "heading":
+            level = max(1, min(block.level or 1, 6))
+            blocks.append(
+                {"t": "Header", "c": [level, ["", [], []], spans_inlines(block.spans, notes)]}
+            )
+            i += 1
+        elif block.kind == "list_item":
+            j = i
+            while j < len(body) and body[j].kind == "list_item":
+                j += 1
+            blocks.append(_list(body[i:j], notes, level=body[i].level or 1))
+            i = j
+        elif block.kind == "quote":
+            j = i
+            while j < len(body) and body[j].kind == "quote":
+                j += 1
+            paras = [{"t": "Para", "c": spans_inlines(b.spans, notes)} for b in body[i:j]]
+            blocks.append(
+                {
+                    "t": "Div",
+                    "c": [
+                        ["", [], [["custom-style", QUOTE_STYLE]]],
+                        [{"t": "BlockQuote", "c": paras}],
+                    ],
+                }
+            )
+            i = j
+        elif block.kind == "table_cell":
+            j = i
+            while j < len(body) and body[j].kind == "table_cell" and body[j].table == block.table:
+                j += 1
+            blocks.append(_table(body[i:j], notes))
+            i = j
+        else:
+            blocks.append({"t": "Para", "c": spans_inlines(block.spans, notes)})
+            i += 1
+    return {"pandoc-api-version": PANDOC_API_VERSION, "meta": meta, "blocks": blocks}
+
+
+def _list(items: list[Block], notes: dict[str, Block], level: int) -> dict[str, Any]:
+    """Nested bullet/ordered lists from a run of list items with levels."""
+    entries: list[list[dict[str, Any]]] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        entry = [{"t": "Plain", "c": spans_inlines(item.spans, notes)}]
+        j = i + 1
+        while j < len(items) and (items[j].level or 1) > level:
+            j += 1
+        if j > i + 1:
+            entry.append(_list(items[i + 1 : j], notes, level + 1))
+        entries.append(entry)
+        i = j
+    ordered = items[0].ordered
+    if ordered:
+        return {"t": "OrderedList", "c": [[1, {"t": "Decimal"}, {"t": "Period"}], entries]}
+    return {"t": "BulletList", "c": entries}
+
+
+def _table(cells: list[Block], notes: dict[str, Block]) -> dict[str, Any]:
+    rows: dict[int, dict[int, Block]] = {}
+    for cell in cells:
+        rows.setdefault(cell.row or 0, {})[cell.col or 0] = cell
+    ncols = max((max(r) + 1 for r in rows.values()), default=1)
+
+    def cell_ast(block: Block | None) -> list[Any]:
+        content = [{"t": "Plain", "c": spans_inlines(block.spans, notes)}] if block else []
+        return [["", [], []], {"t": "AlignDefault"}, 1, 1, content]
+
+    ordered_rows = [rows[k] for k in sorted(rows)]
+    head = ordered_rows[:1]
+    body = ordered_rows[1:]
+
+    def row_ast(row: dict[int, Block]) -> list[Any]:
+        return [["", [], []], [cell_ast(row.get(c)) for c in range(ncols)]]
+
+    return {
+        "t": "Table",
+        "c": [
+            ["", [], []],
+            [None, []],
+            [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}] for _ in range(ncols)],
+            [["", [], []], [row_ast(r) for r in head]],
+            [[["", [], []], 0, [], [row_ast(r) for r in body]]],
+            [["", [], []], []],
+        ],
+    }

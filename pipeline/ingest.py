@@ -1,0 +1,357 @@
+"""Readers: source files (txt, md, docx, odt, html) → Document.
+
+Everything but plain text goes through pandoc's JSON AST, which this module walks into the flat
+block list of ``document.py``. Plain text follows the statement conventions: paragraphs are
+separated by blank lines, the first line is the title when a blank line follows it, lines
+starting with ``-``/``*``/``•`` are bullet items and ``1.`` numbered ones, ``>`` a quote.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from pipeline.document import Block, Document, Span
+
+PANDOC_FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".docx": "docx",
+    ".odt": "odt",
+    ".html": "html",
+    ".htm": "html",
+}
+SUPPORTED = (".txt", *PANDOC_FORMATS)
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class ReadError(Exception):
+    """A source file cannot be read; the message says why in one line."""
+
+
+def read_document(path: Path) -> Document:
+    """Read a source file into a Document, or raise ReadError with a one-line reason."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ReadError(
+            f"unsupported file type {suffix or '(none)'!r}: use one of {', '.join(SUPPORTED)}"
+        )
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ReadError("is a folder, not a file") from exc
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise ReadError("the file is empty")
+    if len(data) > MAX_BYTES:
+        raise ReadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if suffix == ".txt":
+        blocks = read_text(_decode(data))
+        doc = Document(blocks=blocks, source_format="txt")
+    else:
+        fmt = PANDOC_FORMATS[suffix]
+        if fmt in ("docx", "odt"):
+            _check_zip(path, fmt)
+        else:
+            _decode(data)
+        doc = _from_pandoc(path, fmt)
+    doc.source_path = str(path)
+    if not any(b.text.strip() for b in doc.blocks):
+        raise ReadError("no text found in the document")
+    return doc
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise ReadError("looks like binary data, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"not valid UTF-8 text (byte {exc.start})") from exc
+    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > 8:
+        raise ReadError("looks like binary data, not text")
+    return text
+
+
+def _check_zip(path: Path, fmt: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ReadError(f"not a valid .{fmt} file (damaged or truncated zip)") from exc
+    if bad:
+        raise ReadError(f"not a valid .{fmt} file (damaged entry {bad})")
+    wanted = "word/document.xml" if fmt == "docx" else "content.xml"
+    if wanted not in names:
+        raise ReadError(f"not a valid .{fmt} file (no {wanted})")
+
+
+# --- plain text ---------------------------------------------------------------------------
+
+_BULLET = re.compile(r"^\s*(?:[-*•·]\s+|・\s*)(.*)$")
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.*)$")
+_QUOTE = re.compile(r"^\s*>\s?(.*)$")
+
+
+def _looks_like_subtitle(lines: list[str]) -> bool:
+    line = lines[0].strip()
+    return len(lines) == 1 and len(line) <= 90 and not re.search(r"[.!?。！？:：]$", line)
+
+
+def read_text(text: str) -> list[Block]:
+    """Split plain text into blocks following the statement conventions."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    blocks: list[Block] = []
+    first_line = text.lstrip("\n").split("\n", 1)[0]
+    for i, para in enumerate(paragraphs):
+        lines = [ln.rstrip() for ln in para.strip("\n").split("\n")]
+        if i == 0 and len(lines) == 1 and first_line.strip() == lines[0].strip():
+            blocks.append(Block("title", [Span(lines[0].strip())]))
+            continue
+        if i == 1 and blocks and blocks[0].kind == "title" and _looks_like_subtitle(lines):
+            blocks.append(Block("subtitle", [Span(lines[0].strip())]))
+            continue
+        if all(_BULLET.match(ln) or _NUMBERED.match(ln) for ln in lines):
+            for ln in lines:
+                m = _BULLET.match(ln)
+                ordered = m is None
+                item = (m or _NUMBERED.match(ln)).group(1)  # type: ignore[union-attr]
+                blocks.append(Block("list_item", [Span(item.strip())], level=1, ordered=ordered))
+            continue
+        kind = "paragraph"
+        if all(_QUOTE.match(ln) for ln in lines):
+            kind = "quote"
+            lines = [_QUOTE.match(ln).group(1) for ln in lines]  # type: ignore[union-attr]
+        joined = " ".join(ln.strip() for ln in lines if ln.strip())
+        blocks.append(Block(kind, [Span(joined)]))  # type: ignore[arg-type]
+    return blocks
+
+
+# --- pandoc AST ---------------------------------------------------------------------------
+
+
+def _from_pandoc(path: Path, fmt: str) -> Document:
+    import pypandoc
+
+    source_format = fmt if fmt != "markdown" else "markdown+smart"
+    try:
+        raw = pypandoc.convert_file(str(path), "json", format=source_format)
+    except RuntimeError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unknown error"
+        raise ReadError(f"pandoc cannot read it as {fmt}: {reason[:200]}") from exc
+    except OSError as exc:
+        raise ReadError(f"cannot run pandoc: {exc}") from exc
+    ast = json.loads(raw)
+    walker = _AstWalker()
+    meta = ast.get("meta", {})
+    metadata: dict[str, str] = {}
+    for key in ("title", "subtitle", "author", "date", "lang"):
+        if key in meta:
+            metadata[key] = _meta_text(meta[key])
+    if metadata.get("title"):
+        walker.blocks.append(Block("title", walker.meta_spans(meta["title"])))
+    if metadata.get("subtitle"):
+        walker.blocks.append(Block("subtitle", walker.meta_spans(meta["subtitle"])))
+    walker.walk_blocks(ast.get("blocks", []))
+    blocks = walker.blocks + walker.notes
+    return Document(blocks=blocks, source_format=fmt, metadata=metadata)
+
+
+def _meta_text(value: dict[str, Any]) -> str:
+    t = value.get("t")
+    c = value.get("c")
+    if t == "MetaString":
+        return str(c)
+    if t in ("MetaInlines", "MetaBlocks"):
+        walker = _AstWalker()
+        spans = walker.inline_spans(c) if t == "MetaInlines" else []
+        return "".join(s.text for s in spans)
+    if t == "MetaList" and c:
+        return ", ".join(_meta_text(v) for v in c)
+    return ""
+
+
+class _AstWalker:
+    """Turns pandoc blocks/inlines into the flat Block/Span model."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.notes: list[Block] = []
+        self.tables = 0
+
+    def meta_spans(self, value: dict[str, Any]) -> list[Span]:
+        if value.get("t") == "MetaInlines":
+            return _merge(self.inline_spans(value["c"]))
+        return [Span(_meta_text(value))]
+
+    def walk_blocks(
+        self, blocks: list[dict[str, Any]], *, quote: bool = False, level: int = 0
+    ) -> None:
+        for block in blocks:
+            self.walk_block(block, quote=quote, level=level)
+
+    def _add(self, kind: str, inlines: list[Any], **fields: Any) -> None:
+        spans = _merge(self.inline_spans(inlines))
+        if any(s.text.strip() or s.kind == "note_ref" for s in spans):
+            self.blocks.append(Block(kind, _trim(spans), **fields))  # type: ignore[arg-type]
+
+    def walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
+        t, c = block.get("t"), block.get("c")
+        if t in ("Para", "Plain"):
+            self._add("quote" if quote else "paragraph", c)
+        elif t == "Header":
+            self._add("heading", c[2], level=int(c[0]))
+        elif t == "BlockQuote":
+            self.walk_blocks(c, quote=True, level=level)
+        elif t in ("BulletList", "OrderedList"):
+            ordered = t == "OrderedList"
+            items = c[1] if ordered else c
+            for item in items:
+                self._list_item(item, ordered=ordered, level=level + 1)
+        elif t == "Div":
+            self.walk_blocks(c[1], quote=quote or _is_quote_div(c[0]), level=level)
+        elif t == "LineBlock":
+            inlines: list[Any] = []
+            for i, line in enumerate(c):
+                if i:
+                    inlines.append({"t": "LineBreak"})
+                inlines.extend(line)
+            self._add("quote" if quote else "paragraph", inlines)
+        elif t == "Table":
+            self._table(c)
+        elif t == "Figure":
+            self.walk_blocks(c[2], quote=quote, level=level)
+        elif t == "DefinitionList":
+            for term, definitions in c:
+                self._add("paragraph", term)
+                for d in definitions:
+                    self.walk_blocks(d, quote=quote, level=level)
+        elif t == "CodeBlock":
+            self.blocks.append(Block("paragraph", [Span(c[1])]))
+        # HorizontalRule, RawBlock, Null: nothing to translate.
+
+    def _list_item(self, item: list[dict[str, Any]], *, ordered: bool, level: int) -> None:
+        first = True
+        for block in item:
+            if first and block.get("t") in ("Para", "Plain"):
+                self._add("list_item", block["c"], level=level, ordered=ordered)
+                first = False
+            else:
+                self.walk_block(block, quote=False, level=level)
+
+    def _table(self, c: list[Any]) -> None:
+        self.tables += 1
+        head, bodies, foot = c[3], c[4], c[5]
+        rows = list(head[1])
+        for body in bodies:
+            rows.extend(body[2])
+            rows.extend(body[3])
+        rows.extend(foot[1])
+        for r, row in enumerate(rows):
+            for col, cell in enumerate(row[1]):
+                inlines: list[Any] = []
+                for b in cell[4]:
+                    if b.get("t") in ("Para", "Plain"):
+                        if inlines:
+                            inlines.append({"t": "LineBreak"})
+                        inlines.extend(b["c"])
+                self.blocks.append(
+                    Block(
+                        "table_cell",
+                        _trim(_merge(self.inline_spans(inlines))) or [Span("")],
+                        table=self.tables,
+                        row=r,
+                        col=col,
+                    )
+                )
+
+    def inline_spans(
+        self,
+        inlines: list[dict[str, Any]],
+        bold: bool = False,
+        italic: bool = False,
+        link: str | None = None,
+    ) -> list[Span]:
+        spans: list[Span] = []
+        for node in inlines:
+            t, c = node.get("t"), node.get("c")
+            if t == "Str":
+                spans.append(Span(c, bold, italic, link))
+            elif t in ("Space", "SoftBreak"):
+                spans.append(Span(" ", bold, italic, link))
+            elif t == "LineBreak":
+                spans.append(Span(kind="break"))
+            elif t == "Strong":
+                spans.extend(self.inline_spans(c, True, italic, link))
+            elif t == "Emph":
+                spans.extend(self.inline_spans(c, bold, True, link))
+            elif t in ("Underline", "Strikeout", "SmallCaps", "Superscript", "Subscript"):
+                spans.extend(self.inline_spans(c, bold, italic, link))
+            elif t == "Span":
+                spans.extend(self.inline_spans(c[1], bold, italic, link))
+            elif t == "Link":
+                spans.extend(self.inline_spans(c[1], bold, italic, c[2][0]))
+            elif t == "Quoted":
+                double = c[0].get("t") == "DoubleQuote"
+                opening, closing = ("“", "”") if double else ("‘", "’")
+                spans.append(Span(opening, bold, italic, link))
+                spans.extend(self.inline_spans(c[1], bold, italic, link))
+                spans.append(Span(closing, bold, italic, link))
+            elif t == "Code" or t == "Math":
+                spans.append(Span(c[1], bold, italic, link))
+            elif t == "Cite" or t == "Image":
+                spans.extend(self.inline_spans(c[1], bold, italic, link))
+            elif t == "Note":
+                note_id = f"n{len(self.notes) + 1}"
+                inner: list[Any] = []
+                for b in c:
+                    if b.get("t") in ("Para", "Plain"):
+                        if inner:
+                            inner.append({"t": "LineBreak"})
+                        inner.extend(b["c"])
+                note_spans = _trim(_merge(self.inline_spans(inner)))
+                self.notes.append(Block("footnote", note_spans, note_id=note_id))
+                spans.append(Span(kind="note_ref", note=note_id))
+        return spans
+
+
+def _is_quote_div(attr: list[Any]) -> bool:
+    _, classes, keyvals = attr
+    styles = {v for k, v in keyvals if k == "custom-style"}
+    return bool({"Quote", "Block Text", "Intense Quote"} & (styles | set(classes)))
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Join neighbouring spans with the same formatting."""
+    merged: list[Span] = []
+    for span in spans:
+        if merged and merged[-1].same_format(span):
+            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _trim(spans: list[Span]) -> list[Span]:
+    """Strip whitespace at the ends of a block and collapse runs of spaces."""
+    out = [
+        Span(re.sub(r"[ \t]+", " ", s.text), s.bold, s.italic, s.link, s.kind, s.note)
+        for s in spans
+    ]
+    while out and out[0].kind == "text" and not out[0].text.strip():
+        out.pop(0)
+    while out and out[-1].kind == "text" and not out[-1].text.strip():
+        out.pop()
+    if out and out[0].kind == "text":
+        out[0].text = out[0].text.lstrip()
+    if out and out[-1].kind == "text":
+        out[-1].text = out[-1].text.rstrip()
+    return out

@@ -1,0 +1,414 @@
+"""Blocks → sentence segments with inline markers, and translated segments → blocks.
+
+A segment's text carries the block's inline formatting as markers the engines see:
+``<gN>…</gN>`` around a formatted span (bold, italic, link) and ``<xN/>`` for a line break
+or footnote reference. ``N`` indexes the block's ``SegmentedBlock.formats``. After
+translation ``rebuild_block`` turns markers back into spans; a marker the engine dropped or
+garbled is put back around the nearest matching text and counted as a repair.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from pipeline.document import Block, Document, Segment, Span
+
+MARKER = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
+_ANY_TAG = re.compile(r"</?g\d+>|<x\d+/>")
+
+ABBREVIATIONS = {
+    "en": {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "no",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+    },
+    "es": {
+        "sr",
+        "sra",
+        "srta",
+        "sres",
+        "dr",
+        "dra",
+        "lic",
+        "ing",
+        "prof",
+        "ee.uu",
+        "ee. uu",
+        "etc",
+        "núm",
+        "nro",
+        "art",
+        "pág",
+        "av",
+        "avda",
+        "gral",
+        "cía",
+        "s.a",
+        "ud",
+        "uds",
+        "ene",
+        "feb",
+        "mar",
+        "abr",
+        "may",
+        "jun",
+        "jul",
+        "ago",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dic",
+        "aprox",
+        "dpto",
+        "tel",
+        "p.ej",
+        "fdo",
+        "cap",
+        "vol",
+        "ca",
+        "pdte",
+        "sec",
+    },
+}
+
+
+@dataclass
+class SegmentedBlock:
+    """A block cut into segments, with what is needed to put it back together."""
+
+    block: Block
+    segments: list[Segment]
+    formats: dict[int, Span] = field(default_factory=dict)
+
+
+@dataclass
+class RebuildStats:
+    markers_repaired: int = 0
+
+
+@cache
+def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no types
+    import pysbd
+
+    return pysbd.Segmenter(
+        language=lang if lang in ("en", "es", "ja") else "en", clean=False, char_span=True
+    )
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """Sentence boundaries in ``text`` as (start, end) offsets that cover the whole text."""
+    if not text.strip():
+        return [(0, len(text))] if text else []
+    spans = [(s.start, s.end) for s in _segmenter(lang).segment(text)]
+    if not spans:
+        return [(0, len(text))]
+    # pysbd's spans may skip whitespace; make them contiguous and covering.
+    bounds = [0] + [end for _, end in spans[:-1]] + [len(text)]
+    pieces = [
+        (bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i] < bounds[i + 1]
+    ]
+    return _merge_false_breaks(text, pieces, lang)
+
+
+def _merge_false_breaks(
+    text: str, pieces: list[tuple[int, int]], lang: str
+) -> list[tuple[int, int]]:
+    """Re-join splits after abbreviations (Sr., EE.UU., Dr.) and before lower-case words."""
+    if lang == "ja":
+        return pieces
+    abbreviations = ABBREVIATIONS.get(lang, ABBREVIATIONS["en"])
+    merged: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if merged:
+            prev = text[merged[-1][0] : merged[-1][1]].rstrip()
+            nxt = text[start:end].lstrip()
+            last_word = re.findall(r"([\w.]+)\.$", prev)
+            is_abbrev = bool(last_word) and (
+                last_word[0].lower() in abbreviations
+                or re.fullmatch(r"(?:\w\.)*\w", last_word[0]) is not None
+                and len(last_word[0]) <= 5
+                and "." in last_word[0]
+            )
+            starts_lower = bool(nxt) and (nxt[0].islower() or nxt[0].isdigit())
+            if is_abbrev or starts_lower or not re.search(r"[.!?…:;\"”’»)\]]$", prev):
+                merged[-1] = (merged[-1][0], end)
+                continue
+        merged.append((start, end))
+    return merged
+
+
+def segment_document(doc: Document, lang: str | None = None) -> list[SegmentedBlock]:
+    """Cut every block of ``doc`` into sentence segments (ids ``b<block>.s<n>``)."""
+    lang = lang or doc.lang or "en"
+    return [segment_block(block, i, block.lang or lang) for i, block in enumerate(doc.blocks)]
+
+
+def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
+    """Cut one block into segments; headings, list items and cells are cut too when long."""
+    plain, positions = _plain_text(block.spans)
+    bounds = split_sentences(plain, lang)
+    formats: dict[int, Span] = {}
+    segments: list[Segment] = []
+    for start, end in bounds:
+        text = _marked_text(block.spans, positions, start, end, formats)
+        stripped = text.strip()
+        if not stripped:
+            if segments:
+                segments[-1].trailing += text
+            continue
+        trailing = text[len(text.rstrip()) :]
+        segments.append(
+            Segment(
+                id=f"b{index}.s{len(segments) + 1}",
+                block=index,
+                index=len(segments),
+                text=stripped,
+                lang=lang,
+                trailing=trailing,
+            )
+        )
+    return SegmentedBlock(block, segments, formats)
+
+
+def _plain_text(spans: list[Span]) -> tuple[str, list[tuple[int, int]]]:
+    """Plain text of spans (markers excluded) and each span's (start, end) in it."""
+    parts: list[str] = []
+    positions: list[tuple[int, int]] = []
+    pos = 0
+    for span in spans:
+        text = span.text if span.kind == "text" else ""
+        parts.append(text)
+        positions.append((pos, pos + len(text)))
+        pos += len(text)
+    return "".join(parts), positions
+
+
+def _marked_text(
+    spans: list[Span],
+    positions: list[tuple[int, int]],
+    start: int,
+    end: int,
+    formats: dict[int, Span],
+) -> str:
+    out: list[str] = []
+    for span, (s, e) in zip(spans, positions, strict=True):
+        if span.kind != "text":
+            # Zero-width: belongs to the sentence it ends, or starts when it opens the block.
+            if (start < s <= end) or (s == start == 0):
+                n = len(formats) + 1
+                formats[n] = span
+                out.append(f"<x{n}/>")
+            continue
+        lo, hi = max(s, start), min(e, end)
+        if lo >= hi:
+            continue
+        piece = span.text[lo - s : hi - s]
+        if span.formatted and piece.strip():
+            n = len(formats) + 1
+            formats[n] = span
+            lead = piece[: len(piece) - len(piece.lstrip())]
+            tail = piece[len(piece.rstrip()) :]
+            out.append(f"{lead}<g{n}>{piece.strip()}</g{n}>{tail}")
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+def strip_markers(text: str) -> str:
+    """The segment's text without inline markers."""
+    return _ANY_TAG.sub("", text)
+
+
+def join_segments(texts: list[str], trailing: list[str], lang: str) -> str:
+    """Join translated segments into block text: no spaces between Japanese sentences."""
+    out: list[str] = []
+    for i, text in enumerate(texts):
+        out.append(text)
+        if i < len(texts) - 1:
+            gap = trailing[i]
+            if lang == "ja":
+                gap = "" if "\n" not in gap else "\n"
+            elif not gap:
+                gap = " "
+            out.append(gap)
+    return "".join(out)
+
+
+def rebuild_block(
+    sb: SegmentedBlock,
+    translations: list[str],
+    lang: str,
+    stats: RebuildStats | None = None,
+) -> Block:
+    """A copy of the block whose text is the translation, formatting restored from markers."""
+    stats = stats if stats is not None else RebuildStats()
+    repaired = [
+        repair_markers(seg.text, tr, stats)
+        for seg, tr in zip(sb.segments, translations, strict=True)
+    ]
+    text = join_segments(repaired, [s.trailing for s in sb.segments], lang)
+    spans = _spans_from_markers(text, sb.formats)
+    return sb.block.with_spans(spans or [Span("")])
+
+
+def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
+    spans: list[Span] = []
+    current: Span | None = None
+    pos = 0
+    for m in MARKER.finditer(text):
+        chunk = text[pos : m.start()]
+        if chunk:
+            base = current or Span()
+            spans.append(Span(chunk, base.bold, base.italic, base.link))
+        pos = m.end()
+        if m.group(1):
+            current = formats.get(int(m.group(1)))
+        elif m.group(2):
+            current = None
+        else:
+            template = formats.get(int(m.group(3)))
+            if template is not None:
+                spans.append(Span(kind=template.kind, note=template.note))
+    if pos < len(text):
+        base = current or Span()
+        spans.append(Span(text[pos:], base.bold, base.italic, base.link))
+    merged: list[Span] = []
+    for span in spans:
+        if merged and merged[-1].same_format(span):
+            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
+        else:
+            merged.append(span)
+    return merged
+
+
+def repair_markers(source: str, translated: str, stats: RebuildStats | None = None) -> str:
+    """Make ``translated`` carry exactly the markers of ``source``, each once and balanced.
+
+    Markers the engine kept are left where it put them. A dropped ``<gN>`` pair is put back
+    around the source span's text when the translation contains it, else around the word at
+    the same relative position; a dropped ``<xN/>`` goes at its relative position. Each
+    repair is counted in ``stats.markers_repaired``.
+    """
+    stats = stats if stats is not None else RebuildStats()
+    wanted_pairs = [int(n) for n in re.findall(r"<g(\d+)>", source)]
+    wanted_empty = [int(n) for n in re.findall(r"<x(\d+)/>", source)]
+    if not wanted_pairs and not wanted_empty and not _ANY_TAG.search(translated):
+        return translated
+
+    kept_pairs = set()
+    for n in wanted_pairs:
+        if re.search(rf"<g{n}>.*?</g{n}>", translated, re.S) and translated.count(f"<g{n}>") == 1:
+            kept_pairs.add(n)
+    kept_empty = {n for n in wanted_empty if translated.count(f"<x{n}/>") == 1}
+
+    # Remove every marker that is unwanted, duplicated or unbalanced.
+    def keep(m: re.Match[str]) -> str:
+        if m.group(1) and int(m.group(1)) in kept_pairs:
+            return m.group(0)
+        if m.group(2) and int(m.group(2)) in kept_pairs:
+            return m.group(0)
+        if m.group(3) and int(m.group(3)) in kept_empty:
+            return m.group(0)
+        return ""
+
+    out = MARKER.sub(keep, translated)
+    source_plain = strip_markers(source)
+    for n in wanted_pairs:
+        if n in kept_pairs:
+            continue
+        stats.markers_repaired += 1
+        inner = re.search(rf"<g{n}>(.*?)</g{n}>", source, re.S)
+        inner_text = strip_markers(inner.group(1)) if inner else ""
+        out = _wrap_nearest(out, inner_text, n, _relative_position(source, f"<g{n}>", source_plain))
+    for n in wanted_empty:
+        if n in kept_empty:
+            continue
+        stats.markers_repaired += 1
+        rel = _relative_position(source, f"<x{n}/>", source_plain)
+        idx = _position_in(out, rel)
+        out = out[:idx] + f"<x{n}/>" + out[idx:]
+    return out
+
+
+def _relative_position(marked: str, marker: str, plain: str) -> float:
+    idx = marked.find(marker)
+    before = len(strip_markers(marked[: max(idx, 0)]))
+    return before / max(len(plain), 1)
+
+
+def _position_in(text: str, rel: float) -> int:
+    """An index in ``text`` outside any marker, at the word boundary nearest to ``rel``."""
+    plain_len = len(strip_markers(text))
+    target = round(rel * plain_len)
+    # Walk the marked text counting plain characters.
+    count = 0
+    i = 0
+    while i < len(text) and count < target:
+        m = _ANY_TAG.match(text, i)
+        if m:
+            i = m.end()
+            continue
+        i += 1
+        count += 1
+    # Move to a word boundary, past closing markers.
+    while 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum():
+        i += 1
+    while (m := re.compile(r"</g\d+>").match(text, i)) is not None:
+        i = m.end()
+    return i
+
+
+def _wrap_nearest(text: str, inner: str, n: int, rel: float) -> str:
+    if inner.strip():
+        for m in re.finditer(rf"(?<!\w){re.escape(inner)}(?!\w)", text):
+            if not _inside_tag(text, m.start()):
+                return text[: m.start()] + f"<g{n}>" + inner + f"</g{n}>" + text[m.end() :]
+    start = _position_in(text, rel)
+    # Wrap the word starting at (or after) ``start``.
+    m = re.compile(r"[^\s<>]+").search(text, start)
+    if not m:
+        m_iter = list(re.finditer(r"[^\s<>]+", text))
+        if not m_iter:
+            return text + f"<g{n}></g{n}>"
+        m = m_iter[-1]
+    return text[: m.start()] + f"<g{n}>" + m.group(0) + f"</g{n}>" + text[m.end() :]
+
+
+def _inside_tag(text: str, idx: int) -> bool:
+    return any(m.start() < idx < m.end() for m in _ANY_TAG.finditer(text))
