@@ -301,6 +301,13 @@ def check_package_file(path: Path | str) -> PackageFile:
 
 def _extract(checked: PackageFile, destination: Path) -> None:
     """Extract entry by entry, counting real bytes (declared sizes can lie)."""
+    try:
+        _extract_entries(checked, destination)
+    except zipfile.BadZipFile as exc:
+        raise _bad(checked.path, f"corrupt zip archive ({exc})") from exc
+
+
+def _extract_entries(checked: PackageFile, destination: Path) -> None:
     written = 0
     with zipfile.ZipFile(checked.path) as archive:
         for info in archive.infolist():
