@@ -14,6 +14,7 @@ the installed models exactly as they were.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -32,7 +33,12 @@ from typing import Any
 
 PIVOT = "en"
 PIPELINE_LANGUAGES = ("en", "es", "ja")
-DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (("en", "es"), ("es", "en"), ("en", "ja"), ("ja", "en"))
+DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
+    ("en", "es"),
+    ("es", "en"),
+    ("en", "ja"),
+    ("ja", "en"),
+)
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3  # real Argos packages are ~100-300 MB
 MAX_ENTRIES = 10_000
@@ -125,10 +131,8 @@ def _folder_size(path: Path) -> int:
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += (Path(root) / name).stat().st_size
-            except OSError:
-                pass
     return total
 
 
@@ -281,7 +285,12 @@ def check_package_file(path: Path | str) -> PackageFile:
     if kind != "translate":
         raise _bad(path, f"package type is {kind!r}, not a translation model")
     from_code, to_code = meta.get("from_code"), meta.get("to_code")
-    if not isinstance(from_code, str) or not isinstance(to_code, str) or not from_code or not to_code:
+    if (
+        not isinstance(from_code, str)
+        or not isinstance(to_code, str)
+        or not from_code
+        or not to_code
+    ):
         raise _bad(path, "metadata.json lacks from_code/to_code")
     if (folder, "model", "model.bin") not in files:
         raise _bad(path, "no CTranslate2 model (model/model.bin) in the package")
@@ -546,7 +555,7 @@ def install_from_index(
 
 
 def rich_progress(description: str) -> tuple[ByteProgress | None, Callable[[], None]]:
-    """A download progress bar on a terminal (stderr), nothing otherwise; returns (callback, close)."""
+    """A download bar on a terminal (stderr), nothing otherwise: (callback, close)."""
     if not sys.stderr.isatty():
         return None, lambda: None
     from rich.console import Console

@@ -19,7 +19,8 @@ from pipeline import models
 from tests.fixtures import argos_models as fx
 
 pytestmark = pytest.mark.skipif(
-    not fx.udhr_available(), reason=f"shared corpora missing: {fx.UDHR_DIR} (needed to build models)"
+    not fx.udhr_available(),
+    reason=f"shared corpora missing: {fx.UDHR_DIR} (needed to build models)",
 )
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,9 @@ def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def snapshot(folder: Path) -> dict[str, int]:
     """Every file under folder with its size: to prove nothing changed."""
     return {
-        str(p.relative_to(folder)): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()
+        str(p.relative_to(folder)): p.stat().st_size
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -111,7 +114,11 @@ def _bad_packages(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     cases["corrupt"] = (corrupt, "corrupt zip archive")
 
     cases["no metadata"] = (
-        rezip(good, tmp_path / "nometa.argosmodel", lambda n, d: [] if n.endswith("metadata.json") else [(n, d)]),
+        rezip(
+            good,
+            tmp_path / "nometa.argosmodel",
+            lambda n, d: [] if n.endswith("metadata.json") else [(n, d)],
+        ),
         "no metadata.json",
     )
     sbd_meta = json.dumps({**fx.metadata("en", "ja"), "type": "sbd"})
@@ -135,7 +142,10 @@ def _bad_packages(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         rezip(
             good,
             tmp_path / "slip.argosmodel",
-            lambda n, d: [(n, d)] + ([(f"{folder}/../../evil.sh", b"rm -rf ~")] if n.endswith("README.md") else []),
+            lambda n, d: (
+                [(n, d)]
+                + ([(f"{folder}/../../evil.sh", b"rm -rf ~")] if n.endswith("README.md") else [])
+            ),
         ),
         "outside the package folder",
     )
@@ -151,7 +161,7 @@ def _bad_packages(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     rezip(good, link, lambda n, d: [(n, d)])
     with zipfile.ZipFile(link, "a") as archive:
         entry = zipfile.ZipInfo(f"{folder}/model/escape")
-        entry.external_attr = (0o120777 << 16)  # a symbolic link
+        entry.external_attr = 0o120777 << 16  # a symbolic link
         archive.writestr(entry, "../../../../etc/passwd")
     cases["symlink"] = (link, "symbolic link")
     cases["two folders"] = (
@@ -163,7 +173,9 @@ def _bad_packages(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "one top-level folder",
     )
     cases["no model"] = (
-        rezip(good, tmp_path / "nomodel.argosmodel", lambda n, d: [] if "/model/" in n else [(n, d)]),
+        rezip(
+            good, tmp_path / "nomodel.argosmodel", lambda n, d: [] if "/model/" in n else [(n, d)]
+        ),
         "model/model.bin",
     )
     cases["no sentencepiece"] = (
@@ -326,8 +338,11 @@ def test_install_defaults_offline_says_so_in_one_line(packages: Path) -> None:
 def test_doctor_lines_name_the_missing_directions(packages: Path) -> None:
     lines = models.doctor_lines()
     assert len(lines) == 6 and not any(ok for _, ok, _ in lines)
-    assert ("Argos es→ja: no direct or en-pivot model", False,
-            "pipeline models install es en && pipeline models install en ja") in lines
+    assert (
+        "Argos es→ja: no direct or en-pivot model",
+        False,
+        "pipeline models install es en && pipeline models install en ja",
+    ) in lines
     for src, tgt in (("en", "es"), ("es", "en"), ("en", "ja")):
         models.install_file(fx.cached_package(src, tgt))
     result = {name.split(":")[0]: (ok, fix) for name, ok, fix in models.doctor_lines()}
@@ -363,7 +378,9 @@ def test_cli_install_list_remove(tmp_path: Path) -> None:
     data = json.loads(listing.stdout)
     assert data["packages_dir"] == env["ARGOS_PACKAGES_DIR"]
     assert [(m["from"], m["to"], m["version"]) for m in data["models"]] == [
-        ("en", "es", "1.0"), ("en", "ja", "1.0"), ("es", "en", "1.0")
+        ("en", "es", "1.0"),
+        ("en", "ja", "1.0"),
+        ("es", "en", "1.0"),
     ]
     assert data["pivot"] == [{"from": "es", "to": "ja", "via": "en"}]
     text = run_cli("list", env=env).stdout
@@ -373,12 +390,17 @@ def test_cli_install_list_remove(tmp_path: Path) -> None:
     bad.write_text("not a model")
     refused = run_cli("install", str(bad), files[0], env=env)
     assert refused.returncode == 1
-    assert refused.stderr.strip() == f"pipeline: {bad}: not an Argos model (not a zip archive); nothing was installed"
+    assert (
+        refused.stderr.strip()
+        == f"pipeline: {bad}: not an Argos model (not a zip archive); nothing was installed"
+    )
     assert "Traceback" not in refused.stderr
 
     offline = run_cli("install", "--defaults", env=env)
     assert offline.returncode == 0
-    assert offline.stdout.count("\n") == 1 and "cannot reach the Argos package index" in offline.stdout
+    assert (
+        offline.stdout.count("\n") == 1 and "cannot reach the Argos package index" in offline.stdout
+    )
 
     unreachable = run_cli("install", "ja", "en", env=env)
     assert unreachable.returncode == 1 and unreachable.stderr.count("\n") == 1

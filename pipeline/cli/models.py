@@ -94,9 +94,8 @@ def run_list(args: argparse.Namespace) -> int:
     if not installed:
         print("  none installed: run `pipeline models install --defaults`")
     for m in installed:
-        print(
-            f"  {m.from_code}→{m.to_code}  {m.package_id:<14} {m.version:<8} {_size(m.size_bytes):>9}"
-        )
+        pair = f"{m.from_code}→{m.to_code}"
+        print(f"  {pair}  {m.package_id:<14} {m.version:<8} {_size(m.size_bytes):>9}")
     if pivots:
         print(f"Through {models.PIVOT}: " + ", ".join(f"{s}→{t}" for s, t in pivots))
     return 0
@@ -142,7 +141,9 @@ def _install_files(paths: list[Path], as_json: bool) -> int:
             continue
         results.append({"file": str(path), "ok": True, **model.to_json()})
         if not as_json:
-            print(f"installed {model.from_code}→{model.to_code}: {model.package_id} {model.version}")
+            print(
+                f"installed {model.from_code}→{model.to_code}: {model.package_id} {model.version}"
+            )
     if as_json:
         print_json({"results": results})
     return 1 if failed else 0

@@ -101,7 +101,7 @@ class _PairModel:
             if not missing:
                 continue
             whole = "".join(word).replace(SPACE_MARK, "").strip(_PUNCTUATION)
-            spaced = not any("\u3000" <= c <= "\u9fff" or "\uff00" <= c for c in whole)
+            spaced = not any("\u3000" <= c <= "\u9fff" or c >= "\uff00" for c in whole)
             found.extend([whole] if spaced and len(whole) <= 40 else missing)
         return tuple(dict.fromkeys(w for w in found if w))
 
@@ -206,9 +206,10 @@ class ArgosEngine:
                     model_file=str(model.path / "sentencepiece.model")
                 )
             except (OSError, RuntimeError, ValueError) as exc:
+                fix = model_store.install_command(model.from_code, model.to_code)
                 raise EngineError(
                     f"cannot load the Argos model {model.package_id} from {model.path} ({exc}); "
-                    f"reinstall it with `{model_store.install_command(model.from_code, model.to_code)}`"
+                    f"reinstall it with `{fix}`"
                 ) from exc
             loaded = _PairModel(model, translator, tokenizer, package.target_prefix or "")
             self._loaded[key] = loaded
