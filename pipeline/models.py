@@ -143,7 +143,7 @@ def _read_package(path: Path) -> InstalledModel | None:
         return None
     try:
         pkg = Package(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError, TypeError):  # unreadable or odd metadata.json
         return None
     if pkg.type != "translate" or not pkg.from_code or not pkg.to_code:
         return None
@@ -187,7 +187,8 @@ def find_route(
     src: str, tgt: str, models: Iterable[InstalledModel] | None = None
 ) -> list[InstalledModel] | None:
     """The packages that translate src→tgt: one (direct) or two (through English), or None."""
-    by_pair = {(m.from_code, m.to_code): m for m in (models or installed_models())}
+    chosen = installed_models() if models is None else models
+    by_pair = {(m.from_code, m.to_code): m for m in chosen}
     if (src, tgt) in by_pair:
         return [by_pair[(src, tgt)]]
     if PIVOT not in (src, tgt) and (src, PIVOT) in by_pair and (PIVOT, tgt) in by_pair:
@@ -357,9 +358,11 @@ def _verify_extracted(checked: PackageFile, folder: Path) -> None:
 
 def _staging_dir(target_dir: Path) -> Path:
     """A temporary folder on the same disk as target_dir, outside it when possible."""
+    device = target_dir.stat().st_dev
     for parent in (target_dir.parent, target_dir):
         try:
-            return Path(tempfile.mkdtemp(prefix=".pipeline-models-", dir=parent))
+            if parent.stat().st_dev == device:  # rename() needs the same file system
+                return Path(tempfile.mkdtemp(prefix=".pipeline-models-", dir=parent))
         except OSError:
             continue
     raise ModelError(f"{target_dir}: cannot write to the Argos packages folder")

@@ -23,7 +23,7 @@ from pipeline.engines.base import EngineError, Progress, Route, Translation
 
 BEAM_SIZE = 4  # as Argos
 LENGTH_PENALTY = 0.2  # as Argos
-MAX_BATCH_TOKENS = 2048  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
+MAX_BATCH_TOKENS = 1024  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
 MAX_INPUT_TOKENS = 1024
 _BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 SPACE_MARK = "\u2581"
