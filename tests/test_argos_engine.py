@@ -192,3 +192,21 @@ def test_decode_pieces_is_exact() -> None:
     assert decode_pieces(["▁", "<0xE5>", "<0x8A>", "<0xB4>", "働"]) == "労働"
     assert decode_pieces(["▁a", "▁", "▁b"]) == "a  b"
     assert decode_pieces([]) == ""
+
+
+def test_threads_and_beam_follow_cores_or_argos_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from pipeline.engines.argos import default_beam_size, default_threads
+
+    for key in ("ARGOS_INTER_THREADS", "ARGOS_INTRA_THREADS", "ARGOS_BEAM_SIZE"):
+        monkeypatch.delenv(key, raising=False)
+    assert default_threads() == (os.cpu_count() or 1, 1)
+    assert default_beam_size() == 4
+    monkeypatch.setenv("ARGOS_INTER_THREADS", "1")
+    monkeypatch.setenv("ARGOS_INTRA_THREADS", "3")
+    monkeypatch.setenv("ARGOS_BEAM_SIZE", "2")
+    assert default_threads() == (1, 3)
+    engine = ArgosEngine(models=[])
+    assert (engine.inter_threads, engine.intra_threads, engine.beam_size) == (1, 3, 2)
+    assert engine.route("en", "es") is None

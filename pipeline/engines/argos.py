@@ -71,6 +71,14 @@ def default_threads() -> tuple[int, int]:
     return cores, 1
 
 
+def default_beam_size() -> int:
+    """argostranslate's ARGOS_BEAM_SIZE setting when set, else 4 like Argos."""
+    from argostranslate import settings
+
+    value = settings.get_setting("ARGOS_BEAM_SIZE")
+    return max(1, int(value)) if value else BEAM_SIZE
+
+
 @dataclass
 class _PairModel:
     """A loaded package: its translator and tokenizer, kept for the engine's lifetime."""
@@ -118,14 +126,14 @@ class ArgosEngine:
         inter_threads: int | None = None,
         intra_threads: int | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
-        beam_size: int = BEAM_SIZE,
+        beam_size: int | None = None,
     ) -> None:
         self._models = list(models) if models is not None else None
         default_inter, default_intra = default_threads()
         self.inter_threads = inter_threads or default_inter
         self.intra_threads = intra_threads if intra_threads is not None else default_intra
         self.max_batch_tokens = max_batch_tokens
-        self.beam_size = beam_size
+        self.beam_size = beam_size or default_beam_size()
         self._loaded: dict[tuple[str, str], _PairModel] = {}
         self._lock = threading.Lock()
 
