@@ -138,3 +138,54 @@ def test_pipeline_translate_offline_end_to_end(
             ]
         assert any("Casapalca" in bold for _, runs in paragraphs for bold in runs)
     assert no_network == []
+
+
+def _network_namespace_works() -> bool:
+    import shutil
+    import subprocess
+
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+@pytest.mark.slow
+def test_pipeline_cli_in_a_network_namespace(tmp_path: Path) -> None:
+    """The whole CLI, pandoc and typst included, in a namespace with no network at all."""
+    import os
+    import subprocess
+    import sys
+
+    if not _network_namespace_works():
+        pytest.skip("cannot create a network namespace here (needs unshare and privileges)")
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "ARGOS_PACKAGES_DIR": str(tmp_path / "argos-packages")}
+    files = [str(fx.cached_package(s, t)) for s, t in (("es", "en"), ("en", "ja"))]
+    source = tmp_path / "solidaridad.md"
+    source.write_text(SPANISH_STATEMENT, encoding="utf-8")
+
+    def offline(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["unshare", "-n", sys.executable, "-m", "pipeline", *args],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    installed = offline("models", "install", *files)
+    assert installed.returncode == 0, installed.stderr
+    defaults = offline("models", "install", "--defaults")
+    assert defaults.returncode == 0 and "cannot reach the Argos package index" in defaults.stdout
+    out = tmp_path / "out"
+    done = offline(
+        "translate", str(source), "--from", "es", "--to", "ja", "--engine", "argos",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "solidaridad" / "report.json").read_text(encoding="utf-8"))
+    assert report["targets"]["ja"]["pivot"] == "en"
+    assert (out / "solidaridad" / "solidaridad.ja.pdf").stat().st_size > 0
+    assert (out / "solidaridad" / "solidaridad.ja.docx").stat().st_size > 0
