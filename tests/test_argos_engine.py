@@ -210,3 +210,10 @@ def test_threads_and_beam_follow_cores_or_argos_settings(monkeypatch: pytest.Mon
     engine = ArgosEngine(models=[])
     assert (engine.inter_threads, engine.intra_threads, engine.beam_size) == (1, 3, 2)
     assert engine.route("en", "es") is None
+
+
+def test_overlong_segment_is_chunked_not_truncated(engine: ArgosEngine) -> None:
+    text = " ".join(f"w{i}" for i in range(320)) + " fin."  # ~1100 pieces: two chunks
+    short = "Short one."
+    result = engine.translate([text, short], "en", "es")
+    assert [t.text for t in result] == [text, short]

@@ -24,7 +24,7 @@ from pipeline.engines.base import EngineError, Progress, Route, Translation
 BEAM_SIZE = 4  # as Argos
 LENGTH_PENALTY = 0.2  # as Argos
 MAX_BATCH_TOKENS = 1024  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
-MAX_INPUT_TOKENS = 1024
+MAX_INPUT_TOKENS = 1000  # longer segments are cut into chunks of this many pieces
 _BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 SPACE_MARK = "\u2581"
 _PUNCTUATION = "\"'.,;:!?¿¡()[]{}«»“”‘’「」『』（）、。！？・…-–—"
@@ -230,34 +230,48 @@ class ArgosEngine:
         pieces = [pair.encode(text) if text.strip() else [] for text in texts]
         unknown = [pair.unknown_words(p) for p in pieces]
         outputs = [text if not p else "" for text, p in zip(texts, pieces, strict=True)]
-        todo = sorted((i for i, p in enumerate(pieces) if p), key=lambda i: len(pieces[i]))
-        if not todo:
+        # A segment longer than the model's input limit is cut into consecutive chunks (never
+        # truncated); their outputs are joined again.
+        chunks = [
+            (i, k, p[start : start + MAX_INPUT_TOKENS])
+            for i, p in enumerate(pieces)
+            for k, start in enumerate(range(0, len(p), MAX_INPUT_TOKENS))
+        ]
+        chunks.sort(key=lambda chunk: len(chunk[2]))
+        if not chunks:
             if progress:
                 progress(len(texts))
             return outputs, unknown
-        batch = [pieces[i][:MAX_INPUT_TOKENS] for i in todo]
-        longest = len(batch[-1])
+        batch = [chunk[2] for chunk in chunks]
         options: dict[str, Any] = {
             "beam_size": self.beam_size,
             "length_penalty": LENGTH_PENALTY,
             "batch_type": "tokens",
             "max_batch_size": self.max_batch_tokens,
-            # A looping model stops at twice the longest source (+16 for very short ones).
-            "max_decoding_length": 2 * longest + 16,
-            "max_input_length": MAX_INPUT_TOKENS,
+            # Decoding stops at twice the longest source (+16 for very short ones): a looping
+            # model cannot run away. Inputs are sorted, so batches hold similar lengths.
+            "max_decoding_length": 2 * len(batch[-1]) + 16,
+            "max_input_length": 0,
             "replace_unknowns": True,
             "asynchronous": True,
         }
         if pair.target_prefix:
             options["target_prefix"] = [[pair.target_prefix]] * len(batch)
+        produced: dict[int, dict[int, list[str]]] = {}
+        remaining = {i: len(range(0, len(p), MAX_INPUT_TOKENS)) for i, p in enumerate(pieces)}
+        done_since_report = 0
         try:
             results = pair.translator.translate_batch(batch, **options)
-            done_since_report = 0
-            for index, result in zip(todo, results, strict=True):
+            for (index, part, _), result in zip(chunks, results, strict=True):
                 hypothesis = result.result().hypotheses[0]
                 if pair.target_prefix and hypothesis[:1] == [pair.target_prefix]:
                     hypothesis = hypothesis[1:]
-                outputs[index] = decode_pieces(hypothesis)
+                produced.setdefault(index, {})[part] = hypothesis
+                remaining[index] -= 1
+                if remaining[index]:
+                    continue
+                parts = produced.pop(index)
+                outputs[index] = decode_pieces([p for k in sorted(parts) for p in parts[k]])
                 done_since_report += 1
                 if progress and done_since_report >= 16:
                     progress(done_since_report)
@@ -265,5 +279,5 @@ class ArgosEngine:
         except RuntimeError as exc:
             raise EngineError(f"Argos model {model.package_id} failed: {exc}") from exc
         if progress:
-            progress(done_since_report + len(texts) - len(todo))
+            progress(done_since_report + sum(1 for p in pieces if not p))
         return outputs, unknown
