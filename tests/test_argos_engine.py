@@ -212,8 +212,13 @@ def test_threads_and_beam_follow_cores_or_argos_settings(monkeypatch: pytest.Mon
     assert engine.route("en", "es") is None
 
 
-def test_overlong_segment_is_chunked_not_truncated(engine: ArgosEngine) -> None:
-    text = " ".join(f"w{i}" for i in range(320)) + " fin."  # ~1100 pieces: two chunks
+def test_overlong_segment_is_chunked_not_truncated(
+    engine: ArgosEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.engines.argos as argos_module
+
+    monkeypatch.setattr(argos_module, "MAX_INPUT_TOKENS", 40)
+    text = " ".join(f"w{i}" for i in range(30)) + " fin."  # ~100 pieces: three chunks
     short = "Short one."
     result = engine.translate([text, short], "en", "es")
     assert [t.text for t in result] == [text, short]
