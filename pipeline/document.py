@@ -66,6 +66,17 @@ class Span:
         )
 
 
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """Join neighbouring text spans that have the same formatting."""
+    merged: list[Span] = []
+    for span in spans:
+        if merged and merged[-1].same_format(span):
+            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
+        else:
+            merged.append(span)
+    return merged
+
+
 @dataclass
 class Block:
     """One paragraph-like unit of a document.

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from pipeline.document import Block, Document, Span
+from pipeline.document import Block, Document, Span, merge_spans
 
 PANDOC_FORMATS = {
     ".md": "markdown",
@@ -189,7 +189,7 @@ class _AstWalker:
 
     def meta_spans(self, value: dict[str, Any]) -> list[Span]:
         if value.get("t") == "MetaInlines":
-            return _merge(self.inline_spans(value["c"]))
+            return merge_spans(self.inline_spans(value["c"]))
         return [Span(_meta_text(value))]
 
     def walk_blocks(
@@ -199,7 +199,7 @@ class _AstWalker:
             self.walk_block(block, quote=quote, level=level)
 
     def _add(self, kind: str, inlines: list[Any], **fields: Any) -> None:
-        spans = _merge(self.inline_spans(inlines))
+        spans = merge_spans(self.inline_spans(inlines))
         if any(s.text.strip() or s.kind == "note_ref" for s in spans):
             self.blocks.append(Block(kind, _trim(spans), **fields))  # type: ignore[arg-type]
 
@@ -266,7 +266,7 @@ class _AstWalker:
                 self.blocks.append(
                     Block(
                         "table_cell",
-                        _trim(_merge(self.inline_spans(inlines))) or [Span("")],
+                        _trim(merge_spans(self.inline_spans(inlines))) or [Span("")],
                         table=self.tables,
                         row=r,
                         col=col,
@@ -317,7 +317,7 @@ class _AstWalker:
                         if inner:
                             inner.append({"t": "LineBreak"})
                         inner.extend(b["c"])
-                note_spans = _trim(_merge(self.inline_spans(inner)))
+                note_spans = _trim(merge_spans(self.inline_spans(inner)))
                 self.notes.append(Block("footnote", note_spans, note_id=note_id))
                 spans.append(Span(kind="note_ref", note=note_id))
         return spans
@@ -327,17 +327,6 @@ def _is_quote_div(attr: list[Any]) -> bool:
     _, classes, keyvals = attr
     styles = {v for k, v in keyvals if k == "custom-style"}
     return bool({"Quote", "Block Text", "Intense Quote"} & (styles | set(classes)))
-
-
-def _merge(spans: list[Span]) -> list[Span]:
-    """Join neighbouring spans with the same formatting."""
-    merged: list[Span] = []
-    for span in spans:
-        if merged and merged[-1].same_format(span):
-            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
-        else:
-            merged.append(span)
-    return merged
 
 
 def _trim(spans: list[Span]) -> list[Span]:

@@ -12,17 +12,21 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.detect import detect_document
-from pipeline.document import LANGUAGE_NAMES, LANGUAGES, Document
+from pipeline import detect
+from pipeline.document import LANGUAGES, Document
 from pipeline.engines.base import EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
+from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.ingest import SUPPORTED, ReadError, read_document
+from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
 from pipeline.segment import RebuildStats, SegmentedBlock, rebuild_block, segment_document
+from pipeline.typography import fix_segment
 
 FORMATS = ("docx", "pdf")
 
@@ -39,6 +43,16 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     jobs: int = 1
     force: bool = False
+    glossary: Glossary | None = None
+    layout: str = "document"  # document | leaflet-a4 | leaflet-a5 | bilingual
+    leaflet_config: Any = None  # a LeafletConfig when a leaflet layout is chosen
+    bleed: bool = False
+    bw: bool = False
+    two_up: bool = False
+    strict: bool = False  # --strict: refuse documents whose detection is unsure
+    keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
+    cache: Path | None = None  # translation memory file (--cache); None: no memory
+    review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
 
 
 @dataclass
@@ -59,11 +73,20 @@ class TargetResult:
     translations: list[str] = field(default_factory=list)
     machine_translated: int = 0
     from_memory: int = 0
+    approved: int = 0
+    origins: list[str] = field(default_factory=list)  # per segment: identity|machine|cache|approved
+    fuzzy: dict[int, list[Any]] = field(default_factory=dict)  # flat index → FuzzyMatch list
+    unknown: dict[int, list[str]] = field(default_factory=dict)  # flat index → unknown words
+    review_entries: list[dict[str, Any]] = field(default_factory=list)  # the segments sidecar
+    qa: list[dict[str, str]] = field(default_factory=list)
     untranslated: list[str] = field(default_factory=list)
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     markers_repaired: int = 0
+    kept_blocks: dict[int, str] = field(default_factory=dict)  # block index → why it was kept
+    leaflet: dict[str, Any] | None = None
+    glossary: GlossaryReport | None = None
 
 
 @dataclass
@@ -77,12 +100,22 @@ class DocumentJob:
     segmented: list[SegmentedBlock] = field(default_factory=list)
     targets: dict[str, TargetResult] = field(default_factory=dict)
     error: str | None = None
+    detection: detect.DocumentLanguage | None = None
+    language_given: bool = False  # --from
 
     @property
     def out_dir(self) -> Path:
         return self._out / self.stem
 
     _out: Path = Path("output")
+
+    def segmented_index(self, flat_index: int) -> int:
+        """The block index of the flat_index-th segment."""
+        for sb in self.segmented:
+            if flat_index < len(sb.segments):
+                return sb.segments[flat_index].block
+            flat_index -= len(sb.segments)
+        raise IndexError(flat_index)
 
 
 @dataclass
@@ -138,7 +171,9 @@ def _stems(files: list[Path]) -> list[str]:
     ]
 
 
-def run_batch(options: RunOptions, progress: Progress | None = None) -> RunResult:
+def run_batch(
+    options: RunOptions, progress: Progress | None = None, engines: EngineSet | None = None
+) -> RunResult:
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
@@ -150,10 +185,9 @@ def run_batch(options: RunOptions, progress: Progress | None = None) -> RunResul
     ]
     result.jobs = jobs
 
-    for job in jobs:
-        _prepare(job, options)
-        if job.error:
-            result.failures.append(Failure(str(job.path), job.error))
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        list(pool.map(lambda job: _prepare(job, options), jobs))
+    result.failures.extend(Failure(str(j.path), j.error) for j in jobs if j.error)
 
     ready = [j for j in jobs if j.doc is not None]
     total_segments = sum(
@@ -165,17 +199,30 @@ def run_batch(options: RunOptions, progress: Progress | None = None) -> RunResul
     )
     progress.start(len(ready) * len(options.targets), total_segments)
 
-    engines = EngineSet(options.engine)
-    _translate_all(ready, options, engines, progress)
+    engines = engines or EngineSet(options.engine)
+    memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
+    try:
+        _translate_all(ready, options, engines, progress, memory)
+    finally:
+        if memory is not None:
+            memory.close()
 
-    for job in ready:
+    def finish(job: DocumentJob) -> None:
         for lang in options.targets:
             target = job.targets[lang]
+            if options.glossary is not None:
+                target.glossary = verify_glossary(job, target, options.glossary)
+            _review_entries(job, target, options)
             if target.error is None:
                 _write_outputs(job, target, options)
+            progress.output_done(f"{job.stem} → {lang}")
+
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        list(pool.map(finish, ready))
+    for job in ready:
+        for lang, target in job.targets.items():
             if target.error is not None:
                 result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
-            progress.output_done(f"{job.stem} → {lang}")
         report = _write_report(job)
         if report is not None:
             result.reports.append(report)
@@ -197,20 +244,22 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
     except OSError as exc:
         job.error = f"cannot read: {exc.strerror or exc}"
         return
-    if options.source_lang != "auto":
-        doc.lang, doc.lang_confidence = options.source_lang, 1.0
-    else:
-        detected = detect_document(doc)
-        doc.lang, doc.lang_confidence = detected.language, detected.confidence
-        for block_lang in detected.blocks:
-            if block_lang.language != detected.language and block_lang.language in LANGUAGES:
-                doc.blocks[block_lang.index].lang = block_lang.language
-    if doc.lang not in LANGUAGES:
-        name = LANGUAGE_NAMES.get(doc.lang or "", doc.lang)
-        job.error = (
-            f"written in {name} ({doc.lang}), which this pipeline does not translate from "
-            f"(it translates from {', '.join(LANGUAGES)}); use --from to override"
-        )
+    given = None if options.source_lang == "auto" else options.source_lang
+    try:
+        # With --from the document's language is given; its blocks are still detected.
+        detected = detect.detect_document(doc, language=given)
+    except detect.DetectorUnavailable as exc:
+        job.error = str(exc)
+        return
+    job.detection, job.language_given = detected, given is not None
+    doc.lang, doc.lang_confidence = detected.language, detected.confidence
+    if detected.warning and options.strict:
+        job.error = f"{detected.warning} (refused with --strict)"
+        return
+    for block_lang in detected.foreign_blocks():
+        doc.blocks[block_lang.index].lang = block_lang.language
+    if doc.lang not in detect.TRANSLATABLE:
+        job.error = f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"
         return
     job.doc = doc
     job.segmented = segment_document(doc, doc.lang)
@@ -219,7 +268,11 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 
 def _translate_all(
-    jobs: list[DocumentJob], options: RunOptions, engines: EngineSet, progress: Progress
+    jobs: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    progress: Progress,
+    memory: TranslationMemory | None = None,
 ) -> None:
     """Translate every pending segment, one engine call per (source, target) pair."""
     # (src, tgt) → list of (job, flat segment index, text)
@@ -230,35 +283,99 @@ def _translate_all(
         for lang in options.targets:
             target = job.targets[lang]
             target.translations = [seg.text for seg in flat]
+            target.origins = ["identity"] * len(flat)
             for i, seg in enumerate(flat):
-                if seg.lang != lang:
-                    pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
+                if seg.lang == lang:
+                    continue
+                if seg.lang != job.doc.lang and (
+                    options.keep_foreign or seg.lang not in detect.TRANSLATABLE
+                ):
+                    why = "--keep-foreign" if options.keep_foreign else "no engine"
+                    target.kept_blocks[seg.block] = why
+                    continue
+                pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
     for (src, tgt), items in pending.items():
-        affected = {id(job): job for job, _, _ in items}
-        try:
-            engine, route = engines.choose(src, tgt)
-            started = time.perf_counter()
-            texts = [text for _, _, text in items]
-            results = _call_engine(engine, texts, src, tgt, progress)
-            elapsed = time.perf_counter() - started
-        except EngineError as exc:
-            for job in affected.values():
-                target = job.targets[tgt]
-                if job.doc is not None and job.doc.lang == src:
-                    target.error = str(exc)
-            continue
-        per_job: dict[int, int] = {}
-        for (job, i, _), translation in zip(items, results, strict=True):
+        _translate_pair(src, tgt, items, options, engines, progress, memory)
+
+
+def _translate_pair(
+    src: str,
+    tgt: str,
+    items: list[tuple[DocumentJob, int, str]],
+    options: RunOptions,
+    engines: EngineSet,
+    progress: Progress,
+    memory: TranslationMemory | None = None,
+) -> None:
+    """All pending segments of one language pair: approved and cached translations from the
+    memory first, then one engine call (glossary around it) for the rest."""
+    glossary = options.glossary
+
+    def machine(texts: list[str]) -> list[Translation]:
+        protected = glossary.protect(texts, src, tgt, engine.name) if glossary else None
+        results = _call_engine(engine, protected.texts if protected else texts, src, tgt, progress)
+        drafts = [r.text for r in results]
+        if glossary and protected:
+            drafts = glossary.restore(drafts, protected)
+        return [Translation(d, r.unknown_words) for d, r in zip(drafts, results, strict=True)]
+
+    try:
+        engine, route = engines.choose(src, tgt)
+        started = time.perf_counter()
+        texts = [text for _, _, text in items]
+        key = MemoryKey.from_route(route, src, tgt, glossary.version if glossary else "")
+        results = translate_with_memory(memory, key, texts, machine, force=options.force)
+        progress.segments_done(sum(r.origin != "machine" for r in results))
+        elapsed = time.perf_counter() - started
+    except (EngineError, MemoryFileError) as exc:
+        for job, i, _ in items:
             target = job.targets[tgt]
-            target.translations[i] = translation.text
-            target.machine_translated += 1
-            target.untranslated.extend(translation.unknown_words)
-            per_job[id(job)] = per_job.get(id(job), 0) + 1
-            if target.route is None or (job.doc is not None and job.doc.lang == src):
-                target.route = route
-        for job_id, count in per_job.items():
-            affected[job_id].targets[tgt].seconds += elapsed * count / max(len(items), 1)
+            if job.doc is not None and job.doc.lang == src:
+                target.error = str(exc)
+            else:  # a foreign block no engine can translate: kept as it is
+                target.kept_blocks[job.segmented_index(i)] = "no engine"
+        return
+    affected = {id(job): job for job, _, _ in items}
+    per_job: dict[int, int] = {}
+    for (job, i, text), result in zip(items, results, strict=True):
+        target = job.targets[tgt]
+        target.origins[i] = result.origin
+        if result.origin == "approved":
+            target.translations[i] = result.text  # exactly as the reviewer wrote it
+            target.approved += 1
+        else:
+            target.translations[i] = fix_segment(result.text, tgt)
+            if result.origin == "cache":
+                target.from_memory += 1
+            else:
+                target.machine_translated += 1
+        unknown = _really_unknown(result.unknown_words, text, src, tgt, options)
+        target.untranslated.extend(unknown)
+        target.unknown[i] = unknown
+        per_job[id(job)] = per_job.get(id(job), 0) + 1
+        if target.route is None or (job.doc is not None and job.doc.lang == src):
+            target.route = route
+    for job_id, count in per_job.items():
+        affected[job_id].targets[tgt].seconds += elapsed * count / max(len(items), 1)
+    if memory is not None:  # approved translations of similar sentences, for the reviewer
+        rest = [item for item, r in zip(items, results, strict=True) if r.origin != "approved"]
+        found = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])
+        for job, i, text in rest:
+            if found.get(text):
+                job.targets[tgt].fuzzy[i] = found[text]
+
+
+def _really_unknown(
+    words: tuple[str, ...], source: str, src: str, tgt: str, options: RunOptions
+) -> list[str]:
+    """Unknown words minus those the glossary rendered (names kept on purpose)."""
+    if not words or options.glossary is None:
+        return list(words)
+    covered = " ".join(
+        t["term"] + " " + t["expected"] for t in options.glossary.terms_in(source, src, tgt)
+    )
+    return [w for w in words if w not in covered]
 
 
 def _call_engine(
@@ -271,6 +388,24 @@ def _call_engine(
     return engine.translate(
         [strip_markers(t) for t in texts], src, tgt, progress=progress.segments_done
     )
+
+
+def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:
+    """Glossary compliance of one document's translation (segments grouped by source language)."""
+    flat = [seg for sb in job.segmented for seg in sb.segments]
+    report = GlossaryReport()
+    for lang in sorted({seg.lang for seg in flat}):
+        if lang == target.lang:
+            continue
+        idx = [i for i, seg in enumerate(flat) if seg.lang == lang]
+        report = report + glossary.verify(
+            [flat[i].text for i in idx],
+            [target.translations[i] for i in idx],
+            lang,
+            target.lang,
+            [flat[i].id for i in idx],
+        )
+    return report
 
 
 def translated_document(job: DocumentJob, target: TargetResult) -> Document:
@@ -322,6 +457,49 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
             target.error = f"cannot write {path}: {exc.strerror or exc}"
             return
         target.outputs[fmt] = str(path)
+    if options.layout != "document":
+        _write_leaflet(job, target, doc, options)
+    _write_review(job, target, options)
+
+
+def _write_leaflet(
+    job: DocumentJob, target: TargetResult, doc: Document, options: RunOptions
+) -> None:
+    from pipeline.export.leaflet import LeafletError, leaflet_filename, write_leaflet
+    from pipeline.leaflet_config import LeafletConfig
+
+    assert job.doc is not None
+    if options.layout == "bilingual" and target.lang == job.doc.lang:
+        return  # the original beside itself is not a bilingual edition
+    name = leaflet_filename(
+        job.stem,
+        target.lang,
+        options.layout,
+        src=job.doc.lang,
+        bw=options.bw,
+        bleed=options.bleed,
+        two_up=options.two_up,
+    )
+    try:
+        result = write_leaflet(
+            doc,
+            job.out_dir / name,
+            options.layout,
+            options.leaflet_config or LeafletConfig(),
+            lang=target.lang,
+            original=job.doc,
+            bleed=options.bleed,
+            bw=options.bw,
+            two_up=options.two_up,
+        )
+    except LeafletError as exc:
+        target.error = str(exc)
+        return
+    except OSError as exc:
+        target.error = f"cannot write {job.out_dir / name}: {exc.strerror or exc}"
+        return
+    target.outputs[options.layout] = str(result.path)
+    target.leaflet = result.as_dict()
 
 
 def report_data(job: DocumentJob) -> dict[str, Any]:
@@ -336,9 +514,12 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
         "detected": {
             "language": doc.lang if doc else None,
             "confidence": round(doc.lang_confidence, 4) if doc else 0.0,
+            "source": "--from" if job.language_given else "detected",
+            "warning": job.detection.warning if job.detection else None,
         },
         "targets": {},
     }
+    foreign = job.detection.foreign_blocks() if job.detection else []
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
@@ -352,15 +533,37 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
                 "total": total,
                 "machine_translated": target.machine_translated,
                 "from_memory": target.from_memory,
+                "approved": target.approved,
+                "fuzzy_suggested": len(target.fuzzy),
             },
+            "qa": list(target.qa),
             "untranslated_words": len(target.untranslated),
             "untranslated": sorted(set(target.untranslated))[:100],
             "markers_repaired": target.markers_repaired,
             "outputs": dict(target.outputs),
             "seconds": round(target.seconds, 3),
         }
+        if target.glossary is not None:
+            entry["glossary"] = target.glossary.as_json()
+        if target.leaflet is not None:
+            entry["leaflet"] = target.leaflet
         if target.error:
             entry["error"] = target.error
+        entry["foreign_blocks"] = [
+            {
+                "index": b.index,
+                "language": b.language,
+                "confidence": b.confidence,
+                "action": (
+                    f"kept ({target.kept_blocks[b.index]})"
+                    if b.index in target.kept_blocks
+                    else "identity"
+                    if b.language == lang
+                    else f"translated from {b.language}"
+                ),
+            }
+            for b in foreign
+        ]
         data["targets"][lang] = entry
     return data
 
@@ -372,3 +575,63 @@ def _write_report(job: DocumentJob) -> Path | None:
     except OSError:
         return None
     return path
+
+
+def _review_entries(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+    """Sidecar entries, with QA findings, for every segment of one document × target."""
+    from pipeline.review import segment_entry
+
+    flat = [seg for sb in job.segmented for seg in sb.segments]
+    misses: dict[str, list[str]] = {}
+    for miss in target.glossary.misses if target.glossary else []:
+        misses.setdefault(miss["segment"], []).append(miss["expected"])
+    glossary = options.glossary
+    target.review_entries = [
+        segment_entry(
+            seg.id,
+            seg.text,
+            text,
+            seg.lang,
+            target.lang,
+            block=seg.block,
+            origin="kept" if seg.block in target.kept_blocks else origin,
+            glossary=glossary.terms_in(seg.text, seg.lang, target.lang) if glossary else (),
+            expected_terms=misses.get(seg.id, []) if glossary else None,
+            fuzzy=target.fuzzy.get(i, ()),
+            unknown_words=target.unknown.get(i, ()),
+            placeholder_patterns=(r"ZXQ\d+",),  # the glossary's token placeholders
+        )
+        for i, (seg, text, origin) in enumerate(
+            zip(flat, target.translations, target.origins, strict=True)
+        )
+    ]
+    target.qa = [q for entry in target.review_entries for q in entry["qa"]]
+
+
+def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+    """The segments sidecar always; the review DOCX and XLIFF with --review."""
+    from pipeline.review import ReviewError, sidecar_path, write_review_files, write_sidecar
+
+    assert job.doc is not None
+    if job.doc.lang == target.lang:
+        return  # nothing was translated, nothing to review
+    route = target.route or Route(engine="identity")
+    path = sidecar_path(job.out_dir, job.stem, job.doc.lang or "", target.lang)
+    try:
+        write_sidecar(
+            path,
+            document=job.stem,
+            src=job.doc.lang or "",
+            tgt=target.lang,
+            segments=target.review_entries,
+            source_path=str(job.path),
+            source_sha256=job.sha256,
+            engine=route.engine,
+            model=route.model or "",
+        )
+        if options.review:
+            files = write_review_files(path)
+            target.outputs["review_docx"] = str(files["docx"])
+            target.outputs["xliff"] = str(files["xliff"])
+    except (ReviewError, OSError) as exc:
+        target.error = f"cannot write review files: {exc}"

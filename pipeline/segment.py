@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from pipeline.document import Block, Document, Segment, Span
+from pipeline.document import Block, Document, Segment, Span, merge_spans
 
 MARKER = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 _ANY_TAG = re.compile(r"</?g\d+>|<x\d+/>")
@@ -308,13 +308,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
     if pos < len(text):
         base = current or Span()
         spans.append(Span(text[pos:], base.bold, base.italic, base.link))
-    merged: list[Span] = []
-    for span in spans:
-        if merged and merged[-1].same_format(span):
-            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
-        else:
-            merged.append(span)
-    return merged
+    return merge_spans(spans)
 
 
 def repair_markers(source: str, translated: str, stats: RebuildStats | None = None) -> str:
@@ -331,9 +325,11 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
     if not wanted_pairs and not wanted_empty and not _ANY_TAG.search(translated):
         return translated
 
+    translated = _join_split_spans(translated, wanted_pairs)
     kept_pairs = set()
     for n in wanted_pairs:
-        if re.search(rf"<g{n}>.*?</g{n}>", translated, re.S) and translated.count(f"<g{n}>") == 1:
+        balanced = translated.count(f"<g{n}>") == 1 == translated.count(f"</g{n}>")
+        if balanced and re.search(rf"<g{n}>.*?</g{n}>", translated, re.S):
             kept_pairs.add(n)
     kept_empty = {n for n in wanted_empty if translated.count(f"<x{n}/>") == 1}
 
@@ -364,6 +360,25 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
         idx = _position_in(out, rel)
         out = out[:idx] + f"<x{n}/>" + out[idx:]
     return out
+
+
+def _join_split_spans(text: str, numbers: list[int]) -> str:
+    """Rejoin a span the engine split in pieces (``<g1>siete</g1> <g1>dirigentes</g1>``).
+
+    Only when nothing but whitespace and punctuation lies between the pieces, so the span
+    covers the same words it covered before.
+    """
+    for n in numbers:
+        opens, closes = text.count(f"<g{n}>"), text.count(f"</g{n}>")
+        if opens < 2 or opens != closes:
+            continue
+        first, last = text.index(f"<g{n}>"), text.rindex(f"</g{n}>")
+        inner = text[first + len(f"<g{n}>") : last]
+        between = re.findall(rf"</g{n}>(.*?)<g{n}>", inner, re.S)
+        if all(not re.search(r"\w|<", gap) for gap in between):
+            inner = inner.replace(f"</g{n}>", "").replace(f"<g{n}>", "")
+            text = text[:first] + f"<g{n}>" + inner + f"</g{n}>" + text[last + len(f"</g{n}>") :]
+    return text
 
 
 def _relative_position(marked: str, marker: str, plain: str) -> float:

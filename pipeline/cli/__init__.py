@@ -11,11 +11,26 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
+from pipeline.cli import detect as detect_cmd
+from pipeline.cli import doctor as doctor_cmd
+from pipeline.cli import glossary as glossary_cmd
+from pipeline.cli import leaflet as leaflet_cmd
 from pipeline.cli import models as models_cmd
+from pipeline.cli import review as review_cmd
+from pipeline.cli import tm as tm_cmd
 from pipeline.cli import translate as translate_cmd
 from pipeline.cli.common import CommandError
 
-COMMAND_MODULES = [translate_cmd, models_cmd]
+COMMAND_MODULES = [
+    translate_cmd,
+    detect_cmd,
+    glossary_cmd,
+    leaflet_cmd,
+    doctor_cmd,
+    models_cmd,
+    tm_cmd,
+    review_cmd,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.cli.common import CommandError, parse_languages, print_json
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
+from pipeline.memory import MemoryFileError, resolve_memory_path
 from pipeline.run import FORMATS, Progress, RunOptions, RunResult, run_batch
 
 
@@ -61,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="movement glossary (default: glossary.yml when present)",
     )
     p.add_argument(
+        "--no-glossary", action="store_true", help="translate without the movement glossary"
+    )
+    p.add_argument(
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
@@ -70,6 +74,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
     )
     p.add_argument("--api-key", default=None, help="LibreTranslate API key")
+    p.add_argument(
+        "--layout",
+        default="document",
+        choices=["document", "leaflet-a4", "leaflet-a5", "bilingual"],
+        help="also lay each translation out as a leaflet, or beside the original (default: document only)",
+    )
+    p.add_argument(
+        "--leaflet-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="leaflet settings: organisation, logo, colours, contact, URL (default: ./leaflet.yml when present)",
+    )
+    p.add_argument("--bleed", action="store_true", help="leaflets: 3 mm bleed and crop marks")
+    p.add_argument("--bw", action="store_true", help="leaflets: black and white for photocopying")
+    p.add_argument("--two-up", action="store_true", help="leaflet-a5: two copies on A4 landscape")
     p.add_argument(
         "--jobs",
         type=int,
@@ -83,7 +103,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print one JSON object for scripts instead of the summary",
     )
     p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a document whose detected language is unsure (confidence below "
+        "pipeline.detect.LOW_CONFIDENCE) instead of translating it with a warning",
+    )
+    p.add_argument(
+        "--keep-foreign",
+        action="store_true",
+        help="keep blocks written in another language than the document's as they are "
+        "(default: translate them from their own language when an engine can)",
+    )
+    p.add_argument(
         "--force", action="store_true", help="translate again even what the memory already holds"
+    )
+    p.add_argument(
+        "--cache",
+        metavar="PATH",
+        default=None,
+        help="translation memory file (default: $PIPELINE_CACHE, else the user data folder)",
+    )
+    p.add_argument(
+        "--review",
+        action="store_true",
+        help="also write a review DOCX and an XLIFF 1.2 file per document and language "
+        "(OUT/<stem>/review/); bring corrections back with `pipeline review import`",
     )
     p.set_defaults(func=run)
 
@@ -101,6 +145,14 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
     paths = args.paths or [Path("source_docs")]
+    glossary = None if args.no_glossary else _load_glossary(args.glossary)
+    leaflet_config = None
+    if args.layout != "document":
+        from pipeline.cli.leaflet import load_config_or_default
+
+        leaflet_config = load_config_or_default(args.leaflet_config)
+    if args.two_up and args.layout != "leaflet-a5":
+        raise CommandError("--two-up goes with --layout leaflet-a5", 2)
     return RunOptions(
         paths=paths,
         targets=parse_languages(args.to),
@@ -110,7 +162,30 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
         jobs=args.jobs,
         force=args.force,
+        glossary=glossary,
+        layout=args.layout,
+        leaflet_config=leaflet_config,
+        bleed=args.bleed,
+        bw=args.bw,
+        two_up=args.two_up,
+        strict=args.strict,
+        keep_foreign=args.keep_foreign,
+        cache=resolve_memory_path(args.cache),
+        review=args.review,
     )
+
+
+def _load_glossary(path: Path | None):  # noqa: ANN202 - Glossary | None
+    from pipeline.glossary import GlossaryError, load_glossary
+
+    if path is None:
+        path = Path("glossary.yml")
+        if not path.is_file():
+            return None
+    try:
+        return load_glossary(path)
+    except GlossaryError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 class RichProgress(Progress):
@@ -152,6 +227,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         result = run_batch(options, progress)
+    except MemoryFileError as exc:
+        raise CommandError(str(exc), 1) from None
     finally:
         if progress:
             progress.stop()
@@ -174,11 +251,11 @@ def print_summary(result: RunResult, seconds: float) -> None:
     from rich.table import Table
 
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    for column in ("document", "lang", "engine", "segments", "time", "problems"):
+    for column in ("document", "lang", "engine", "segments", "glossary", "time", "problems"):
         table.add_column(column)
     for job in result.jobs:
         if job.doc is None:
-            table.add_row(job.path.name, "-", "-", "-", "-", job.error or "")
+            table.add_row(job.path.name, "-", "-", "-", "-", "-", job.error or "")
             continue
         for lang, target in job.targets.items():
             route = target.route
@@ -197,9 +274,17 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 f"{job.doc.lang}→{lang}",
                 engine,
                 str(len(target.translations)),
+                _glossary_cell(target),
                 f"{target.seconds:.1f}s",
                 "; ".join(problems),
             )
     Console(soft_wrap=False).print(table)
     if result.reports:
         print(f"Outputs and report.json under {result.reports[0].parent.parent}/")
+
+
+def _glossary_cell(target) -> str:  # noqa: ANN001
+    report = target.glossary
+    if report is None or report.occurrences == 0:
+        return "-"
+    return f"{report.compliance:.0%} ({report.applied}/{report.occurrences})"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 import subprocess
@@ -10,6 +9,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines.markup import html_to_markers, markers_to_html
 
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
 INSTALL_HINT = "apt-get install apertium apertium-eng-spa"
@@ -23,34 +23,6 @@ _BREAK = re.compile(r'<br class="x(\d+)"\s*/?>(?:</br>)?')
 # Apertium marks: *unknown word, #generation error, @transfer error.
 _UNKNOWN = re.compile(r"(?<![\w*])\*(\w[\w'’.-]*\w|\w)")
 _OTHER_MARKS = re.compile(r"(?<![\w#@])[#@](?=\w)")
-
-
-def markers_to_html(text: str) -> str:
-    """Escape a marker-carrying segment and turn its markers into inline HTML Apertium keeps."""
-    out = html.escape(text, quote=False)
-    out = re.sub(r"&lt;g(\d+)&gt;", r'<span class="g\1">', out)
-    out = re.sub(r"&lt;/g\d+&gt;", "</span>", out)
-    out = re.sub(r"&lt;x(\d+)/&gt;", r'<br class="x\1">', out)
-    return out
-
-
-def html_to_markers(text: str) -> str:
-    """Inverse of ``markers_to_html`` on Apertium's output."""
-    out: list[str] = []
-    stack: list[str] = []
-    pos = 0
-    for m in re.finditer(r'<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?', text):
-        out.append(text[pos : m.start()])
-        pos = m.end()
-        if m.group(1):
-            stack.append(m.group(1))
-            out.append(f"<g{m.group(1)}>")
-        elif m.group(2):
-            out.append(f"<x{m.group(2)}/>")
-        elif stack:
-            out.append(f"</g{stack.pop()}>")
-    out.append(text[pos:])
-    return html.unescape("".join(out))
 
 
 def strip_marks(text: str) -> tuple[str, tuple[str, ...]]:

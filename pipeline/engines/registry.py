@@ -26,6 +26,11 @@ class EngineSet:
     options: EngineOptions = field(default_factory=EngineOptions)
     _engines: dict[str, Engine | None] = field(default_factory=dict)
 
+    @classmethod
+    def with_engines(cls, choice: str, engines: dict[str, Engine]) -> EngineSet:
+        """An engine set holding ready-made engines (tests use this for their test double)."""
+        return cls(EngineOptions(choice=choice), dict(engines))
+
     def get(self, name: str) -> Engine | None:
         """The engine called ``name``, or None when it cannot be used on this machine."""
         if name not in self._engines:
@@ -69,7 +74,7 @@ class EngineSet:
             install += f" (or {src} en and en {tgt}, to pivot through English)"
         choice = self.options.choice
         if choice == "argos" and self.get("argos") is None:
-            return "the Argos engine is not available in this installation"
+            return f"the Argos engine is not available in this installation, so {src}→{tgt} cannot be translated"
         if choice == "apertium":
             if self.get("apertium") is None:
                 return "Apertium is not installed: apt-get install apertium apertium-eng-spa"

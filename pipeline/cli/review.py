@@ -1,0 +1,188 @@
+"""``pipeline review export|import``: review files out to translators, their corrections back in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.cli.common import CommandError, print_json
+
+FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xliff")}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "review",
+        help="export review files (DOCX, XLIFF) and import reviewed translations",
+        description="Translator review round trip. `export` writes a review DOCX and an XLIFF "
+        "1.2 file per document and target language from the segments files a `pipeline "
+        "translate` run left in OUT/<stem>/review/. `import` reads returned review files and "
+        "stores the corrected drafts as approved translations in the translation memory, so "
+        "the next `pipeline translate` uses them instead of an engine.",
+    )
+    sub = parser.add_subparsers(dest="review_command", metavar="ACTION")
+    sub.required = True
+
+    export = sub.add_parser(
+        "export",
+        help="(re)write review files from the segments files of a run",
+        description="Write OUT/<stem>/review/<stem>.<src>-<tgt>.review.docx and .xlf next to "
+        "each <stem>.<src>-<tgt>.segments.json found under OUT_DIR.",
+    )
+    export.add_argument("out_dir", metavar="OUT_DIR", help="output folder of `pipeline translate`")
+    export.add_argument(
+        "--format",
+        choices=sorted(FORMAT_CHOICES),
+        default="both",
+        help="which review files to write (default: both)",
+    )
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
+    export.set_defaults(func=run_export)
+
+    imp = sub.add_parser(
+        "import",
+        help="store reviewed translations from review DOCX/XLIFF files as approved",
+        description="Read returned review files (.docx from `review export`, or .xlf/.xliff "
+        "saved by a CAT tool) and store each edited draft as approved in the translation "
+        "memory. XLIFF units marked final or signed-off are approved even when unchanged. A "
+        "segment whose source changed since the export, or whose tags were broken, is refused "
+        "with a line saying why; the rest are imported. A file whose rows were rearranged, whose "
+        "ids were edited, or that belongs to another document is refused whole.",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE", help="returned review files")
+    imp.add_argument(
+        "--reviewer", help="name stored with each approval (default: your OS user name)"
+    )
+    imp.add_argument(
+        "--cache",
+        metavar="PATH",
+        help="translation memory file (default: $PIPELINE_CACHE or the user data folder)",
+    )
+    imp.add_argument(
+        "--against",
+        metavar="PATH",
+        help="output folder (or segments file) holding the current segments, when the review "
+        "file is not in its OUT/<stem>/review/ folder any more",
+    )
+    imp.add_argument(
+        "--approve-unchanged",
+        action="store_true",
+        help="also approve drafts the reviewer left as they were (DOCX has no 'confirmed' mark)",
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="show what would be imported; store nothing"
+    )
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+    imp.set_defaults(func=run_import)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from pipeline.review import export_review
+
+    root = Path(args.out_dir)
+    if not root.exists():
+        raise CommandError(f"{root}: no such folder", 2)
+    results = export_review(root, FORMAT_CHOICES[args.format])
+    if not results:
+        raise CommandError(
+            f"{root}: no segments files (*.segments.json) found; run `pipeline translate "
+            "--review` first",
+            1,
+        )
+    failed = 0
+    payload = []
+    for sidecar, outcome in results:
+        if isinstance(outcome, str):
+            failed += 1
+            payload.append({"sidecar": str(sidecar), "error": outcome})
+            if not args.json:
+                print(f"pipeline: {outcome}")
+        else:
+            payload.append(
+                {"sidecar": str(sidecar), "outputs": {k: str(v) for k, v in outcome.items()}}
+            )
+            if not args.json:
+                for path in outcome.values():
+                    print(f"wrote {path}")
+    if args.json:
+        print_json({"exported": payload})
+    return 1 if failed else 0
+
+
+def _short(text: str | None, width: int = 70) -> str:
+    if text is None:
+        return "—"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from pipeline.review import ImportResult, default_reviewer, import_review, plan_import
+
+    reviewer = args.reviewer or default_reviewer()
+    against = Path(args.against) if args.against else None
+    if against is not None and not against.exists():
+        raise CommandError(f"--against {against}: no such file or folder", 2)
+    paths = [Path(f) for f in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file", 2)
+    results: list[ImportResult] = []
+    if args.dry_run:
+        for path in paths:
+            result, corrections = plan_import(path, against, args.approve_unchanged)
+            result.corrections.extend(corrections)
+            results.append(result)
+    else:
+        try:
+            from pipeline.memory import TranslationMemory, resolve_memory_path
+        except ImportError:  # pragma: no cover - until the memory module is installed
+            raise CommandError("the translation memory module is not available", 1) from None
+        memory_path = resolve_memory_path(args.cache)
+        try:
+            memory = TranslationMemory(memory_path)
+        except Exception as exc:  # MemoryFileError: one line naming the file
+            raise CommandError(str(exc), 1) from None
+        with memory:
+            for path in paths:
+                results.append(
+                    import_review(
+                        path,
+                        memory,
+                        reviewer,
+                        against=against,
+                        approve_unchanged=args.approve_unchanged,
+                    )
+                )
+    refused_any = any(r.refused for r in results)
+    if args.json:
+        print_json(
+            {
+                "reviewer": reviewer,
+                "dry_run": bool(args.dry_run),
+                "files": [r.as_json() for r in results],
+            }  # fmt: skip
+        )
+        return 1 if refused_any else 0
+    for result in results:
+        for refusal in result.refused:
+            where = f"{result.path}: {refusal.segment}" if refusal.segment else f"{result.path}"
+            print(f"pipeline: {where}: refused: {refusal.reason}", file=sys.stderr)
+        if any(r.segment is None for r in result.refused):
+            continue
+        for note in result.notes:
+            print(f"note: {result.path}: {note}")
+        changed = [c for c in result.corrections if c.status != "unchanged"]
+        verb = "would approve" if args.dry_run else "approved"
+        for c in changed:
+            print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
+            if c.draft is not None and c.reason == "edited":
+                print(f"    was: {_short(c.draft)}")
+            print(f"    now: {_short(c.target)}")
+        unchanged = len(result.corrections) - len(changed)
+        seg_refused = sum(1 for r in result.refused if r.segment)
+        print(
+            f"{result.path}: {result.document} {result.src}→{result.tgt}: "
+            f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} refused"
+        )
+    return 1 if refused_any else 0

@@ -1,0 +1,910 @@
+"""Translation memory: a SQLite file that remembers machine output and approved translations.
+
+Two tables:
+
+* ``cache``: machine output, keyed by engine, model, model version, language pair, glossary
+  version and the normalized source segment, so an unchanged segment is never machine-translated
+  twice by the same engine setup.
+* ``approved``: translations a person approved (review import, TMX import), keyed by language pair
+  and normalized source segment, with reviewer, time and origin. They take precedence over the
+  cache and over any engine, and feed fuzzy suggestions (rapidfuzz).
+
+The file is opened in WAL mode with a busy timeout and every write is a short
+``BEGIN IMMEDIATE`` transaction, so two runs may use the same file at once.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import sqlite3
+import tempfile
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pipeline.engines.base import Route
+
+ENV_VAR = "PIPELINE_CACHE"
+"""Environment variable naming the memory file (the CLI's ``--cache`` wins over it)."""
+
+APP_NAME = "statement-pipeline"
+FILE_NAME = "memory.sqlite3"
+SUPPORTED_LANGUAGES = ("en", "es", "ja")
+
+_APPLICATION_ID = 0x54524D31  # "TRM1": marks the SQLite file as ours
+_SCHEMA_VERSION = 1
+_BUSY_TIMEOUT_S = 30.0
+_CHUNK = 500  # rows per write transaction and per IN (...) lookup
+
+_WHITESPACE = re.compile(r"\s+")
+_MARKERS = re.compile(r"</?g\d+>|<x\d+/>")
+_TMX_DATE = "%Y%m%dT%H%M%SZ"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cache (
+    engine TEXT NOT NULL,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    src TEXT NOT NULL,
+    tgt TEXT NOT NULL,
+    glossary TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (engine, model, version, src, tgt, glossary, source)
+);
+CREATE TABLE IF NOT EXISTS approved (
+    src TEXT NOT NULL,
+    tgt TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    origin TEXT,
+    plain_length INTEGER NOT NULL,
+    PRIMARY KEY (src, tgt, source)
+);
+CREATE INDEX IF NOT EXISTS approved_by_length ON approved (src, tgt, plain_length);
+"""
+
+
+class TranslationMemoryError(Exception):
+    """Base class of the memory's errors; the message is one line a user can act on."""
+
+
+class MemoryFileError(TranslationMemoryError):
+    """The memory file cannot be used (not SQLite, corrupt, someone else's database, busy...)."""
+
+    def __init__(self, path: Path | str, detail: str):
+        super().__init__(f"translation memory {path}: {detail}")
+        self.path = Path(path)
+        self.detail = detail
+
+
+class TmxError(TranslationMemoryError):
+    """A TMX file cannot be imported or exported; nothing was imported from it."""
+
+
+@dataclass(frozen=True)
+class MemoryKey:
+    """Identifies machine output: the same key and the same source segment mean reuse."""
+
+    engine: str
+    model: str
+    version: str
+    src: str
+    tgt: str
+    glossary: str  # glossary version hash, "" when no glossary
+
+    @classmethod
+    def from_route(cls, route: Route, src: str, tgt: str, glossary: str = "") -> MemoryKey:
+        """The key for an engine ``Route`` (a pivot is part of the model, None becomes "")."""
+        model = route.model or ""
+        if route.pivot:
+            model = f"{model} via {route.pivot}"
+        return cls(route.engine, model, route.version or "", src, tgt, glossary)
+
+
+@dataclass(frozen=True)
+class ApprovedEntry:
+    """A translation a person approved."""
+
+    source: str
+    target: str
+    reviewer: str
+    approved_at: str  # ISO 8601, UTC, whole seconds
+
+
+@dataclass(frozen=True)
+class FuzzyMatch:
+    """An approved entry whose source resembles the looked-up segment (score 0–100)."""
+
+    source: str
+    target: str
+    score: float
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class StoredApproval:
+    """An approved entry with its language pair and origin (for listing and export)."""
+
+    src: str
+    tgt: str
+    entry: ApprovedEntry
+    origin: str | None
+
+
+@dataclass
+class TmxImportResult:
+    """What ``import_tmx_detailed`` did."""
+
+    path: Path
+    units: int = 0
+    imported: int = 0  # new or changed approved entries
+    unchanged: int = 0  # already approved with the same target
+    kept_newer: int = 0  # the memory held a newer, different approval: kept it
+    pairs: dict[str, int] = field(default_factory=dict)  # "en-es" -> entries read
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    data_version: int
+    rows: list[tuple[str, str, str, int]]  # source, target, reviewer, plain length
+    lengths: list[int]
+    plains: list[str]
+
+
+@dataclass(frozen=True)
+class _TmxEntry:
+    src: str
+    tgt: str
+    source: str
+    target: str
+    reviewer: str
+    approved_at: str
+
+
+def normalize_source(text: str) -> str:
+    """NFC, whitespace runs collapsed to one space, stripped; markers are kept as they are."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def default_memory_path() -> Path:
+    """Where the memory lives unless ``--cache`` says otherwise: $PIPELINE_CACHE, else the
+    platform's user data folder (``~/.local/share/statement-pipeline/memory.sqlite3`` on Linux).
+    """
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / FILE_NAME
+
+
+def resolve_memory_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """The memory file for a command: ``--cache PATH`` first, then $PIPELINE_CACHE, then default."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    return default_memory_path()
+
+
+def _plain(text: str) -> str:
+    """The text fuzzy matching compares: markers removed."""
+    return _MARKERS.sub("", text)
+
+
+def _utc_iso(when: datetime | None) -> str:
+    moment = (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return moment.isoformat()
+
+
+def _iso_to_tmx(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime(_TMX_DATE)
+
+
+def _tmx_to_iso(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return _utc_iso(datetime.strptime(value.strip(), _TMX_DATE).replace(tzinfo=UTC))
+    except ValueError:
+        return None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # getpass raises various errors when no user name is known
+        return "unknown"
+
+
+def _language(tag: str | None) -> str | None:
+    """'en-US', 'EN', 'es_419' -> 'en', 'en', 'es'."""
+    if not tag:
+        return None
+    return re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower() or None
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    message = str(exc)
+    if "file is not a database" in message:
+        return (
+            "not an SQLite database (corrupt, or another kind of file); "
+            "move it away or choose another file with --cache"
+        )
+    if "malformed" in message:
+        return (
+            "the database is damaged (malformed); move it away or choose another file with --cache"
+        )
+    if "locked" in message or "busy" in message:
+        return f"busy: another run held it locked for over {_BUSY_TIMEOUT_S:.0f} s; try again"
+    if "unable to open" in message:
+        return "cannot open the file (check that its folder exists and is writable)"
+    if "readonly" in message:
+        return "the file or its folder is read-only"
+    return message
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class TranslationMemory:
+    """The translation memory file. Open it once per run; use it as a context manager."""
+
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        """Open (and, when ``create``, create) the memory at ``path``.
+
+        Raises ``MemoryFileError`` naming the path when the file is not a usable memory.
+        """
+        self.path = Path(path).expanduser()
+        self._conn: sqlite3.Connection | None = None
+        self._candidates: dict[tuple[str, str], _Candidates] = {}
+        if self.path.is_dir():
+            raise MemoryFileError(self.path, "is a folder; give a file path to --cache")
+        if not self.path.exists():
+            if not create:
+                raise MemoryFileError(self.path, "does not exist yet")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise MemoryFileError(
+                    self.path, f"cannot create its folder ({exc.strerror})"
+                ) from None
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+            self._prepare()
+        except sqlite3.Error as exc:
+            self.close()
+            raise MemoryFileError(self.path, _describe(exc)) from None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise MemoryFileError(self.path, "is closed")
+        return self._conn
+
+    def _prepare(self) -> None:
+        conn = self.conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if app_id != _APPLICATION_ID and (app_id != 0 or tables):
+            raise MemoryFileError(
+                self.path, "is an SQLite database of another program, not a translation memory"
+            )
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if app_id == 0:
+            with self._write() as cur:
+                # Another process may have created the schema while we waited for the lock.
+                if cur.execute("PRAGMA application_id").fetchone()[0] != _APPLICATION_ID:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            cur.execute(statement)
+                    cur.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+                    cur.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > _SCHEMA_VERSION:
+            raise MemoryFileError(
+                self.path, f"was written by a newer version of the pipeline (schema {version})"
+            )
+
+    class _Transaction:
+        def __init__(self, memory: TranslationMemory):
+            self.memory = memory
+
+        def __enter__(self) -> sqlite3.Cursor:
+            self.cursor = self.memory.conn.cursor()
+            self.cursor.execute("BEGIN IMMEDIATE")
+            return self.cursor
+
+        def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+            if exc_type is None:
+                self.cursor.execute("COMMIT")
+            elif self.memory.conn.in_transaction:
+                self.cursor.execute("ROLLBACK")
+
+    def _write(self) -> TranslationMemory._Transaction:
+        """A short write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
+        return TranslationMemory._Transaction(self)
+
+    def _guard(self, exc: sqlite3.Error) -> MemoryFileError:
+        return MemoryFileError(self.path, _describe(exc))
+
+    # -- machine output cache --------------------------------------------------------------
+
+    def get_cached(self, key: MemoryKey, sources: Sequence[str]) -> dict[str, str]:
+        """Cached machine output for ``sources`` under ``key``: {source as given: target}."""
+        by_norm: dict[str, list[str]] = {}
+        for text in sources:
+            by_norm.setdefault(normalize_source(text), []).append(text)
+        found: dict[str, str] = {}
+        norms = list(by_norm)
+        try:
+            for chunk in _chunks(norms):
+                marks = ",".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    "SELECT source, target FROM cache WHERE engine=? AND model=? AND version=? "
+                    f"AND src=? AND tgt=? AND glossary=? AND source IN ({marks})",
+                    (key.engine, key.model, key.version, key.src, key.tgt, key.glossary, *chunk),
+                )
+                for source, target in rows:
+                    for original in by_norm.get(source, ()):
+                        found[original] = target
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        return found
+
+    def put_cached(self, key: MemoryKey, pairs: Sequence[tuple[str, str]]) -> None:
+        """Store machine output (source, target) under ``key``; replaces older output."""
+        now = _utc_iso(None)
+        rows = [
+            (*_key_tuple(key), normalize_source(source), target, now)
+            for source, target in pairs
+            if normalize_source(source)
+        ]
+        try:
+            for chunk in _chunks(rows):
+                with self._write() as cur:
+                    cur.executemany(
+                        "INSERT OR REPLACE INTO cache (engine, model, version, src, tgt, glossary, "
+                        "source, target, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        chunk,
+                    )
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+
+    def clear_cache(self) -> int:
+        """Forget all machine output (approved entries stay); returns how many were removed."""
+        try:
+            with self._write() as cur:
+                return cur.execute("DELETE FROM cache").rowcount
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+
+    # -- approved translations -------------------------------------------------------------
+
+    def get_approved(self, src: str, tgt: str, sources: Sequence[str]) -> dict[str, ApprovedEntry]:
+        """Approved translations for ``sources`` (exact match after normalization)."""
+        by_norm: dict[str, list[str]] = {}
+        for text in sources:
+            by_norm.setdefault(normalize_source(text), []).append(text)
+        found: dict[str, ApprovedEntry] = {}
+        try:
+            for chunk in _chunks(list(by_norm)):
+                marks = ",".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    "SELECT source, target, reviewer, approved_at FROM approved "
+                    f"WHERE src=? AND tgt=? AND source IN ({marks})",
+                    (src, tgt, *chunk),
+                )
+                for source, target, reviewer, approved_at in rows:
+                    entry = ApprovedEntry(source, target, reviewer, approved_at)
+                    for original in by_norm.get(source, ()):
+                        found[original] = entry
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        return found
+
+    def approve(
+        self,
+        src: str,
+        tgt: str,
+        source: str,
+        target: str,
+        reviewer: str,
+        when: datetime | None = None,
+        origin: str | None = None,
+    ) -> bool:
+        """Store ``target`` as the approved translation of ``source``; True when new or changed.
+
+        An existing approval with the same target is left as it is (reviewer and time kept).
+        """
+        return (
+            self._approve_many(
+                [_entry(src, tgt, source, target, reviewer, _utc_iso(when))], origin
+            )[0]
+            > 0
+        )
+
+    def _approve_many(
+        self, entries: Sequence[_TmxEntry], origin: str | None, keep_newer: bool = False
+    ) -> tuple[int, int, int]:
+        """Upsert approvals; returns (changed, unchanged, kept_newer)."""
+        changed = unchanged = kept = 0
+        try:
+            for chunk in _chunks(entries):
+                with self._write() as cur:
+                    for e in chunk:
+                        row = cur.execute(
+                            "SELECT target, approved_at FROM approved "
+                            "WHERE src=? AND tgt=? AND source=?",
+                            (e.src, e.tgt, e.source),
+                        ).fetchone()
+                        if row is not None and row[0] == e.target:
+                            unchanged += 1
+                            continue
+                        if row is not None and keep_newer and row[1] > e.approved_at:
+                            kept += 1
+                            continue
+                        cur.execute(
+                            "INSERT OR REPLACE INTO approved (src, tgt, source, target, reviewer, "
+                            "approved_at, origin, plain_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                e.src,
+                                e.tgt,
+                                e.source,
+                                e.target,
+                                e.reviewer,
+                                e.approved_at,
+                                origin,
+                                len(_plain(e.source)),
+                            ),
+                        )
+                        changed += 1
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        if changed:
+            self._candidates.clear()  # data_version only tracks other connections' writes
+        return changed, unchanged, kept
+
+    def approved_entries(
+        self, src: str | None = None, tgt: str | None = None
+    ) -> list[StoredApproval]:
+        """All approved entries (optionally of one source and/or target language), sorted."""
+        query = "SELECT src, tgt, source, target, reviewer, approved_at, origin FROM approved"
+        clauses, params = [], []
+        if src:
+            clauses.append("src=?")
+            params.append(src)
+        if tgt:
+            clauses.append("tgt=?")
+            params.append(tgt)
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " ORDER BY src, tgt, source"
+        try:
+            rows = self.conn.execute(query, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        return [
+            StoredApproval(s, t, ApprovedEntry(source, target, reviewer, at), origin)
+            for s, t, source, target, reviewer, at, origin in rows
+        ]
+
+    # -- fuzzy suggestions -----------------------------------------------------------------
+
+    def fuzzy(
+        self, src: str, tgt: str, source: str, threshold: float = 75.0, limit: int = 3
+    ) -> list[FuzzyMatch]:
+        """Approved entries of the pair whose source resembles ``source``, best first."""
+        return self.fuzzy_many(src, tgt, [source], threshold, limit).get(source, [])
+
+    def fuzzy_many(
+        self, src: str, tgt: str, sources: Sequence[str], threshold: float = 75.0, limit: int = 3
+    ) -> dict[str, list[FuzzyMatch]]:
+        """``fuzzy`` for many segments with one database read: {source as given: matches}.
+
+        Scores are rapidfuzz ``fuzz.ratio`` on the texts without markers. Only candidates whose
+        length can reach ``threshold`` are compared (ratio ≤ 200·min/(a+b)).
+        """
+        from rapidfuzz import fuzz, process
+
+        threshold = max(0.0, min(100.0, threshold))
+        queries = {text: _plain(normalize_source(text)) for text in sources}
+        lengths = [len(q) for q in queries.values() if q]
+        if not lengths or limit <= 0:
+            return {}
+        low_factor = threshold / (200.0 - threshold) if threshold < 200 else 1.0
+        high_factor = (200.0 - threshold) / threshold if threshold > 0 else float("inf")
+        candidates = self._fuzzy_candidates(src, tgt)
+        if not candidates.rows:
+            return {}
+        rows, row_lengths, plains = candidates.rows, candidates.lengths, candidates.plains
+        result: dict[str, list[FuzzyMatch]] = {}
+        for text, query in queries.items():
+            if not query:
+                continue
+            n = len(query)
+            first = bisect_left(row_lengths, int(n * low_factor))
+            last = bisect_right(row_lengths, n * high_factor + 1)
+            if first >= last:
+                continue
+            hits = process.extract(
+                query,
+                plains[first:last],
+                scorer=fuzz.ratio,
+                score_cutoff=threshold,
+                limit=limit,
+            )
+            matches = [
+                FuzzyMatch(
+                    rows[first + i][0], rows[first + i][1], round(score, 1), rows[first + i][2]
+                )
+                for _, score, i in hits
+            ]
+            if matches:
+                result[text] = matches
+        return result
+
+    def _fuzzy_candidates(self, src: str, tgt: str) -> _Candidates:
+        """The pair's approved entries sorted by length, kept until the file changes."""
+        try:
+            version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            cached = self._candidates.get((src, tgt))
+            if cached is not None and cached.data_version == version:
+                return cached
+            rows = self.conn.execute(
+                "SELECT source, target, reviewer, plain_length FROM approved "
+                "WHERE src=? AND tgt=? ORDER BY plain_length, source",
+                (src, tgt),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        candidates = _Candidates(version, rows, [r[3] for r in rows], [_plain(r[0]) for r in rows])
+        self._candidates[(src, tgt)] = candidates
+        return candidates
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, object]:
+        """Counts for ``pipeline tm stats``: cached output per engine setup, approvals per pair."""
+        try:
+            cached = self.conn.execute(
+                "SELECT engine, model, version, src, tgt, glossary, COUNT(*) FROM cache "
+                "GROUP BY engine, model, version, src, tgt, glossary "
+                "ORDER BY engine, model, src, tgt"
+            ).fetchall()
+            approved = self.conn.execute(
+                "SELECT src, tgt, COUNT(*), COUNT(DISTINCT reviewer), MAX(approved_at) "
+                "FROM approved GROUP BY src, tgt ORDER BY src, tgt"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        return {
+            "path": str(self.path),
+            "bytes": self.path.stat().st_size if self.path.exists() else 0,
+            "cached": [
+                {
+                    "engine": e,
+                    "model": m,
+                    "version": v,
+                    "src": s,
+                    "tgt": t,
+                    "glossary": g,
+                    "entries": n,
+                }
+                for e, m, v, s, t, g, n in cached
+            ],
+            "approved": [
+                {"src": s, "tgt": t, "entries": n, "reviewers": r, "latest": latest}
+                for s, t, n, r, latest in approved
+            ],
+        }
+
+    def integrity_ok(self) -> bool:
+        """SQLite's own ``PRAGMA integrity_check``."""
+        try:
+            return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        except sqlite3.Error:
+            return False
+
+    # -- TMX -------------------------------------------------------------------------------
+
+    def export_tmx(self, path: Path | str, src: str | None = None, tgt: str | None = None) -> int:
+        """Write the approved entries (optionally of one pair) to a TMX 1.4 file; returns count."""
+        from lxml import etree
+        from translate.storage.tmx import tmxfile
+
+        for lang in (src, tgt):
+            if lang is not None and lang not in SUPPORTED_LANGUAGES:
+                raise TmxError(f"unsupported language {lang!r}: choose from en, es, ja")
+        path = Path(path)
+        entries = self.approved_entries(src, tgt)
+        sources = {e.src for e in entries} | ({src} if src else set())
+        header_src = sources.pop() if len(sources) == 1 else "*all*"
+        store = tmxfile(sourcelanguage=header_src)
+        header = store.document.getroot().find("header")
+        if header is not None:
+            from pipeline import __version__
+
+            header.set("creationtool", APP_NAME)
+            header.set("creationtoolversion", __version__)
+            header.set("datatype", "plaintext")
+            header.set("srclang", header_src)
+        for stored in entries:
+            entry = stored.entry
+            unit = store.addsourceunit(entry.source, sourcelang=stored.src)
+            unit.settarget(entry.target, stored.tgt, append=True)
+            when = _iso_to_tmx(entry.approved_at)
+            for name, value in (
+                ("creationid", entry.reviewer),
+                ("creationdate", when),
+                ("changeid", entry.reviewer),
+                ("changedate", when),
+            ):
+                unit.xmlelement.set(name, value)
+            if stored.origin:
+                prop = etree.Element("prop", type="x-pipeline-origin")
+                prop.text = stored.origin
+                unit.xmlelement.insert(0, prop)
+        data = bytes(store)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise TmxError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        return len(entries)
+
+    def import_tmx(
+        self,
+        path: Path | str,
+        reviewer: str | None = None,
+        *,
+        src: str | None = None,
+        tgt: str | None = None,
+    ) -> int:
+        """Store a TMX file's units as approved; returns how many entries were new or changed.
+
+        Raises ``TmxError`` (one line naming the file) before storing anything when the file is
+        not TMX, or holds languages other than en/es/ja, or not the expected ``src``/``tgt``.
+        """
+        return self.import_tmx_detailed(path, reviewer, src=src, tgt=tgt).imported
+
+    def import_tmx_detailed(
+        self,
+        path: Path | str,
+        reviewer: str | None = None,
+        *,
+        src: str | None = None,
+        tgt: str | None = None,
+    ) -> TmxImportResult:
+        """``import_tmx`` with the counts the CLI prints.
+
+        ``reviewer`` overrides the units' ``changeid``/``creationid``; without either, the OS
+        user. A unit older than a different approval already in the memory does not replace it.
+        """
+        path = Path(path)
+        units, entries = read_tmx(path, src=src, tgt=tgt, reviewer=reviewer)
+        result = TmxImportResult(path=path, units=units)
+        for e in entries:
+            pair = f"{e.src}-{e.tgt}"
+            result.pairs[pair] = result.pairs.get(pair, 0) + 1
+        changed, unchanged, kept = self._approve_many(entries, f"tmx:{path.name}", keep_newer=True)
+        result.imported, result.unchanged, result.kept_newer = changed, unchanged, kept
+        return result
+
+
+def _key_tuple(key: MemoryKey) -> tuple[str, str, str, str, str, str]:
+    return (key.engine, key.model, key.version, key.src, key.tgt, key.glossary)
+
+
+def _entry(src: str, tgt: str, source: str, target: str, reviewer: str, when: str) -> _TmxEntry:
+    for lang in (src, tgt):
+        if lang not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unsupported language {lang!r}: choose from en, es, ja")
+    norm = normalize_source(source)
+    if not norm or not target.strip():
+        raise ValueError("an approved entry needs a non-empty source and target")
+    return _TmxEntry(src, tgt, norm, target.strip(), reviewer.strip() or _os_user(), when)
+
+
+def read_tmx(
+    path: Path,
+    *,
+    src: str | None = None,
+    tgt: str | None = None,
+    reviewer: str | None = None,
+) -> tuple[int, list[_TmxEntry]]:
+    """Parse and check a whole TMX file; returns (unit count, entries). Raises ``TmxError``."""
+    from translate.misc.xml_helpers import XML_NS, getXMLspace
+    from translate.storage.tmx import tmxfile
+
+    for label, lang in (("--from", src), ("--to", tgt)):
+        if lang is not None and lang not in SUPPORTED_LANGUAGES:
+            raise TmxError(f"unsupported language {lang!r} for {label}: choose from en, es, ja")
+    if not path.is_file():
+        raise TmxError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
+    try:
+        with path.open("rb") as handle:
+            store = tmxfile(handle)
+    except Exception as exc:  # lxml, translate-toolkit and assertion errors on foreign XML
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, AssertionError) or not detail:
+            detail = "the root element is not <tmx>"
+        raise TmxError(f"{path}: not a TMX file ({detail})") from None
+
+    root = store.document.getroot()
+    header = root.find("header")
+    header_src = _language(header.get("srclang")) if header is not None else None
+    lang_attr = f"{{{XML_NS}}}lang"
+    now = _utc_iso(None)
+    default_reviewer = reviewer or None
+
+    seen: set[str] = set()
+    raw: list[tuple[int, str | None, list[tuple[str, str, object]], object]] = []
+    for number, unit in enumerate(store.units, start=1):
+        tuvs = []
+        for node in unit.getlanguageNodes():
+            lang_tag = node.get(lang_attr) or node.get("lang")
+            lang = _language(lang_tag)
+            if lang is None:
+                raise TmxError(f"{path}: unit {number} has a <tuv> without xml:lang")
+            text = unit.getNodeText(node, getXMLspace(unit.xmlelement, "default")) or ""
+            seen.add(lang)
+            tuvs.append((lang, text, node))
+        unit_src = _language(unit.xmlelement.get("srclang")) or header_src
+        raw.append((number, unit_src, tuvs, unit.xmlelement))
+
+    foreign = sorted(seen - set(SUPPORTED_LANGUAGES))
+    if foreign:
+        raise TmxError(
+            f"{path}: holds languages {', '.join(sorted(seen))}; the pipeline keeps only en, es "
+            f"and ja (found {', '.join(foreign)}); nothing imported"
+        )
+
+    entries: list[_TmxEntry] = []
+    for number, unit_src, tuvs, element in raw:
+        if not tuvs:
+            continue
+        if unit_src in (None, "*all*"):
+            unit_src = tuvs[0][0]
+        if unit_src not in {lang for lang, _, _ in tuvs}:
+            raise TmxError(
+                f"{path}: unit {number} says its source language is {unit_src} but has no "
+                f"{unit_src} text; nothing imported"
+            )
+        if src is not None and unit_src != src:
+            raise TmxError(
+                f"{path}: unit {number} translates from {unit_src}, not from {src} as expected; "
+                "nothing imported"
+            )
+        source_text = next(text for lang, text, _ in tuvs if lang == unit_src)
+        if not normalize_source(source_text):
+            continue
+        for lang, text, node in tuvs:
+            if lang == unit_src or not text.strip() or (tgt is not None and lang != tgt):
+                continue
+            who = (
+                default_reviewer
+                or node.get("changeid")
+                or element.get("changeid")
+                or node.get("creationid")
+                or element.get("creationid")
+                or _os_user()
+            )
+            when = (
+                _tmx_to_iso(node.get("changedate"))
+                or _tmx_to_iso(element.get("changedate"))
+                or _tmx_to_iso(node.get("creationdate"))
+                or _tmx_to_iso(element.get("creationdate"))
+                or now
+            )
+            entries.append(_entry(unit_src, lang, source_text, text, who, when))
+    if raw and not entries:
+        wanted = f"{src or '…'}→{tgt or '…'}"
+        raise TmxError(
+            f"{path}: no usable {wanted} translation units (languages in the file: "
+            f"{', '.join(sorted(seen)) or 'none'}); nothing imported"
+        )
+    return len(raw), entries
+
+
+@dataclass(frozen=True)
+class MemoryResult:
+    """Where one segment's translation came from: "approved", "cache" or "machine"."""
+
+    text: str
+    origin: str
+    unknown_words: tuple[str, ...] = ()
+    reviewer: str | None = None
+
+
+class _HasText(Protocol):
+    text: str
+
+
+def translate_with_memory(
+    memory: TranslationMemory | None,
+    key: MemoryKey,
+    texts: Sequence[str],
+    translate: Callable[[list[str]], Sequence[_HasText | str]],
+    *,
+    force: bool = False,
+) -> list[MemoryResult]:
+    """Translate ``texts`` (one language pair) using the memory first, in this order:
+
+    approved (exact, always) → cache (skipped when ``force``) → ``translate`` called ONCE with the
+    remaining unique segments → their output stored in the cache. ``translate`` wraps the engine
+    (and glossary protect/restore); it returns one item per input with ``.text`` (a
+    ``Translation``) or plain strings. With ``memory`` None every segment goes to ``translate``.
+    """
+    results: list[MemoryResult | None] = [None] * len(texts)
+    approved = memory.get_approved(key.src, key.tgt, texts) if memory else {}
+    rest = [i for i, text in enumerate(texts) if text not in approved]
+    for i, text in enumerate(texts):
+        if text in approved:
+            entry = approved[text]
+            results[i] = MemoryResult(entry.target, "approved", reviewer=entry.reviewer)
+    cached = memory.get_cached(key, [texts[i] for i in rest]) if memory and not force else {}
+    todo: dict[str, list[int]] = {}
+    for i in rest:
+        if texts[i] in cached:
+            results[i] = MemoryResult(cached[texts[i]], "cache")
+        else:
+            todo.setdefault(normalize_source(texts[i]), []).append(i)
+    if todo:
+        unique = [texts[indices[0]] for indices in todo.values()]
+        answers = list(translate(unique))
+        if len(answers) != len(unique):
+            raise ValueError(f"translate returned {len(answers)} results for {len(unique)} texts")
+        stored: list[tuple[str, str]] = []
+        for source, indices, answer in zip(unique, todo.values(), answers, strict=True):
+            text = answer if isinstance(answer, str) else answer.text
+            unknown = () if isinstance(answer, str) else tuple(getattr(answer, "unknown_words", ()))
+            for i in indices:
+                results[i] = MemoryResult(text, "machine", unknown)
+            if text.strip():
+                stored.append((source, text))
+        if memory:
+            memory.put_cached(key, stored)
+    return [r if r is not None else MemoryResult("", "machine") for r in results]

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh Debian 12 machine (Python 3.11).
+#   scripts/setup.sh          what running the pipeline needs
+#   scripts/setup.sh test     plus what the test suite needs
+# As root it apt-get installs the missing Debian packages; otherwise it uses sudo when that
+# needs no password, else prints the apt-get command to run and goes on.
+# Python packages go into $VIRTUAL_ENV when one is active, else into ./.venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+
+debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core)
+if [ "$mode" = test ]; then
+  debian+=(libreoffice-writer-nogui)
+fi
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${debian[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages (not root, no sudo): ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
+  fi
+fi
+
+if [ -n "${VIRTUAL_ENV:-}" ]; then
+  venv=$VIRTUAL_ENV
+else
+  venv=.venv
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+fi
+
+extra=""
+[ "$mode" = test ] && extra="[test]"
+stamp="$venv/.pipeline-$(cat pyproject.toml | sha256sum | cut -c1-16)-$mode"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing Python packages into $venv"
+  log="$venv/pip-install.log"
+  if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+         "$venv/bin/python" -m pip install -e ".$extra"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "setup: pip install failed (full log: $log)" >&2
+    exit 1
+  fi
+  touch "$stamp"
+fi

@@ -1,0 +1,60 @@
+"""Shared fixtures: paths to the shared corpus, the sample statements, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLE = SHARED / "samples" / "peru-miners-solidarity.en.txt"
+SOURCE_DOCS = ROOT / "source_docs"
+
+
+@pytest.fixture
+def sample_statement() -> Path:
+    """The real English statement from ../shared (skips when the shared folder is absent)."""
+    if not SAMPLE.exists():
+        pytest.skip(f"shared sample not found at {SAMPLE}")
+    return SAMPLE
+
+
+@pytest.fixture
+def source_docs() -> Path:
+    return SOURCE_DOCS
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """Run ``python -m pipeline ARGS`` in a subprocess; returns the CompletedProcess."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = str(ROOT)
+        full_env.setdefault("PIPELINE_CACHE", str(tmp_path / "memory.sqlite3"))
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd or ROOT,
+            env=full_env,
+            timeout=600,
+        )
+
+    return run
+
+
+def requires(binary: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(shutil.which(binary) is None, reason=f"{binary} is not installed")
+
+
+requires_apertium = requires("apertium")
+requires_poppler = requires("pdftotext")
