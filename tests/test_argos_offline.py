@@ -49,6 +49,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "argos-packages"
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(folder))
+    monkeypatch.setenv("PIPELINE_CACHE", str(tmp_path / "memory.sqlite3"))
     return folder
 
 
@@ -98,22 +99,22 @@ def test_pipeline_translate_offline_end_to_end(
     source.write_text(SPANISH_STATEMENT, encoding="utf-8")
     out = tmp_path / "out"
 
-    code = main(
-        [
-            "translate",
-            str(source),
-            "--from",
-            "es",
-            "--to",
-            "en,ja",
-            "--engine",
-            "argos",
-            "--formats",
-            "docx,pdf",
-            "--out",
-            str(out),
-        ]
-    )
+    arguments = [
+        "translate",
+        str(source),
+        "--from",
+        "es",
+        "--to",
+        "en,ja",
+        "--engine",
+        "argos",
+        "--formats",
+        "docx,pdf",
+        "--out",
+        str(out),
+        "--no-glossary",  # exact text below; tests/test_glossary_argos.py covers the glossary
+    ]
+    code = main(arguments)
     assert code == 0, capsys.readouterr()
     report = json.loads((out / "solidaridad" / "report.json").read_text(encoding="utf-8"))
     en, ja = report["targets"]["en"], report["targets"]["ja"]
@@ -137,6 +138,13 @@ def test_pipeline_translate_offline_end_to_end(
                 re.sub(r"(?<=[.?!]) (?=[¿¡A-Z])", "", t) for t in expected
             ]
         assert any("Casapalca" in bold for _, runs in paragraphs for bold in runs)
+    # A second run machine-translates nothing: every segment comes from the memory.
+    assert main(arguments) == 0
+    again = json.loads((out / "solidaridad" / "report.json").read_text(encoding="utf-8"))
+    for lang in ("en", "ja"):
+        segments = again["targets"][lang]["segments"]
+        assert segments["machine_translated"] == 0
+        assert segments["from_memory"] == segments["total"] > 0
     assert no_network == []
 
 
@@ -160,7 +168,11 @@ def test_pipeline_cli_in_a_network_namespace(tmp_path: Path) -> None:
     if not _network_namespace_works():
         pytest.skip("cannot create a network namespace here (needs unshare and privileges)")
     repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "ARGOS_PACKAGES_DIR": str(tmp_path / "argos-packages")}
+    env = {
+        **os.environ,
+        "ARGOS_PACKAGES_DIR": str(tmp_path / "argos-packages"),
+        "PIPELINE_CACHE": str(tmp_path / "memory.sqlite3"),
+    }
     files = [str(fx.cached_package(s, t)) for s, t in (("es", "en"), ("en", "ja"))]
     source = tmp_path / "solidaridad.md"
     source.write_text(SPANISH_STATEMENT, encoding="utf-8")
