@@ -633,7 +633,11 @@ def install_command(src: str, tgt: str) -> str:
 def doctor_lines(
     languages: Sequence[str] = PIPELINE_LANGUAGES,
 ) -> list[tuple[str, bool, str]]:
-    """(check, ok, fix command) for every direction among ``languages``."""
+    """(check, ok, fix command) for every direction among ``languages``.
+
+    The check names the direction and, when covered, the packages used (``en→es (argos-en-es
+    1.9)``, ``es→ja through en (…)``); the fix is the exact command that installs what is missing.
+    """
     try:
         models = installed_models()
     except OSError as exc:
@@ -647,15 +651,15 @@ def doctor_lines(
             route = find_route(src, tgt, models)
             if route and len(route) == 1:
                 m = route[0]
-                lines.append((f"Argos {src}→{tgt}: {m.package_id} {m.version}", True, ""))
+                lines.append((f"{src}→{tgt} ({m.package_id} {m.version})", True, ""))
             elif route:
                 used = ", ".join(f"{m.package_id} {m.version}" for m in route)
-                lines.append((f"Argos {src}→{tgt}: through {PIVOT} ({used})", True, ""))
+                lines.append((f"{src}→{tgt} through {PIVOT} ({used})", True, ""))
             elif PIVOT in (src, tgt):
-                lines.append((f"Argos {src}→{tgt}: no model", False, install_command(src, tgt)))
+                lines.append((f"{src}→{tgt}", False, install_command(src, tgt)))
             else:
                 hops = [(src, PIVOT), (PIVOT, tgt)]
                 needed = [hop for hop in hops if hop not in by_pair]
                 fix = " && ".join(install_command(s, t) for s, t in needed)
-                lines.append((f"Argos {src}→{tgt}: no direct or {PIVOT}-pivot model", False, fix))
+                lines.append((f"{src}→{tgt} (direct or through {PIVOT})", False, fix))
     return lines

@@ -339,17 +339,18 @@ def test_doctor_lines_name_the_missing_directions(packages: Path) -> None:
     lines = models.doctor_lines()
     assert len(lines) == 6 and not any(ok for _, ok, _ in lines)
     assert (
-        "Argos es→ja: no direct or en-pivot model",
+        "es→ja (direct or through en)",
         False,
         "pipeline models install es en && pipeline models install en ja",
     ) in lines
+    assert ("ja→en", False, "pipeline models install ja en") in lines
     for src, tgt in (("en", "es"), ("es", "en"), ("en", "ja")):
         models.install_file(fx.cached_package(src, tgt))
-    result = {name.split(":")[0]: (ok, fix) for name, ok, fix in models.doctor_lines()}
-    assert result["Argos es→ja"] == (True, "")
-    assert result["Argos ja→en"] == (False, "pipeline models install ja en")
-    assert result["Argos ja→es"] == (False, "pipeline models install ja en")
-    assert result["Argos en→es"] == (True, "")
+    result = {name.split(" ")[0]: (name, ok, fix) for name, ok, fix in models.doctor_lines()}
+    assert result["es→ja"] == ("es→ja through en (argos-es-en 1.0, argos-en-ja 1.0)", True, "")
+    assert result["en→es"] == ("en→es (argos-en-es 1.0)", True, "")
+    assert result["ja→en"] == ("ja→en", False, "pipeline models install ja en")
+    assert result["ja→es"][1:] == (False, "pipeline models install ja en")
 
 
 # --- the command line, in a subprocess with its own environment ---------------------------
