@@ -15,6 +15,7 @@ from pipeline.cli import detect as detect_cmd
 from pipeline.cli import doctor as doctor_cmd
 from pipeline.cli import glossary as glossary_cmd
 from pipeline.cli import leaflet as leaflet_cmd
+from pipeline.cli import models as models_cmd
 from pipeline.cli import review as review_cmd
 from pipeline.cli import tm as tm_cmd
 from pipeline.cli import translate as translate_cmd
@@ -26,6 +27,7 @@ COMMAND_MODULES = [
     glossary_cmd,
     leaflet_cmd,
     doctor_cmd,
+    models_cmd,
     tm_cmd,
     review_cmd,
 ]

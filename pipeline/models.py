@@ -1,0 +1,665 @@
+"""Argos Translate model packages: list, install (index or file), remove, validate.
+
+Packages live where argostranslate keeps them (``ARGOS_PACKAGES_DIR`` or argostranslate's
+``settings.json``, default ``~/.local/share/argos-translate/packages``), so models installed
+with ``argospm`` are found and ours are visible to argostranslate. Settings are read at call
+time: argostranslate reads them into module globals at import, which would freeze them.
+
+A package file is never extracted straight into the packages folder: it is checked (zip,
+one top-level folder, no entry escaping it, no links, bounded size, ``metadata.json`` of type
+``translate``, a CTranslate2 model and a SentencePiece model), extracted into a temporary
+folder on the same disk, checked again, and only then renamed into place. A bad file leaves
+the installed models exactly as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+PIVOT = "en"
+PIPELINE_LANGUAGES = ("en", "es", "ja")
+DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
+    ("en", "es"),
+    ("es", "en"),
+    ("en", "ja"),
+    ("ja", "en"),
+)
+DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
+MAX_UNCOMPRESSED_BYTES = 4 * 1024**3  # real Argos packages are ~100-300 MB
+MAX_ENTRIES = 10_000
+MAX_RATIO = 1000  # uncompressed/compressed per entry beyond 1 MB: a zip bomb
+INDEX_TIMEOUT = 20.0
+DOWNLOAD_TIMEOUT = 60.0
+_CHUNK = 1 << 16
+
+
+class ModelError(Exception):
+    """A model operation failed; the message is one line naming the file or pair."""
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """An installed Argos translate package."""
+
+    from_code: str
+    to_code: str
+    version: str
+    path: Path
+    size_bytes: int
+
+    @property
+    def package_id(self) -> str:
+        return package_id(self.from_code, self.to_code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.from_code,
+            "to": self.to_code,
+            "package": self.package_id,
+            "version": self.version,
+            "size_bytes": self.size_bytes,
+            "path": str(self.path),
+        }
+
+
+def package_id(from_code: str, to_code: str) -> str:
+    """The model id the pipeline reports, e.g. ``argos-en-es``."""
+    return f"argos-{from_code}-{to_code}"
+
+
+# --- settings, read at call time ------------------------------------------------------------
+
+
+def _setting(key: str, default: str | None = None) -> str | None:
+    from argostranslate import settings
+
+    value = settings.get_setting(key)
+    return default if value in (None, "") else str(value)
+
+
+def _argos_data_dir() -> Path:
+    home = Path(os.environ["SNAP_USER_DATA"]) if "SNAP" in os.environ else Path.home()
+    return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "argos-translate"
+
+
+def packages_dir() -> Path:
+    """The folder argostranslate installs packages into (created if missing)."""
+    value = _setting("ARGOS_PACKAGES_DIR")
+    path = Path(value).expanduser() if value else _argos_data_dir() / "packages"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def package_dirs() -> list[Path]:
+    """All folders searched for packages: ours first, then argostranslate's extra (snap) ones."""
+    from argostranslate import settings
+
+    dirs = [packages_dir()]
+    for extra in getattr(settings, "package_dirs", [])[1:]:
+        if Path(extra) not in dirs:
+            dirs.append(Path(extra))
+    return dirs
+
+
+def index_url() -> str:
+    """URL of the Argos package index (``ARGOS_PACKAGE_INDEX`` + ``index.json``)."""
+    base = _setting("ARGOS_PACKAGE_INDEX", DEFAULT_INDEX) or DEFAULT_INDEX
+    if base.endswith(".json"):
+        return base
+    return (base if base.endswith("/") else base + "/") + "index.json"
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+def _folder_size(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).stat().st_size
+    return total
+
+
+def _read_package(path: Path) -> InstalledModel | None:
+    from argostranslate.package import Package
+
+    if path.name.startswith(".") or not (path / "metadata.json").is_file():
+        return None
+    try:
+        pkg = Package(path)
+    except (OSError, ValueError, AttributeError, TypeError):  # unreadable or odd metadata.json
+        return None
+    if pkg.type != "translate" or not pkg.from_code or not pkg.to_code:
+        return None
+    return InstalledModel(
+        from_code=str(pkg.from_code),
+        to_code=str(pkg.to_code),
+        version=str(pkg.package_version or ""),
+        path=path,
+        size_bytes=_folder_size(path),
+    )
+
+
+def installed_models(dirs: Sequence[Path] | None = None) -> list[InstalledModel]:
+    """Installed translate packages, sorted by pair; the first folder wins for a pair."""
+    found: dict[tuple[str, str], InstalledModel] = {}
+    for directory in dirs if dirs is not None else package_dirs():
+        if not directory.is_dir():
+            continue
+        for child in sorted(directory.iterdir()):
+            if not child.is_dir():
+                continue
+            model = _read_package(child)
+            if model is None:
+                continue
+            key = (model.from_code, model.to_code)
+            if key not in found or _version_key(model.version) > _version_key(found[key].version):
+                found[key] = model
+    return sorted(found.values(), key=lambda m: (m.from_code, m.to_code))
+
+
+def _version_key(version: str) -> tuple:
+    import packaging.version
+
+    try:
+        return (1, packaging.version.parse(version))
+    except packaging.version.InvalidVersion:
+        return (0, version)
+
+
+def find_route(
+    src: str, tgt: str, models: Iterable[InstalledModel] | None = None
+) -> list[InstalledModel] | None:
+    """The packages that translate src→tgt: one (direct) or two (through English), or None."""
+    chosen = installed_models() if models is None else models
+    by_pair = {(m.from_code, m.to_code): m for m in chosen}
+    if (src, tgt) in by_pair:
+        return [by_pair[(src, tgt)]]
+    if PIVOT not in (src, tgt) and (src, PIVOT) in by_pair and (PIVOT, tgt) in by_pair:
+        return [by_pair[(src, PIVOT)], by_pair[(PIVOT, tgt)]]
+    return None
+
+
+def pivot_pairs(models: Sequence[InstalledModel]) -> list[tuple[str, str]]:
+    """Pairs with no direct package that are reachable through English."""
+    direct = {(m.from_code, m.to_code) for m in models}
+    sources = {m.from_code for m in models if m.to_code == PIVOT}
+    targets = {m.to_code for m in models if m.from_code == PIVOT}
+    return sorted((s, t) for s in sources for t in targets if s != t and (s, t) not in direct)
+
+
+# --- validation and installation from a file ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """What a checked package file contains."""
+
+    path: Path
+    folder: str
+    from_code: str
+    to_code: str
+    version: str
+    uncompressed_bytes: int
+
+
+def _bad(path: Path, why: str) -> ModelError:
+    return ModelError(f"{path}: {why}; nothing was installed")
+
+
+def _entry_parts(path: Path, info: zipfile.ZipInfo) -> tuple[str, ...]:
+    name = info.filename
+    mode = (info.external_attr >> 16) & 0xFFFF
+    if stat.S_ISLNK(mode):
+        raise _bad(path, f"entry {name!r} is a symbolic link (refused)")
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":") or "\0" in name:
+        raise _bad(path, f"entry {name!r} would be written outside the package folder")
+    parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+    if ".." in parts or not parts:
+        raise _bad(path, f"entry {name!r} would be written outside the package folder")
+    return parts
+
+
+def check_package_file(path: Path | str) -> PackageFile:
+    """Check a ``.argosmodel`` file without extracting it; raise ModelError saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise _bad(path, "not an Argos model (not a zip archive)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise _bad(path, f"{len(infos)} entries is too many for a model package")
+            folders: set[str] = set()
+            files: set[tuple[str, ...]] = set()
+            total = 0
+            for info in infos:
+                parts = _entry_parts(path, info)
+                folders.add(parts[0])
+                if not info.is_dir():
+                    files.add(parts)
+                total += info.file_size
+                if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    raise _bad(path, f"entry {info.filename!r} is a zip bomb (compression ratio)")
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise _bad(
+                    path, f"uncompressed size {total / 1e9:.1f} GB is absurd for a model package"
+                )
+            if len(folders) != 1 or any(len(parts) == 1 for parts in files):
+                raise _bad(path, "not an Argos model (expected one top-level folder)")
+            folder = folders.pop()
+            if folder.startswith("."):
+                raise _bad(path, f"package folder {folder!r} is hidden")
+            if (folder, "metadata.json") not in files:
+                raise _bad(path, "not an Argos model (no metadata.json)")
+            try:
+                meta = json.loads(archive.read(f"{folder}/metadata.json").decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise _bad(path, f"metadata.json is not valid JSON ({exc})") from exc
+    except zipfile.BadZipFile as exc:
+        raise _bad(path, f"corrupt zip archive ({exc})") from exc
+    except (OSError, RuntimeError, NotImplementedError) as exc:
+        raise _bad(path, f"cannot read the archive ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise _bad(path, "metadata.json is not a JSON object")
+    kind = meta.get("type", "translate")
+    if kind != "translate":
+        raise _bad(path, f"package type is {kind!r}, not a translation model")
+    from_code, to_code = meta.get("from_code"), meta.get("to_code")
+    if (
+        not isinstance(from_code, str)
+        or not isinstance(to_code, str)
+        or not from_code
+        or not to_code
+    ):
+        raise _bad(path, "metadata.json lacks from_code/to_code")
+    if (folder, "model", "model.bin") not in files:
+        raise _bad(path, "no CTranslate2 model (model/model.bin) in the package")
+    if (folder, "sentencepiece.model") not in files:
+        if (folder, "bpe.model") in files:
+            raise _bad(path, "BPE-tokenized packages are not supported (no sentencepiece.model)")
+        raise _bad(path, "no sentencepiece.model in the package")
+    return PackageFile(
+        path=path,
+        folder=folder,
+        from_code=from_code,
+        to_code=to_code,
+        version=str(meta.get("package_version", "")),
+        uncompressed_bytes=total,
+    )
+
+
+def _extract(checked: PackageFile, destination: Path) -> None:
+    """Extract entry by entry, counting real bytes (declared sizes can lie)."""
+    try:
+        _extract_entries(checked, destination)
+    except zipfile.BadZipFile as exc:
+        raise _bad(checked.path, f"corrupt zip archive ({exc})") from exc
+
+
+def _extract_entries(checked: PackageFile, destination: Path) -> None:
+    written = 0
+    with zipfile.ZipFile(checked.path) as archive:
+        for info in archive.infolist():
+            parts = _entry_parts(checked.path, info)
+            target = destination.joinpath(*parts)
+            if not target.resolve().is_relative_to(destination.resolve()):
+                raise _bad(checked.path, f"entry {info.filename!r} escapes the package folder")
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            entry_bytes = 0
+            with archive.open(info) as source, open(target, "wb") as sink:
+                while chunk := source.read(_CHUNK):
+                    entry_bytes += len(chunk)
+                    written += len(chunk)
+                    if entry_bytes > info.file_size or written > MAX_UNCOMPRESSED_BYTES:
+                        raise _bad(checked.path, f"entry {info.filename!r} is larger than declared")
+                    sink.write(chunk)
+
+
+def _verify_extracted(checked: PackageFile, folder: Path) -> None:
+    import sentencepiece as spm
+
+    if _read_package(folder) is None:
+        raise _bad(checked.path, "metadata.json cannot be read as an Argos package")
+    try:
+        spm.SentencePieceProcessor(model_file=str(folder / "sentencepiece.model"))
+    except (OSError, RuntimeError) as exc:
+        raise _bad(checked.path, "sentencepiece.model is not a SentencePiece model") from exc
+    config = folder / "model" / "config.json"
+    if config.exists():
+        try:
+            json.loads(config.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _bad(checked.path, "model/config.json is not valid JSON") from exc
+
+
+def _staging_dir(target_dir: Path) -> Path:
+    """A temporary folder on the same disk as target_dir, outside it when possible."""
+    device = target_dir.stat().st_dev
+    for parent in (target_dir.parent, target_dir):
+        try:
+            if parent.stat().st_dev == device:  # rename() needs the same file system
+                return Path(tempfile.mkdtemp(prefix=".pipeline-models-", dir=parent))
+        except OSError:
+            continue
+    raise ModelError(f"{target_dir}: cannot write to the Argos packages folder")
+
+
+def install_file(path: Path | str, target_dir: Path | None = None) -> InstalledModel:
+    """Install a ``.argosmodel`` file; replaces an installed package for the same pair."""
+    checked = check_package_file(path)
+    target_dir = target_dir or packages_dir()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    staging = _staging_dir(target_dir)
+    try:
+        _extract(checked, staging / "new")
+        new_folder = staging / "new" / checked.folder
+        _verify_extracted(checked, new_folder)
+        replaced = [
+            m.path
+            for m in installed_models([target_dir])
+            if (m.from_code, m.to_code) == (checked.from_code, checked.to_code)
+        ]
+        destination = target_dir / checked.folder
+        if destination.exists() and destination not in replaced:
+            replaced.append(destination)
+        moved: list[tuple[Path, Path]] = []
+        try:
+            for i, old in enumerate(replaced):
+                backup = staging / f"old-{i}"
+                os.rename(old, backup)
+                moved.append((backup, old))
+            os.rename(new_folder, destination)
+        except OSError as exc:
+            for backup, old in reversed(moved):
+                os.rename(backup, old)
+            raise ModelError(f"{checked.path}: cannot install into {target_dir} ({exc})") from exc
+    except OSError as exc:
+        raise ModelError(f"{checked.path}: cannot install into {target_dir} ({exc})") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    model = _read_package(destination)
+    assert model is not None
+    return model
+
+
+def remove(src: str, tgt: str, target_dir: Path | None = None) -> list[InstalledModel]:
+    """Remove the installed package(s) for src→tgt; raise ModelError when none is installed."""
+    target_dir = target_dir or packages_dir()
+    matches = [m for m in installed_models([target_dir]) if (m.from_code, m.to_code) == (src, tgt)]
+    if not matches:
+        raise ModelError(f"no Argos model {src}→{tgt} is installed in {target_dir}")
+    for model in matches:
+        staging = _staging_dir(target_dir)
+        try:
+            os.rename(model.path, staging / model.path.name)  # disappears at once
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return matches
+
+
+# --- the Argos package index --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One translate package offered by the index."""
+
+    from_code: str
+    to_code: str
+    version: str
+    links: tuple[str, ...]
+    size: int | None
+    sha256: str | None
+
+    @property
+    def file_name(self) -> str:
+        return f"translate-{self.from_code}_{self.to_code}-{self.version.replace('.', '_')}"
+
+
+def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[IndexEntry]:
+    """Download and parse the Argos index; ModelError when unreachable or malformed."""
+    from argostranslate.package import AvailablePackage
+
+    url = url or index_url()
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "statement-pipeline"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = json.loads(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ModelError(f"cannot reach the Argos package index {url} ({reason})") from exc
+    if not isinstance(data, list):
+        raise ModelError(f"the Argos package index {url} is not a list of packages")
+    entries = []
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        pkg = AvailablePackage(item)
+        if pkg.type != "translate" or not pkg.from_code or not pkg.to_code:
+            continue
+        size = item.get("size") or item.get("filesize")
+        checksum = item.get("sha256") or item.get("checksum")
+        if isinstance(checksum, str) and checksum.lower().startswith("sha256:"):
+            checksum = checksum[7:]
+        entries.append(
+            IndexEntry(
+                from_code=pkg.from_code,
+                to_code=pkg.to_code,
+                version=str(pkg.package_version or ""),
+                links=tuple(str(link) for link in pkg.links or ()),
+                size=int(size) if isinstance(size, int | str) and str(size).isdigit() else None,
+                sha256=checksum.lower() if isinstance(checksum, str) and checksum else None,
+            )
+        )
+    return entries
+
+
+def _pick(entries: Sequence[IndexEntry], src: str, tgt: str) -> IndexEntry:
+    matches = [e for e in entries if (e.from_code, e.to_code) == (src, tgt)]
+    if not matches:
+        raise ModelError(f"the Argos package index has no model {src}→{tgt}")
+    return max(matches, key=lambda e: _version_key(e.version))
+
+
+ByteProgress = Callable[[int, int | None], None]
+
+
+def _download(entry: IndexEntry, destination: Path, progress: ByteProgress | None) -> None:
+    errors = []
+    for link in entry.links:
+        if urllib.parse.urlparse(link).scheme not in ("http", "https"):
+            continue
+        try:
+            request = urllib.request.Request(link, headers={"User-Agent": "statement-pipeline"})
+            with (
+                urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response,
+                open(destination, "wb") as sink,
+            ):
+                total = entry.size or int(response.headers.get("Content-Length") or 0) or None
+                done = 0
+                while chunk := response.read(_CHUNK):
+                    sink.write(chunk)
+                    done += len(chunk)
+                    if done > MAX_UNCOMPRESSED_BYTES:
+                        raise ModelError(f"{link}: download larger than any model package")
+                    if progress:
+                        progress(done, total)
+            return
+        except (urllib.error.URLError, OSError) as exc:
+            errors.append(f"{link}: {getattr(exc, 'reason', exc)}")
+    raise ModelError(
+        f"cannot download the {entry.from_code}→{entry.to_code} model ("
+        + ("; ".join(errors) or "no http(s) link in the index")
+        + ")"
+    )
+
+
+def _verify_download(entry: IndexEntry, path: Path) -> None:
+    size = path.stat().st_size
+    if entry.size is not None and size != entry.size:
+        raise ModelError(
+            f"{entry.file_name}.argosmodel: downloaded {size} bytes, the index says {entry.size}; "
+            "nothing was installed"
+        )
+    if entry.sha256:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != entry.sha256:
+            raise ModelError(
+                f"{entry.file_name}.argosmodel: checksum does not match the index; "
+                "nothing was installed"
+            )
+
+
+def install_from_index(
+    src: str,
+    tgt: str,
+    entries: Sequence[IndexEntry] | None = None,
+    progress: ByteProgress | None = None,
+    target_dir: Path | None = None,
+) -> InstalledModel:
+    """Download the newest src→tgt package from the index, verify it, install it."""
+    entry = _pick(entries if entries is not None else fetch_index(), src, tgt)
+    target_dir = target_dir or packages_dir()
+    staging = _staging_dir(target_dir)
+    try:
+        download = staging / f"{entry.file_name}.argosmodel"
+        _download(entry, download, progress)
+        _verify_download(entry, download)
+        return install_file(download, target_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def rich_progress(description: str) -> tuple[ByteProgress | None, Callable[[], None]]:
+    """A download bar on a terminal (stderr), nothing otherwise: (callback, close)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(description, total=None)
+    bar.start()
+
+    def update(done: int, total: int | None) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+# --- defaults and doctor --------------------------------------------------------------------
+
+
+def install_default_models(
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS, show_progress: bool = True
+) -> list[str]:
+    """Install the Argos models for ``pairs`` that are missing; one line per outcome.
+
+    When the index cannot be reached, returns a single line saying so (no exception): the
+    pipeline goes on with the models already installed.
+    """
+    installed = {(m.from_code, m.to_code): m for m in installed_models()}
+    missing = [p for p in pairs if p not in installed]
+    lines = [
+        f"{s}→{t}: {installed[(s, t)].package_id} {installed[(s, t)].version} already installed"
+        for s, t in pairs
+        if (s, t) in installed
+    ]
+    if not missing:
+        return lines
+    try:
+        entries = fetch_index()
+    except ModelError as exc:
+        have = ", ".join(f"{s}→{t}" for s, t in pairs if (s, t) in installed) or "none"
+        return [f"{exc}: continuing with the installed Argos models ({have})"]
+    for src, tgt in missing:
+        update, close = rich_progress(f"{src}→{tgt}") if show_progress else (None, lambda: None)
+        try:
+            model = install_from_index(src, tgt, entries, progress=update)
+            lines.append(f"{src}→{tgt}: installed {model.package_id} {model.version}")
+        except ModelError as exc:
+            lines.append(f"{src}→{tgt}: not installed: {exc}")
+        finally:
+            close()
+    return lines
+
+
+def install_command(src: str, tgt: str) -> str:
+    """The command that installs what src→tgt needs (direct model)."""
+    return f"pipeline models install {src} {tgt}"
+
+
+def doctor_lines(
+    languages: Sequence[str] = PIPELINE_LANGUAGES,
+) -> list[tuple[str, bool, str]]:
+    """(check, ok, fix command) for every direction among ``languages``.
+
+    The check names the direction and, when covered, the packages used (``en→es (argos-en-es
+    1.9)``, ``es→ja through en (…)``); the fix is the exact command that installs what is missing.
+    """
+    try:
+        models = installed_models()
+    except OSError as exc:
+        return [(f"Argos packages folder unreadable ({exc})", False, "")]
+    by_pair = {(m.from_code, m.to_code): m for m in models}
+    lines = []
+    for src in languages:
+        for tgt in languages:
+            if src == tgt:
+                continue
+            route = find_route(src, tgt, models)
+            if route and len(route) == 1:
+                m = route[0]
+                lines.append((f"{src}→{tgt} ({m.package_id} {m.version})", True, ""))
+            elif route:
+                used = ", ".join(f"{m.package_id} {m.version}" for m in route)
+                lines.append((f"{src}→{tgt} through {PIVOT} ({used})", True, ""))
+            elif PIVOT in (src, tgt):
+                lines.append((f"{src}→{tgt}", False, install_command(src, tgt)))
+            else:
+                hops = [(src, PIVOT), (PIVOT, tgt)]
+                needed = [hop for hop in hops if hop not in by_pair]
+                fix = " && ".join(install_command(s, t) for s, t in needed)
+                lines.append((f"{src}→{tgt} (direct or through {PIVOT})", False, fix))
+    return lines
