@@ -40,7 +40,7 @@ FILE_NAME = "memory.sqlite3"
 SUPPORTED_LANGUAGES = ("en", "es", "ja")
 
 _APPLICATION_ID = 0x54524D31  # "TRM1": marks the SQLite file as ours
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2  # 2: cache.unknown (words the engine left untranslated)
 _BUSY_TIMEOUT_S = 30.0
 _CHUNK = 500  # rows per write transaction and per IN (...) lookup
 
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS cache (
     source TEXT NOT NULL,
     target TEXT NOT NULL,
     created_at TEXT NOT NULL,
+    unknown TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (engine, model, version, src, tgt, glossary, source)
 );
 CREATE TABLE IF NOT EXISTS approved (
@@ -340,6 +341,16 @@ class TranslationMemory:
             raise MemoryFileError(
                 self.path, f"was written by a newer version of the pipeline (schema {version})"
             )
+        if version < _SCHEMA_VERSION:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a memory written by an older version up to the current schema."""
+        with self._write() as cur:
+            columns = {row[1] for row in cur.execute("PRAGMA table_info(cache)")}
+            if "unknown" not in columns:
+                cur.execute("ALTER TABLE cache ADD COLUMN unknown TEXT NOT NULL DEFAULT ''")
+            cur.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     class _Transaction:
         def __init__(self, memory: TranslationMemory):
@@ -367,40 +378,59 @@ class TranslationMemory:
 
     def get_cached(self, key: MemoryKey, sources: Sequence[str]) -> dict[str, str]:
         """Cached machine output for ``sources`` under ``key``: {source as given: target}."""
+        return {source: entry[0] for source, entry in self.get_cached_entries(key, sources).items()}
+
+    def get_cached_entries(
+        self, key: MemoryKey, sources: Sequence[str]
+    ) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Like ``get_cached`` with the words the engine left untranslated:
+        {source as given: (target, unknown words)}."""
         by_norm: dict[str, list[str]] = {}
         for text in sources:
             by_norm.setdefault(normalize_source(text), []).append(text)
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, tuple[str, ...]]] = {}
         norms = list(by_norm)
         try:
             for chunk in _chunks(norms):
                 marks = ",".join("?" * len(chunk))
                 rows = self.conn.execute(
-                    "SELECT source, target FROM cache WHERE engine=? AND model=? AND version=? "
-                    f"AND src=? AND tgt=? AND glossary=? AND source IN ({marks})",
+                    "SELECT source, target, unknown FROM cache WHERE engine=? AND model=? "
+                    f"AND version=? AND src=? AND tgt=? AND glossary=? AND source IN ({marks})",
                     (key.engine, key.model, key.version, key.src, key.tgt, key.glossary, *chunk),
                 )
-                for source, target in rows:
+                for source, target, unknown in rows:
+                    words = tuple(w for w in unknown.split("\n") if w)
                     for original in by_norm.get(source, ()):
-                        found[original] = target
+                        found[original] = (target, words)
         except sqlite3.Error as exc:
             raise self._guard(exc) from None
         return found
 
-    def put_cached(self, key: MemoryKey, pairs: Sequence[tuple[str, str]]) -> None:
-        """Store machine output (source, target) under ``key``; replaces older output."""
+    def put_cached(
+        self,
+        key: MemoryKey,
+        pairs: Sequence[tuple[str, str] | tuple[str, str, Sequence[str]]],
+    ) -> None:
+        """Store machine output (source, target[, unknown words]) under ``key``; replaces older
+        output."""
         now = _utc_iso(None)
         rows = [
-            (*_key_tuple(key), normalize_source(source), target, now)
-            for source, target in pairs
-            if normalize_source(source)
+            (
+                *_key_tuple(key),
+                normalize_source(pair[0]),
+                pair[1],
+                now,
+                "\n".join(pair[2]) if len(pair) > 2 else "",  # type: ignore[misc]
+            )
+            for pair in pairs
+            if normalize_source(pair[0])
         ]
         try:
             for chunk in _chunks(rows):
                 with self._write() as cur:
                     cur.executemany(
                         "INSERT OR REPLACE INTO cache (engine, model, version, src, tgt, glossary, "
-                        "source, target, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "source, target, created_at, unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         chunk,
                     )
         except sqlite3.Error as exc:
@@ -885,11 +915,14 @@ def translate_with_memory(
         if text in approved:
             entry = approved[text]
             results[i] = MemoryResult(entry.target, "approved", reviewer=entry.reviewer)
-    cached = memory.get_cached(key, [texts[i] for i in rest]) if memory and not force else {}
+    cached = (
+        memory.get_cached_entries(key, [texts[i] for i in rest]) if memory and not force else {}
+    )
     todo: dict[str, list[int]] = {}
     for i in rest:
         if texts[i] in cached:
-            results[i] = MemoryResult(cached[texts[i]], "cache")
+            target, unknown_words = cached[texts[i]]
+            results[i] = MemoryResult(target, "cache", unknown_words)
         else:
             todo.setdefault(normalize_source(texts[i]), []).append(i)
     if todo:
@@ -897,14 +930,14 @@ def translate_with_memory(
         answers = list(translate(unique))
         if len(answers) != len(unique):
             raise ValueError(f"translate returned {len(answers)} results for {len(unique)} texts")
-        stored: list[tuple[str, str]] = []
+        stored: list[tuple[str, str, tuple[str, ...]]] = []
         for source, indices, answer in zip(unique, todo.values(), answers, strict=True):
             text = answer if isinstance(answer, str) else answer.text
             unknown = () if isinstance(answer, str) else tuple(getattr(answer, "unknown_words", ()))
             for i in indices:
                 results[i] = MemoryResult(text, "machine", unknown)
             if text.strip():
-                stored.append((source, text))
+                stored.append((source, text, unknown))
         if memory:
             memory.put_cached(key, stored)
     return [r if r is not None else MemoryResult("", "machine") for r in results]

@@ -490,3 +490,42 @@ def test_fuzzy_sees_new_approvals_from_this_and_other_connections(memory):
     with TranslationMemory(memory.path) as other:
         other.approve("en", "es", "Water is life!", "¡Agua es vida!", "bob")
     assert [m.reviewer for m in memory.fuzzy("en", "es", "Water is life.")] == ["bob"]
+
+
+def test_cached_output_keeps_the_words_the_engine_left_untranslated(tmp_path):
+    from pipeline.engines.base import Translation
+    from pipeline.memory import TranslationMemory, translate_with_memory
+
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        first = translate_with_memory(
+            memory,
+            KEY,
+            ["The dauntless miners"],
+            lambda t: [Translation("Los dauntless mineros", ("dauntless",))],
+        )
+        again = translate_with_memory(memory, KEY, ["The dauntless miners"], lambda t: [])
+    assert first[0].origin == "machine" and again[0].origin == "cache"
+    assert again[0].unknown_words == first[0].unknown_words == ("dauntless",)
+
+
+def test_memory_of_schema_1_is_migrated(tmp_path):
+    import sqlite3
+
+    from pipeline.memory import TranslationMemory
+
+    path = tmp_path / "old.sqlite3"
+    with TranslationMemory(path) as memory:
+        memory.put_cached(KEY, [("Solidarity", "Solidaridad")])
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE c2 AS SELECT engine, model, version, src, tgt, glossary, source, target, created_at FROM cache"
+    )
+    conn.execute("DROP TABLE cache")
+    conn.execute("ALTER TABLE c2 RENAME TO cache")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with TranslationMemory(path) as memory:
+        assert memory.get_cached(KEY, ["Solidarity"]) == {"Solidarity": "Solidaridad"}
+        memory.put_cached(KEY, [("Strike", "Huelga", ["x"])])
+        assert memory.get_cached_entries(KEY, ["Strike"]) == {"Strike": ("Huelga", ("x",))}
