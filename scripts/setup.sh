@@ -35,6 +35,31 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The official OASIS XLIFF 1.2 schema the tests validate review exports against. It ships in
+# Debian's php-symfony-translation; `apt-get download` (no root needed) fetches the .deb and
+# dpkg -x unpacks it, so PHP is never installed. Third-party files: git-ignored, not committed.
+fetch_xliff_schema() {
+  local dest=tests/.schemas
+  local schemas=usr/share/php/Symfony/Component/Translation/Resources/schemas
+  [ -f "$dest/xliff-core-1.2-strict.xsd" ] && [ -f "$dest/xml.xsd" ] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && apt-get download php-symfony-translation &&
+      dpkg -x php-symfony-translation_*.deb unpacked) >"$tmp/log" 2>&1 &&
+     [ -f "$tmp/unpacked/$schemas/xliff-core-1.2-strict.xsd" ]; then
+    mkdir -p "$dest"
+    cp "$tmp/unpacked/$schemas/xliff-core-1.2-strict.xsd" "$tmp/unpacked/$schemas/xml.xsd" "$dest/"
+    echo "setup: XLIFF 1.2 schema copied to $dest/"
+  else
+    echo "setup: could not fetch the XLIFF schema (apt-get download php-symfony-translation" \
+      "failed; try apt-get update); its validation tests will skip" >&2
+  fi
+  rm -rf "$tmp"
+}
+if [ "$mode" = test ]; then
+  fetch_xliff_schema
+fi
+
 if [ -n "${VIRTUAL_ENV:-}" ]; then
   venv=$VIRTUAL_ENV
 else

@@ -27,8 +27,8 @@ from pipeline.review import (
     write_review_files,
     write_sidecar,
 )
+from tests.fixtures.xliff_schema import schema_errors, strict_schema
 
-SCHEMA = Path(__file__).parent / "fixtures" / "xliff-core-1.2-subset.xsd"
 NS = {"x": XLIFF_12_NS}
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -125,10 +125,14 @@ def test_review_paths_follow_the_contract(exported):
     )
 
 
-def test_xliff_validates_and_carries_ids_notes_states_and_tags(exported):
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+def test_xliff_validates_against_the_official_strict_schema(exported):
+    """Every construct the export writes (notes, alt-trans, states, approved, g/x inline codes,
+    one context-group per unit) is allowed by OASIS xliff-core-1.2-strict.xsd."""
+    assert schema_errors(strict_schema(), exported["xliff"]) == ""
+
+
+def test_xliff_carries_ids_notes_states_and_tags(exported):
     tree = etree.parse(str(exported["xliff"]))
-    assert schema.validate(tree), schema.error_log
     root = tree.getroot()
     assert root.get("version") == "1.2"
     file_el = root.find("x:file", NS)
@@ -155,7 +159,8 @@ def test_xliff_validates_and_carries_ids_notes_states_and_tags(exported):
 
 
 def test_schema_rejects_what_xliff_1_2_forbids(exported):
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    """The validation above can fail: the schema refuses what XLIFF 1.2 strict forbids."""
+    schema = strict_schema()
     tree = etree.parse(str(exported["xliff"]))
     bad_state = copy.deepcopy(tree)
     bad_state.find(".//x:target", NS).set("state", "reviewed")
@@ -167,6 +172,19 @@ def test_schema_rejects_what_xliff_1_2_forbids(exported):
     unit = target_first.find(".//x:trans-unit", NS)
     unit.insert(0, unit.find("x:target", NS))
     assert not schema.validate(target_first)
+    # context-group names must be unique in a <file> (exports once reused one name per unit)
+    same_group = copy.deepcopy(tree)
+    for group in same_group.iterfind(".//x:context-group", NS):
+        group.set("name", "x-statement-pipeline")
+    assert "U_context-group_name" in schema_errors(schema, same_group)
+
+
+def test_xliff_context_groups_are_unique_and_read_back(exported):
+    tree = etree.parse(str(exported["xliff"]))
+    names = [g.get("name") for g in tree.iterfind(".//x:context-group", NS)]
+    assert len(names) == len(SEGMENTS) == len(set(names))
+    review = read_xliff(exported["xliff"])
+    assert all(u.source_sha256 and u.draft_sha256 for u in review.units)
 
 
 def test_review_docx_table_shading_comments_and_tags(exported):
@@ -379,8 +397,7 @@ def test_xliff_edit_with_inline_tags_maps_back_to_markers(exported, memory):
         "b0.s0": ("edited", "Solidaridad con <g1>los mineros</g1> del Perú"),
         "b2.s0": ("confirmed", "¡Liberad a nuestros hermanos!"),  # marked final in the CAT tool
     }
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
-    assert schema.validate(etree.parse(str(exported["xliff"])))
+    assert schema_errors(strict_schema(), exported["xliff"]) == ""  # edits kept it valid
 
 
 def test_xliff_segmented_by_a_cat_tool_and_foreign_codes(exported, memory):
@@ -400,14 +417,14 @@ def test_xliff_segmented_by_a_cat_tool_and_foreign_codes(exported, memory):
     )
     _set_target(exported["xliff"], "b2.s0",
                 '<bpt id="1">&lt;b&gt;</bpt>¡Liberen<ept id="1">&lt;/b&gt;</ept>!')  # fmt: skip
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
-    assert schema.validate(etree.parse(str(exported["xliff"]))), schema.error_log
     result = import_review(exported["xliff"], memory, "ana")
     assert [r.segment for r in result.refused] == ["b2.s0"]
     assert "<bpt>" in result.refused[0].reason
     assert {c.segment: c.target for c in result.corrections} == {
         "b0.s0": "Solidaridad con <g1>los mineros</g1> del Perú",
     }
+    # what the CAT tool wrote is itself valid XLIFF 1.2 (so the refusal is ours, not a bad file)
+    assert schema_errors(strict_schema(), exported["xliff"]) == ""
 
 
 def test_xliff_roundtrip_through_translate_toolkit_keeps_everything(exported, tmp_path):
@@ -577,10 +594,9 @@ def test_omegat_round_trip(exported, memory, tmp_path):
     done = _omegat(project, "--mode=console-translate")
     assert done.returncode == 0, done.stdout + done.stderr
     returned = project / "target" / exported["xliff"].name
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
-    assert schema.validate(etree.parse(str(returned))), schema.error_log
     result = import_review(returned, memory, "ana", against=exported["sidecar"])
     assert result.refused == []
     assert [(c.segment, c.target) for c in result.corrections] == [
         ("b0.s0", "Solidaridad con los <g1>trabajadores mineros</g1> del Perú")
     ]
+    assert schema_errors(strict_schema(), returned) == ""  # OmegaT kept the file valid

@@ -20,10 +20,10 @@ from lxml import etree
 
 from pipeline.export.xliff import XLIFF_12_NS
 from tests.conftest import requires_apertium
+from tests.fixtures.xliff_schema import MISSING_REASON, schema_errors, strict_schema_if_installed
 
 pytestmark = [pytest.mark.slow, requires_apertium]
 
-SCHEMA = Path(__file__).parent / "fixtures" / "xliff-core-1.2-subset.xsd"
 NS = {"x": XLIFF_12_NS}
 DOCX_EDIT = "Texto corregido por Ana en el DOCX de revisión."
 XLIFF_EDIT = "Texto corregido por Kenji en la herramienta TAO."
@@ -64,7 +64,14 @@ def _pdf_text(path: Path) -> str:
     return " ".join(out.stdout.split())
 
 
+def _assert_valid_xliff(schema, path: Path) -> None:
+    """Validate against the official XLIFF 1.2 strict schema when setup has fetched it."""
+    if schema is not None:
+        assert schema_errors(schema, path) == "", path.name
+
+
 def test_review_round_trip_docx_xliff_and_tmx(cli, wired, sample_statement, tmp_path):
+    schema = strict_schema_if_installed()  # None: validation skipped, reported at the end
     out, cache = tmp_path / "out", tmp_path / "tm.sqlite"
     first = _translate(cli, sample_statement, out, cache)["targets"]["es"]
     assert first["segments"]["approved"] == 0
@@ -72,8 +79,7 @@ def test_review_round_trip_docx_xliff_and_tmx(cli, wired, sample_statement, tmp_
     sidecar = next(out.glob("*/review/*.en-es.segments.json"))
     review_docx = sidecar.with_name(sidecar.name.replace(".segments.json", ".review.docx"))
     review_xlf = sidecar.with_name(sidecar.name.replace(".segments.json", ".xlf"))
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
-    assert schema.validate(etree.parse(str(review_xlf))), schema.error_log
+    _assert_valid_xliff(schema, review_xlf)
 
     rows = _plain_rows(sidecar)
     docx_seg, xliff_seg = rows[1], rows[2]
@@ -89,6 +95,7 @@ def test_review_round_trip_docx_xliff_and_tmx(cli, wired, sample_statement, tmp_
     target = unit.find("x:target", NS)
     target.text, target.attrib["state"] = XLIFF_EDIT, "final"
     tree.write(str(review_xlf), xml_declaration=True, encoding="UTF-8")
+    _assert_valid_xliff(schema, review_xlf)
 
     for path, who in ((review_docx, "ana"), (review_xlf, "kenji")):
         done = cli("review", "import", str(path), "--reviewer", who, "--cache", str(cache))
@@ -133,15 +140,24 @@ def test_review_round_trip_docx_xliff_and_tmx(cli, wired, sample_statement, tmp_
     (variant_docx,) = (tmp_path / "out3").glob("*/review/*.review.docx")
     notes = [r.cells[3].text for r in docx.Document(str(variant_docx)).tables[0].rows]
     assert any("Memory " in n and DOCX_EDIT in n for n in notes), notes
+    (variant_xlf,) = (tmp_path / "out3").glob("*/review/*.xlf")
+    assert b"<alt-trans" in variant_xlf.read_bytes()  # the fuzzy suggestion, for CAT tools
+    _assert_valid_xliff(schema, variant_xlf)
 
     # LibreOffice smoke test on the real review file.
+    not_checked = [] if schema is not None else [MISSING_REASON]
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui")
-    done = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), str(review_docx)],
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "lo" / review_docx.with_suffix(".pdf").name).stat().st_size > 1000
+        not_checked.append(
+            "LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui"
+        )
+    else:
+        done = subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+             "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), str(review_docx)],
+            capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "lo" / review_docx.with_suffix(".pdf").name).stat().st_size > 1000
+    if not_checked:
+        pytest.skip("round trip passed; not checked: " + "; ".join(not_checked))

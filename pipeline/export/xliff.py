@@ -6,6 +6,9 @@ segment id; the pipeline's inline markers become XLIFF inline elements (``<g1>â€
 moves but cannot mistype. Glossary hints and QA findings are ``<note>``s, fuzzy matches from
 the translation memory are ``<alt-trans>`` suggestions, and the state says what to do:
 ``needs-review-translation`` (QA flagged), ``translated`` (machine draft), ``final`` (approved).
+Hashes of the exported source and draft sit in one ``<context-group>`` per unit, named after the
+unit (names must be unique per ``<file>``), so the file validates against the OASIS XLIFF 1.2
+strict schema.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ TOOL_ID = "statement-pipeline"
 META_PREFIX = "statement-pipeline review file: "
 DRAFT_CONTEXT = "x-draft-sha256"
 SOURCE_CONTEXT = "x-source-sha256"
+CONTEXT_GROUP_PREFIX = "x-statement-pipeline:"
 
 _TOKEN = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 
@@ -199,7 +203,8 @@ def write_xliff(review: object, path: Path) -> Path:
             alt = unit.xmlelement.findall(f"{{{XLIFF_12_NS}}}alt-trans")[-1]
             alt.set("match-quality", f"{float(match.get('score', 0)):.0f}")
         group = etree.SubElement(unit.xmlelement, f"{{{XLIFF_12_NS}}}context-group")
-        group.set("name", "x-statement-pipeline")
+        # The strict schema wants context-group names unique in the whole <file>.
+        group.set("name", f"{CONTEXT_GROUP_PREFIX}{row.id}")
         group.set("purpose", "information")
         for context_type, text in ((SOURCE_CONTEXT, row.source), (DRAFT_CONTEXT, row.target)):
             context = etree.SubElement(group, f"{{{XLIFF_12_NS}}}context")
