@@ -23,8 +23,11 @@ fi
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
 }
+can_be_root() {
+  [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+  if can_be_root; then
     echo "setup: installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -44,8 +47,10 @@ fetch_xliff_schema() {
   [ -f "$dest/xliff-core-1.2-strict.xsd" ] && [ -f "$dest/xml.xsd" ] && return 0
   local tmp
   tmp=$(mktemp -d)
-  if (cd "$tmp" && apt-get download php-symfony-translation &&
-      dpkg -x php-symfony-translation_*.deb unpacked) >"$tmp/log" 2>&1 &&
+  download() { (cd "$tmp" && apt-get download php-symfony-translation) >>"$tmp/log" 2>&1; }
+  # A machine whose package lists were never fetched needs an update first.
+  download || { can_be_root && as_root apt-get update -qq >>"$tmp/log" 2>&1 && download; } || true
+  if (cd "$tmp" && dpkg -x php-symfony-translation_*.deb unpacked) >>"$tmp/log" 2>&1 &&
      [ -f "$tmp/unpacked/$schemas/xliff-core-1.2-strict.xsd" ]; then
     mkdir -p "$dest"
     cp "$tmp/unpacked/$schemas/xliff-core-1.2-strict.xsd" "$tmp/unpacked/$schemas/xml.xsd" "$dest/"
