@@ -49,6 +49,9 @@ UNDETERMINED = "und"
 
 # A block shorter than this many letters never overrides the document's language by itself.
 _MIN_FOREIGN_LETTERS = 6
+# A block's own detection must be at least this sure before it overrides the document's language
+# (a two-word table cell such as "Aumento salarial" in a Spanish statement scores 0.40 for pt).
+_MIN_FOREIGN_CONFIDENCE = 0.5
 # A document with fewer letters than this gets a proportionally lower confidence.
 _CONFIDENT_LETTERS = 40
 # Below this many letters the document prior grows in inverse proportion to the length.
@@ -357,8 +360,8 @@ def _block_language(index: int, ev: _Evidence, doc_lang: str, doc_conf: float) -
     posterior[doc_lang] = max(doc_likelihood, 1e-6) * odds
     posterior = _normalize(posterior)
     lang = max(sorted(posterior), key=lambda k: posterior[k])
-    if lang == doc_lang:
-        return BlockLanguage(index, doc_lang, round(max(posterior[lang], doc_conf * 0.9), 4))
+    if lang == doc_lang or own_conf < _MIN_FOREIGN_CONFIDENCE:
+        return BlockLanguage(index, doc_lang, round(max(posterior[doc_lang], doc_conf * 0.9), 4))
     return BlockLanguage(index, lang, round(own_conf, 4))
 
 

@@ -307,3 +307,19 @@ def test_udhr_confusable_documents_reported_as_what_they_are(lang: str, name: st
     chunks = [lines[i : i + 10] for i in range(0, len(lines), 10)]
     found = [detect.detect_blocks(chunk).language for chunk in [lines, *chunks]]
     assert sum(f == lang for f in found) >= 0.95 * len(found), found
+
+
+def test_unsure_short_block_keeps_the_document_language():
+    """A two-word table cell that fastText half-thinks is Portuguese stays Spanish."""
+    from pipeline.detect import detect_blocks
+
+    result = detect_blocks(
+        [
+            "Huelga en la mina",
+            "Aumento salarial",
+            "Reincorporación",
+            "Los trabajadores siguen en huelga indefinida contra los despidos de la empresa.",
+        ]
+    )
+    assert result.language == "es"
+    assert [b.language for b in result.blocks] == ["es"] * 4
