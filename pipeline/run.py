@@ -25,7 +25,13 @@ from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.ingest import SUPPORTED, ReadError, read_document
 from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
-from pipeline.segment import RebuildStats, SegmentedBlock, rebuild_block, segment_document
+from pipeline.segment import (
+    RebuildStats,
+    SegmentedBlock,
+    rebuild_block,
+    repair_markers,
+    segment_document,
+)
 from pipeline.typography import fix_segment
 
 FORMATS = ("docx", "pdf")
@@ -345,7 +351,10 @@ def _translate_pair(
             target.translations[i] = result.text  # exactly as the reviewer wrote it
             target.approved += 1
         else:
-            target.translations[i] = fix_segment(result.text, tgt)
+            # Markers made whole here, so QA, review files and the memory see clean drafts.
+            stats = RebuildStats()
+            target.translations[i] = fix_segment(repair_markers(text, result.text, stats), tgt)
+            target.markers_repaired += stats.markers_repaired
             if result.origin == "cache":
                 target.from_memory += 1
             else:
@@ -420,7 +429,7 @@ def translated_document(job: DocumentJob, target: TargetResult) -> Document:
             rebuild_block(sb, target.translations[cursor : cursor + n], target.lang, stats)
         )
         cursor += n
-    target.markers_repaired = stats.markers_repaired
+    target.markers_repaired += stats.markers_repaired  # approved drafts with broken markers
     return Document(
         blocks=blocks,
         source_path=job.doc.source_path,

@@ -230,3 +230,33 @@ def test_two_up_needs_a5(cli, tmp_path: Path, source_docs: Path):
         str(tmp_path),
     )
     assert proc.returncode == 2 and "--two-up" in proc.stderr
+
+
+@requires_apertium
+def test_drafts_carry_whole_markers_when_the_engine_splits_a_span(cli, tmp_path: Path):
+    """Apertium splits "<g1>huelga indefinida</g1>" around its reordering; the stored draft
+    (review files, QA, memory) has the span whole again and QA finds nothing to flag."""
+    src = tmp_path / "huelga.md"
+    src.write_text("Los trabajadores siguen en *huelga indefinida*.\n", encoding="utf-8")
+    proc = cli(
+        "translate",
+        str(src),
+        "--to",
+        "en",
+        "--from",
+        "es",
+        "--engine",
+        "apertium",
+        "--out",
+        str(tmp_path / "o"),
+        "--formats",
+        "docx",
+    )
+    assert proc.returncode == 0, proc.stderr
+    sidecar = json.loads(
+        (tmp_path / "o" / "huelga" / "review" / "huelga.es-en.segments.json").read_text()
+    )
+    target = sidecar["segments"][0]["target"]
+    assert target.count("<g1>") == 1 and target.count("</g1>") == 1
+    report = json.loads((tmp_path / "o" / "huelga" / "report.json").read_text())
+    assert not [q for q in report["targets"]["en"]["qa"] if "marker" in q["detail"]]
