@@ -37,7 +37,8 @@ from pydantic import (
     model_validator,
 )
 
-LANGS = ("en", "es", "ja")
+from pipeline.document import LANGUAGES
+
 MATCHER_VERSION = "1"  # bump when matching or enforcement changes: old cached drafts go stale
 
 Mode = Literal["wrap", "empty", "token"]
@@ -83,7 +84,7 @@ class _EntryModel(BaseModel):
 
     @model_validator(mode="after")
     def _languages(self) -> _EntryModel:
-        langs = [lang for lang in LANGS if getattr(self, lang) is not None]
+        langs = [lang for lang in LANGUAGES if getattr(self, lang) is not None]
         if self.keep is not None and langs:
             raise ValueError("an entry is either `keep` or per-language forms, not both")
         if self.keep is None and len(langs) < 2:
@@ -115,7 +116,7 @@ class Term:
 
     @property
     def label(self) -> str:
-        for lang in LANGS:
+        for lang in LANGUAGES:
             if lang in self.forms:
                 return self.forms[lang][0]
         return self.id
@@ -445,7 +446,9 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
                     )
                 )
             continue
-        forms = {lang: _as_tuple(getattr(entry, lang)) for lang in LANGS if getattr(entry, lang)}
+        forms = {
+            lang: _as_tuple(getattr(entry, lang)) for lang in LANGUAGES if getattr(entry, lang)
+        }
         terms.append(
             Term(
                 id=entry.id or next(iter(forms.values()))[0],
@@ -558,7 +561,7 @@ class Glossary:
             own: set[tuple[str, str]] = set()
             for lang, forms in term.forms.items():
                 for form in forms:
-                    for each in LANGS if lang == "*" else (lang,):
+                    for each in LANGUAGES if lang == "*" else (lang,):
                         key = (each, fold(form))
                         if key in own:  # aligned lists may repeat a form on purpose
                             continue
@@ -581,7 +584,7 @@ class Glossary:
 
     @staticmethod
     def _same_rendering(a: Term, b: Term) -> bool:
-        common = [lang for lang in LANGS if a.forms_for(lang) and b.forms_for(lang)]
+        common = [lang for lang in LANGUAGES if a.forms_for(lang) and b.forms_for(lang)]
         return all(a.forms_for(lang)[0] == b.forms_for(lang)[0] for lang in common)
 
     # -- matching
@@ -962,12 +965,12 @@ class Glossary:
         problems = self.duplicates()
         longer: dict[str, list[tuple[str, Term]]] = {}
         for term in self.terms:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 for form in term.forms_for(lang):
                     longer.setdefault(lang, []).append((form, term))
         for term in self.terms:
             if not term.keep:
-                missing = [lang for lang in LANGS if lang not in term.forms]
+                missing = [lang for lang in LANGUAGES if lang not in term.forms]
                 if missing:
                     problems.append(
                         Problem(
@@ -986,7 +989,7 @@ class Glossary:
                             f"({', '.join(f'{k}={v}' for k, v in sizes.items())}) cannot be aligned",
                         )
                     )
-            langs = ("en", "es", "ja") if term.keep else tuple(term.forms)
+            langs = LANGUAGES if term.keep else tuple(term.forms)
             for lang in langs:
                 for form in term.forms_for(lang):
                     problems += self._trap(term, lang, form, longer.get(lang, []))

@@ -29,6 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
+from pipeline.document import LANGUAGES
+
 if TYPE_CHECKING:
     from pipeline.engines.base import Route
 
@@ -37,7 +39,6 @@ ENV_VAR = "PIPELINE_CACHE"
 
 APP_NAME = "statement-pipeline"
 FILE_NAME = "memory.sqlite3"
-SUPPORTED_LANGUAGES = ("en", "es", "ja")
 
 _APPLICATION_ID = 0x54524D31  # "TRM1": marks the SQLite file as ours
 _SCHEMA_VERSION = 2  # 2: cache.unknown (words the engine left untranslated)
@@ -679,7 +680,7 @@ class TranslationMemory:
         from translate.storage.tmx import tmxfile
 
         for lang in (src, tgt):
-            if lang is not None and lang not in SUPPORTED_LANGUAGES:
+            if lang is not None and lang not in LANGUAGES:
                 raise TmxError(f"unsupported language {lang!r}: choose from en, es, ja")
         path = Path(path)
         entries = self.approved_entries(src, tgt)
@@ -770,7 +771,7 @@ def _key_tuple(key: MemoryKey) -> tuple[str, str, str, str, str, str]:
 
 def _entry(src: str, tgt: str, source: str, target: str, reviewer: str, when: str) -> _TmxEntry:
     for lang in (src, tgt):
-        if lang not in SUPPORTED_LANGUAGES:
+        if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}: choose from en, es, ja")
     norm = normalize_source(source)
     if not norm or not target.strip():
@@ -790,7 +791,7 @@ def read_tmx(
     from translate.storage.tmx import tmxfile
 
     for label, lang in (("--from", src), ("--to", tgt)):
-        if lang is not None and lang not in SUPPORTED_LANGUAGES:
+        if lang is not None and lang not in LANGUAGES:
             raise TmxError(f"unsupported language {lang!r} for {label}: choose from en, es, ja")
     if not path.is_file():
         raise TmxError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
@@ -825,7 +826,7 @@ def read_tmx(
         unit_src = _language(unit.xmlelement.get("srclang")) or header_src
         raw.append((number, unit_src, tuvs, unit.xmlelement))
 
-    foreign = sorted(seen - set(SUPPORTED_LANGUAGES))
+    foreign = sorted(seen - set(LANGUAGES))
     if foreign:
         raise TmxError(
             f"{path}: holds languages {', '.join(sorted(seen))}; the pipeline keeps only en, es "

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline.document import LANGUAGES
+
 CHECKS = ("numbers", "glossary", "untranslated", "brackets", "length", "leftover")
 
 _MARKER = re.compile(r"</?g\d+>|<x\d+/>")
@@ -253,7 +255,7 @@ def check_untranslated(
     language, confidence = detect_text(tgt_plain)
     if language in ("und", tgt) or confidence < 0.7:
         return []
-    if language == src or language in ("en", "es", "ja"):
+    if language == src or language in LANGUAGES:
         return [
             QaFinding(
                 segment,

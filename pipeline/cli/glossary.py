@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, print_json
+from pipeline.document import LANGUAGES
 
 DEFAULT_GLOSSARY = Path("glossary.yml")
 
@@ -88,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.add_argument(
         "--source",
-        choices=("en", "es", "ja"),
+        choices=LANGUAGES,
         default="en",
         help="source language declared in the TBX file (default: en)",
     )
@@ -192,7 +193,7 @@ def run_add(args: argparse.Namespace) -> int:
         if args.en or args.es or args.ja:
             raise CommandError("give either --keep or --en/--es/--ja, not both", 2)
         entry["keep"] = args.keep[0] if len(args.keep) == 1 else args.keep
-    for lang in ("en", "es", "ja"):
+    for lang in LANGUAGES:
         forms = [f.strip() for f in getattr(args, lang) if f.strip()]
         if forms:
             entry[lang] = forms[0] if len(forms) == 1 else forms
