@@ -19,7 +19,6 @@ import getpass
 import os
 import re
 import sqlite3
-import tempfile
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +29,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.document import LANGUAGES
+from pipeline.export.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Route
@@ -711,17 +711,8 @@ class TranslationMemory:
                 prop = etree.Element("prop", type="x-pipeline-origin")
                 prop.text = stored.origin
                 unit.xmlelement.insert(0, prop)
-        data = bytes(store)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_bytes_atomic(path, bytes(store))
         except OSError as exc:
             raise TmxError(f"{path}: cannot write ({exc.strerror or exc})") from None
         return len(entries)
