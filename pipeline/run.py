@@ -18,17 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect
-from pipeline.document import LANGUAGES, Document
-from pipeline.engines.base import EngineError, Route, Translation
+from pipeline.document import LANGUAGES, Document, Segment
+from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.ingest import SUPPORTED, ReadError, read_document
 from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
-from pipeline.segment import RebuildStats, SegmentedBlock, rebuild_block, segment_document
+from pipeline.segment import (
+    RebuildStats,
+    SegmentedBlock,
+    rebuild_block,
+    segment_document,
+    strip_markers,
+)
 from pipeline.typography import fix_segment
 
 FORMATS = ("docx", "pdf")
+IDENTITY = Route(engine="identity")  # the route of text no engine touched
 
 
 @dataclass
@@ -109,13 +116,10 @@ class DocumentJob:
 
     _out: Path = Path("output")
 
-    def segmented_index(self, flat_index: int) -> int:
-        """The block index of the flat_index-th segment."""
-        for sb in self.segmented:
-            if flat_index < len(sb.segments):
-                return sb.segments[flat_index].block
-            flat_index -= len(sb.segments)
-        raise IndexError(flat_index)
+    @property
+    def segments(self) -> list[Segment]:
+        """Every segment of the document in order; a target's ``translations`` index these."""
+        return [seg for sb in self.segmented for seg in sb.segments]
 
 
 @dataclass
@@ -279,7 +283,7 @@ def _translate_all(
     pending: dict[tuple[str, str], list[tuple[DocumentJob, int, str]]] = {}
     for job in jobs:
         assert job.doc is not None
-        flat = [seg for sb in job.segmented for seg in sb.segments]
+        flat = job.segments
         for lang in options.targets:
             target = job.targets[lang]
             target.translations = [seg.text for seg in flat]
@@ -334,7 +338,7 @@ def _translate_pair(
             if job.doc is not None and job.doc.lang == src:
                 target.error = str(exc)
             else:  # a foreign block no engine can translate: kept as it is
-                target.kept_blocks[job.segmented_index(i)] = "no engine"
+                target.kept_blocks[job.segments[i].block] = "no engine"
         return
     affected = {id(job): job for job, _, _ in items}
     per_job: dict[int, int] = {}
@@ -379,20 +383,17 @@ def _really_unknown(
 
 
 def _call_engine(
-    engine, texts: list[str], src: str, tgt: str, progress: Progress
-) -> list[Translation]:  # noqa: ANN001
-    if engine.markup:
-        return engine.translate(texts, src, tgt, progress=progress.segments_done)
-    from pipeline.segment import strip_markers
-
-    return engine.translate(
-        [strip_markers(t) for t in texts], src, tgt, progress=progress.segments_done
-    )
+    engine: Engine, texts: list[str], src: str, tgt: str, progress: Progress
+) -> list[Translation]:
+    """The engine's translations; an engine that cannot keep markers gets plain text."""
+    if not engine.markup:
+        texts = [strip_markers(t) for t in texts]
+    return engine.translate(texts, src, tgt, progress=progress.segments_done)
 
 
 def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:
     """Glossary compliance of one document's translation (segments grouped by source language)."""
-    flat = [seg for sb in job.segmented for seg in sb.segments]
+    flat = job.segments
     report = GlossaryReport()
     for lang in sorted({seg.lang for seg in flat}):
         if lang == target.lang:
@@ -441,7 +442,7 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
 
     doc = translated_document(job, target)
     if target.route is None:
-        target.route = Route(engine="identity")
+        target.route = IDENTITY
     writers: dict[str, Callable[[Path], None]] = {
         "docx": lambda p: write_docx(doc, p, target.lang, subject=job.path.name),
         "pdf": lambda p: write_pdf(doc, p, target.lang),
@@ -523,7 +524,7 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
-        route = target.route or Route(engine="identity")
+        route = target.route or IDENTITY
         total = len(target.translations)
         entry: dict[str, Any] = {
             "engine": route.engine,
@@ -581,7 +582,7 @@ def _review_entries(job: DocumentJob, target: TargetResult, options: RunOptions)
     """Sidecar entries, with QA findings, for every segment of one document × target."""
     from pipeline.review import segment_entry
 
-    flat = [seg for sb in job.segmented for seg in sb.segments]
+    flat = job.segments
     misses: dict[str, list[str]] = {}
     for miss in target.glossary.misses if target.glossary else []:
         misses.setdefault(miss["segment"], []).append(miss["expected"])
@@ -615,7 +616,7 @@ def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -
     assert job.doc is not None
     if job.doc.lang == target.lang:
         return  # nothing was translated, nothing to review
-    route = target.route or Route(engine="identity")
+    route = target.route or IDENTITY
     path = sidecar_path(job.out_dir, job.stem, job.doc.lang or "", target.lang)
     try:
         write_sidecar(
