@@ -24,7 +24,6 @@ from pipeline.glossary import (
     Glossary,
     GlossaryError,
     GlossaryReport,
-    Term,
     fold,
     parse_glossary,
 )
@@ -32,30 +31,6 @@ from pipeline.glossary import (
 PIPELINE_NOTE = "pipeline"
 CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"]
 FORM_SEPARATOR = " | "
-
-
-def term_to_entry(term: Term) -> dict[str, Any]:
-    """A term as a ``glossary.yml`` entry (single forms as strings, lists otherwise)."""
-    entry: dict[str, Any] = {}
-
-    def forms(values: tuple[str, ...]) -> str | list[str]:
-        return values[0] if len(values) == 1 else list(values)
-
-    if term.keep:
-        entry["keep"] = forms(term.forms["*"])
-    else:
-        for lang in LANGUAGES:
-            if lang in term.forms:
-                entry[lang] = forms(term.forms[lang])
-    if term.id and term.id != term.label:
-        entry["id"] = term.id
-    if term.note:
-        entry["note"] = term.note
-    if term.gender:
-        entry["gender"] = term.gender
-    if term.case_sensitive is not None:
-        entry["case_sensitive"] = term.case_sensitive
-    return entry
 
 
 # ---------------------------------------------------------------- TBX
