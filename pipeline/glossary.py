@@ -254,6 +254,9 @@ STRATEGIES: dict[str, Strategy] = {
 }
 DEFAULT_STRATEGY = Strategy(names="token", terms="token")
 PLACEHOLDER_BASE = 901
+TOKEN_PREFIX = "ZXQ"  # ``token`` placeholders: ZXQ901, ZXQ902, …
+TOKEN_PLACEHOLDER = re.compile(TOKEN_PREFIX + r"\d+")
+"""A token placeholder as it must never appear in a finished translation (for QA)."""
 
 # ---------------------------------------------------------------- text normalisation
 
@@ -717,7 +720,7 @@ class Glossary:
                 elif mode == "empty":
                     pieces.append(f"<x{number}/>")
                 else:
-                    pieces.append(f"ZXQ{number}")
+                    pieces.append(f"{TOKEN_PREFIX}{number}")
                 pieces.append(inner_markers)
                 pos = match.end
                 placeholders.append(placeholder)
@@ -755,7 +758,7 @@ class Glossary:
                         text = self._put_back(text, ph, protected, index, length_hint)
             if placeholders:
                 # nothing of ours may survive, however an engine mangled or copied it
-                text = re.sub(r"(?i)[⟦\[]?ZXQ[^\w\n]{0,3}\d{3,}[⟧\]]?", "", text)
+                text = re.sub(rf"(?i)[⟦\[]?{TOKEN_PREFIX}[^\w\n]{{0,3}}\d{{3,}}[⟧\]]?", "", text)
                 ours = "|".join(str(ph.number) for ph in placeholders)
                 text = re.sub(rf"</?g(?:{ours})>|<x(?:{ours})/>", "", text)
                 text = _tidy(text, protected.tgt)
@@ -769,7 +772,9 @@ class Glossary:
         n = ph.number
         if ph.mode == "wrap":
             return self._restore_wrapped(text, ph, tgt)
-        pattern = rf"<x{n}/>" if ph.mode == "empty" else rf"(?i)ZXQ[^\w\n]{{0,3}}{n}(?!\d)"
+        pattern = (
+            rf"<x{n}/>" if ph.mode == "empty" else rf"(?i){TOKEN_PREFIX}[^\w\n]{{0,3}}{n}(?!\d)"
+        )
         m = re.search(pattern, text)
         if not m:
             return text, False
@@ -902,7 +907,7 @@ class Glossary:
         # Where was the placeholder in the input? Put the term back at the same relative place.
         source = protected.texts[index]
         marker = {"wrap": f"<g{ph.number}>", "empty": f"<x{ph.number}/>"}.get(
-            ph.mode, f"ZXQ{ph.number}"
+            ph.mode, f"{TOKEN_PREFIX}{ph.number}"
         )
         at = source.find(marker)
         ratio = at / length_hint if at >= 0 else 1.0

@@ -22,7 +22,7 @@ from pipeline.document import LANGUAGES, Document, Segment
 from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
-from pipeline.glossary import Glossary, GlossaryReport
+from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport
 from pipeline.ingest import SUPPORTED, ReadError, read_document
 from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
 from pipeline.segment import (
@@ -600,7 +600,7 @@ def _review_entries(job: DocumentJob, target: TargetResult, options: RunOptions)
             expected_terms=misses.get(seg.id, []) if glossary else None,
             fuzzy=target.fuzzy.get(i, ()),
             unknown_words=target.unknown.get(i, ()),
-            placeholder_patterns=(r"ZXQ\d+",),  # the glossary's token placeholders
+            placeholder_patterns=(TOKEN_PLACEHOLDER,),
         )
         for i, (seg, text, origin) in enumerate(
             zip(flat, target.translations, target.origins, strict=True)
