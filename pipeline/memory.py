@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.document import LANGUAGES
+from pipeline.document import LANGUAGES, strip_markers
 from pipeline.export.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ _BUSY_TIMEOUT_S = 30.0
 _CHUNK = 500  # rows per write transaction and per IN (...) lookup
 
 _WHITESPACE = re.compile(r"\s+")
-_MARKERS = re.compile(r"</?g\d+>|<x\d+/>")
 _TMX_DATE = "%Y%m%dT%H%M%SZ"
 
 _SCHEMA = """
@@ -197,11 +196,6 @@ def resolve_memory_path(cli_value: str | os.PathLike[str] | None = None) -> Path
     if cli_value:
         return Path(cli_value).expanduser()
     return default_memory_path()
-
-
-def _plain(text: str) -> str:
-    """The text fuzzy matching compares: markers removed."""
-    return _MARKERS.sub("", text)
 
 
 def _utc_iso(when: datetime | None) -> str:
@@ -521,7 +515,7 @@ class TranslationMemory:
                                 e.reviewer,
                                 e.approved_at,
                                 origin,
-                                len(_plain(e.source)),
+                                len(strip_markers(e.source)),
                             ),
                         )
                         changed += 1
@@ -574,7 +568,7 @@ class TranslationMemory:
         from rapidfuzz import fuzz, process
 
         threshold = max(0.0, min(100.0, threshold))
-        queries = {text: _plain(normalize_source(text)) for text in sources}
+        queries = {text: strip_markers(normalize_source(text)) for text in sources}
         lengths = [len(q) for q in queries.values() if q]
         if not lengths or limit <= 0:
             return {}
@@ -624,7 +618,9 @@ class TranslationMemory:
             ).fetchall()
         except sqlite3.Error as exc:
             raise self._guard(exc) from None
-        candidates = _Candidates(version, rows, [r[3] for r in rows], [_plain(r[0]) for r in rows])
+        candidates = _Candidates(
+            version, rows, [r[3] for r in rows], [strip_markers(r[0]) for r in rows]
+        )
         self._candidates[(src, tgt)] = candidates
         return candidates
 
