@@ -23,7 +23,7 @@ from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport
-from pipeline.ingest import SUPPORTED, ReadError, read_document
+from pipeline.ingest import ReadError, find_sources, read_document
 from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
 from pipeline.segment import (
     RebuildStats,
@@ -143,29 +143,6 @@ class Progress:
     def output_done(self, description: str) -> None: ...
 
 
-def collect_sources(paths: list[Path]) -> tuple[list[Path], list[Failure]]:
-    """Expand folders into their supported files (sorted); report paths that do not exist."""
-    files: list[Path] = []
-    failures: list[Failure] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-            )
-            if not found:
-                failures.append(
-                    Failure(str(path), f"no source files ({', '.join(SUPPORTED)}) in this folder")
-                )
-            files.extend(found)
-        elif path.exists() or path.is_symlink():
-            files.append(path)
-        else:
-            failures.append(Failure(str(path), "no such file or folder"))
-    return files, failures
-
-
 def _stems(files: list[Path]) -> list[str]:
     seen: dict[str, int] = {}
     for f in files:
@@ -181,8 +158,8 @@ def run_batch(
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
-    files, failures = collect_sources(options.paths)
-    result.failures.extend(failures)
+    files, problems = find_sources(options.paths)
+    result.failures.extend(Failure(str(path), reason) for path, reason in problems)
     jobs = [
         DocumentJob(path=f, stem=s, _out=options.out_dir)
         for f, s in zip(files, _stems(files), strict=True)
