@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -104,18 +103,8 @@ def _libreoffice() -> Check:
 
 
 def _argos_models() -> list[Check]:
-    try:
-        models = importlib.import_module("pipeline.models")
-    except ImportError:
-        return [
-            Check(
-                "Argos models",
-                False,
-                "Argos support is not installed",
-                "pip install argos-translate-lt",
-                False,
-            )
-        ]
+    from pipeline import models
+
     return [
         Check(f"Argos {name}", ok, "installed" if ok else "no model", fix, essential=False)
         for name, ok, fix in models.doctor_lines()

@@ -37,7 +37,8 @@ from pydantic import (
     model_validator,
 )
 
-LANGS = ("en", "es", "ja")
+from pipeline.document import INLINE_MARKER, LANGUAGES
+
 MATCHER_VERSION = "1"  # bump when matching or enforcement changes: old cached drafts go stale
 
 Mode = Literal["wrap", "empty", "token"]
@@ -83,7 +84,7 @@ class _EntryModel(BaseModel):
 
     @model_validator(mode="after")
     def _languages(self) -> _EntryModel:
-        langs = [lang for lang in LANGS if getattr(self, lang) is not None]
+        langs = [lang for lang in LANGUAGES if getattr(self, lang) is not None]
         if self.keep is not None and langs:
             raise ValueError("an entry is either `keep` or per-language forms, not both")
         if self.keep is None and len(langs) < 2:
@@ -115,7 +116,7 @@ class Term:
 
     @property
     def label(self) -> str:
-        for lang in LANGS:
+        for lang in LANGUAGES:
             if lang in self.forms:
                 return self.forms[lang][0]
         return self.id
@@ -253,10 +254,12 @@ STRATEGIES: dict[str, Strategy] = {
 }
 DEFAULT_STRATEGY = Strategy(names="token", terms="token")
 PLACEHOLDER_BASE = 901
+TOKEN_PREFIX = "ZXQ"  # ``token`` placeholders: ZXQ901, ZXQ902, …
+TOKEN_PLACEHOLDER = re.compile(TOKEN_PREFIX + r"\d+")
+"""A token placeholder as it must never appear in a finished translation (for QA)."""
 
 # ---------------------------------------------------------------- text normalisation
 
-MARKER = re.compile(r"</?g\d+>|<x\d+/>")
 _TYPOGRAPHIC = str.maketrans(
     {
         "‘": "'",
@@ -315,7 +318,7 @@ def _normalize_with_map(text: str) -> _Normalized:
     last_space = True
     while pos < n:
         if text[pos] == "<":
-            m = MARKER.match(text, pos)
+            m = INLINE_MARKER.match(text, pos)
             if m:
                 pos = m.end()
                 continue
@@ -445,7 +448,9 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
                     )
                 )
             continue
-        forms = {lang: _as_tuple(getattr(entry, lang)) for lang in LANGS if getattr(entry, lang)}
+        forms = {
+            lang: _as_tuple(getattr(entry, lang)) for lang in LANGUAGES if getattr(entry, lang)
+        }
         terms.append(
             Term(
                 id=entry.id or next(iter(forms.values()))[0],
@@ -558,7 +563,7 @@ class Glossary:
             own: set[tuple[str, str]] = set()
             for lang, forms in term.forms.items():
                 for form in forms:
-                    for each in LANGS if lang == "*" else (lang,):
+                    for each in LANGUAGES if lang == "*" else (lang,):
                         key = (each, fold(form))
                         if key in own:  # aligned lists may repeat a form on purpose
                             continue
@@ -581,7 +586,7 @@ class Glossary:
 
     @staticmethod
     def _same_rendering(a: Term, b: Term) -> bool:
-        common = [lang for lang in LANGS if a.forms_for(lang) and b.forms_for(lang)]
+        common = [lang for lang in LANGUAGES if a.forms_for(lang) and b.forms_for(lang)]
         return all(a.forms_for(lang)[0] == b.forms_for(lang)[0] for lang in common)
 
     # -- matching
@@ -625,7 +630,7 @@ class Glossary:
                 original = text[norm.starts[start] : norm.ends[end - 1]]
                 if (
                     term.is_case_sensitive(form)
-                    and normalize_form(MARKER.sub("", original)) != form
+                    and normalize_form(INLINE_MARKER.sub("", original)) != form
                 ):
                     continue
                 candidates.append((start, end, term, index))
@@ -656,7 +661,7 @@ class Glossary:
         found = []
         for match in self.find(text, src, tgt):
             expected = match.term.target_form(src, match.form_index, tgt)
-            term_text = MARKER.sub("", match.text)
+            term_text = INLINE_MARKER.sub("", match.text)
             if (term_text, expected) in seen:
                 continue
             seen.add((term_text, expected))
@@ -693,8 +698,8 @@ class Glossary:
             pos = 0
             for number, match in enumerate(self.find(text, src, tgt), start=base):
                 mode = strategy.names if match.term.is_name else strategy.terms
-                inner_markers = "".join(MARKER.findall(match.text))
-                term_text = MARKER.sub("", match.text)
+                inner_markers = "".join(INLINE_MARKER.findall(match.text))
+                term_text = INLINE_MARKER.sub("", match.text)
                 placeholder = Placeholder(
                     number=number,
                     term=match.term,
@@ -714,7 +719,7 @@ class Glossary:
                 elif mode == "empty":
                     pieces.append(f"<x{number}/>")
                 else:
-                    pieces.append(f"ZXQ{number}")
+                    pieces.append(f"{TOKEN_PREFIX}{number}")
                 pieces.append(inner_markers)
                 pos = match.end
                 placeholders.append(placeholder)
@@ -752,7 +757,7 @@ class Glossary:
                         text = self._put_back(text, ph, protected, index, length_hint)
             if placeholders:
                 # nothing of ours may survive, however an engine mangled or copied it
-                text = re.sub(r"(?i)[⟦\[]?ZXQ[^\w\n]{0,3}\d{3,}[⟧\]]?", "", text)
+                text = re.sub(rf"(?i)[⟦\[]?{TOKEN_PREFIX}[^\w\n]{{0,3}}\d{{3,}}[⟧\]]?", "", text)
                 ours = "|".join(str(ph.number) for ph in placeholders)
                 text = re.sub(rf"</?g(?:{ours})>|<x(?:{ours})/>", "", text)
                 text = _tidy(text, protected.tgt)
@@ -766,7 +771,9 @@ class Glossary:
         n = ph.number
         if ph.mode == "wrap":
             return self._restore_wrapped(text, ph, tgt)
-        pattern = rf"<x{n}/>" if ph.mode == "empty" else rf"(?i)ZXQ[^\w\n]{{0,3}}{n}(?!\d)"
+        pattern = (
+            rf"<x{n}/>" if ph.mode == "empty" else rf"(?i){TOKEN_PREFIX}[^\w\n]{{0,3}}{n}(?!\d)"
+        )
         m = re.search(pattern, text)
         if not m:
             return text, False
@@ -790,13 +797,13 @@ class Glossary:
         kept: list[str] = []
         for prev, nxt in zip(pieces, pieces[1:], strict=False):
             between = text[prev.end() : nxt.start()]
-            if not _FUNCTION_WORDS.fullmatch(MARKER.sub("", between)):
+            if not _FUNCTION_WORDS.fullmatch(INLINE_MARKER.sub("", between)):
                 kept.append(between)
             else:
-                kept.append("".join(MARKER.findall(between)))
+                kept.append("".join(INLINE_MARKER.findall(between)))
         renderings = [p.group(1) for p in pieces]
-        inner_markers = "".join(m for r in renderings for m in MARKER.findall(r))
-        rendering = MARKER.sub("", renderings[0])
+        inner_markers = "".join(m for r in renderings for m in INLINE_MARKER.findall(r))
+        rendering = INLINE_MARKER.sub("", renderings[0])
         before = text[: first.start()]
         # an article the engine put inside the span stays (and is made to agree)
         article = _LEADING_DETERMINER.match(rendering)
@@ -858,7 +865,7 @@ class Glossary:
 
     def _already_there(self, text: str, ph: Placeholder, tgt: str) -> bool:
         """Whether an engine that dropped a placeholder wrote the glossary form itself."""
-        plain = MARKER.sub("", text)
+        plain = INLINE_MARKER.sub("", text)
         if tgt == "ja" or is_cjk(ph.expected[:1]):
             return ph.expected in plain
         return re.search(rf"(?i)(?<!\w){re.escape(ph.expected)}(?!\w)", plain) is not None
@@ -899,7 +906,7 @@ class Glossary:
         # Where was the placeholder in the input? Put the term back at the same relative place.
         source = protected.texts[index]
         marker = {"wrap": f"<g{ph.number}>", "empty": f"<x{ph.number}/>"}.get(
-            ph.mode, f"ZXQ{ph.number}"
+            ph.mode, f"{TOKEN_PREFIX}{ph.number}"
         )
         at = source.find(marker)
         ratio = at / length_hint if at >= 0 else 1.0
@@ -942,7 +949,7 @@ class Glossary:
                 term_of[key] = match.term
             if not wanted:
                 continue
-            found = Counter(fold(MARKER.sub("", m.text)) for m in self.find(target, tgt))
+            found = Counter(fold(INLINE_MARKER.sub("", m.text)) for m in self.find(target, tgt))
             for key, count in wanted.items():
                 term = term_of[key]
                 target_forms = {fold(f) for f in term.forms_for(tgt)}
@@ -962,12 +969,12 @@ class Glossary:
         problems = self.duplicates()
         longer: dict[str, list[tuple[str, Term]]] = {}
         for term in self.terms:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 for form in term.forms_for(lang):
                     longer.setdefault(lang, []).append((form, term))
         for term in self.terms:
             if not term.keep:
-                missing = [lang for lang in LANGS if lang not in term.forms]
+                missing = [lang for lang in LANGUAGES if lang not in term.forms]
                 if missing:
                     problems.append(
                         Problem(
@@ -986,7 +993,7 @@ class Glossary:
                             f"({', '.join(f'{k}={v}' for k, v in sizes.items())}) cannot be aligned",
                         )
                     )
-            langs = ("en", "es", "ja") if term.keep else tuple(term.forms)
+            langs = LANGUAGES if term.keep else tuple(term.forms)
             for lang in langs:
                 for form in term.forms_for(lang):
                     problems += self._trap(term, lang, form, longer.get(lang, []))
@@ -1100,12 +1107,12 @@ def _wrapped(form: str, wrap: int | None) -> str:
 
 
 def _last_visible(text: str) -> str:
-    stripped = MARKER.sub("", text)
+    stripped = INLINE_MARKER.sub("", text)
     return stripped[-1:]
 
 
 def _first_visible(text: str) -> str:
-    stripped = MARKER.sub("", text).lstrip(" ")
+    stripped = INLINE_MARKER.sub("", text).lstrip(" ")
     return stripped[:1]
 
 
@@ -1117,12 +1124,12 @@ def _needs_no_space(left: str, right: str) -> bool:
 
 
 def _sentence_start(before: str) -> bool:
-    visible = MARKER.sub("", before).rstrip(" ¿¡\"'“‘«([\n")
+    visible = INLINE_MARKER.sub("", before).rstrip(" ¿¡\"'“‘«([\n")
     return not visible or visible[-1] in ".!?:;"
 
 
 def _inside_marker(text: str, pos: int) -> bool:
-    return any(m.start() < pos < m.end() for m in MARKER.finditer(text))
+    return any(m.start() < pos < m.end() for m in INLINE_MARKER.finditer(text))
 
 
 def _tidy(text: str, tgt: str) -> str:

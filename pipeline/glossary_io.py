@@ -18,13 +18,12 @@ from typing import Any
 import yaml
 from translate.storage import tbx
 
+from pipeline.document import LANGUAGES
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import (
-    LANGS,
     Glossary,
     GlossaryError,
     GlossaryReport,
-    Term,
     fold,
     parse_glossary,
 )
@@ -34,30 +33,6 @@ CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"
 FORM_SEPARATOR = " | "
 
 
-def term_to_entry(term: Term) -> dict[str, Any]:
-    """A term as a ``glossary.yml`` entry (single forms as strings, lists otherwise)."""
-    entry: dict[str, Any] = {}
-
-    def forms(values: tuple[str, ...]) -> str | list[str]:
-        return values[0] if len(values) == 1 else list(values)
-
-    if term.keep:
-        entry["keep"] = forms(term.forms["*"])
-    else:
-        for lang in LANGS:
-            if lang in term.forms:
-                entry[lang] = forms(term.forms[lang])
-    if term.id and term.id != term.label:
-        entry["id"] = term.id
-    if term.note:
-        entry["note"] = term.note
-    if term.gender:
-        entry["gender"] = term.gender
-    if term.case_sensitive is not None:
-        entry["case_sensitive"] = term.case_sensitive
-    return entry
-
-
 # ---------------------------------------------------------------- TBX
 
 
@@ -65,7 +40,7 @@ def export_tbx(glossary: Glossary, source_lang: str = "en") -> bytes:
     """The glossary as a TBX document (every language of every term)."""
     store = tbx.tbxfile(sourcelanguage=source_lang)
     for term in glossary.terms:
-        langs = {lang: term.forms_for(lang) for lang in LANGS if term.forms_for(lang)}
+        langs = {lang: term.forms_for(lang) for lang in LANGUAGES if term.forms_for(lang)}
         source = source_lang if source_lang in langs else next(iter(langs))
         unit = store.addsourceunit(langs[source][0])
         unit.set_source_terms(list(langs[source]))
@@ -104,7 +79,7 @@ def import_tbx(data: bytes, name: str = "TBX file") -> list[dict[str, Any]]:
         for node in unit.getlanguageNodes():
             code = node.get(xml_lang) or node.get("lang") or ""
             lang = _lang_code(code)
-            if lang not in LANGS:
+            if lang not in LANGUAGES:
                 continue
             terms = [t.text.strip() for t in unit.get_target_terms(code) if t.text.strip()]
             if terms:
@@ -124,7 +99,7 @@ def import_tbx(data: bytes, name: str = "TBX file") -> list[dict[str, Any]]:
             first = next(iter(forms.values()))
             entry["keep"] = first[0] if len(first) == 1 else first
         else:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 if lang in forms:
                     entry[lang] = forms[lang][0] if len(forms[lang]) == 1 else forms[lang]
         unit_id = unit.getid()
@@ -160,7 +135,7 @@ def export_csv(glossary: Glossary) -> str:
             if term.case_sensitive is None
             else str(term.case_sensitive).lower(),
         }
-        for lang in LANGS:
+        for lang in LANGUAGES:
             row[lang] = "" if term.keep else FORM_SEPARATOR.join(term.forms.get(lang, ()))
         writer.writerow(row)
     return out.getvalue()
@@ -170,13 +145,13 @@ def import_csv(text: str, name: str = "CSV file") -> list[dict[str, Any]]:
     """Glossary entries from CSV with a header naming en/es/ja/keep (other columns optional)."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if not any(h in header for h in (*LANGS, "keep")):
+    if not any(h in header for h in (*LANGUAGES, "keep")):
         raise GlossaryError(f"{name}:1: the header needs columns named en, es, ja or keep")
     entries = []
     for row_number, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         entry: dict[str, Any] = {}
-        for key in ("keep", *LANGS):
+        for key in ("keep", *LANGUAGES):
             forms = [f.strip() for f in row.get(key, "").split("|") if f.strip()]
             if forms:
                 entry[key] = forms[0] if len(forms) == 1 else forms
@@ -231,12 +206,12 @@ def new_entries(glossary: Glossary | None, entries: list[dict[str, Any]]) -> tup
     known: set[tuple[str, str]] = set()
     if glossary is not None:
         for term in glossary.terms:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 known.update((lang, fold(f)) for f in term.forms_for(lang))
     fresh, skipped = [], []
     for entry in entries:
         keys = set()
-        for lang in LANGS:
+        for lang in LANGUAGES:
             forms = entry.get(lang) or entry.get("keep") or []
             forms = [forms] if isinstance(forms, str) else forms
             keys.update((lang, fold(f)) for f in forms)

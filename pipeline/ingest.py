@@ -32,6 +32,28 @@ class ReadError(Exception):
     """A source file cannot be read; the message says why in one line."""
 
 
+def find_sources(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand folders into their supported files (sorted); (path, reason) for paths that
+    do not exist and folders without a source file."""
+    files: list[Path] = []
+    problems: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
+            )
+            if not found:
+                problems.append((path, f"no source files ({', '.join(SUPPORTED)}) in this folder"))
+            files.extend(found)
+        elif path.exists() or path.is_symlink():
+            files.append(path)
+        else:
+            problems.append((path, "no such file or folder"))
+    return files, problems
+
+
 def read_document(path: Path) -> Document:
     """Read a source file into a Document, or raise ReadError with a one-line reason."""
     path = Path(path)

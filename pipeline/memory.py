@@ -19,7 +19,6 @@ import getpass
 import os
 import re
 import sqlite3
-import tempfile
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +28,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
+from pipeline.document import LANGUAGES, strip_markers
+from pipeline.export.atomic import write_bytes_atomic
+
 if TYPE_CHECKING:
     from pipeline.engines.base import Route
 
@@ -37,7 +39,6 @@ ENV_VAR = "PIPELINE_CACHE"
 
 APP_NAME = "statement-pipeline"
 FILE_NAME = "memory.sqlite3"
-SUPPORTED_LANGUAGES = ("en", "es", "ja")
 
 _APPLICATION_ID = 0x54524D31  # "TRM1": marks the SQLite file as ours
 _SCHEMA_VERSION = 2  # 2: cache.unknown (words the engine left untranslated)
@@ -45,7 +46,6 @@ _BUSY_TIMEOUT_S = 30.0
 _CHUNK = 500  # rows per write transaction and per IN (...) lookup
 
 _WHITESPACE = re.compile(r"\s+")
-_MARKERS = re.compile(r"</?g\d+>|<x\d+/>")
 _TMX_DATE = "%Y%m%dT%H%M%SZ"
 
 _SCHEMA = """
@@ -196,11 +196,6 @@ def resolve_memory_path(cli_value: str | os.PathLike[str] | None = None) -> Path
     if cli_value:
         return Path(cli_value).expanduser()
     return default_memory_path()
-
-
-def _plain(text: str) -> str:
-    """The text fuzzy matching compares: markers removed."""
-    return _MARKERS.sub("", text)
 
 
 def _utc_iso(when: datetime | None) -> str:
@@ -520,7 +515,7 @@ class TranslationMemory:
                                 e.reviewer,
                                 e.approved_at,
                                 origin,
-                                len(_plain(e.source)),
+                                len(strip_markers(e.source)),
                             ),
                         )
                         changed += 1
@@ -573,7 +568,7 @@ class TranslationMemory:
         from rapidfuzz import fuzz, process
 
         threshold = max(0.0, min(100.0, threshold))
-        queries = {text: _plain(normalize_source(text)) for text in sources}
+        queries = {text: strip_markers(normalize_source(text)) for text in sources}
         lengths = [len(q) for q in queries.values() if q]
         if not lengths or limit <= 0:
             return {}
@@ -623,7 +618,9 @@ class TranslationMemory:
             ).fetchall()
         except sqlite3.Error as exc:
             raise self._guard(exc) from None
-        candidates = _Candidates(version, rows, [r[3] for r in rows], [_plain(r[0]) for r in rows])
+        candidates = _Candidates(
+            version, rows, [r[3] for r in rows], [strip_markers(r[0]) for r in rows]
+        )
         self._candidates[(src, tgt)] = candidates
         return candidates
 
@@ -679,7 +676,7 @@ class TranslationMemory:
         from translate.storage.tmx import tmxfile
 
         for lang in (src, tgt):
-            if lang is not None and lang not in SUPPORTED_LANGUAGES:
+            if lang is not None and lang not in LANGUAGES:
                 raise TmxError(f"unsupported language {lang!r}: choose from en, es, ja")
         path = Path(path)
         entries = self.approved_entries(src, tgt)
@@ -710,17 +707,8 @@ class TranslationMemory:
                 prop = etree.Element("prop", type="x-pipeline-origin")
                 prop.text = stored.origin
                 unit.xmlelement.insert(0, prop)
-        data = bytes(store)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_bytes_atomic(path, bytes(store))
         except OSError as exc:
             raise TmxError(f"{path}: cannot write ({exc.strerror or exc})") from None
         return len(entries)
@@ -770,7 +758,7 @@ def _key_tuple(key: MemoryKey) -> tuple[str, str, str, str, str, str]:
 
 def _entry(src: str, tgt: str, source: str, target: str, reviewer: str, when: str) -> _TmxEntry:
     for lang in (src, tgt):
-        if lang not in SUPPORTED_LANGUAGES:
+        if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}: choose from en, es, ja")
     norm = normalize_source(source)
     if not norm or not target.strip():
@@ -790,7 +778,7 @@ def read_tmx(
     from translate.storage.tmx import tmxfile
 
     for label, lang in (("--from", src), ("--to", tgt)):
-        if lang is not None and lang not in SUPPORTED_LANGUAGES:
+        if lang is not None and lang not in LANGUAGES:
             raise TmxError(f"unsupported language {lang!r} for {label}: choose from en, es, ja")
     if not path.is_file():
         raise TmxError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
@@ -825,7 +813,7 @@ def read_tmx(
         unit_src = _language(unit.xmlelement.get("srclang")) or header_src
         raw.append((number, unit_src, tuvs, unit.xmlelement))
 
-    foreign = sorted(seen - set(SUPPORTED_LANGUAGES))
+    foreign = sorted(seen - set(LANGUAGES))
     if foreign:
         raise TmxError(
             f"{path}: holds languages {', '.join(sorted(seen))}; the pipeline keeps only en, es "

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipeline.document import LANGUAGES
+
 PIVOT = "en"
-PIPELINE_LANGUAGES = ("en", "es", "ja")
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
     ("en", "es"),
     ("es", "en"),
@@ -631,7 +632,7 @@ def install_command(src: str, tgt: str) -> str:
 
 
 def doctor_lines(
-    languages: Sequence[str] = PIPELINE_LANGUAGES,
+    languages: Sequence[str] = LANGUAGES,
 ) -> list[tuple[str, bool, str]]:
     """(check, ok, fix command) for every direction among ``languages``.
 

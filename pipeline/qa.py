@@ -18,9 +18,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline.document import LANGUAGES, strip_markers
+
 CHECKS = ("numbers", "glossary", "untranslated", "brackets", "length", "leftover")
 
-_MARKER = re.compile(r"</?g\d+>|<x\d+/>")
 _OPEN_G = re.compile(r"<g(\d+)>")
 _CLOSE_G = re.compile(r"</g(\d+)>")
 _EMPTY_X = re.compile(r"<x(\d+)/>")
@@ -65,11 +66,6 @@ class QaFinding:
 
     def as_json(self) -> dict[str, str]:
         return {"segment": self.segment, "check": self.check, "detail": self.detail}
-
-
-def plain_text(text: str) -> str:
-    """``text`` without inline markers (``<g1>``, ``</g1>``, ``<x1/>``)."""
-    return _MARKER.sub("", text)
 
 
 def _values(token: str, lang: str) -> frozenset[str]:
@@ -167,8 +163,8 @@ def check_numbers(
     segment: str, source: str, target: str, src: str = "en", tgt: str = "es"
 ) -> list[QaFinding]:
     """Numbers and dates that differ between source and target (by value, any digit form)."""
-    src_text = unicodedata.normalize("NFKC", plain_text(source))
-    tgt_text = unicodedata.normalize("NFKC", plain_text(target))
+    src_text = unicodedata.normalize("NFKC", strip_markers(source))
+    tgt_text = unicodedata.normalize("NFKC", strip_markers(target))
     findings: list[QaFinding] = []
     src_strong, src_weak = _months(src_text)
     tgt_strong, tgt_weak = _months(tgt_text)
@@ -215,7 +211,7 @@ def check_glossary(
 
     Case-insensitive; a term matches at a word start so plurals (sindicato → sindicatos) count.
     """
-    text = unicodedata.normalize("NFKC", plain_text(target)).casefold()
+    text = unicodedata.normalize("NFKC", strip_markers(target)).casefold()
     findings = []
     seen: set[str] = set()
     for item in expected:
@@ -242,8 +238,8 @@ def check_untranslated(
     """The draft is not in the target language: identical to the source, or detected as another."""
     from pipeline.detect import detect_text
 
-    src_plain = " ".join(plain_text(source).split())
-    tgt_plain = " ".join(plain_text(target).split())
+    src_plain = " ".join(strip_markers(source).split())
+    tgt_plain = " ".join(strip_markers(target).split())
     letters = sum(1 for c in tgt_plain if c.isalpha())
     words = re.findall(r"[^\W\d_]{2,}", tgt_plain)
     if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 4:
@@ -253,7 +249,7 @@ def check_untranslated(
     language, confidence = detect_text(tgt_plain)
     if language in ("und", tgt) or confidence < 0.7:
         return []
-    if language == src or language in ("en", "es", "ja"):
+    if language == src or language in LANGUAGES:
         return [
             QaFinding(
                 segment,
@@ -305,7 +301,7 @@ def check_brackets(segment: str, source: str, target: str, tgt: str) -> list[QaF
     Quotes of any style count as one kind (“” in English, «» or “” in Spanish, 「」 in
     Japanese), so a quotation opened in one sentence and closed in the next is not flagged.
     """
-    src_text, tgt_text = plain_text(source), plain_text(target)
+    src_text, tgt_text = strip_markers(source), strip_markers(target)
     src_bal, tgt_bal = _balance(src_text), _balance(tgt_text)
     problems = []
     for name in ("paren", "square", "curly", "inner"):
@@ -362,8 +358,8 @@ DEFAULT_MIN_SOURCE_CHARS = 30
 
 def check_length(segment: str, source: str, target: str, src: str, tgt: str) -> list[QaFinding]:
     """Draft length far outside the usual ratio for the pair (not on short segments)."""
-    src_text = " ".join(plain_text(source).split())
-    tgt_text = " ".join(plain_text(target).split())
+    src_text = " ".join(strip_markers(source).split())
+    tgt_text = " ".join(strip_markers(target).split())
     if len(src_text) < MIN_SOURCE_CHARS.get(src, DEFAULT_MIN_SOURCE_CHARS) or not tgt_text:
         return []
     usual = USUAL_RATIO.get((src, tgt), 1.0)
@@ -413,8 +409,8 @@ def _marker_problems(source: str, target: str) -> list[str]:
         problems.append("formatting marker lost: " + ", ".join(tag(i) for i in sorted(missing)))
     if extra:
         problems.append("marker not in source: " + ", ".join(tag(i) for i in sorted(extra)))
-    leftover_html = [t for t in _ANY_TAG.findall(_MARKER.sub("", target))
-                     if t not in _ANY_TAG.findall(_MARKER.sub("", source))]  # fmt: skip
+    leftover_html = [t for t in _ANY_TAG.findall(strip_markers(target))
+                     if t not in _ANY_TAG.findall(strip_markers(source))]  # fmt: skip
     if leftover_html:
         problems.append("markup left in draft: " + ", ".join(leftover_html[:3]))
     return problems
@@ -436,11 +432,11 @@ def check_leftovers(
     usually names and pass.
     """
     problems = _marker_problems(source, target)
-    plain_target = plain_text(target)
+    plain_target = strip_markers(target)
     unknown = sorted({w for w in unknown_words if w[:1].islower() and w in plain_target})
     if unknown:
         problems.append("left untranslated by the engine: " + ", ".join(unknown))
-    src_plain, tgt_plain = plain_text(source), plain_text(target)
+    src_plain, tgt_plain = strip_markers(source), strip_markers(target)
     for pattern in ENGINE_MARKS:
         in_target = re.findall(pattern, tgt_plain)
         # Marks the source has too (a footnote asterisk) are not the engine's.
@@ -478,7 +474,7 @@ def check_segment(
     ``unknown_words`` is ``Translation.unknown_words`` from the engine for this segment.
     """
     if not target.strip():
-        if plain_text(source).strip():
+        if strip_markers(source).strip():
             return [QaFinding(segment_id, "untranslated", "draft is empty")]
         return []
     findings: list[QaFinding] = []

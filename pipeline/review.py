@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from pipeline.export.atomic import write_text_atomic
+
 FORMAT = "statement-pipeline-review/1"
 SIDECAR_SUFFIX = ".segments.json"
 DOCX_SUFFIX = ".review.docx"
@@ -648,8 +650,5 @@ def write_sidecar(
         "model": model,
         "segments": list(segments),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     return path

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect
-from pipeline.document import LANGUAGES, Document
-from pipeline.engines.base import EngineError, Route, Translation
+from pipeline.document import LANGUAGES, Document, Segment
+from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
-from pipeline.glossary import Glossary, GlossaryReport
-from pipeline.ingest import SUPPORTED, ReadError, read_document
+from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport
+from pipeline.ingest import ReadError, find_sources, read_document
 from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
 from pipeline.segment import (
     RebuildStats,
@@ -31,10 +31,12 @@ from pipeline.segment import (
     rebuild_block,
     repair_markers,
     segment_document,
+    strip_markers,
 )
 from pipeline.typography import fix_segment
 
 FORMATS = ("docx", "pdf")
+IDENTITY = Route(engine="identity")  # the route of text no engine touched
 
 
 @dataclass
@@ -115,13 +117,10 @@ class DocumentJob:
 
     _out: Path = Path("output")
 
-    def segmented_index(self, flat_index: int) -> int:
-        """The block index of the flat_index-th segment."""
-        for sb in self.segmented:
-            if flat_index < len(sb.segments):
-                return sb.segments[flat_index].block
-            flat_index -= len(sb.segments)
-        raise IndexError(flat_index)
+    @property
+    def segments(self) -> list[Segment]:
+        """Every segment of the document in order; a target's ``translations`` index these."""
+        return [seg for sb in self.segmented for seg in sb.segments]
 
 
 @dataclass
@@ -145,29 +144,6 @@ class Progress:
     def output_done(self, description: str) -> None: ...
 
 
-def collect_sources(paths: list[Path]) -> tuple[list[Path], list[Failure]]:
-    """Expand folders into their supported files (sorted); report paths that do not exist."""
-    files: list[Path] = []
-    failures: list[Failure] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-            )
-            if not found:
-                failures.append(
-                    Failure(str(path), f"no source files ({', '.join(SUPPORTED)}) in this folder")
-                )
-            files.extend(found)
-        elif path.exists() or path.is_symlink():
-            files.append(path)
-        else:
-            failures.append(Failure(str(path), "no such file or folder"))
-    return files, failures
-
-
 def _stems(files: list[Path]) -> list[str]:
     seen: dict[str, int] = {}
     for f in files:
@@ -183,8 +159,8 @@ def run_batch(
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
-    files, failures = collect_sources(options.paths)
-    result.failures.extend(failures)
+    files, problems = find_sources(options.paths)
+    result.failures.extend(Failure(str(path), reason) for path, reason in problems)
     jobs = [
         DocumentJob(path=f, stem=s, _out=options.out_dir)
         for f, s in zip(files, _stems(files), strict=True)
@@ -285,7 +261,7 @@ def _translate_all(
     pending: dict[tuple[str, str], list[tuple[DocumentJob, int, str]]] = {}
     for job in jobs:
         assert job.doc is not None
-        flat = [seg for sb in job.segmented for seg in sb.segments]
+        flat = job.segments
         for lang in options.targets:
             target = job.targets[lang]
             target.translations = [seg.text for seg in flat]
@@ -340,7 +316,7 @@ def _translate_pair(
             if job.doc is not None and job.doc.lang == src:
                 target.error = str(exc)
             else:  # a foreign block no engine can translate: kept as it is
-                target.kept_blocks[job.segmented_index(i)] = "no engine"
+                target.kept_blocks[job.segments[i].block] = "no engine"
         return
     affected = {id(job): job for job, _, _ in items}
     per_job: dict[int, int] = {}
@@ -388,20 +364,17 @@ def _really_unknown(
 
 
 def _call_engine(
-    engine, texts: list[str], src: str, tgt: str, progress: Progress
-) -> list[Translation]:  # noqa: ANN001
-    if engine.markup:
-        return engine.translate(texts, src, tgt, progress=progress.segments_done)
-    from pipeline.segment import strip_markers
-
-    return engine.translate(
-        [strip_markers(t) for t in texts], src, tgt, progress=progress.segments_done
-    )
+    engine: Engine, texts: list[str], src: str, tgt: str, progress: Progress
+) -> list[Translation]:
+    """The engine's translations; an engine that cannot keep markers gets plain text."""
+    if not engine.markup:
+        texts = [strip_markers(t) for t in texts]
+    return engine.translate(texts, src, tgt, progress=progress.segments_done)
 
 
 def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:
     """Glossary compliance of one document's translation (segments grouped by source language)."""
-    flat = [seg for sb in job.segmented for seg in sb.segments]
+    flat = job.segments
     report = GlossaryReport()
     for lang in sorted({seg.lang for seg in flat}):
         if lang == target.lang:
@@ -450,7 +423,7 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
 
     doc = translated_document(job, target)
     if target.route is None:
-        target.route = Route(engine="identity")
+        target.route = IDENTITY
     writers: dict[str, Callable[[Path], None]] = {
         "docx": lambda p: write_docx(doc, p, target.lang, subject=job.path.name),
         "pdf": lambda p: write_pdf(doc, p, target.lang),
@@ -532,7 +505,7 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
-        route = target.route or Route(engine="identity")
+        route = target.route or IDENTITY
         total = len(target.translations)
         entry: dict[str, Any] = {
             "engine": route.engine,
@@ -590,7 +563,7 @@ def _review_entries(job: DocumentJob, target: TargetResult, options: RunOptions)
     """Sidecar entries, with QA findings, for every segment of one document × target."""
     from pipeline.review import segment_entry
 
-    flat = [seg for sb in job.segmented for seg in sb.segments]
+    flat = job.segments
     misses: dict[str, list[str]] = {}
     for miss in target.glossary.misses if target.glossary else []:
         misses.setdefault(miss["segment"], []).append(miss["expected"])
@@ -608,7 +581,7 @@ def _review_entries(job: DocumentJob, target: TargetResult, options: RunOptions)
             expected_terms=misses.get(seg.id, []) if glossary else None,
             fuzzy=target.fuzzy.get(i, ()),
             unknown_words=target.unknown.get(i, ()),
-            placeholder_patterns=(r"ZXQ\d+",),  # the glossary's token placeholders
+            placeholder_patterns=(TOKEN_PLACEHOLDER,),
         )
         for i, (seg, text, origin) in enumerate(
             zip(flat, target.translations, target.origins, strict=True)
@@ -624,7 +597,7 @@ def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -
     assert job.doc is not None
     if job.doc.lang == target.lang:
         return  # nothing was translated, nothing to review
-    route = target.route or Route(engine="identity")
+    route = target.route or IDENTITY
     path = sidecar_path(job.out_dir, job.stem, job.doc.lang or "", target.lang)
     try:
         write_sidecar(

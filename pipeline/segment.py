@@ -13,10 +13,17 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from pipeline.document import Block, Document, Segment, Span, merge_spans
+from pipeline.document import (
+    INLINE_MARKER,
+    Block,
+    Document,
+    Segment,
+    Span,
+    merge_spans,
+    strip_markers,
+)
 
 MARKER = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
-_ANY_TAG = re.compile(r"</?g\d+>|<x\d+/>")
 
 ABBREVIATIONS = {
     "en": {
@@ -250,11 +257,6 @@ def _marked_text(
     return "".join(out)
 
 
-def strip_markers(text: str) -> str:
-    """The segment's text without inline markers."""
-    return _ANY_TAG.sub("", text)
-
-
 def join_segments(texts: list[str], trailing: list[str], lang: str) -> str:
     """Join translated segments into block text: no spaces between Japanese sentences."""
     out: list[str] = []
@@ -322,7 +324,7 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
     stats = stats if stats is not None else RebuildStats()
     wanted_pairs = [int(n) for n in re.findall(r"<g(\d+)>", source)]
     wanted_empty = [int(n) for n in re.findall(r"<x(\d+)/>", source)]
-    if not wanted_pairs and not wanted_empty and not _ANY_TAG.search(translated):
+    if not wanted_pairs and not wanted_empty and not INLINE_MARKER.search(translated):
         return translated
 
     translated = _join_split_spans(translated, wanted_pairs)
@@ -395,7 +397,7 @@ def _position_in(text: str, rel: float) -> int:
     count = 0
     i = 0
     while i < len(text) and count < target:
-        m = _ANY_TAG.match(text, i)
+        m = INLINE_MARKER.match(text, i)
         if m:
             i = m.end()
             continue
@@ -426,4 +428,4 @@ def _wrap_nearest(text: str, inner: str, n: int, rel: float) -> str:
 
 
 def _inside_tag(text: str, idx: int) -> bool:
-    return any(m.start() < idx < m.end() for m in _ANY_TAG.finditer(text))
+    return any(m.start() < idx < m.end() for m in INLINE_MARKER.finditer(text))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_MARKERS = r"(?:</?g\d+>|<x\d+/>)*"
+from pipeline.document import INLINE_MARKER
+
+_MARKERS = rf"(?:{INLINE_MARKER.pattern})*"
 _SPANISH_CLOSE = {"!": "¡", "?": "¿"}
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.memory import TranslationMemory
 
 
 class CommandError(Exception):
@@ -33,3 +37,24 @@ def parse_languages(value: str) -> list[str]:
             2,
         )
     return langs
+
+
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    """``--cache PATH``: the translation memory file, as every command that uses it names it."""
+    parser.add_argument(
+        "--cache",
+        metavar="PATH",
+        default=None,
+        help="translation memory file (default: $PIPELINE_CACHE, else the user data folder, "
+        "e.g. ~/.local/share/statement-pipeline/memory.sqlite3)",
+    )
+
+
+def open_memory(cache: str | None, create: bool = True) -> TranslationMemory:
+    """The translation memory ``--cache`` names; a file that cannot be used is one user error."""
+    from pipeline.memory import MemoryFileError, TranslationMemory, resolve_memory_path
+
+    try:
+        return TranslationMemory(resolve_memory_path(cache), create=create)
+    except MemoryFileError as exc:
+        raise CommandError(str(exc), 1) from None

@@ -38,13 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.detect import DetectorUnavailable, detect_document, language_label
-    from pipeline.ingest import ReadError, read_document
-    from pipeline.run import collect_sources
+    from pipeline.ingest import ReadError, find_sources, read_document
 
-    files, failures = collect_sources(list(args.paths))
-    for failure in failures:
-        print(f"{failure.path}: {failure.reason}", file=sys.stderr)
-    failed = bool(failures)
+    files, problems = find_sources(list(args.paths))
+    for path, reason in problems:
+        print(f"{path}: {reason}", file=sys.stderr)
+    failed = bool(problems)
     for path in files:
         try:
             doc = read_document(path)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, print_json
+from pipeline.document import LANGUAGES
 
 DEFAULT_GLOSSARY = Path("glossary.yml")
 
@@ -63,12 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="match only with the exact capitalisation",
     )
-    add.add_argument(
-        "--glossary",
-        type=Path,
-        default=DEFAULT_GLOSSARY,
-        help="glossary file (default: ./glossary.yml; created when missing)",
-    )
+    _add_glossary_option(add, created=True)
     add.set_defaults(func=run_add)
 
     export = sub.add_parser(
@@ -80,15 +76,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--format", choices=("tbx", "csv"), required=True, help="output format")
     export.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
-    export.add_argument(
-        "--glossary",
-        type=Path,
-        default=DEFAULT_GLOSSARY,
-        help="glossary file (default: ./glossary.yml)",
-    )
+    _add_glossary_option(export)
     export.add_argument(
         "--source",
-        choices=("en", "es", "ja"),
+        choices=LANGUAGES,
         default="en",
         help="source language declared in the TBX file (default: en)",
     )
@@ -102,12 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and listed; the glossary is checked before it is replaced.",
     )
     importer.add_argument("file", type=Path, help="TBX or CSV file")
-    importer.add_argument(
-        "--glossary",
-        type=Path,
-        default=DEFAULT_GLOSSARY,
-        help="glossary file (default: ./glossary.yml; created when missing)",
-    )
+    _add_glossary_option(importer, created=True)
     importer.add_argument("--dry-run", action="store_true", help="only show what would be added")
     importer.set_defaults(func=run_import)
 
@@ -119,12 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Exit 0, or 1 when compliance is below --fail-under or a sidecar cannot be read.",
     )
     check.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the translate output folder")
-    check.add_argument(
-        "--glossary",
-        type=Path,
-        default=DEFAULT_GLOSSARY,
-        help="glossary file (default: ./glossary.yml)",
-    )
+    _add_glossary_option(check)
     check.add_argument(
         "--fail-under",
         type=float,
@@ -134,6 +115,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     check.add_argument("--json", action="store_true", help="print the results as JSON")
     check.set_defaults(func=run_check)
+
+
+def _add_glossary_option(parser: argparse.ArgumentParser, created: bool = False) -> None:
+    """``--glossary FILE``, default ./glossary.yml (``created``: made when missing)."""
+    parser.add_argument(
+        "--glossary",
+        type=Path,
+        default=DEFAULT_GLOSSARY,
+        help="glossary file (default: ./glossary.yml"
+        + ("; created when missing)" if created else ")"),
+    )
 
 
 def _load(path: Path):  # noqa: ANN202 - returns pipeline.glossary.Glossary
@@ -192,7 +184,7 @@ def run_add(args: argparse.Namespace) -> int:
         if args.en or args.es or args.ja:
             raise CommandError("give either --keep or --en/--es/--ja, not both", 2)
         entry["keep"] = args.keep[0] if len(args.keep) == 1 else args.keep
-    for lang in ("en", "es", "ja"):
+    for lang in LANGUAGES:
         forms = [f.strip() for f in getattr(args, lang) if f.strip()]
         if forms:
             entry[lang] = forms[0] if len(forms) == 1 else forms

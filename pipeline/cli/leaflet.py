@@ -95,10 +95,8 @@ def _locate(path: Path, out: Path | None) -> tuple[Path, str, Path | None]:
 
 
 def _read(path: Path) -> Any:
-    try:
-        from pipeline.ingest import ReadError, read_document
-    except ImportError as exc:  # until the reader lands
-        raise CommandError("pipeline.ingest is not available: cannot read documents", 1) from exc
+    from pipeline.ingest import ReadError, read_document
+
     try:
         return read_document(path)
     except ReadError as exc:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline import models
 from pipeline.cli.common import CommandError, print_json
 
 EPILOG = """\
@@ -78,6 +77,8 @@ def _size(num_bytes: int) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from pipeline import models  # urllib, zipfile: only when a command runs
+
     folder = models.packages_dir()
     installed = models.installed_models()
     pivots = models.pivot_pairs(installed)
@@ -109,6 +110,8 @@ def run_install(args: argparse.Namespace) -> int:
     if args.defaults:
         if args.items:
             raise CommandError("give either --defaults or SRC TGT / files, not both", 2)
+        from pipeline import models
+
         lines = models.install_default_models(show_progress=not args.json)
         if args.json:
             print_json({"results": lines})
@@ -128,6 +131,8 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def _install_files(paths: list[Path], as_json: bool) -> int:
+    from pipeline import models
+
     results = []
     failed = 0
     for path in paths:
@@ -150,6 +155,8 @@ def _install_files(paths: list[Path], as_json: bool) -> int:
 
 
 def _install_pair(src: str, tgt: str, as_json: bool) -> int:
+    from pipeline import models
+
     update, close = models.rich_progress(f"{src}→{tgt}") if not as_json else (None, lambda: None)
     try:
         model = models.install_from_index(src, tgt, progress=update)
@@ -165,6 +172,8 @@ def _install_pair(src: str, tgt: str, as_json: bool) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
+    from pipeline import models
+
     try:
         removed = models.remove(args.src.lower(), args.tgt.lower())
     except models.ModelError as exc:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import CommandError, print_json
+from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
 
 FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xliff")}
 
@@ -54,11 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--reviewer", help="name stored with each approval (default: your OS user name)"
     )
-    imp.add_argument(
-        "--cache",
-        metavar="PATH",
-        help="translation memory file (default: $PIPELINE_CACHE or the user data folder)",
-    )
+    add_cache_option(imp)
     imp.add_argument(
         "--against",
         metavar="PATH",
@@ -134,16 +130,7 @@ def run_import(args: argparse.Namespace) -> int:
             result.corrections.extend(corrections)
             results.append(result)
     else:
-        try:
-            from pipeline.memory import TranslationMemory, resolve_memory_path
-        except ImportError:  # pragma: no cover - until the memory module is installed
-            raise CommandError("the translation memory module is not available", 1) from None
-        memory_path = resolve_memory_path(args.cache)
-        try:
-            memory = TranslationMemory(memory_path)
-        except Exception as exc:  # MemoryFileError: one line naming the file
-            raise CommandError(str(exc), 1) from None
-        with memory:
+        with open_memory(args.cache) as memory:
             for path in paths:
                 results.append(
                     import_review(

@@ -5,26 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.cli.common import CommandError, print_json
-from pipeline.memory import (
-    ENV_VAR,
-    SUPPORTED_LANGUAGES,
-    MemoryFileError,
-    TmxError,
-    TranslationMemory,
-    resolve_memory_path,
-)
+from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
+from pipeline.document import LANGUAGES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``pipeline tm export|import|stats``."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--cache",
-        metavar="PATH",
-        help=f"translation memory file (default: ${ENV_VAR}, else the user data folder, "
-        "e.g. ~/.local/share/statement-pipeline/memory.sqlite3)",
-    )
+    add_cache_option(common)
     common.add_argument("--json", action="store_true", help="print the result as JSON")
 
     tm = subparsers.add_parser(
@@ -45,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "changeid/changedate). Machine output in the cache is never exported.",
     )
     export.add_argument("file", metavar="FILE.tmx", type=Path, help="TMX file to write")
-    export.add_argument("--from", dest="src", choices=SUPPORTED_LANGUAGES, help="source language")
-    export.add_argument("--to", dest="tgt", choices=SUPPORTED_LANGUAGES, help="target language")
+    export.add_argument("--from", dest="src", choices=LANGUAGES, help="source language")
+    export.add_argument("--to", dest="tgt", choices=LANGUAGES, help="target language")
     export.set_defaults(func=run_export)
 
     imp = actions.add_parser(
@@ -65,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="record NAME as the reviewer (default: the file's changeid/creationid, else the "
         "OS user)",
     )
-    imp.add_argument("--from", dest="src", choices=SUPPORTED_LANGUAGES, help="expected source")
-    imp.add_argument("--to", dest="tgt", choices=SUPPORTED_LANGUAGES, help="only this target")
+    imp.add_argument("--from", dest="src", choices=LANGUAGES, help="expected source")
+    imp.add_argument("--to", dest="tgt", choices=LANGUAGES, help="only this target")
     imp.set_defaults(func=run_import)
 
     stats = actions.add_parser(
@@ -79,18 +67,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.set_defaults(func=run_stats)
 
 
-def _open(args: argparse.Namespace, create: bool) -> TranslationMemory:
-    try:
-        return TranslationMemory(resolve_memory_path(args.cache), create=create)
-    except MemoryFileError as exc:
-        raise CommandError(str(exc), 1) from None
-
-
 def run_export(args: argparse.Namespace) -> int:
+    from pipeline.memory import MemoryFileError, TmxError, resolve_memory_path
+
     path = resolve_memory_path(args.cache)
     if not path.exists():
         raise CommandError(f"translation memory {path}: does not exist yet; nothing to export", 1)
-    with _open(args, create=False) as memory:
+    with open_memory(args.cache, create=False) as memory:
         try:
             count = memory.export_tmx(args.file, args.src, args.tgt)
         except (TmxError, MemoryFileError) as exc:
@@ -104,7 +87,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    with _open(args, create=True) as memory:
+    from pipeline.memory import MemoryFileError, TmxError
+
+    with open_memory(args.cache, create=True) as memory:
         try:
             result = memory.import_tmx_detailed(
                 args.file, args.reviewer, src=args.src, tgt=args.tgt
@@ -135,6 +120,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
+    from pipeline.memory import MemoryFileError, resolve_memory_path
+
     path = resolve_memory_path(args.cache)
     if not path.exists():
         empty = {"path": str(path), "bytes": 0, "cached": [], "approved": [], "exists": False}
@@ -143,7 +130,7 @@ def run_stats(args: argparse.Namespace) -> int:
         else:
             print(f"no translation memory at {path} yet")
         return 0
-    with _open(args, create=False) as memory:
+    with open_memory(args.cache, create=False) as memory:
         try:
             stats = memory.stats()
         except MemoryFileError as exc:

@@ -6,11 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.cli.common import CommandError, parse_languages, print_json
+from pipeline.cli.common import CommandError, add_cache_option, parse_languages, print_json
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
-from pipeline.memory import MemoryFileError, resolve_memory_path
-from pipeline.run import FORMATS, Progress, RunOptions, RunResult, run_batch
+
+if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
+    from pipeline.run import RunOptions, RunResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -117,12 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--force", action="store_true", help="translate again even what the memory already holds"
     )
-    p.add_argument(
-        "--cache",
-        metavar="PATH",
-        default=None,
-        help="translation memory file (default: $PIPELINE_CACHE, else the user data folder)",
-    )
+    add_cache_option(p)
     p.add_argument(
         "--review",
         action="store_true",
@@ -133,6 +130,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
+    from pipeline.memory import resolve_memory_path
+    from pipeline.run import FORMATS, RunOptions
+
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
@@ -188,42 +188,17 @@ def _load_glossary(path: Path | None):  # noqa: ANN202 - Glossary | None
         raise CommandError(str(exc), 2) from exc
 
 
-class RichProgress(Progress):
-    """Progress bars on a terminal: outputs (documents × languages) and segments."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-        from rich.progress import Progress as Bars
-
-        self.bars = Bars(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=True,
-        )
-        self.outputs = self.bars.add_task("documents × languages", total=0)
-        self.segments = self.bars.add_task("segments", total=0)
-
-    def start(self, outputs: int, segments: int) -> None:
-        self.bars.update(self.outputs, total=outputs)
-        self.bars.update(self.segments, total=segments)
-        self.bars.start()
-
-    def segments_done(self, n: int) -> None:
-        self.bars.advance(self.segments, n)
-
-    def output_done(self, description: str) -> None:
-        self.bars.advance(self.outputs, 1)
-
-    def stop(self) -> None:
-        self.bars.stop()
-
-
 def run(args: argparse.Namespace) -> int:
+    from pipeline.memory import MemoryFileError
+    from pipeline.run import run_batch
+
     options = options_from_args(args)
     interactive = sys.stdout.isatty() and not args.json
-    progress = RichProgress() if interactive else None
+    progress = None
+    if interactive:
+        from pipeline.cli.progress import RichProgress
+
+        progress = RichProgress()
     started = time.perf_counter()
     try:
         result = run_batch(options, progress)
@@ -248,8 +223,6 @@ def run(args: argparse.Namespace) -> int:
 
 def print_summary(result: RunResult, seconds: float) -> None:
     """One row per document and language; failures in full are on stderr already."""
-    import sys
-
     from rich.console import Console
     from rich.table import Table
 

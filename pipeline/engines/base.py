@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -53,13 +53,3 @@ class Engine(Protocol):
     ) -> list[Translation]:
         """Translate a batch of segments; the result has one entry per input, in order."""
         ...
-
-
-@dataclass
-class EngineStats:
-    """What one engine did during a run (for report.json)."""
-
-    calls: int = 0
-    segments: int = 0
-    seconds: float = 0.0
-    extra: dict[str, object] = field(default_factory=dict)

@@ -25,6 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from pipeline.document import LANGUAGE_NAMES
+from pipeline.export.atomic import atomic_path
 
 META_PREFIX = "statement-pipeline review data (do not edit): "
 GREY = "EDEDED"
@@ -197,10 +198,8 @@ def write_review_docx(review: Any, path: Path) -> Path:
     )
     data_run.font.hidden = True
     data_run.font.size = Pt(1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    document.save(str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        document.save(str(tmp))
     return path
 
 

@@ -25,6 +25,7 @@ from translate.storage.placeables import StringElem
 from translate.storage.placeables import xliff as px
 
 from pipeline import __version__
+from pipeline.export.atomic import write_bytes_atomic
 
 XLIFF_12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 TOOL_ID = "statement-pipeline"
@@ -211,11 +212,7 @@ def write_xliff(review: object, path: Path) -> Path:
             context.set("context-type", context_type)
             context.text = text_sha256(text)
     store.setfilename(filenode, review.document)  # type: ignore[attr-defined]
-    data = bytes(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_bytes_atomic(path, bytes(store))
     return path
 
 
