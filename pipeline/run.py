@@ -195,8 +195,9 @@ def run_batch(
             if options.glossary is not None:
                 target.glossary = verify_glossary(job, target, options.glossary)
             _review_entries(job, target, options)
-            if target.error is None:
+            if target.error is None:  # translated: reviewers get their files even if a PDF fails
                 _write_outputs(job, target, options)
+                _write_review(job, target, options)
             progress.output_done(f"{job.stem} → {lang}")
 
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
@@ -441,7 +442,6 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
         target.outputs[fmt] = str(path)
     if options.layout != "document":
         _write_leaflet(job, target, doc, options)
-    _write_review(job, target, options)
 
 
 def _write_leaflet(
@@ -616,4 +616,4 @@ def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -
             target.outputs["review_docx"] = str(files["docx"])
             target.outputs["xliff"] = str(files["xliff"])
     except (ReviewError, OSError) as exc:
-        target.error = f"cannot write review files: {exc}"
+        target.error = target.error or f"cannot write review files: {exc}"

@@ -55,6 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (`pipeline … | head`): stop quietly, as other tools do.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print(
             "pipeline: interrupted; finished outputs are kept, none is half-written",
