@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from pipeline.cli.common import CommandError, parse_languages, print_json
+from pipeline.cli.common import CommandError, load_given_or_default, parse_languages, print_json
 from pipeline.relayout import DEFAULT_OUT
+
+if TYPE_CHECKING:
+    from pipeline.leaflet_config import LeafletConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,18 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def load_config_or_default(path: Path | None) -> Any:
+def load_config_or_default(path: Path | None) -> LeafletConfig:
+    """The leaflet settings in ``path``, else ./leaflet.yml when present, else the defaults."""
     from pipeline.leaflet_config import ConfigError, LeafletConfig, load_config
 
-    if path is None:
-        default = Path("leaflet.yml")
-        if not default.is_file():
-            return LeafletConfig()
-        path = default
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        raise CommandError(str(exc), 2) from exc
+    config = load_given_or_default(path, Path("leaflet.yml"), load_config, ConfigError)
+    return config if config is not None else LeafletConfig()
 
 
 def run(args: argparse.Namespace) -> int:
