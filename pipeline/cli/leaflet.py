@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.cli.common import CommandError, load_given_or_default, parse_languages, print_json
+from pipeline.layouts import LAYOUTS
 from pipeline.relayout import DEFAULT_OUT
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--layout",
         required=True,
-        choices=("leaflet-a4", "leaflet-a5", "bilingual"),
+        choices=LAYOUTS,
         help="A4 or A5 leaflet, or original and translation side by side",
     )
     parser.add_argument(

@@ -16,6 +16,7 @@ from pipeline.cli.common import (
     print_json,
 )
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
+from pipeline.layouts import LAYOUTS
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
@@ -86,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--layout",
         default="document",
-        choices=["document", "leaflet-a4", "leaflet-a5", "bilingual"],
+        choices=["document", *LAYOUTS],
         help="also lay each translation out as a leaflet, or beside the original (default: document only)",
     )
     p.add_argument(
