@@ -103,6 +103,7 @@ class DocumentJob:
 
     path: Path
     stem: str
+    out_dir: Path  # OUT/<stem>/: this document's outputs and report.json
     doc: Document | None = None
     sha256: str = ""
     segmented: list[SegmentedBlock] = field(default_factory=list)
@@ -110,12 +111,6 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
-
-    @property
-    def out_dir(self) -> Path:
-        return self._out / self.stem
-
-    _out: Path = Path("output")
 
     @property
     def segments(self) -> list[Segment]:
@@ -162,7 +157,7 @@ def run_batch(
     files, problems = find_sources(options.paths)
     result.failures.extend(Failure(str(path), reason) for path, reason in problems)
     jobs = [
-        DocumentJob(path=f, stem=s, _out=options.out_dir)
+        DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
         for f, s in zip(files, _stems(files), strict=True)
     ]
     result.jobs = jobs
