@@ -24,7 +24,13 @@ from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport
 from pipeline.ingest import ReadError, find_sources, read_document
-from pipeline.memory import MemoryFileError, MemoryKey, TranslationMemory, translate_with_memory
+from pipeline.memory import (
+    MemoryFileError,
+    MemoryKey,
+    MemoryResult,
+    TranslationMemory,
+    translate_with_memory,
+)
 from pipeline.segment import (
     RebuildStats,
     SegmentedBlock,
@@ -37,6 +43,7 @@ from pipeline.typography import fix_segment
 
 FORMATS = ("docx", "pdf")
 IDENTITY = Route(engine="identity")  # the route of text no engine touched
+MEMORY_ONLY = Route(engine="memory")  # approved translations only; no engine was available
 
 
 @dataclass
@@ -52,7 +59,7 @@ class RunOptions:
     jobs: int = 1
     force: bool = False
     glossary: Glossary | None = None
-    layout: str = "document"  # document | leaflet-a4 | leaflet-a5 | bilingual
+    layout: str = "document"  # "document" or one of pipeline.layouts.LAYOUTS
     leaflet_config: Any = None  # a LeafletConfig when a leaflet layout is chosen
     bleed: bool = False
     bw: bool = False
@@ -103,6 +110,7 @@ class DocumentJob:
 
     path: Path
     stem: str
+    out_dir: Path  # OUT/<stem>/: this document's outputs and report.json
     doc: Document | None = None
     sha256: str = ""
     segmented: list[SegmentedBlock] = field(default_factory=list)
@@ -110,12 +118,6 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
-
-    @property
-    def out_dir(self) -> Path:
-        return self._out / self.stem
-
-    _out: Path = Path("output")
 
     @property
     def segments(self) -> list[Segment]:
@@ -162,7 +164,7 @@ def run_batch(
     files, problems = find_sources(options.paths)
     result.failures.extend(Failure(str(path), reason) for path, reason in problems)
     jobs = [
-        DocumentJob(path=f, stem=s, _out=options.out_dir)
+        DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
         for f, s in zip(files, _stems(files), strict=True)
     ]
     result.jobs = jobs
@@ -291,37 +293,57 @@ def _translate_pair(
     progress: Progress,
     memory: TranslationMemory | None = None,
 ) -> None:
-    """All pending segments of one language pair: approved and cached translations from the
-    memory first, then one engine call (glossary around it) for the rest."""
+    """All pending segments of one language pair: approved translations from the memory first
+    (they need no engine), then cached ones and one engine call (glossary around it) for the
+    rest. When no engine can be had, only the segments that need one fail."""
     glossary = options.glossary
+    texts = [text for _, _, text in items]
+    started = time.perf_counter()
+    results: list[MemoryResult | None] = [None] * len(items)
+    try:
+        approved = memory.get_approved(src, tgt, texts) if memory else {}
+    except MemoryFileError as exc:
+        _fail_pair(items, src, tgt, str(exc))
+        return
+    for k, text in enumerate(texts):
+        if text in approved:
+            entry = approved[text]
+            results[k] = MemoryResult(entry.target, "approved", reviewer=entry.reviewer)
+    need = [k for k, result in enumerate(results) if result is None]
 
-    def machine(texts: list[str]) -> list[Translation]:
-        protected = glossary.protect(texts, src, tgt, engine.name) if glossary else None
-        results = _call_engine(engine, protected.texts if protected else texts, src, tgt, progress)
-        drafts = [r.text for r in results]
-        if glossary and protected:
-            drafts = glossary.restore(drafts, protected)
-        return [Translation(d, r.unknown_words) for d, r in zip(drafts, results, strict=True)]
-
+    route: Route | None = None
+    failure: str | None = None
     try:
         engine, route = engines.choose(src, tgt)
-        started = time.perf_counter()
-        texts = [text for _, _, text in items]
+    except EngineError as exc:
+        failure = str(exc)
+
+    def machine(batch: list[str]) -> list[Translation]:
+        protected = glossary.protect(batch, src, tgt, engine.name) if glossary else None
+        answers = _call_engine(engine, protected.texts if protected else batch, src, tgt, progress)
+        drafts = [a.text for a in answers]
+        if glossary and protected:
+            drafts = glossary.restore(drafts, protected)
+        return [Translation(d, a.unknown_words) for d, a in zip(drafts, answers, strict=True)]
+
+    if need and route is not None:
         key = MemoryKey.from_route(route, src, tgt, glossary.version if glossary else "")
-        results = translate_with_memory(memory, key, texts, machine, force=options.force)
-        progress.segments_done(sum(r.origin != "machine" for r in results))
-        elapsed = time.perf_counter() - started
-    except (EngineError, MemoryFileError) as exc:
-        for job, i, _ in items:
-            target = job.targets[tgt]
-            if job.doc is not None and job.doc.lang == src:
-                target.error = str(exc)
-            else:  # a foreign block no engine can translate: kept as it is
-                target.kept_blocks[job.segments[i].block] = "no engine"
-        return
-    affected = {id(job): job for job, _, _ in items}
+        try:
+            found = translate_with_memory(
+                memory, key, [texts[k] for k in need], machine, force=options.force
+            )
+        except (EngineError, MemoryFileError) as exc:
+            failure = str(exc)
+        else:
+            for k, result in zip(need, found, strict=True):
+                results[k] = result
+    progress.segments_done(sum(r is not None and r.origin != "machine" for r in results))
+    elapsed = time.perf_counter() - started
+
+    done = [(item, r) for item, r in zip(items, results, strict=True) if r is not None]
+    affected = {id(job): job for (job, _, _), _ in done}
     per_job: dict[int, int] = {}
-    for (job, i, text), result in zip(items, results, strict=True):
+    for (job, i, text), result in done:
         target = job.targets[tgt]
         target.origins[i] = result.origin
         if result.origin == "approved":
@@ -341,15 +363,43 @@ def _translate_pair(
         target.unknown[i] = unknown
         per_job[id(job)] = per_job.get(id(job), 0) + 1
         if target.route is None or (job.doc is not None and job.doc.lang == src):
-            target.route = route
+            target.route = route or MEMORY_ONLY
     for job_id, count in per_job.items():
-        affected[job_id].targets[tgt].seconds += elapsed * count / max(len(items), 1)
+        affected[job_id].targets[tgt].seconds += elapsed * count / max(len(done), 1)
+    failed = [item for item, result in zip(items, results, strict=True) if result is None]
+    if failed:
+        _fail_pair(failed, src, tgt, failure or "no engine")
     if memory is not None:  # approved translations of similar sentences, for the reviewer
-        rest = [item for item, r in zip(items, results, strict=True) if r.origin != "approved"]
-        found = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])
+        rest = [item for item, r in done if r.origin != "approved"]
+        similar = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])
         for job, i, text in rest:
-            if found.get(text):
-                job.targets[tgt].fuzzy[i] = found[text]
+            if similar.get(text):
+                job.targets[tgt].fuzzy[i] = similar[text]
+
+
+def _fail_pair(items: list[tuple[DocumentJob, int, str]], src: str, tgt: str, reason: str) -> None:
+    """Segments no engine could translate: their document's target fails with ``reason`` (and
+    how many segments needed the engine, when approved translations covered the others); a
+    foreign block is kept as it is."""
+    needing: dict[int, tuple[DocumentJob, int]] = {}
+    for job, i, _ in items:
+        if job.doc is not None and job.doc.lang == src:
+            needing[id(job)] = (job, needing.get(id(job), (job, 0))[1] + 1)
+        else:  # a foreign block no engine can translate: kept as it is
+            job.targets[tgt].kept_blocks[job.segments[i].block] = "no engine"
+    for job, count in needing.values():
+        target = job.targets[tgt]
+        target.error = reason
+        used = target.approved
+        if used:
+            target.error += (
+                f" ({_count(count, 'segment')} could not be translated; "
+                f"{_count(used, 'approved translation')} from the memory used)"
+            )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _really_unknown(

@@ -714,3 +714,26 @@ def test_end_to_end_through_python_m_pipeline(tmp_path: Path) -> None:
         "労働者連帯委員会"
         in subprocess.run(["pdfinfo", ja["path"]], capture_output=True, text=True).stdout
     )
+
+
+def test_relayout_library_reports_per_language(tmp_path: Path) -> None:
+    """pipeline.relayout without the CLI: a missing language is an outcome, not an exception;
+    a wrong request is a usage error."""
+    from pipeline.relayout import RelayoutError, relayout
+
+    folder = tmp_path / "statement"
+    folder.mkdir()
+    seen = []
+    outcomes = relayout(folder, ["es"], "leaflet-a5", config(), on_outcome=seen.append)
+    assert seen == outcomes and outcomes[0].result is None
+    assert outcomes[0].as_dict() == {
+        "lang": "es",
+        "layout": "leaflet-a5",
+        "error": f"{folder / 'statement.es.docx'}: not found; translate to es first",
+    }
+    with pytest.raises(RelayoutError) as info:
+        relayout(tmp_path / "nope", ["es"], "leaflet-a5", config())
+    assert info.value.usage and "no such file or folder" in str(info.value)
+    with pytest.raises(RelayoutError) as info:
+        relayout(folder, ["es"], "bilingual", config())
+    assert info.value.usage and "needs the source file" in str(info.value)

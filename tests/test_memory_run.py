@@ -58,3 +58,50 @@ def test_corrupt_cache_is_one_line(cli, source_docs, tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and str(cache) in done.stderr
     assert not Path(tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
+
+
+def test_approved_segments_need_no_engine(cli, tmp_path):
+    """LibreTranslate chosen but down: approved translations are still used; only what needs
+    the engine fails, with one line, and the batch goes on."""
+    cache = tmp_path / "memory.sqlite3"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "approved.txt").write_text("Free the miners of Casapalca now.\n", encoding="utf-8")
+    (docs / "mixed.txt").write_text(
+        "Free the miners of Casapalca now.\n\nThe company must pay every worker.\n",
+        encoding="utf-8",
+    )
+    with TranslationMemory(cache) as memory:
+        memory.approve(
+            "en", "es", "Free the miners of Casapalca now.", "¡Liberen ya a los mineros!", "ana"
+        )
+    with FakeLibreTranslate() as server:
+        url = server.url
+    # the server is stopped: nothing listens at url any more
+    out = tmp_path / "out"
+    done = cli(
+        "translate", str(docs), "--from", "en", "--to", "es", "--engine", "libretranslate",
+        "--url", url, "--out", str(out), "--formats", "docx", "--cache", str(cache), "--json",
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "mixed.txt: es: cannot reach LibreTranslate at" in lines[0]
+    assert (
+        "1 segment could not be translated; 1 approved translation from the memory used"
+        in (lines[0])
+    )
+    assert "approved.txt" not in done.stderr
+
+    written = out / "approved" / "approved.es.docx"
+    assert "¡Liberen ya a los mineros!" in [p.text for p in docx.Document(str(written)).paragraphs]
+    report = json.loads((out / "approved" / "report.json").read_text(encoding="utf-8"))
+    es = report["targets"]["es"]
+    assert "error" not in es and es["engine"] == "memory"
+    assert es["segments"]["approved"] == es["segments"]["total"] == 1
+
+    mixed = json.loads((out / "mixed" / "report.json").read_text(encoding="utf-8"))["targets"]
+    assert mixed["es"]["segments"]["approved"] == 1
+    assert mixed["es"]["segments"]["machine_translated"] == 0
+    assert "cannot reach LibreTranslate" in mixed["es"]["error"]
+    assert not (out / "mixed" / "mixed.es.docx").exists()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from pipeline.memory import TranslationMemory
+
+Loaded = TypeVar("Loaded")
 
 
 class CommandError(Exception):
@@ -58,3 +62,22 @@ def open_memory(cache: str | None, create: bool = True) -> TranslationMemory:
         return TranslationMemory(resolve_memory_path(cache), create=create)
     except MemoryFileError as exc:
         raise CommandError(str(exc), 1) from None
+
+
+def load_given_or_default(
+    path: Path | None,
+    default: Path,
+    load: Callable[[Path], Loaded],
+    error: type[Exception],
+) -> Loaded | None:
+    """``load(path)`` for the file the user named, else for ``default`` (relative to the
+    current folder) when it exists, else None; ``error`` (one line naming the file) becomes
+    a usage error."""
+    if path is None:
+        if not default.is_file():
+            return None
+        path = default
+    try:
+        return load(path)
+    except error as exc:
+        raise CommandError(str(exc), 2) from exc

@@ -8,10 +8,18 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.cli.common import CommandError, add_cache_option, parse_languages, print_json
+from pipeline.cli.common import (
+    CommandError,
+    add_cache_option,
+    load_given_or_default,
+    parse_languages,
+    print_json,
+)
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
+from pipeline.layouts import LAYOUTS
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
+    from pipeline.glossary import Glossary
     from pipeline.run import RunOptions, RunResult
 
 
@@ -79,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--layout",
         default="document",
-        choices=["document", "leaflet-a4", "leaflet-a5", "bilingual"],
+        choices=["document", *LAYOUTS],
         help="also lay each translation out as a leaflet, or beside the original (default: document only)",
     )
     p.add_argument(
@@ -175,17 +183,11 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     )
 
 
-def _load_glossary(path: Path | None):  # noqa: ANN202 - Glossary | None
+def _load_glossary(path: Path | None) -> Glossary | None:
+    """The glossary in ``path``, else ./glossary.yml when present, else None."""
     from pipeline.glossary import GlossaryError, load_glossary
 
-    if path is None:
-        path = Path("glossary.yml")
-        if not path.is_file():
-            return None
-    try:
-        return load_glossary(path)
-    except GlossaryError as exc:
-        raise CommandError(str(exc), 2) from exc
+    return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
 
 
 def run(args: argparse.Namespace) -> int:

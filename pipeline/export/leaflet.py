@@ -25,10 +25,9 @@ from typing import Any
 from pipeline.document import Block, Document, Span
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.fonts import font_dirs, fonts_for
+from pipeline.layouts import LAYOUT_DIR, LAYOUTS
 from pipeline.leaflet_config import LeafletConfig
 
-LAYOUTS = ("leaflet-a4", "leaflet-a5", "bilingual")
-LAYOUT_DIR = Path(__file__).resolve().parents[1] / "layouts"
 SHEET_PAGES = 2  # one sheet, front and back
 
 
