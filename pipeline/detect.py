@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import LANGUAGE_NAMES, LANGUAGES, Document
+from pipeline.errors import PipelineError
 
 #: Languages the pipeline can translate from.
 TRANSLATABLE: frozenset[str] = frozenset(LANGUAGES)
@@ -195,7 +196,7 @@ def _andean_evidence(words: list[str]) -> tuple[float, float]:
 # --- fastText ---------------------------------------------------------------------------
 
 
-class DetectorUnavailable(RuntimeError):
+class DetectorUnavailable(PipelineError, RuntimeError):
     """The language model is not installed."""
 
 

@@ -38,13 +38,14 @@ from pydantic import (
 )
 
 from pipeline.document import INLINE_MARKER, LANGUAGES
+from pipeline.errors import PipelineError
 
 MATCHER_VERSION = "1"  # bump when matching or enforcement changes: old cached drafts go stale
 
 Mode = Literal["wrap", "empty", "token"]
 
 
-class GlossaryError(Exception):
+class GlossaryError(PipelineError):
     """An unusable glossary; the message names the file and line."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Block, Document, Span, merge_spans
+from pipeline.errors import PipelineError
 
 PANDOC_FORMATS = {
     ".md": "markdown",
@@ -28,7 +29,7 @@ SUPPORTED = (".txt", *PANDOC_FORMATS)
 MAX_BYTES = 50 * 1024 * 1024
 
 
-class ReadError(Exception):
+class ReadError(PipelineError):
     """A source file cannot be read; the message says why in one line."""
 
 

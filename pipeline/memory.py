@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.document import LANGUAGES, strip_markers
+from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ CREATE INDEX IF NOT EXISTS approved_by_length ON approved (src, tgt, plain_lengt
 """
 
 
-class TranslationMemoryError(Exception):
+class TranslationMemoryError(PipelineError):
     """Base class of the memory's errors; the message is one line a user can act on."""
 
 

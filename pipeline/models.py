@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline.document import LANGUAGES
+from pipeline.errors import PipelineError
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -49,7 +50,7 @@ DOWNLOAD_TIMEOUT = 60.0
 _CHUNK = 1 << 16
 
 
-class ModelError(Exception):
+class ModelError(PipelineError):
     """A model operation failed; the message is one line naming the file or pair."""
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.errors import PipelineError
+
 if TYPE_CHECKING:
     from pipeline.document import Document
     from pipeline.export.leaflet import LeafletResult
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_OUT = Path("output")
 
 
-class RelayoutError(Exception):
+class RelayoutError(PipelineError):
     """One line saying why nothing (``usage``: the request itself is wrong) or one language
     could not be laid out."""
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_text_atomic
 
 FORMAT = "statement-pipeline-review/1"
@@ -36,7 +37,7 @@ REVIEW_FORMATS = ("docx", "xliff")
 _MARKER = re.compile(r"<(/?)g(\d+)>|<x(\d+)/>")
 
 
-class ReviewError(Exception):
+class ReviewError(PipelineError):
     """A review or sidecar file that cannot be used; the message names what is wrong."""
 
 

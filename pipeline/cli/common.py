@@ -9,13 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pipeline.errors import PipelineError
+
 if TYPE_CHECKING:
     from pipeline.memory import TranslationMemory
 
 Loaded = TypeVar("Loaded")
 
 
-class CommandError(Exception):
+class CommandError(PipelineError):
     """A failure reported to the user as one line, with an exit code (2 = usage)."""
 
     def __init__(self, message: str, exit_code: int = 1):

@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from pipeline.errors import PipelineError
 
-class EngineError(Exception):
+
+class EngineError(PipelineError):
     """An engine cannot translate: the message is one line a user can act on."""
 
 

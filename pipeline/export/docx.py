@@ -23,6 +23,7 @@ from docx.shared import Pt
 from lxml import etree
 
 from pipeline.document import Document
+from pipeline.errors import PipelineError
 from pipeline.export.atomic import atomic_path
 from pipeline.export.pandoc_ast import document_ast
 
@@ -31,7 +32,7 @@ EAST_ASIAN_FONT = "Noto Serif CJK JP"
 LATIN_FONT = {"ja": "Noto Sans", "en": "Noto Serif", "es": "Noto Serif"}
 
 
-class ExportError(Exception):
+class ExportError(PipelineError):
     """An output could not be written; the message is one line."""
 
 

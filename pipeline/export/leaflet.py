@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Block, Document, Span
+from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.fonts import font_dirs, fonts_for
 from pipeline.layouts import LAYOUT_DIR, LAYOUTS
@@ -31,7 +32,7 @@ from pipeline.leaflet_config import LeafletConfig
 SHEET_PAGES = 2  # one sheet, front and back
 
 
-class LeafletError(RuntimeError):
+class LeafletError(PipelineError, RuntimeError):
     """The leaflet could not be made (one line: what and why)."""
 
 

@@ -25,6 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from pipeline.document import LANGUAGE_NAMES
+from pipeline.errors import PipelineError
 from pipeline.export.atomic import atomic_path
 
 META_PREFIX = "statement-pipeline review data (do not edit): "
@@ -38,7 +39,7 @@ _TOKEN = re.compile(r"(</?g\d+>|<x\d+/>)")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-class ReviewDocxError(Exception):
+class ReviewDocxError(PipelineError):
     """A DOCX that is not a readable review file; the message names what is wrong."""
 
 

@@ -25,6 +25,7 @@ from translate.storage.placeables import StringElem
 from translate.storage.placeables import xliff as px
 
 from pipeline import __version__
+from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_bytes_atomic
 
 XLIFF_12_NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -37,7 +38,7 @@ CONTEXT_GROUP_PREFIX = "x-statement-pipeline:"
 _TOKEN = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 
 
-class XliffError(Exception):
+class XliffError(PipelineError):
     """A file that is not an XLIFF review file we can read; the message names what is wrong."""
 
 

@@ -1,0 +1,143 @@
+"""The inline-marker format, defined once.
+
+Segments carry inline formatting as markers around the words it belongs to: ``<gN>``…``</gN>``
+(bold, italic, a link, a run's colour…) and ``<xN/>`` (a line break, a footnote reference, a
+field). Engines see these markers; every other module matches, strips, checks or converts them
+through this module only.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+PATTERN = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
+"""One marker; group 1 is an opening ``gN``'s number, 2 a closing one's, 3 an ``xN``'s."""
+
+ANY = re.compile(r"</?g\d+>|<x\d+/>")
+"""One marker, without groups (for ``split`` and ``sub``)."""
+
+_SPLIT = re.compile(r"(</?g\d+>|<x\d+/>)")
+_DAMAGED = re.compile(r"</?[gx]\d+\s*/?>|<\s*/?\s*[gx]\s*\d")
+_HTML_MARK = re.compile(r'<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?')
+
+MarkerKind = Literal["open", "close", "empty"]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One marker found in a text: its kind, number and place."""
+
+    kind: MarkerKind
+    number: int
+    start: int
+    end: int
+
+    @property
+    def ident(self) -> str:
+        """``"N"`` for a ``gN`` pair, ``"xN"`` for an empty marker."""
+        return f"x{self.number}" if self.kind == "empty" else str(self.number)
+
+    @property
+    def text(self) -> str:
+        return render(self.kind, self.number)
+
+
+def render(kind: MarkerKind, number: int) -> str:
+    """The marker's text: ``<gN>``, ``</gN>`` or ``<xN/>``."""
+    return {"open": f"<g{number}>", "close": f"</g{number}>", "empty": f"<x{number}/>"}[kind]
+
+
+def tokens(text: str) -> Iterator[Marker]:
+    """The markers in ``text``, in order."""
+    for m in PATTERN.finditer(text):
+        if m.group(1) is not None:
+            yield Marker("open", int(m.group(1)), m.start(), m.end())
+        elif m.group(2) is not None:
+            yield Marker("close", int(m.group(2)), m.start(), m.end())
+        else:
+            yield Marker("empty", int(m.group(3)), m.start(), m.end())
+
+
+def strip(text: str) -> str:
+    """``text`` without its markers."""
+    return ANY.sub("", text)
+
+
+def split(text: str) -> list[str]:
+    """``text`` cut into plain pieces and markers, markers at the odd positions."""
+    return _SPLIT.split(text)
+
+
+def has_markers(text: str) -> bool:
+    return ANY.search(text) is not None
+
+
+def _tag(ident: str) -> str:
+    return f"<{ident}/>" if ident.startswith("x") else f"<g{ident}>"
+
+
+def check(source: str, target: str) -> list[str]:
+    """What is wrong with ``target``'s markers given ``source``'s; empty when they fit.
+
+    Checks nesting (every ``</gN>`` closes the innermost open ``<gN>``), markers lost or added
+    relative to the source, and damaged markers such as ``<g1 >`` or ``</ g1>``.
+    """
+    problems: list[str] = []
+    stack: list[int] = []
+    for marker in tokens(target):
+        if marker.kind == "open":
+            stack.append(marker.number)
+        elif marker.kind == "close":
+            if stack and stack[-1] == marker.number:
+                stack.pop()
+            else:
+                problems.append(f"</g{marker.number}> without its opening tag")
+    problems.extend(f"<g{number}> not closed" for number in stack)
+    wanted = Counter(m.ident for m in tokens(source) if m.kind != "close")
+    found = Counter(m.ident for m in tokens(target) if m.kind != "close")
+    missing, extra = wanted - found, found - wanted
+    if missing:
+        problems.append("formatting marker lost: " + ", ".join(_tag(i) for i in sorted(missing)))
+    if extra:
+        problems.append("marker not in source: " + ", ".join(_tag(i) for i in sorted(extra)))
+    if _DAMAGED.search(strip(target)):
+        problems.append("a damaged tag (like <g1 > or </ g1>) is in the text")
+    return problems
+
+
+def to_html(text: str) -> str:
+    """Escape a marker-carrying segment and turn its markers into inline HTML spans/breaks."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"&lt;g(\d+)&gt;", r'<span class="g\1">', out)
+    out = re.sub(r"&lt;/g\d+&gt;", "</span>", out)
+    out = re.sub(r"&lt;x(\d+)/&gt;", r'<br class="x\1">', out)
+    return out
+
+
+def from_html(text: str, unescape: bool = True) -> str:
+    """Inverse of ``to_html`` on an engine's HTML output.
+
+    ``unescape=False`` is for engines that already decoded character entities in their answer
+    (LibreTranslate does), so that a literal ``&amp;`` in the text is not decoded twice.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in _HTML_MARK.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        if m.group(1):
+            stack.append(m.group(1))
+            out.append(f"<g{m.group(1)}>")
+        elif m.group(2):
+            out.append(f"<x{m.group(2)}/>")
+        elif stack:
+            out.append(f"</g{stack.pop()}>")
+    out.append(text[pos:])
+    joined = "".join(out)
+    return html.unescape(joined) if unescape else joined
