@@ -59,7 +59,7 @@ class RunOptions:
     jobs: int = 1
     force: bool = False
     glossary: Glossary | None = None
-    layout: str = "document"  # "document" or one of pipeline.layouts.LAYOUTS
+    layout: str = "document"  # "document" or one of pipeline.leaflet.LAYOUTS
     leaflet_config: Any = None  # a LeafletConfig when a leaflet layout is chosen
     bleed: bool = False
     bw: bool = False
@@ -497,8 +497,8 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
 def _write_leaflet(
     job: DocumentJob, target: TargetResult, doc: Document, options: RunOptions
 ) -> None:
-    from pipeline.export.leaflet import LeafletError, leaflet_filename, write_leaflet
-    from pipeline.leaflet_config import LeafletConfig
+    from pipeline.leaflet import LeafletError, leaflet_filename, write_leaflet
+    from pipeline.leaflet.config import LeafletConfig
 
     assert job.doc is not None
     if options.layout == "bilingual" and target.lang == job.doc.lang:
