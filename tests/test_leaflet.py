@@ -711,8 +711,8 @@ def test_end_to_end_through_python_m_pipeline(tmp_path: Path) -> None:
 
 
 def test_relayout_library_reports_per_language(tmp_path: Path) -> None:
-    """pipeline.relayout without the CLI: a missing language is an outcome, not an exception;
-    a wrong request is a usage error."""
+    """pipeline.leaflet.relayout without the CLI: a missing language is an outcome, not an
+    exception; a wrong request is a usage error."""
     from pipeline.leaflet.relayout import RelayoutError, relayout
 
     folder = tmp_path / "statement"
