@@ -35,7 +35,7 @@ class RunOptions:
     jobs: int = 1
     force: bool = False
     glossary: Glossary | None = None
-    layout: str = "document"  # "document" or one of pipeline.layouts.LAYOUTS
+    layout: str = "document"  # "document" or one of pipeline.leaflet.LAYOUTS
     leaflet_config: Any = None  # a LeafletConfig when a leaflet layout is chosen
     bleed: bool = False
     bw: bool = False

@@ -208,8 +208,8 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
 def _write_leaflet(
     job: DocumentJob, target: TargetResult, doc: Document, options: RunOptions
 ) -> None:
-    from pipeline.export.leaflet import leaflet_filename, write_leaflet
-    from pipeline.leaflet_config import LeafletConfig
+    from pipeline.leaflet import leaflet_filename, write_leaflet
+    from pipeline.leaflet.config import LeafletConfig
 
     assert job.doc is not None
     if options.layout == "bilingual" and target.lang == job.doc.lang:

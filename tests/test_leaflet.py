@@ -20,15 +20,9 @@ import pytest
 from PIL import Image
 
 from pipeline.document import Block, Document, Span
-from pipeline.export.leaflet import (
-    LeafletError,
-    apply_quote_style,
-    format_date,
-    is_slogan,
-    leaflet_filename,
-    write_leaflet,
-)
-from pipeline.leaflet_config import ConfigError, LeafletConfig, load_config
+from pipeline.leaflet import LeafletError, leaflet_filename, write_leaflet
+from pipeline.leaflet.config import ConfigError, LeafletConfig, load_config
+from pipeline.leaflet.layout import apply_quote_style, format_date, is_slogan
 from tests.fixtures import leaflet as fx
 
 pytestmark = pytest.mark.skipif(
@@ -717,9 +711,9 @@ def test_end_to_end_through_python_m_pipeline(tmp_path: Path) -> None:
 
 
 def test_relayout_library_reports_per_language(tmp_path: Path) -> None:
-    """pipeline.relayout without the CLI: a missing language is an outcome, not an exception;
-    a wrong request is a usage error."""
-    from pipeline.relayout import RelayoutError, relayout
+    """pipeline.leaflet.relayout without the CLI: a missing language is an outcome, not an
+    exception; a wrong request is a usage error."""
+    from pipeline.leaflet.relayout import RelayoutError, relayout
 
     folder = tmp_path / "statement"
     folder.mkdir()

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.cli.common import CommandError, load_given_or_default, parse_languages, print_json
-from pipeline.layouts import LAYOUTS
-from pipeline.relayout import DEFAULT_OUT
+from pipeline.leaflet import LAYOUTS
+from pipeline.leaflet.relayout import DEFAULT_OUT
 
 if TYPE_CHECKING:
-    from pipeline.leaflet_config import LeafletConfig
+    from pipeline.leaflet.config import LeafletConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,14 +73,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load_config_or_default(path: Path | None) -> LeafletConfig:
     """The leaflet settings in ``path``, else ./leaflet.yml when present, else the defaults."""
-    from pipeline.leaflet_config import ConfigError, LeafletConfig, load_config
+    from pipeline.leaflet.config import ConfigError, LeafletConfig, load_config
 
     config = load_given_or_default(path, Path("leaflet.yml"), load_config, ConfigError)
     return config if config is not None else LeafletConfig()
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.relayout import RelayoutError, RelayoutOutcome, relayout
+    from pipeline.leaflet.relayout import RelayoutError, RelayoutOutcome, relayout
 
     langs = parse_languages(args.to)
 

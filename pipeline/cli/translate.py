@@ -16,7 +16,7 @@ from pipeline.cli.common import (
     print_json,
 )
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
-from pipeline.layouts import LAYOUTS
+from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
@@ -160,8 +160,11 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         from pipeline.cli.leaflet import load_config_or_default
 
         leaflet_config = load_config_or_default(args.leaflet_config)
-    if args.two_up and args.layout != "leaflet-a5":
-        raise CommandError("--two-up goes with --layout leaflet-a5", 2)
+    if args.layout != "document" or args.two_up:
+        try:
+            LeafletOptions(args.layout, bw=args.bw, bleed=args.bleed, two_up=args.two_up)
+        except LeafletOptionsError as exc:
+            raise CommandError(str(exc), 2) from exc
     return RunOptions(
         paths=paths,
         targets=parse_languages(args.to),

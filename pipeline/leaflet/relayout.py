@@ -17,8 +17,8 @@ from pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
     from pipeline.document import Document
-    from pipeline.export.leaflet import LeafletResult
-    from pipeline.leaflet_config import LeafletConfig
+    from pipeline.leaflet import LeafletResult
+    from pipeline.leaflet.config import LeafletConfig
 
 DEFAULT_OUT = Path("output")
 
@@ -73,12 +73,17 @@ def relayout(
     ``error``; ``on_outcome`` is called as each language finishes. Raises ``RelayoutError`` when
     the whole request cannot go on (``usage`` set when the request itself is wrong).
     """
-    from pipeline.export.leaflet import LeafletError, leaflet_filename, write_leaflet
+    from pipeline.leaflet import (
+        LeafletOptions,
+        LeafletOptionsError,
+        leaflet_filename,
+        write_leaflet,
+    )
 
-    if two_up and (layout != "leaflet-a5" or bleed):
-        raise RelayoutError(
-            "--two-up works only with --layout leaflet-a5 and without --bleed", usage=True
-        )
+    try:
+        LeafletOptions(layout, bw=bw, bleed=bleed, two_up=two_up)
+    except LeafletOptionsError as exc:
+        raise RelayoutError(str(exc), usage=True) from exc
     folder, stem, source = _locate(path, out)
     if not folder.is_dir():
         raise RelayoutError(f"{folder}: no outputs here; run pipeline translate first", usage=True)
@@ -131,7 +136,7 @@ def relayout(
                     doc, folder / two_up_name, layout, config, lang=lang, bw=bw, two_up=True
                 ).path
             outcome = RelayoutOutcome(lang, layout, result=result, two_up=imposed)
-        except (RelayoutError, LeafletError) as exc:
+        except PipelineError as exc:
             if isinstance(exc, RelayoutError) and exc.usage:
                 raise
             outcome = RelayoutOutcome(lang, layout, error=str(exc))
@@ -153,11 +158,11 @@ def _locate(path: Path, out: Path | None) -> tuple[Path, str, Path | None]:
 
 
 def _read(path: Path) -> Document:
-    from pipeline.ingest import ReadError, read_document
+    from pipeline.ingest import read_document
 
     try:
         return read_document(path)
-    except ReadError as exc:
+    except PipelineError as exc:
         raise RelayoutError(f"{path}: {exc}") from exc
 
 

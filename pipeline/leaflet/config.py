@@ -7,7 +7,6 @@ colours. ``load_config`` turns any problem into one ``ConfigError`` line naming 
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from pipeline.errors import PipelineError
+from pipeline.export.fonts import installed_families
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 QUOTE_STYLES = {"«»": "«»", "“”": "“”", "angle": "«»", "curly": "“”", '""': "“”"}
@@ -188,14 +188,6 @@ def load_config(path: Path | str) -> LeafletConfig:
     if bad_font:
         raise ConfigError(f"{path}: {bad_font}")
     return config
-
-
-@functools.cache
-def installed_families() -> frozenset[str]:
-    """Font families Typst can use (from ``pipeline.export.fonts.font_dirs()``), lower-cased."""
-    from pipeline.export.leaflet import typst_fonts
-
-    return frozenset(f.lower() for f in typst_fonts().families())
 
 
 def _first_missing_font(config: LeafletConfig) -> str | None:
