@@ -107,7 +107,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     import ctranslate2
 
-    from pipeline import models
+    from pipeline.engines import argos_packages as models
     from pipeline.engines.argos import MAX_BATCH_TOKENS, ArgosEngine
     from tests.fixtures import argos_models as fx
 

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     # imported by name: these modules arrive with the argos branch
-    models = importlib.import_module("pipeline.models")
+    models = importlib.import_module("pipeline.engines.argos_packages")
     argos = importlib.import_module("pipeline.engines.argos")
 
     folder = fx.install_identity_packages(tmp_path_factory.mktemp("argos-glossary"))

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import models
+from pipeline import doctor
+from pipeline.engines import argos_packages as models
 from tests.fixtures import argos_models as fx
 
 pytestmark = pytest.mark.skipif(
@@ -314,7 +315,7 @@ def test_install_from_index_refuses_checksum_and_size_mismatch(
 
 
 def test_install_defaults_from_index_then_idempotent(index_server: IndexServer) -> None:
-    lines = models.install_default_models(show_progress=False)
+    lines = models.install_default_models()
     assert lines == [
         "en→es: installed argos-en-es 1.0",
         "es→en: installed argos-es-en 1.0",
@@ -322,21 +323,21 @@ def test_install_defaults_from_index_then_idempotent(index_server: IndexServer) 
         "ja→en: installed argos-ja-en 1.0",
     ]
     requests = len(index_server.requests)
-    again = models.install_default_models(show_progress=False)
+    again = models.install_default_models()
     assert all("already installed" in line for line in again) and len(again) == 4
     assert len(index_server.requests) == requests  # nothing fetched when all are there
 
 
 def test_install_defaults_offline_says_so_in_one_line(packages: Path) -> None:
     models.install_file(fx.cached_package("en", "es"))
-    lines = models.install_default_models(show_progress=False)
+    lines = models.install_default_models()
     assert len(lines) == 1
     assert "cannot reach the Argos package index http://127.0.0.1:9/index.json" in lines[0]
     assert "continuing with the installed Argos models (en→es)" in lines[0]
 
 
 def test_doctor_lines_name_the_missing_directions(packages: Path) -> None:
-    lines = models.doctor_lines()
+    lines = doctor.argos_lines()
     assert len(lines) == 6 and not any(ok for _, ok, _ in lines)
     assert (
         "es→ja (direct or through en)",
@@ -346,7 +347,7 @@ def test_doctor_lines_name_the_missing_directions(packages: Path) -> None:
     assert ("ja→en", False, "pipeline models install ja en") in lines
     for src, tgt in (("en", "es"), ("es", "en"), ("en", "ja")):
         models.install_file(fx.cached_package(src, tgt))
-    result = {name.split(" ")[0]: (name, ok, fix) for name, ok, fix in models.doctor_lines()}
+    result = {name.split(" ")[0]: (name, ok, fix) for name, ok, fix in doctor.argos_lines()}
     assert result["es→ja"] == ("es→ja through en (argos-es-en 1.0, argos-en-ja 1.0)", True, "")
     assert result["en→es"] == ("en→es (argos-en-es 1.0)", True, "")
     assert result["ja→en"] == ("ja→en", False, "pipeline models install ja en")
@@ -422,8 +423,8 @@ def test_importing_argostranslate_and_ours_opens_no_connection(tmp_path: Path) -
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
         "import sys\n"
-        "import pipeline.models, pipeline.engines.argos, pipeline.cli\n"
-        "pipeline.models.installed_models()\n"
+        "import pipeline.engines.argos_packages, pipeline.engines.argos, pipeline.cli\n"
+        "pipeline.engines.argos_packages.installed_models()\n"
         "assert 'argostranslate.translate' not in sys.modules\n"
         "assert 'onnxruntime' not in sys.modules\n"
         "import argostranslate.settings, argostranslate.package, argostranslate.translate\n"

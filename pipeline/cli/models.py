@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import CommandError, print_json
+
+if TYPE_CHECKING:
+    from pipeline.engines.argos_packages import ByteProgress
 
 EPILOG = """\
 examples:
@@ -72,22 +76,67 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.set_defaults(func=run_remove)
 
 
+class DownloadBar:
+    """A download bar on stderr while a model downloads; nothing when stderr is no terminal.
+
+    Implements ``argos_packages.DownloadProgress``.
+    """
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, description: str) -> ByteProgress | None:
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        task = bar.add_task(description, total=None)
+        bar.start()
+        self._bar = bar
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return update
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
 def _size(num_bytes: int) -> str:
     return f"{num_bytes / 1e6:.1f} MB"
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from pipeline import models  # urllib, zipfile: only when a command runs
+    from pipeline.engines import argos_packages as packages  # urllib, zipfile: when run
 
-    folder = models.packages_dir()
-    installed = models.installed_models()
-    pivots = models.pivot_pairs(installed)
+    folder = packages.packages_dir()
+    installed = packages.installed_models()
+    pivots = packages.pivot_pairs(installed)
     if args.json:
         print_json(
             {
                 "packages_dir": str(folder),
                 "models": [m.to_json() for m in installed],
-                "pivot": [{"from": s, "to": t, "via": models.PIVOT} for s, t in pivots],
+                "pivot": [{"from": s, "to": t, "via": packages.PIVOT} for s, t in pivots],
             }
         )
         return 0
@@ -98,7 +147,7 @@ def run_list(args: argparse.Namespace) -> int:
         pair = f"{m.from_code}→{m.to_code}"
         print(f"  {pair}  {m.package_id:<14} {m.version:<8} {_size(m.size_bytes):>9}")
     if pivots:
-        print(f"Through {models.PIVOT}: " + ", ".join(f"{s}→{t}" for s, t in pivots))
+        print(f"Through {packages.PIVOT}: " + ", ".join(f"{s}→{t}" for s, t in pivots))
     return 0
 
 
@@ -110,9 +159,9 @@ def run_install(args: argparse.Namespace) -> int:
     if args.defaults:
         if args.items:
             raise CommandError("give either --defaults or SRC TGT / files, not both", 2)
-        from pipeline import models
+        from pipeline.engines import argos_packages as packages
 
-        lines = models.install_default_models(show_progress=not args.json)
+        lines = packages.install_default_models(progress=None if args.json else DownloadBar())
         if args.json:
             print_json({"results": lines})
         else:
@@ -131,14 +180,14 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def _install_files(paths: list[Path], as_json: bool) -> int:
-    from pipeline import models
+    from pipeline.engines import argos_packages as packages
 
     results = []
     failed = 0
     for path in paths:
         try:
-            model = models.install_file(path)
-        except models.ModelError as exc:
+            model = packages.install_file(path)
+        except packages.ModelError as exc:
             failed += 1
             results.append({"file": str(path), "ok": False, "error": str(exc)})
             if not as_json:
@@ -155,15 +204,16 @@ def _install_files(paths: list[Path], as_json: bool) -> int:
 
 
 def _install_pair(src: str, tgt: str, as_json: bool) -> int:
-    from pipeline import models
+    from pipeline.engines import argos_packages as packages
 
-    update, close = models.rich_progress(f"{src}→{tgt}") if not as_json else (None, lambda: None)
+    bar = DownloadBar()
+    update = bar.start(f"{src}→{tgt}") if not as_json else None
     try:
-        model = models.install_from_index(src, tgt, progress=update)
-    except models.ModelError as exc:
+        model = packages.install_from_index(src, tgt, progress=update)
+    except packages.ModelError as exc:
         raise CommandError(str(exc), 1) from exc
     finally:
-        close()
+        bar.stop()
     if as_json:
         print_json({"results": [{"ok": True, **model.to_json()}]})
     else:
@@ -172,11 +222,11 @@ def _install_pair(src: str, tgt: str, as_json: bool) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from pipeline import models
+    from pipeline.engines import argos_packages as packages
 
     try:
-        removed = models.remove(args.src.lower(), args.tgt.lower())
-    except models.ModelError as exc:
+        removed = packages.remove(args.src.lower(), args.tgt.lower())
+    except packages.ModelError as exc:
         raise CommandError(str(exc), 1) from exc
     if args.json:
         print_json({"removed": [m.to_json() for m in removed]})

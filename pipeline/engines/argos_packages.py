@@ -1,5 +1,9 @@
 """Argos Translate model packages: list, install (index or file), remove, validate.
 
+The package manager behind ``pipeline models`` and the Argos engine. It shows nothing itself:
+downloads report their progress through a ``DownloadProgress`` the caller passes (the CLI
+draws a terminal bar with it).
+
 Packages live where argostranslate keeps them (``ARGOS_PACKAGES_DIR`` or argostranslate's
 ``settings.json``, default ``~/.local/share/argos-translate/packages``), so models installed
 with ``argospm`` are found and ours are visible to argostranslate. Settings are read at call
@@ -20,7 +24,6 @@ import json
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import urllib.error
 import urllib.parse
@@ -29,10 +32,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
-from pipeline.document import LANGUAGES
-from pipeline.errors import PipelineError
+from pipeline.engines.base import EngineError
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -50,7 +52,7 @@ DOWNLOAD_TIMEOUT = 60.0
 _CHUNK = 1 << 16
 
 
-class ModelError(PipelineError):
+class ModelError(EngineError):
     """A model operation failed; the message is one line naming the file or pair."""
 
 
@@ -488,6 +490,19 @@ def _pick(entries: Sequence[IndexEntry], src: str, tgt: str) -> IndexEntry:
 
 
 ByteProgress = Callable[[int, int | None], None]
+"""Called with the bytes downloaded so far and the total when known."""
+
+
+class DownloadProgress(Protocol):
+    """Shows one download at a time (a terminal bar, a log line, nothing)."""
+
+    def start(self, description: str) -> ByteProgress | None:
+        """A download called ``description`` begins; returns the callback to feed, if any."""
+        ...
+
+    def stop(self) -> None:
+        """The download started last has ended (installed or failed)."""
+        ...
 
 
 def _download(entry: IndexEntry, destination: Path, progress: ByteProgress | None) -> None:
@@ -559,42 +574,11 @@ def install_from_index(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def rich_progress(description: str) -> tuple[ByteProgress | None, Callable[[], None]]:
-    """A download bar on a terminal (stderr), nothing otherwise: (callback, close)."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task(description, total=None)
-    bar.start()
-
-    def update(done: int, total: int | None) -> None:
-        bar.update(task, completed=done, total=total)
-
-    return update, bar.stop
-
-
-# --- defaults and doctor --------------------------------------------------------------------
+# --- defaults -----------------------------------------------------------------------------
 
 
 def install_default_models(
-    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS, show_progress: bool = True
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS, progress: DownloadProgress | None = None
 ) -> list[str]:
     """Install the Argos models for ``pairs`` that are missing; one line per outcome.
 
@@ -616,52 +600,18 @@ def install_default_models(
         have = ", ".join(f"{s}→{t}" for s, t in pairs if (s, t) in installed) or "none"
         return [f"{exc}: continuing with the installed Argos models ({have})"]
     for src, tgt in missing:
-        update, close = rich_progress(f"{src}→{tgt}") if show_progress else (None, lambda: None)
+        update = progress.start(f"{src}→{tgt}") if progress else None
         try:
             model = install_from_index(src, tgt, entries, progress=update)
             lines.append(f"{src}→{tgt}: installed {model.package_id} {model.version}")
         except ModelError as exc:
             lines.append(f"{src}→{tgt}: not installed: {exc}")
         finally:
-            close()
+            if progress:
+                progress.stop()
     return lines
 
 
 def install_command(src: str, tgt: str) -> str:
     """The command that installs what src→tgt needs (direct model)."""
     return f"pipeline models install {src} {tgt}"
-
-
-def doctor_lines(
-    languages: Sequence[str] = LANGUAGES,
-) -> list[tuple[str, bool, str]]:
-    """(check, ok, fix command) for every direction among ``languages``.
-
-    The check names the direction and, when covered, the packages used (``en→es (argos-en-es
-    1.9)``, ``es→ja through en (…)``); the fix is the exact command that installs what is missing.
-    """
-    try:
-        models = installed_models()
-    except OSError as exc:
-        return [(f"Argos packages folder unreadable ({exc})", False, "")]
-    by_pair = {(m.from_code, m.to_code): m for m in models}
-    lines = []
-    for src in languages:
-        for tgt in languages:
-            if src == tgt:
-                continue
-            route = find_route(src, tgt, models)
-            if route and len(route) == 1:
-                m = route[0]
-                lines.append((f"{src}→{tgt} ({m.package_id} {m.version})", True, ""))
-            elif route:
-                used = ", ".join(f"{m.package_id} {m.version}" for m in route)
-                lines.append((f"{src}→{tgt} through {PIVOT} ({used})", True, ""))
-            elif PIVOT in (src, tgt):
-                lines.append((f"{src}→{tgt}", False, install_command(src, tgt)))
-            else:
-                hops = [(src, PIVOT), (PIVOT, tgt)]
-                needed = [hop for hop in hops if hop not in by_pair]
-                fix = " && ".join(install_command(s, t) for s, t in needed)
-                lines.append((f"{src}→{tgt} (direct or through {PIVOT})", False, fix))
-    return lines
