@@ -28,7 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.document import LANGUAGES, strip_markers
+from pipeline import markers
+from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_bytes_atomic
 
@@ -516,7 +517,7 @@ class TranslationMemory:
                                 e.reviewer,
                                 e.approved_at,
                                 origin,
-                                len(strip_markers(e.source)),
+                                len(markers.strip(e.source)),
                             ),
                         )
                         changed += 1
@@ -569,7 +570,7 @@ class TranslationMemory:
         from rapidfuzz import fuzz, process
 
         threshold = max(0.0, min(100.0, threshold))
-        queries = {text: strip_markers(normalize_source(text)) for text in sources}
+        queries = {text: markers.strip(normalize_source(text)) for text in sources}
         lengths = [len(q) for q in queries.values() if q]
         if not lengths or limit <= 0:
             return {}
@@ -620,7 +621,7 @@ class TranslationMemory:
         except sqlite3.Error as exc:
             raise self._guard(exc) from None
         candidates = _Candidates(
-            version, rows, [r[3] for r in rows], [strip_markers(r[0]) for r in rows]
+            version, rows, [r[3] for r in rows], [markers.strip(r[0]) for r in rows]
         )
         self._candidates[(src, tgt)] = candidates
         return candidates

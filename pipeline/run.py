@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import detect
+from pipeline import detect, markers
 from pipeline.document import LANGUAGES, Document, Segment
 from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
@@ -37,7 +37,6 @@ from pipeline.segment import (
     rebuild_block,
     repair_markers,
     segment_document,
-    strip_markers,
 )
 from pipeline.typography import fix_segment
 
@@ -419,7 +418,7 @@ def _call_engine(
 ) -> list[Translation]:
     """The engine's translations; an engine that cannot keep markers gets plain text."""
     if not engine.markup:
-        texts = [strip_markers(t) for t in texts]
+        texts = [markers.strip(t) for t in texts]
     return engine.translate(texts, src, tgt, progress=progress.segments_done)
 
 
