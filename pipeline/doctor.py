@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.document import LANGUAGES
+from pipeline.errors import PipelineError
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def argos_lines(languages: Sequence[str] = LANGUAGES) -> list[tuple[str, bool, s
 
     try:
         models = packages.installed_models()
-    except OSError as exc:
+    except (OSError, PipelineError) as exc:
         return [(f"Argos packages folder unreadable ({exc})", False, "")]
     by_pair = {(m.from_code, m.to_code): m for m in models}
     pivot = packages.PIVOT

@@ -128,8 +128,13 @@ def _size(num_bytes: int) -> str:
 def run_list(args: argparse.Namespace) -> int:
     from pipeline.engines import argos_packages as packages  # urllib, zipfile: when run
 
-    folder = packages.packages_dir()
-    installed = packages.installed_models()
+    try:
+        folder = packages.packages_dir()
+        installed = packages.installed_models()
+    except packages.ModelError as exc:
+        raise CommandError(str(exc), 1) from exc
+    except OSError as exc:
+        raise CommandError(f"cannot read the Argos packages folder ({exc})", 1) from exc
     pivots = packages.pivot_pairs(installed)
     if args.json:
         print_json(

@@ -105,7 +105,10 @@ def packages_dir() -> Path:
     """The folder argostranslate installs packages into (created if missing)."""
     value = _setting("ARGOS_PACKAGES_DIR")
     path = Path(value).expanduser() if value else _argos_data_dir() / "packages"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot create the Argos packages folder ({exc})") from exc
     return path
 
 
@@ -376,7 +379,10 @@ def install_file(path: Path | str, target_dir: Path | None = None) -> InstalledM
     """Install a ``.argosmodel`` file; replaces an installed package for the same pair."""
     checked = check_package_file(path)
     target_dir = target_dir or packages_dir()
-    target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"{target_dir}: cannot create the Argos packages folder ({exc})") from exc
     staging = _staging_dir(target_dir)
     try:
         _extract(checked, staging / "new")
@@ -420,6 +426,8 @@ def remove(src: str, tgt: str, target_dir: Path | None = None) -> list[Installed
         staging = _staging_dir(target_dir)
         try:
             os.rename(model.path, staging / model.path.name)  # disappears at once
+        except OSError as exc:
+            raise ModelError(f"{model.path}: cannot remove ({exc})") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return matches
