@@ -142,11 +142,34 @@ def argos_lines(languages: Sequence[str] = LANGUAGES) -> list[tuple[str, bool, s
     return lines
 
 
-def _argos_models() -> list[Check]:
+def known_bad_lines() -> list[tuple[str, str, str]]:
+    """(check, why, fix command) for every installed Argos package on the known-bad list."""
+    from pipeline.engines import argos_packages as packages
+
+    try:
+        found = packages.known_bad_installed()
+    except (OSError, PipelineError):
+        return []  # argos_lines reports the unreadable folder
     return [
+        (
+            f"{m.from_code}→{m.to_code}: {m.package_id} {m.version} is known bad",
+            bad.describe(),
+            packages.install_command(m.from_code, m.to_code),
+        )
+        for m, bad in found
+    ]
+
+
+def _argos_models() -> list[Check]:
+    checks = [
         Check(f"Argos {name}", ok, "installed" if ok else "no model", fix, essential=False)
         for name, ok, fix in argos_lines()
     ]
+    checks += [
+        Check(f"Argos {name}", False, why, fix, essential=False)
+        for name, why, fix in known_bad_lines()
+    ]
+    return checks
 
 
 def run_checks() -> list[Check]:

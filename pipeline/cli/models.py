@@ -53,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(size and checksum verified when the index gives them); `install FILE.argosmodel ...` "
         "installs files without internet; `install --defaults` installs en↔es and en↔ja when "
         "the index is reachable and otherwise says so in one line and exits 0. A package "
-        "replaces the installed one for the same pair; a bad file changes nothing.",
+        "replaces the installed one for the same pair; a bad file changes nothing. Versions "
+        "known to be broken (shipped list, e.g. es→en 1.9) are skipped in the index, with a "
+        "line saying why; a listed file is installed only with --force.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     install.add_argument(
@@ -61,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     install.add_argument(
         "--defaults", action="store_true", help="install the en↔es and en↔ja models if missing"
+    )
+    install.add_argument(
+        "--force",
+        action="store_true",
+        help="install package files even when they are on the known-bad list (with a warning)",
     )
     install.add_argument("--json", action="store_true", help="print JSON results")
     install.set_defaults(func=run_install)
@@ -148,9 +155,11 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"Argos models in {folder}:")
     if not installed:
         print("  none installed: run `pipeline models install --defaults`")
+    bad = {m.path for m, _ in packages.known_bad_installed(installed)}
     for m in installed:
         pair = f"{m.from_code}→{m.to_code}"
-        print(f"  {pair}  {m.package_id:<14} {m.version:<8} {_size(m.size_bytes):>9}")
+        flag = "  KNOWN BAD (see `pipeline doctor`)" if m.path in bad else ""
+        print(f"  {pair}  {m.package_id:<14} {m.version:<8} {_size(m.size_bytes):>9}{flag}")
     if pivots:
         print(f"Through {packages.PIVOT}: " + ", ".join(f"{s}→{t}" for s, t in pivots))
     return 0
@@ -176,7 +185,7 @@ def run_install(args: argparse.Namespace) -> int:
     if not args.items:
         raise CommandError("models install: give SRC TGT, package files, or --defaults", 2)
     if all(_looks_like_file(item) for item in args.items):
-        return _install_files([Path(item) for item in args.items], args.json)
+        return _install_files([Path(item) for item in args.items], args.json, args.force)
     if len(args.items) == 2 and not any(_looks_like_file(item) for item in args.items):
         return _install_pair(args.items[0].lower(), args.items[1].lower(), args.json)
     raise CommandError(
@@ -184,14 +193,15 @@ def run_install(args: argparse.Namespace) -> int:
     )
 
 
-def _install_files(paths: list[Path], as_json: bool) -> int:
+def _install_files(paths: list[Path], as_json: bool, force: bool = False) -> int:
     from pipeline.engines import argos_packages as packages
+    from pipeline.engines.known_bad import find_known_bad
 
-    results = []
+    results: list[dict[str, object]] = []
     failed = 0
     for path in paths:
         try:
-            model = packages.install_file(path)
+            model = packages.install_file(path, force=force)
         except packages.ModelError as exc:
             failed += 1
             results.append({"file": str(path), "ok": False, "error": str(exc)})
@@ -199,6 +209,15 @@ def _install_files(paths: list[Path], as_json: bool) -> int:
                 print(f"pipeline: {exc}", file=sys.stderr, flush=True)
             continue
         results.append({"file": str(path), "ok": True, **model.to_json()})
+        bad = find_known_bad(model.from_code, model.to_code, model.version)
+        if bad is not None:
+            warning = (
+                f"warning: installed {model.package_id} {model.version}, a known-bad model: "
+                f"{bad.describe()}"
+            )
+            results[-1]["warning"] = warning
+            if not as_json:
+                print(f"pipeline: {warning}", file=sys.stderr, flush=True)
         if not as_json:
             print(
                 f"installed {model.from_code}→{model.to_code}: {model.package_id} {model.version}"
@@ -211,16 +230,29 @@ def _install_files(paths: list[Path], as_json: bool) -> int:
 def _install_pair(src: str, tgt: str, as_json: bool) -> int:
     from pipeline.engines import argos_packages as packages
 
+    try:
+        entries = packages.fetch_index()
+        _entry, skipped = packages.choose_from_index(entries, src, tgt)
+    except packages.ModelError as exc:
+        raise CommandError(str(exc), 1) from exc
+    if not as_json:
+        for note in skipped:
+            print(note.line(), flush=True)
     bar = DownloadBar()
     update = bar.start(f"{src}→{tgt}") if not as_json else None
     try:
-        model = packages.install_from_index(src, tgt, progress=update)
+        model = packages.install_from_index(src, tgt, entries, progress=update)
     except packages.ModelError as exc:
         raise CommandError(str(exc), 1) from exc
     finally:
         bar.stop()
     if as_json:
-        print_json({"results": [{"ok": True, **model.to_json()}]})
+        result = {"ok": True, **model.to_json()}
+        if skipped:
+            result["skipped"] = [
+                {"version": s.entry.version, "reason": s.known_bad.describe()} for s in skipped
+            ]
+        print_json({"results": [result]})
     else:
         print(f"installed {src}→{tgt}: {model.package_id} {model.version}")
     return 0

@@ -14,6 +14,9 @@ one top-level folder, no entry escaping it, no links, bounded size, ``metadata.j
 ``translate``, a CTranslate2 model and a SentencePiece model), extracted into a temporary
 folder on the same disk, checked again, and only then renamed into place. A bad file leaves
 the installed models exactly as they were.
+
+Versions on the shipped known-bad list (``known_bad.py``) are never picked from the index, and
+a listed package file is installed only when forced.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from pipeline.engines.base import EngineError
+from pipeline.engines.known_bad import KnownBad, argos_package_name, find_known_bad
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -375,9 +379,20 @@ def _staging_dir(target_dir: Path) -> Path:
     raise ModelError(f"{target_dir}: cannot write to the Argos packages folder")
 
 
-def install_file(path: Path | str, target_dir: Path | None = None) -> InstalledModel:
-    """Install a ``.argosmodel`` file; replaces an installed package for the same pair."""
+def install_file(
+    path: Path | str, target_dir: Path | None = None, force: bool = False
+) -> InstalledModel:
+    """Install a ``.argosmodel`` file; replaces an installed package for the same pair.
+
+    A package on the known-bad list is refused unless ``force`` (the caller warns then).
+    """
     checked = check_package_file(path)
+    bad = find_known_bad(checked.from_code, checked.to_code, checked.version)
+    if bad is not None and not force:
+        raise ModelError(
+            f"{checked.path}: {bad.package} {bad.version} is a known-bad model: {bad.describe()}; "
+            "nothing was installed (add --force to install it anyway)"
+        )
     target_dir = target_dir or packages_dir()
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -449,7 +464,36 @@ class IndexEntry:
 
     @property
     def file_name(self) -> str:
-        return f"translate-{self.from_code}_{self.to_code}-{self.version.replace('.', '_')}"
+        name = argos_package_name(self.from_code, self.to_code)
+        return f"{name}-{self.version.replace('.', '_')}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A version the index offers that was not picked because it is known to be bad."""
+
+    entry: IndexEntry
+    known_bad: KnownBad
+
+    def line(self) -> str:
+        """One line for the user: what was skipped and why."""
+        e = self.entry
+        return (
+            f"{e.from_code}→{e.to_code}: skipped {self.known_bad.package} {e.version} "
+            f"(known bad: {self.known_bad.describe()})"
+        )
+
+
+def known_bad_installed(
+    models: Sequence[InstalledModel] | None = None,
+) -> list[tuple[InstalledModel, KnownBad]]:
+    """Installed packages that are on the known-bad list."""
+    found = []
+    for model in installed_models() if models is None else models:
+        bad = find_known_bad(model.from_code, model.to_code, model.version)
+        if bad is not None:
+            found.append((model, bad))
+    return found
 
 
 def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[IndexEntry]:
@@ -490,11 +534,24 @@ def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[
     return entries
 
 
-def _pick(entries: Sequence[IndexEntry], src: str, tgt: str) -> IndexEntry:
+def choose_from_index(
+    entries: Sequence[IndexEntry], src: str, tgt: str
+) -> tuple[IndexEntry, list[Skipped]]:
+    """The newest src→tgt package not on the known-bad list, and the newer ones skipped."""
     matches = [e for e in entries if (e.from_code, e.to_code) == (src, tgt)]
     if not matches:
         raise ModelError(f"the Argos package index has no model {src}→{tgt}")
-    return max(matches, key=lambda e: _version_key(e.version))
+    skipped: list[Skipped] = []
+    for entry in sorted(matches, key=lambda e: _version_key(e.version), reverse=True):
+        bad = find_known_bad(entry.from_code, entry.to_code, entry.version)
+        if bad is None:
+            return entry, skipped
+        skipped.append(Skipped(entry, bad))
+    listed = "; ".join(f"{s.entry.version}: {s.known_bad.describe()}" for s in skipped)
+    raise ModelError(
+        f"the Argos package index offers only known-bad {src}→{tgt} models ({listed}); "
+        f"install a good .argosmodel file with `pipeline models install FILE`"
+    )
 
 
 ByteProgress = Callable[[int, int | None], None]
@@ -569,8 +626,11 @@ def install_from_index(
     progress: ByteProgress | None = None,
     target_dir: Path | None = None,
 ) -> InstalledModel:
-    """Download the newest src→tgt package from the index, verify it, install it."""
-    entry = _pick(entries if entries is not None else fetch_index(), src, tgt)
+    """Download the newest src→tgt package not known to be bad, verify it, install it.
+
+    ``choose_from_index`` tells which (newer, known-bad) versions this skips.
+    """
+    entry, _skipped = choose_from_index(entries if entries is not None else fetch_index(), src, tgt)
     target_dir = target_dir or packages_dir()
     staging = _staging_dir(target_dir)
     try:
@@ -608,6 +668,12 @@ def install_default_models(
         have = ", ".join(f"{s}→{t}" for s, t in pairs if (s, t) in installed) or "none"
         return [f"{exc}: continuing with the installed Argos models ({have})"]
     for src, tgt in missing:
+        try:
+            _entry, skipped = choose_from_index(entries, src, tgt)
+        except ModelError as exc:
+            lines.append(f"{src}→{tgt}: not installed: {exc}")
+            continue
+        lines.extend(s.line() for s in skipped)
         update = progress.start(f"{src}→{tgt}") if progress else None
         try:
             model = install_from_index(src, tgt, entries, progress=update)
