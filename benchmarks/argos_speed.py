@@ -9,7 +9,7 @@ Builds an Argos-sized identity model (Transformer base: 6+6 layers, d_model 512,
       with a simple offline regex sentence splitter patched in (its own splitter downloads a
       model on first use);
   (b) pipeline.engines.argos.ArgosEngine.translate over the documents' segments, as
-      pipeline/run.py calls it (one call for all segments of the pair);
+      pipeline/translate.py calls it (one call for all segments of the pair);
   (c) one raw ctranslate2 translate_batch over all the pre-tokenized sentences, with the best
       thread and batch setting found (the floor).
 

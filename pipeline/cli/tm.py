@@ -68,15 +68,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError, TmxError, resolve_memory_path
+    from pipeline.errors import PipelineError
+    from pipeline.memory import export_tmx, resolve_memory_path
 
     path = resolve_memory_path(args.cache)
     if not path.exists():
         raise CommandError(f"translation memory {path}: does not exist yet; nothing to export", 1)
     with open_memory(args.cache, create=False) as memory:
         try:
-            count = memory.export_tmx(args.file, args.src, args.tgt)
-        except (TmxError, MemoryFileError) as exc:
+            count = export_tmx(memory, args.file, args.src, args.tgt)
+        except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
     if args.json:
         print_json({"file": str(args.file), "entries": count, "memory": str(path)})
@@ -87,14 +88,15 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError, TmxError
+    from pipeline.errors import PipelineError
+    from pipeline.memory import import_tmx_detailed
 
     with open_memory(args.cache, create=True) as memory:
         try:
-            result = memory.import_tmx_detailed(
-                args.file, args.reviewer, src=args.src, tgt=args.tgt
+            result = import_tmx_detailed(
+                memory, args.file, args.reviewer, src=args.src, tgt=args.tgt
             )
-        except (TmxError, MemoryFileError) as exc:
+        except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
     if args.json:
         print_json(
@@ -120,7 +122,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError, resolve_memory_path
+    from pipeline.errors import PipelineError
+    from pipeline.memory import resolve_memory_path
 
     path = resolve_memory_path(args.cache)
     if not path.exists():
@@ -133,7 +136,7 @@ def run_stats(args: argparse.Namespace) -> int:
     with open_memory(args.cache, create=False) as memory:
         try:
             stats = memory.stats()
-        except MemoryFileError as exc:
+        except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
     stats["exists"] = True
     if args.json:
@@ -144,12 +147,12 @@ def run_stats(args: argparse.Namespace) -> int:
     cached = stats["cached"]
     if not approved and not cached:
         print("  empty")
-    for row in approved:  # type: ignore[union-attr]
+    for row in approved:
         print(
             f"  approved {row['src']}→{row['tgt']}: {row['entries']} by {row['reviewers']} "
             f"reviewer(s), latest {row['latest']}"
         )
-    for row in cached:  # type: ignore[union-attr]
+    for row in cached:
         model = row["model"] + (f" {row['version']}" if row["version"] else "")
         glossary = f", glossary {row['glossary'][:12]}" if row["glossary"] else ""
         print(

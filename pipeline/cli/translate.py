@@ -20,7 +20,7 @@ from pipeline.layouts import LAYOUTS
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
-    from pipeline.run import RunOptions, RunResult
+    from pipeline.jobs import RunOptions, RunResult, TargetResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -138,8 +138,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
+    from pipeline.export.writers import FORMATS
+    from pipeline.jobs import RunOptions
     from pipeline.memory import resolve_memory_path
-    from pipeline.run import FORMATS, RunOptions
 
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -191,7 +192,7 @@ def _load_glossary(path: Path | None) -> Glossary | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError
+    from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
     options = options_from_args(args)
@@ -204,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         result = run_batch(options, progress)
-    except MemoryFileError as exc:
+    except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
         if progress:
@@ -273,13 +274,13 @@ def _short(error: str) -> str:
     return error.split(": ", 1)[0] if len(error) > 60 else error
 
 
-def _segments_cell(target) -> str:  # noqa: ANN001
+def _segments_cell(target: TargetResult) -> str:
     total = len(target.translations)
     reused = target.from_memory + target.approved
     return f"{total} ({reused} from memory)" if reused else str(total)
 
 
-def _glossary_cell(target) -> str:  # noqa: ANN001
+def _glossary_cell(target: TargetResult) -> str:
     report = target.glossary
     if report is None or report.occurrences == 0:
         return "-"

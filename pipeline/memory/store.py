@@ -1,4 +1,4 @@
-"""Translation memory: a SQLite file that remembers machine output and approved translations.
+"""Translation memory store: a SQLite file that remembers machine output and approved translations.
 
 Two tables:
 
@@ -21,17 +21,16 @@ import re
 import sqlite3
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline import markers
 from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
-from pipeline.export.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Route
@@ -48,7 +47,7 @@ _BUSY_TIMEOUT_S = 30.0
 _CHUNK = 500  # rows per write transaction and per IN (...) lookup
 
 _WHITESPACE = re.compile(r"\s+")
-_TMX_DATE = "%Y%m%dT%H%M%SZ"
+_Item = TypeVar("_Item")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cache (
@@ -90,10 +89,6 @@ class MemoryFileError(TranslationMemoryError):
         super().__init__(f"translation memory {path}: {detail}")
         self.path = Path(path)
         self.detail = detail
-
-
-class TmxError(TranslationMemoryError):
-    """A TMX file cannot be imported or exported; nothing was imported from it."""
 
 
 @dataclass(frozen=True)
@@ -146,18 +141,6 @@ class StoredApproval:
     origin: str | None
 
 
-@dataclass
-class TmxImportResult:
-    """What ``import_tmx_detailed`` did."""
-
-    path: Path
-    units: int = 0
-    imported: int = 0  # new or changed approved entries
-    unchanged: int = 0  # already approved with the same target
-    kept_newer: int = 0  # the memory held a newer, different approval: kept it
-    pairs: dict[str, int] = field(default_factory=dict)  # "en-es" -> entries read
-
-
 @dataclass(frozen=True)
 class _Candidates:
     data_version: int
@@ -167,7 +150,9 @@ class _Candidates:
 
 
 @dataclass(frozen=True)
-class _TmxEntry:
+class NewApproval:
+    """An approval about to be stored (normalized source, checked languages)."""
+
     src: str
     tgt: str
     source: str
@@ -200,36 +185,16 @@ def resolve_memory_path(cli_value: str | os.PathLike[str] | None = None) -> Path
     return default_memory_path()
 
 
-def _utc_iso(when: datetime | None) -> str:
+def utc_iso(when: datetime | None) -> str:
     moment = (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return moment.isoformat()
 
 
-def _iso_to_tmx(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime(_TMX_DATE)
-
-
-def _tmx_to_iso(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return _utc_iso(datetime.strptime(value.strip(), _TMX_DATE).replace(tzinfo=UTC))
-    except ValueError:
-        return None
-
-
-def _os_user() -> str:
+def os_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # getpass raises various errors when no user name is known
         return "unknown"
-
-
-def _language(tag: str | None) -> str | None:
-    """'en-US', 'EN', 'es_419' -> 'en', 'en', 'es'."""
-    if not tag:
-        return None
-    return re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower() or None
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -252,7 +217,7 @@ def _describe(exc: sqlite3.Error) -> str:
     return message
 
 
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+def _chunks(items: Sequence[_Item], size: int = _CHUNK) -> Iterator[Sequence[_Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -410,14 +375,14 @@ class TranslationMemory:
     ) -> None:
         """Store machine output (source, target[, unknown words]) under ``key``; replaces older
         output."""
-        now = _utc_iso(None)
+        now = utc_iso(None)
         rows = [
             (
                 *_key_tuple(key),
                 normalize_source(pair[0]),
                 pair[1],
                 now,
-                "\n".join(pair[2]) if len(pair) > 2 else "",  # type: ignore[misc]
+                "\n".join(pair[2]) if len(pair) > 2 else "",
             )
             for pair in pairs
             if normalize_source(pair[0])
@@ -480,16 +445,17 @@ class TranslationMemory:
         An existing approval with the same target is left as it is (reviewer and time kept).
         """
         return (
-            self._approve_many(
-                [_entry(src, tgt, source, target, reviewer, _utc_iso(when))], origin
+            self.approve_many(
+                [new_approval(src, tgt, source, target, reviewer, utc_iso(when))], origin
             )[0]
             > 0
         )
 
-    def _approve_many(
-        self, entries: Sequence[_TmxEntry], origin: str | None, keep_newer: bool = False
+    def approve_many(
+        self, entries: Sequence[NewApproval], origin: str | None, keep_newer: bool = False
     ) -> tuple[int, int, int]:
-        """Upsert approvals; returns (changed, unchanged, kept_newer)."""
+        """Upsert approvals; returns (changed, unchanged, kept_newer). With ``keep_newer`` an
+        existing, newer, different approval is kept."""
         changed = unchanged = kept = 0
         try:
             for chunk in _chunks(entries):
@@ -628,7 +594,7 @@ class TranslationMemory:
 
     # -- statistics ------------------------------------------------------------------------
 
-    def stats(self) -> dict[str, object]:
+    def stats(self) -> dict[str, Any]:
         """Counts for ``pipeline tm stats``: cached output per engine setup, approvals per pair."""
         try:
             cached = self.conn.execute(
@@ -670,264 +636,18 @@ class TranslationMemory:
         except sqlite3.Error:
             return False
 
-    # -- TMX -------------------------------------------------------------------------------
-
-    def export_tmx(self, path: Path | str, src: str | None = None, tgt: str | None = None) -> int:
-        """Write the approved entries (optionally of one pair) to a TMX 1.4 file; returns count."""
-        from lxml import etree
-        from translate.storage.tmx import tmxfile
-
-        for lang in (src, tgt):
-            if lang is not None and lang not in LANGUAGES:
-                raise TmxError(f"unsupported language {lang!r}: choose from en, es, ja")
-        path = Path(path)
-        entries = self.approved_entries(src, tgt)
-        sources = {e.src for e in entries} | ({src} if src else set())
-        header_src = sources.pop() if len(sources) == 1 else "*all*"
-        store = tmxfile(sourcelanguage=header_src)
-        header = store.document.getroot().find("header")
-        if header is not None:
-            from pipeline import __version__
-
-            header.set("creationtool", APP_NAME)
-            header.set("creationtoolversion", __version__)
-            header.set("datatype", "plaintext")
-            header.set("srclang", header_src)
-        for stored in entries:
-            entry = stored.entry
-            unit = store.addsourceunit(entry.source, sourcelang=stored.src)
-            unit.settarget(entry.target, stored.tgt, append=True)
-            when = _iso_to_tmx(entry.approved_at)
-            for name, value in (
-                ("creationid", entry.reviewer),
-                ("creationdate", when),
-                ("changeid", entry.reviewer),
-                ("changedate", when),
-            ):
-                unit.xmlelement.set(name, value)
-            if stored.origin:
-                prop = etree.Element("prop", type="x-pipeline-origin")
-                prop.text = stored.origin
-                unit.xmlelement.insert(0, prop)
-        try:
-            write_bytes_atomic(path, bytes(store))
-        except OSError as exc:
-            raise TmxError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        return len(entries)
-
-    def import_tmx(
-        self,
-        path: Path | str,
-        reviewer: str | None = None,
-        *,
-        src: str | None = None,
-        tgt: str | None = None,
-    ) -> int:
-        """Store a TMX file's units as approved; returns how many entries were new or changed.
-
-        Raises ``TmxError`` (one line naming the file) before storing anything when the file is
-        not TMX, or holds languages other than en/es/ja, or not the expected ``src``/``tgt``.
-        """
-        return self.import_tmx_detailed(path, reviewer, src=src, tgt=tgt).imported
-
-    def import_tmx_detailed(
-        self,
-        path: Path | str,
-        reviewer: str | None = None,
-        *,
-        src: str | None = None,
-        tgt: str | None = None,
-    ) -> TmxImportResult:
-        """``import_tmx`` with the counts the CLI prints.
-
-        ``reviewer`` overrides the units' ``changeid``/``creationid``; without either, the OS
-        user. A unit older than a different approval already in the memory does not replace it.
-        """
-        path = Path(path)
-        units, entries = read_tmx(path, src=src, tgt=tgt, reviewer=reviewer)
-        result = TmxImportResult(path=path, units=units)
-        for e in entries:
-            pair = f"{e.src}-{e.tgt}"
-            result.pairs[pair] = result.pairs.get(pair, 0) + 1
-        changed, unchanged, kept = self._approve_many(entries, f"tmx:{path.name}", keep_newer=True)
-        result.imported, result.unchanged, result.kept_newer = changed, unchanged, kept
-        return result
-
 
 def _key_tuple(key: MemoryKey) -> tuple[str, str, str, str, str, str]:
     return (key.engine, key.model, key.version, key.src, key.tgt, key.glossary)
 
 
-def _entry(src: str, tgt: str, source: str, target: str, reviewer: str, when: str) -> _TmxEntry:
+def new_approval(
+    src: str, tgt: str, source: str, target: str, reviewer: str, when: str
+) -> NewApproval:
     for lang in (src, tgt):
         if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}: choose from en, es, ja")
     norm = normalize_source(source)
     if not norm or not target.strip():
         raise ValueError("an approved entry needs a non-empty source and target")
-    return _TmxEntry(src, tgt, norm, target.strip(), reviewer.strip() or _os_user(), when)
-
-
-def read_tmx(
-    path: Path,
-    *,
-    src: str | None = None,
-    tgt: str | None = None,
-    reviewer: str | None = None,
-) -> tuple[int, list[_TmxEntry]]:
-    """Parse and check a whole TMX file; returns (unit count, entries). Raises ``TmxError``."""
-    from translate.misc.xml_helpers import XML_NS, getXMLspace
-    from translate.storage.tmx import tmxfile
-
-    for label, lang in (("--from", src), ("--to", tgt)):
-        if lang is not None and lang not in LANGUAGES:
-            raise TmxError(f"unsupported language {lang!r} for {label}: choose from en, es, ja")
-    if not path.is_file():
-        raise TmxError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
-    try:
-        with path.open("rb") as handle:
-            store = tmxfile(handle)
-    except Exception as exc:  # lxml, translate-toolkit and assertion errors on foreign XML
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, AssertionError) or not detail:
-            detail = "the root element is not <tmx>"
-        raise TmxError(f"{path}: not a TMX file ({detail})") from None
-
-    root = store.document.getroot()
-    header = root.find("header")
-    header_src = _language(header.get("srclang")) if header is not None else None
-    lang_attr = f"{{{XML_NS}}}lang"
-    now = _utc_iso(None)
-    default_reviewer = reviewer or None
-
-    seen: set[str] = set()
-    raw: list[tuple[int, str | None, list[tuple[str, str, object]], object]] = []
-    for number, unit in enumerate(store.units, start=1):
-        tuvs = []
-        for node in unit.getlanguageNodes():
-            lang_tag = node.get(lang_attr) or node.get("lang")
-            lang = _language(lang_tag)
-            if lang is None:
-                raise TmxError(f"{path}: unit {number} has a <tuv> without xml:lang")
-            text = unit.getNodeText(node, getXMLspace(unit.xmlelement, "default")) or ""
-            seen.add(lang)
-            tuvs.append((lang, text, node))
-        unit_src = _language(unit.xmlelement.get("srclang")) or header_src
-        raw.append((number, unit_src, tuvs, unit.xmlelement))
-
-    foreign = sorted(seen - set(LANGUAGES))
-    if foreign:
-        raise TmxError(
-            f"{path}: holds languages {', '.join(sorted(seen))}; the pipeline keeps only en, es "
-            f"and ja (found {', '.join(foreign)}); nothing imported"
-        )
-
-    entries: list[_TmxEntry] = []
-    for number, unit_src, tuvs, element in raw:
-        if not tuvs:
-            continue
-        if unit_src in (None, "*all*"):
-            unit_src = tuvs[0][0]
-        if unit_src not in {lang for lang, _, _ in tuvs}:
-            raise TmxError(
-                f"{path}: unit {number} says its source language is {unit_src} but has no "
-                f"{unit_src} text; nothing imported"
-            )
-        if src is not None and unit_src != src:
-            raise TmxError(
-                f"{path}: unit {number} translates from {unit_src}, not from {src} as expected; "
-                "nothing imported"
-            )
-        source_text = next(text for lang, text, _ in tuvs if lang == unit_src)
-        if not normalize_source(source_text):
-            continue
-        for lang, text, node in tuvs:
-            if lang == unit_src or not text.strip() or (tgt is not None and lang != tgt):
-                continue
-            who = (
-                default_reviewer
-                or node.get("changeid")
-                or element.get("changeid")
-                or node.get("creationid")
-                or element.get("creationid")
-                or _os_user()
-            )
-            when = (
-                _tmx_to_iso(node.get("changedate"))
-                or _tmx_to_iso(element.get("changedate"))
-                or _tmx_to_iso(node.get("creationdate"))
-                or _tmx_to_iso(element.get("creationdate"))
-                or now
-            )
-            entries.append(_entry(unit_src, lang, source_text, text, who, when))
-    if raw and not entries:
-        wanted = f"{src or '…'}→{tgt or '…'}"
-        raise TmxError(
-            f"{path}: no usable {wanted} translation units (languages in the file: "
-            f"{', '.join(sorted(seen)) or 'none'}); nothing imported"
-        )
-    return len(raw), entries
-
-
-@dataclass(frozen=True)
-class MemoryResult:
-    """Where one segment's translation came from: "approved", "cache" or "machine"."""
-
-    text: str
-    origin: str
-    unknown_words: tuple[str, ...] = ()
-    reviewer: str | None = None
-
-
-class _HasText(Protocol):
-    text: str
-
-
-def translate_with_memory(
-    memory: TranslationMemory | None,
-    key: MemoryKey,
-    texts: Sequence[str],
-    translate: Callable[[list[str]], Sequence[_HasText | str]],
-    *,
-    force: bool = False,
-) -> list[MemoryResult]:
-    """Translate ``texts`` (one language pair) using the memory first, in this order:
-
-    approved (exact, always) → cache (skipped when ``force``) → ``translate`` called ONCE with the
-    remaining unique segments → their output stored in the cache. ``translate`` wraps the engine
-    (and glossary protect/restore); it returns one item per input with ``.text`` (a
-    ``Translation``) or plain strings. With ``memory`` None every segment goes to ``translate``.
-    """
-    results: list[MemoryResult | None] = [None] * len(texts)
-    approved = memory.get_approved(key.src, key.tgt, texts) if memory else {}
-    rest = [i for i, text in enumerate(texts) if text not in approved]
-    for i, text in enumerate(texts):
-        if text in approved:
-            entry = approved[text]
-            results[i] = MemoryResult(entry.target, "approved", reviewer=entry.reviewer)
-    cached = (
-        memory.get_cached_entries(key, [texts[i] for i in rest]) if memory and not force else {}
-    )
-    todo: dict[str, list[int]] = {}
-    for i in rest:
-        if texts[i] in cached:
-            target, unknown_words = cached[texts[i]]
-            results[i] = MemoryResult(target, "cache", unknown_words)
-        else:
-            todo.setdefault(normalize_source(texts[i]), []).append(i)
-    if todo:
-        unique = [texts[indices[0]] for indices in todo.values()]
-        answers = list(translate(unique))
-        if len(answers) != len(unique):
-            raise ValueError(f"translate returned {len(answers)} results for {len(unique)} texts")
-        stored: list[tuple[str, str, tuple[str, ...]]] = []
-        for source, indices, answer in zip(unique, todo.values(), answers, strict=True):
-            text = answer if isinstance(answer, str) else answer.text
-            unknown = () if isinstance(answer, str) else tuple(getattr(answer, "unknown_words", ()))
-            for i in indices:
-                results[i] = MemoryResult(text, "machine", unknown)
-            if text.strip():
-                stored.append((source, text, unknown))
-        if memory:
-            memory.put_cached(key, stored)
-    return [r if r is not None else MemoryResult("", "machine") for r in results]
+    return NewApproval(src, tgt, norm, target.strip(), reviewer.strip() or os_user(), when)
