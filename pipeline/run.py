@@ -22,7 +22,14 @@ from pipeline.document import LANGUAGES, Document, Segment
 from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
-from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport
+from pipeline.glossary import (
+    TOKEN_PLACEHOLDER,
+    Glossary,
+    GlossaryReport,
+    protect,
+    restore,
+    verify,
+)
 from pipeline.ingest import ReadError, find_sources, read_document
 from pipeline.memory import (
     MemoryFileError,
@@ -319,11 +326,13 @@ def _translate_pair(
         failure = str(exc)
 
     def machine(batch: list[str]) -> list[Translation]:
-        protected = glossary.protect(batch, src, tgt, engine.name) if glossary else None
+        protected = (
+            protect(glossary, batch, src, tgt, engine.glossary_strategy) if glossary else None
+        )
         answers = _call_engine(engine, protected.texts if protected else batch, src, tgt, progress)
         drafts = [a.text for a in answers]
         if glossary and protected:
-            drafts = glossary.restore(drafts, protected)
+            drafts = restore(drafts, protected)
         return [Translation(d, a.unknown_words) for d, a in zip(drafts, answers, strict=True)]
 
     if need and route is not None:
@@ -431,7 +440,8 @@ def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) 
         if lang == target.lang:
             continue
         idx = [i for i, seg in enumerate(flat) if seg.lang == lang]
-        report = report + glossary.verify(
+        report = report + verify(
+            glossary,
             [flat[i].text for i in idx],
             [target.translations[i] for i in idx],
             lang,

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Sequence
 from functools import cache
 
-from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 from pipeline.engines.markup import html_to_markers, markers_to_html
 
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
@@ -47,6 +47,7 @@ class ApertiumEngine:
 
     name = "apertium"
     markup = True
+    glossary_strategy = Strategy(names="wrap", terms="wrap")  # measured: span kept in place
 
     def __init__(self, binary: str | None = None, timeout: float = 600.0):
         self.binary = binary or shutil.which("apertium")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 from pipeline.engines.markup import html_to_markers, markers_to_html
 
 MAX_SEGMENTS_PER_REQUEST = 50
@@ -44,6 +44,7 @@ class LibreTranslateEngine:
 
     name = "libretranslate"
     markup = True
+    glossary_strategy = Strategy(names="token", terms="token")
 
     def __init__(
         self,
