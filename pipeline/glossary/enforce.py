@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 
 from pipeline import markers
 from pipeline.engines.base import GlossaryMode, Strategy
-from pipeline.glossary.grammar import prepare_spanish, spanish_features
+from pipeline.glossary.grammar import (
+    prepare_spanish,
+    prepare_spanish_words,
+    spanish_features,
+    spanish_word_classes,
+)
 from pipeline.glossary.normalize import fold, is_cjk, is_word_char
 from pipeline.glossary.terms import Glossary, Term
 
@@ -39,6 +44,7 @@ class Placeholder:
     source_text: str
     capitalised: bool
     wrapped_by: int | None = None  # the <gN> that encloses the whole term in the source
+    words_before: int = 0  # content words (adjectives?) right before the term in the source
 
 
 @dataclass
@@ -85,6 +91,7 @@ def protect(
                 mode=mode,
                 source_text=term_text,
                 capitalised=term_text[:1].isupper(),
+                words_before=_content_words_before(markers.strip(text[: match.start])),
             )
             opening = re.search(r"<g(\d+)>$", text[pos : match.start])
             if opening and re.match(rf"</g{opening.group(1)}>", inner_markers + text[match.end :]):
@@ -105,6 +112,73 @@ def protect(
     return Protected(out_texts, src, tgt, strategy, all_placeholders)
 
 
+_SOURCE_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "their",
+        "our",
+        "his",
+        "her",
+        "my",
+        "your",
+        "all",
+        "de",
+        "del",
+        "la",
+        "el",
+        "los",
+        "las",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "y",
+        "o",
+        "en",
+        "con",
+        "por",
+        "para",
+        "al",
+        "su",
+        "sus",
+        "nuestro",
+        "nuestra",
+        "nuestros",
+        "nuestras",
+    ]
+)
+
+
+def _content_words_before(prefix: str) -> int:
+    """How many (up to two) content words end ``prefix``, each followed by one space."""
+    tail = re.search(r"(?:^|\s)((?:[^\W\d_][\w'’-]* ){1,2})$", prefix)
+    count = 0
+    for word in reversed(tail.group(1).split() if tail else []):
+        if word.casefold() in _SOURCE_FUNCTION_WORDS:
+            break
+        count += 1
+    return count
+
+
 # ---------------------------------------------------------------- restore
 
 
@@ -121,6 +195,8 @@ def restore(translated: Sequence[str], protected: Protected) -> list[str]:
     protected.repaired = []
     if protected.tgt == "es":  # one analyser call for every form of the batch
         prepare_spanish(ph.expected for phs in protected.placeholders for ph in phs)
+        if any(ph.words_before for phs in protected.placeholders for ph in phs):
+            prepare_spanish_words(w for t in translated for w in _WORD.findall(markers.strip(t)))
     for index, (text, placeholders) in enumerate(
         zip(translated, protected.placeholders, strict=True)
     ):
@@ -178,8 +254,16 @@ def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
     pieces = list(re.finditer(rf"<g{n}>(.*?)</g{n}>", text, re.S))
     if not pieces:
         return re.sub(rf"</?g{n}>", "", text), False
-    if len(pieces) == 1 and _moved_out_of_span(text, pieces[0], ph.expected):
-        return text[: pieces[0].start()] + pieces[0].group(1) + text[pieces[0].end() :], True
+    moved = _moved_out_of_span(text, pieces[0], ph.expected) if len(pieces) == 1 else None
+    if moved is not None:
+        before, after = text[: moved[0]], " " + moved[1] + text[pieces[0].end() :]
+        return _insert(before, ph, _sentence_start(before), after, tgt)
+    if len(pieces) == 1 and tgt == "es" and ph.words_before:
+        swapped = _noun_before_span(text, pieces[0], ph)
+        if swapped is not None:
+            before, modifiers = swapped
+            after = " " + modifiers + text[pieces[0].end() :]
+            return _insert(before, ph, _sentence_start(before), after, tgt)
     first, last = pieces[0], pieces[-1]
     kept: list[str] = []
     for prev, nxt in zip(pieces, pieces[1:], strict=False):
@@ -210,26 +294,65 @@ def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
     )
 
 
-def _moved_out_of_span(text: str, span: re.Match[str], expected: str) -> bool:
+def _moved_out_of_span(text: str, span: re.Match[str], expected: str) -> tuple[int, str] | None:
     """Whether the engine wrote the glossary form itself but moved it (partly) out of the span.
 
     Apertium keeps inline tags at their word positions while it reorders words: "the brutal
     <g9>offensive</g9>" comes back as "la ofensiva <g9>brutal</g9>", the noun before the span
-    and the adjective inside it. The glossary form then ends the words before the span, or
-    starts there and continues at the start of the span; replacing the span's content would
-    double the noun and lose the adjective, so the engine's words are kept as they are.
+    and the adjective inside it; "an ardent <g9>statement of solidarity</g9>" as "una
+    declaración <g9>ardiente de solidaridad</g9>". The form's first words then end the text
+    before the span and its other words are in the span, in order, with the moved modifier.
+    Replacing the span's content would double the noun and lose the modifier. Returns where
+    the form starts in ``text`` and the span's words that are not the form's, or None.
     """
+    content = span.group(1)
+    if markers.has_markers(content) or not re.search(r"\w\.?\s+$", text[: span.start()]):
+        return None
     wanted = [fold(w) for w in expected.split()]
-    before_words = [fold(w) for w in _WORD.findall(markers.strip(text[: span.start()]))]
-    inside_words = [fold(w) for w in _WORD.findall(markers.strip(span.group(1)))]
-    if not inside_words or not re.search(r"\w\.?\s+$", markers.strip(text[: span.start()])):
-        return False
-    for moved in range(len(wanted), 0, -1):
-        rest = wanted[moved:]
-        if before_words[-moved:] != wanted[:moved] or inside_words[: len(rest)] != rest:
+    before = list(_WORD.finditer(text[: span.start()]))
+    inside = list(_WORD.finditer(content))
+    for moved in range(min(len(wanted), len(before)), 0, -1):
+        cut = before[-moved].start()
+        if markers.has_markers(text[cut : span.start()]):
             continue
-        return len(inside_words) > len(rest)  # the span also holds the moved modifier
-    return False
+        if [fold(w.group(0)) for w in before[-moved:]] != wanted[:moved]:
+            continue
+        rest, leftover = wanted[moved:], []
+        for word in inside:
+            if rest and fold(word.group(0)) == rest[0]:
+                rest.pop(0)
+            else:
+                leftover.append(word.group(0))
+        if not rest and leftover:  # the span also holds the moved modifier
+            return cut, " ".join(leftover)
+    return None
+
+
+def _noun_before_span(text: str, span: re.Match[str], ph: Placeholder) -> tuple[str, str] | None:
+    """The same reordering when the engine rendered the term with another noun.
+
+    "the Peruvian <g9>union</g9>" → "la unión <g9>peruana</g9>": the span ends with
+    adjectives (as many as the source had words before the term) and a noun stands right
+    before it. Returns the text before that noun and the adjectives, or None.
+    """
+    content = span.group(1)
+    if markers.has_markers(content):
+        return None
+    head = re.search(r"(?:^|(?<=\s))([^\W\d_]+)\s+$", text[: span.start()])
+    words = list(_WORD.finditer(content))
+    if head is None or not words or "n" not in spanish_word_classes(head.group(1)):
+        return None
+    first_expected = ph.expected.split()[0]
+    if "n" not in spanish_word_classes(first_expected):
+        return None
+    moved = 0
+    for word in reversed(words[-ph.words_before :]):
+        if "adj" not in spanish_word_classes(word.group(0)):
+            break
+        moved += 1
+    if not moved:
+        return None
+    return text[: head.start(1)], content[words[-moved].start() :].rstrip()
 
 
 def _insert(

@@ -139,23 +139,7 @@ def analyse_spanish_many(forms: Sequence[str]) -> dict[str, Features]:
     suffix heuristic when Apertium is not installed or does not know the word.
     """
     forms = [f for f in dict.fromkeys(forms) if f and "\n" not in f]
-    lines: list[str] = []
-    lt_proc = shutil.which("lt-proc")
-    analyser = spanish_analyser() if forms and lt_proc else None
-    if forms and lt_proc and analyser is not None:
-        try:
-            out = subprocess.run(
-                [lt_proc, "-a", str(analyser)],
-                input="\n".join(forms) + "\n",
-                capture_output=True,
-                text=True,
-                timeout=60,
-            ).stdout
-            lines = out.split("\n")
-        except (OSError, subprocess.SubprocessError):
-            lines = []
-    if len(lines) < len(forms):
-        lines = [""] * len(forms)
+    lines = _run_analyser(forms) or [""] * len(forms)
     result: dict[str, Features] = {}
     for form, line in zip(forms, lines, strict=False):
         units = re.findall(r"\^[^$]*\$", line)
@@ -171,6 +155,52 @@ def analyse_spanish_many(forms: Sequence[str]) -> dict[str, Features]:
         else:
             result[form] = guess_spanish(form)
     return result
+
+
+_CLASSES: dict[str, frozenset[str]] = {}
+
+
+def spanish_word_classes(word: str) -> frozenset[str]:
+    """The word classes Apertium's analyser gives a Spanish word (``n``, ``adj``, ``vblex``…).
+
+    Empty when the word is unknown or Apertium is not installed.
+    """
+    prepare_spanish_words([word])
+    return _CLASSES.get(word.casefold(), frozenset())
+
+
+def prepare_spanish_words(words: Iterable[str]) -> None:
+    """Analyse every word not analysed yet, in one analyser call."""
+    missing = [w for w in dict.fromkeys(w.casefold() for w in words) if w not in _CLASSES]
+    missing = [w for w in missing if w and not any(c.isspace() for c in w)]
+    if not missing:
+        return
+    lines = _run_analyser(missing)
+    for word, line in zip(missing, lines or [""] * len(missing), strict=False):
+        analyses = line.strip().removeprefix("^").removesuffix("$").split("/")[1:]
+        _CLASSES[word] = frozenset(
+            m.group(1) for a in analyses if (m := re.search(r"<(\w+)>", a)) and "*" not in a
+        )
+
+
+def _run_analyser(lines: Sequence[str]) -> list[str] | None:
+    """Apertium's Spanish analyser on one item per line; None when it cannot run."""
+    lt_proc = shutil.which("lt-proc")
+    analyser = spanish_analyser() if lines and lt_proc else None
+    if not lines or lt_proc is None or analyser is None:
+        return None
+    try:
+        out = subprocess.run(
+            [lt_proc, "-a", str(analyser)],
+            input="\n".join(lines) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    result = out.split("\n")
+    return result if len(result) >= len(lines) else None
 
 
 def guess_spanish(form: str) -> Features:
