@@ -24,6 +24,7 @@ from pipeline.glossary import (
     restore,
     verify,
 )
+from pipeline.glossary.grammar import apertium_data_dirs, spanish_analyser
 from tests.fixtures.engines import BracketEngine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -428,3 +429,46 @@ def test_english_a_or_an_before_an_inserted_form(small: Glossary) -> None:
     protected = protect(small, ["Una huelga y un sindicato."], "es", "en", STRATEGY["apertium"])
     out = restore(["A <g901>walkout</g901> and an <g902>trade-union</g902>."], protected)
     assert out == ["A strike and a union."]
+
+
+# ---------------------------------------------------------------- words Apertium reorders
+
+
+def test_wrap_keeps_a_modifier_the_engine_moved_into_the_span(small: Glossary) -> None:
+    # Apertium keeps tags at word positions while it puts adjectives after the noun
+    texts = ["Denounce the brutal union!", "A strong free trade agreement."]
+    protected = protect(small, texts, "en", "es", ApertiumEngine.glossary_strategy)
+    assert protected.texts[0] == "Denounce the brutal <g901>union</g901>!"
+    apertium_like = [
+        "¡Denunciar el sindicato <g901>brutal</g901>!",
+        "Un tratado <g901>fuerte de libre comercio</g901>.",
+    ]
+    out = restore(apertium_like, protected)
+    assert out == ["¡Denunciar el sindicato brutal!", "Un tratado de libre comercio fuerte."]
+    assert protected.repairs == 0
+
+
+@pytest.mark.skipif(
+    spanish_analyser() is None,
+    reason="Apertium's Spanish analyser is not installed",
+)
+def test_wrap_keeps_a_modifier_moved_next_to_another_noun(small: Glossary) -> None:
+    protected = protect(small, ["Denounce the brutal union!"], "en", "es", STRATEGY["apertium"])
+    out = restore(["¡Denunciar la unión <g901>brutal</g901>!"], protected)
+    assert out == ["¡Denunciar el sindicato brutal!"]
+
+
+def test_spanish_analyser_is_found_through_the_pairs_mode_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = tmp_path / "apertium-eng-spa"
+    pair.mkdir()
+    (pair / "spa-eng.automorf.bin").write_bytes(b"")
+    (tmp_path / "modes").mkdir()
+    (tmp_path / "modes" / "spa-eng.mode").write_text(
+        f"lt-proc -w '{pair / 'spa-eng.automorf.bin'}' | apertium-tagger -g $2 x.prob\n"
+    )
+    monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path))
+    assert apertium_data_dirs()[0] == tmp_path
+    assert spanish_analyser((tmp_path,)) == pair / "spa-eng.automorf.bin"
+    assert spanish_analyser((tmp_path / "elsewhere",)) is None
