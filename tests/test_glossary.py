@@ -448,6 +448,20 @@ def test_wrap_keeps_a_modifier_the_engine_moved_into_the_span(small: Glossary) -
     assert protected.repairs == 0
 
 
+def test_wrap_keeps_a_modifier_moved_into_the_span_towards_english(small: Glossary) -> None:
+    # the mirror image: Spanish puts the adjective after the noun, English before it
+    texts = ["Los sindicatos fuertes y la huelga general."]
+    protected = protect(small, texts, "es", "en", ApertiumEngine.glossary_strategy)
+    assert protected.texts == [
+        "Los <g901>sindicatos</g901> fuertes y la <g902>huelga</g902> general."
+    ]
+    out = restore(
+        ["The <g901>strong</g901> unions and the <g902>general</g902> strike."], protected
+    )
+    assert out == ["The strong unions and the general strike."]
+    assert protected.repairs == 0
+
+
 @pytest.mark.skipif(
     spanish_analyser() is None,
     reason="Apertium's Spanish analyser is not installed",

@@ -240,7 +240,7 @@ _ENGLISH_ARTICLE = re.compile(r"(?i)(?:the|a|an)\s")
 _FUNCTION_WORDS = re.compile(
     r"(?i)\s*(?:(?:de|del|a|al|en|el|la|los|las|y|con|por|para|que|the|of|to|and)\s*)*"
 )
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?")
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 
 
 def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
@@ -258,6 +258,12 @@ def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
     if moved is not None:
         before, after = text[: moved[0]], " " + moved[1] + text[pieces[0].end() :]
         return _insert(before, ph, _sentence_start(before), after, tgt)
+    moved = _moved_after_span(text, pieces[0], ph.expected) if len(pieces) == 1 else None
+    if moved is not None:
+        before, after = text[: pieces[0].start()], text[moved[0] :]
+        capitalise = _sentence_start(before)
+        before += moved[1][:1].upper() + moved[1][1:] if capitalise else moved[1]
+        return _insert(before + " ", ph, False, after, tgt)
     if len(pieces) == 1 and tgt == "es" and ph.words_before:
         swapped = _noun_before_span(text, pieces[0], ph)
         if swapped is not None:
@@ -308,7 +314,7 @@ def _moved_out_of_span(text: str, span: re.Match[str], expected: str) -> tuple[i
     content = span.group(1)
     if markers.has_markers(content) or not re.search(r"\w\.?\s+$", text[: span.start()]):
         return None
-    wanted = [fold(w) for w in expected.split()]
+    wanted = [fold(w).rstrip(".") for w in expected.split()]
     before = list(_WORD.finditer(text[: span.start()]))
     inside = list(_WORD.finditer(content))
     for moved in range(min(len(wanted), len(before)), 0, -1):
@@ -317,13 +323,43 @@ def _moved_out_of_span(text: str, span: re.Match[str], expected: str) -> tuple[i
             continue
         if [fold(w.group(0)) for w in before[-moved:]] != wanted[:moved]:
             continue
-        rest, leftover = wanted[moved:], []
+        rest, leftover = wanted[moved:], list[str]()
         for word in inside:
             if rest and fold(word.group(0)) == rest[0]:
                 rest.pop(0)
             else:
                 leftover.append(word.group(0))
         if not rest and leftover:  # the span also holds the moved modifier
+            return cut, " ".join(leftover)
+    return None
+
+
+def _moved_after_span(text: str, span: re.Match[str], expected: str) -> tuple[int, str] | None:
+    """The mirror of ``_moved_out_of_span``, for languages that put adjectives first.
+
+    "la <g9>ofensiva</g9> brutal" comes back as "the <g9>brutal</g9> offensive": the form's
+    last words start the text after the span, its other words end the span. Returns where the
+    form ends in ``text`` and the span's words that are not the form's, or None.
+    """
+    content = span.group(1)
+    if markers.has_markers(content) or not re.match(r"\s+\w", text[span.end() :]):
+        return None
+    wanted = [fold(w).rstrip(".") for w in expected.split()]
+    after = list(_WORD.finditer(text, span.end()))
+    inside = list(_WORD.finditer(content))
+    for moved in range(min(len(wanted), len(after)), 0, -1):
+        cut = after[moved - 1].end()
+        if markers.has_markers(text[span.end() : cut]):
+            continue
+        if [fold(w.group(0)) for w in after[:moved]] != wanted[len(wanted) - moved :]:
+            continue
+        rest, leftover = wanted[: len(wanted) - moved], list[str]()
+        for word in reversed(inside):
+            if rest and fold(word.group(0)) == rest[-1]:
+                rest.pop()
+            else:
+                leftover.insert(0, word.group(0))
+        if not rest and leftover:
             return cut, " ".join(leftover)
     return None
 
