@@ -254,22 +254,10 @@ def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
     pieces = list(re.finditer(rf"<g{n}>(.*?)</g{n}>", text, re.S))
     if not pieces:
         return re.sub(rf"</?g{n}>", "", text), False
-    moved = _moved_out_of_span(text, pieces[0], ph.expected) if len(pieces) == 1 else None
-    if moved is not None:
-        before, after = text[: moved[0]], " " + moved[1] + text[pieces[0].end() :]
-        return _insert(before, ph, _sentence_start(before), after, tgt)
-    moved = _moved_after_span(text, pieces[0], ph.expected) if len(pieces) == 1 else None
-    if moved is not None:
-        before, after = text[: pieces[0].start()], text[moved[0] :]
-        capitalise = _sentence_start(before)
-        before += moved[1][:1].upper() + moved[1][1:] if capitalise else moved[1]
-        return _insert(before + " ", ph, False, after, tgt)
-    if len(pieces) == 1 and tgt == "es" and ph.words_before:
-        swapped = _noun_before_span(text, pieces[0], ph)
-        if swapped is not None:
-            before, modifiers = swapped
-            after = " " + modifiers + text[pieces[0].end() :]
-            return _insert(before, ph, _sentence_start(before), after, tgt)
+    if len(pieces) == 1:
+        reordered = _restore_reordered(text, pieces[0], ph, tgt)
+        if reordered is not None:
+            return reordered
     first, last = pieces[0], pieces[-1]
     kept: list[str] = []
     for prev, nxt in zip(pieces, pieces[1:], strict=False):
@@ -298,6 +286,29 @@ def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
         lead_space=rendering[:1].isspace(),
         trail_space=renderings[-1][-1:].isspace(),
     )
+
+
+def _restore_reordered(
+    text: str, span: re.Match[str], ph: Placeholder, tgt: str
+) -> tuple[str, bool] | None:
+    """The form put in when the engine moved words across the span's edges, else None."""
+    moved = _moved_out_of_span(text, span, ph.expected)
+    if moved is not None:
+        before, after = text[: moved[0]], " " + moved[1] + text[span.end() :]
+        return _insert(before, ph, _sentence_start(before), after, tgt)
+    moved = _moved_after_span(text, span, ph.expected)
+    if moved is not None:
+        before, after = text[: span.start()], text[moved[0] :]
+        modifiers = moved[1]
+        if _sentence_start(before):
+            modifiers = modifiers[:1].upper() + modifiers[1:]
+        return _insert(before + modifiers + " ", ph, False, after, tgt)
+    swapped = _noun_before_span(text, span, ph) if tgt == "es" and ph.words_before else None
+    if swapped is not None:
+        before, modifiers = swapped
+        after = " " + modifiers + text[span.end() :]
+        return _insert(before, ph, _sentence_start(before), after, tgt)
+    return None
 
 
 def _moved_out_of_span(text: str, span: re.Match[str], expected: str) -> tuple[int, str] | None:
