@@ -4,7 +4,7 @@ Columns: segment id, source, draft, glossary terms and memory suggestions, QA fi
 Read-only columns are shaded grey, the draft column is white; rows with QA findings are
 shaded amber and their findings are also Word comments on the draft. Inline markers stay as
 literal tags (``<g1>…</g1>``, ``<x1/>``) in small grey type, so what a reviewer keeps is
-exactly what the pipeline reads back. The file's core properties hold the pipeline's data
+exactly what the pipeline reads back. A hidden paragraph holds the pipeline's data
 (ids and hashes of every source and draft) so an import detects rearranged rows, edited ids
 and edited sources. Opens in Word and LibreOffice; tracked changes count as accepted.
 """

@@ -8,7 +8,7 @@ with a writer and a reader, and one entry here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,7 @@ from pipeline.review.sidecar import (
     SIDECAR_SUFFIX,
     ReturnedFile,
     ReviewError,
-    ReviewReader,
     ReviewSet,
-    ReviewWriter,
     load_sidecar,
     sidecar_name,
 )
@@ -35,8 +33,8 @@ class ReviewFormat:
     name: str
     suffix: str
     read_suffixes: tuple[str, ...]
-    write: ReviewWriter
-    read: ReviewReader
+    write: Callable[[ReviewSet, Path], Path]
+    read: Callable[[Path], ReturnedFile]
 
 
 FORMATS: dict[str, ReviewFormat] = {

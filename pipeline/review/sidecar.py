@@ -129,14 +129,6 @@ class Suggestion(Protocol):
     def score(self) -> float: ...
 
 
-class ReviewWriter(Protocol):
-    def __call__(self, review: ReviewSet, path: Path) -> Path: ...
-
-
-class ReviewReader(Protocol):
-    def __call__(self, path: Path) -> ReturnedFile: ...
-
-
 # --- hashing -----------------------------------------------------------------------------
 
 
