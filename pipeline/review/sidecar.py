@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -261,7 +262,7 @@ def segment_entry(
     origin: str = "machine",
     glossary: Sequence[JsonObject] = (),
     fuzzy: Sequence[Suggestion | Mapping[str, Any]] = (),
-    placeholder_patterns: Sequence[str] = (),
+    placeholder_patterns: Sequence[str | re.Pattern[str]] = (),
     unknown_words: Sequence[str] = (),
     expected_terms: Sequence[str] | None = None,
 ) -> JsonObject:
