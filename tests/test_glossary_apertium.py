@@ -1,4 +1,4 @@
-"""The done-when of the glossary issue, with the real Apertium on the shared sample statement.
+"""The done-when of the glossary issue, with the real Apertium on the test statement.
 
 Run with ``-s`` to see the numbers recorded in the README::
 
@@ -12,17 +12,17 @@ import shutil
 
 import pytest
 
-from benchmarks.glossary_compliance import SAMPLE, measure, summary
+from benchmarks.glossary_compliance import measure, summary
+from tests.conftest import SAMPLE
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("apertium") is None, reason="apertium is not installed"),
-    pytest.mark.skipif(not SAMPLE.exists(), reason=f"shared sample not found at {SAMPLE}"),
 ]
 
 
 @pytest.fixture(scope="module")
 def results():
-    return measure()
+    return measure(sample=SAMPLE)
 
 
 def test_apertium_compliance_baseline_vs_shipped_glossary(results) -> None:  # noqa: ANN001
