@@ -50,6 +50,17 @@ def cli(tmp_path: Path):
     return run
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that runs ``python -m pipeline`` through the ``cli`` fixture is ``slow``.
+
+    ``pytest -m "not slow"`` is the fast inner loop; tests that start the CLI another way
+    carry ``@pytest.mark.slow`` themselves.
+    """
+    for item in items:
+        if "cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def requires(binary: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(shutil.which(binary) is None, reason=f"{binary} is not installed")
 

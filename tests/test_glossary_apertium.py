@@ -25,6 +25,7 @@ def results():
     return measure(sample=SAMPLE)
 
 
+@pytest.mark.slow  # Apertium translates the whole statement six times
 def test_apertium_compliance_baseline_vs_shipped_glossary(results) -> None:  # noqa: ANN001
     print()
     print(summary(results))
@@ -38,6 +39,7 @@ def test_apertium_compliance_baseline_vs_shipped_glossary(results) -> None:  # n
     assert shipped.inverted_lost == 0
 
 
+@pytest.mark.slow  # Apertium translates the whole statement six times
 def test_shipped_strategy_is_the_measured_best(results) -> None:  # noqa: ANN001
     shipped = results["shipped"]
     for name, m in results.items():
@@ -50,6 +52,7 @@ def test_shipped_strategy_is_the_measured_best(results) -> None:  # noqa: ANN001
         ), name
 
 
+@pytest.mark.slow  # Apertium translates the whole statement six times
 def test_shipped_output_reads_right(results) -> None:  # noqa: ANN001
     text = "\n".join(results["shipped"].outputs)
     assert not re.search(r"\bunión\b|\buniones\b|\bcamaradas?\b", text, re.I)

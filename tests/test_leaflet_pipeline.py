@@ -16,6 +16,8 @@ from pipeline.cli import main
 from tests.conftest import requires_apertium
 from tests.fixtures import argos_models as fx
 
+pytestmark = pytest.mark.slow  # the CLI end to end, in process
+
 
 @requires_apertium
 def test_sample_to_es_and_ja_a5_leaflets_and_bilingual(
