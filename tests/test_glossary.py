@@ -486,3 +486,29 @@ def test_spanish_analyser_is_found_through_the_pairs_mode_file(
     assert apertium_data_dirs()[0] == tmp_path
     assert spanish_analyser((tmp_path,)) == pair / "spa-eng.automorf.bin"
     assert spanish_analyser((tmp_path / "elsewhere",)) is None
+
+
+@pytest.mark.skipif(
+    spanish_analyser() is None,
+    reason="Apertium's Spanish analyser is not installed",
+)
+def test_wrap_span_that_holds_the_form_itself_is_not_a_reordering() -> None:
+    # Apertium's real output for a sentence of tests/data/casapalca-miners.en.txt: the span
+    # holds the glossary form itself (with a trailing space); "son" (also a noun: the
+    # Cuban "son") right before it must not be taken as the head of a reordered noun phrase
+    glossary = load_glossary(SHIPPED)
+    texts = ["The arrests are political repression aimed at the union."]
+    protected = protect(glossary, texts, "en", "es", STRATEGY["apertium"])
+    assert protected.texts == [
+        "The arrests are <g901>political repression</g901> aimed at the <g902>union</g902>."
+    ]
+    draft = "Los arrestos son <g901>represión política </g901> apuntados en la <g902>unión</g902>."
+    out = restore([draft], protected)
+    assert out == ["Los arrestos son represión política apuntados en el sindicato."]
+    # the same span after a content word the source really had before the term
+    protected = protect(
+        glossary, ["Brutal political repression."], "en", "es", STRATEGY["apertium"]
+    )
+    assert protected.placeholders[0][0].words_before == 1
+    out = restore(["Son <g901>represión política </g901>."], protected)
+    assert out == ["Son represión política."]

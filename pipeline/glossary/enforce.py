@@ -141,6 +141,15 @@ _SOURCE_FUNCTION_WORDS = frozenset(
         "my",
         "your",
         "all",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
         "de",
         "del",
         "la",
@@ -292,6 +301,8 @@ def _restore_reordered(
     text: str, span: re.Match[str], ph: Placeholder, tgt: str
 ) -> tuple[str, bool] | None:
     """The form put in when the engine moved words across the span's edges, else None."""
+    if fold(markers.strip(span.group(1))).split() == fold(ph.expected).split():
+        return None  # the span holds exactly the glossary form (maybe with spaces): no move
     moved = _moved_out_of_span(text, span, ph.expected)
     if moved is not None:
         before, after = text[: moved[0]], " " + moved[1] + text[span.end() :]
@@ -379,8 +390,10 @@ def _noun_before_span(text: str, span: re.Match[str], ph: Placeholder) -> tuple[
     """The same reordering when the engine rendered the term with another noun.
 
     "the Peruvian <g9>union</g9>" → "la unión <g9>peruana</g9>": the span ends with
-    adjectives (as many as the source had words before the term) and a noun stands right
-    before it. Returns the text before that noun and the adjectives, or None.
+    adjectives (as many as the source had words before the term), holds no noun of its own
+    (else the engine kept the term's noun in the span and nothing moved: "son <g9>represión
+    política</g9>") and a noun stands right before it. Returns the text before that noun and
+    the adjectives, or None.
     """
     content = span.group(1)
     if markers.has_markers(content):
@@ -397,7 +410,7 @@ def _noun_before_span(text: str, span: re.Match[str], ph: Placeholder) -> tuple[
         if "adj" not in spanish_word_classes(word.group(0)):
             break
         moved += 1
-    if not moved:
+    if not moved or any("n" in spanish_word_classes(w.group(0)) for w in words[:-moved]):
         return None
     return text[: head.start(1)], content[words[-moved].start() :].rstrip()
 
