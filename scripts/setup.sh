@@ -11,7 +11,7 @@ mode=${1:-run}
 
 debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core)
 if [ "$mode" = test ]; then
-  debian+=(libreoffice-writer-nogui)
+  debian+=(libreoffice-writer-nogui omegat)
 fi
 
 missing=()

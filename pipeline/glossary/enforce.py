@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from pipeline import markers
 from pipeline.engines.base import GlossaryMode, Strategy
+from pipeline.glossary.agreement import a_or_an, agree_spanish, agree_spanish_after
 from pipeline.glossary.grammar import (
     prepare_spanish,
     prepare_spanish_words,
-    spanish_features,
     spanish_word_classes,
 )
 from pipeline.glossary.normalize import fold, is_cjk, is_word_char
@@ -204,7 +204,7 @@ def restore(translated: Sequence[str], protected: Protected) -> list[str]:
     protected.repaired = []
     if protected.tgt == "es":  # one analyser call for every form of the batch
         prepare_spanish(ph.expected for phs in protected.placeholders for ph in phs)
-        if any(ph.words_before for phs in protected.placeholders for ph in phs):
+        if any(protected.placeholders):  # words around terms: nouns, adjectives to agree
             prepare_spanish_words(w for t in translated for w in _WORD.findall(markers.strip(t)))
     for index, (text, placeholders) in enumerate(
         zip(translated, protected.placeholders, strict=True)
@@ -431,6 +431,7 @@ def _insert(
         form = form[:1].upper() + form[1:]
     if tgt == "es" and (ph.term.gender or not ph.term.is_name):
         before = agree_spanish(before, ph.expected, ph.term)
+        after = agree_spanish_after(after, ph.expected, ph.term)
     elif tgt == "en":
         before = a_or_an(before, form)
     if tgt == "ja":
@@ -491,86 +492,6 @@ def _put_back(
     wrap = ph.wrapped_by if ph.wrapped_by and f"<g{ph.wrapped_by}>" not in text else None
     new_text, _ = _insert(before, ph, capitalise, after, protected.tgt, wrap=wrap)
     return new_text
-
-
-# ---------------------------------------------------------------- agreement
-
-
-def _determiner_table() -> dict[str, tuple[str, ...]]:
-    """Each Spanish determiner → its four forms (m sg, f sg, m pl, f pl)."""
-    table: dict[str, tuple[str, ...]] = {}
-    for row in (
-        "el la los las",
-        "un una unos unas",
-        "este esta estos estas",
-        "ese esa esos esas",
-        "aquel aquella aquellos aquellas",
-        "nuestro nuestra nuestros nuestras",
-        "vuestro vuestra vuestros vuestras",
-        "otro otra otros otras",
-        "todo toda todos todas",
-        "mucho mucha muchos muchas",
-        "ningún ninguna ningunos ningunas",
-        "algún alguna algunos algunas",
-        "cuyo cuya cuyos cuyas",
-        "del de_la de_los de_las",
-        "al a_la a_los a_las",
-    ):
-        forms = tuple(w.replace("_", " ") for w in row.split())
-        for word in forms:
-            table[word] = forms
-    return table
-
-
-_DETERMINERS = _determiner_table()
-_DETERMINER_WORDS = "|".join(
-    sorted((w for w in _DETERMINERS if " " not in w), key=len, reverse=True)
-)
-_DETERMINER_BEFORE = re.compile(
-    rf"(?i)(?<![\w])(de la|de los|de las|a la|a los|a las|{_DETERMINER_WORDS})"
-    r"(\s+(?:<g\d+>|<x\d+/>)*[‘'\"“«]?(?:<g\d+>)*)$"
-)
-
-
-def agree_spanish(before: str, form: str, term: Term) -> str:
-    """Make the Spanish article or determiner right before ``form`` agree with it."""
-    m = _DETERMINER_BEFORE.search(before)
-    if not m:
-        return before
-    word = m.group(1)
-    forms = _DETERMINERS.get(word.lower())
-    gender, number = spanish_features(form)
-    if term.gender:
-        gender = term.gender
-    if term.is_name:
-        number = None  # names: trust the engine's article
-    if not forms:
-        return before
-    index = forms.index(word.lower())
-    plural = index >= 2 if number is None else number == "pl"
-    feminine = index % 2 == 1 if gender not in ("m", "f") else gender == "f"
-    wanted = forms[(2 if plural else 0) + (1 if feminine else 0)]
-    if wanted == word.lower():
-        return before
-    if word[:1].isupper():
-        wanted = wanted[:1].upper() + wanted[1:]
-    return before[: m.start(1)] + wanted + m.group(2)
-
-
-def a_or_an(before: str, form: str) -> str:
-    """English "a"/"an" before an inserted form."""
-    m = re.search(r"(?i)(?<!\w)(an?)(\s+(?:<g\d+>)*)$", before)
-    if not m:
-        return before
-    vowel = bool(re.match(r"(?i)[aeiou]|h(?:our|onou?r|eir)", form)) and not re.match(
-        r"(?i)u(?:ni|s[aeiu]|tr)|eu|one\b", form
-    )
-    wanted = "an" if vowel else "a"
-    if m.group(1).lower() == wanted:
-        return before
-    if m.group(1)[0].isupper():
-        wanted = wanted.capitalize()
-    return before[: m.start(1)] + wanted + m.group(2)
 
 
 # ---------------------------------------------------------------- spacing
