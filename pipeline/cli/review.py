@@ -37,20 +37,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="both",
         help="which review files to write (default: both)",
     )
+    export.add_argument(
+        "--omegat",
+        action="store_true",
+        help="also write a ready OmegaT project per document and language pair "
+        "(OUT/<stem>/review/<stem>.<src>-<tgt>.omegat/: the original text in source/, the "
+        "machine drafts in tm/auto/ where OmegaT inserts them, close matches in tm/, the "
+        "glossary terms in glossary/); open the folder in OmegaT, translate, save, and give "
+        "the folder to `pipeline review import`",
+    )
     export.add_argument("--json", action="store_true", help="print the result as JSON")
     export.set_defaults(func=run_export)
 
     imp = sub.add_parser(
         "import",
         help="store reviewed translations from review DOCX/XLIFF files as approved",
-        description="Read returned review files (.docx from `review export`, or .xlf/.xliff "
-        "saved by a CAT tool) and store each edited draft as approved in the translation "
-        "memory. XLIFF units marked final or signed-off are approved even when unchanged. A "
+        description="Read returned review files (.docx from `review export`, .xlf/.xliff "
+        "saved by a CAT tool, or an OmegaT project folder from `review export --omegat`, its "
+        "target/*.xlf or its *-omegat.tmx) and store each edited draft as approved in the "
+        "translation memory. XLIFF units marked final or signed-off are approved even when "
+        "unchanged; drafts left as OmegaT inserted them are not imported. A "
         "segment whose source changed since the export, or whose tags were broken, is refused "
         "with a line saying why; the rest are imported. A file whose rows were rearranged, whose "
         "ids were edited, or that belongs to another document is refused whole.",
     )
-    imp.add_argument("files", nargs="+", metavar="FILE", help="returned review files")
+    imp.add_argument(
+        "files", nargs="+", metavar="FILE", help="returned review files or OmegaT project folders"
+    )
     imp.add_argument(
         "--reviewer", help="name stored with each approval (default: your OS user name)"
     )
@@ -79,7 +92,8 @@ def run_export(args: argparse.Namespace) -> int:
     root = Path(args.out_dir)
     if not root.exists():
         raise CommandError(f"{root}: no such folder", 2)
-    results = export_review(root, FORMAT_CHOICES[args.format])
+    formats = FORMAT_CHOICES[args.format] + (("omegat",) if args.omegat else ())
+    results = export_review(root, formats)
     if not results:
         raise CommandError(
             f"{root}: no segments files (*.segments.json) found; run `pipeline translate "
@@ -100,7 +114,7 @@ def run_export(args: argparse.Namespace) -> int:
             )
             if not args.json:
                 for path in outcome.values():
-                    print(f"wrote {path}")
+                    print(f"wrote {path}{'/' if path.is_dir() else ''}")
     if args.json:
         print_json({"exported": payload})
     return 1 if failed else 0
@@ -121,8 +135,8 @@ def run_import(args: argparse.Namespace) -> int:
         raise CommandError(f"--against {against}: no such file or folder", 2)
     paths = [Path(f) for f in args.files]
     for path in paths:
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file", 2)
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or folder", 2)
     results: list[ImportResult] = []
     if args.dry_run:
         for path in paths:

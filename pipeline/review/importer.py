@@ -182,7 +182,8 @@ def plan_import(
     result.document, result.src, result.tgt = meta.document, meta.src, meta.tgt
 
     current: ReviewSet | None = None
-    sidecar = current_sidecar(result.document, result.src, result.tgt, path, against)
+    near = returned_file.home or path
+    sidecar = current_sidecar(result.document, result.src, result.tgt, near, against)
     if sidecar is not None:
         try:
             current = load_sidecar(sidecar)

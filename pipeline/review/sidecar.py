@@ -118,6 +118,7 @@ class ReturnedFile:
 
     meta: FileMeta
     segments: list[ReturnedSegment]
+    home: Path | None = None  # where the file "lives" (its sidecar is next to it), if not itself
 
 
 class Suggestion(Protocol):
