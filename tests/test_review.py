@@ -285,33 +285,65 @@ def test_docx_tracked_changes_count_as_accepted(exported):
     ]
 
 
-def test_docx_rearranged_rows_refused_whole(exported, memory):
+def test_docx_moved_rows_are_imported_by_their_id(exported, memory):
+    edit_docx(exported["docx"], {1: "Solidaridad con los <g1>mineros</g1> del Perú",
+                                 4: "¡Liberen a nuestros hermanos!"})  # fmt: skip
     document = docx.Document(str(exported["docx"]))
     table = document.tables[0]._tbl
     rows = table.findall(f"{W}tr")
-    rows[1].addprevious(rows[3])  # move a segment row up, as sorting would
+    rows[1].addprevious(rows[4])  # move a row up, as sorting would
     document.save(str(exported["docx"]))
     result = import_review(exported["docx"], memory, "ana")
-    assert result.corrections == []
-    assert [r.segment for r in result.refused] == [None]
-    assert "rearranged" in result.refused[0].reason
+    assert result.refused == []
+    assert sorted((c.segment, c.target) for c in result.corrections) == [
+        ("b0.s0", "Solidaridad con los <g1>mineros</g1> del Perú"),
+        ("b2.s0", "¡Liberen a nuestros hermanos!"),
+    ]
 
 
-def test_docx_edited_id_or_deleted_row_refused_whole(exported, tmp_path, memory):
+def test_docx_deleted_row_or_edited_id_imports_every_intact_row(exported, tmp_path, memory):
+    edit_docx(exported["docx"], {1: "Solidaridad con los <g1>mineros</g1> del Perú",
+                                 4: "¡Liberen a nuestros hermanos!"})  # fmt: skip
     document = docx.Document(str(exported["docx"]))
     document.tables[0].rows[2].cells[0].text = "b1.s9"
     edited = tmp_path / "edited.docx"
     document.save(str(edited))
-    result = import_review(edited, memory, "ana", against=exported["sidecar"])
-    assert result.refused[0].segment is None and "ids were edited" in result.refused[0].reason
-    assert "b1.s9" in result.refused[0].reason
+    result, corrections = plan_import(edited, against=exported["sidecar"])
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s9", "table row 3: 'b1.s9' is not an id this file was made with (an edited or "
+                  "added row); nothing imported from it"),
+        ("b1.s0", "its row was deleted from the table; nothing imported"),
+    ]  # fmt: skip
+    assert [c.segment for c in corrections] == ["b0.s0", "b2.s0"]
 
     document = docx.Document(str(exported["docx"]))
     row = document.tables[0].rows[2]._tr
     row.getparent().remove(row)
     document.save(str(edited))
     result = import_review(edited, memory, "ana", against=exported["sidecar"])
-    assert "rows were added or deleted" in result.refused[0].reason
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s0", "its row was deleted from the table; nothing imported")
+    ]
+    assert [c.segment for c in result.corrections] == ["b0.s0", "b2.s0"]
+
+
+def test_review_saved_as_odt_says_save_as_word(exported, tmp_path):
+    odt = tmp_path / "peru.en-es.review.odt"
+    odt.write_bytes(b"PK\x03\x04 not really")
+    result, _ = plan_import(odt)
+    assert result.refused[0].reason == (
+        "saved as .odt: open it and save it as Word (.docx), then import the .docx"
+    )
+
+
+def test_review_docx_says_memory_and_explains_green_rows(exported):
+    document = docx.Document(str(exported["docx"]))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "green rows were approved by a reviewer" in text
+    assert "4 sentences" in text
+    notes = [cell_text(r.cells[3]) for r in document.tables[0].rows[1:]]
+    assert "Draft from: memory" in notes[3] and "cache" not in " ".join(notes)
+    assert cell_text(document.tables[0].rows[0].cells[0]) == "Id"
 
 
 def test_docx_edited_source_cell_refuses_that_row_only(exported, memory):
@@ -322,7 +354,7 @@ def test_docx_edited_source_cell_refuses_that_row_only(exported, memory):
     table.rows[4].cells[2].text = "¡Liberen a nuestros hermanos!"
     document.save(str(exported["docx"]))
     result = import_review(exported["docx"], memory, "ana")
-    assert [(r.segment, "source text was edited" in r.reason) for r in result.refused] == [
+    assert [(r.segment, "original sentence was edited" in r.reason) for r in result.refused] == [
         ("b0.s0", True)
     ]
     assert [c.segment for c in result.corrections] == ["b2.s0"]
@@ -338,8 +370,10 @@ def test_source_changed_since_export_is_refused_and_the_rest_imported(exported, 
     make_sidecar(exported["sidecar"].parents[2], segments=[tuple(s) for s in changed])
     result = import_review(exported["docx"], memory, "ana")
     assert [(r.segment, r.reason) for r in result.refused] == [
-        ("b1.s0", "source changed since export; re-export and review it again")
-    ]
+        ("b1.s0", "the original sentence changed after this review file was made, so this "
+                  "correction may no longer fit; review it again in the new file from "
+                  "`pipeline review export`")
+    ]  # fmt: skip
     assert [c.segment for c in result.corrections] == ["b0.s0"]
     assert list(approvals(memory)) == [SEGMENTS[0][1]]
 
@@ -420,7 +454,7 @@ def test_a_plain_docx_or_other_file_is_refused_with_one_line(tmp_path, memory):
     d.save(str(plain))
     result = import_review(plain, memory, "ana")
     assert result.refused[0].segment is None
-    assert "not written by `pipeline review export`" in result.refused[0].reason
+    assert "not a review file from `pipeline review export`" in result.refused[0].reason
     junk = tmp_path / "junk.docx"
     junk.write_bytes(b"not a zip")
     assert "DOCX" in import_review(junk, memory, "ana").refused[0].reason
@@ -608,8 +642,8 @@ def test_cli_import_stores_approvals_and_reports_refusals(cli, tmp_path):
     assert [r["segment"] for r in report["refused"]] == ["b2.s0"]
     again = cli(*args)
     assert again.returncode == 1
-    assert "b2.s0: refused: source changed since export" in again.stderr
-    assert "0 approved, 1 already approved, 1 refused" in again.stdout
+    assert "b2.s0: not imported: the original sentence changed after" in again.stderr
+    assert "0 approved, 1 already approved, 1 not imported" in again.stdout
     assert "Traceback" not in again.stderr
 
 

@@ -120,10 +120,19 @@ def run_export(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _short(text: str | None, width: int = 70) -> str:
-    if text is None:
-        return "—"
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _wrapped(label: str, text: str | None, width: int = 88) -> str:
+    """``    was: text`` with the whole text, wrapped under itself."""
+    import textwrap
+
+    head = f"    {label}: "
+    return textwrap.fill(
+        "—" if text is None else text,
+        width=width,
+        initial_indent=head,
+        subsequent_indent=" " * len(head),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -168,7 +177,8 @@ def run_import(args: argparse.Namespace) -> int:
     for result in results:
         for refusal in result.refused:
             where = f"{result.path}: {refusal.segment}" if refusal.segment else f"{result.path}"
-            print(f"pipeline: {where}: refused: {refusal.reason}", file=sys.stderr)
+            what = "not imported" if refusal.segment else "refused"
+            print(f"pipeline: {where}: {what}: {refusal.reason}", file=sys.stderr)
         if any(r.segment is None for r in result.refused):
             continue
         for note in result.notes:
@@ -178,12 +188,12 @@ def run_import(args: argparse.Namespace) -> int:
         for c in changed:
             print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
             if c.draft is not None and c.reason == "edited":
-                print(f"    was: {_short(c.draft)}")
-            print(f"    now: {_short(c.target)}")
+                print(_wrapped("was", c.draft))
+            print(_wrapped("now", c.target))
         unchanged = len(result.corrections) - len(changed)
         seg_refused = sum(1 for r in result.refused if r.segment)
         print(
             f"{result.path}: {result.document} {result.src}→{result.tgt}: "
-            f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} refused"
+            f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} not imported"
         )
     return 1 if refused_any else 0
