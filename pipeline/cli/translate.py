@@ -213,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.stop()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for failure in result.failures:
         print(f"{failure.path}: {failure.reason}", file=sys.stderr)
     if args.json:
@@ -220,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
+                "warnings": list(result.warnings),
             }
         )
     else:
@@ -252,6 +255,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             problems = []
             if target.untranslated:
                 problems.append(f"{len(target.untranslated)} untranslated words")
+            if target.degenerate:
+                problems.append(f"{len(target.degenerate)} degenerate drafts replaced")
             if target.markers_repaired:
                 problems.append(f"{target.markers_repaired} formatting marks repaired")
             if target.qa:
