@@ -349,7 +349,8 @@ def _degenerate(
     answers = _machine(other, src, tgt, options.glossary, Progress())([texts[k] for k in redo])
     first = dict(zip(bad, findings, strict=True))
     for k, answer in zip(redo, answers, strict=True):
-        earlier = first.get(k)
+        previous = results[k]
+        earlier = first.get(k) or (previous.degenerate if previous else None)  # or redecoded
         if answer.degenerate is not None:  # the next engine's draft is degenerate too
             note = f"{model} and {other.name}: {answer.degenerate.line()}; left as the source text"
             results[k] = MemoryResult(

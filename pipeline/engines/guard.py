@@ -66,7 +66,7 @@ MAX_NGRAM = 6
 # One word (n-gram) covering this share of a draft of at least COVERAGE_MIN_TOKENS words is a
 # loop ("de X de Y de Z …"); "of the" covers 40% of some good English drafts.
 COVERAGE = {1: 0.4, 2: 0.6, 3: 0.6}
-COVERAGE_MIN_TOKENS = 12
+COVERAGE_MIN_TOKENS = 8
 # Back-to-back copies of a piece of text: at least LOOP_COPIES copies spanning LOOP_SPAN chars.
 LOOP_COPIES = 3
 LOOP_SPAN = 15

@@ -238,15 +238,13 @@ def load_test(folder: Path, from_code: str, target_prefix: str = "") -> str:
     try:
         tokenizer = spm.SentencePieceProcessor(model_file=str(folder / "sentencepiece.model"))
     except (OSError, RuntimeError) as exc:
-        raise LoadTestError(f"sentencepiece.model cannot be loaded ({_first_line(exc)})") from exc
+        raise LoadTestError("sentencepiece.model is not a SentencePiece model") from exc
     try:
         translator = ctranslate2.Translator(
             str(folder / "model"), device="cpu", inter_threads=1, intra_threads=1
         )
     except (OSError, RuntimeError, ValueError) as exc:
-        raise LoadTestError(
-            f"the CTranslate2 model (model/) cannot be loaded ({_first_line(exc)})"
-        ) from exc
+        raise LoadTestError(f"CTranslate2 cannot load model/ ({_short(exc, folder)})") from exc
     sentence = TEST_SENTENCES.get(from_code, DEFAULT_TEST_SENTENCE)
     try:
         pieces = tokenizer.encode(sentence, out_type=str)
@@ -256,7 +254,7 @@ def load_test(folder: Path, from_code: str, target_prefix: str = "") -> str:
         result = translator.translate_batch([pieces], **options)[0].hypotheses[0]
     except (RuntimeError, ValueError, IndexError) as exc:
         raise LoadTestError(
-            f"the model loads but cannot translate a test sentence ({_first_line(exc)})"
+            f"the model loads but cannot translate a test sentence ({_short(exc, folder)})"
         ) from exc
     if target_prefix and result[:1] == [target_prefix]:
         result = result[1:]
@@ -266,6 +264,7 @@ def load_test(folder: Path, from_code: str, target_prefix: str = "") -> str:
     return text
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+def _short(exc: BaseException, folder: Path) -> str:
+    """The first line of an error, without the (temporary) folder it names."""
+    text = str(exc).strip().replace(str(folder) + "/", "").replace(str(folder), "the package")
     return text.splitlines()[0] if text else type(exc).__name__
