@@ -78,7 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium",
+        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium; "
+        "auto passes over a known-bad or unloadable model, and takes degenerate (looping, "
+        "wrong-language) drafts from the next engine (report.json targets.<lang>.degenerate)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
