@@ -175,7 +175,7 @@ def broken_model_lines() -> list[tuple[str, str, str]]:
     lines = []
     for m in models:
         try:
-            load_test(m.path, m.from_code, Package(m.path).target_prefix or "")
+            load_test(m.path, m.from_code, Package(m.path).target_prefix or "", m.to_code)
         except LoadTestError as exc:
             lines.append(
                 (

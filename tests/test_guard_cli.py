@@ -33,7 +33,7 @@ def looping_only(tmp_path: Path) -> dict[str, str]:
     folder = tmp_path / "packages"
     from pipeline.engines import argos_packages as models
 
-    models.install_file(lm.build_looping_package("es", "en", tmp_path), folder)
+    models.install_file(lm.build_looping_package("es", "en", tmp_path), folder, force=True)
     models.install_file(fx.cached_package("en", "ja"), folder)
     return {"ARGOS_PACKAGES_DIR": str(folder)}
 
@@ -147,3 +147,11 @@ def test_doctor_reports_a_model_that_does_not_load(cli, tmp_path) -> None:
     broken = checks["Argos es→en: argos-es-en 1.0 does not work"]
     assert broken["ok"] is False and "CTranslate2 cannot load" in broken["detail"]
     assert broken["fix"] == "pipeline models install es en"
+
+
+def test_doctor_reports_a_model_that_loops(cli, tmp_path, looping_only) -> None:
+    result = cli("doctor", "--json", env=looping_only)
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    looping = checks["Argos es→en: argos-es-en 1.0 does not work"]
+    assert "as repeated text" in looping["detail"]
+    assert "Argos en→ja: argos-en-ja 1.0 does not work" not in checks

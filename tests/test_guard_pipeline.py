@@ -59,7 +59,8 @@ def looping(tmp_path_factory: pytest.TempPathFactory) -> list[models.InstalledMo
     """Only a looping es→en model, and an identity en→ja one (es→ja pivots through it)."""
     work = tmp_path_factory.mktemp("looping")
     stubborn = lm.build_looping_package("es", "en", work)
-    return _install(work / "packages", stubborn, fx.cached_package("en", "ja"))
+    _install(work / "packages", stubborn, force=True)  # it loops on the install test too
+    return _install(work / "packages", fx.cached_package("en", "ja"))
 
 
 def _translate(job: DocumentJob, engines: EngineSet, memory: TranslationMemory | None = None):
@@ -130,7 +131,7 @@ def test_a_looping_draft_is_never_cached_and_a_cached_loop_is_not_reused(tmp_pat
 
 def test_a_model_that_loops_only_under_beam_search_is_decoded_again(tmp_path) -> None:
     package = lm.build_looping_package("es", "en", tmp_path, bias=lm.RESCUABLE_BIAS)
-    installed = _install(tmp_path / "packages", package)
+    installed = _install(tmp_path / "packages", package, force=True)
     engine = ArgosEngine(models=installed)
     assert LOOP in engine.translate(SPANISH[:1], "es", "en")[0].text  # it does loop
     job = _job(tmp_path, SPANISH)
@@ -294,3 +295,19 @@ def test_language_codes_are_checked(tmp_path, field, value, expected) -> None:
         models.install_file(bad, tmp_path / "packages")
     assert expected in str(caught.value)
     assert not (tmp_path / "x").exists()
+
+
+def test_a_model_that_loops_on_the_test_sentence_needs_force(tmp_path) -> None:
+    folder = tmp_path / "packages"
+    package = lm.build_looping_package("es", "en", tmp_path)
+    with pytest.raises(models.ModelError) as caught:
+        models.install_file(package, folder)
+    message = str(caught.value)
+    assert message.startswith(
+        f"{package}: the package does not work: it translates the test sentence "
+        "'Trabajadores del mundo, uníos.' as repeated text"
+    )
+    assert message.endswith("nothing was installed (add --force to install it anyway)")
+    assert models.installed_models([folder]) == []
+    [model] = _install(folder, package, force=True)
+    assert model.version == "1.0"

@@ -40,7 +40,12 @@ from typing import Any, Protocol
 
 from pipeline.engines.base import EngineError
 from pipeline.engines.known_bad import KnownBad, argos_package_name, find_known_bad
-from pipeline.engines.model_check import LoadTestError, check_language_code, load_test
+from pipeline.engines.model_check import (
+    DegenerateTestTranslation,
+    LoadTestError,
+    check_language_code,
+    load_test,
+)
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -349,14 +354,20 @@ def _extract_entries(checked: PackageFile, destination: Path) -> None:
                     sink.write(chunk)
 
 
-def _verify_extracted(checked: PackageFile, folder: Path) -> None:
+def _verify_extracted(checked: PackageFile, folder: Path, force: bool) -> None:
     """The unpacked package loads and translates a test sentence (``model_check.load_test``)."""
     from argostranslate.package import Package
 
     if _read_package(folder) is None:
         raise _bad(checked.path, "metadata.json cannot be read as an Argos package")
     try:
-        load_test(folder, checked.from_code, Package(folder).target_prefix or "")
+        prefix = Package(folder).target_prefix or ""
+        load_test(folder, checked.from_code, prefix, None if force else checked.to_code)
+    except DegenerateTestTranslation as exc:
+        raise ModelError(
+            f"{checked.path}: the package does not work: {exc}; nothing was installed "
+            "(add --force to install it anyway)"
+        ) from exc
     except LoadTestError as exc:
         raise _bad(checked.path, f"the package does not work: {exc}") from exc
 
@@ -378,7 +389,7 @@ def install_file(
 ) -> InstalledModel:
     """Install a ``.argosmodel`` file; replaces an installed package for the same pair.
 
-    A package on the known-bad list is refused unless ``force`` (the caller warns then).
+    A known-bad package, or one whose test translation loops, is refused unless ``force``.
     """
     checked = check_package_file(path)
     bad = find_known_bad(checked.from_code, checked.to_code, checked.version)
@@ -396,7 +407,7 @@ def install_file(
     try:
         _extract(checked, staging / "new")
         new_folder = staging / "new" / checked.folder
-        _verify_extracted(checked, new_folder)
+        _verify_extracted(checked, new_folder, force)
         replaced = [
             m.path
             for m in installed_models([target_dir])

@@ -2,7 +2,8 @@
 
 ``pipeline models install`` runs ``load_test`` on a package unpacked into staging, before it
 replaces anything: the CTranslate2 model and the SentencePiece model are loaded and one short
-sentence is translated. ``pipeline doctor`` runs it on every installed package. A package
+sentence is translated, and the translation must not be degenerate (``guard``: a model that
+loops on it is refused unless forced). ``pipeline doctor`` runs it on every installed package. A package
 whose metadata names something that is not a language code (``"../../x"``) is refused before
 it is even unpacked (``check_language_code``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.engines import guard
 from pipeline.engines.base import EngineError
 
 # ISO 639-1, plus the codes the Argos index uses beyond it (zt: Chinese, traditional; pb:
@@ -220,6 +222,10 @@ class LoadTestError(EngineError):
     """A package cannot be loaded or cannot translate; the message says what failed."""
 
 
+class DegenerateTestTranslation(LoadTestError):
+    """The package loads, but its test translation is degenerate (``guard``): a loop, say."""
+
+
 def check_language_code(code: object) -> str | None:
     """Why ``code`` is not an acceptable language code, or None when it is."""
     if not isinstance(code, str) or not code:
@@ -229,9 +235,12 @@ def check_language_code(code: object) -> str | None:
     return None
 
 
-def load_test(folder: Path, from_code: str, target_prefix: str = "") -> str:
+def load_test(
+    folder: Path, from_code: str, target_prefix: str = "", to_code: str | None = None
+) -> str:
     """Load the package in ``folder`` with CTranslate2 and SentencePiece and translate one
-    short sentence; returns the translation. Raises LoadTestError saying what failed."""
+    short sentence; returns the translation. Raises LoadTestError saying what failed, and
+    DegenerateTestTranslation when ``to_code`` is given and the guard refuses the translation."""
     import ctranslate2
     import sentencepiece as spm
 
@@ -248,7 +257,11 @@ def load_test(folder: Path, from_code: str, target_prefix: str = "") -> str:
     sentence = TEST_SENTENCES.get(from_code, DEFAULT_TEST_SENTENCE)
     try:
         pieces = tokenizer.encode(sentence, out_type=str)
-        options: dict[str, object] = {"beam_size": 1, "max_decoding_length": 64}
+        options: dict[str, object] = {
+            "beam_size": 1,
+            "max_decoding_length": 64,
+            "replace_unknowns": True,
+        }
         if target_prefix:
             options["target_prefix"] = [[target_prefix]]
         result = translator.translate_batch([pieces], **options)[0].hypotheses[0]
@@ -258,9 +271,15 @@ def load_test(folder: Path, from_code: str, target_prefix: str = "") -> str:
         ) from exc
     if target_prefix and result[:1] == [target_prefix]:
         result = result[1:]
-    text = tokenizer.decode(result).strip()
+    # Pieces joined as the engine joins them: an unknown piece copied through stays itself.
+    text = "".join(result).replace("\u2581", " ").strip()
     if not text:
         raise LoadTestError(f"the model translates the test sentence {sentence!r} as nothing")
+    found = guard.check(sentence, text, from_code, to_code) if to_code else None
+    if found is not None:
+        raise DegenerateTestTranslation(
+            f"it translates the test sentence {sentence!r} as {found.kind} ({found.detail})"
+        )
     return text
 
 
