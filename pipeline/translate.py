@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from pipeline import detect, markers
 from pipeline.engines import guard
-from pipeline.engines.base import Engine, Redecoding, Route, Translation
+from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
 from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
@@ -337,7 +337,7 @@ def _degenerate(
     broken = 2 * len(bad) > len(need)
     fallback = engines.fallback(src, tgt, engine)
     if fallback is None and broken:
-        return route, f"{line}; nothing was written for this language; see {_see(route)}"
+        return route, f"{line}; nothing was written for this language; {_see(engine, src, tgt)}"
     if fallback is None:
         engines.note(f"{src}→{tgt}: {line}; those segments are left as the source text")
         for k, finding in zip(bad, findings, strict=True):
@@ -368,13 +368,12 @@ def _degenerate(
     return (other_route if broken else route), None
 
 
-def _see(route: Route) -> str:
-    """Where to read about a broken model: the known-bad report, or how to replace it."""
-    return (
-        "`pipeline doctor`; install another version with `pipeline models install FILE`"
-        if route.engine == "argos"
-        else "the engine's documentation"
-    )
+def _see(engine: Engine, src: str, tgt: str) -> str:
+    """Where to read about a broken model: its known-bad entry, or how to replace it."""
+    problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+    if problem is not None and not problem.fatal:
+        return problem.line  # "… is a known-bad model: <reason> (see <links>)"
+    return "see `pipeline doctor`, and install another version of the model"
 
 
 def _record(

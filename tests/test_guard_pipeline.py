@@ -167,6 +167,12 @@ def test_a_few_degenerate_segments_are_kept_as_source_and_marked(tmp_path) -> No
     assert "1 of 4 segments" in engines.notes[0]
 
 
+def test_argos_alone_says_how_to_replace_a_broken_model(tmp_path, looping) -> None:
+    engines = EngineSet.with_engines("argos", {"argos": ArgosEngine(models=looping)})
+    error = _translate(_job(tmp_path, SPANISH), engines)["targets"]["en"]["error"]
+    assert error.endswith("see `pipeline doctor`, and install another version of the model")
+
+
 def test_auto_takes_a_few_degenerate_segments_from_the_next_engine(tmp_path) -> None:
     engines = EngineSet.with_engines(
         "auto",
@@ -311,3 +317,15 @@ def test_a_model_that_loops_on_the_test_sentence_needs_force(tmp_path) -> None:
     assert models.installed_models([folder]) == []
     [model] = _install(folder, package, force=True)
     assert model.version == "1.0"
+
+
+def test_a_broken_known_bad_model_is_named_with_its_report(tmp_path) -> None:
+    bad = next(b for b in KNOWN_BAD if b.package == "translate-es_en")
+    package = lm.build_looping_package("es", "en", tmp_path, version=bad.version)
+    installed = _install(tmp_path / "packages", package, force=True)
+    engines = EngineSet.with_engines("argos", {"argos": ArgosEngine(models=installed)})
+    data = _translate(_job(tmp_path, SPANISH), engines)
+    error = data["targets"]["en"]["error"]
+    assert error.startswith(f"argos-es-en {bad.version} produces repeated text (")
+    assert f"argos-es-en {bad.version} is a known-bad model" in error
+    assert bad.links[0] in error and "\n" not in error
