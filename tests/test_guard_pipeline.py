@@ -329,3 +329,32 @@ def test_a_broken_known_bad_model_is_named_with_its_report(tmp_path) -> None:
     assert error.startswith(f"argos-es-en {bad.version} produces repeated text (")
     assert f"argos-es-en {bad.version} is a known-bad model" in error
     assert bad.links[0] in error and "\n" not in error
+
+
+def test_a_source_text_kept_for_a_degenerate_draft_is_not_approved_unchanged(tmp_path) -> None:
+    from pipeline.review import (
+        import_review,
+        segment_entry,
+        sidecar_path,
+        write_review_files,
+        write_sidecar,
+    )
+
+    rows = [
+        ("b0.s0", SPANISH[0], "The miners of Casapalca demand justice.", "machine"),
+        ("b1.s0", SPANISH[2], SPANISH[2], "degenerate"),
+    ]
+    entries = [segment_entry(i, s, t, "es", "en", block=n, origin=o) for n, (i, s, t, o) in
+               enumerate(rows)]  # fmt: skip
+    sidecar = write_sidecar(
+        sidecar_path(tmp_path / "out" / "doc", "doc", "es", "en"),
+        document="doc", src="es", tgt="en", segments=entries,
+        source_path="/statements/doc.txt", source_sha256="0" * 64,
+        engine="argos", model="argos-es-en",
+    )  # fmt: skip
+    files = write_review_files(sidecar)
+    with TranslationMemory(tmp_path / "memory.sqlite3") as memory:
+        result = import_review(files["docx"], memory, "ana", approve_unchanged=True)
+    assert [c.segment for c in result.corrections] == ["b0.s0"]
+    [refused] = result.refused
+    assert refused.segment == "b1.s0" and "the draft is the source text" in refused.reason
