@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ReadError, read_document, read_text
+from pipeline.ingest import ReadError, read_document
+from pipeline.ingest.text import read_text
 
 
 def kinds(doc):

@@ -1,23 +1,19 @@
-"""Readers: source files (txt, md, docx, odt, html) → Document.
+"""pandoc's JSON AST → the flat block list of ``document.py``.
 
-Everything but plain text goes through pandoc's JSON AST, which this module walks into the flat
-block list of ``document.py``. Plain text follows the statement conventions: paragraphs are
-separated by blank lines, the first line is the title when a blank line follows it, lines
-starting with ``-``/``*``/``•`` are bullet items and ``1.`` numbered ones, ``>`` a quote.
+Markdown, DOCX, ODT and HTML are read by pandoc into its JSON AST, which this module walks.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from pipeline.document import Block, Document, Span, merge_spans
-from pipeline.errors import PipelineError
+from pipeline.document import Block, BlockKind, Document, Span, merge_spans
+from pipeline.ingest.errors import ReadError
 
-PANDOC_FORMATS = {
+FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".docx": "docx",
@@ -25,143 +21,11 @@ PANDOC_FORMATS = {
     ".html": "html",
     ".htm": "html",
 }
-SUPPORTED = (".txt", *PANDOC_FORMATS)
-MAX_BYTES = 50 * 1024 * 1024
+"""Suffix → pandoc input format."""
 
 
-class ReadError(PipelineError):
-    """A source file cannot be read; the message says why in one line."""
-
-
-def find_sources(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand folders into their supported files (sorted); (path, reason) for paths that
-    do not exist and folders without a source file."""
-    files: list[Path] = []
-    problems: list[tuple[Path, str]] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-            )
-            if not found:
-                problems.append((path, f"no source files ({', '.join(SUPPORTED)}) in this folder"))
-            files.extend(found)
-        elif path.exists() or path.is_symlink():
-            files.append(path)
-        else:
-            problems.append((path, "no such file or folder"))
-    return files, problems
-
-
-def read_document(path: Path) -> Document:
-    """Read a source file into a Document, or raise ReadError with a one-line reason."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise ReadError(
-            f"unsupported file type {suffix or '(none)'!r}: use one of {', '.join(SUPPORTED)}"
-        )
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise ReadError("is a folder, not a file") from exc
-    except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise ReadError("the file is empty")
-    if len(data) > MAX_BYTES:
-        raise ReadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    if suffix == ".txt":
-        blocks = read_text(_decode(data))
-        doc = Document(blocks=blocks, source_format="txt")
-    else:
-        fmt = PANDOC_FORMATS[suffix]
-        if fmt in ("docx", "odt"):
-            _check_zip(path, fmt)
-        else:
-            _decode(data)
-        doc = _from_pandoc(path, fmt)
-    doc.source_path = str(path)
-    if not any(b.text.strip() for b in doc.blocks):
-        raise ReadError("no text found in the document")
-    return doc
-
-
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise ReadError("looks like binary data, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReadError(f"not valid UTF-8 text (byte {exc.start})") from exc
-    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
-    if controls > 8:
-        raise ReadError("looks like binary data, not text")
-    return text
-
-
-def _check_zip(path: Path, fmt: str) -> None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ReadError(f"not a valid .{fmt} file (damaged or truncated zip)") from exc
-    if bad:
-        raise ReadError(f"not a valid .{fmt} file (damaged entry {bad})")
-    wanted = "word/document.xml" if fmt == "docx" else "content.xml"
-    if wanted not in names:
-        raise ReadError(f"not a valid .{fmt} file (no {wanted})")
-
-
-# --- plain text ---------------------------------------------------------------------------
-
-_BULLET = re.compile(r"^\s*(?:[-*•·]\s+|・\s*)(.*)$")
-_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.*)$")
-_QUOTE = re.compile(r"^\s*>\s?(.*)$")
-
-
-def _looks_like_subtitle(lines: list[str]) -> bool:
-    line = lines[0].strip()
-    return len(lines) == 1 and len(line) <= 90 and not re.search(r"[.!?。！？:：]$", line)
-
-
-def read_text(text: str) -> list[Block]:
-    """Split plain text into blocks following the statement conventions."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    blocks: list[Block] = []
-    first_line = text.lstrip("\n").split("\n", 1)[0]
-    for i, para in enumerate(paragraphs):
-        lines = [ln.rstrip() for ln in para.strip("\n").split("\n")]
-        if i == 0 and len(lines) == 1 and first_line.strip() == lines[0].strip():
-            blocks.append(Block("title", [Span(lines[0].strip())]))
-            continue
-        if i == 1 and blocks and blocks[0].kind == "title" and _looks_like_subtitle(lines):
-            blocks.append(Block("subtitle", [Span(lines[0].strip())]))
-            continue
-        if all(_BULLET.match(ln) or _NUMBERED.match(ln) for ln in lines):
-            for ln in lines:
-                m = _BULLET.match(ln)
-                ordered = m is None
-                item = (m or _NUMBERED.match(ln)).group(1)  # type: ignore[union-attr]
-                blocks.append(Block("list_item", [Span(item.strip())], level=1, ordered=ordered))
-            continue
-        kind = "paragraph"
-        if all(_QUOTE.match(ln) for ln in lines):
-            kind = "quote"
-            lines = [_QUOTE.match(ln).group(1) for ln in lines]  # type: ignore[union-attr]
-        joined = " ".join(ln.strip() for ln in lines if ln.strip())
-        blocks.append(Block(kind, [Span(joined)]))  # type: ignore[arg-type]
-    return blocks
-
-
-# --- pandoc AST ---------------------------------------------------------------------------
-
-
-def _from_pandoc(path: Path, fmt: str) -> Document:
+def read_pandoc(path: Path, fmt: str) -> Document:
+    """Read ``path`` as pandoc format ``fmt`` into a Document."""
     import pypandoc
 
     source_format = fmt if fmt != "markdown" else "markdown+smart"
@@ -190,7 +54,7 @@ def _from_pandoc(path: Path, fmt: str) -> Document:
 
 def _meta_text(value: dict[str, Any]) -> str:
     t = value.get("t")
-    c = value.get("c")
+    c: Any = value.get("c")
     if t == "MetaString":
         return str(c)
     if t in ("MetaInlines", "MetaBlocks"):
@@ -221,13 +85,14 @@ class _AstWalker:
         for block in blocks:
             self.walk_block(block, quote=quote, level=level)
 
-    def _add(self, kind: str, inlines: list[Any], **fields: Any) -> None:
+    def _add(self, kind: BlockKind, inlines: list[Any], **fields: Any) -> None:
         spans = merge_spans(self.inline_spans(inlines))
         if any(s.text.strip() or s.kind == "note_ref" for s in spans):
-            self.blocks.append(Block(kind, _trim(spans), **fields))  # type: ignore[arg-type]
+            self.blocks.append(Block(kind, _trim(spans), **fields))
 
     def walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
-        t, c = block.get("t"), block.get("c")
+        t: Any = block.get("t")
+        c: Any = block.get("c")
         if t in ("Para", "Plain"):
             self._add("quote" if quote else "paragraph", c)
         elif t == "Header":
@@ -305,7 +170,8 @@ class _AstWalker:
     ) -> list[Span]:
         spans: list[Span] = []
         for node in inlines:
-            t, c = node.get("t"), node.get("c")
+            t: Any = node.get("t")
+            c: Any = node.get("c")
             if t == "Str":
                 spans.append(Span(c, bold, italic, link))
             elif t in ("Space", "SoftBreak"):
