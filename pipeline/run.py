@@ -8,7 +8,6 @@ its engine in one call (one Apertium process, one CTranslate2 batch):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from pipeline.engines.base import Engine, EngineError, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport
-from pipeline.ingest import ReadError, find_sources, read_document
+from pipeline.ingest import ReadError, file_sha256, find_sources, read_document
 from pipeline.memory import (
     MemoryFileError,
     MemoryKey,
@@ -68,6 +67,8 @@ class RunOptions:
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
     cache: Path | None = None  # translation memory file (--cache); None: no memory
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
+    follow_links: bool = False  # --follow-links: follow links that lead out of a source folder
+    detector: str = "fasttext"  # --detector: fasttext or langdetect
 
 
 @dataclass
@@ -130,6 +131,7 @@ class RunResult:
     reports: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     jobs: list[DocumentJob] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # files found but not read, and why
 
     @property
     def exit_code(self) -> int:
@@ -161,8 +163,12 @@ def run_batch(
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
-    files, problems = find_sources(options.paths)
-    result.failures.extend(Failure(str(path), reason) for path, reason in problems)
+    sources = find_sources(
+        options.paths, exclude=[options.out_dir], follow_links=options.follow_links
+    )
+    files = sources.files
+    result.failures.extend(Failure(str(path), reason) for path, reason in sources.problems)
+    result.skipped.extend(Failure(str(path), reason) for path, reason in sources.skipped)
     jobs = [
         DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
         for f, s in zip(files, _stems(files), strict=True)
@@ -221,7 +227,7 @@ def run_batch(
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
     """Read, detect and segment one document; errors become ``job.error``."""
     try:
-        job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
+        job.sha256 = file_sha256(job.path)
         doc = read_document(job.path)
     except ReadError as exc:
         job.error = str(exc)
@@ -232,7 +238,7 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
     given = None if options.source_lang == "auto" else options.source_lang
     try:
         # With --from the document's language is given; its blocks are still detected.
-        detected = detect.detect_document(doc, language=given)
+        detected = detect.detect_document(doc, language=given, detector=options.detector)
     except detect.DetectorUnavailable as exc:
         job.error = str(exc)
         return
@@ -542,7 +548,9 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "path": str(job.path),
             "sha256": job.sha256,
             "format": job.path.suffix.lower().lstrip("."),
+            "encoding": doc.encoding if doc else None,
         },
+        "notes": list(doc.notes) if doc else [],
         "detected": {
             "language": doc.lang if doc else None,
             "confidence": round(doc.lang_confidence, 4) if doc else 0.0,

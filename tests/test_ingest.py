@@ -55,7 +55,6 @@ def test_docx_sample_reads_like_the_markdown(source_docs: Path):
         ("empty.txt", b"", "empty"),
         ("blank.md", b"   \n\n", "empty"),
         ("garbage.txt", bytes(range(256)) * 4, "binary"),
-        ("latin1.txt", "Año de lucha".encode("latin-1"), "UTF-8"),
         ("broken.docx", b"PK\x03\x04 truncated", "damaged"),
         ("notes.pdf", b"%PDF-1.4", "unsupported file type"),
     ],

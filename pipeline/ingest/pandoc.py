@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pipeline.document import Block, BlockKind, Document, Span, merge_spans
 from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits
 
 FORMATS = {
     ".md": "markdown",
@@ -24,32 +29,133 @@ FORMATS = {
 """Suffix → pandoc input format."""
 
 
-def read_pandoc(path: Path, fmt: str) -> Document:
-    """Read ``path`` as pandoc format ``fmt`` into a Document."""
-    import pypandoc
-
-    source_format = fmt if fmt != "markdown" else "markdown+smart"
+def pandoc_path() -> str:
+    """The pandoc program (the one pypandoc-binary ships, else the one on PATH)."""
     try:
-        raw = pypandoc.convert_file(str(path), "json", format=source_format)
-    except RuntimeError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unknown error"
-        raise ReadError(f"pandoc cannot read it as {fmt}: {reason[:200]}") from exc
+        import pypandoc
+
+        return str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError) as exc:
+        found = shutil.which("pandoc")
+        if found is None:
+            raise ReadError("cannot run pandoc: it is not installed") from exc
+        return found
+
+
+def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> tuple[str, str]:
+    """Run pandoc sandboxed (no network, no files but those named in ``args``), with the
+    memory cap and timeout of ``limits``; returns (stdout, stderr) or raises ReadError."""
+    command = [
+        pandoc_path(),
+        "+RTS",
+        f"-M{limits.max_pandoc_mb}m",
+        "-RTS",
+        "--sandbox",
+        *args,
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            input=(stdin or "").encode("utf-8"),
+            capture_output=True,
+            timeout=limits.max_pandoc_seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise limits.refusal(
+            "max_pandoc_seconds", f"pandoc took longer than {limits.max_pandoc_seconds} s"
+        ) from exc
     except OSError as exc:
-        raise ReadError(f"cannot run pandoc: {exc}") from exc
-    ast = json.loads(raw)
-    walker = _AstWalker()
-    meta = ast.get("meta", {})
-    metadata: dict[str, str] = {}
-    for key in ("title", "subtitle", "author", "date", "lang"):
-        if key in meta:
-            metadata[key] = _meta_text(meta[key])
-    if metadata.get("title"):
-        walker.blocks.append(Block("title", walker.meta_spans(meta["title"])))
-    if metadata.get("subtitle"):
-        walker.blocks.append(Block("subtitle", walker.meta_spans(meta["subtitle"])))
-    walker.walk_blocks(ast.get("blocks", []))
+        raise ReadError(f"cannot run pandoc: {exc.strerror or exc}") from exc
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        if "Heap exhausted" in stderr or done.returncode == 251:
+            raise limits.refusal(
+                "max_pandoc_mb", f"pandoc needed more than {limits.max_pandoc_mb} MB of memory"
+            )
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        raise ReadError(reason[:200])
+    return done.stdout.decode("utf-8", "replace"), stderr
+
+
+def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None) -> Document:
+    """Read ``path`` as pandoc format ``fmt`` into a Document.
+
+    ``text``, when given, is the file's decoded text, passed to pandoc as UTF-8 (so any
+    encoding the text reader detected works); otherwise pandoc reads the file itself.
+    Remote resources are never fetched: a remote image becomes its alt text, with a note.
+    """
+    source_format = fmt if fmt != "markdown" else "markdown+smart"
+    args = ["--from", source_format, "--to", "json"]
+    try:
+        raw, warnings = run_pandoc(
+            args if text is not None else [*args, str(path)], limits, stdin=text
+        )
+    except ReadError as exc:
+        if "limit PIPELINE_" in str(exc) or str(exc).startswith("cannot run pandoc"):
+            raise
+        raise ReadError(f"pandoc cannot read it as {fmt}: {exc}") from exc
+    try:
+        ast = json.loads(raw)
+    except RecursionError as exc:
+        raise _too_deep(limits) from exc
+    except ValueError as exc:
+        raise ReadError(f"pandoc cannot read it as {fmt}: unreadable output") from exc
+    walker = _AstWalker(limits.max_nesting)
+    try:
+        meta = ast.get("meta", {})
+        metadata: dict[str, str] = {}
+        for key in ("title", "subtitle", "author", "date", "lang"):
+            if key in meta:
+                metadata[key] = _meta_text(meta[key])
+        if metadata.get("title"):
+            walker.blocks.append(Block("title", walker.meta_spans(meta["title"])))
+        if metadata.get("subtitle"):
+            walker.blocks.append(Block("subtitle", walker.meta_spans(meta["subtitle"])))
+        walker.walk_blocks(ast.get("blocks", []))
+    except (RecursionError, _TooDeep) as exc:
+        raise _too_deep(limits) from exc
     blocks = walker.blocks + walker.notes
-    return Document(blocks=blocks, source_format=fmt, metadata=metadata)
+    doc = Document(blocks=blocks, source_format=fmt, metadata=metadata)
+    doc.notes.extend(_offline_notes(walker.remote_images, warnings))
+    return doc
+
+
+def _too_deep(limits: Limits) -> ReadError:
+    return limits.refusal(
+        "max_nesting",
+        f"quotes, lists or sections are nested more than {limits.max_nesting} levels deep",
+    )
+
+
+_NOT_FETCHED = re.compile(r"Could not fetch resource (\S+?):? ")
+
+
+def _offline_notes(remote_images: list[str], warnings: str) -> list[str]:
+    """One note per kind of remote resource that was not fetched (reading is offline)."""
+    notes: list[str] = []
+    if remote_images:
+        n = len(remote_images)
+        notes.append(
+            f"{n} remote image{'s' if n != 1 else ''} not fetched (reading is offline); "
+            f"the alt text stands in: {', '.join(dict.fromkeys(remote_images))}"[:300]
+        )
+    others = [u for u in dict.fromkeys(_NOT_FETCHED.findall(warnings)) if u not in remote_images]
+    if others:
+        n = len(others)
+        notes.append(
+            f"{n} remote resource{'s' if n != 1 else ''} (frames, includes) not fetched "
+            f"(reading is offline): {', '.join(others)}"[:300]
+        )
+    return notes
+
+
+class _TooDeep(Exception):
+    """Raised inside the walker when the nesting limit is passed."""
+
+
+_REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
 
 
 def _meta_text(value: dict[str, Any]) -> str:
@@ -69,10 +175,24 @@ def _meta_text(value: dict[str, Any]) -> str:
 class _AstWalker:
     """Turns pandoc blocks/inlines into the flat Block/Span model."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_depth: int = 200) -> None:
         self.blocks: list[Block] = []
         self.notes: list[Block] = []
         self.tables = 0
+        self.remote_images: list[str] = []
+        self.max_depth = max_depth
+        self.depth = 0
+
+    @contextmanager
+    def _deeper(self) -> Iterator[None]:
+        """One level of nesting further; _TooDeep past the limit."""
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise _TooDeep
+            yield
+        finally:
+            self.depth -= 1
 
     def meta_spans(self, value: dict[str, Any]) -> list[Span]:
         if value.get("t") == "MetaInlines":
@@ -91,6 +211,10 @@ class _AstWalker:
             self.blocks.append(Block(kind, _trim(spans), **fields))
 
     def walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
+        with self._deeper():
+            self._walk_block(block, quote=quote, level=level)
+
+    def _walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
         t: Any = block.get("t")
         c: Any = block.get("c")
         if t in ("Para", "Plain"):
@@ -168,6 +292,12 @@ class _AstWalker:
         italic: bool = False,
         link: str | None = None,
     ) -> list[Span]:
+        with self._deeper():
+            return self._inline_spans(inlines, bold, italic, link)
+
+    def _inline_spans(
+        self, inlines: list[dict[str, Any]], bold: bool, italic: bool, link: str | None
+    ) -> list[Span]:
         spans: list[Span] = []
         for node in inlines:
             t: Any = node.get("t")
@@ -196,7 +326,12 @@ class _AstWalker:
                 spans.append(Span(closing, bold, italic, link))
             elif t == "Code" or t == "Math":
                 spans.append(Span(c[1], bold, italic, link))
-            elif t == "Cite" or t == "Image":
+            elif t == "Image":
+                target = c[2][0] if len(c) > 2 and c[2] else ""
+                if isinstance(target, str) and _REMOTE.match(target):
+                    self.remote_images.append(target)
+                spans.extend(self.inline_spans(c[1], bold, italic, link))
+            elif t == "Cite":
                 spans.extend(self.inline_spans(c[1], bold, italic, link))
             elif t == "Note":
                 note_id = f"n{len(self.notes) + 1}"
