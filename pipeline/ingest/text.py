@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from pipeline.document import Block, BlockKind, Span
 from pipeline.ingest.errors import ReadError
@@ -71,18 +72,24 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode(encoding), encoding
 
 
-def _utf16_without_bom(head: bytes) -> str | None:
-    """``utf-16-le``/``-be`` when zero bytes sit at odd/even offsets as in UTF-16 text."""
-    pairs = len(head) // 2
-    if pairs == 0:
-        return None
-    odd = head[1::2].count(0)
-    even = head[0::2].count(0)
-    if odd >= 0.3 * pairs and even == 0:
-        return "utf-16-le"
-    if even >= 0.3 * pairs and odd == 0:
-        return "utf-16-be"
-    return None
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``-be`` when ``data`` (with zero bytes in it) reads as UTF-16 text in
+    that byte order: the order whose text has the fewest unassigned or control characters."""
+    best: tuple[int, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            sample = data[: len(data) // 2 * 2].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        bad = sum(
+            1
+            for c in sample
+            if unicodedata.category(c) in ("Cn", "Co", "Cs")
+            or (ord(c) < 32 and c not in "\n\r\t\f")
+        )
+        if bad <= len(sample) // 100 and (best is None or bad < best[0]):
+            best = (bad, encoding)
+    return best[1] if best else None
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·]\s+|・\s*)(.*)$")
