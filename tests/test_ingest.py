@@ -56,7 +56,8 @@ def test_docx_sample_reads_like_the_markdown(source_docs: Path):
         ("blank.md", b"   \n\n", "empty"),
         ("garbage.txt", bytes(range(256)) * 4, "binary"),
         ("broken.docx", b"PK\x03\x04 truncated", "damaged"),
-        ("notes.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("notes.pdf", b"%PDF-1.4", "not a valid .pdf file"),
+        ("notes.pages", b"x", "unsupported file type"),
     ],
 )
 def test_bad_input_gets_one_clear_reason(tmp_path: Path, name: str, content: bytes, reason: str):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.ingest import docx, pandoc, text
+from pipeline.ingest import docx, pandoc, pdf, rtf, text
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_zip, read_bytes
 from pipeline.ingest.sources import Sources
@@ -74,7 +74,13 @@ def _read_epub(path: Path, data: bytes, limits: Limits) -> Document:
 def _read_rtf(path: Path, data: bytes, limits: Limits) -> Document:
     if not data.lstrip().startswith(b"{\\rtf"):
         raise ReadError("not a valid .rtf file (it does not start with {\\rtf)")
-    return pandoc.read_pandoc(path, "rtf", limits)
+    return rtf.read_rtf(data, limits)
+
+
+def _read_pdf(path: Path, data: bytes, limits: Limits) -> Document:
+    if not data.lstrip().startswith(b"%PDF-"):
+        raise ReadError("not a valid .pdf file (it does not start with %PDF-)")
+    return pdf.read_pdf(data, limits)
 
 
 READERS: dict[str, Reader] = {
@@ -87,6 +93,7 @@ READERS: dict[str, Reader] = {
     ".odt": _read_odt,
     ".epub": _read_epub,
     ".rtf": _read_rtf,
+    ".pdf": _read_pdf,
 }
 """Suffix → reader: ``reader(path, data, limits)`` with the file's bytes already read."""
 SUPPORTED = tuple(READERS)
