@@ -70,6 +70,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"docx": original, "pdf": folder / "statement.pdf", "rtf": folder / "statement.rtf"}
 
 
+@pytest.mark.slow
 @requires_soffice
 def test_pdf_made_by_libreoffice_reads_like_its_docx(converted: dict[str, Path]) -> None:
     original = _shape(converted["docx"])
@@ -78,6 +79,7 @@ def test_pdf_made_by_libreoffice_reads_like_its_docx(converted: dict[str, Path])
     assert read_document(converted["pdf"]).source_format == "pdf"
 
 
+@pytest.mark.slow
 @requires_soffice
 def test_rtf_made_by_libreoffice_reads_like_its_docx(converted: dict[str, Path]) -> None:
     assert _shape(converted["rtf"]) == _shape(converted["docx"])
