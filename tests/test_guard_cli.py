@@ -94,6 +94,12 @@ def test_auto_gives_apertium_output_with_the_degenerate_count(
     files = _no_loop_anywhere(out)
     assert {p.suffix for p in files} == {".docx", ".pdf", ".xlf"}
     assert "miners" in _text_of(out / "declaracion" / "declaracion.en.docx")
+    review = out / "declaracion" / "review"
+    review_docx = _text_of(review / "declaracion.es-en.review.docx")
+    assert "degenerate" in review_docx and "this draft is from apertium" in review_docx
+    with zipfile.ZipFile(review / "declaracion.es-en.review.docx") as archive:
+        assert 'w:fill="FFE2A8"' in archive.read("word/document.xml").decode()  # amber rows
+    assert "QA degenerate: argos-es-en 1.0" in _text_of(review / "declaracion.es-en.xlf")
 
 
 @requires_poppler
