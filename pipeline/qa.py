@@ -11,6 +11,8 @@ brackets unbalanced), ``length`` (length ratio far outside the usual for the pai
 ``agreement`` (a Spanish determiner or adjective next to a glossary term that does not agree
 with it in gender or number) is found by ``pipeline.glossary.check.disagreements`` and added
 with the others where review entries are made (``pipeline.review.sidecar``).
+The translate stage adds ``degenerate`` findings (``pipeline.engines.guard``: an engine's draft
+that looped or was in the wrong language, and what was done about it).
 """
 
 from __future__ import annotations

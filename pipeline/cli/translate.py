@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from pipeline.cli.common import (
     CommandError,
     add_cache_option,
+    add_reading_options,
     load_given_or_default,
     parse_languages,
     print_json,
+    print_skipped,
 )
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
@@ -78,7 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium",
+        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium; "
+        "auto passes over a known-bad or unloadable model, and takes degenerate (looping, "
+        "wrong-language) drafts from the next engine (report.json targets.<lang>.degenerate)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
@@ -128,6 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="translate again even what the memory already holds"
     )
     add_cache_option(p)
+    add_reading_options(p)
     p.add_argument(
         "--review",
         action="store_true",
@@ -184,6 +189,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         keep_foreign=args.keep_foreign,
         cache=resolve_memory_path(args.cache),
         review=args.review,
+        follow_links=args.follow_links,
+        detector=args.detector,
     )
 
 
@@ -213,6 +220,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.stop()
+    print_skipped([(s.path, s.reason) for s in result.skipped])
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for failure in result.failures:
         print(f"{failure.path}: {failure.reason}", file=sys.stderr)
     if args.json:
@@ -220,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
             {
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
+                "skipped": [s.as_json() for s in result.skipped],
+                "warnings": list(result.warnings),
             }
         )
     else:
@@ -252,6 +264,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             problems = []
             if target.untranslated:
                 problems.append(f"{len(target.untranslated)} untranslated words")
+            if target.degenerate:
+                problems.append(f"{len(target.degenerate)} degenerate drafts replaced")
             if target.markers_repaired:
                 problems.append(f"{target.markers_repaired} formatting marks repaired")
             if target.qa:
