@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline import markers
 from pipeline.glossary.grammar import (
     inflect_spanish_adjective,
     spanish_adjective,
@@ -51,7 +52,7 @@ _DETERMINER_WORDS = "|".join(
 )
 _DETERMINER_BEFORE = re.compile(
     rf"(?i)(?<![\w])(de la|de los|de las|a la|a los|a las|{_DETERMINER_WORDS})"
-    r"(\s+(?:<g\d+>|<x\d+/>)*[‘'\"“«]?(?:<g\d+>)*)$"
+    rf"(\s+(?:{markers.ANY_SOURCE})*[‘'\"“«]?(?:{markers.OPEN_SOURCE})*)$"
 )
 
 
@@ -140,7 +141,7 @@ def agree_spanish_after(after: str, form: str, term: Term | None) -> str:
 
 def a_or_an(before: str, form: str) -> str:
     """English "a"/"an" before an inserted form."""
-    m = re.search(r"(?i)(?<!\w)(an?)(\s+(?:<g\d+>)*)$", before)
+    m = re.search(rf"(?i)(?<!\w)(an?)(\s+(?:{markers.OPEN_SOURCE})*)$", before)
     if not m:
         return before
     vowel = bool(re.match(r"(?i)[aeiou]|h(?:our|onou?r|eir)", form)) and not re.match(
