@@ -558,12 +558,31 @@ def test_xliff_for_another_document_is_refused(exported, tmp_path, memory):
     assert "does not match its pipeline data" in result.refused[0].reason
 
 
+def test_xliff_moved_or_removed_units_import_every_intact_unit(exported, memory):
+    _set_target(exported["xliff"], "b2.s0", "¡Liberen a nuestros hermanos!")
+    tree = etree.parse(str(exported["xliff"]))
+    body = tree.find(".//x:body", NS)
+    units = body.findall("x:trans-unit", NS)
+    body.remove(units[1])  # b1.s0 deleted
+    body.insert(0, units[3])  # b2.s0 moved first
+    tree.write(str(exported["xliff"]), xml_declaration=True, encoding="UTF-8")
+    result = import_review(exported["xliff"], memory, "ana")
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s0", "its unit was removed; nothing imported")
+    ]
+    assert [(c.segment, c.target) for c in result.corrections] == [
+        ("b2.s0", "¡Liberen a nuestros hermanos!")
+    ]
+
+
 def test_xliff_edited_id_or_foreign_xliff_refused(exported, tmp_path, memory):
     text = exported["xliff"].read_text(encoding="utf-8").replace('id="b1.s0"', 'id="b1.s7"')
     edited = tmp_path / "edited.xlf"
     edited.write_text(text, encoding="utf-8")
     result = import_review(edited, memory, "ana", against=exported["sidecar"])
-    assert result.refused and all(r.segment in (None, "b1.s7") for r in result.refused)
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s7", "its id was edited (it was exported as b1.s0); not imported")
+    ]
     assert result.corrections == []
     foreign = tmp_path / "app.xlf"
     foreign.write_text(

@@ -56,10 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "saved by a CAT tool, or an OmegaT project folder from `review export --omegat`, its "
         "target/*.xlf or its *-omegat.tmx) and store each edited draft as approved in the "
         "translation memory. XLIFF units marked final or signed-off are approved even when "
-        "unchanged; drafts left as OmegaT inserted them are not imported. A "
-        "segment whose source changed since the export, or whose tags were broken, is refused "
-        "with a line saying why; the rest are imported. A file whose rows were rearranged, whose "
-        "ids were edited, or that belongs to another document is refused whole.",
+        "unchanged; drafts left as OmegaT inserted them are not imported. A sentence whose "
+        "original changed since the file was made, or whose tags were broken, is not imported, "
+        "with a line saying why; the rest is. Rows (units) are matched by their id: moved rows "
+        "are imported, deleted rows and edited ids are listed. A file that belongs to another "
+        "document or language pair is refused whole.",
     )
     imp.add_argument(
         "files", nargs="+", metavar="FILE", help="returned review files or OmegaT project folders"

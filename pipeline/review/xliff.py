@@ -15,7 +15,6 @@ against the OASIS XLIFF 1.2 strict schema.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +80,7 @@ class XliffUnit:
     source_sha256: str | None
     approved: bool
     problem: str | None = None  # why this unit cannot be imported (e.g. foreign inline codes)
+    exported_id: str | None = None  # the id the unit had when exported (its context group's)
 
 
 @dataclass
@@ -191,7 +191,9 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
     tool.set("tool-version", __version__)
     note = etree.SubElement(header, f"{{{XLIFF_12_NS}}}note")
     note.set("from", TOOL_ID)
-    meta = review.meta() | ({"omegat": True} if for_omegat else {})
+    meta = review.meta() | {"ids": [r.id for r in review.rows]}
+    if for_omegat:
+        meta["omegat"] = True
     note.text = META_PREFIX + json.dumps(meta, ensure_ascii=False)
     for row in review.rows:
         unit = store.addsourceunit("")
@@ -277,6 +279,8 @@ def read_xliff(path: Path) -> XliffReview:
     for unit in store.unit_iter():
         node = unit.xmlelement
         target_node = node.find(f"{{{ns}}}target")
+        group = node.find(f"{{{ns}}}context-group[@name]")
+        group_name = group.get("name", "") if group is not None else ""
         draft = node.find(f"{{{ns}}}context-group/{{{ns}}}context[@context-type='{DRAFT_CONTEXT}']")
         exported = node.find(
             f"{{{ns}}}context-group/{{{ns}}}context[@context-type='{SOURCE_CONTEXT}']"
@@ -306,6 +310,9 @@ def read_xliff(path: Path) -> XliffReview:
                 ),
                 approved=node.get("approved") == "yes",
                 problem=problem,
+                exported_id=group_name.removeprefix(CONTEXT_GROUP_PREFIX)
+                if group_name.startswith(CONTEXT_GROUP_PREFIX)
+                else None,
             )
         )
     return review
@@ -314,9 +321,9 @@ def read_xliff(path: Path) -> XliffReview:
 def read_returned(path: Path) -> ReturnedFile:
     """A returned review XLIFF as segments to import; ``ReviewError`` when it cannot be used.
 
-    Refuses the whole file when it poses as another document, or units were added, removed,
-    moved or their ids edited; a unit with inline codes the pipeline did not write is
-    refused alone (``ReturnedSegment.problem``).
+    Refuses the whole file when it poses as another document. Units are imported by their
+    id: a unit whose id was edited, repeated or removed, or with inline codes the pipeline did
+    not write, is listed alone (``ReturnedSegment.problem``) and the rest imported.
     """
     xlf = read_xliff(path)
     meta = check_meta(xlf.meta)
@@ -325,40 +332,56 @@ def read_returned(path: Path) -> ReturnedFile:
             f"<file original={xlf.document!r}> {xlf.src}→{xlf.tgt} does not match its pipeline "
             f"data ({meta.document} {meta.src}→{meta.tgt})"
         )
-    ids = [u.id for u in xlf.units]
-    dupes = [i for i, n in Counter(ids).items() if n > 1]
-    if dupes:
-        raise ReviewError(f"segment ids repeated: {', '.join(dupes[:5])}")
-    if meta.segments is not None and len(ids) != meta.segments:
-        raise ReviewError(
-            f"has {len(ids)} segments but {meta.segments} were exported; "
-            "units were added or removed"
-        )
     # in an OmegaT project the exported <target> is a copy of the source: left so, untranslated
     omegat = bool(xlf.meta.get("omegat"))
 
     def untouched(unit: XliffUnit) -> bool:
         return omegat and normalize_text(unit.target) == normalize_text(unit.source)
 
-    returned = [
-        ReturnedSegment(
-            id=unit.id,
-            source=unit.source,
-            target="" if untouched(unit) else unit.target,
-            draft_changed=unit.draft_sha256 is not None
-            and not untouched(unit)
-            and not hash_matches(unit.target, unit.draft_sha256),
-            confirmed=unit.state in ("final", "signed-off"),
-            source_edited=unit.source_sha256 is not None
-            and not hash_matches(unit.source, unit.source_sha256),
-            problem=unit.problem,
+    exported_ids = xlf.meta.get("ids")
+    known = {str(i) for i in exported_ids} if isinstance(exported_ids, list) else None
+    returned: list[ReturnedSegment] = []
+    seen: set[str] = set()
+    for unit in xlf.units:
+        problem = unit.problem
+        if known is not None and unit.id not in known and unit.exported_id in (None, unit.id):
+            problem = "not a unit this file was made with (added?); not imported"
+        elif unit.exported_id is not None and unit.exported_id != unit.id:
+            problem = f"its id was edited (it was exported as {unit.exported_id}); not imported"
+        elif unit.id in seen:
+            problem = f"unit {unit.id} appears twice; only the first was imported"
+        seen.update(i for i in (unit.id, unit.exported_id) if i)
+        returned.append(
+            ReturnedSegment(
+                id=unit.id,
+                source=unit.source,
+                target="" if untouched(unit) else unit.target,
+                draft_changed=unit.draft_sha256 is not None
+                and not untouched(unit)
+                and not hash_matches(unit.target, unit.draft_sha256),
+                confirmed=unit.state in ("final", "signed-off"),
+                source_edited=unit.source_sha256 is not None
+                and not hash_matches(unit.source, unit.source_sha256),
+                problem=problem,
+            )
         )
-        for unit in xlf.units
-    ]
+    if isinstance(exported_ids, list):
+        returned += [
+            ReturnedSegment(str(i), "", "", False, problem="its unit was removed; nothing imported")
+            for i in exported_ids
+            if str(i) not in seen
+        ]
+    elif meta.segments is not None and len(seen) != meta.segments:
+        raise ReviewError(  # files exported before ids were stored: cannot tell which
+            f"has {len(seen)} units but {meta.segments} were exported; units were added or removed"
+        )
     if not any(r.source_edited or r.problem for r in returned) and (
         rows_checksum((r.id, r.source) for r in returned) != meta.checksum
     ):
-        raise ReviewError("segment ids were edited or units moved since export")
+        if isinstance(exported_ids, list) and sorted(exported_ids) == sorted(seen):
+            pass  # units moved: each is imported by its id
+        else:
+            raise ReviewError("the file's pipeline data does not match its units (damaged)")
     home = None
     if omegat:  # <project>/source/ or <project>/target/: the project sits next to the sidecar
         home = path.parent.parent if path.parent.name in ("source", "target") else path.parent
