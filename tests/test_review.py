@@ -711,6 +711,8 @@ OMEGAT_CASES = [  # the shapes of inline tags OmegaT hides or numbers (checked w
     "Nested <g1>a <g2>b</g2> c</g1> end.",
     "Two <x1/> breaks <x2/> inside.",
     "Footnote<x3/> and <g5>bold</g5> here.<x6/>",
+    "Break at the end <x1/>",
+    "<g1>Bold</g1> <x2/>",
 ]
 
 
@@ -725,6 +727,8 @@ def test_omegat_form_is_what_omegat_shows():
         "Nested <g0>a <g1>b</g1> c</g0> end.",
         "Two <x0/> breaks <x1/> inside.",
         "Footnote<x0/> and <g1>bold</g1> here.",
+        "Break at the end",
+        "Bold",
     ]
     form = omegat_form("Footnote<x3/> and <g5>bold</g5> here.<x6/>")
     assert form.to_markers("Nota<x0/> y <g1>negrita</g1> aquí.") == (

@@ -100,6 +100,10 @@ def omegat_form(text: str) -> OmegatForm:
             and _pair_closes_at(tokens, first, last - 1)
         ):
             start, end, first, last, changed = lead.end, trail.start, first + 1, last - 1, True
+    while start < end and text[start].isspace():  # OmegaT trims the segment, too
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     form = OmegatForm(text="", head=text[:start], tail=text[end:])
     index: dict[int, int] = {}
     count = 0
@@ -253,7 +257,8 @@ def project_of(path: Path) -> Path:
             return candidate
     raise ReviewError(
         "not in an OmegaT project folder (no omegat.project next to it); import the project "
-        "folder written by `pipeline review export --omegat`, or its target/*.xlf file"
+        "folder written by `pipeline review export --omegat`, or its target/*.xlf file (a TMX "
+        "of approved translations goes in with `pipeline tm import`)"
     )
 
 
