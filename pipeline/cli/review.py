@@ -14,10 +14,10 @@ FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xlif
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "review",
-        help="export review files (DOCX, XLIFF) and import reviewed translations",
+        help="export review files (DOCX, XLIFF, OmegaT projects) and import reviewed translations",
         description="Translator review round trip. `export` writes a review DOCX and an XLIFF "
-        "1.2 file per document and target language from the segments files a `pipeline "
-        "translate` run left in OUT/<stem>/review/. `import` reads returned review files and "
+        "1.2 file (and, with --omegat, a ready OmegaT project) per document and target language "
+        "from the segments files a `pipeline translate` run left in OUT/<stem>/review/. `import` reads returned review files and "
         "stores the corrected drafts as approved translations in the translation memory, so "
         "the next `pipeline translate` uses them instead of an engine.",
     )
@@ -27,8 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = sub.add_parser(
         "export",
         help="(re)write review files from the segments files of a run",
-        description="Write OUT/<stem>/review/<stem>.<src>-<tgt>.review.docx and .xlf next to "
-        "each <stem>.<src>-<tgt>.segments.json found under OUT_DIR.",
+        description="Write OUT/<stem>/review/<stem>.<src>-<tgt>.review.docx and .xlf (with "
+        "--omegat also the OmegaT project folder <stem>.<src>-<tgt>.omegat/) next to each "
+        "<stem>.<src>-<tgt>.segments.json found under OUT_DIR.",
     )
     export.add_argument("out_dir", metavar="OUT_DIR", help="output folder of `pipeline translate`")
     export.add_argument(

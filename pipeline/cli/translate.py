@@ -298,8 +298,9 @@ def _print_review_files(result: RunResult) -> None:
     ]
     if not written:
         return
+    out_dir = written[0].parent.parent.parent
     print("Review files for translators (edit the Draft column of the .docx, or open the .xlf")
-    print("in a CAT tool; `pipeline review export OUT --omegat` makes OmegaT projects):")
+    print(f"in a CAT tool; `pipeline review export {out_dir} --omegat` makes OmegaT projects):")
     for folder in dict.fromkeys(p.parent for p in written):
         names = ", ".join(p.name for p in written if p.parent == folder)
         print(f"  {folder}/  {names}")
