@@ -17,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="export review files (DOCX, XLIFF, OmegaT projects) and import reviewed translations",
         description="Translator review round trip. `export` writes a review DOCX and an XLIFF "
         "1.2 file (and, with --omegat, a ready OmegaT project) per document and target language "
-        "from the segments files a `pipeline translate` run left in OUT/<stem>/review/. `import` reads returned review files and "
-        "stores the corrected drafts as approved translations in the translation memory, so "
+        "from the review data (*.segments.json) a `pipeline translate --review` run left in "
+        "OUT/<stem>/review/. `import` reads returned review files and stores the corrected drafts as approved translations in the translation memory, so "
         "the next `pipeline translate` uses them instead of an engine.",
     )
     sub = parser.add_subparsers(dest="review_command", metavar="ACTION")
@@ -73,8 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--against",
         metavar="PATH",
-        help="output folder (or segments file) holding the current segments, when the review "
-        "file is not in its OUT/<stem>/review/ folder any more",
+        help="output folder (or its review data file, *.segments.json) holding the latest "
+        "translation, when the review file is not in its OUT/<stem>/review/ folder any more",
     )
     imp.add_argument(
         "--approve-unchanged",
@@ -98,7 +98,7 @@ def run_export(args: argparse.Namespace) -> int:
     results = export_review(root, formats)
     if not results:
         raise CommandError(
-            f"{root}: no segments files (*.segments.json) found; run `pipeline translate "
+            f"{root}: no review data (*.segments.json) found; run `pipeline translate "
             "--review` first",
             1,
         )
