@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.document import LANGUAGE_NAMES, Block, Document, Span
 from pipeline.export.fonts import fonts_for
+from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:
     from pipeline.leaflet.config import LeafletConfig
@@ -251,6 +252,7 @@ def _common_data(
         "colours": {"accent": config.colours.accent, "ink": config.colours.ink},
         "bw": options.bw,
         "bleed": options.bleed,
+        "bleed_mm": BLEED_MM,
         "labels": LABELS.get(lang, LABELS["en"]),
         "keywords": [],
         "logo": None,
