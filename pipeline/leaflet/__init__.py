@@ -9,6 +9,7 @@ cheap (no Typst, no pydantic), so the command line can build its choices from ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ __all__ = [
     "LeafletOptions",
     "LeafletOptionsError",
     "LeafletResult",
+    "fit_summary",
     "leaflet_filename",
     "write_leaflet",
 ]
@@ -80,10 +82,17 @@ class LeafletResult:
 
     def summary(self) -> str:
         """One short phrase for tables: ``2 p, 8.5 pt`` or ``3 p: overflows; fits on A4 …``."""
-        head = f"{self.pages} p, {self.font_size:g} pt"
-        if self.fits:
-            return head
-        return f"{head}: overflows" + (f"; {self.suggestion}" if self.suggestion else "")
+        return fit_summary(self.as_dict())
+
+
+def fit_summary(entry: Mapping[str, Any]) -> str:
+    """A leaflet entry of report.json (``LeafletResult.as_dict``) as one short phrase:
+    ``2 p, 8.5 pt``, or ``3 p, 7.5 pt: overflows; fits on A4 at 9 pt (--layout leaflet-a4)``."""
+    head = f"{entry.get('pages', '?')} p, {entry.get('font_size', 0):g} pt"
+    if not entry.get("overflow"):
+        return head
+    suggestion = entry.get("suggestion")
+    return f"{head}: overflows" + (f"; {suggestion}" if suggestion else "")
 
 
 def leaflet_filename(

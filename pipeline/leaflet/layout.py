@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pipeline.document import LANGUAGE_NAMES, Block, Document, Span
 from pipeline.export.fonts import fonts_for
 from pipeline.leaflet.pdfboxes import BLEED_MM
+from pipeline.typography import is_wide
 
 if TYPE_CHECKING:
     from pipeline.leaflet.config import LeafletConfig
@@ -33,13 +33,9 @@ MONTHS_ES = (
 
 
 # ---- text helpers -----------------------------------------------------------------------------
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
 def text_units(text: str) -> int:
     """Length for layout decisions: CJK characters count double (they are about twice as wide)."""
-    return sum(2 if _is_wide(ch) else 1 for ch in text if not ch.isspace())
+    return sum(2 if is_wide(ch) else 1 for ch in text if not ch.isspace())
 
 
 _CLOSERS = "\"'”’»)]）」』】"
