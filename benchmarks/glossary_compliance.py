@@ -117,7 +117,8 @@ def _translate_then_replace(glossary, engine, sources: list[str], baseline: list
 def measure(print_outputs: bool = False) -> dict[str, Measurement]:
     """Baseline and every strategy; keys: "baseline", "shipped" and the strategy names."""
     from pipeline.engines.apertium import ApertiumEngine
-    from pipeline.glossary import STRATEGIES, Strategy, load_glossary
+    from pipeline.engines.base import Strategy
+    from pipeline.glossary import load_glossary, protect, restore, verify
 
     glossary = load_glossary(GLOSSARY)
     engine = ApertiumEngine()
@@ -127,7 +128,7 @@ def measure(print_outputs: bool = False) -> dict[str, Measurement]:
     baseline = [t.text for t in engine.translate(sources, "en", "es")]
 
     results: dict[str, Measurement] = {}
-    report = glossary.verify(sources, baseline, "en", "es", ids)
+    report = verify(glossary, sources, baseline, "en", "es", ids)
     base = Measurement(
         "baseline (Apertium, no glossary)",
         report.compliance,
@@ -145,10 +146,10 @@ def measure(print_outputs: bool = False) -> dict[str, Measurement]:
         "empty tag for names, wrap terms": Strategy(names="empty", terms="wrap"),
     }
     for name, strategy in candidates.items():
-        protected = glossary.protect(sources, "en", "es", "apertium", strategy=strategy)
+        protected = protect(glossary, sources, "en", "es", strategy)
         raw = [t.text for t in engine.translate(protected.texts, "en", "es")]
-        outputs = glossary.restore(raw, protected)
-        report = glossary.verify(sources, outputs, "en", "es", ids)
+        outputs = restore(raw, protected)
+        report = verify(glossary, sources, outputs, "en", "es", ids)
         m = Measurement(
             name,
             report.compliance,
@@ -159,11 +160,11 @@ def measure(print_outputs: bool = False) -> dict[str, Measurement]:
         )
         _quality(m, sources, outputs, baseline, glossary)
         results[name] = m
-        if strategy == STRATEGIES["apertium"]:
+        if strategy == engine.glossary_strategy:
             results["shipped"] = m
 
     outputs = _translate_then_replace(glossary, engine, sources, baseline)
-    report = glossary.verify(sources, outputs, "en", "es", ids)
+    report = verify(glossary, sources, outputs, "en", "es", ids)
     ttr = Measurement(
         "translate term alone, then replace",
         report.compliance,

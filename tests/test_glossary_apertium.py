@@ -63,16 +63,16 @@ def test_held_out_sentences_both_directions() -> None:
     """Sentences the glossary was not written from, en→es and es→en."""
     from benchmarks.glossary_compliance import GLOSSARY
     from pipeline.engines.apertium import ApertiumEngine
-    from pipeline.glossary import load_glossary
+    from pipeline.glossary import load_glossary, protect, restore, verify
 
     glossary, engine = load_glossary(GLOSSARY), ApertiumEngine()
 
     def run(sources: list[str], src: str, tgt: str) -> tuple[list[str], float]:
-        protected = glossary.protect(sources, src, tgt, engine.name)
+        protected = protect(glossary, sources, src, tgt, engine.glossary_strategy)
         drafts = [t.text for t in engine.translate(protected.texts, src, tgt)]
-        out = glossary.restore(drafts, protected)
+        out = restore(drafts, protected)
         ids = [str(i) for i in range(len(out))]
-        return out, glossary.verify(sources, out, src, tgt, ids).compliance
+        return out, verify(glossary, sources, out, src, tgt, ids).compliance
 
     out, compliance = run(
         [

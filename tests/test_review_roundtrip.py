@@ -18,7 +18,7 @@ import docx
 import pytest
 from lxml import etree
 
-from pipeline.export.xliff import XLIFF_12_NS
+from pipeline.review.xliff import XLIFF_12_NS
 from tests.conftest import requires_apertium
 from tests.fixtures.xliff_schema import MISSING_REASON, schema_errors, strict_schema_if_installed
 
