@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cli.common import CommandError, load_given_or_default, parse_languages, print_json
 from pipeline.leaflet import LAYOUTS
+from pipeline.leaflet.pdfboxes import BLEED_MM
 from pipeline.leaflet.relayout import DEFAULT_OUT
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "default: ./leaflet.yml when it exists",
     )
     parser.add_argument(
-        "--bleed", action="store_true", help="add 3 mm bleed and crop marks for a print shop"
+        "--bleed",
+        action="store_true",
+        help=f"add {BLEED_MM:g} mm bleed, crop marks and trim/bleed boxes for a print shop",
     )
     parser.add_argument("--bw", action="store_true", help="black and white only, for photocopying")
     parser.add_argument(

@@ -18,6 +18,7 @@ from pipeline.cli.common import (
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
+from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
@@ -101,7 +102,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--bleed",
         action="store_true",
-        help="leaflets (with --layout): 3 mm bleed, crop marks and trim/bleed boxes for a print shop",
+        help=f"leaflets (with --layout): {BLEED_MM:g} mm bleed, crop marks and trim/bleed boxes "
+        "for a print shop",
     )
     p.add_argument(
         "--bw",
