@@ -9,6 +9,7 @@ Checked with pypdf and poppler-utils (pdftotext, pdftoppm) on the real Typst out
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,9 +37,10 @@ def config() -> LeafletConfig:
     return load_config(REPO / "leaflet.yml")
 
 
-def page_text(pdf: Path, page: int) -> str:
+def page_text(pdf: Path, page: int, layout: bool = True) -> str:
+    mode = ["-layout"] if layout else []
     return subprocess.run(
-        ["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+        ["pdftotext", "-f", str(page), "-l", str(page), *mode, str(pdf), "-"],
         capture_output=True,
         text=True,
         check=True,
@@ -266,3 +268,26 @@ def test_pipeline_leaflet_help_shows_no_none_defaults(capsys: pytest.CaptureFixt
         parser.parse_args(["leaflet", "--help"])
     text = capsys.readouterr().out
     assert "None" not in text and "--out DIR" in text
+
+
+# ---- headline ----------------------------------------------------------------------------------
+def test_no_title_means_the_first_sentence_never_the_file_name(out: Path) -> None:
+    """A document without a title or heading (as a plain-text file read without one): the
+    headline is its first sentence, the same on A4 and A5, and the result says so."""
+    paragraphs = [" ".join(fx.PARAGRAPHS_ES[1:3]), *fx.PARAGRAPHS_ES[3:6]]
+    blocks = [Block("paragraph", [Span(p)]) for p in paragraphs]
+    doc = Document(blocks, source_path="udhr-ja.ja.docx", lang="es", metadata={})
+    results = {
+        layout: write_leaflet(doc, out / f"untitled.{layout}.pdf", layout, config(), lang="es")
+        for layout in ("leaflet-a5", "leaflet-a4")
+    }
+    first = "A principios de septiembre, la policía detuvo"
+    for layout, result in results.items():
+        text = re.sub(r"[\s\-\u00ad\u2010]", "", page_text(result.path, 1, layout=False))
+        assert "udhr" not in text, layout
+        # The headline, and the paragraph in the body.
+        assert text.count(re.sub(r"\s", "", first)) == 2, layout
+        assert result.notes and "no title" in result.notes[0]
+        assert result.as_dict()["notes"] == list(result.notes)
+    titled = write_leaflet(fx.spanish_doc(), out / "titled.pdf", "leaflet-a5", config(), lang="es")
+    assert titled.notes == ()

@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             f"{result.path}: {result.pages} page(s), {result.columns} column(s), "
             f"{result.font_size:g} pt; {fit}{extra}"
         )
+        for note in result.notes:
+            print(f"{result.path}: note: {note}")
 
     try:
         outcomes = relayout(

@@ -323,6 +323,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 problems.append(_count(len(target.untranslated), "untranslated word"))
             if target.qa:
                 problems.append(_count(len(target.qa), "QA finding"))
+            for note in (target.leaflet or {}).get("notes") or []:
+                problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
             if target.markers_repaired:  # done, not a problem: said in passing
                 put_back = _count(target.markers_repaired, "formatting mark")
                 problems.append(f"[dim]{put_back} put back in place[/]")

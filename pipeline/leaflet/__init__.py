@@ -63,6 +63,7 @@ class LeafletResult:
     overflow: str | None = None
     overflow_pages: float = 0.0
     suggestion: str | None = None
+    notes: tuple[str, ...] = ()  # things the maker should know, e.g. where the headline came from
 
     @property
     def fits(self) -> bool:
@@ -78,6 +79,7 @@ class LeafletResult:
             "overflow": self.overflow,
             "overflow_pages": round(self.overflow_pages, 2),
             "suggestion": self.suggestion,
+            "notes": list(self.notes),
         }
 
     def summary(self) -> str:
@@ -160,6 +162,9 @@ def write_leaflet(
     suggestion = None
     if overflow is not None and options.layout == "leaflet-a5":
         suggestion = _fits_larger(doc, lang, config, options)
+    notes: tuple[str, ...] = ()
+    if data.get("headline_from") == "sentence":
+        notes = (NO_TITLE,)
     return LeafletResult(
         path=path,
         pages=rendered.pages,
@@ -168,7 +173,14 @@ def write_leaflet(
         overflow=overflow,
         overflow_pages=overflow_pages(rendered.content_pages, rendered.pages),
         suggestion=suggestion,
+        notes=notes,
     )
+
+
+NO_TITLE = (
+    "the document has no title or heading, so the headline is its first sentence; give the "
+    "statement a short first line of its own (or Word's Title style) to choose it"
+)
 
 
 def _columns(spec: Any, units: int) -> tuple[int, float]:
