@@ -169,6 +169,12 @@ def test_summary_shows_leaflet_pages_and_fit() -> None:
     assert "leaflet" in text.splitlines()[1] or "leaflet" in text
     assert "2 p, 8.5 pt" in text
     assert "3 p, 7.5 pt: overflows; fits on A4 at 9 pt" in text
+    failed = TargetResult(lang="es", error="no engine can translate en→es")
+    job_failed = _job_with(failed)
+    job_failed.targets["ja"] = over
+    rows = [r for r in _summary(RunResult(jobs=[job_failed])).splitlines() if "en→es" in r]
+    cells = [c.strip() for c in rows[0].split("│")[1:-1]]
+    assert cells[-1] == "no engine can translate en→es" and cells[-2] == "-"  # not in "leaflet"
     plain = _summary(RunResult(jobs=[_job_with(TargetResult(lang="es", translations=["x"]))]))
     assert "leaflet" not in plain  # no column without leaflets
 

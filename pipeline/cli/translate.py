@@ -304,7 +304,7 @@ def print_summary(result: RunResult, seconds: float) -> None:
     columns += ["leaflet"] if leaflets else []
     for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
-    empty = ["-"] * (len(columns) - 2)
+    empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
     for job in result.jobs:
         if job.doc is None:
             table.add_row(job.stem, *empty, f"[red]{job.error}[/]")
