@@ -291,3 +291,23 @@ def test_no_title_means_the_first_sentence_never_the_file_name(out: Path) -> Non
         assert result.as_dict()["notes"] == list(result.notes)
     titled = write_leaflet(fx.spanish_doc(), out / "titled.pdf", "leaflet-a5", config(), lang="es")
     assert titled.notes == ()
+
+
+def test_pipeline_leaflet_refuses_a_bilingual_of_the_original_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docx = pytest.importorskip("docx")
+    folder = tmp_path / "peru"
+    folder.mkdir()
+    source = tmp_path / "peru.txt"
+    source.write_text(fx.TITLE_ES + "\n\n" + "\n\n".join(fx.PARAGRAPHS_ES), encoding="utf-8")
+    d = docx.Document()
+    d.add_heading("Peru: solidarity", level=0)
+    d.add_paragraph("The miners are in jail.")
+    d.save(folder / "peru.en.docx")
+    report = {"source": {"path": str(source)}, "detected": {"language": "es"}}
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    code = _cli(str(folder), "--to", "en,es", "--layout", "bilingual")
+    assert code == 2
+    assert "the bilingual layout needs a target language" in capsys.readouterr().out
+    assert not list(folder.glob("*.pdf"))  # not even the en edition was made

@@ -113,6 +113,12 @@ def relayout(
             if original.lang is None:
                 original.lang = src_lang
 
+    if layout == "bilingual" and src_lang in langs:  # a usage error before any leaflet is made
+        raise RelayoutError(
+            f"{src_lang}: the bilingual layout needs a target language (the original is "
+            f"{src_lang}); leave it out of --to",
+            usage=True,
+        )
     outcomes: list[RelayoutOutcome] = []
     for lang in langs:
         docx = docx_files.get(lang, folder / f"{stem}.{lang}.docx")
@@ -124,10 +130,6 @@ def relayout(
                 doc = original
             else:
                 raise RelayoutError(f"{docx}: not found; translate to {lang} first")
-            if layout == "bilingual" and lang == src_lang:
-                raise RelayoutError(
-                    f"{lang}: the bilingual layout needs a target language", usage=True
-                )
             name = leaflet_filename(stem, lang, layout, src=src_lang, bw=bw, bleed=bleed)
             result = write_leaflet(
                 doc,
