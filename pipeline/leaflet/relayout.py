@@ -71,8 +71,8 @@ def relayout(
     """Lay each of ``langs`` out with ``layout``; ``path`` is an output folder or a source file.
 
     The translations are read from ``path`` (a folder) or ``output/<stem>/`` (a source file);
-    the leaflets are written to ``out`` (created when missing; default: the folder read). A language that cannot be laid out becomes an outcome with an
-    ``error``; ``on_outcome`` is called as each language finishes. Raises ``RelayoutError`` when
+    the leaflets are written to ``out`` (created when missing; default: the folder read). A
+    language that cannot be laid out becomes an outcome with an ``error``; ``on_outcome`` is called as each language finishes. Raises ``RelayoutError`` when
     the whole request cannot go on (``usage`` set when the request itself is wrong).
     """
     from pipeline.leaflet import (
@@ -93,11 +93,6 @@ def relayout(
     source, src_lang = _source_info(report, source)
     docx_files = _translations(folder, report)
     stem = _stem(folder, docx_files, source)
-    target = out if out is not None else folder
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RelayoutError(f"{target}: cannot create the folder: {exc.strerror or exc}") from exc
 
     original = None
     if layout == "bilingual" or (src_lang and src_lang in langs):
@@ -119,6 +114,11 @@ def relayout(
             f"{src_lang}); leave it out of --to",
             usage=True,
         )
+    target = out if out is not None else folder
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RelayoutError(f"{target}: cannot create the folder: {exc.strerror or exc}") from exc
     outcomes: list[RelayoutOutcome] = []
     for lang in langs:
         docx = docx_files.get(lang, folder / f"{stem}.{lang}.docx")
@@ -174,9 +174,11 @@ def _translations(folder: Path, report: dict[str, Any]) -> dict[str, Path]:
     from pipeline.document import LANGUAGES
 
     found: dict[str, Path] = {}
-    for lang, entry in (report.get("targets") or {}).items():
-        name = ((entry or {}).get("outputs") or {}).get("docx")
-        if name and (folder / Path(name).name).is_file():
+    targets = report.get("targets")
+    for lang, entry in (targets if isinstance(targets, dict) else {}).items():
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        name = outputs.get("docx") if isinstance(outputs, dict) else None
+        if isinstance(name, str) and (folder / Path(name).name).is_file():
             found[lang] = folder / Path(name).name
     for lang in LANGUAGES:
         if lang not in found:
