@@ -82,7 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium",
+        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium; "
+        "auto passes over a known-bad or unloadable model, and takes degenerate (looping, "
+        "wrong-language) drafts from the next engine (report.json targets.<lang>.degenerate)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
@@ -255,6 +257,8 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
         print(line, file=sys.stderr)
     if args.json:
@@ -263,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
+                "warnings": list(result.warnings),
             }
         )
     else:
@@ -328,6 +333,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             problems = []
             if target.untranslated:
                 problems.append(_count(len(target.untranslated), "untranslated word"))
+            if target.degenerate:
+                problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
             if target.qa:
                 problems.append(_count(len(target.qa), "QA finding"))
             for note in (target.leaflet or {}).get("notes") or []:
