@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
 from pathlib import Path
 
@@ -295,3 +296,41 @@ def test_japanese_rebuild_keeps_spaces_between_latin_sentences_left_untranslated
         block, ["彼らは指導者を逮捕した。", "投獄されている。", "要求する。"], "ja"
     )
     assert japanese.text == "彼らは指導者を逮捕した。投獄されている。要求する。"
+
+
+# ---- end to end --------------------------------------------------------------------------------
+@requires_apertium
+def test_translate_with_a_bleed_leaflet_end_to_end(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    """python -m pipeline translate --layout leaflet-a5 --bleed: the summary's leaflet column,
+    report.json's leaflet fields, the print boxes on the PDF, and the closing line."""
+    from pypdf import PdfReader
+
+    src = _statements(tmp_path / "src", 1)[0]
+    out = tmp_path / "out"
+    proc = cli(
+        "translate",
+        str(src),
+        "--to",
+        "es",
+        "--engine",
+        "apertium",
+        "--formats",
+        "docx",
+        "--layout",
+        "leaflet-a5",
+        "--bleed",
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "leaflet" in proc.stdout and " p, " in proc.stdout
+    assert proc.stdout.rstrip().endswith(f"Outputs and report.json under {out}/")
+    report = json.loads((out / "statement0" / "report.json").read_text(encoding="utf-8"))
+    leaflet = report["targets"]["es"]["leaflet"]
+    assert leaflet["fits"] is True and leaflet["overflow"] is None
+    assert leaflet["overflow_pages"] == 0 and leaflet["suggestion"] is None
+    assert leaflet["notes"] == []
+    pdf = Path(leaflet["path"])
+    assert pdf.name == "statement0.es.leaflet-a5.bleed.pdf"
+    page = PdfReader(pdf).pages[0]
+    assert "/TrimBox" in page and "/BleedBox" in page and "/ArtBox" in page
