@@ -42,6 +42,10 @@ def pandoc_path() -> str:
         return found
 
 
+class PandocFailed(ReadError):
+    """pandoc ran and failed; the message is its last line of error output."""
+
+
 def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> tuple[str, str]:
     """Run pandoc sandboxed (no network, no files but those named in ``args``), with the
     memory cap and timeout of ``limits``; returns (stdout, stderr) or raises ReadError."""
@@ -75,7 +79,7 @@ def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> 
             )
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {done.returncode}"
-        raise ReadError(reason[:200])
+        raise PandocFailed(reason[:200])
     return done.stdout.decode("utf-8", "replace"), stderr
 
 
@@ -92,9 +96,7 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
         raw, warnings = run_pandoc(
             args if text is not None else [*args, str(path)], limits, stdin=text
         )
-    except ReadError as exc:
-        if "limit PIPELINE_" in str(exc) or str(exc).startswith("cannot run pandoc"):
-            raise
+    except PandocFailed as exc:
         raise ReadError(f"pandoc cannot read it as {fmt}: {exc}") from exc
     try:
         ast = json.loads(raw)
