@@ -86,6 +86,11 @@ def test_unsupported_files_are_named_and_counted(tmp_path: Path) -> None:
     found = find_sources([folder])
     assert found.files == [ok]
     assert found.skipped == [(folder, "2 unsupported files not read: photo.jpg, sub/sheet.xlsx")]
+    for i in range(12):
+        write(folder / f"scan{i:02}.png", "x")
+    line = find_sources([folder]).skipped[0][1]
+    assert line.startswith("14 unsupported files not read: photo.jpg, scan00.png, ")
+    assert line.endswith(", scan08.png and 4 more")
 
 
 def test_rtf_pdf_and_epub_are_sources(tmp_path: Path) -> None:

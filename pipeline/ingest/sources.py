@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# How many unsupported files a folder's line names before it says "and N more".
+_NAMES_SHOWN = 10
+
+
 @dataclass
 class Sources:
     """What :func:`find_sources` found."""
@@ -106,16 +110,20 @@ class _Walk:
                     if not self.excluded(real):
                         stack.append(path)
                 elif path.suffix.lower() in self.suffixes:
-                    found.append(path)
+                    if not self.excluded(os.path.realpath(path)):
+                        found.append(path)
                 else:
                     unsupported.append(path)
         for path in sorted(found):
             self.add_file(path)
         if unsupported:
-            names = ", ".join(p.relative_to(root).as_posix() for p in sorted(unsupported))
-            n = len(unsupported)
+            names = [p.relative_to(root).as_posix() for p in sorted(unsupported)]
+            n = len(names)
+            listed = ", ".join(names[:_NAMES_SHOWN])
+            if n > _NAMES_SHOWN:
+                listed += f" and {n - _NAMES_SHOWN} more"
             self.result.skipped.append(
-                (root, f"{n} unsupported file{'s' if n != 1 else ''} not read: {names}")
+                (root, f"{n} unsupported file{'s' if n != 1 else ''} not read: {listed}")
             )
         if not found and not any(_inside(str(p), str(root)) for p, _ in self.result.problems):
             self.result.problems.append(
