@@ -77,6 +77,26 @@ def test_output_folder_is_never_input(tmp_path: Path) -> None:
     ]
 
 
+def test_earlier_outputs_and_review_files_are_not_sources(tmp_path: Path) -> None:
+    folder = tmp_path / "statements"
+    ok = write(folder / "a.txt")
+    write(folder / "old-run" / "a" / "report.json", "{}")
+    write(folder / "old-run" / "a" / "a.es.docx", "x")
+    write(folder / "returned" / "a.en-es.review.docx", "x")
+    found = find_sources([folder])
+    assert found.files == [ok]
+    assert found.skipped == [
+        (
+            folder / "old-run" / "a",
+            "skipped: an output folder of this pipeline (holds report.json)",
+        ),
+        (
+            folder / "returned" / "a.en-es.review.docx",
+            "skipped: a review file (bring it back with `pipeline review import`)",
+        ),
+    ]
+
+
 def test_unsupported_files_are_named_and_counted(tmp_path: Path) -> None:
     folder = tmp_path / "statements"
     ok = write(folder / "a.txt")

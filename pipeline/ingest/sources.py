@@ -1,8 +1,9 @@
 """Finding source files: the paths a user gives → the files a reader can take.
 
 Folders are walked without following links that lead outside the folder given (unless
-``follow_links``), without entering the output folder, hidden folders or a link loop, and
-each file is found once however it is named. What is left out is said, not dropped silently:
+``follow_links``), without entering the output folder (nor any folder holding a report.json,
+the mark of an earlier run's output), hidden folders or a link loop, and each file is found once
+however it is named; review files are never sources. What is left out is said, not dropped silently:
 ``problems`` are failures (a path that does not exist, a folder that cannot be read or holds no
 source file), ``skipped`` are notices (unsupported files, named and counted; links not
 followed).
@@ -15,7 +16,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
+# What marks the pipeline's own outputs, never read as sources: a document's output folder
+# holds report.json; review DOCX files end in .review.docx.
+_REPORT = "report.json"
+_REVIEW_SUFFIX = ".review.docx"
 # How many unsupported files a folder's line names before it says "and N more".
 _NAMES_SHOWN = 10
 
@@ -95,6 +99,7 @@ class _Walk:
             except OSError as exc:
                 self.result.problems.append((folder, f"cannot list this folder: {exc.strerror}"))
                 continue
+            subfolders: list[Path] = []
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
@@ -107,13 +112,27 @@ class _Walk:
                     is_dir = False
                 if is_dir:
                     real = os.path.realpath(path)
-                    if not self.excluded(real):
-                        stack.append(path)
+                    if self.excluded(real):
+                        continue
+                    if (path / _REPORT).is_file():
+                        self.result.skipped.append(
+                            (path, f"skipped: an output folder of this pipeline (holds {_REPORT})")
+                        )
+                        continue
+                    subfolders.append(path)
+                elif path.name.lower().endswith(_REVIEW_SUFFIX):
+                    self.result.skipped.append(
+                        (
+                            path,
+                            "skipped: a review file (bring it back with `pipeline review import`)",
+                        )
+                    )
                 elif path.suffix.lower() in self.suffixes:
                     if not self.excluded(os.path.realpath(path)):
                         found.append(path)
                 else:
                     unsupported.append(path)
+            stack.extend(reversed(subfolders))  # depth first, in name order
         for path in sorted(found):
             self.add_file(path)
         if unsupported:
