@@ -108,7 +108,7 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
     try:
         meta = ast.get("meta", {})
         metadata: dict[str, str] = {}
-        for key in ("title", "subtitle", "author", "date", "lang"):
+        for key in ("title", "subtitle", "author", "date", "abstract", "lang"):
             if key in meta:
                 metadata[key] = _meta_text(meta[key])
         if metadata.get("title"):
@@ -272,11 +272,10 @@ class _AstWalker:
         for r, row in enumerate(rows):
             for col, cell in enumerate(row[1]):
                 inlines: list[Any] = []
-                for b in cell[4]:
-                    if b.get("t") in ("Para", "Plain"):
-                        if inlines:
-                            inlines.append({"t": "LineBreak"})
-                        inlines.extend(b["c"])
+                for line in self._cell_lines(cell[4]):
+                    if inlines:
+                        inlines.append({"t": "LineBreak"})
+                    inlines.extend(line)
                 self.blocks.append(
                     Block(
                         "table_cell",
@@ -286,6 +285,29 @@ class _AstWalker:
                         col=col,
                     )
                 )
+
+    def _cell_lines(self, blocks: list[dict[str, Any]], marker: str = "") -> list[list[Any]]:
+        """The lines of a table cell's blocks: paragraphs, and list items (nested lists too)
+        as lines that start with "• " or "1. ", so a list inside a cell keeps its text."""
+        lines: list[list[Any]] = []
+        with self._deeper():
+            for block in blocks:
+                t: Any = block.get("t")
+                c: Any = block.get("c")
+                if t in ("Para", "Plain"):
+                    prefix = [{"t": "Str", "c": marker}] if marker and not lines else []
+                    lines.append(prefix + list(c))
+                elif t in ("BulletList", "OrderedList"):
+                    ordered = t == "OrderedList"
+                    start = int(c[0][0]) if ordered else 1
+                    for n, item in enumerate(c[1] if ordered else c, start=start):
+                        lines.extend(self._cell_lines(item, f"{n}. " if ordered else "• "))
+                elif t in ("BlockQuote", "Div", "Figure"):
+                    inner = c if t == "BlockQuote" else c[1] if t == "Div" else c[2]
+                    lines.extend(self._cell_lines(inner))
+                elif t == "LineBlock":
+                    lines.extend(list(line) for line in c)
+        return lines
 
     def inline_spans(
         self,
