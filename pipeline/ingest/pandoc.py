@@ -1,6 +1,7 @@
-"""pandoc's JSON AST → the flat block list of ``document.py``.
+"""pandoc, sandboxed, and its JSON AST → the flat block list of ``document.py``.
 
-Markdown, DOCX, ODT and HTML are read by pandoc into its JSON AST, which this module walks.
+Markdown, HTML, DOCX, ODT, EPUB and RTF are read by pandoc into its JSON AST, which this module
+walks. pandoc always runs with ``--sandbox`` (nothing is fetched), a heap cap and a timeout.
 """
 
 from __future__ import annotations
@@ -17,16 +18,6 @@ from typing import Any
 from pipeline.document import Block, BlockKind, Document, Span, merge_spans
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits
-
-FORMATS = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".docx": "docx",
-    ".odt": "odt",
-    ".html": "html",
-    ".htm": "html",
-}
-"""Suffix → pandoc input format."""
 
 
 def pandoc_path() -> str:
@@ -137,11 +128,12 @@ _NOT_FETCHED = re.compile(r"Could not fetch resource (\S+?):? ")
 def _offline_notes(remote_images: list[str], warnings: str) -> list[str]:
     """One note per kind of remote resource that was not fetched (reading is offline)."""
     notes: list[str] = []
-    if remote_images:
-        n = len(remote_images)
+    images = list(dict.fromkeys(remote_images))
+    if images:
+        n = len(images)
         notes.append(
             f"{n} remote image{'s' if n != 1 else ''} not fetched (reading is offline); "
-            f"the alt text stands in: {', '.join(dict.fromkeys(remote_images))}"[:300]
+            f"the alt text stands in: {', '.join(images)}"[:300]
         )
     others = [u for u in dict.fromkeys(_NOT_FETCHED.findall(warnings)) if u not in remote_images]
     if others:
