@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline import detect
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, unexpected
 from pipeline.export.writers import WRITERS
 from pipeline.ingest import find_sources, read_document
 from pipeline.jobs import (
@@ -108,7 +108,15 @@ def run_batch(
 
 
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
-    """Read, detect and segment one document; errors become ``job.error``."""
+    """Read, detect and segment one document; errors, even unforeseen ones, become
+    ``job.error`` (one line) and the batch goes on."""
+    try:
+        _read_detect_segment(job, options)
+    except Exception as exc:  # a bug or a library failing oddly: this document's line only
+        job.doc, job.error = None, unexpected(exc, "while reading")
+
+
+def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     try:
         job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
         doc = read_document(job.path)
@@ -142,7 +150,15 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 
 def _finish_target(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
-    """Glossary check and QA for one translated target, then its files."""
+    """Glossary check and QA for one translated target, then its files; an unforeseen error
+    becomes ``target.error`` (one line) and the other targets and documents go on."""
+    try:
+        _check_and_write(job, target, options)
+    except Exception as exc:
+        target.error = target.error or unexpected(exc, "while writing")
+
+
+def _check_and_write(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
     if options.glossary is not None:
         target.glossary = verify_glossary(job, target, options.glossary)
     collect_qa(job, target, options.glossary)

@@ -20,7 +20,7 @@ from typing import Protocol
 from pipeline import detect, markers
 from pipeline.engines.base import Engine, Route, Translation
 from pipeline.engines.registry import EngineSet
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, unexpected
 from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
 from pipeline.jobs import MEMORY_ONLY, DocumentJob, Progress, RunOptions, TargetResult
 from pipeline.memory import MemoryKey, TranslationMemory, normalize_source
@@ -148,7 +148,10 @@ def translate_all(
                 pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
     for (src, tgt), items in pending.items():
-        translate_pair(src, tgt, items, options, engines, progress, memory)
+        try:
+            translate_pair(src, tgt, items, options, engines, progress, memory)
+        except Exception as exc:  # unforeseen: the pair's documents fail, the batch goes on
+            _fail_pair(items, src, tgt, unexpected(exc, f"while translating {src}→{tgt}"))
 
 
 def translate_pair(

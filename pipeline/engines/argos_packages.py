@@ -582,12 +582,18 @@ def _download(entry: IndexEntry, destination: Path, progress: ByteProgress | Non
                 open(destination, "wb") as sink,
             ):
                 total = entry.size or int(response.headers.get("Content-Length") or 0) or None
+                limit = entry.size if entry.size is not None else MAX_UNCOMPRESSED_BYTES
                 done = 0
                 while chunk := response.read(_CHUNK):
-                    sink.write(chunk)
                     done += len(chunk)
-                    if done > MAX_UNCOMPRESSED_BYTES:
-                        raise ModelError(f"{link}: download larger than any model package")
+                    if done > limit:  # stop at once: never write more than was announced
+                        raise ModelError(
+                            f"{entry.file_name}.argosmodel: the server sent more than the "
+                            f"{limit} bytes "
+                            + ("the index announces" if entry.size is not None else "any model")
+                            + "; download stopped, nothing was installed"
+                        )
+                    sink.write(chunk)
                     if progress:
                         progress(done, total)
             return
