@@ -6,6 +6,7 @@ orchestration in ``pipeline.run``; it lives apart from ``run`` so the stages nee
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from pipeline.engines.registry import EngineOptions
 from pipeline.export.writers import FORMATS
 from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.segment import SegmentedBlock
+
+INTERRUPTED = "not done: the run was interrupted"
+"""A target's ``error`` when the run stopped before its files were written."""
 
 IDENTITY = Route(engine="identity")  # the route of text no engine touched
 MEMORY_ONLY = Route(engine="memory")  # approved translations only; no engine was available
@@ -44,6 +48,8 @@ class RunOptions:
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
     cache: Path | None = None  # translation memory file (--cache); None: no memory
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set (by the CLI, on Ctrl-C) to stop the batch after the file being written."""
 
 
 @dataclass
@@ -106,9 +112,13 @@ class RunResult:
     reports: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     jobs: list[DocumentJob] = field(default_factory=list)
+    not_done: list[str] = field(default_factory=list)  # interrupted: "path" or "path → lang"
 
     @property
     def exit_code(self) -> int:
+        """0 all written, 1 some failed, 130 interrupted (128 + SIGINT, as shells say)."""
+        if self.not_done:
+            return 130
         return 1 if self.failures else 0
 
 

@@ -12,6 +12,7 @@ need no engine, so a pair with no engine still uses them. The glossary complianc
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,14 @@ from pipeline.engines.base import Engine, Route, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
-from pipeline.jobs import MEMORY_ONLY, DocumentJob, Progress, RunOptions, TargetResult
+from pipeline.jobs import (
+    INTERRUPTED,
+    MEMORY_ONLY,
+    DocumentJob,
+    Progress,
+    RunOptions,
+    TargetResult,
+)
 from pipeline.memory import MemoryKey, TranslationMemory, normalize_source
 from pipeline.segment import RebuildStats, repair_markers
 from pipeline.typography import fix_segment
@@ -148,6 +156,9 @@ def translate_all(
                 pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
     for (src, tgt), items in pending.items():
+        if options.stop.is_set():
+            _fail_pair(items, src, tgt, INTERRUPTED)
+            continue
         try:
             translate_pair(src, tgt, items, options, engines, progress, memory)
         except Exception as exc:  # unforeseen: the pair's documents fail, the batch goes on
@@ -186,7 +197,7 @@ def translate_pair(
         key = MemoryKey.from_route(
             route, src, tgt, options.glossary.version if options.glossary else ""
         )
-        machine = _machine(engine, src, tgt, options.glossary, progress)
+        machine = _machine(engine, src, tgt, options.glossary, _Stoppable(progress, options.stop))
         try:
             found = cached_or_machine(
                 memory, key, [texts[k] for k in need], machine, force=options.force
@@ -210,6 +221,26 @@ def translate_pair(
         for job, i, text in rest:
             if similar.get(text):
                 job.targets[tgt].fuzzy[i] = similar[text]
+
+
+class Interrupted(PipelineError):
+    """The run was interrupted (Ctrl-C) while an engine was translating."""
+
+    def __init__(self) -> None:
+        super().__init__(INTERRUPTED)
+
+
+class _Stoppable(Progress):
+    """The run's progress, stopping the engine's batch at its next report once the run is
+    interrupted (engines report every few segments)."""
+
+    def __init__(self, progress: Progress, stop: threading.Event) -> None:
+        self.progress, self.stop = progress, stop
+
+    def segments_done(self, n: int) -> None:
+        self.progress.segments_done(n)
+        if self.stop.is_set():
+            raise Interrupted
 
 
 def _machine(

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -207,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        result = run_batch(options, progress)
+        with stop_on_interrupt(options.stop):
+            result = run_batch(options, progress)
     except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
@@ -215,6 +220,14 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     for failure in result.failures:
         print(f"{failure.path}: {failure.reason}", file=sys.stderr)
+    if result.not_done:
+        print(
+            f"pipeline: interrupted; {len(result.reports)} report.json written; "
+            f"not done ({len(result.not_done)}):",
+            file=sys.stderr,
+        )
+        for item in result.not_done:
+            print(f"  {item}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -225,6 +238,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(result, time.perf_counter() - started)
     return result.exit_code
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While the batch runs, the first Ctrl-C sets ``stop`` (the batch ends after the file
+    being written); a second one stops at once (KeyboardInterrupt)."""
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(
+            "pipeline: stopping after the file being written (Ctrl-C again to stop at once)",
+            file=sys.stderr,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def print_summary(result: RunResult, seconds: float) -> None:
@@ -238,7 +274,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
         table.add_column(column, no_wrap=column != "problems")
     for job in result.jobs:
         if job.doc is None:
-            table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{job.error}[/]")
+            why = job.error or "not done (interrupted)"
+            table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{why}[/]")
             continue
         for lang, target in job.targets.items():
             pair = f"{job.doc.lang}→{lang}"

@@ -88,6 +88,7 @@ def write_docx(doc: Document, path: Path, lang: str, *, subject: str = "") -> No
                 str(tmp),
             ],
             input=ast.encode("utf-8"),
+            process_group=0,  # a terminal's Ctrl-C lets the file being written finish
             capture_output=True,
         )
         if proc.returncode != 0:

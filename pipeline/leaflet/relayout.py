@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import PipelineError
+from pipeline.outnames import output_names
 
 if TYPE_CHECKING:
     from pipeline.document import Document
@@ -152,8 +153,8 @@ def _locate(path: Path, out: Path | None) -> tuple[Path, str, Path | None]:
         folder = (out / path.name) if out else path
         return folder, path.name, None
     if path.is_file():
-        folder = (out or DEFAULT_OUT) / path.stem
-        return folder, path.stem, path
+        name = output_names([path])[0]  # as translate names a file given by name
+        return (out or DEFAULT_OUT) / name, name, path
     raise RelayoutError(f"{path}: no such file or folder", usage=True)
 
 
