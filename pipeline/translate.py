@@ -337,9 +337,15 @@ def _call_engine(
     engine: Engine, texts: list[str], src: str, tgt: str, progress: Progress
 ) -> list[Translation]:
     """The engine's translations; an engine that cannot keep markers gets plain text."""
+    shielded = [markers.shield(t) for t in texts]  # literal "<g1>" travels as a marker
+    texts = [t for t, _ in shielded]
     if not engine.markup:
         texts = [markers.strip(t) for t in texts]
-    return engine.translate(texts, src, tgt, progress=progress.segments_done)
+    answers = engine.translate(texts, src, tgt, progress=progress.segments_done)
+    return [
+        Translation(markers.unshield(a.text, literals), a.unknown_words)
+        for a, (_, literals) in zip(answers, shielded, strict=True)
+    ]
 
 
 def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:
