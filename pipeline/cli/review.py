@@ -67,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also approve drafts the reviewer left as they were (DOCX has no 'confirmed' mark)",
     )
     imp.add_argument(
+        "--overwrite-newer",
+        action="store_true",
+        help="replace approvals made after the review file was exported (default: such rows "
+        "are refused, listed, and the newer approval is kept)",
+    )
+    imp.add_argument(
         "--dry-run", action="store_true", help="show what would be imported; store nothing"
     )
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -139,6 +145,7 @@ def run_import(args: argparse.Namespace) -> int:
                         reviewer,
                         against=against,
                         approve_unchanged=args.approve_unchanged,
+                        overwrite_newer=args.overwrite_newer,
                     )
                 )
     refused_any = any(r.refused for r in results)
