@@ -20,7 +20,9 @@ class PipelineError(Exception):
 def unexpected(exc: BaseException, doing: str = "") -> str:
     """One line for an exception that is not a ``PipelineError`` (a bug, or a library failing
     in a way nobody foresaw); its traceback is logged at debug level."""
-    logging.getLogger("pipeline").debug("unexpected error %s", doing, exc_info=exc)
+    logging.getLogger("pipeline").debug(
+        "unexpected error%s:", " " + doing if doing else "", exc_info=exc
+    )
     detail = " ".join(str(exc).split())[:200]
     what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     return f"unexpected error{' ' + doing if doing else ''} ({what}); {DEBUG_HINT}"

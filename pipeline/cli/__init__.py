@@ -72,9 +72,20 @@ def _add_debug(subparsers: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    logger = logging.getLogger("pipeline")
+    handler = logging.StreamHandler()  # --debug: unexpected errors' tracebacks on stderr
     if args.debug:
-        logging.basicConfig(format="%(name)s: %(message)s")
-        logging.getLogger("pipeline").setLevel(logging.DEBUG)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        return _run(args)
+    finally:
+        logger.removeHandler(handler)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with every error turned into one line and an exit code."""
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:

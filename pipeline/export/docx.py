@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -103,8 +104,12 @@ CORE_PROPERTY_MAX = 255
 
 
 def core_property(text: str, limit: int = CORE_PROPERTY_MAX) -> str:
-    """``text`` on one line, shortened to ``limit`` characters at a word end, with "…"."""
+    """``text`` on one line, without characters XML cannot hold (control characters from a
+    file name), shortened to ``limit`` characters at a word end, with "…"."""
     text = " ".join(text.split())
+    text = "".join(
+        c for c in text if unicodedata.category(c) not in ("Cc", "Cs") and c not in "\ufffe\uffff"
+    )
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
