@@ -214,7 +214,9 @@ def translate_pair(
     _record(done, src, tgt, route, elapsed, options)
     failed = [item for item, result in zip(items, results, strict=True) if result is None]
     if failed:
-        _fail_pair(failed, src, tgt, failure or "no engine")
+        # An engine killed by the terminal's Ctrl-C (same process group) is an interruption.
+        why = INTERRUPTED if options.stop.is_set() else failure or "no engine"
+        _fail_pair(failed, src, tgt, why)
     if memory is not None:  # approved translations of similar sentences, for the reviewer
         rest = [item for item, r in done if r.origin != "approved"]
         similar = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])

@@ -426,7 +426,10 @@ def test_literal_marker_text_comes_back_verbatim(cli, tmp_path: Path) -> None:
 
 @requires_apertium
 @pytest.mark.slow
-def test_ctrl_c_stops_after_the_file_being_written(tmp_path: Path) -> None:
+@pytest.mark.parametrize("terminal", [False, True], ids=["process", "terminal-group"])
+def test_ctrl_c_stops_after_the_file_being_written(tmp_path: Path, terminal: bool) -> None:
+    """SIGINT to the pipeline alone, and to its whole process group as a terminal's Ctrl-C
+    sends it (the engine and writer subprocesses too)."""
     src = tmp_path / "src"
     for i in range(1, 9):
         _write(src / f"doc{i}.txt", f"Statement {i}\n\nThe union calls a general strike.\n")
@@ -441,12 +444,16 @@ def test_ctrl_c_stops_after_the_file_being_written(tmp_path: Path) -> None:
         [sys.executable, "-m", "pipeline", "translate", str(src), "--to", "es",
          "--engine", "apertium", "--no-glossary", "--out", str(out)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=terminal,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while not (out / "doc1" / "doc1.es.pdf").exists():
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
         time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGINT)
+    if terminal:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGINT)
     sent = time.monotonic()
     _, err = proc.communicate(timeout=60)
     assert time.monotonic() - sent < 5
