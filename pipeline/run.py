@@ -13,7 +13,6 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.writers import WRITERS
-from pipeline.ingest import find_sources, read_document
+from pipeline.ingest import file_sha256, find_sources, read_document
 from pipeline.jobs import (
     IDENTITY,
     INTERRUPTED,
@@ -49,8 +48,12 @@ def run_batch(
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
-    files, problems = find_sources(options.paths)
-    result.failures.extend(Failure(str(path), reason) for path, reason in problems)
+    sources = find_sources(
+        options.paths, exclude=[options.out_dir], follow_links=options.follow_links
+    )
+    files = sources.files
+    result.failures.extend(Failure(str(path), reason) for path, reason in sources.problems)
+    result.skipped.extend(Failure(str(path), reason) for path, reason in sources.skipped)
     jobs = [
         DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
         for f, s in zip(files, output_names(files, options.paths), strict=True)
@@ -129,7 +132,7 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     try:
-        job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
+        job.sha256 = file_sha256(job.path)
         doc = read_document(job.path)
     except PipelineError as exc:
         job.error = str(exc)
@@ -140,7 +143,7 @@ def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     given = None if options.source_lang == "auto" else options.source_lang
     try:
         # With --from the document's language is given; its blocks are still detected.
-        detected = detect.detect_document(doc, language=given)
+        detected = detect.detect_document(doc, language=given, detector=options.detector)
     except PipelineError as exc:
         job.error = str(exc)
         return
