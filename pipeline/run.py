@@ -182,6 +182,10 @@ def _check_and_write(job: DocumentJob, target: TargetResult, options: RunOptions
     if target.error is None:  # translated: reviewers get their files even if a PDF fails
         _write_outputs(job, target, options)
         _write_review(job, target, options)
+        if target.error is not None and options.stop.is_set():
+            # A writer's subprocess can catch the terminal's Ctrl-C while it starts (before it
+            # has its own process group): that file was interrupted, not bad; none is half-done.
+            target.error = INTERRUPTED
 
 
 @contextmanager

@@ -471,9 +471,9 @@ def test_ctrl_c_stops_after_the_file_being_written(tmp_path: Path, terminal: boo
     assert not list(out.rglob("*.part"))
     written = {p.parent.name for p in out.rglob("report.json")}
     for name in written:  # every report is for a document whose files are all there
-        assert (out / name / f"{name}.es.docx").is_file() and (
-            out / name / f"{name}.es.pdf"
-        ).is_file()
+        report = json.loads((out / name / "report.json").read_text())["targets"]["es"].get("error")
+        assert (out / name / f"{name}.es.docx").is_file(), (report, err)
+        assert (out / name / f"{name}.es.pdf").is_file(), (report, err)
     assert len(written) + len(not_done) == 8
 
 
