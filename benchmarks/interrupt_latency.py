@@ -53,7 +53,8 @@ def _run(folder: Path, interrupt: str | None) -> tuple[float, int]:
         start_new_session=interrupt == "group",
     )
     if interrupt is None:
-        return time.perf_counter() - started, proc.wait()
+        code = proc.wait()
+        return time.perf_counter() - started, code
     while not list(out.glob("*/*.pdf")) and proc.poll() is None:
         time.sleep(0.01)
     sent = time.perf_counter()
