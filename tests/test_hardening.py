@@ -341,6 +341,8 @@ def test_review_import_refuses_overwriting_a_newer_approval(cli, tmp_path: Path)
     assert lines[0].endswith(
         "the newer approval is kept (use --overwrite-newer to replace it with this file's)"
     )
+    dry = cli("review", "import", str(old), "--against", str(out), "--dry-run")
+    assert dry.returncode == 1 and _stderr_lines(dry) == lines
     proc = cli("translate", str(tmp_path / "s.txt"), "--to", "es", *APERTIUM, "--out", str(out))
     assert _docx_text(out / "s/s.es.docx")[0] == "Trabajadores del mundo (nueva)"
     proc = cli("review", "import", str(old), "--against", str(out), "--reviewer", "Ana",

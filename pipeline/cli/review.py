@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
@@ -131,10 +132,20 @@ def run_import(args: argparse.Namespace) -> int:
             raise CommandError(f"{path}: no such file", 2)
     results: list[ImportResult] = []
     if args.dry_run:
-        for path in paths:
-            result, corrections = plan_import(path, against, args.approve_unchanged)
-            result.corrections.extend(corrections)
-            results.append(result)
+        from pipeline.memory import resolve_memory_path
+
+        exists = resolve_memory_path(args.cache).exists()
+        with open_memory(args.cache, create=False) if exists else nullcontext() as memory:
+            for path in paths:
+                result, corrections = plan_import(
+                    path,
+                    against,
+                    args.approve_unchanged,
+                    memory=memory,
+                    overwrite_newer=args.overwrite_newer,
+                )
+                result.corrections.extend(corrections)
+                results.append(result)
     else:
         with open_memory(args.cache) as memory:
             for path in paths:

@@ -182,13 +182,29 @@ def _unopened(text: str) -> list[markers.Marker]:
 
 
 def plan_import(
-    path: Path, against: Path | None = None, approve_unchanged: bool = False
+    path: Path,
+    against: Path | None = None,
+    approve_unchanged: bool = False,
+    *,
+    memory: ApprovingMemory | None = None,
+    overwrite_newer: bool = False,
 ) -> tuple[ImportResult, list[Correction]]:
     """Read a returned review file and decide what to import (nothing is stored yet).
 
     ``against`` is a sidecar or output folder holding the current segments when the file is
     not next to its sidecar. ``approve_unchanged`` also approves DOCX drafts left as they were.
+    With ``memory``, rows approved again there after the file was exported are refused unless
+    ``overwrite_newer``.
     """
+    result, corrections = _plan(path, against, approve_unchanged)
+    if memory is not None and not overwrite_newer:
+        corrections = _keep_newer(result, corrections, memory)
+    return result, corrections
+
+
+def _plan(
+    path: Path, against: Path | None, approve_unchanged: bool
+) -> tuple[ImportResult, list[Correction]]:
     result = ImportResult(path=path)
     try:
         returned_file = read_returned(path)
@@ -282,9 +298,9 @@ def import_review(
 
     A row whose segment was approved differently *after* the file was exported is refused
     (the newer approval is kept) unless ``overwrite_newer``."""
-    result, corrections = plan_import(path, against, approve_unchanged)
-    if not overwrite_newer:
-        corrections = _keep_newer(result, corrections, memory)
+    result, corrections = plan_import(
+        path, against, approve_unchanged, memory=memory, overwrite_newer=overwrite_newer
+    )
     who = reviewer or default_reviewer()
     origin = f"review:{path.name}"
     for c in corrections:
