@@ -176,7 +176,8 @@ def test_libretranslate_languages_with_unexpected_types(cli, tmp_path: Path) -> 
         f"es: {url} does not look like a LibreTranslate server (GET /languages: the targets of "
         "'en' are not a list of language codes)"
     )
-    assert _stderr_lines(proc) == [f"{tmp_path / 'src' / n}: {why}" for n in ("a.txt", "b.txt")]
+    paths = ", ".join(str(tmp_path / "src" / n) for n in ("a.txt", "b.txt"))
+    assert _stderr_lines(proc) == [f"{why} (2 documents: {paths})"]  # one line for both
     for name in ("a", "b"):  # the English (identity) outputs and the reports are written
         assert (tmp_path / f"out/{name}/{name}.en.docx").is_file()
         assert (tmp_path / f"out/{name}/report.json").is_file()
