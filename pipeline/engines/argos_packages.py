@@ -590,13 +590,11 @@ def _download(entry: IndexEntry, destination: Path, progress: ByteProgress | Non
                 limit = entry.size if entry.size is not None else MAX_UNCOMPRESSED_BYTES
                 done = 0
                 while chunk := response.read(_CHUNK):
-                    done += len(chunk)
-                    if done > limit:  # stop at once: never write more than was announced
+                    if (done := done + len(chunk)) > limit:  # never write more than announced
                         raise ModelError(
-                            f"{entry.file_name}.argosmodel: the server sent more than the "
-                            f"{limit} bytes "
-                            + ("the index announces" if entry.size is not None else "any model")
-                            + "; download stopped, nothing was installed"
+                            f"{entry.file_name}.argosmodel: the server sent more than the {limit}"
+                            f" bytes {'the index announces' if entry.size else 'any model'};"
+                            " download stopped, nothing was installed"
                         )
                     sink.write(chunk)
                     if progress:
