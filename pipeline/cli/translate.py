@@ -78,7 +78,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium",
+        help="auto: per pair, the order engines.yml gives, else an installed CTranslate2 "
+        "model (OPUS-MT, NLLB-200, M2M-100), else Argos (a model or an English pivot), else "
+        "Apertium; ctranslate2: only the installed CTranslate2 models",
+    )
+    p.add_argument(
+        "--engines",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="engines and models to try per pair with --engine auto, in order, e.g. "
+        "`en-ja: [nllb-200-600m, argos]` (default: ./engines.yml when present)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
@@ -171,7 +181,12 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         source_lang=args.source,
         formats=formats,
         out_dir=args.out,
-        engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
+        engine=EngineOptions(
+            choice=args.engine,
+            url=args.url,
+            api_key=args.api_key,
+            routes=_load_routes(args.engines),
+        ),
         jobs=args.jobs,
         force=args.force,
         glossary=glossary,
@@ -192,6 +207,16 @@ def _load_glossary(path: Path | None) -> Glossary | None:
     from pipeline.glossary import GlossaryError, load_glossary
 
     return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
+
+
+def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
+    """engines.yml (``--engines FILE``, else ./engines.yml when present); exit 2 when wrong."""
+    from pipeline.engines.routes import RoutesError, load_routes
+
+    try:
+        return load_routes(path)
+    except RoutesError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 def run(args: argparse.Namespace) -> int:
