@@ -31,7 +31,7 @@ def test_sample_statement_to_spanish_with_apertium(cli, tmp_path: Path, sample_s
         str(tmp_path / "out"),
     )
     assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / "out" / "peru-miners-solidarity.en"
+    folder = tmp_path / "out" / "casapalca-miners.en"
     report = json.loads((folder / "report.json").read_text())
     assert report["source"]["sha256"] == before == _sha(sample_statement)
     assert report["source"]["format"] == "txt"
@@ -193,8 +193,8 @@ def test_engine_without_models_is_a_clear_error(
 @requires_apertium
 def test_translate_with_leaflet_layouts(cli, tmp_path: Path, sample_statement: Path):
     for layout, name in [
-        ("leaflet-a5", "peru-miners-solidarity.en.es.leaflet-a5.pdf"),
-        ("bilingual", "peru-miners-solidarity.en.en-es.bilingual.pdf"),
+        ("leaflet-a5", "casapalca-miners.en.es.leaflet-a5.pdf"),
+        ("bilingual", "casapalca-miners.en.en-es.bilingual.pdf"),
     ]:
         proc = cli(
             "translate",
@@ -211,7 +211,7 @@ def test_translate_with_leaflet_layouts(cli, tmp_path: Path, sample_statement: P
             "docx",
         )
         assert proc.returncode == 0, proc.stderr
-        folder = tmp_path / "peru-miners-solidarity.en"
+        folder = tmp_path / "casapalca-miners.en"
         report = json.loads((folder / "report.json").read_text())
         leaflet = report["targets"]["es"]["leaflet"]
         assert Path(report["targets"]["es"]["outputs"][layout]) == folder / name

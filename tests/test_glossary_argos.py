@@ -27,10 +27,6 @@ if (
 
 from tests.fixtures import argos_models as fx  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
-    not fx.udhr_available(), reason=f"shared corpora missing: {fx.UDHR_DIR}"
-)
-
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201

@@ -564,6 +564,7 @@ def _soffice() -> str:
     return binary
 
 
+@pytest.mark.slow  # LibreOffice starts twice
 def test_libreoffice_opens_the_review_docx_and_its_saved_copy_imports(exported, tmp_path, memory):
     soffice = _soffice()
     profile = tmp_path / "lo-profile"

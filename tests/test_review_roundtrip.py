@@ -1,6 +1,6 @@
 """Done-when for the review round trip, end to end through ``python -m pipeline``:
 
-translate the shared sample statement (Apertium en→es) with ``--review``; a reviewer edits one
+translate the sample statement (Apertium en→es) with ``--review``; a reviewer edits one
 draft in the review DOCX (python-docx) and another in the XLIFF (as a CAT tool would);
 ``pipeline review import`` stores both as approved; re-running ``pipeline translate`` puts the
 edits in the final DOCX and PDF, report.json counts them as approved and the engine is not asked
