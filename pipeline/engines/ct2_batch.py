@@ -143,7 +143,7 @@ def translate_pieces(
                 progress(done_since_report)
                 done_since_report = 0
     except RuntimeError as exc:
-        raise EngineError(f"the model {model_name} failed: {exc}") from exc
+        raise EngineError(f"{model_name} failed: {exc}") from exc
     if progress:
         progress(done_since_report + empty)
     return outputs

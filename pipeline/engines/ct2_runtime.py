@@ -58,7 +58,7 @@ class LoadedFamilyModel:
             pieces,
             self.wrapping(src, tgt),
             ct2_batch.Decoding(beam_size=beam_size, extra=extra or {}),
-            f"{self.manifest.name} ({self.path})",
+            f"the model {self.manifest.name} ({self.path})",
             progress,
         )
         return [
