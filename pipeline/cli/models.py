@@ -34,7 +34,7 @@ A CTranslate2 model folder needs a manifest (pipeline-model.yml in it, or --mani
 Installed CTranslate2 models live in PIPELINE_MODELS_DIR (default
 ~/.local/share/statement-pipeline/models); engines.yml orders them per pair.
 
-Models live in the Argos packages folder (ARGOS_PACKAGES_DIR, or argostranslate's settings,
+Argos models live in the Argos packages folder (ARGOS_PACKAGES_DIR, or argostranslate's settings,
 default ~/.local/share/argos-translate/packages), shared with argostranslate and argospm.
 The index URL comes from ARGOS_PACKAGE_INDEX (default: the public Argos index).
 Pairs without a direct model (es↔ja) are translated through English automatically.
@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "install",
         help="install from the Argos index (SRC TGT), .argosmodel files, OPUS-MT zips or "
         "CTranslate2 model folders",
-        description="Install Argos models: `install SRC TGT` downloads from the Argos index "
+        description="Install models. Argos: `install SRC TGT` downloads from the Argos index "
         "(size and checksum verified when the index gives them); `install FILE.argosmodel ...` "
         "installs files without internet; `install --defaults` installs en↔es and en↔ja when "
         "the index is reachable and otherwise says so in one line and exits 0. A package "
@@ -78,6 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "README or the file name (opus-mt-ja-en). A folder is an already converted CTranslate2 "
         "model (NLLB-200, M2M-100) installed with its manifest. Every model is load-tested "
         "before it replaces anything.",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     install.add_argument(
