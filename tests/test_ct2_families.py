@@ -429,3 +429,35 @@ def test_cli_install_list_translate_report_and_remove(
     assert removed.returncode == 0 and "removed nllb-test (nllb)" in removed.stdout
     again = cli("models", "remove", "nllb-test", env=env)
     assert again.returncode == 1 and "no model called 'nllb-test'" in again.stderr
+
+
+def test_multi_target_opus_mt_gets_its_target_label(
+    built: dict[str, Path], models_dir: Path
+) -> None:
+    """A Tatoeba-style en→jpn model needs ``>>jpn<<`` first on the source side: the engine puts
+    it there (the raw model without it loses the first piece)."""
+    zipped = fx.build_opus_mt_zip(
+        built["root"] / "tatoeba-en-ja",
+        file_name="opus-2021-02-18.zip",
+        readme_languages=("eng", "jpn jpn_Hani jpn_Hira jpn_Kana"),
+        labels=(">>jpn<<", ">>kor<<"),
+    )
+    model = opus_mt.install_opus_mt_zip(zipped, name="opus-tatoeba-en-ja")
+    assert model.manifest.pairs == (("en", "ja"),)
+    assert dict(model.manifest.tokens) == {"ja": ">>jpn<<"}
+    engine = FamilyEngine()
+    assert [t.text for t in engine.translate(ALL_TEXT, "en", "ja")] == ALL_TEXT
+    loaded = load_family_model(model.manifest, model.path)
+    assert loaded.wrapping("en", "ja").source_prefix == (">>jpn<<",)
+    pieces = loaded.source_sp.encode("We stand in solidarity.", out_type=str)
+    raw = loaded.translator.translate_batch([pieces], beam_size=1)[0].hypotheses[0]
+    assert raw != pieces  # without the label the first piece is lost
+
+    korean_only = fx.build_opus_mt_zip(
+        built["root"] / "ko",
+        file_name="opus-2021-02-19.zip",
+        readme_languages=("eng", "jpn"),
+        labels=(">>kor<<",),
+    )
+    with pytest.raises(FamilyModelError, match="multi-target model without a ja label"):
+        opus_mt.install_opus_mt_zip(korean_only)

@@ -41,6 +41,7 @@ class Family:
     source_spm: str
     target_spm: str
     multilingual: bool
+    target_label: bool = False  # a multi-target Marian model: ``>>jpn<<`` first on the source
 
 
 FAMILIES: dict[str, Family] = {
@@ -73,6 +74,7 @@ FAMILIES: dict[str, Family] = {
         source_spm="source.spm",
         target_spm="target.spm",
         multilingual=False,
+        target_label=True,  # only when the manifest gives the target's token (>>jpn<<)
     ),
 }
 

@@ -105,7 +105,7 @@ def installed_family_models(root: Path | None = None) -> list[FamilyModel]:
 # --- checks and installation ---------------------------------------------------------------
 
 
-def _vocabulary(folder: Path) -> set[str]:
+def vocabulary_of(folder: Path) -> set[str]:
     """Every token of the CTranslate2 model's vocabularies (json or txt, shared or split)."""
     tokens: set[str] = set()
     for name in (
@@ -128,7 +128,7 @@ def check_model_folder(folder: Path, manifest: Manifest, where: str) -> None:
         if not (folder / needed).is_file():
             raise FamilyModelError(f"{where}: no {needed} in the model folder; nothing installed")
     try:
-        vocabulary = _vocabulary(folder)
+        vocabulary = vocabulary_of(folder)
     except (OSError, ValueError) as exc:
         raise FamilyModelError(f"{where}: the vocabulary cannot be read ({exc})") from exc
     if not vocabulary:

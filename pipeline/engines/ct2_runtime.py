@@ -3,7 +3,7 @@
 The manifest's family decides the wrapping (``ct2_batch.Wrapping``): NLLB and M2M-100 get the
 source language token first and ``</s>`` last, and the target language token as the forced
 target prefix, removed from every hypothesis; Marian models get plain pieces (their converted
-config appends ``</s>``). The batching itself is ``ct2_batch.translate_pieces``, shared with
+config appends ``</s>``), after the target label (``>>jpn<<``) for a multi-target model. The batching itself is ``ct2_batch.translate_pieces``, shared with
 the Argos engine.
 """
 
@@ -36,6 +36,8 @@ class LoadedFamilyModel:
         spec = self.manifest.spec
         tokens = self.manifest.tokens
         prefix = (tokens[src],) if spec.source_token else ()
+        if spec.target_label and tgt in tokens:
+            prefix = (tokens[tgt], *prefix)
         suffix = (self.eos,) if spec.source_eos and not self.add_source_eos else ()
         target = (tokens[tgt],) if spec.target_token else ()
         return ct2_batch.Wrapping(prefix, suffix, target)

@@ -23,11 +23,13 @@ from pathlib import Path
 
 from pipeline.engines import archive
 from pipeline.engines.ct2_manifest import FamilyModelError, Manifest
-from pipeline.engines.ct2_models import FamilyModel, install_folder, models_dir
+from pipeline.engines.ct2_models import FamilyModel, install_folder, models_dir, vocabulary_of
 
 QUANTIZATIONS = ("int8", "int8_float32", "int16", "float16", "float32")
 _CODES = {"en": "en", "eng": "en", "es": "es", "spa": "es", "ja": "ja", "jpn": "ja"}
 _FILE_PAIR = re.compile(r"opus-mt-([a-z_]+)-([a-z_]+?)(?:[-_.]\d.*)?$", re.IGNORECASE)
+_LABEL = re.compile(r"^>>([A-Za-z_]+)<<$")
+_LABELS_FOR = {"en": ("eng", "en"), "es": ("spa", "es"), "ja": ("jpn", "ja")}
 _README_LANGS = re.compile(r"^\W*(source|target) language\(s\)\s*:\s*(.+)$", re.IGNORECASE)
 _JAP = (
     "'jap' is not Japanese: it is the ISO 639-3 code of another language, and opus-mt-en-jap is "
@@ -187,7 +189,7 @@ def install_opus_mt_zip(
             family="marian",
             licence=_licence(release, readme),
             pairs=((source, target),),
-            tokens={},
+            tokens=target_label(converted, target, path),
             source_spm="source.spm",
             target_spm="target.spm",
             version=_release_version(release, path, readme),
@@ -198,6 +200,19 @@ def install_opus_mt_zip(
         return install_folder(converted, manifest, str(path), root, move=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def target_label(folder: Path, tgt: str, path: Path) -> dict[str, str]:
+    """``{tgt: ">>jpn<<"}`` for a multi-target model (its vocabulary holds ``>>id<<`` labels),
+    else ``{}``; a multi-target model without a label for ``tgt`` is refused."""
+    labels = {t for t in vocabulary_of(folder) if _LABEL.match(t)}
+    if not labels:
+        return {}
+    for code in _LABELS_FOR[tgt]:
+        if f">>{code}<<" in labels:
+            return {tgt: f">>{code}<<"}
+    shown = " ".join(sorted(labels)[:6])
+    raise _bad(path, f"a multi-target model without a {tgt} label (it has {shown} …)")
 
 
 def _release_version(release: Path, path: Path, readme: str) -> str:
