@@ -461,3 +461,23 @@ def test_multi_target_opus_mt_gets_its_target_label(
     )
     with pytest.raises(FamilyModelError, match="multi-target model without a ja label"):
         opus_mt.install_opus_mt_zip(korean_only)
+
+
+def test_quality_benchmark_scores_a_family_route_and_counts_loops(
+    built: dict[str, Path], models_dir: Path
+) -> None:
+    from benchmarks import quality
+
+    ct2_models.install_model_folder(built["nllb"])
+    sources, references = quality.read_tsv(quality.UDHR_TSV, "es", "en")
+    assert len(sources) == 30 and references[0].startswith("All human beings are born free")
+    sources, references = sources[:5], references[:5]
+    _, degenerate = quality.degenerate_counter()
+    copy = quality.measure(None, sources, references, "es", "en", None, degenerate)
+    engine = FamilyEngine(only="nllb-test")
+    candidate = quality.Candidate("nllb-test", engine, "nllb")
+    identity = quality.measure(candidate, sources, references, "es", "en", None, degenerate)
+    assert identity.chrf == pytest.approx(copy.chrf) and identity.degenerate == 0
+    assert 20 < copy.chrf < 40  # Spanish as "English": shared names and numbers only
+    assert degenerate("Hola a todos.", "de de de de de", "es", "en")
+    assert not degenerate("Hola a todos.", "Hello everyone.", "es", "en")
