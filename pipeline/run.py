@@ -13,7 +13,6 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
 from pipeline.export.writers import WRITERS
-from pipeline.ingest import find_sources, read_document
+from pipeline.ingest import file_sha256, find_sources, read_document
 from pipeline.jobs import (
     IDENTITY,
     DocumentJob,
@@ -55,8 +54,12 @@ def run_batch(
     """Translate every document in ``options.paths`` into every target language."""
     progress = progress or Progress()
     result = RunResult()
-    files, problems = find_sources(options.paths)
-    result.failures.extend(Failure(str(path), reason) for path, reason in problems)
+    sources = find_sources(
+        options.paths, exclude=[options.out_dir], follow_links=options.follow_links
+    )
+    files = sources.files
+    result.failures.extend(Failure(str(path), reason) for path, reason in sources.problems)
+    result.skipped.extend(Failure(str(path), reason) for path, reason in sources.skipped)
     jobs = [
         DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
         for f, s in zip(files, _stems(files), strict=True)
@@ -110,7 +113,7 @@ def run_batch(
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
     """Read, detect and segment one document; errors become ``job.error``."""
     try:
-        job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
+        job.sha256 = file_sha256(job.path)
         doc = read_document(job.path)
     except PipelineError as exc:
         job.error = str(exc)
@@ -121,7 +124,7 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
     given = None if options.source_lang == "auto" else options.source_lang
     try:
         # With --from the document's language is given; its blocks are still detected.
-        detected = detect.detect_document(doc, language=given)
+        detected = detect.detect_document(doc, language=given, detector=options.detector)
     except PipelineError as exc:
         job.error = str(exc)
         return

@@ -109,14 +109,14 @@ def test_bad_inputs_one_line_each_and_the_batch_goes_on(cli, tmp_path: Path, sou
     (src / "cut.docx").write_bytes(
         (source_docs / "declaracion-solidaridad.docx").read_bytes()[:3000]
     )
-    (src / "notes.rtf").write_text("{\\rtf1 hello}")
+    (src / "notes.pages").write_text("{\\rtf1 hello}")  # .rtf is a supported input now
     missing = tmp_path / "missing.txt"
     hashes = {p: _sha(p) for p in src.iterdir()}
     out = tmp_path / "out"
     proc = cli(
         "translate",
         str(src),
-        str(src / "notes.rtf"),
+        str(src / "notes.pages"),
         str(missing),
         "--to",
         "es,ja",
@@ -133,7 +133,7 @@ def test_bad_inputs_one_line_each_and_the_batch_goes_on(cli, tmp_path: Path, sou
         "empty.txt": "empty",
         "garbage.txt": "binary",
         "cut.docx": "damaged or truncated",
-        "notes.rtf": "unsupported file type",
+        "notes.pages": "unsupported file type",
         "missing.txt": "no such file",
         "good.md": "Apertium cannot translate en→ja",
     }

@@ -319,3 +319,31 @@ def test_unsure_short_block_keeps_the_document_language():
     )
     assert result.language == "es"
     assert [b.language for b in result.blocks] == ["es"] * 4
+
+
+# --- --detector langdetect (issue 13) ---------------------------------------------------
+
+
+def test_langdetect_detector_is_deterministic_and_agrees_on_clear_text() -> None:
+    texts = {
+        "es": "Exigimos la liberación inmediata de los siete dirigentes sindicales.",
+        "en": "We demand the immediate release of the seven union leaders.",
+        "pt": "Exigimos a libertação imediata dos sete dirigentes sindicais presos.",
+        "ja": "私たちは七人の労働組合指導者の即時釈放を要求します。",
+    }
+    for lang, text in texts.items():
+        answers = {detect.detect_text(text, "langdetect") for _ in range(5)}
+        assert len(answers) == 1
+        assert answers.pop()[0] == lang
+    doc = Document(blocks=[Block("paragraph", [Span(t)]) for t in texts.values()][:2])
+    first = detect.detect_document(doc, detector="langdetect")
+    assert first == detect.detect_document(doc, detector="langdetect")
+
+
+def test_unknown_detector_is_one_line() -> None:
+    with pytest.raises(detect.DetectorUnavailable, match="^unknown detector 'cld3': use one of"):
+        detect.detect_blocks(["some text"], detector="cld3")
+
+
+def test_fasttext_stays_the_default() -> None:
+    assert detect.DEFAULT_DETECTOR == "fasttext" and detect.DETECTORS == ("fasttext", "langdetect")

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from pipeline.cli.common import (
     CommandError,
     add_cache_option,
+    add_reading_options,
     load_given_or_default,
     parse_languages,
     print_json,
+    print_skipped,
 )
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
@@ -138,6 +140,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="translate again even what the memory already holds"
     )
     add_cache_option(p)
+    add_reading_options(p)
     p.add_argument(
         "--review",
         action="store_true",
@@ -199,6 +202,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         keep_foreign=args.keep_foreign,
         cache=resolve_memory_path(args.cache),
         review=args.review,
+        follow_links=args.follow_links,
+        detector=args.detector,
     )
 
 
@@ -238,6 +243,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.stop()
+    print_skipped([(s.path, s.reason) for s in result.skipped])
     for failure in result.failures:
         print(f"{failure.path}: {failure.reason}", file=sys.stderr)
     if args.json:
@@ -245,6 +251,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
+                "skipped": [s.as_json() for s in result.skipped],
             }
         )
     else:

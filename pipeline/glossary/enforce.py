@@ -93,8 +93,10 @@ def protect(
                 capitalised=term_text[:1].isupper(),
                 words_before=_content_words_before(markers.strip(text[: match.start])),
             )
-            opening = re.search(r"<g(\d+)>$", text[pos : match.start])
-            if opening and re.match(rf"</g{opening.group(1)}>", inner_markers + text[match.end :]):
+            opening = markers.OPENING_AT_END.search(text[pos : match.start])
+            if opening and (inner_markers + text[match.end :]).startswith(
+                f"</g{opening.group(1)}>"
+            ):
                 placeholder.wrapped_by = int(opening.group(1))
             pieces.append(text[pos : match.start])
             if mode == "wrap":
@@ -211,8 +213,7 @@ def restore(translated: Sequence[str], protected: Protected) -> list[str]:
         if placeholders:
             # nothing of ours may survive, however an engine mangled or copied it
             text = re.sub(rf"(?i)[⟦\[]?{TOKEN_PREFIX}[^\w\n]{{0,3}}\d{{3,}}[⟧\]]?", "", text)
-            ours = "|".join(str(ph.number) for ph in placeholders)
-            text = re.sub(rf"</?g(?:{ours})>|<x(?:{ours})/>", "", text)
+            text = markers.numbered({ph.number for ph in placeholders}).sub("", text)
             text = tidy(text, protected.tgt)
         if repairs:
             protected.repairs += repairs
@@ -251,9 +252,9 @@ def _restore_wrapped(text: str, ph: Placeholder, tgt: str) -> tuple[str, bool]:
     dropped, and words between pieces survive unless they are bare function words.
     """
     n = ph.number
-    pieces = list(re.finditer(rf"<g{n}>(.*?)</g{n}>", text, re.S))
+    pieces = list(markers.pair(n).finditer(text))
     if not pieces:
-        return re.sub(rf"</?g{n}>", "", text), False
+        return markers.pair_tags(n).sub("", text), False
     if len(pieces) == 1:
         reordered = _restore_reordered(text, pieces[0], ph, tgt)
         if reordered is not None:
@@ -432,7 +433,7 @@ def _insert(
     ):
         before += " "
     nxt = _first_visible(after)
-    leading = re.match(r"(?:</?g\d+>|<x\d+/>)*", after)
+    leading = markers.LEADING.match(after)
     cut = leading.end() if leading else 0
     if not after[cut:].startswith((" ", "\n")) and (
         trail_space or (nxt and is_word_char(nxt) and form[-1:].isalnum())
@@ -515,7 +516,7 @@ _DETERMINER_WORDS = "|".join(
 )
 _DETERMINER_BEFORE = re.compile(
     rf"(?i)(?<![\w])(de la|de los|de las|a la|a los|a las|{_DETERMINER_WORDS})"
-    r"(\s+(?:<g\d+>|<x\d+/>)*[‘'\"“«]?(?:<g\d+>)*)$"
+    rf"(\s+(?:{markers.ANY_SOURCE})*[‘'\"“«]?(?:{markers.OPEN_SOURCE})*)$"
 )
 
 
@@ -546,7 +547,7 @@ def agree_spanish(before: str, form: str, term: Term) -> str:
 
 def a_or_an(before: str, form: str) -> str:
     """English "a"/"an" before an inserted form."""
-    m = re.search(r"(?i)(?<!\w)(an?)(\s+(?:<g\d+>)*)$", before)
+    m = re.search(rf"(?i)(?<!\w)(an?)(\s+(?:{markers.OPEN_SOURCE})*)$", before)
     if not m:
         return before
     vowel = bool(re.match(r"(?i)[aeiou]|h(?:our|onou?r|eir)", form)) and not re.match(
