@@ -481,3 +481,15 @@ def test_quality_benchmark_scores_a_family_route_and_counts_loops(
     assert 20 < copy.chrf < 40  # Spanish as "English": shared names and numbers only
     assert degenerate("Hola a todos.", "de de de de de", "es", "en")
     assert not degenerate("Hola a todos.", "Hello everyone.", "es", "en")
+
+
+def test_redecode_gives_alternatives_with_ctranslate2_guards(
+    built: dict[str, Path], models_dir: Path
+) -> None:
+    ct2_models.install_model_folder(built["nllb"])
+    engine = FamilyEngine()
+    texts = fx.TEXT["es"][:3]
+    alternatives = engine.redecode(texts, "es", "en")
+    assert len(alternatives) == 3 and all(len(a) == 4 for a in alternatives)
+    # the identity model repeats no 3-gram of these sentences, so its best copy survives
+    assert [a[0] for a in alternatives] == texts

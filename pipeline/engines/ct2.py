@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
-from pipeline.engines.ct2_batch import BEAM_SIZE
+from pipeline.engines.ct2_batch import BEAM_SIZE, GUARDED_OPTIONS
 from pipeline.engines.ct2_models import FamilyModel, family_models_for, installed_family_models
 from pipeline.engines.ct2_runtime import LoadedFamilyModel, load_family_model
 
@@ -79,6 +79,15 @@ class FamilyEngine:
         loaded = self._load_for(src, tgt)
         results = loaded.translate(texts, src, tgt, self.beam_size, progress)
         return [Translation(alternatives[0]) for alternatives in results]
+
+    def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]:
+        """Decode again with CTranslate2's guards against loops (``GUARDED_OPTIONS``:
+        repetition penalty, no repeated 3-grams, several alternatives per segment, best first),
+        for the degenerate-output guard's second try."""
+        if not texts:
+            return []
+        loaded = self._load_for(src, tgt)
+        return loaded.translate(texts, src, tgt, self.beam_size, extra=dict(GUARDED_OPTIONS))
 
     def _load_for(self, src: str, tgt: str) -> LoadedFamilyModel:
         model = self.model_for(src, tgt)

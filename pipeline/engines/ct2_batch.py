@@ -22,6 +22,13 @@ BEAM_SIZE = 4  # as Argos
 LENGTH_PENALTY = 0.2  # as Argos
 MAX_BATCH_TOKENS = 1024  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
 MAX_INPUT_TOKENS = 1000  # longer segments are cut into chunks of this many pieces
+# A second, guarded decoding of degenerate segments (the degenerate-output guard's retry):
+# CTranslate2's own means against loops, and alternatives to choose from, best first.
+GUARDED_OPTIONS: Mapping[str, Any] = {
+    "repetition_penalty": 1.5,
+    "no_repeat_ngram_size": 3,
+    "num_hypotheses": 4,
+}
 _BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 SPACE_MARK = "\u2581"
 
