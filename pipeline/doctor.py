@@ -172,10 +172,26 @@ def _argos_models() -> list[Check]:
     return checks
 
 
+def _family_models() -> list[Check]:
+    """One line per installed CTranslate2 model (OPUS-MT, NLLB-200, M2M-100): pairs and
+    licence, non-commercial licences said so."""
+    from pipeline.engines.ct2_models import installed_family_models
+
+    checks = []
+    for model in installed_family_models():
+        man = model.manifest
+        pairs = ", ".join(f"{a}→{b}" for a, b in man.pairs)
+        note = " (non-commercial use only)" if man.non_commercial else ""
+        detail = f"{man.family}, {pairs}, licence {man.licence}{note}"
+        checks.append(Check(f"model {model.name}", True, detail, essential=False))
+    return checks
+
+
 def run_checks() -> list[Check]:
     """All checks, essential ones first."""
     checks = [_pandoc(), _typst(), _fonts()]
     checks += _apertium()
     checks += _argos_models()
+    checks += _family_models()
     checks.append(_libreoffice())
     return checks

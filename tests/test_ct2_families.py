@@ -425,6 +425,11 @@ def test_cli_install_list_translate_report_and_remove(
     usage = cli("translate", str(statement), "--engines", str(bad), "--out", str(out), env=env)
     assert usage.returncode == 2 and "'en-fr' is not a direction" in usage.stderr
 
+    doctor = json.loads(cli("doctor", "--json", env=env).stdout)
+    lines = {c["name"]: c["detail"] for c in doctor["checks"]}
+    assert "licence CC-BY-NC-4.0 (non-commercial use only)" in lines["model nllb-test"]
+    assert lines["model opus-mt-ja-en"] == "marian, ja→en, licence CC-BY-4.0"
+
     removed = cli("models", "remove", "nllb-test", env=env)
     assert removed.returncode == 0 and "removed nllb-test (nllb)" in removed.stdout
     again = cli("models", "remove", "nllb-test", env=env)
