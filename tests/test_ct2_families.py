@@ -498,3 +498,14 @@ def test_redecode_gives_alternatives_with_ctranslate2_guards(
     assert len(alternatives) == 3 and all(len(a) == 4 for a in alternatives)
     # the identity model repeats no 3-gram of these sentences, so its best copy survives
     assert [a[0] for a in alternatives] == texts
+
+
+def test_pre_norm_marian_models_convert_too(built: dict[str, Path], models_dir: Path) -> None:
+    """The OPUS-MT releases are post-norm (the fixture's default); pre-norm Marian models
+    (newer Tatoeba ones) take the converter's other path."""
+    zipped = fx.build_opus_mt_zip(built["root"] / "pre", "en", "es", post_norm=False)
+    model = opus_mt.install_opus_mt_zip(zipped)
+    config = json.loads((model.path / "config.json").read_text())
+    assert config["add_source_eos"] is True
+    result = FamilyEngine().translate(fx.TEXT["en"], "en", "es")
+    assert [t.text for t in result] == fx.TEXT["en"]
