@@ -509,3 +509,22 @@ def test_pre_norm_marian_models_convert_too(built: dict[str, Path], models_dir: 
     assert config["add_source_eos"] is True
     result = FamilyEngine().translate(fx.TEXT["en"], "en", "es")
     assert [t.text for t in result] == fx.TEXT["en"]
+
+
+def test_two_opus_mt_models_pivot_through_english(built: dict[str, Path], models_dir: Path) -> None:
+    es_en = fx.build_opus_mt_zip(built["root"] / "pivot-es-en", "es", "en")
+    en_ja = fx.build_opus_mt_zip(
+        built["root"] / "pivot-en-ja",
+        file_name="opus-2021-02-18.zip",
+        readme_languages=("eng", "jpn"),
+        labels=(">>jpn<<",),
+    )
+    opus_mt.install_opus_mt_zip(es_en)
+    opus_mt.install_opus_mt_zip(en_ja, name="opus-tatoeba-en-ja")
+    engine = FamilyEngine()
+    assert engine.route("es", "ja") == Route(
+        "ctranslate2", "opus-mt-es-en+opus-tatoeba-en-ja", "2019-12-18+2021-02-18", "en"
+    )
+    assert engine.route("ja", "es") is None
+    assert [t.text for t in engine.translate(fx.TEXT["es"], "es", "ja")] == fx.TEXT["es"]
+    assert [a[0] for a in engine.redecode(fx.TEXT["es"][:2], "es", "ja")] == fx.TEXT["es"][:2]

@@ -3,7 +3,8 @@
 One engine object either picks, per pair, the first installed model that covers it (default
 order: single-direction OPUS-MT models, then NLLB-200, then M2M-100; ``engines.yml`` orders
 them by name), or is bound to one model (``only``), which is how ``engines.yml`` names a model
-between other engines. Each model is loaded once and translates all segments of a pair in one
+between other engines. A pair no model covers goes through English when two models do
+(``Route.pivot == "en"``, as with Argos). Each model is loaded once and translates all segments of a pair in one
 batched call (``ct2_batch``, shared with the Argos engine). Nothing here opens a network
 connection.
 """
@@ -20,6 +21,7 @@ from pipeline.engines.ct2_models import FamilyModel, family_models_for, installe
 from pipeline.engines.ct2_runtime import LoadedFamilyModel, load_family_model
 
 ENGINE_NAME = "ctranslate2"
+PIVOT = "en"
 
 
 class FamilyEngine:
@@ -61,42 +63,80 @@ class FamilyEngine:
         return bool(self.models)
 
     def model_for(self, src: str, tgt: str) -> FamilyModel | None:
-        """The model this engine uses for src→tgt, or None."""
+        """The model this engine uses for src→tgt directly, or None."""
         found = family_models_for(src, tgt, self.models)
         return found[0] if found else None
 
+    def hops(self, src: str, tgt: str) -> list[tuple[FamilyModel, str, str]]:
+        """The models for src→tgt: one that covers it, or two through English (an OPUS-MT
+        es→en and an en→ja model); [] when there are none."""
+        if src == tgt:
+            return []
+        direct = self.model_for(src, tgt)
+        if direct is not None:
+            return [(direct, src, tgt)]
+        if PIVOT in (src, tgt):
+            return []
+        first, second = self.model_for(src, PIVOT), self.model_for(PIVOT, tgt)
+        if first is None or second is None:
+            return []
+        return [(first, src, PIVOT), (second, PIVOT, tgt)]
+
     def route(self, src: str, tgt: str) -> Route | None:
-        model = self.model_for(src, tgt) if src != tgt else None
-        if model is None:
+        hops = self.hops(src, tgt)
+        if not hops:
             return None
-        return Route(engine=self.name, model=model.name, version=model.manifest.version or None)
+        versions = [m.manifest.version for m, _, _ in hops]
+        return Route(
+            engine=self.name,
+            model="+".join(m.name for m, _, _ in hops),
+            version="+".join(versions) if any(versions) else None,
+            pivot=PIVOT if len(hops) == 2 else None,
+        )
 
     def translate(
         self, texts: Sequence[str], src: str, tgt: str, progress: Progress | None = None
     ) -> list[Translation]:
         if not texts:
             return []
-        loaded = self._load_for(src, tgt)
-        results = loaded.translate(texts, src, tgt, self.beam_size, progress)
-        return [Translation(alternatives[0]) for alternatives in results]
+        current = list(texts)
+        hops = self._hops_or_fail(src, tgt)
+        for i, (model, a, b) in enumerate(hops):
+            last = i == len(hops) - 1
+            results = self._load(model).translate(
+                current, a, b, self.beam_size, progress if last else None
+            )
+            current = [alternatives[0] for alternatives in results]
+        return [Translation(text) for text in current]
 
     def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]:
         """Decode again with CTranslate2's guards against loops (``GUARDED_OPTIONS``:
         repetition penalty, no repeated 3-grams, several alternatives per segment, best first),
-        for the degenerate-output guard's second try."""
+        for the degenerate-output guard's second try (through English: the last hop)."""
         if not texts:
             return []
-        loaded = self._load_for(src, tgt)
-        return loaded.translate(texts, src, tgt, self.beam_size, extra=dict(GUARDED_OPTIONS))
+        hops = self._hops_or_fail(src, tgt)
+        current = list(texts)
+        for model, a, b in hops[:-1]:
+            current = [
+                alts[0] for alts in self._load(model).translate(current, a, b, self.beam_size)
+            ]
+        model, a, b = hops[-1]
+        return self._load(model).translate(
+            current, a, b, self.beam_size, extra=dict(GUARDED_OPTIONS)
+        )
 
-    def _load_for(self, src: str, tgt: str) -> LoadedFamilyModel:
-        model = self.model_for(src, tgt)
-        if model is None:
+    def _hops_or_fail(self, src: str, tgt: str) -> list[tuple[FamilyModel, str, str]]:
+        hops = self.hops(src, tgt)
+        if not hops:
             which = f"the model {self.only}" if self.only else "no installed model"
             raise EngineError(
                 f"{which} cannot translate {src}→{tgt}: install one with "
                 "`pipeline models install FILE.zip` (OPUS-MT) or `pipeline models install FOLDER`"
             )
+        return hops
+
+    def _load(self, model: FamilyModel) -> LoadedFamilyModel:
         with self._lock:
             if model.name not in self._loaded:
                 self._loaded[model.name] = load_family_model(
