@@ -160,6 +160,33 @@ def known_bad_lines() -> list[tuple[str, str, str]]:
     ]
 
 
+def broken_model_lines() -> list[tuple[str, str, str]]:
+    """(check, why, fix command) for every installed Argos package that does not load or
+    cannot translate a test sentence (``engines.model_check.load_test``)."""
+    from argostranslate.package import Package
+
+    from pipeline.engines import argos_packages as packages
+    from pipeline.engines.model_check import LoadTestError, load_test
+
+    try:
+        models = packages.installed_models()
+    except (OSError, PipelineError):
+        return []  # argos_lines reports the unreadable folder
+    lines = []
+    for m in models:
+        try:
+            load_test(m.path, m.from_code, Package(m.path).target_prefix or "", m.to_code)
+        except LoadTestError as exc:
+            lines.append(
+                (
+                    f"{m.from_code}→{m.to_code}: {m.package_id} {m.version} does not work",
+                    f"{m.path}: {exc}",
+                    packages.install_command(m.from_code, m.to_code),
+                )
+            )
+    return lines
+
+
 def _argos_models() -> list[Check]:
     checks = [
         Check(f"Argos {name}", ok, "installed" if ok else "no model", fix, essential=False)
@@ -167,7 +194,7 @@ def _argos_models() -> list[Check]:
     ]
     checks += [
         Check(f"Argos {name}", False, why, fix, essential=False)
-        for name, why, fix in known_bad_lines()
+        for name, why, fix in known_bad_lines() + broken_model_lines()
     ]
     return checks
 

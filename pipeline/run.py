@@ -85,6 +85,7 @@ def run_batch(
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
     try:
         translate_all(ready, options, engines, progress, memory)
+        result.warnings.extend(engines.notes)
     finally:
         if memory is not None:
             memory.close()

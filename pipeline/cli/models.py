@@ -90,7 +90,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     install.add_argument(
         "--force",
         action="store_true",
-        help="install package files even when they are on the known-bad list (with a warning)",
+        help="install package files even when they are on the known-bad list or their test "
+        "translation is degenerate (with a warning for a listed one)",
     )
     install.add_argument(
         "--from", dest="source", default=None, metavar="LANG", help="OPUS-MT zip: source language"

@@ -82,7 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=ENGINE_CHOICES,
         help="auto: per pair, the order engines.yml gives, else an installed CTranslate2 "
         "model (OPUS-MT, NLLB-200, M2M-100), else Argos (a model or an English pivot), else "
-        "Apertium; ctranslate2: only the installed CTranslate2 models",
+        "Apertium; auto passes over a known-bad or unloadable model, and takes degenerate "
+        "(looping, wrong-language) drafts from the next engine (report.json "
+        "targets.<lang>.degenerate); ctranslate2: only the installed CTranslate2 models",
     )
     p.add_argument(
         "--engines",
@@ -244,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for failure in result.failures:
         print(f"{failure.path}: {failure.reason}", file=sys.stderr)
     if args.json:
@@ -252,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
+                "warnings": list(result.warnings),
             }
         )
     else:
@@ -284,6 +289,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             problems = []
             if target.untranslated:
                 problems.append(f"{len(target.untranslated)} untranslated words")
+            if target.degenerate:
+                problems.append(f"{len(target.degenerate)} degenerate drafts replaced")
             if target.markers_repaired:
                 problems.append(f"{target.markers_repaired} formatting marks repaired")
             if target.qa:

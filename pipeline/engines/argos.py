@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.engines import argos_packages, ct2_batch
-from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
+from pipeline.engines.base import (
+    EngineError,
+    Progress,
+    Route,
+    RouteProblem,
+    Strategy,
+    Translation,
+)
 
 BEAM_SIZE = ct2_batch.BEAM_SIZE
 LENGTH_PENALTY = ct2_batch.LENGTH_PENALTY
@@ -27,6 +34,10 @@ MAX_BATCH_TOKENS = ct2_batch.MAX_BATCH_TOKENS
 MAX_INPUT_TOKENS = ct2_batch.MAX_INPUT_TOKENS  # longer segments are cut into chunks
 SPACE_MARK = ct2_batch.SPACE_MARK
 decode_pieces = ct2_batch.decode_pieces
+# The guard's second decoding of a degenerate segment (``redecode``): CTranslate2's own means
+# against loops, and alternatives for the guard to choose from (shared with the families).
+GUARDED_OPTIONS = ct2_batch.GUARDED_OPTIONS
+GUARD_HYPOTHESES = int(GUARDED_OPTIONS["num_hypotheses"])
 _PUNCTUATION = "\"'.,;:!?¿¡()[]{}«»“”‘’「」『』（）、。！？・…-–—"
 
 
@@ -200,6 +211,34 @@ class ArgosEngine:
             loaded = _PairModel(model, translator, tokenizer, package.target_prefix or "")
             self._loaded[key] = loaded
             return loaded
+
+    def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]:
+        """Decode again with CTranslate2's guards against loops (the degenerate-output guard's
+        second try): ``repetition_penalty``, ``no_repeat_ngram_size`` and ``GUARD_HYPOTHESES``
+        alternatives per segment, best first."""
+        hops = argos_packages.find_route(src, tgt, self.models)
+        if not hops or not texts:
+            return [[] for _ in texts]
+        current = list(texts)
+        for hop in hops[:-1]:
+            outputs = self._translate_pair(hop, current, None, GUARDED_OPTIONS)[0]
+            current = [alts[0] for alts in outputs]
+        return self._translate_pair(hops[-1], current, None, GUARDED_OPTIONS)[0]
+
+    def check_route(self, src: str, tgt: str) -> RouteProblem | None:
+        """Why the src→tgt route should not be trusted: a model that does not load (fatal) or
+        a package on the known-bad list; None when it is fine. Loaded models are kept."""
+        hops = argos_packages.find_route(src, tgt, self.models) or []
+        try:
+            for hop in hops:
+                self._load(hop)
+        except EngineError as exc:
+            return RouteProblem(str(exc), fatal=True)
+        for model, bad in argos_packages.known_bad_installed(hops):
+            return RouteProblem(
+                f"{model.package_id} {model.version} is a known-bad model: {bad.describe()}"
+            )
+        return None
 
     def _translate_pair(
         self,

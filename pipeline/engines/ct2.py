@@ -113,9 +113,9 @@ class FamilyEngine:
         """Decode again with CTranslate2's guards against loops (``GUARDED_OPTIONS``:
         repetition penalty, no repeated 3-grams, several alternatives per segment, best first),
         for the degenerate-output guard's second try (through English: the last hop)."""
-        if not texts:
-            return []
-        hops = self._hops_or_fail(src, tgt)
+        hops = self.hops(src, tgt)
+        if not hops or not texts:
+            return [[] for _ in texts]
         current = list(texts)
         for model, a, b in hops[:-1]:
             current = [

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 
 from pipeline.engines import routes as route_order
-from pipeline.engines.base import Engine, EngineError, Route
+from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
 
 ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
 
@@ -32,6 +32,12 @@ class EngineSet:
 
     options: EngineOptions = field(default_factory=EngineOptions)
     _engines: dict[str, Engine | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # one line each: routes passed over, suspect
+
+    def note(self, line: str) -> None:
+        """Record a warning for the user, once."""
+        if line not in self.notes:
+            self.notes.append(line)
 
     @classmethod
     def with_engines(cls, choice: str, engines: dict[str, Engine]) -> EngineSet:
@@ -90,11 +96,41 @@ class EngineSet:
         return found
 
     def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
-        """The engine and route for src→tgt, or EngineError naming what to install."""
+        """The engine and route for src→tgt, or EngineError naming what to install.
+
+        A route its engine does not trust (``check_route``: a known-bad package, a model that
+        does not load) is passed over for the next engine that covers the pair, with a note;
+        when it is the last one, a suspect route is used (with a note) and a broken one fails.
+        """
         candidates = self._candidates(src, tgt)
         if not candidates:
             raise EngineError(self._no_engine_message(src, tgt))
-        return candidates[0]
+        for i, (engine, route) in enumerate(candidates):
+            problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+            if problem is None:
+                return engine, route
+            if i + 1 < len(candidates):
+                self.note(f"{src}→{tgt}: {problem.line}; using {candidates[i + 1][0].name} instead")
+                continue
+            if problem.fatal:
+                raise EngineError(problem.line)
+            self.note(f"{src}→{tgt}: {problem.line}")
+        return candidates[-1]
+
+    def fallback(self, src: str, tgt: str, after: Engine) -> tuple[Engine, Route] | None:
+        """With ``--engine auto``, the next engine after ``after`` that covers src→tgt (and
+        trusts its route); None otherwise."""
+        candidates = self._candidates(src, tgt)
+        engines = [engine for engine, _ in candidates]
+        # by identity: several ctranslate2 engines (one per model named in engines.yml) share a name
+        position = next((i for i, engine in enumerate(engines) if engine is after), None)
+        if position is None:
+            return None
+        for engine, route in candidates[position + 1 :]:
+            problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+            if problem is None:
+                return engine, route
+        return None
 
     def _no_engine_message(self, src: str, tgt: str) -> str:
         install = f"`pipeline models install {src} {tgt}`"
