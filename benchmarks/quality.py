@@ -19,8 +19,8 @@ Per route it prints chrF and BLEU (sacrebleu, corpus level; BLEU with the ``13a`
 movement glossary (``glossary.yml``, through the engine's own glossary strategy, as the
 pipeline translates), glossary compliance, the number of degenerate outputs and the seconds.
 The first row is the baseline in the same process: the source copied as the output. Degenerate
-outputs are counted with the pipeline's guard (``pipeline.engines.guard.check``) when it is
-installed, else with this file's own check (a word or phrase repeated three times in a row, or
+outputs are counted with the pipeline's guard (``pipeline.engines.guard.check``, with the
+pipeline's language detector, as the translate stage calls it) when it is installed, else with this file's own check (a word or phrase repeated three times in a row, or
 one 1-3-gram making up half of a long output, that the source does not have); the header says
 which.
 
@@ -136,7 +136,11 @@ def degenerate_counter() -> tuple[str, Callable[[str, str, str, str], bool]]:
         return "own repeated n-gram check (pipeline.engines.guard not installed)", (
             lambda s, o, _a, _b: _own_degenerate(s, o)
         )
-    return "pipeline.engines.guard.check", lambda s, o, a, b: check(s, o, a, b) is not None
+    from pipeline.detect import detect_text
+
+    return "pipeline.engines.guard.check with the pipeline's detector", (
+        lambda s, o, a, b: check(s, o, a, b, detect_text) is not None
+    )
 
 
 # --- routes ----------------------------------------------------------------------------------
