@@ -528,3 +528,46 @@ def test_two_opus_mt_models_pivot_through_english(built: dict[str, Path], models
     assert engine.route("ja", "es") is None
     assert [t.text for t in engine.translate(fx.TEXT["es"], "es", "ja")] == fx.TEXT["es"]
     assert [a[0] for a in engine.redecode(fx.TEXT["es"][:2], "es", "ja")] == fx.TEXT["es"][:2]
+
+
+def test_a_model_that_loops_on_the_test_sentence_needs_force(
+    models_dir: Path, tmp_path: Path
+) -> None:
+    looping = fx.build_nllb_folder(tmp_path / "looping", name="nllb-loops", loops=True)
+    with pytest.raises(FamilyModelError) as caught:
+        ct2_models.install_model_folder(looping)
+    message = str(caught.value)
+    assert "translates the test sentence 'Workers of the world, unite.' as repeated text" in message
+    assert "add --force" in message and "\n" not in message
+    assert ct2_models.installed_family_models() == []
+    forced = ct2_models.install_model_folder(looping, force=True)
+    assert forced.warning.startswith("nllb-loops: it translates the test sentence")
+    assert FamilyEngine().translate(["Hola."], "es", "en")[0].text.startswith("de de")
+
+
+@requires_apertium
+def test_a_looping_family_model_falls_back_to_apertium_and_is_named(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    """The degenerate-output guard covers CTranslate2 family models as it covers Argos."""
+    env = {
+        "PIPELINE_MODELS_DIR": str(tmp_path / "models"),
+        "ARGOS_PACKAGES_DIR": str(tmp_path / "argos"),
+    }
+    looping = fx.build_nllb_folder(tmp_path / "looping", name="nllb-loops", loops=True)
+    forced = cli("models", "install", "--force", str(looping), env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert "warning: installed a degenerate model: nllb-loops" in forced.stderr
+    statement = tmp_path / "declaracion.es.txt"
+    statement.write_text("\n\n".join(fx.TEXT["es"][:3]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = cli(
+        "translate", str(statement), "--to", "en", "--out", str(out), "--formats", "docx",
+        "--no-glossary", "--json", env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    payload = json.loads(run.stdout)
+    assert any(
+        w.startswith("es→en: nllb-loops produces repeated text") for w in payload["warnings"]
+    )
+    report = json.loads(Path(payload["documents"][0]).read_text(encoding="utf-8"))
+    target = report["targets"]["en"]
+    assert target["engine"] == "apertium" and target["degenerate"] > 0

@@ -289,10 +289,10 @@ def _install_family(paths: list[Path], args: argparse.Namespace) -> int:
     for path in paths:
         try:
             if path.is_dir():
-                model = ct2_models.install_model_folder(path, args.manifest)
+                model = ct2_models.install_model_folder(path, args.manifest, force=args.force)
             else:
                 model = opus_mt.install_opus_mt_zip(
-                    path, args.source, args.target, args.name, args.quantization
+                    path, args.source, args.target, args.name, args.quantization, force=args.force
                 )
         except ct2_models.FamilyModelError as exc:
             failed += 1
@@ -301,6 +301,10 @@ def _install_family(paths: list[Path], args: argparse.Namespace) -> int:
                 print(f"pipeline: {exc}", file=sys.stderr, flush=True)
             continue
         results.append({"file": str(path), "ok": True, **model.to_json()})
+        if model.warning:
+            results[-1]["warning"] = f"warning: installed a degenerate model: {model.warning}"
+            if not args.json:
+                print(f"pipeline: {results[-1]['warning']}", file=sys.stderr, flush=True)
         if not args.json:
             man = model.manifest
             pairs = ", ".join(f"{a}→{b}" for a, b in man.pairs)

@@ -20,6 +20,7 @@ and every language token it needs must be in its vocabulary: a bad folder change
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.engines import guard
 from pipeline.engines.base import EngineError
 from pipeline.engines.ct2_manifest import (
     MANIFEST,
@@ -39,6 +41,7 @@ from pipeline.engines.ct2_manifest import (
     read_manifest_file,
 )
 from pipeline.engines.ct2_runtime import load_family_model
+from pipeline.engines.model_check import DEFAULT_TEST_SENTENCE, TEST_SENTENCES
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class FamilyModel:
     manifest: Manifest
     path: Path
     size_bytes: int
+    warning: str = ""  # set when a degenerate model was installed with force
 
     @property
     def name(self) -> str:
@@ -121,9 +125,11 @@ def vocabulary_of(folder: Path) -> set[str]:
     return tokens
 
 
-def check_model_folder(folder: Path, manifest: Manifest, where: str) -> None:
+def check_model_folder(folder: Path, manifest: Manifest, where: str, force: bool = False) -> str:
     """The folder is a working model for the manifest: files present, tokens in the vocabulary,
-    the model loads and translates one sentence. FamilyModelError otherwise."""
+    the model loads and translates one test sentence (``model_check.TEST_SENTENCES``), and the
+    translation is not degenerate (``guard``; with ``force`` it is allowed and the returned
+    warning says so). FamilyModelError otherwise."""
     for needed in ("model.bin", "config.json", manifest.source_spm, manifest.target_spm):
         if not (folder / needed).is_file():
             raise FamilyModelError(f"{where}: no {needed} in the model folder; nothing installed")
@@ -139,18 +145,38 @@ def check_model_folder(folder: Path, manifest: Manifest, where: str) -> None:
             f"{where}: the language token(s) {', '.join(missing)} are not in the model's "
             f"vocabulary: not a {manifest.family} model, or wrong tokens in the manifest"
         )
+    src, tgt = manifest.pairs[0]
+    sentence = TEST_SENTENCES.get(src, DEFAULT_TEST_SENTENCE)
     try:
         loaded = load_family_model(manifest, folder, inter_threads=1, intra_threads=1)
-        src, tgt = manifest.pairs[0]
-        loaded.translate(["Test."], src, tgt, beam_size=1)
+        text = loaded.translate([sentence], src, tgt, beam_size=1)[0][0]
     except EngineError as exc:
         raise FamilyModelError(
             f"{where}: the model does not work ({exc}); nothing installed"
         ) from exc
+    if not text.strip():
+        raise FamilyModelError(
+            f"{where}: the model translates the test sentence {sentence!r} as nothing; "
+            "nothing installed"
+        )
+    found = guard.check(sentence, text, src, tgt)
+    if found is None:
+        return ""
+    problem = f"it translates the test sentence {sentence!r} as {found.kind} ({found.detail})"
+    if not force:
+        raise FamilyModelError(
+            f"{where}: {problem}; nothing installed (add --force to install it anyway)"
+        )
+    return f"{manifest.name}: {problem}"
 
 
 def install_folder(
-    source: Path, manifest: Manifest, where: str, root: Path | None = None, move: bool = False
+    source: Path,
+    manifest: Manifest,
+    where: str,
+    root: Path | None = None,
+    move: bool = False,
+    force: bool = False,
 ) -> FamilyModel:
     """Copy (or, for a folder the pipeline built itself, move) a checked model into the models
     folder under ``manifest.name``, replacing a model of that name; a failure changes nothing."""
@@ -169,7 +195,7 @@ def install_folder(
         (new / MANIFEST).write_text(
             json.dumps(manifest.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        check_model_folder(new, manifest, where)
+        warning = check_model_folder(new, manifest, where, force)
         destination = root / manifest.name
         if destination.exists():
             os.rename(destination, staging / "old")
@@ -185,11 +211,11 @@ def install_folder(
         shutil.rmtree(staging, ignore_errors=True)
     model = read_installed(destination)
     assert model is not None
-    return model
+    return dataclasses.replace(model, warning=warning)
 
 
 def install_model_folder(
-    folder: Path, manifest_path: Path | None = None, root: Path | None = None
+    folder: Path, manifest_path: Path | None = None, root: Path | None = None, force: bool = False
 ) -> FamilyModel:
     """Install an already converted CTranslate2 model folder (NLLB-200, M2M-100…) with its
     manifest (``manifest_path``, else ``pipeline-model.yml`` inside the folder)."""
@@ -202,7 +228,7 @@ def install_model_folder(
             "licence, languages) or give --manifest FILE; see `pipeline models install --help`"
         )
     manifest = read_manifest_file(manifest_path)
-    return install_folder(folder, manifest, str(folder), root)
+    return install_folder(folder, manifest, str(folder), root, force=force)
 
 
 def remove_family_model(name: str, root: Path | None = None) -> FamilyModel:

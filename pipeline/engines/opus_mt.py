@@ -150,6 +150,7 @@ def install_opus_mt_zip(
     name: str | None = None,
     quantization: str = "int8",
     root: Path | None = None,
+    force: bool = False,
 ) -> FamilyModel:
     """Check, convert and install an OPUS-MT release zip; returns the installed model."""
     path = Path(path)
@@ -197,7 +198,7 @@ def install_opus_mt_zip(
         )
         if not re.match(r"^[a-z0-9][a-z0-9._-]{0,63}$", manifest.name):
             raise FamilyModelError(f"--name {manifest.name!r}: lower-case letters, digits, . _ -")
-        return install_folder(converted, manifest, str(path), root, move=True)
+        return install_folder(converted, manifest, str(path), root, move=True, force=force)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
