@@ -566,7 +566,7 @@ def test_a_looping_family_model_falls_back_to_apertium_and_is_named(cli, tmp_pat
     assert run.returncode == 0, run.stderr
     payload = json.loads(run.stdout)
     assert any(
-        w.startswith("es→en: nllb-loops produces repeated text") for w in payload["warnings"]
+        w.startswith("es→en: nllb-loops test-1 produces repeated text") for w in payload["warnings"]
     )
     report = json.loads(Path(payload["documents"][0]).read_text(encoding="utf-8"))
     target = report["targets"]["en"]
