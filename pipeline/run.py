@@ -71,13 +71,15 @@ def run_batch(
     result.failures.extend(Failure(str(j.path), j.error) for j in jobs if j.error)
 
     ready = [j for j in jobs if j.doc is not None]
+    # Every segment of every translated target, and foreign blocks in the source language's
+    # own target: what translate_all reports done (translated, reused, kept or failed).
     total_segments = sum(
-        len(s.segments)
+        1
         for j in ready
         if j.doc is not None
-        for s in j.segmented
+        for seg in j.segments
         for t in options.targets
-        if t != j.doc.lang
+        if t != j.doc.lang or seg.lang != t
     )
     progress.start(len(ready) * len(options.targets), total_segments)
 

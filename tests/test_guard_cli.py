@@ -94,6 +94,12 @@ def test_auto_gives_apertium_output_with_the_degenerate_count(
     files = _no_loop_anywhere(out)
     assert {p.suffix for p in files} == {".docx", ".pdf", ".xlf"}
     assert "miners" in _text_of(out / "declaracion" / "declaracion.en.docx")
+    review = out / "declaracion" / "review"
+    review_docx = _text_of(review / "declaracion.es-en.review.docx")
+    assert "degenerate" in review_docx and "this draft is from apertium" in review_docx
+    with zipfile.ZipFile(review / "declaracion.es-en.review.docx") as archive:
+        assert 'w:fill="FFE2A8"' in archive.read("word/document.xml").decode()  # amber rows
+    assert "QA degenerate: argos-es-en 1.0" in _text_of(review / "declaracion.es-en.xlf")
 
 
 @requires_poppler
@@ -155,3 +161,23 @@ def test_doctor_reports_a_model_that_loops(cli, tmp_path, looping_only) -> None:
     looping = checks["Argos es→en: argos-es-en 1.0 does not work"]
     assert "as repeated text" in looping["detail"]
     assert "Argos en→ja: argos-en-ja 1.0 does not work" not in checks
+
+
+@requires_apertium
+def test_auto_falls_back_in_one_line_when_the_model_does_not_load(cli, tmp_path) -> None:
+    env = {"ARGOS_PACKAGES_DIR": str(tmp_path / "packages")}
+    assert cli("models", "install", str(fx.cached_package("es", "en")), env=env).returncode == 0
+    [installed] = (tmp_path / "packages").iterdir()
+    (installed / "model" / "model.bin").write_bytes(b"\0garbage" * 64)
+    doc = tmp_path / "a.txt"
+    doc.write_text("Los mineros de Casapalca exigen justicia.\n", encoding="utf-8")
+    result = cli(
+        "translate", str(doc), "--to", "en", "--formats", "docx", "--out", str(tmp_path / "out"),
+        "--no-glossary", "--json", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("warning: es→en: cannot load the Argos model argos-es-en")
+    assert line.endswith("; using apertium instead")
+    report = json.loads(Path(json.loads(result.stdout)["documents"][0]).read_text("utf-8"))
+    assert report["targets"]["en"]["engine"] == "apertium"

@@ -133,9 +133,10 @@ class EngineSet:
         return None
 
     def _no_engine_message(self, src: str, tgt: str) -> str:
-        install = f"`pipeline models install {src} {tgt}`"
+        install = f"`pipeline models install {src} {tgt}` (online"
         if "en" not in (src, tgt):
-            install += f" (or {src} en and en {tgt}, to pivot through English)"
+            install += f"; or {src} en and en {tgt}, to pivot through English"
+        install += ")"
         choice = self.options.choice
         if choice == "argos" and self.get("argos") is None:
             return f"the Argos engine is not available in this installation, so {src}→{tgt} cannot be translated"
@@ -156,4 +157,7 @@ class EngineSet:
                 f"none of the routes engines.yml lists for {src}-{tgt} ({listed}) is installed: "
                 f"install one, or an Argos model with {install}"
             )
-        return f"no engine can translate {src}→{tgt}: install an Argos model with {install}"
+        return (
+            f"no engine can translate {src}→{tgt}: install its Argos model with {install}, "
+            "or from a file with `pipeline models install FILE.argosmodel`"
+        )

@@ -9,7 +9,8 @@ en-es: [apertium]                 # only Apertium for en→es
 Keys are directions between en, es and ja; values list engine names (``argos``, ``apertium``,
 ``libretranslate``, ``ctranslate2`` = any installed family model) or the name of an installed
 model (``pipeline models list``). The first entry that covers the pair on this machine wins; a
-listed model that is not installed is passed over. Pairs not listed keep the default order
+listed model that is not installed is passed over, and so is ``libretranslate`` when no
+``--url`` is given. Pairs not listed keep the default order
 (``DEFAULT_ORDER``). The file is optional: ``--engines FILE``, else ``./engines.yml``.
 """
 
