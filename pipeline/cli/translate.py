@@ -358,6 +358,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 continue
             route = target.route
             engine = route.engine if route else "identity"
+            if route and route.engine == "ctranslate2" and route.model:
+                engine = route.model  # which of the installed models ran
             if route and route.pivot:
                 engine += f" via {route.pivot}"
             problems = []
