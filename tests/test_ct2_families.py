@@ -571,3 +571,27 @@ def test_a_looping_family_model_falls_back_to_apertium_and_is_named(cli, tmp_pat
     report = json.loads(Path(payload["documents"][0]).read_text(encoding="utf-8"))
     target = report["targets"]["en"]
     assert target["engine"] == "apertium" and target["degenerate"] > 0
+
+
+def test_a_model_without_a_version_gets_its_weights_fingerprint(
+    built: dict[str, Path], models_dir: Path, tmp_path: Path
+) -> None:
+    """The memory keys translations by model and version: reinstalling other weights under the
+    same name must not serve the old model's translations."""
+    import yaml
+
+    folder = tmp_path / "unversioned"
+    shutil.copytree(built["nllb"], folder)
+    manifest = yaml.safe_load((folder / "pipeline-model.yml").read_text())
+    del manifest["version"]
+    (folder / "pipeline-model.yml").write_text(yaml.safe_dump(manifest))
+    first = ct2_models.install_model_folder(folder).manifest.version
+    assert (
+        first.startswith("sha-")
+        and first == ct2_models.install_model_folder(folder).manifest.version
+    )
+    assert FamilyEngine().route("en", "es") == Route("ctranslate2", "nllb-test", first, None)
+    looping = fx.build_nllb_folder(tmp_path / "other", loops=True)
+    (looping / "pipeline-model.yml").write_text(yaml.safe_dump(manifest))
+    other = ct2_models.install_model_folder(looping, force=True).manifest.version
+    assert other.startswith("sha-") and other != first

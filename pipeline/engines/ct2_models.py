@@ -192,10 +192,12 @@ def install_folder(
             os.rename(source, new)
         else:
             shutil.copytree(source, new, ignore=shutil.ignore_patterns(USER_MANIFEST, ".*"))
+        warning = check_model_folder(new, manifest, where, force)
+        if not manifest.version:  # the memory keys translations by model and version
+            manifest = dataclasses.replace(manifest, version=weights_digest(new))
         (new / MANIFEST).write_text(
             json.dumps(manifest.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        warning = check_model_folder(new, manifest, where, force)
         destination = root / manifest.name
         if destination.exists():
             os.rename(destination, staging / "old")
@@ -212,6 +214,20 @@ def install_folder(
     model = read_installed(destination)
     assert model is not None
     return dataclasses.replace(model, warning=warning)
+
+
+def weights_digest(folder: Path) -> str:
+    """A short fingerprint of the weights (SHA-256 of model.bin and config.json; a few seconds
+    for a 2.5 GB model, once at install): the version of a model whose manifest gives none, so
+    the memory never serves one model's translations for another installed under the same name."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(folder / "model.bin", "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    digest.update((folder / "config.json").read_bytes())
+    return f"sha-{digest.hexdigest()[:10]}"
 
 
 def install_model_folder(
