@@ -420,6 +420,17 @@ def test_cli_install_list_translate_report_and_remove(
     report = json.loads((tmp_path / "out2" / "statement.en" / "report.json").read_text())
     assert report["targets"]["es"]["model"] == "nllb-test"  # installed model before Apertium
 
+    japanese = tmp_path / "seimei.ja.txt"
+    japanese.write_text("\n\n".join(fx.TEXT["ja"][:3]) + "\n", encoding="utf-8")
+    ja_run = cli("translate", str(japanese), "--to", "en", "--out", str(tmp_path / "out3"),
+                 "--formats", "docx", "--no-glossary", env=env)  # fmt: skip
+    assert ja_run.returncode == 0, ja_run.stderr
+    report = json.loads((tmp_path / "out3" / "seimei.ja" / "report.json").read_text())
+    assert (report["targets"]["en"]["engine"], report["targets"]["en"]["model"]) == (
+        "ctranslate2",
+        "opus-mt-ja-en",  # the single-direction model before NLLB
+    )
+
     bad = tmp_path / "bad-engines.yml"
     bad.write_text("en-fr: [argos]\n")
     usage = cli("translate", str(statement), "--engines", str(bad), "--out", str(out), env=env)
