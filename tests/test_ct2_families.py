@@ -606,3 +606,14 @@ def test_a_model_without_a_version_gets_its_weights_fingerprint(
     (looping / "pipeline-model.yml").write_text(yaml.safe_dump(manifest))
     other = ct2_models.install_model_folder(looping, force=True).manifest.version
     assert other.startswith("sha-") and other != first
+
+
+def test_m2m100_style_folder_uses_its_own_tokens(models_dir: Path, tmp_path: Path) -> None:
+    folder = fx.build_nllb_folder(tmp_path / "m2m", "m2m100-test", "MIT", family="m2m100")
+    model = ct2_models.install_model_folder(folder)
+    assert model.manifest.family == "m2m100" and not model.manifest.non_commercial
+    loaded = load_family_model(model.manifest, model.path)
+    wrapping = loaded.wrapping("ja", "es")
+    assert (wrapping.source_prefix, wrapping.target_prefix) == (("__ja__",), ("__es__",))
+    result = FamilyEngine().translate(ALL_TEXT, "ja", "es")
+    assert [t.text for t in result] == ALL_TEXT
