@@ -253,6 +253,17 @@ def test_model_download_stops_past_the_announced_size(cli, tmp_path: Path, flood
     assert not [p for p in packages.rglob("*") if p.is_file()] if packages.exists() else True
 
 
+def test_model_index_larger_than_any_index_is_refused(cli, tmp_path: Path, flood: _Flood) -> None:
+    env = {"ARGOS_PACKAGE_INDEX": flood.url + "huge.json", "ARGOS_PACKAGES_DIR": str(tmp_path)}
+    proc = cli("models", "install", "en", "es", env=env)
+    assert proc.returncode == 1
+    assert _stderr_lines(proc) == [
+        f"pipeline: the Argos package index {flood.url}huge.json sent more than 16 MB: not an index"
+    ]
+    time.sleep(0.5)
+    assert flood.bytes_sent < 40 * 1024 * 1024
+
+
 # --- 4. no silent data loss -------------------------------------------------------------------
 
 
