@@ -661,8 +661,8 @@ def test_cli_import_stores_approvals_and_reports_refusals(cli, tmp_path):
     assert [r["segment"] for r in report["refused"]] == ["b2.s0"]
     again = cli(*args)
     assert again.returncode == 1
-    assert "b2.s0: not imported: the original sentence changed after" in again.stderr
-    assert "0 approved, 1 already approved, 1 not imported" in again.stdout
+    assert "b2.s0: refused: the original sentence changed after" in again.stderr
+    assert "0 approved, 1 already approved, 1 refused" in again.stdout
     assert "Traceback" not in again.stderr
 
 

@@ -197,8 +197,7 @@ def run_import(args: argparse.Namespace) -> int:
     for result in results:
         for refusal in result.refused:
             where = f"{result.path}: {refusal.segment}" if refusal.segment else f"{result.path}"
-            what = "not imported" if refusal.segment else "refused"
-            print(f"pipeline: {where}: {what}: {refusal.reason}", file=sys.stderr)
+            print(f"pipeline: {where}: refused: {refusal.reason}", file=sys.stderr)
         if any(r.segment is None for r in result.refused):
             continue
         for note in result.notes:
@@ -214,6 +213,6 @@ def run_import(args: argparse.Namespace) -> int:
         seg_refused = sum(1 for r in result.refused if r.segment)
         print(
             f"{result.path}: {result.document} {result.src}→{result.tgt}: "
-            f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} not imported"
+            f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} refused"
         )
     return 1 if refused_any else 0
