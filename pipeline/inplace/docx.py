@@ -1,0 +1,765 @@
+"""In-place DOCX: read the translatable paragraphs of every part, write them back translated.
+
+``read`` follows the package relationships to the main part and from it to the headers,
+footers, footnotes, endnotes and comments; every paragraph with words (text boxes and table
+cells included) becomes a ``Block``, in a stable order: body, headers, footers, footnotes,
+endnotes, comments. Tracked changes are accepted while reading (insertions kept, deletions
+dropped). ``write`` copies the original package entry by entry and replaces only the XML parts
+whose paragraphs it rewrote, plus ``styles.xml`` for the document language.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.document import Block, BlockKind, Document, SpanKind
+from pipeline.inplace.common import (
+    Format,
+    FormatTable,
+    Fragment,
+    InplaceError,
+    Item,
+    Obj,
+    Style,
+    Text,
+    base_format,
+    core_items,
+    core_spans,
+    file_sha256,
+    open_package,
+    parse_xml,
+    serialize,
+    split_edges,
+    write_package,
+)
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+OFFICE_DOCUMENT = R + "/officeDocument"
+PART_ORDER = ("header", "footer", "footnotes", "endnotes", "comments")
+
+LOCALES = {"en": "en-GB", "es": "es-ES", "ja": "ja-JP"}
+EAST_ASIAN_FONT = "Noto Serif CJK JP"
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+W_P, W_R, W_T, W_RPR, W_PPR = w("p"), w("r"), w("t"), w("rPr"), w("pPr")
+W_HYPERLINK = w("hyperlink")
+TRANSPARENT = {w("smartTag"), w("customXml"), w("dir"), w("bdo"), w("ins"), w("moveTo")}
+HINTS = {w("proofErr"), w("lastRenderedPageBreak")}
+"""Rendering and proofing hints: dropped from rewritten paragraphs (their places change)."""
+CHANGE_RECORDS = {
+    w(t)
+    for t in (
+        "rPrChange",
+        "pPrChange",
+        "sectPrChange",
+        "tblPrChange",
+        "tblPrExChange",
+        "trPrChange",
+        "tcPrChange",
+        "tblGridChange",
+        "numberingChange",
+        "cellIns",
+        "cellDel",
+        "cellMerge",
+        "moveFromRangeStart",
+        "moveFromRangeEnd",
+        "moveToRangeStart",
+        "moveToRangeEnd",
+    )
+}
+
+
+@dataclass(frozen=True)
+class ParagraphRef:
+    """Where a block came from: the part, the paragraph's position, its base formatting."""
+
+    part: str
+    index: int
+    base: Format
+    aliases: tuple[int, ...] = ()
+
+
+@dataclass
+class DocxSkeleton:
+    """Everything ``write`` needs besides the translated Document (plain, picklable data)."""
+
+    source: str
+    sha256: str
+    main_part: str
+    styles_part: str | None
+    parts: list[str]
+    blocks: list[ParagraphRef]
+    formats: dict[str, Format] = field(default_factory=dict)
+    tracked_changes: int = 0
+    format: str = "docx"
+
+
+# --- relationships --------------------------------------------------------------------------
+
+
+def _rels_name(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _relationships(entries: dict[str, bytes], part: str) -> list[tuple[str, str, str, str]]:
+    """(id, type, target, mode) of ``part``'s relationships; targets resolved to entry names."""
+    rels = entries.get(_rels_name(part))
+    if rels is None:
+        return []
+    root = parse_xml(rels, _rels_name(part))
+    base = posixpath.dirname(part)
+    out = []
+    for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
+        target, mode = rel.get("Target", ""), rel.get("TargetMode", "Internal")
+        if mode != "External":
+            target = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(base, target))
+            )
+        out.append((rel.get("Id", ""), rel.get("Type", ""), target, mode))
+    return out
+
+
+def _natural(name: str) -> list[object]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _main_part(entries: dict[str, bytes]) -> str:
+    for _, kind, target, _ in _relationships(entries, ""):
+        if kind == OFFICE_DOCUMENT and target in entries:
+            return target
+    if "word/document.xml" in entries:
+        return "word/document.xml"
+    raise InplaceError("not a valid .docx file (no main document part)")
+
+
+# --- tracked changes ----------------------------------------------------------------------
+
+
+def accept_changes(root: etree._Element) -> int:
+    """Accept every tracked change in a part, in place; the number of changes accepted."""
+    count = 0
+    for element in list(root.iter(w("del"), w("ins"))):
+        parent = element.getparent()
+        if parent is None or parent.tag not in (W_RPR, w("trPr")):
+            continue
+        if element.tag == w("del") and parent.tag == w("trPr"):
+            row = parent.getparent()
+            if row is not None and row.getparent() is not None:
+                row.getparent().remove(row)
+        else:
+            parent.remove(element)
+        count += 1
+    for element in list(root.iter(*CHANGE_RECORDS)):
+        if element.getparent() is not None:
+            element.getparent().remove(element)
+            count += 1
+    for element in list(root.iter(w("del"), w("moveFrom"))):
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+            count += 1
+    for element in list(root.iter(w("ins"), w("moveTo"))):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        index = parent.index(element)
+        for child in list(element):
+            parent.insert(index, child)
+            index += 1
+        parent.remove(element)
+        count += 1
+    return count
+
+
+# --- reading paragraphs -------------------------------------------------------------------
+
+
+def canonical(element: etree._Element) -> str:
+    """``element`` as XML with only the namespaces it uses (the same in every part)."""
+    return etree.tostring(element, method="c14n", exclusive=True).decode("utf-8")
+
+
+def _shallow(element: etree._Element) -> str:
+    copy = etree.Element(element.tag, attrib=dict(element.attrib), nsmap=element.nsmap)
+    return canonical(copy)
+
+
+def _rpr_key(rpr: etree._Element | None) -> str:
+    if rpr is None:
+        return ""
+    copy = etree.fromstring(etree.tostring(rpr))
+    for child in list(copy):
+        if child.tag in (w("lang"), w("rPrChange")):
+            copy.remove(child)
+    return canonical(copy) if len(copy) or copy.attrib else ""
+
+
+def _is_on(element: etree._Element | None) -> bool:
+    return element is not None and element.get(w("val"), "true") not in ("0", "false", "off")
+
+
+class _Reader:
+    """Turns one paragraph's children into items (text with formatting, kept objects)."""
+
+    def __init__(self, notes: dict[str, str]):
+        self.items: list[Item] = []
+        self.field_depth = 0
+        self.field: list[Fragment] = []
+        self.notes = notes
+
+    def read(self, paragraph: etree._Element) -> list[Item]:
+        self.items = []
+        self.field_depth = 0
+        self.field = []
+        for child in paragraph:
+            self._content(child, "")
+        if self.field:
+            self.items.append(Obj(self.field))
+        return self.items
+
+    def _object(
+        self, fragment: Fragment, kind: SpanKind = "object", note: str | None = None
+    ) -> None:
+        if self.field_depth:
+            self.field.append(fragment)
+        else:
+            self.items.append(Obj([fragment], kind, note))
+
+    def _content(self, element: etree._Element, link: str) -> None:
+        tag = element.tag
+        if not isinstance(tag, str) or tag == W_PPR or tag in HINTS:
+            return
+        if tag == W_R:
+            self._run(element, link)
+        elif tag == W_HYPERLINK and not link:
+            shallow = _shallow(element)
+            for child in element:
+                self._content(child, shallow)
+        elif tag in TRANSPARENT:
+            for child in element:
+                self._content(child, link)
+        else:
+            self._object(("para", element, link))
+
+    def _run(self, run: etree._Element, link: str) -> None:
+        rpr = run.find(W_RPR)
+        rpr_xml = canonical(rpr) if rpr is not None else ""
+        fmt = (_rpr_key(rpr), link)
+        for child in run:
+            tag = child.tag
+            if not isinstance(tag, str) or tag == W_RPR or tag in HINTS:
+                continue
+            fragment: Fragment = ("run", child, rpr_xml, link)
+            if tag == w("fldChar"):
+                kind = child.get(w("fldCharType"))
+                if kind == "begin":
+                    if not self.field_depth:
+                        self.field = []
+                    self.field_depth += 1
+                    self.field.append(fragment)
+                elif self.field_depth:
+                    self.field.append(fragment)
+                    if kind == "end":
+                        self.field_depth -= 1
+                        if not self.field_depth:
+                            self.items.append(Obj(self.field))
+                            self.field = []
+                else:
+                    self._object(fragment)
+            elif self.field_depth:
+                self.field.append(fragment)
+            elif tag == W_T:
+                self._text(child.text or "", fmt)
+            elif tag == w("noBreakHyphen"):
+                self._text("\u2011", fmt)
+            elif tag == w("softHyphen"):
+                continue
+            elif tag in (w("br"), w("cr")) and child.get(w("type"), "textWrapping") in (
+                "textWrapping",
+                "",
+            ):
+                self._object(fragment, "break")
+            elif tag in (w("footnoteReference"), w("endnoteReference")):
+                prefix = "fn" if tag == w("footnoteReference") else "en"
+                note = f"{prefix}{child.get(w('id'))}"
+                self._object(fragment, "note_ref", note if note in self.notes else None)
+            else:
+                self._object(fragment)
+
+    def _text(self, text: str, fmt: Format) -> None:
+        if not text:
+            return
+        last = self.items[-1] if self.items else None
+        if isinstance(last, Text) and last.fmt == fmt:
+            last.text += text
+        else:
+            self.items.append(Text(text, fmt))
+
+
+def _fallback_aliases(root: etree._Element, order: dict[etree._Element, int]) -> dict[int, int]:
+    """Fallback copies of text-box paragraphs (``mc:Fallback``) → the paragraph they copy."""
+    aliases: dict[int, int] = {}
+    for alternate in root.iter(f"{{{MC}}}AlternateContent"):
+        choice = alternate.find(f"{{{MC}}}Choice")
+        fallback = alternate.find(f"{{{MC}}}Fallback")
+        if choice is None or fallback is None:
+            continue
+        chosen, copies = list(choice.iter(W_P)), list(fallback.iter(W_P))
+        if len(chosen) == len(copies):
+            for original, copy in zip(chosen, copies, strict=True):
+                aliases[order[copy]] = order[original]
+    return aliases
+
+
+def _in_fallback(paragraph: etree._Element) -> bool:
+    return any(a.tag == f"{{{MC}}}Fallback" for a in paragraph.iterancestors())
+
+
+@dataclass
+class _Styles:
+    names: dict[str, str]
+
+    def kind(self, paragraph: etree._Element) -> tuple[BlockKind, int, bool]:
+        ppr = paragraph.find(W_PPR)
+        style_id = ""
+        numbered = False
+        level = 0
+        if ppr is not None:
+            pstyle = ppr.find(w("pStyle"))
+            style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
+            numpr = ppr.find(w("numPr"))
+            if numpr is not None:
+                numbered = True
+                ilvl = numpr.find(w("ilvl"))
+                level = int(ilvl.get(w("val"), "0")) + 1 if ilvl is not None else 1
+        name = self.names.get(style_id, style_id).lower()
+        if name == "title":
+            return "title", 0, False
+        if name == "subtitle":
+            return "subtitle", 0, False
+        heading = re.fullmatch(r"heading (\d)", name)
+        if heading:
+            return "heading", int(heading.group(1)), False
+        if "quote" in name or name == "block text":
+            return "quote", 0, False
+        if numbered or name.startswith("list"):
+            return "list_item", max(level, 1), "number" in name
+        return "paragraph", 0, False
+
+
+def _style_names(entries: dict[str, bytes], styles_part: str | None) -> dict[str, str]:
+    if styles_part is None or styles_part not in entries:
+        return {}
+    root = parse_xml(entries[styles_part], styles_part)
+    names = {}
+    for style in root.iter(w("style")):
+        name = style.find(w("name"))
+        if name is not None:
+            names[style.get(w("styleId"), "")] = name.get(w("val"), "")
+    return names
+
+
+def _note_ids(root: etree._Element, prefix: str) -> list[tuple[str, etree._Element]]:
+    notes = []
+    for note in root:
+        if note.tag in (w("footnote"), w("endnote")) and note.get(w("type")) in (None, "normal"):
+            notes.append((f"{prefix}{note.get(w('id'))}", note))
+    return notes
+
+
+def _parts(entries: dict[str, bytes], main: str) -> tuple[list[str], str | None, dict[str, str]]:
+    """The parts to translate (main first), the styles part, and the hyperlink targets."""
+    by_kind: dict[str, list[str]] = {k: [] for k in PART_ORDER}
+    styles = None
+    links: dict[str, str] = {}
+    for rel_id, kind, target, _mode in _relationships(entries, main):
+        short = kind.rsplit("/", 1)[-1]
+        if short == "hyperlink":
+            links[rel_id] = target
+        elif short == "styles" and target in entries:
+            styles = target
+        elif short in by_kind and target in entries and target not in by_kind[short]:
+            by_kind[short].append(target)
+    ordered = [main]
+    for kind in PART_ORDER:
+        ordered.extend(sorted(by_kind[kind], key=_natural))
+    return ordered, styles, links
+
+
+def _describe(links_by_part: dict[str, str]) -> Callable[[Format], Style]:
+    def describe(fmt: Format) -> Style:
+        rpr_xml, link_xml = fmt
+        bold = italic = False
+        if rpr_xml:
+            rpr = etree.fromstring(rpr_xml)
+            bold, italic = _is_on(rpr.find(w("b"))), _is_on(rpr.find(w("i")))
+        link = None
+        if link_xml:
+            element = etree.fromstring(link_xml)
+            rel = element.get(f"{{{R}}}id")
+            anchor = element.get(w("anchor"))
+            link = links_by_part.get(rel or "") or (f"#{anchor}" if anchor else "#")
+        return Style(bold, italic, link)
+
+    return describe
+
+
+@dataclass
+class _Part:
+    """One parsed part: its root, paragraphs in document order, and changes accepted."""
+
+    name: str
+    root: etree._Element
+    paragraphs: list[etree._Element]
+    changes: int
+
+
+def _load_part(entries: dict[str, bytes], name: str) -> _Part:
+    root = parse_xml(entries[name], name)
+    changes = accept_changes(root)
+    return _Part(name, root, list(root.iter(W_P)), changes)
+
+
+def read(path: Path) -> tuple[Document, DocxSkeleton]:
+    """Read a DOCX into a Document of its translatable paragraphs and the skeleton to write it."""
+    path = Path(path)
+    entries = open_package(path, "docx")
+    main = _main_part(entries)
+    parts, styles_part, links = _parts(entries, main)
+    styles = _Styles(_style_names(entries, styles_part))
+    table = FormatTable()
+    describe = _describe(links)
+    blocks: list[Block] = []
+    refs: list[ParagraphRef] = []
+    changes = 0
+    loaded = [_load_part(entries, name) for name in parts]
+    notes: dict[str, str] = {}
+    for part in loaded:
+        tag = part.root.tag
+        if tag in (w("footnotes"), w("endnotes")):
+            prefix = "fn" if tag == w("footnotes") else "en"
+            for note_id, _ in _note_ids(part.root, prefix):
+                notes[note_id] = note_id
+    reader = _Reader(notes)
+    table_count = 0
+    for part in loaded:
+        changes += part.changes
+        order = {p: i for i, p in enumerate(part.paragraphs)}
+        aliases = _fallback_aliases(part.root, order)
+        copies: dict[int, list[int]] = {}
+        for copy, original in aliases.items():
+            copies.setdefault(original, []).append(copy)
+        note_of: dict[etree._Element, str] = {}
+        if part.root.tag in (w("footnotes"), w("endnotes")):
+            prefix = "fn" if part.root.tag == w("footnotes") else "en"
+            for note_id, note in _note_ids(part.root, prefix):
+                for paragraph in note.iter(W_P):
+                    note_of[paragraph] = note_id
+        tables = {t: table_count + i for i, t in enumerate(part.root.iter(w("tbl")))}
+        table_count += len(tables)
+        seen_notes: set[str] = set()
+        for index, paragraph in enumerate(part.paragraphs):
+            if _in_fallback(paragraph):
+                continue
+            edges = split_edges(reader.read(paragraph))
+            if edges is None:
+                continue
+            base = base_format(edges.core)
+            spans = core_spans(edges.core, table, base, describe)
+            block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
+            block.spans = spans
+            blocks.append(block)
+            refs.append(ParagraphRef(part.name, index, base, tuple(copies.get(index, ()))))
+    document = Document(blocks=blocks, source_path=str(path), source_format="docx")
+    skeleton = DocxSkeleton(
+        source=str(path),
+        sha256=file_sha256(path),
+        main_part=main,
+        styles_part=styles_part,
+        parts=parts,
+        blocks=refs,
+        formats=dict(table.formats),
+        tracked_changes=changes,
+    )
+    return document, skeleton
+
+
+def _block_for(
+    paragraph: etree._Element,
+    part: _Part,
+    styles: _Styles,
+    tables: dict[etree._Element, int],
+    note_of: dict[etree._Element, str],
+    seen_notes: set[str],
+) -> Block:
+    if paragraph in note_of:
+        note_id = note_of[paragraph]
+        if note_id in seen_notes:
+            return Block("paragraph")
+        seen_notes.add(note_id)
+        return Block("footnote", note_id=note_id)
+    cell = next(
+        (a for a in paragraph.iterancestors(w("tc"), w("txbxContent")) if a.tag == w("tc")), None
+    )
+    if cell is not None:
+        row = cell.getparent()
+        tbl = row.getparent() if row is not None else None
+        if row is not None and tbl is not None and tbl in tables:
+            rows = [r for r in tbl if r.tag == w("tr")]
+            cells = [c for c in row if c.tag == w("tc")]
+            return Block(
+                "table_cell",
+                table=tables[tbl],
+                row=rows.index(row) if row in rows else 0,
+                col=cells.index(cell) if cell in cells else 0,
+            )
+    kind, level, ordered = styles.kind(paragraph)
+    if part.root.tag != w("document") and kind in ("title", "subtitle", "heading"):
+        kind, level = "paragraph", 0
+    return Block(kind, level=level, ordered=ordered)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+RPR_ORDER = [
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
+]
+
+
+def _child_in_order(rpr: etree._Element, name: str) -> etree._Element:
+    """``rpr``'s child ``w:name``, created at its schema position when missing."""
+    found = rpr.find(w(name))
+    if found is not None:
+        return found
+    element = etree.Element(w(name))
+    rank = RPR_ORDER.index(name)
+    for index, child in enumerate(rpr):
+        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
+        if local in RPR_ORDER and RPR_ORDER.index(local) > rank:
+            rpr.insert(index, element)
+            return element
+    rpr.append(element)
+    return element
+
+
+def set_language(rpr: etree._Element, lang: str) -> None:
+    """Language (and for Japanese the East Asian font) of one run-properties element."""
+    locale = LOCALES.get(lang, lang)
+    element = _child_in_order(rpr, "lang")
+    element.set(w("val"), locale)
+    element.set(w("eastAsia"), locale)
+    if lang == "ja":
+        fonts = _child_in_order(rpr, "rFonts")
+        fonts.attrib.pop(w("eastAsiaTheme"), None)
+        fonts.set(w("eastAsia"), EAST_ASIAN_FONT)
+        fonts.set(w("hint"), "eastAsia")
+
+
+def _parse_fragment(xml: str) -> etree._Element:
+    return etree.fromstring(xml)
+
+
+class _Writer:
+    """Emits items as the children of a rewritten paragraph."""
+
+    def __init__(self, paragraph: etree._Element, lang: str):
+        self.paragraph = paragraph
+        self.lang = lang
+        self.link_xml = ""
+        self.container = paragraph
+
+    def _target(self, link_xml: str) -> etree._Element:
+        if link_xml != self.link_xml:
+            self.link_xml = link_xml
+            if link_xml:
+                self.container = _parse_fragment(link_xml)
+                self.paragraph.append(self.container)
+            else:
+                self.container = self.paragraph
+        return self.container
+
+    def _new_run(self, rpr_xml: str, link_xml: str, text_run: bool) -> etree._Element:
+        run = etree.SubElement(self._target(link_xml), W_R)
+        if rpr_xml or text_run:
+            rpr = _parse_fragment(rpr_xml) if rpr_xml else etree.Element(W_RPR)
+            if text_run:
+                set_language(rpr, self.lang)
+            run.append(rpr)
+        return run
+
+    def emit(self, item: Item) -> None:
+        if isinstance(item, Text):
+            self._text(item)
+            return
+        run: etree._Element | None = None
+        run_key: tuple[str, str] | None = None
+        for fragment in item.fragments:
+            if fragment[0] == "para":
+                _, element, link_xml = fragment
+                element.tail = None
+                self._target(link_xml).append(element)
+                run, run_key = None, None
+            else:
+                _, element, rpr_xml, link_xml = fragment
+                if run is None or run_key != (rpr_xml, link_xml):
+                    run = self._new_run(rpr_xml, link_xml, text_run=False)
+                    run_key = (rpr_xml, link_xml)
+                element.tail = None
+                run.append(element)
+
+    def _text(self, item: Text) -> None:
+        rpr_xml, link_xml = item.fmt
+        run = self._new_run(rpr_xml, link_xml, text_run=True)
+        for piece in re.split(r"(\t|\n|\u2011)", item.text):
+            if piece == "\t":
+                etree.SubElement(run, w("tab"))
+            elif piece == "\n":
+                etree.SubElement(run, w("br"))
+            elif piece == "\u2011":
+                etree.SubElement(run, w("noBreakHyphen"))
+            elif piece:
+                t = etree.SubElement(run, W_T)
+                t.text = piece
+                if piece != piece.strip():
+                    t.set(f"{{{XML_NS}}}space", "preserve")
+
+
+def _rewrite(
+    paragraph: etree._Element,
+    items: list[Item],
+    lang: str,
+) -> None:
+    for child in list(paragraph):
+        if child.tag != W_PPR:
+            paragraph.remove(child)
+    writer = _Writer(paragraph, lang)
+    for item in items:
+        writer.emit(item)
+
+
+def _set_style_languages(root: etree._Element, lang: str) -> None:
+    """Document default language (docDefaults) and every style that names a language."""
+    defaults = root.find(w("docDefaults"))
+    if defaults is None:
+        defaults = etree.Element(w("docDefaults"))
+        root.insert(0, defaults)
+    rpr_default = defaults.find(w("rPrDefault"))
+    if rpr_default is None:
+        rpr_default = etree.Element(w("rPrDefault"))
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(W_RPR)
+    if rpr is None:
+        rpr = etree.SubElement(rpr_default, W_RPR)
+    set_language(rpr, lang)
+    for style in root.iter(w("style")):
+        style_rpr = style.find(W_RPR)
+        if style_rpr is not None and style_rpr.find(w("lang")) is not None:
+            set_language(style_rpr, lang)
+
+
+def write(skeleton: DocxSkeleton, translated: Document, lang: str, path: Path) -> None:
+    """Write the source package with the translated blocks' text in place, atomically."""
+    source = Path(skeleton.source)
+    if len(translated.blocks) != len(skeleton.blocks):
+        raise InplaceError(
+            f"{source.name}: the translation has {len(translated.blocks)} blocks, "
+            f"the document {len(skeleton.blocks)}"
+        )
+    if file_sha256(source) != skeleton.sha256:
+        raise InplaceError(f"{source.name} changed while it was being translated; run again")
+    entries = open_package(source, "docx")
+    parts = {name: _load_part(entries, name) for name in skeleton.parts}
+    notes = {
+        note_id: note_id
+        for part in parts.values()
+        if part.root.tag in (w("footnotes"), w("endnotes"))
+        for note_id, _ in _note_ids(part.root, "fn" if part.root.tag == w("footnotes") else "en")
+    }
+    reader = _Reader(notes)
+    plans: list[tuple[etree._Element, list[Item]]] = []
+    for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
+        part = parts[ref.part]
+        for index in (ref.index, *ref.aliases):
+            paragraph = part.paragraphs[index]
+            edges = split_edges(reader.read(paragraph))
+            if edges is None:
+                continue
+            core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
+            plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
+    for paragraph, items in plans:
+        _rewrite(paragraph, items, lang)
+    changed = {
+        name: serialize(part.root) for name, part in parts.items() if _touched(part, skeleton)
+    }
+    if skeleton.styles_part and skeleton.styles_part in entries:
+        styles = parse_xml(entries[skeleton.styles_part], skeleton.styles_part)
+        _set_style_languages(styles, lang)
+        changed[skeleton.styles_part] = serialize(styles)
+    write_package(source, Path(path), changed)
+
+
+def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
+    return part.changes > 0 or any(ref.part == part.name for ref in skeleton.blocks)
+
+
+def package_part_names(path: Path) -> list[str]:
+    """The entry names of a package (for tests and the fidelity benchmark)."""
+    return list(open_package(Path(path), "docx"))
+
+
+__all__ = ["DocxSkeleton", "ParagraphRef", "read", "write", "accept_changes", "set_language"]
