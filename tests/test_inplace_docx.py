@@ -39,6 +39,7 @@ REWRITTEN = {
     "word/footer1.xml",
     "word/footnotes.xml",
     "word/styles.xml",
+    "word/comments.xml",
 }
 
 
@@ -89,8 +90,8 @@ def test_reads_every_part_in_a_stable_order(letterhead: Path) -> None:
     for expected in (office.RED, office.TEXT_BOX, *office.CELL_ITEMS, office.QUOTE):
         assert any(expected in t for t in texts), expected
     assert texts.index(office.ORGANISATION) > texts.index(office.QUOTE)
-    assert texts[-1] == office.FOOTNOTE
-    assert source.document.blocks[-1].kind == "footnote"
+    assert texts[-2:] == [office.FOOTNOTE, office.COMMENT]
+    assert source.document.blocks[-2].kind == "footnote"
     cells = [b for b in source.document.blocks if b.kind == "table_cell"]
     assert {(b.row, b.col) for b in cells} == {(0, 0), (0, 1), (1, 0), (1, 1)}
     # the text box appears once although the package holds it twice (DrawingML + VML)
@@ -131,6 +132,27 @@ def test_header_footer_footnote_and_text_box_translated(translated: Path) -> Non
     assert len(boxes) == 2  # DrawingML and its VML fallback
     assert all(text_of(box) == "⟦Join⟧ ⟦the⟧ ⟦march⟧ ⟦on⟧ ⟦Friday⟧." for box in boxes)
     assert "⟦Free⟧ ⟦the⟧ ⟦jailed⟧ ⟦leaders⟧" in text_of(body)
+
+
+def test_comment_translated_and_anchored(translated: Path) -> None:
+    comments = part(translated, "word/comments.xml")
+    assert text_of(comments) == "⟦Check⟧ ⟦the⟧ ⟦date⟧ ⟦with⟧ ⟦the⟧ ⟦union⟧."
+    assert comments.xpath("count(//w:annotationRef)", namespaces=NS) == 1
+    body = part(translated, "word/document.xml")
+    anchored = next(p for p in paragraphs(body) if "⟦noon⟧" in text_of(p))
+    names = [etree.QName(c).localname for c in anchored]
+    assert names[0] == "commentRangeStart" and "commentRangeEnd" in names
+    assert anchored.xpath("count(.//w:commentReference)", namespaces=NS) == 1
+
+
+def test_body_document_leaves_out_headers_footers_comments(letterhead: Path) -> None:
+    source = inplace.read(letterhead)
+    body = inplace.body_document(source.skeleton, source.document)
+    texts = [b.text for b in body.blocks]
+    assert office.TITLE in texts and office.FOOTNOTE in texts and office.TEXT_BOX in texts
+    for left_out in (office.ORGANISATION, office.COMMENT):
+        assert left_out not in texts
+    assert not any(t.startswith("Contact") for t in texts)
 
 
 def test_untouched_entries_are_byte_identical(letterhead: Path, translated: Path) -> None:

@@ -74,7 +74,7 @@ def test_reads_every_element_in_order(letterhead: Path) -> None:
     for expected in (office.RED, office.TEXT_BOX, *office.CELL_ITEMS, office.QUOTE):
         assert any(expected in t for t in texts), expected
     assert texts.index(office.ORGANISATION) > texts.index(office.QUOTE)
-    assert texts[-1] == office.FOOTNOTE and blocks[-1].kind == "footnote"
+    assert texts[-2:] == [office.FOOTNOTE, office.COMMENT] and blocks[-2].kind == "footnote"
     assert office.INSERTED + " today." in texts
     assert office.DELETED not in source.document.text
     assert source.tracked_changes == 2

@@ -7,12 +7,12 @@ package with only those paragraphs' text replaced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.document import Document
 from pipeline.inplace import docx, odt
-from pipeline.inplace.common import InplaceError
+from pipeline.inplace.common import InplaceError, write_atomic
 
 SUFFIXES = (".docx", ".odt")
 
@@ -49,12 +49,34 @@ def read(path: Path) -> InplaceSource:
     )
 
 
+def render(skeleton: Skeleton, translated: Document, lang: str) -> bytes:
+    """The source package with ``translated``'s text (same blocks as read, in ``lang``)."""
+    if isinstance(skeleton, docx.DocxSkeleton):
+        return docx.render(skeleton, translated, lang)
+    return odt.render(skeleton, translated, lang)
+
+
 def write(skeleton: Skeleton, translated: Document, lang: str, path: Path) -> None:
     """Write ``translated`` (the same blocks as read, in ``lang``) into a copy of the source."""
-    if isinstance(skeleton, docx.DocxSkeleton):
-        docx.write(skeleton, translated, lang, Path(path))
-    else:
-        odt.write(skeleton, translated, lang, Path(path))
+    write_atomic(Path(path), render(skeleton, translated, lang))
 
 
-__all__ = ["InplaceError", "InplaceSource", "SUFFIXES", "Skeleton", "read", "supports", "write"]
+def body_document(skeleton: Skeleton, doc: Document) -> Document:
+    """``doc`` without the blocks of headers, footers and comments: what a re-rendered PDF or
+    a leaflet shows (the body, its text boxes and tables, and its notes)."""
+    areas = [ref.area for ref in skeleton.blocks]
+    keep = [b for b, area in zip(doc.blocks, areas, strict=True) if area in ("body", "note")]
+    return replace(doc, blocks=keep)
+
+
+__all__ = [
+    "SUFFIXES",
+    "InplaceError",
+    "InplaceSource",
+    "Skeleton",
+    "body_document",
+    "read",
+    "render",
+    "supports",
+    "write",
+]

@@ -10,7 +10,9 @@ formatting has no key (no marker), every other formatting a key into the package
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +23,6 @@ from lxml import etree
 
 from pipeline.document import Span, SpanKind, merge_spans
 from pipeline.errors import PipelineError
-from pipeline.export.atomic import atomic_path
 
 Format = tuple[str, str]
 """A run formatting: (run properties as XML, the enclosing link element as XML or "")."""
@@ -209,19 +210,36 @@ def open_package(path: Path, kind: str) -> dict[str, bytes]:
         raise InplaceError(f"not a valid .{kind} file (damaged or truncated zip)") from exc
 
 
-def write_package(source: Path, target: Path, changed: Mapping[str, bytes]) -> None:
-    """Copy ``source`` to ``target`` (atomically), replacing the entries in ``changed``.
+def package_bytes(source: Path, changed: Mapping[str, bytes]) -> bytes:
+    """``source``'s zip package with the entries in ``changed`` replaced.
 
     Every other entry is copied with its name, order, date, compression and attributes.
     """
-    with (
-        zipfile.ZipFile(source) as zin,
-        atomic_path(Path(target)) as tmp,
-        zipfile.ZipFile(tmp, "w") as zout,
-    ):
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
             data = changed.get(info.filename)
             zout.writestr(info, zin.read(info) if data is None else data)
+    return out.getvalue()
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target``, then rename it over ``target``.
+
+    (``pipeline.export.atomic`` does the same; ``export`` imports this package, so this package
+    does not import ``export``.)
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def file_sha256(path: Path) -> str:
@@ -232,7 +250,3 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def same_file(path: Path, sha256: str) -> bool:
-    return os.path.exists(path) and file_sha256(path) == sha256

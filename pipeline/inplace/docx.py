@@ -33,10 +33,11 @@ from pipeline.inplace.common import (
     core_spans,
     file_sha256,
     open_package,
+    package_bytes,
     parse_xml,
     serialize,
     split_edges,
-    write_package,
+    write_atomic,
 )
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -46,6 +47,13 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 OFFICE_DOCUMENT = R + "/officeDocument"
 PART_ORDER = ("header", "footer", "footnotes", "endnotes", "comments")
+AREAS = {
+    "hdr": "header",
+    "ftr": "footer",
+    "footnotes": "note",
+    "endnotes": "note",
+    "comments": "comment",
+}
 
 LOCALES = {"en": "en-GB", "es": "es-ES", "ja": "ja-JP"}
 EAST_ASIAN_FONT = "Noto Serif CJK JP"
@@ -85,12 +93,17 @@ CHANGE_RECORDS = {
 
 @dataclass(frozen=True)
 class ParagraphRef:
-    """Where a block came from: the part, the paragraph's position, its base formatting."""
+    """Where a block came from: the part, the paragraph's position, its base formatting.
+
+    ``area`` is body, header, footer, note or comment; ``aliases`` are the positions of
+    fallback copies of the same paragraph (a text box's VML fallback).
+    """
 
     part: str
     index: int
     base: Format
     aliases: tuple[int, ...] = ()
+    area: str = "body"
 
 
 @dataclass
@@ -486,7 +499,8 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
             block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
             block.spans = spans
             blocks.append(block)
-            refs.append(ParagraphRef(part.name, index, base, tuple(copies.get(index, ()))))
+            area = AREAS.get(etree.QName(part.root).localname, "body")
+            refs.append(ParagraphRef(part.name, index, base, tuple(copies.get(index, ())), area))
     document = Document(blocks=blocks, source_path=str(path), source_format="docx")
     skeleton = DocxSkeleton(
         source=str(path),
@@ -714,6 +728,11 @@ def _set_style_languages(root: etree._Element, lang: str) -> None:
 
 def write(skeleton: DocxSkeleton, translated: Document, lang: str, path: Path) -> None:
     """Write the source package with the translated blocks' text in place, atomically."""
+    write_atomic(Path(path), render(skeleton, translated, lang))
+
+
+def render(skeleton: DocxSkeleton, translated: Document, lang: str) -> bytes:
+    """The source package with the translated blocks' text in place, as bytes."""
     source = Path(skeleton.source)
     if len(translated.blocks) != len(skeleton.blocks):
         raise InplaceError(
@@ -750,16 +769,19 @@ def write(skeleton: DocxSkeleton, translated: Document, lang: str, path: Path) -
         styles = parse_xml(entries[skeleton.styles_part], skeleton.styles_part)
         _set_style_languages(styles, lang)
         changed[skeleton.styles_part] = serialize(styles)
-    write_package(source, Path(path), changed)
+    return package_bytes(source, changed)
 
 
 def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
     return part.changes > 0 or any(ref.part == part.name for ref in skeleton.blocks)
 
 
-def package_part_names(path: Path) -> list[str]:
-    """The entry names of a package (for tests and the fidelity benchmark)."""
-    return list(open_package(Path(path), "docx"))
-
-
-__all__ = ["DocxSkeleton", "ParagraphRef", "read", "write", "accept_changes", "set_language"]
+__all__ = [
+    "DocxSkeleton",
+    "ParagraphRef",
+    "accept_changes",
+    "read",
+    "render",
+    "set_language",
+    "write",
+]

@@ -32,10 +32,11 @@ from pipeline.inplace.common import (
     core_spans,
     file_sha256,
     open_package,
+    package_bytes,
     parse_xml,
     serialize,
     split_edges,
-    write_package,
+    write_atomic,
 )
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -68,11 +69,15 @@ ORDER = {"body": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
 
 @dataclass(frozen=True)
 class ParagraphRef:
-    """Where a block came from: the part, the paragraph's position, its base formatting."""
+    """Where a block came from: the part, the paragraph's position, its base formatting.
+
+    ``area`` is body, header, footer, note or comment.
+    """
 
     part: str
     index: int
     base: Format
+    area: str = "body"
 
 
 @dataclass
@@ -327,7 +332,9 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
             area = _area(paragraph)
             block = _block(paragraph, part.name, area, styles, tables, seen_notes)
             block.spans = core_spans(edges.core, table, base, describe)
-            found.append((ORDER[area], part_no, index, block, ParagraphRef(part.name, index, base)))
+            found.append(
+                (ORDER[area], part_no, index, block, ParagraphRef(part.name, index, base, area))
+            )
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format="odt")
     skeleton = OdtSkeleton(
@@ -509,6 +516,11 @@ def set_languages(root: etree._Element, lang: str, defaults: bool) -> None:
 
 def write(skeleton: OdtSkeleton, translated: Document, lang: str, path: Path) -> None:
     """Write the source package with the translated blocks' text in place, atomically."""
+    write_atomic(Path(path), render(skeleton, translated, lang))
+
+
+def render(skeleton: OdtSkeleton, translated: Document, lang: str) -> bytes:
+    """The source package with the translated blocks' text in place, as bytes."""
     source = Path(skeleton.source)
     if len(translated.blocks) != len(skeleton.blocks):
         raise InplaceError(
@@ -533,7 +545,15 @@ def write(skeleton: OdtSkeleton, translated: Document, lang: str, path: Path) ->
     for name, part in parts.items():
         set_languages(part.root, lang, defaults=name == "styles.xml")
         changed[name] = serialize(part.root)
-    write_package(source, Path(path), changed)
+    return package_bytes(source, changed)
 
 
-__all__ = ["OdtSkeleton", "ParagraphRef", "accept_changes", "read", "set_languages", "write"]
+__all__ = [
+    "OdtSkeleton",
+    "ParagraphRef",
+    "accept_changes",
+    "read",
+    "render",
+    "set_languages",
+    "write",
+]
