@@ -371,3 +371,26 @@ def test_libreoffice_missing_is_one_line(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(libreoffice, "soffice_binary", lambda: None)
     with pytest.raises(PipelineError, match="LibreOffice is not installed"):
         libreoffice.write_pdf(tmp_path / "a.docx", tmp_path / "a.pdf")
+
+
+def test_proofing_marks_do_not_split_words(tmp_path: Path) -> None:
+    from docx import Document as new_docx
+
+    doc = new_docx()
+    para = doc.add_paragraph()
+    runs = etree.fromstring(
+        f'<root xmlns:w="{W}">'
+        '<w:r><w:t xml:space="preserve">Solidar</w:t></w:r>'
+        '<w:proofErr w:type="spellStart"/>'
+        '<w:r><w:rPr><w:noProof/><w:lang w:val="en-US"/></w:rPr><w:t>ity</w:t></w:r>'
+        '<w:proofErr w:type="spellEnd"/>'
+        '<w:r><w:rPr><w:rFonts w:hint="eastAsia"/><w:szCs w:val="24"/></w:rPr>'
+        '<w:t xml:space="preserve"> forever</w:t></w:r></root>'
+    )
+    for child in list(runs):
+        para._p.append(child)
+    path = tmp_path / "proof.docx"
+    doc.save(str(path))
+    source = inplace.read(path)
+    segments = [s.text for sb in segment_document(source.document, "en") for s in sb.segments]
+    assert segments == ["Solidarity forever"]

@@ -214,13 +214,23 @@ def _shallow(element: etree._Element) -> str:
     return canonical(copy)
 
 
+UNSEEN = {w(t) for t in ("lang", "rPrChange", "noProof", "szCs", "bCs", "iCs")}
+"""Run properties that do not change how Latin or Japanese text looks: ignored when runs are
+compared, so a spelling mark or a complex-script size never puts a marker inside a word."""
+
+
 def _rpr_key(rpr: etree._Element | None) -> str:
+    """The run properties that make a formatting (as XML, "" for none)."""
     if rpr is None:
         return ""
     copy = etree.fromstring(etree.tostring(rpr))
     for child in list(copy):
-        if child.tag in (w("lang"), w("rPrChange")):
+        if child.tag in UNSEEN:
             copy.remove(child)
+        elif child.tag == w("rFonts"):
+            child.attrib.pop(w("hint"), None)
+            if not child.attrib:
+                copy.remove(child)
     return canonical(copy) if len(copy) or copy.attrib else ""
 
 
