@@ -14,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline import inplace
@@ -394,3 +396,89 @@ def test_proofing_marks_do_not_split_words(tmp_path: Path) -> None:
     source = inplace.read(path)
     segments = [s.text for sb in segment_document(source.document, "en") for s in sb.segments]
     assert segments == ["Solidarity forever"]
+
+
+RUN_TEXT = st.text(alphabet="ab cñ.日", min_size=1, max_size=6)
+RUN = st.tuples(
+    RUN_TEXT,
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([None, "C00000", "0000FF"]),
+    st.sampled_from(["", "tab", "br", "bookmark"]),
+)
+
+
+def _formatted_runs(para: etree._Element) -> tuple[str, list[str]]:
+    """The paragraph's text (tabs and breaks as ``|``) and the visible run properties of each
+    character that is not white space (formatting on white space alone is not carried)."""
+    text, props_per_char = "", []
+    for run in para.iter(f"{{{W}}}r"):
+        rpr = run.find(f"{{{W}}}rPr")
+        props = ""
+        if rpr is not None:
+            props = ",".join(
+                sorted(
+                    f"{etree.QName(c).localname}={c.get(f'{{{W}}}val', '')}"
+                    for c in rpr
+                    if etree.QName(c).localname in ("b", "i", "color")
+                )
+            )
+        piece = "".join(
+            c.text or "" if c.tag == f"{{{W}}}t" else "|" for c in run if c.tag != f"{{{W}}}rPr"
+        )
+        text += piece
+        props_per_char.extend(props for ch in piece if not ch.isspace())
+    return text, props_per_char
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(paragraphs_runs=st.lists(st.lists(RUN, min_size=1, max_size=6), min_size=1, max_size=4))
+def test_identity_write_keeps_every_run(
+    paragraphs_runs: list[list[tuple[str, bool, bool, str | None, str]]], tmp_path: Path
+) -> None:
+    """Writing a document back as it was read keeps every run's text and formatting."""
+    from docx import Document as new_docx
+    from docx.shared import RGBColor
+
+    doc = new_docx()
+    for runs in paragraphs_runs:
+        para = doc.add_paragraph()
+        for n, (text, bold, italic, colour, extra) in enumerate(runs):
+            run = para.add_run(text)
+            run.bold, run.italic = bold or None, italic or None
+            if colour:
+                run.font.color.rgb = RGBColor.from_string(colour)
+            if extra == "tab":
+                para.add_run().add_tab()
+            elif extra == "br":
+                para.add_run().add_break()
+            elif extra == "bookmark":
+                para._p.append(
+                    etree.fromstring(f'<w:bookmarkStart xmlns:w="{W}" w:id="{n}" w:name="b{n}"/>')
+                )
+    path = tmp_path / "runs.docx"
+    doc.save(str(path))
+    source = inplace.read(path)
+    out = tmp_path / "runs.out.docx"
+    inplace.write(source.skeleton, source.document, "en", out)
+    before = paragraphs(part(path, "word/document.xml"))
+    after = paragraphs(part(out, "word/document.xml"))
+    assert len(before) == len(after)
+    for a, b in zip(before, after, strict=True):
+        assert _formatted_runs(a) == _formatted_runs(b)
+        assert a.xpath("count(.//w:bookmarkStart)", namespaces=NS) == b.xpath(
+            "count(.//w:bookmarkStart)", namespaces=NS
+        )
+    # Through segments and markers (an engine that copies): every character keeps its format.
+    copied = translate(source.document, _Copy(), "en", "en")
+    inplace.write(source.skeleton, copied, "en", out)
+    after = paragraphs(part(out, "word/document.xml"))
+    for a, b in zip(before, after, strict=True):
+        assert _formatted_runs(a)[1] == _formatted_runs(b)[1]
+
+
+class _Copy:
+    def translate(self, texts: list[str], src: str, tgt: str) -> list[Translation]:
+        return [Translation(t) for t in texts]
