@@ -316,11 +316,21 @@ def test_main_part_found_through_relationships(letterhead: Path, tmp_path: Path)
     assert "⟦Free⟧" in text_of(part(out, "word/main.xml"))
 
 
-def test_damaged_package_is_one_line(tmp_path: Path) -> None:
+def test_bad_inputs_are_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.docx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(InplaceError, match="not a valid .docx"):
+    with pytest.raises(InplaceError, match="not a valid .docx file .damaged or truncated zip"):
         inplace.read(bad)
+    (tmp_path / "empty.odt").write_bytes(b"")
+    with pytest.raises(InplaceError, match="the file is empty"):
+        inplace.read(tmp_path / "empty.odt")
+    from docx import Document as new_docx
+
+    new_docx().save(str(tmp_path / "blank.docx"))
+    with pytest.raises(InplaceError, match="no text found"):
+        inplace.read(tmp_path / "blank.docx")
+    with pytest.raises(InplaceError, match="needs a .docx or .odt"):
+        inplace.read(tmp_path / "notes.rtf")
 
 
 apertium = pytest.mark.skipif(shutil.which("apertium") is None, reason="apertium not installed")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.document import Document
 from pipeline.inplace import docx, odt
-from pipeline.inplace.common import InplaceError, write_atomic
+from pipeline.inplace.common import MAX_FILE_BYTES, InplaceError, write_atomic
 
 SUFFIXES = (".docx", ".odt")
 
@@ -37,16 +37,27 @@ def supports(path: Path) -> bool:
 
 
 def read(path: Path) -> InplaceSource:
-    """Read a .docx or .odt file for in-place translation."""
+    """Read a .docx or .odt file for in-place translation; ``InplaceError`` says why not."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return InplaceSource(*docx.read(path))
-    if suffix == ".odt":
-        return InplaceSource(*odt.read(path))
-    raise InplaceError(
-        f"in-place translation needs a .docx or .odt file, not {suffix or path.name}"
-    )
+    if suffix not in SUFFIXES:
+        raise InplaceError(
+            f"in-place translation needs a .docx or .odt file, not {suffix or path.name}"
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InplaceError(f"cannot read: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise InplaceError("is a folder, not a file")
+    if size == 0:
+        raise InplaceError("the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise InplaceError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    source = InplaceSource(*(docx.read(path) if suffix == ".docx" else odt.read(path)))
+    if not any(block.text.strip() for block in source.document.blocks):
+        raise InplaceError("no text found in the document")
+    return source
 
 
 def render(skeleton: Skeleton, translated: Document, lang: str) -> bytes:

@@ -30,6 +30,8 @@ Format = tuple[str, str]
 Fragment = tuple[Any, ...]
 """One piece of kept XML, in the form its format module writes it back."""
 
+MAX_FILE_BYTES = 50 * 1024 * 1024
+"""The largest source file read (as for every other input)."""
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_PART_BYTES = 128 * 1024 * 1024
