@@ -376,15 +376,6 @@ def test_apertium_en_es_and_libreoffice_pdf(letterhead: Path, tmp_path: Path) ->
     assert "Comité" in text
 
 
-def test_libreoffice_missing_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.errors import PipelineError
-    from pipeline.export import libreoffice
-
-    monkeypatch.setattr(libreoffice, "soffice_binary", lambda: None)
-    with pytest.raises(PipelineError, match="LibreOffice is not installed"):
-        libreoffice.write_pdf(tmp_path / "a.docx", tmp_path / "a.pdf")
-
-
 def test_proofing_marks_do_not_split_words(tmp_path: Path) -> None:
     from docx import Document as new_docx
 
