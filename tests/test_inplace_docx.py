@@ -483,3 +483,38 @@ def test_identity_write_keeps_every_run(
 class _Copy:
     def translate(self, texts: list[str], src: str, tgt: str) -> list[Translation]:
         return [Translation(t) for t in texts]
+
+
+def test_content_controls(tmp_path: Path) -> None:
+    """An open inline content control is translated inside it; a data-bound one is kept."""
+    from docx import Document as new_docx
+
+    doc = new_docx()
+    para = doc.add_paragraph("Signed by ")
+    for child in etree.fromstring(
+        f'<root xmlns:w="{W}">'
+        '<w:sdt><w:sdtPr><w:alias w:val="Signer"/><w:id w:val="5"/></w:sdtPr>'
+        "<w:sdtContent><w:r><w:rPr><w:b/></w:rPr><w:t>the committee</w:t></w:r></w:sdtContent>"
+        '</w:sdt><w:r><w:t xml:space="preserve"> on </w:t></w:r>'
+        '<w:sdt><w:sdtPr><w:dataBinding w:xpath="/date" w:storeItemID="{1}"/><w:id w:val="6"/>'
+        "</w:sdtPr><w:sdtContent><w:r><w:t>Monday</w:t></w:r></w:sdtContent></w:sdt>"
+        "<w:r><w:t>.</w:t></w:r></root>"
+    ):
+        para._p.append(child)
+    path = tmp_path / "controls.docx"
+    doc.save(str(path))
+    source = inplace.read(path)
+    segments = [s.text for sb in segment_document(source.document, "en") for s in sb.segments]
+    assert segments == ["Signed by <g1>the committee</g1> on <x2/>."]
+    out = tmp_path / "controls.es.docx"
+    inplace.write(
+        source.skeleton, translate(source.document, BracketEngine(), "en", "es"), "es", out
+    )
+    body = part(out, "word/document.xml")
+    controls = body.xpath("//w:sdt", namespaces=NS)
+    assert len(controls) == 2
+    assert controls[0].xpath("string(w:sdtPr/w:alias/@w:val)", namespaces=NS) == "Signer"
+    assert text_of(controls[0]) == "⟦the⟧ ⟦committee⟧"
+    assert controls[0].xpath("count(.//w:b)", namespaces=NS) == 1
+    assert text_of(controls[1]) == "Monday"
+    assert text_of(body).startswith("⟦Signed⟧ ⟦by⟧ ⟦the⟧ ⟦committee⟧ ⟦on⟧ Monday.")

@@ -65,6 +65,10 @@ def w(tag: str) -> str:
 
 W_P, W_R, W_T, W_RPR, W_PPR = w("p"), w("r"), w("t"), w("rPr"), w("pPr")
 W_HYPERLINK = w("hyperlink")
+W_SDT, W_SDT_PR, W_SDT_CONTENT = w("sdt"), w("sdtPr"), w("sdtContent")
+WRAPPERS = "\x1f"
+"""Joins the shells of nested wrappers (a link in a content control) in ``Format[1]``; the
+character cannot occur in XML."""
 TRANSPARENT = {w("smartTag"), w("customXml"), w("dir"), w("bdo"), w("ins"), w("moveTo")}
 HINTS = {w("proofErr"), w("lastRenderedPageBreak")}
 """Rendering and proofing hints: dropped from rewritten paragraphs (their places change)."""
@@ -219,6 +223,38 @@ UNSEEN = {w(t) for t in ("lang", "rPrChange", "noProof", "szCs", "bCs", "iCs")}
 compared, so a spelling mark or a complex-script size never puts a marker inside a word."""
 
 
+def _chain(outer: str, shell: str) -> str:
+    return f"{outer}{WRAPPERS}{shell}" if outer else shell
+
+
+def _in_link(wrappers: str) -> bool:
+    """Whether runs under ``wrappers`` are inside a hyperlink already (links do not nest)."""
+    return any(
+        etree.fromstring(shell).tag == W_HYPERLINK for shell in wrappers.split(WRAPPERS) if shell
+    )
+
+
+def _open_content_control(sdt: etree._Element) -> bool:
+    """An inline content control whose words can be translated: one with content, not bound
+    to document data (Word would put the data back) and not showing its placeholder."""
+    props = sdt.find(W_SDT_PR)
+    if sdt.find(W_SDT_CONTENT) is None:
+        return False
+    if props is None:
+        return True
+    return props.find(w("dataBinding")) is None and props.find(w("showingPlcHdr")) is None
+
+
+def _sdt_shell(sdt: etree._Element) -> str:
+    """The content control without its content (properties kept)."""
+    shell = etree.fromstring(etree.tostring(sdt))
+    content = shell.find(W_SDT_CONTENT)
+    assert content is not None
+    for child in list(content):
+        content.remove(child)
+    return canonical(shell)
+
+
 def _rpr_key(rpr: etree._Element | None) -> str:
     """The run properties that make a formatting (as XML, "" for none)."""
     if rpr is None:
@@ -271,10 +307,14 @@ class _Reader:
             return
         if tag == W_R:
             self._run(element, link)
-        elif tag == W_HYPERLINK and not link:
-            shallow = _shallow(element)
+        elif tag == W_HYPERLINK and not _in_link(link):
+            wrapper = _chain(link, _shallow(element))
             for child in element:
-                self._content(child, shallow)
+                self._content(child, wrapper)
+        elif tag == W_SDT and _open_content_control(element):
+            wrapper = _chain(link, _sdt_shell(element))
+            for child in element.find(W_SDT_CONTENT):
+                self._content(child, wrapper)
         elif tag in TRANSPARENT:
             for child in element:
                 self._content(child, link)
@@ -434,8 +474,10 @@ def _describe(links_by_part: dict[str, str]) -> Callable[[Format], Style]:
             rpr = etree.fromstring(rpr_xml)
             bold, italic = _is_on(rpr.find(w("b"))), _is_on(rpr.find(w("i")))
         link = None
-        if link_xml:
-            element = etree.fromstring(link_xml)
+        for shell in link_xml.split(WRAPPERS) if link_xml else ():
+            element = etree.fromstring(shell)
+            if element.tag != W_HYPERLINK:
+                continue
             rel = element.get(f"{{{R}}}id")
             anchor = element.get(w("anchor"))
             link = links_by_part.get(rel or "") or (f"#{anchor}" if anchor else "#")
@@ -648,13 +690,16 @@ class _Writer:
         self.container = paragraph
 
     def _target(self, link_xml: str) -> etree._Element:
+        """The element runs go into for wrappers ``link_xml`` (links, content controls)."""
         if link_xml != self.link_xml:
             self.link_xml = link_xml
-            if link_xml:
-                self.container = _parse_fragment(link_xml)
-                self.paragraph.append(self.container)
-            else:
-                self.container = self.paragraph
+            container = self.paragraph
+            for shell in link_xml.split(WRAPPERS) if link_xml else ():
+                element = _parse_fragment(shell)
+                container.append(element)
+                content = element.find(W_SDT_CONTENT) if element.tag == W_SDT else None
+                container = content if content is not None else element
+            self.container = container
         return self.container
 
     def _new_run(self, rpr_xml: str, link_xml: str, text_run: bool) -> etree._Element:
