@@ -518,3 +518,53 @@ def test_content_controls(tmp_path: Path) -> None:
     assert controls[0].xpath("count(.//w:b)", namespaces=NS) == 1
     assert text_of(controls[1]) == "Monday"
     assert text_of(body).startswith("⟦Signed⟧ ⟦by⟧ ⟦the⟧ ⟦committee⟧ ⟦on⟧ Monday.")
+
+
+def test_hyperlink_fields_translate_their_shown_words(tmp_path: Path) -> None:
+    """HYPERLINK fields (complex and simple) keep their code; the words they show are text."""
+    from docx import Document as new_docx
+
+    doc = new_docx()
+    para = doc.add_paragraph("Read ")
+    for child in etree.fromstring(
+        f'<root xmlns:w="{W}">'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> HYPERLINK "https://example.org" </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        '<w:r><w:rPr><w:u w:val="single"/></w:rPr><w:t>our site</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        '<w:r><w:t xml:space="preserve"> and </w:t></w:r>'
+        '<w:fldSimple w:instr=" HYPERLINK &quot;https://example.org/a&quot; ">'
+        "<w:r><w:t>the archive</w:t></w:r></w:fldSimple>"
+        '<w:r><w:t xml:space="preserve"> on page </w:t></w:r>'
+        '<w:fldSimple w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+        "<w:r><w:t>.</w:t></w:r></root>"
+    ):
+        para._p.append(child)
+    path = tmp_path / "links.docx"
+    doc.save(str(path))
+    source = inplace.read(path)
+    segments = [s.text for sb in segment_document(source.document, "en") for s in sb.segments]
+    assert segments == ["Read <x1/><g2>our site</g2><x3/> and <g4>the archive</g4> on page <x5/>."]
+    assert [s.link for s in source.document.blocks[0].spans if s.text == "the archive"] == [
+        "https://example.org/a"
+    ]
+    out = tmp_path / "links.es.docx"
+    inplace.write(
+        source.skeleton, translate(source.document, BracketEngine(), "en", "es"), "es", out
+    )
+    body = part(out, "word/document.xml")
+    (para_out,) = body.xpath("//w:body/w:p", namespaces=NS)
+    assert text_of(para_out) == "⟦Read⟧ ⟦our⟧ ⟦site⟧ ⟦and⟧ ⟦the⟧ ⟦archive⟧ ⟦on⟧ ⟦page⟧ 1."
+    assert "HYPERLINK" in "".join(para_out.xpath(".//w:instrText/text()", namespaces=NS))
+    assert para_out.xpath(
+        "w:fldChar/@w:fldCharType | w:r/w:fldChar/@w:fldCharType", namespaces=NS
+    ) == [
+        "begin",
+        "separate",
+        "end",
+    ]
+    simple = para_out.xpath("w:fldSimple", namespaces=NS)
+    assert [text_of(f) for f in simple] == ["⟦the⟧ ⟦archive⟧", "1"]
+    underlined = para_out.xpath("w:r[w:rPr/w:u]", namespaces=NS)
+    assert [text_of(r) for r in underlined] == ["⟦our⟧ ⟦site⟧"]

@@ -227,11 +227,19 @@ def _chain(outer: str, shell: str) -> str:
     return f"{outer}{WRAPPERS}{shell}" if outer else shell
 
 
+def _is_hyperlink(instruction: str) -> bool:
+    return instruction.strip().upper().startswith("HYPERLINK")
+
+
 def _in_link(wrappers: str) -> bool:
-    """Whether runs under ``wrappers`` are inside a hyperlink already (links do not nest)."""
-    return any(
-        etree.fromstring(shell).tag == W_HYPERLINK for shell in wrappers.split(WRAPPERS) if shell
-    )
+    """Whether runs under ``wrappers`` are inside a link already (links do not nest)."""
+    for shell in wrappers.split(WRAPPERS) if wrappers else ():
+        element = etree.fromstring(shell)
+        if element.tag == W_HYPERLINK or (
+            element.tag == w("fldSimple") and _is_hyperlink(element.get(w("instr"), ""))
+        ):
+            return True
+    return False
 
 
 def _open_content_control(sdt: etree._Element) -> bool:
@@ -281,22 +289,55 @@ class _Reader:
         self.items: list[Item] = []
         self.field_depth = 0
         self.field: list[Fragment] = []
+        self.instruction = ""  # the field code of the outermost field being read
+        self.in_result = False  # reading the shown words of a HYPERLINK field
         self.notes = notes
 
     def read(self, paragraph: etree._Element) -> list[Item]:
         self.items = []
         self.field_depth = 0
         self.field = []
+        self.instruction = ""
+        self.in_result = False
         for child in paragraph:
             self._content(child, "")
         if self.field:
             self.items.append(Obj(self.field))
         return self.items
 
+    def _collecting(self) -> bool:
+        """Whether content goes into the field being read (not the link text of its result)."""
+        return self.field_depth > (1 if self.in_result else 0)
+
+    def _field_char(self, fragment: Fragment, kind: str | None) -> None:
+        """A field's begin, separate or end mark. A field is one object, except that the result
+        of a HYPERLINK field (its shown words) is read as text between two objects."""
+        outer = 1 if self.in_result else 0
+        if kind == "begin":
+            if self.field_depth == outer:
+                self.field, self.instruction = [], ""
+            self.field_depth += 1
+            self.field.append(fragment)
+        elif self.field_depth > outer:
+            self.field.append(fragment)
+            if kind == "separate" and self.field_depth == 1 and _is_hyperlink(self.instruction):
+                self.items.append(Obj(self.field))
+                self.field, self.in_result = [], True
+            elif kind == "end":
+                self.field_depth -= 1
+                if self.field_depth == outer:
+                    self.items.append(Obj(self.field))
+                    self.field = []
+        elif kind == "end" and self.in_result:
+            self.items.append(Obj([fragment]))
+            self.field_depth, self.in_result = 0, False
+        else:
+            self._object(fragment)
+
     def _object(
         self, fragment: Fragment, kind: SpanKind = "object", note: str | None = None
     ) -> None:
-        if self.field_depth:
+        if self._collecting():
             self.field.append(fragment)
         else:
             self.items.append(Obj([fragment], kind, note))
@@ -315,6 +356,15 @@ class _Reader:
             wrapper = _chain(link, _sdt_shell(element))
             for child in element.find(W_SDT_CONTENT):
                 self._content(child, wrapper)
+        elif (
+            tag == w("fldSimple")
+            and _is_hyperlink(element.get(w("instr"), ""))
+            and not _in_link(link)
+            and not self._collecting()
+        ):
+            wrapper = _chain(link, _shallow(element))
+            for child in element:
+                self._content(child, wrapper)
         elif tag in TRANSPARENT:
             for child in element:
                 self._content(child, link)
@@ -331,22 +381,11 @@ class _Reader:
                 continue
             fragment: Fragment = ("run", child, rpr_xml, link)
             if tag == w("fldChar"):
-                kind = child.get(w("fldCharType"))
-                if kind == "begin":
-                    if not self.field_depth:
-                        self.field = []
-                    self.field_depth += 1
-                    self.field.append(fragment)
-                elif self.field_depth:
-                    self.field.append(fragment)
-                    if kind == "end":
-                        self.field_depth -= 1
-                        if not self.field_depth:
-                            self.items.append(Obj(self.field))
-                            self.field = []
-                else:
-                    self._object(fragment)
-            elif self.field_depth:
+                self._field_char(fragment, child.get(w("fldCharType")))
+            elif tag == w("instrText") and self.field_depth == 1 and not self.in_result:
+                self.instruction += child.text or ""
+                self.field.append(fragment)
+            elif self._collecting():
                 self.field.append(fragment)
             elif tag == W_T:
                 self._text(child.text or "", fmt)
@@ -476,6 +515,10 @@ def _describe(links_by_part: dict[str, str]) -> Callable[[Format], Style]:
         link = None
         for shell in link_xml.split(WRAPPERS) if link_xml else ():
             element = etree.fromstring(shell)
+            if element.tag == w("fldSimple"):
+                target = re.search(r'HYPERLINK\s+"([^"]*)"', element.get(w("instr"), ""), re.I)
+                link = target.group(1) if target else "#"
+                continue
             if element.tag != W_HYPERLINK:
                 continue
             rel = element.get(f"{{{R}}}id")
