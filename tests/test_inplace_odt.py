@@ -228,3 +228,22 @@ def test_white_space_and_changes_from_odfpy(tmp_path: Path) -> None:
     para = part(out, "content.xml").xpath("//text:p", namespaces=NS)[0]
     assert para.xpath("count(text:tab)", namespaces=NS) == 1
     assert para.xpath("text:span/text()", namespaces=NS) == ["bold words"]
+
+
+@libreoffice
+def test_docx_written_by_libreoffice_reads_the_same(letterhead: Path, tmp_path: Path) -> None:
+    """LibreOffice's own DOCX (from the ODT) has the same translatable paragraphs."""
+    from pipeline.inplace.docx import DocxSkeleton
+
+    docx = office.to_format(letterhead, "docx", tmp_path)
+    from_lo = inplace.read(docx)
+    assert isinstance(from_lo.skeleton, DocxSkeleton)
+    assert [b.text for b in from_lo.document.blocks] == [
+        b.text for b in inplace.read(letterhead).document.blocks
+    ]
+    out = tmp_path / "lo.es.docx"
+    inplace.write(
+        from_lo.skeleton, translate(from_lo.document, BracketEngine(), "en", "es"), "es", out
+    )
+    again = inplace.read(out)
+    assert all("⟦" in b.text for b in again.document.blocks if any(c.isalpha() for c in b.text))
