@@ -5,12 +5,13 @@ footers, footnotes, endnotes and comments; every paragraph with words (text boxe
 cells included) becomes a ``Block``, in a stable order: body, headers, footers, footnotes,
 endnotes, comments. Tracked changes are accepted while reading (insertions kept, deletions
 dropped). ``write`` copies the original package entry by entry and replaces only the XML parts
-whose paragraphs it rewrote, plus ``styles.xml`` for the document language.
+whose paragraphs it rewrote, plus ``styles.xml`` for the document language. The
+WordprocessingML names, relationships, change acceptance and run properties are in
+``wordml.py``.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,13 +40,33 @@ from pipeline.inplace.common import (
     split_edges,
     write_atomic,
 )
+from pipeline.inplace.wordml import (
+    HINTS,
+    MC,
+    TRANSPARENT,
+    W_HYPERLINK,
+    W_P,
+    W_PPR,
+    W_R,
+    W_RPR,
+    W_SDT,
+    W_SDT_CONTENT,
+    W_SDT_PR,
+    W_T,
+    WRAPPERS,
+    XML_NS,
+    R,
+    accept_changes,
+    canonical,
+    main_part,
+    natural_key,
+    relationships,
+    set_language,
+    set_style_languages,
+    shallow,
+    w,
+)
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-OFFICE_DOCUMENT = R + "/officeDocument"
 PART_ORDER = ("header", "footer", "footnotes", "endnotes", "comments")
 AREAS = {
     "hdr": "header",
@@ -53,45 +74,6 @@ AREAS = {
     "footnotes": "note",
     "endnotes": "note",
     "comments": "comment",
-}
-
-LOCALES = {"en": "en-GB", "es": "es-ES", "ja": "ja-JP"}
-EAST_ASIAN_FONT = "Noto Serif CJK JP"
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
-W_P, W_R, W_T, W_RPR, W_PPR = w("p"), w("r"), w("t"), w("rPr"), w("pPr")
-W_HYPERLINK = w("hyperlink")
-W_SDT, W_SDT_PR, W_SDT_CONTENT = w("sdt"), w("sdtPr"), w("sdtContent")
-WRAPPERS = "\x1f"
-"""Joins the shells of nested wrappers (a link in a content control) in ``Format[1]``; the
-character cannot occur in XML."""
-TRANSPARENT = {w("smartTag"), w("customXml"), w("dir"), w("bdo"), w("ins"), w("moveTo")}
-HINTS = {w("proofErr"), w("lastRenderedPageBreak")}
-"""Rendering and proofing hints: dropped from rewritten paragraphs (their places change)."""
-CHANGE_RECORDS = {
-    w(t)
-    for t in (
-        "rPrChange",
-        "pPrChange",
-        "sectPrChange",
-        "tblPrChange",
-        "tblPrExChange",
-        "trPrChange",
-        "tcPrChange",
-        "tblGridChange",
-        "numberingChange",
-        "cellIns",
-        "cellDel",
-        "cellMerge",
-        "moveFromRangeStart",
-        "moveFromRangeEnd",
-        "moveToRangeStart",
-        "moveToRangeEnd",
-    )
 }
 
 
@@ -125,97 +107,7 @@ class DocxSkeleton:
     format: str = "docx"
 
 
-# --- relationships --------------------------------------------------------------------------
-
-
-def _rels_name(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _relationships(entries: dict[str, bytes], part: str) -> list[tuple[str, str, str, str]]:
-    """(id, type, target, mode) of ``part``'s relationships; targets resolved to entry names."""
-    rels = entries.get(_rels_name(part))
-    if rels is None:
-        return []
-    root = parse_xml(rels, _rels_name(part))
-    base = posixpath.dirname(part)
-    out = []
-    for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
-        target, mode = rel.get("Target", ""), rel.get("TargetMode", "Internal")
-        if mode != "External":
-            target = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join(base, target))
-            )
-        out.append((rel.get("Id", ""), rel.get("Type", ""), target, mode))
-    return out
-
-
-def _natural(name: str) -> list[object]:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
-
-
-def _main_part(entries: dict[str, bytes]) -> str:
-    for _, kind, target, _ in _relationships(entries, ""):
-        if kind == OFFICE_DOCUMENT and target in entries:
-            return target
-    if "word/document.xml" in entries:
-        return "word/document.xml"
-    raise InplaceError("not a valid .docx file (no main document part)")
-
-
-# --- tracked changes ----------------------------------------------------------------------
-
-
-def accept_changes(root: etree._Element) -> int:
-    """Accept every tracked change in a part, in place; the number of changes accepted."""
-    count = 0
-    for element in list(root.iter(w("del"), w("ins"))):
-        parent = element.getparent()
-        if parent is None or parent.tag not in (W_RPR, w("trPr")):
-            continue
-        if element.tag == w("del") and parent.tag == w("trPr"):
-            row = parent.getparent()
-            if row is not None and row.getparent() is not None:
-                row.getparent().remove(row)
-        else:
-            parent.remove(element)
-        count += 1
-    for element in list(root.iter(*CHANGE_RECORDS)):
-        if element.getparent() is not None:
-            element.getparent().remove(element)
-            count += 1
-    for element in list(root.iter(w("del"), w("moveFrom"))):
-        parent = element.getparent()
-        if parent is not None:
-            parent.remove(element)
-            count += 1
-    for element in list(root.iter(w("ins"), w("moveTo"))):
-        parent = element.getparent()
-        if parent is None:
-            continue
-        index = parent.index(element)
-        for child in list(element):
-            parent.insert(index, child)
-            index += 1
-        parent.remove(element)
-        count += 1
-    return count
-
-
 # --- reading paragraphs -------------------------------------------------------------------
-
-
-def canonical(element: etree._Element) -> str:
-    """``element`` as XML with only the namespaces it uses (the same in every part)."""
-    return etree.tostring(element, method="c14n", exclusive=True).decode("utf-8")
-
-
-def _shallow(element: etree._Element) -> str:
-    copy = etree.Element(element.tag, attrib=dict(element.attrib), nsmap=element.nsmap)
-    return canonical(copy)
 
 
 UNSEEN = {w(t) for t in ("lang", "rPrChange", "noProof", "szCs", "bCs", "iCs")}
@@ -349,7 +241,7 @@ class _Reader:
         if tag == W_R:
             self._run(element, link)
         elif tag == W_HYPERLINK and not _in_link(link):
-            wrapper = _chain(link, _shallow(element))
+            wrapper = _chain(link, shallow(element))
             for child in element:
                 self._content(child, wrapper)
         elif tag == W_SDT and _open_content_control(element):
@@ -362,7 +254,7 @@ class _Reader:
             and not _in_link(link)
             and not self._collecting()
         ):
-            wrapper = _chain(link, _shallow(element))
+            wrapper = _chain(link, shallow(element))
             for child in element:
                 self._content(child, wrapper)
         elif tag in TRANSPARENT:
@@ -491,7 +383,7 @@ def _parts(entries: dict[str, bytes], main: str) -> tuple[list[str], str | None,
     by_kind: dict[str, list[str]] = {k: [] for k in PART_ORDER}
     styles = None
     links: dict[str, str] = {}
-    for rel_id, kind, target, _mode in _relationships(entries, main):
+    for rel_id, kind, target, _mode in relationships(entries, main):
         short = kind.rsplit("/", 1)[-1]
         if short == "hyperlink":
             links[rel_id] = target
@@ -501,7 +393,7 @@ def _parts(entries: dict[str, bytes], main: str) -> tuple[list[str], str | None,
             by_kind[short].append(target)
     ordered = [main]
     for kind in PART_ORDER:
-        ordered.extend(sorted(by_kind[kind], key=_natural))
+        ordered.extend(sorted(by_kind[kind], key=natural_key))
     return ordered, styles, links
 
 
@@ -549,7 +441,7 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
     """Read a DOCX into a Document of its translatable paragraphs and the skeleton to write it."""
     path = Path(path)
     entries = open_package(path, "docx")
-    main = _main_part(entries)
+    main = main_part(entries)
     parts, styles_part, links = _parts(entries, main)
     styles = _Styles(_style_names(entries, styles_part))
     table = FormatTable()
@@ -647,77 +539,6 @@ def _block_for(
 
 # --- writing --------------------------------------------------------------------------------
 
-RPR_ORDER = [
-    "rStyle",
-    "rFonts",
-    "b",
-    "bCs",
-    "i",
-    "iCs",
-    "caps",
-    "smallCaps",
-    "strike",
-    "dstrike",
-    "outline",
-    "shadow",
-    "emboss",
-    "imprint",
-    "noProof",
-    "snapToGrid",
-    "vanish",
-    "webHidden",
-    "color",
-    "spacing",
-    "w",
-    "kern",
-    "position",
-    "sz",
-    "szCs",
-    "highlight",
-    "u",
-    "effect",
-    "bdr",
-    "shd",
-    "fitText",
-    "vertAlign",
-    "rtl",
-    "cs",
-    "em",
-    "lang",
-    "eastAsianLayout",
-    "specVanish",
-    "oMath",
-]
-
-
-def _child_in_order(rpr: etree._Element, name: str) -> etree._Element:
-    """``rpr``'s child ``w:name``, created at its schema position when missing."""
-    found = rpr.find(w(name))
-    if found is not None:
-        return found
-    element = etree.Element(w(name))
-    rank = RPR_ORDER.index(name)
-    for index, child in enumerate(rpr):
-        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
-        if local in RPR_ORDER and RPR_ORDER.index(local) > rank:
-            rpr.insert(index, element)
-            return element
-    rpr.append(element)
-    return element
-
-
-def set_language(rpr: etree._Element, lang: str) -> None:
-    """Language (and for Japanese the East Asian font) of one run-properties element."""
-    locale = LOCALES.get(lang, lang)
-    element = _child_in_order(rpr, "lang")
-    element.set(w("val"), locale)
-    element.set(w("eastAsia"), locale)
-    if lang == "ja":
-        fonts = _child_in_order(rpr, "rFonts")
-        fonts.attrib.pop(w("eastAsiaTheme"), None)
-        fonts.set(w("eastAsia"), EAST_ASIAN_FONT)
-        fonts.set(w("hint"), "eastAsia")
-
 
 def _parse_fragment(xml: str) -> etree._Element:
     return etree.fromstring(xml)
@@ -804,26 +625,6 @@ def _rewrite(
         writer.emit(item)
 
 
-def _set_style_languages(root: etree._Element, lang: str) -> None:
-    """Document default language (docDefaults) and every style that names a language."""
-    defaults = root.find(w("docDefaults"))
-    if defaults is None:
-        defaults = etree.Element(w("docDefaults"))
-        root.insert(0, defaults)
-    rpr_default = defaults.find(w("rPrDefault"))
-    if rpr_default is None:
-        rpr_default = etree.Element(w("rPrDefault"))
-        defaults.insert(0, rpr_default)
-    rpr = rpr_default.find(W_RPR)
-    if rpr is None:
-        rpr = etree.SubElement(rpr_default, W_RPR)
-    set_language(rpr, lang)
-    for style in root.iter(w("style")):
-        style_rpr = style.find(W_RPR)
-        if style_rpr is not None and style_rpr.find(w("lang")) is not None:
-            set_language(style_rpr, lang)
-
-
 def write(skeleton: DocxSkeleton, translated: Document, lang: str, path: Path) -> None:
     """Write the source package with the translated blocks' text in place, atomically."""
     write_atomic(Path(path), render(skeleton, translated, lang))
@@ -865,7 +666,7 @@ def render(skeleton: DocxSkeleton, translated: Document, lang: str) -> bytes:
     }
     if skeleton.styles_part and skeleton.styles_part in entries:
         styles = parse_xml(entries[skeleton.styles_part], skeleton.styles_part)
-        _set_style_languages(styles, lang)
+        set_style_languages(styles, lang)
         changed[skeleton.styles_part] = serialize(styles)
     return package_bytes(source, changed)
 
@@ -877,9 +678,7 @@ def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
 __all__ = [
     "DocxSkeleton",
     "ParagraphRef",
-    "accept_changes",
     "read",
     "render",
-    "set_language",
     "write",
 ]
