@@ -18,12 +18,32 @@ from typing import Literal
 PATTERN = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 """One marker; group 1 is an opening ``gN``'s number, 2 a closing one's, 3 an ``xN``'s."""
 
-ANY = re.compile(r"</?g\d+>|<x\d+/>")
+ANY_SOURCE = r"</?g\d+>|<x\d+/>"
+"""The source of ``ANY``, for composing larger patterns (``rf"(?:{markers.ANY_SOURCE})*"``)."""
+
+OPEN_SOURCE = r"<g\d+>"
+"""An opening marker's pattern source, for composing larger patterns."""
+
+ANY = re.compile(ANY_SOURCE)
 """One marker, without groups (for ``split`` and ``sub``)."""
+
+LEADING = re.compile(rf"(?:{ANY_SOURCE})*")
+"""The markers at the start of a text (``LEADING.match(text).end()``)."""
+
+OPENING_AT_END = re.compile(r"<g(\d+)>$")
+"""An opening marker that ends a text; group 1 is its number."""
 
 _SPLIT = re.compile(r"(</?g\d+>|<x\d+/>)")
 _DAMAGED = re.compile(r"</?[gx]\d+\s*/?>|<\s*/?\s*[gx]\s*\d")
 _HTML_MARK = re.compile(r'<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?')
+
+ESCAPE = "\ue000"
+"""Stands for the ``<`` of marker-like literal text (a private-use character; see ``escape``)."""
+
+_ESCAPED = re.compile("\ue000(\ue000)?")
+_ESCAPED_MARKER = re.compile("\ue000(?:/?g\\d+>|x\\d+/>)")
+SHIELD_BASE = 9000
+"""Escaped literals travel through an engine as ``<xN/>`` markers numbered from here."""
 
 MarkerKind = Literal["open", "close", "empty"]
 
@@ -61,6 +81,22 @@ def tokens(text: str) -> Iterator[Marker]:
             yield Marker("close", int(m.group(2)), m.start(), m.end())
         else:
             yield Marker("empty", int(m.group(3)), m.start(), m.end())
+
+
+def numbered(numbers: list[int] | tuple[int, ...] | set[int]) -> re.Pattern[str]:
+    """Any marker (opening, closing or empty) whose number is one of ``numbers``."""
+    alternatives = "|".join(str(n) for n in sorted(numbers)) or "(?!)"
+    return re.compile(rf"</?g(?:{alternatives})>|<x(?:{alternatives})/>")
+
+
+def pair(number: int) -> re.Pattern[str]:
+    """A ``<gN>…</gN>`` pair for one number; group 1 is what it encloses (may span lines)."""
+    return re.compile(rf"<g{number}>(.*?)</g{number}>", re.S)
+
+
+def pair_tags(number: int) -> re.Pattern[str]:
+    """The opening or closing marker of one number."""
+    return re.compile(rf"</?g{number}>")
 
 
 def strip(text: str) -> str:
@@ -141,3 +177,52 @@ def from_html(text: str, unescape: bool = True) -> str:
     out.append(text[pos:])
     joined = "".join(out)
     return html.unescape(joined) if unescape else joined
+
+
+# --- literal text that looks like a marker ---------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Source or glossary text made safe to carry markers: a literal ``<g1>``, ``</g3>`` or
+    ``<x1/>`` in it would otherwise be taken for formatting and deleted. Its ``<`` becomes
+    ``ESCAPE`` (an existing ``ESCAPE`` is doubled); ``unescape`` gives the text back verbatim."""
+    text = text.replace(ESCAPE, ESCAPE + ESCAPE)
+    return ANY.sub(lambda m: ESCAPE + m.group()[1:], text)
+
+
+def unescape(text: str) -> str:
+    """Inverse of ``escape``, for text whose markers have been turned into formatting."""
+    if ESCAPE not in text:
+        return text
+    return _ESCAPED.sub(lambda m: ESCAPE if m.group(1) else "<", text)
+
+
+def shield(text: str) -> tuple[str, list[str]]:
+    """``text`` with its escaped literals replaced by ``<xN/>`` markers (N from
+    ``SHIELD_BASE``), so an engine carries them as it carries formatting; and the literals."""
+    literals: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        literals.append(m.group())
+        return f"<x{SHIELD_BASE + len(literals) - 1}/>"
+
+    return _ESCAPED_MARKER.sub(one, text), literals
+
+
+def unshield(text: str, literals: list[str]) -> str:
+    """Inverse of ``shield`` on an engine's output; a literal the engine lost is put back at
+    the end of the segment (nothing is deleted)."""
+    if not literals:
+        return text
+    found: set[int] = set()
+
+    def one(m: re.Match[str]) -> str:
+        k = int(m.group(1)) - SHIELD_BASE
+        if 0 <= k < len(literals) and k not in found:
+            found.add(k)
+            return literals[k]
+        return m.group()
+
+    out = re.sub(r"<x(\d+)/>", one, text)
+    lost = [lit for k, lit in enumerate(literals) if k not in found]
+    return (out.rstrip() + " " + " ".join(lost)) if lost else out

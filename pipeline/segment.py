@@ -13,17 +13,9 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from pipeline.document import (
-    INLINE_MARKER,
-    Block,
-    Document,
-    Segment,
-    Span,
-    merge_spans,
-    strip_markers,
-)
-
-MARKER = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
+from pipeline import markers
+from pipeline.document import Block, Document, Segment, Span, merge_spans
+from pipeline.typography import sentence_gap
 
 ABBREVIATIONS = {
     "en": {
@@ -245,7 +237,7 @@ def _marked_text(
         lo, hi = max(s, start), min(e, end)
         if lo >= hi:
             continue
-        piece = span.text[lo - s : hi - s]
+        piece = markers.escape(span.text[lo - s : hi - s])  # literal "<g1>" is text
         if span.formatted and piece.strip():
             n = len(formats) + 1
             formats[n] = span
@@ -258,17 +250,14 @@ def _marked_text(
 
 
 def join_segments(texts: list[str], trailing: list[str], lang: str) -> str:
-    """Join translated segments into block text: no spaces between Japanese sentences."""
+    """Join translated segments into block text; the gap between two sentences depends on
+    the scripts on both sides (``typography.sentence_gap``): none between Japanese sentences,
+    a space where Latin text meets Latin text."""
     out: list[str] = []
     for i, text in enumerate(texts):
         out.append(text)
         if i < len(texts) - 1:
-            gap = trailing[i]
-            if lang == "ja":
-                gap = "" if "\n" not in gap else "\n"
-            elif not gap:
-                gap = " "
-            out.append(gap)
+            out.append(sentence_gap(text, texts[i + 1], trailing[i], lang))
     return "".join(out)
 
 
@@ -293,8 +282,8 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
     spans: list[Span] = []
     current: Span | None = None
     pos = 0
-    for m in MARKER.finditer(text):
-        chunk = text[pos : m.start()]
+    for m in markers.PATTERN.finditer(text):
+        chunk = markers.unescape(text[pos : m.start()])
         if chunk:
             spans.append(replace(current or Span(), text=chunk))
         pos = m.end()
@@ -307,7 +296,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
             if template is not None:
                 spans.append(replace(template, text=""))
     if pos < len(text):
-        spans.append(replace(current or Span(), text=text[pos:]))
+        spans.append(replace(current or Span(), text=markers.unescape(text[pos:])))
     return merge_spans(spans)
 
 
@@ -320,9 +309,9 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
     repair is counted in ``stats.markers_repaired``.
     """
     stats = stats if stats is not None else RebuildStats()
-    wanted_pairs = [int(n) for n in re.findall(r"<g(\d+)>", source)]
-    wanted_empty = [int(n) for n in re.findall(r"<x(\d+)/>", source)]
-    if not wanted_pairs and not wanted_empty and not INLINE_MARKER.search(translated):
+    wanted_pairs = [m.number for m in markers.tokens(source) if m.kind == "open"]
+    wanted_empty = [m.number for m in markers.tokens(source) if m.kind == "empty"]
+    if not wanted_pairs and not wanted_empty and not markers.has_markers(translated):
         return translated
 
     translated = _join_split_spans(translated, wanted_pairs)
@@ -343,14 +332,14 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
             return m.group(0)
         return ""
 
-    out = MARKER.sub(keep, translated)
-    source_plain = strip_markers(source)
+    out = markers.PATTERN.sub(keep, translated)
+    source_plain = markers.strip(source)
     for n in wanted_pairs:
         if n in kept_pairs:
             continue
         stats.markers_repaired += 1
         inner = re.search(rf"<g{n}>(.*?)</g{n}>", source, re.S)
-        inner_text = strip_markers(inner.group(1)) if inner else ""
+        inner_text = markers.strip(inner.group(1)) if inner else ""
         out = _wrap_nearest(out, inner_text, n, _relative_position(source, f"<g{n}>", source_plain))
     for n in wanted_empty:
         if n in kept_empty:
@@ -383,19 +372,19 @@ def _join_split_spans(text: str, numbers: list[int]) -> str:
 
 def _relative_position(marked: str, marker: str, plain: str) -> float:
     idx = marked.find(marker)
-    before = len(strip_markers(marked[: max(idx, 0)]))
+    before = len(markers.strip(marked[: max(idx, 0)]))
     return before / max(len(plain), 1)
 
 
 def _position_in(text: str, rel: float) -> int:
     """An index in ``text`` outside any marker, at the word boundary nearest to ``rel``."""
-    plain_len = len(strip_markers(text))
+    plain_len = len(markers.strip(text))
     target = round(rel * plain_len)
     # Walk the marked text counting plain characters.
     count = 0
     i = 0
     while i < len(text) and count < target:
-        m = INLINE_MARKER.match(text, i)
+        m = markers.ANY.match(text, i)
         if m:
             i = m.end()
             continue
@@ -404,7 +393,7 @@ def _position_in(text: str, rel: float) -> int:
     # Move to a word boundary, past closing markers.
     while 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum():
         i += 1
-    while (m := re.compile(r"</g\d+>").match(text, i)) is not None:
+    while (m := markers.PATTERN.match(text, i)) is not None and m.group(2) is not None:
         i = m.end()
     return i
 
@@ -416,14 +405,14 @@ def _wrap_nearest(text: str, inner: str, n: int, rel: float) -> str:
                 return text[: m.start()] + f"<g{n}>" + inner + f"</g{n}>" + text[m.end() :]
     start = _position_in(text, rel)
     # Wrap the word starting at (or after) ``start``.
-    m = re.compile(r"[^\s<>]+").search(text, start)
-    if not m:
-        m_iter = list(re.finditer(r"[^\s<>]+", text))
-        if not m_iter:
+    word = re.compile(r"[^\s<>]+").search(text, start)
+    if not word:
+        words = list(re.finditer(r"[^\s<>]+", text))
+        if not words:
             return text + f"<g{n}></g{n}>"
-        m = m_iter[-1]
-    return text[: m.start()] + f"<g{n}>" + m.group(0) + f"</g{n}>" + text[m.end() :]
+        word = words[-1]
+    return text[: word.start()] + f"<g{n}>" + word.group(0) + f"</g{n}>" + text[word.end() :]
 
 
 def _inside_tag(text: str, idx: int) -> bool:
-    return any(m.start() < idx < m.end() for m in INLINE_MARKER.finditer(text))
+    return any(m.start() < idx < m.end() for m in markers.ANY.finditer(text))

@@ -12,7 +12,8 @@ from docx.oxml.ns import qn
 
 from pipeline.engines.registry import EngineSet
 from pipeline.ingest import read_document
-from pipeline.run import RunOptions, run_batch
+from pipeline.jobs import RunOptions
+from pipeline.run import run_batch
 from tests.conftest import requires_poppler
 from tests.fixtures.engines import BracketEngine
 

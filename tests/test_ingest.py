@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ReadError, read_document, read_text
+from pipeline.ingest import ReadError, read_document
+from pipeline.ingest.text import read_text
 
 
 def kinds(doc):
@@ -54,9 +55,9 @@ def test_docx_sample_reads_like_the_markdown(source_docs: Path):
         ("empty.txt", b"", "empty"),
         ("blank.md", b"   \n\n", "empty"),
         ("garbage.txt", bytes(range(256)) * 4, "binary"),
-        ("latin1.txt", "Año de lucha".encode("latin-1"), "UTF-8"),
         ("broken.docx", b"PK\x03\x04 truncated", "damaged"),
-        ("notes.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("notes.pdf", b"%PDF-1.4", "not a valid .pdf file"),
+        ("notes.pages", b"x", "unsupported file type"),
     ],
 )
 def test_bad_input_gets_one_clear_reason(tmp_path: Path, name: str, content: bytes, reason: str):
@@ -83,3 +84,22 @@ def test_missing_and_folder(tmp_path: Path):
     folder.mkdir()
     with pytest.raises(ReadError, match="folder"):
         read_document(folder)
+
+
+def test_list_inside_a_table_cell_keeps_its_text(tmp_path: Path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    cell = table.cell(0, 0)
+    cell.paragraphs[0].text = "Week of action"
+    cell.add_paragraph("Pickets at the embassy", style="List Bullet")
+    cell.add_paragraph("Letters to the ministry", style="List Bullet")
+    table.cell(0, 1).text = "March"
+    path = tmp_path / "cell.docx"
+    document.save(str(path))
+    cells = [b.text for b in read_document(path).blocks if b.kind == "table_cell"]
+    assert cells == [
+        "Week of action\n• Pickets at the embassy\n• Letters to the ministry",
+        "March",
+    ]

@@ -1,7 +1,7 @@
 """Leaflet layouts: rendered PDFs checked by what can be measured on the page.
 
 Needs poppler-utils (pdftotext, pdftoppm, pdffonts, pdfinfo) and the Noto fonts; the English
-sample comes from ../shared.
+sample comes from tests/data.
 """
 
 from __future__ import annotations
@@ -20,15 +20,9 @@ import pytest
 from PIL import Image
 
 from pipeline.document import Block, Document, Span
-from pipeline.export.leaflet import (
-    LeafletError,
-    apply_quote_style,
-    format_date,
-    is_slogan,
-    leaflet_filename,
-    write_leaflet,
-)
-from pipeline.leaflet_config import ConfigError, LeafletConfig, load_config
+from pipeline.leaflet import LeafletError, leaflet_filename, write_leaflet
+from pipeline.leaflet.config import ConfigError, LeafletConfig, load_config
+from pipeline.leaflet.layout import apply_quote_style, format_date, is_slogan
 from tests.fixtures import leaflet as fx
 
 pytestmark = pytest.mark.skipif(
@@ -40,9 +34,6 @@ REPO = Path(__file__).resolve().parents[1]
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
 A4_LANDSCAPE = (297 * MM, 210 * MM)
-NEEDS_SAMPLE = pytest.mark.skipif(
-    not fx.SAMPLE_EN.is_file(), reason=f"shared sample missing: {fx.SAMPLE_EN}"
-)
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -131,8 +122,6 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def english_a5(out: Path):
-    if not fx.SAMPLE_EN.is_file():
-        pytest.skip(f"shared sample missing: {fx.SAMPLE_EN}")
     doc = fx.english_sample()
     result = write_leaflet(doc, out / "en.leaflet-a5.pdf", "leaflet-a5", config(), lang="en")
     return doc, result
@@ -153,7 +142,6 @@ def japanese_a5(out: Path):
 
 
 # ---- page geometry ------------------------------------------------------------------------------
-@NEEDS_SAMPLE
 def test_english_sample_fits_one_a5_sheet_by_shrinking(english_a5) -> None:
     _, result = english_a5
     pages = layout(result.path)
@@ -221,7 +209,6 @@ def test_no_text_overlaps_the_masthead(which: str, request: pytest.FixtureReques
     assert bottom < first.words[0].y0 < bottom + 10 * MM
 
 
-@NEEDS_SAMPLE
 def test_pdftotext_gives_back_the_document_text(english_a5) -> None:
     doc, result = english_a5
     cfg = config()
@@ -289,8 +276,10 @@ def test_japanese_pages_keep_vertical_rhythm(japanese_a5) -> None:
 @pytest.mark.parametrize("which", ["spanish_a5", "japanese_a5"])
 def test_last_page_columns_end_level(which: str, request: pytest.FixtureRequest) -> None:
     """Typst does not balance columns; the layout reserves room above the foot so the two
-    columns of the last page end within a couple of lines of each other."""
-    _, result = request.getfixturevalue(which)
+    columns of the last page end within a couple of lines of each other. A slogan is kept
+    with the two first lines of the paragraph after it, so when one is on the last page the
+    columns can only be levelled by that whole piece: they may differ by it as well."""
+    doc, result = request.getfixturevalue(which)
     page = layout(result.path)[-1]
     mid = page.width / 2
     foot_top = min(w.y0 for w in page.words if squash(w.text).startswith("https"))
@@ -298,10 +287,17 @@ def test_last_page_columns_end_level(which: str, request: pytest.FixtureRequest)
     left_end = max((w.y1 for w in body if w.x1 < mid), default=0.0)
     right_end = max((w.y1 for w in body if w.x0 > mid), default=0.0)
     pitch = result.font_size * (1.7 if which == "japanese_a5" else 1.32)
-    assert abs(left_end - right_end) <= 2.2 * pitch
+    allowed = 2.2 * pitch
+    blocks = doc.blocks[1:]
+    while blocks and is_slogan(blocks[-1], doc.lang or "en"):
+        blocks = blocks[:-1]  # closing slogans are set in the foot, not in the columns
+    in_body = [squash(b.text)[:12] for b in blocks if is_slogan(b, doc.lang or "en")]
+    body_text = squash("".join(w.text for w in body))
+    if any(s in body_text for s in in_body):
+        allowed += 2 * 1.18 * pitch + 2 * pitch
+    assert abs(left_end - right_end) <= allowed
 
 
-@NEEDS_SAMPLE
 def test_no_widows_or_orphans(english_a5) -> None:
     """No column starts with a paragraph's last line alone or ends with its first line alone.
 
@@ -354,7 +350,7 @@ def test_spanish_punctuation_on_real_text(spanish_a5) -> None:
     for mark in "¿¡":
         assert text.count(mark) == doc.text.count(mark)
     # Configured «» style: the “…” in the source came out as «…».
-    assert "«la muerte de un capitán de la policía»" in re.sub(r"\s+", " ", text)
+    assert "«el asesinato de un policía»" in re.sub(r"\s+", " ", text)
     for page in layout(result.path):
         for line in page.lines:
             t = line.text
@@ -368,10 +364,9 @@ def test_spanish_curly_quotes_when_configured(out: Path) -> None:
         doc, out / "es-curly.pdf", "leaflet-a5", config(spanish_quotes="“”"), lang="es"
     )
     text = re.sub(r"\s+", " ", pdftext(result.path))
-    assert "“la muerte de un capitán de la policía”" in text and "«" not in text
+    assert "“el asesinato de un policía”" in text and "«" not in text
 
 
-@NEEDS_SAMPLE
 def test_english_is_hyphenated(english_a5) -> None:
     doc, result = english_a5
     words = set(re.findall(r"[A-Za-z’]+", doc.text))
@@ -468,7 +463,6 @@ def test_two_up_needs_a5_without_bleed(out: Path) -> None:
 
 
 # ---- fitting -----------------------------------------------------------------------------------
-@NEEDS_SAMPLE
 def test_overflow_is_reported_after_shrinking(out: Path) -> None:
     doc = fx.english_sample()
     doc.blocks = doc.blocks + doc.blocks[1:] + doc.blocks[1:]
@@ -487,7 +481,6 @@ def test_short_text_is_one_column_on_one_page(out: Path) -> None:
 
 
 # ---- bilingual ---------------------------------------------------------------------------------
-@NEEDS_SAMPLE
 def test_bilingual_sets_paragraph_i_next_to_paragraph_i(out: Path) -> None:
     original = fx.english_sample()
     original.blocks = original.blocks[:7]
@@ -717,9 +710,9 @@ def test_end_to_end_through_python_m_pipeline(tmp_path: Path) -> None:
 
 
 def test_relayout_library_reports_per_language(tmp_path: Path) -> None:
-    """pipeline.relayout without the CLI: a missing language is an outcome, not an exception;
-    a wrong request is a usage error."""
-    from pipeline.relayout import RelayoutError, relayout
+    """pipeline.leaflet.relayout without the CLI: a missing language is an outcome, not an
+    exception; a wrong request is a usage error."""
+    from pipeline.leaflet.relayout import RelayoutError, relayout
 
     folder = tmp_path / "statement"
     folder.mkdir()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.run import Progress
+from pipeline.jobs import Progress
 
 
 class RichProgress(Progress):

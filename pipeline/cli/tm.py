@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
@@ -68,15 +69,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError, TmxError, resolve_memory_path
+    from pipeline.errors import PipelineError
+    from pipeline.memory import export_tmx, resolve_memory_path
 
     path = resolve_memory_path(args.cache)
     if not path.exists():
         raise CommandError(f"translation memory {path}: does not exist yet; nothing to export", 1)
     with open_memory(args.cache, create=False) as memory:
         try:
-            count = memory.export_tmx(args.file, args.src, args.tgt)
-        except (TmxError, MemoryFileError) as exc:
+            count = export_tmx(memory, args.file, args.src, args.tgt)
+        except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
     if args.json:
         print_json({"file": str(args.file), "entries": count, "memory": str(path)})
@@ -87,15 +89,24 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError, TmxError
+    from pipeline.detect import detect_text
+    from pipeline.errors import PipelineError
+    from pipeline.memory import import_tmx_detailed
 
     with open_memory(args.cache, create=True) as memory:
         try:
-            result = memory.import_tmx_detailed(
-                args.file, args.reviewer, src=args.src, tgt=args.tgt
+            result = import_tmx_detailed(
+                memory,
+                args.file,
+                args.reviewer,
+                src=args.src,
+                tgt=args.tgt,
+                language_of=detect_text,
             )
-        except (TmxError, MemoryFileError) as exc:
+        except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
+    for line in result.refused:
+        print(f"pipeline: {result.path}: {line}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -106,6 +117,7 @@ def run_import(args: argparse.Namespace) -> int:
                 "unchanged": result.unchanged,
                 "kept_newer": result.kept_newer,
                 "pairs": result.pairs,
+                "refused": result.refused,
             }
         )
     else:
@@ -115,12 +127,14 @@ def run_import(args: argparse.Namespace) -> int:
             f"translation{'s' if result.imported != 1 else ''} stored "
             f"({result.unchanged} already there, {result.kept_newer} kept because the memory's "
             f"approval is newer); pairs: {pairs}"
+            + (f"; {len(result.refused)} refused" if result.refused else "")
         )
-    return 0
+    return 1 if result.refused else 0
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError, resolve_memory_path
+    from pipeline.errors import PipelineError
+    from pipeline.memory import resolve_memory_path
 
     path = resolve_memory_path(args.cache)
     if not path.exists():
@@ -133,7 +147,7 @@ def run_stats(args: argparse.Namespace) -> int:
     with open_memory(args.cache, create=False) as memory:
         try:
             stats = memory.stats()
-        except MemoryFileError as exc:
+        except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
     stats["exists"] = True
     if args.json:
@@ -144,12 +158,12 @@ def run_stats(args: argparse.Namespace) -> int:
     cached = stats["cached"]
     if not approved and not cached:
         print("  empty")
-    for row in approved:  # type: ignore[union-attr]
+    for row in approved:
         print(
             f"  approved {row['src']}→{row['tgt']}: {row['entries']} by {row['reviewers']} "
             f"reviewer(s), latest {row['latest']}"
         )
-    for row in cached:  # type: ignore[union-attr]
+    for row in cached:
         model = row["model"] + (f" {row['version']}" if row["version"] else "")
         glossary = f", glossary {row['glossary'][:12]}" if row["glossary"] else ""
         print(

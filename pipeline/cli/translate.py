@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.cli.common import (
     CommandError,
     add_cache_option,
+    add_reading_options,
     load_given_or_default,
     parse_languages,
     print_json,
+    print_skipped,
 )
+from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
-from pipeline.layouts import LAYOUTS
+from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
+from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
-    from pipeline.run import RunOptions, RunResult
+    from pipeline.jobs import RunOptions, RunResult, TargetResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,7 +86,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium",
+        help="auto: per pair, the order engines.yml gives, else an installed CTranslate2 "
+        "model (OPUS-MT, NLLB-200, M2M-100), else Argos (a model or an English pivot), else "
+        "Apertium; auto passes over a known-bad or unloadable model, and takes degenerate "
+        "(looping, wrong-language) drafts from the next engine (report.json "
+        "targets.<lang>.degenerate); ctranslate2: only the installed CTranslate2 models",
+    )
+    p.add_argument(
+        "--engines",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="engines and models to try per pair with --engine auto, in order, e.g. "
+        "`en-ja: [nllb-200-600m, argos]` (default: ./engines.yml when present)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
@@ -97,9 +117,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="leaflet settings: organisation, logo, colours, contact, URL (default: ./leaflet.yml when present)",
     )
-    p.add_argument("--bleed", action="store_true", help="leaflets: 3 mm bleed and crop marks")
-    p.add_argument("--bw", action="store_true", help="leaflets: black and white for photocopying")
-    p.add_argument("--two-up", action="store_true", help="leaflet-a5: two copies on A4 landscape")
+    p.add_argument(
+        "--bleed",
+        action="store_true",
+        help=f"leaflets (with --layout): {BLEED_MM:g} mm bleed, crop marks and trim/bleed boxes "
+        "for a print shop",
+    )
+    p.add_argument(
+        "--bw",
+        action="store_true",
+        help="leaflets (with --layout): black and white for photocopying",
+    )
+    p.add_argument(
+        "--two-up",
+        action="store_true",
+        help="--layout leaflet-a5 only, without --bleed: two copies on A4 landscape, to cut in half",
+    )
     p.add_argument(
         "--jobs",
         type=int,
@@ -116,7 +149,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--strict",
         action="store_true",
         help="refuse a document whose detected language is unsure (confidence below "
-        "pipeline.detect.LOW_CONFIDENCE) instead of translating it with a warning",
+        f"{LOW_CONFIDENCE:g}) instead of translating it with a warning",
     )
     p.add_argument(
         "--keep-foreign",
@@ -128,6 +161,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="translate again even what the memory already holds"
     )
     add_cache_option(p)
+    add_reading_options(p)
     p.add_argument(
         "--review",
         action="store_true",
@@ -138,8 +172,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
+    from pipeline.export.writers import FORMATS
+    from pipeline.jobs import RunOptions
     from pipeline.memory import resolve_memory_path
-    from pipeline.run import FORMATS, RunOptions
 
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -150,8 +185,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         )
     if args.jobs < 1:
         raise CommandError("--jobs must be at least 1", 2)
-    if args.engine == "libretranslate" and not args.url:
-        raise CommandError("--engine libretranslate needs --url URL", 2)
+    routes = _load_routes(args.engines)
+    _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
     glossary = None if args.no_glossary else _load_glossary(args.glossary)
     leaflet_config = None
@@ -159,15 +194,18 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         from pipeline.cli.leaflet import load_config_or_default
 
         leaflet_config = load_config_or_default(args.leaflet_config)
-    if args.two_up and args.layout != "leaflet-a5":
-        raise CommandError("--two-up goes with --layout leaflet-a5", 2)
     return RunOptions(
         paths=paths,
         targets=parse_languages(args.to),
         source_lang=args.source,
         formats=formats,
         out_dir=args.out,
-        engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
+        engine=EngineOptions(
+            choice=args.engine,
+            url=args.url,
+            api_key=args.api_key,
+            routes=routes,
+        ),
         jobs=args.jobs,
         force=args.force,
         glossary=glossary,
@@ -180,7 +218,40 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         keep_foreign=args.keep_foreign,
         cache=resolve_memory_path(args.cache),
         review=args.review,
+        follow_links=args.follow_links,
+        detector=args.detector,
     )
+
+
+def _check_conflicts(
+    args: argparse.Namespace, routes: dict[tuple[str, str], tuple[str, ...]]
+) -> None:
+    """Options that do not go together are a usage error (exit 2) before anything is read,
+    translated or written. ``--url`` also goes with ``--engine auto`` when engines.yml
+    (``routes``) names libretranslate for some pair."""
+    if args.engine == "libretranslate" and not args.url:
+        raise CommandError("--engine libretranslate needs --url URL", 2)
+    listed = args.engine == "auto" and any("libretranslate" in r for r in routes.values())
+    for option, given in (("--url", args.url), ("--api-key", args.api_key)):
+        if given and args.engine != "libretranslate" and not listed:
+            raise CommandError(
+                f"{option} is for a LibreTranslate server: add --engine libretranslate", 2
+            )
+    if args.layout == "document":
+        given = [o for o, on in (("--bleed", args.bleed), ("--bw", args.bw)) if on]
+        if given and not args.two_up:
+            raise CommandError(
+                f"{' and '.join(given)} apply to leaflets: add --layout "
+                f"{' or --layout '.join(LAYOUTS)}",
+                2,
+            )
+    if args.layout != "document" or args.two_up:
+        try:
+            LeafletOptions(args.layout, bw=args.bw, bleed=args.bleed, two_up=args.two_up)
+        except LeafletOptionsError as exc:
+            raise CommandError(str(exc), 2) from exc
+    if args.no_glossary and args.glossary is not None:
+        raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
 
 
 def _load_glossary(path: Path | None) -> Glossary | None:
@@ -190,8 +261,18 @@ def _load_glossary(path: Path | None) -> Glossary | None:
     return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
 
 
+def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
+    """engines.yml (``--engines FILE``, else ./engines.yml when present); exit 2 when wrong."""
+    from pipeline.engines.routes import RoutesError, load_routes
+
+    try:
+        return load_routes(path)
+    except RoutesError as exc:
+        raise CommandError(str(exc), 2) from exc
+
+
 def run(args: argparse.Namespace) -> int:
-    from pipeline.memory import MemoryFileError
+    from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
     options = options_from_args(args)
@@ -203,24 +284,88 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        result = run_batch(options, progress)
-    except MemoryFileError as exc:
+        with stop_on_interrupt(options.stop):
+            result = run_batch(options, progress)
+    except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
         if progress:
             progress.stop()
-    for failure in result.failures:
-        print(f"{failure.path}: {failure.reason}", file=sys.stderr)
+    print_skipped([(s.path, s.reason) for s in result.skipped])
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for line in failure_lines(result):
+        print(line, file=sys.stderr)
+    if result.not_done:
+        print(
+            f"pipeline: interrupted; {len(result.reports)} report.json written; "
+            f"not done ({len(result.not_done)}):",
+            file=sys.stderr,
+        )
+        for item in result.not_done:
+            print(f"  {item}", file=sys.stderr)
     if args.json:
         print_json(
             {
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
+                "skipped": [s.as_json() for s in result.skipped],
+                "warnings": list(result.warnings),
             }
         )
     else:
         print_summary(result, time.perf_counter() - started)
     return result.exit_code
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While the batch runs, the first Ctrl-C sets ``stop`` (the batch ends after the file
+    being written); a second one stops at once (KeyboardInterrupt)."""
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(
+            "pipeline: stopping after the file being written (Ctrl-C again to stop at once)",
+            file=sys.stderr,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def failure_lines(result: RunResult) -> list[str]:
+    """One line per failure, ``PATH: reason``; a reason shared by several documents (a
+    language pair no engine covers, with the commands that fix it) is one line naming them."""
+    by_reason: dict[str, list[str]] = {}
+    for failure in result.failures:
+        by_reason.setdefault(failure.reason, []).append(failure.path)
+    lines = []
+    for reason, paths in by_reason.items():
+        if len(paths) == 1:
+            lines.append(f"{paths[0]}: {reason}")
+        else:
+            lines.append(f"{reason} ({len(paths)} documents: {', '.join(paths)})")
+    return lines
+
+
+def closing_line(result: RunResult) -> str | None:
+    """Where the outputs are, only when some were written; else what was written instead."""
+    reports = result.reports
+    if not reports:
+        return None
+    root = reports[0].parent.parent
+    written = any(target.outputs for job in result.jobs for target in job.targets.values())
+    if written:
+        return f"Outputs and report.json under {root}/"
+    return f"No outputs written; report.json under {root}/<document>/ says why for each document"
 
 
 def print_summary(result: RunResult, seconds: float) -> None:
@@ -229,43 +374,63 @@ def print_summary(result: RunResult, seconds: float) -> None:
     from rich.table import Table
 
     console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
+    from pipeline.leaflet import fit_summary
+
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    for column in ("document", "lang", "engine", "segments", "glossary", "time", "problems"):
+    leaflets = any(t.leaflet for job in result.jobs for t in job.targets.values())
+    columns = ["document", "lang", "engine", "segments", "glossary", "time"]
+    columns += ["leaflet"] if leaflets else []
+    for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
+    empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
     for job in result.jobs:
         if job.doc is None:
-            table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{job.error}[/]")
+            table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
             continue
         for lang, target in job.targets.items():
             pair = f"{job.doc.lang}→{lang}"
             if target.error:
-                table.add_row(job.stem, pair, "-", "-", "-", "-", f"[red]{_short(target.error)}[/]")
+                table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
                 continue
             route = target.route
             engine = route.engine if route else "identity"
+            if route and route.engine == "ctranslate2" and route.model:
+                engine = route.model  # which of the installed models ran
             if route and route.pivot:
                 engine += f" via {route.pivot}"
             problems = []
             if target.untranslated:
-                problems.append(f"{len(target.untranslated)} untranslated words")
-            if target.markers_repaired:
-                problems.append(f"{target.markers_repaired} formatting marks repaired")
+                problems.append(_count(len(target.untranslated), "untranslated word"))
+            if target.degenerate:
+                problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
             if target.qa:
-                problems.append(f"{len(target.qa)} QA findings")
-            if target.leaflet and target.leaflet.get("overflow"):
-                problems.append(f"leaflet {target.leaflet['overflow']}")
-            table.add_row(
+                problems.append(_count(len(target.qa), "QA finding"))
+            for note in (target.leaflet or {}).get("notes") or []:
+                problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
+            if target.markers_repaired:  # done, not a problem: said in passing
+                put_back = _count(target.markers_repaired, "formatting mark")
+                problems.append(f"[dim]{put_back} put back in place[/]")
+            cells = [
                 job.stem,
                 pair,
                 engine,
                 _segments_cell(target),
                 _glossary_cell(target),
                 f"{target.seconds:.1f}s",
-                "; ".join(problems),
-            )
+            ]
+            if leaflets:
+                entry = target.leaflet
+                fit = fit_summary(entry) if entry else "-"
+                cells.append(f"[red]{fit}[/]" if entry and entry.get("overflow") else fit)
+            table.add_row(*cells, "; ".join(problems))
     console.print(table)
-    if result.reports:
-        print(f"Outputs and report.json under {result.reports[0].parent.parent}/")
+    closing = closing_line(result)
+    if closing:
+        print(closing)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _short(error: str) -> str:
@@ -273,13 +438,13 @@ def _short(error: str) -> str:
     return error.split(": ", 1)[0] if len(error) > 60 else error
 
 
-def _segments_cell(target) -> str:  # noqa: ANN001
+def _segments_cell(target: TargetResult) -> str:
     total = len(target.translations)
     reused = target.from_memory + target.approved
     return f"{total} ({reused} from memory)" if reused else str(total)
 
 
-def _glossary_cell(target) -> str:  # noqa: ANN001
+def _glossary_cell(target: TargetResult) -> str:
     report = target.glossary
     if report is None or report.occurrences == 0:
         return "-"

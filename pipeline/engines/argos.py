@@ -4,7 +4,8 @@
 sentence splitter downloads a model on first use. This engine loads each package's CTranslate2
 model and SentencePiece model itself, keeps one ``Translator`` per language pair for its whole
 lifetime, and translates every segment of a pair in a single ``translate_batch`` call sorted by
-length, with token-based batches. Nothing here opens a network connection.
+length, with token-based batches (``ct2_batch``, shared with the other CTranslate2 families).
+Nothing here opens a network connection.
 
 A pair without a direct package goes through English (``Route.pivot == "en"``).
 """
@@ -12,46 +13,32 @@ A pair without a direct package goes through English (``Route.pivot == "en"``).
 from __future__ import annotations
 
 import os
-import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline import models as model_store
-from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines import argos_packages, ct2_batch
+from pipeline.engines.base import (
+    EngineError,
+    Progress,
+    Route,
+    RouteProblem,
+    Strategy,
+    Translation,
+)
 
-BEAM_SIZE = 4  # as Argos
-LENGTH_PENALTY = 0.2  # as Argos
-MAX_BATCH_TOKENS = 1024  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
-MAX_INPUT_TOKENS = 1000  # longer segments are cut into chunks of this many pieces
-_BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
-SPACE_MARK = "\u2581"
+BEAM_SIZE = ct2_batch.BEAM_SIZE
+LENGTH_PENALTY = ct2_batch.LENGTH_PENALTY
+MAX_BATCH_TOKENS = ct2_batch.MAX_BATCH_TOKENS
+MAX_INPUT_TOKENS = ct2_batch.MAX_INPUT_TOKENS  # longer segments are cut into chunks
+SPACE_MARK = ct2_batch.SPACE_MARK
+decode_pieces = ct2_batch.decode_pieces
+# The guard's second decoding of a degenerate segment (``redecode``): CTranslate2's own means
+# against loops, and alternatives for the guard to choose from (shared with the families).
+GUARDED_OPTIONS = ct2_batch.GUARDED_OPTIONS
+GUARD_HYPOTHESES = int(GUARDED_OPTIONS["num_hypotheses"])
 _PUNCTUATION = "\"'.,;:!?¿¡()[]{}«»“”‘’「」『』（）、。！？・…-–—"
-
-
-def decode_pieces(pieces: Sequence[str]) -> str:
-    """Turn SentencePiece pieces back into text, exactly.
-
-    Unlike ``SentencePieceProcessor.decode_pieces`` this keeps pieces that are not in the
-    vocabulary (CTranslate2's ``replace_unknowns`` puts the source piece there) instead of
-    writing `` ⁇ ``, and unlike argostranslate it leaves underscores alone. Byte-fallback
-    pieces (``<0xE3>``…) are joined and decoded as UTF-8.
-    """
-    out: list[str] = []
-    pending = bytearray()
-    for piece in pieces:
-        match = _BYTE_PIECE.fullmatch(piece)
-        if match:
-            pending.append(int(match.group(1), 16))
-            continue
-        if pending:
-            out.append(pending.decode("utf-8", errors="replace"))
-            pending.clear()
-        out.append(piece)
-    if pending:
-        out.append(pending.decode("utf-8", errors="replace"))
-    return "".join(out).replace(SPACE_MARK, " ").strip()
 
 
 def default_threads() -> tuple[int, int]:
@@ -83,7 +70,7 @@ def default_beam_size() -> int:
 class _PairModel:
     """A loaded package: its translator and tokenizer, kept for the engine's lifetime."""
 
-    model: model_store.InstalledModel
+    model: argos_packages.InstalledModel
     translator: Any
     tokenizer: Any
     target_prefix: str
@@ -119,10 +106,11 @@ class ArgosEngine:
 
     name = "argos"
     markup = False  # Argos models garble <g1>…</g1>; the pipeline strips and re-places them
+    glossary_strategy = Strategy(names="token", terms="token")
 
     def __init__(
         self,
-        models: Sequence[model_store.InstalledModel] | None = None,
+        models: Sequence[argos_packages.InstalledModel] | None = None,
         inter_threads: int | None = None,
         intra_threads: int | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
@@ -138,11 +126,11 @@ class ArgosEngine:
         self._lock = threading.Lock()
 
     @property
-    def models(self) -> list[model_store.InstalledModel]:
+    def models(self) -> list[argos_packages.InstalledModel]:
         """Installed packages, read once (``reload()`` reads them again)."""
         if self._models is None:
             try:
-                self._models = model_store.installed_models()
+                self._models = argos_packages.installed_models()
             except OSError as exc:
                 raise EngineError(f"cannot read the Argos packages folder ({exc})") from exc
         return self._models
@@ -158,14 +146,14 @@ class ArgosEngine:
     def route(self, src: str, tgt: str) -> Route | None:
         if src == tgt:
             return None
-        hops = model_store.find_route(src, tgt, self.models)
+        hops = argos_packages.find_route(src, tgt, self.models)
         if not hops:
             return None
         return Route(
             engine=self.name,
             model="+".join(m.package_id for m in hops),
             version="+".join(m.version for m in hops),
-            pivot=model_store.PIVOT if len(hops) == 2 else None,
+            pivot=argos_packages.PIVOT if len(hops) == 2 else None,
         )
 
     def translate(
@@ -173,23 +161,24 @@ class ArgosEngine:
     ) -> list[Translation]:
         if not texts:
             return []
-        hops = model_store.find_route(src, tgt, self.models)
+        hops = argos_packages.find_route(src, tgt, self.models)
         if not hops:
             raise EngineError(
                 f"no Argos model for {src}→{tgt}: "
-                f"run `{model_store.install_command(src, tgt)}` "
+                f"run `{argos_packages.install_command(src, tgt)}` "
                 "(or install a .argosmodel file with `pipeline models install FILE`)"
             )
         current = list(texts)
         unknown: list[tuple[str, ...]] = [()] * len(current)
         for i, hop in enumerate(hops):
             last = i == len(hops) - 1
-            current, hop_unknown = self._translate_pair(hop, current, progress if last else None)
+            outputs, hop_unknown = self._translate_pair(hop, current, progress if last else None)
+            current = [alternatives[0] for alternatives in outputs]
             if i == 0:
                 unknown = hop_unknown
         return [Translation(text, unk) for text, unk in zip(current, unknown, strict=True)]
 
-    def _load(self, model: model_store.InstalledModel) -> _PairModel:
+    def _load(self, model: argos_packages.InstalledModel) -> _PairModel:
         key = (model.from_code, model.to_code)
         with self._lock:
             if key in self._loaded:
@@ -214,7 +203,7 @@ class ArgosEngine:
                     model_file=str(model.path / "sentencepiece.model")
                 )
             except (OSError, RuntimeError, ValueError) as exc:
-                fix = model_store.install_command(model.from_code, model.to_code)
+                fix = argos_packages.install_command(model.from_code, model.to_code)
                 raise EngineError(
                     f"cannot load the Argos model {model.package_id} from {model.path} ({exc}); "
                     f"reinstall it with `{fix}`"
@@ -223,61 +212,60 @@ class ArgosEngine:
             self._loaded[key] = loaded
             return loaded
 
+    def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]:
+        """Decode again with CTranslate2's guards against loops (the degenerate-output guard's
+        second try): ``repetition_penalty``, ``no_repeat_ngram_size`` and ``GUARD_HYPOTHESES``
+        alternatives per segment, best first."""
+        hops = argos_packages.find_route(src, tgt, self.models)
+        if not hops or not texts:
+            return [[] for _ in texts]
+        current = list(texts)
+        for hop in hops[:-1]:
+            outputs = self._translate_pair(hop, current, None, GUARDED_OPTIONS)[0]
+            current = [alts[0] for alts in outputs]
+        return self._translate_pair(hops[-1], current, None, GUARDED_OPTIONS)[0]
+
+    def check_route(self, src: str, tgt: str) -> RouteProblem | None:
+        """Why the src→tgt route should not be trusted: a model that does not load (fatal) or
+        a package on the known-bad list; None when it is fine. Loaded models are kept."""
+        hops = argos_packages.find_route(src, tgt, self.models) or []
+        try:
+            for hop in hops:
+                self._load(hop)
+        except EngineError as exc:
+            return RouteProblem(str(exc), fatal=True)
+        for model, bad in argos_packages.known_bad_installed(hops):
+            return RouteProblem(
+                f"{model.package_id} {model.version} is a known-bad model: {bad.describe()}"
+            )
+        return None
+
     def _translate_pair(
-        self, model: model_store.InstalledModel, texts: list[str], progress: Progress | None
-    ) -> tuple[list[str], list[tuple[str, ...]]]:
+        self,
+        model: argos_packages.InstalledModel,
+        texts: list[str],
+        progress: Progress | None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> tuple[list[list[str]], list[tuple[str, ...]]]:
+        """Every text's translations (alternatives, best first: one unless ``extra`` asks for
+        ``num_hypotheses``) and its unknown words, in one batched call (``ct2_batch``)."""
         pair = self._load(model)
         pieces = [pair.encode(text) if text.strip() else [] for text in texts]
         unknown = [pair.unknown_words(p) for p in pieces]
-        outputs = [text if not p else "" for text, p in zip(texts, pieces, strict=True)]
-        # A segment longer than the model's input limit is cut into consecutive chunks (never
-        # truncated); their outputs are joined again.
-        chunks = [
-            (i, k, p[start : start + MAX_INPUT_TOKENS])
-            for i, p in enumerate(pieces)
-            for k, start in enumerate(range(0, len(p), MAX_INPUT_TOKENS))
+        decoding = ct2_batch.Decoding(
+            beam_size=self.beam_size,
+            max_batch_tokens=self.max_batch_tokens,
+            max_input_tokens=MAX_INPUT_TOKENS,
+            extra=extra or {},
+        )
+        wrapping = ct2_batch.Wrapping(
+            target_prefix=(pair.target_prefix,) if pair.target_prefix else ()
+        )
+        results = ct2_batch.translate_pieces(
+            pair.translator, pieces, wrapping, decoding, f"Argos model {model.package_id}", progress
+        )
+        outputs = [
+            [decode_pieces(h) for h in hypotheses] if p else [text]
+            for text, p, hypotheses in zip(texts, pieces, results, strict=True)
         ]
-        chunks.sort(key=lambda chunk: len(chunk[2]))
-        if not chunks:
-            if progress:
-                progress(len(texts))
-            return outputs, unknown
-        batch = [chunk[2] for chunk in chunks]
-        options: dict[str, Any] = {
-            "beam_size": self.beam_size,
-            "length_penalty": LENGTH_PENALTY,
-            "batch_type": "tokens",
-            "max_batch_size": self.max_batch_tokens,
-            # Decoding stops at twice the longest source (+16 for very short ones): a looping
-            # model cannot run away. Inputs are sorted, so batches hold similar lengths.
-            "max_decoding_length": 2 * len(batch[-1]) + 16,
-            "max_input_length": 0,
-            "replace_unknowns": True,
-            "asynchronous": True,
-        }
-        if pair.target_prefix:
-            options["target_prefix"] = [[pair.target_prefix]] * len(batch)
-        produced: dict[int, dict[int, list[str]]] = {}
-        remaining = {i: len(range(0, len(p), MAX_INPUT_TOKENS)) for i, p in enumerate(pieces)}
-        done_since_report = 0
-        try:
-            results = pair.translator.translate_batch(batch, **options)
-            for (index, part, _), result in zip(chunks, results, strict=True):
-                hypothesis = result.result().hypotheses[0]
-                if pair.target_prefix and hypothesis[:1] == [pair.target_prefix]:
-                    hypothesis = hypothesis[1:]
-                produced.setdefault(index, {})[part] = hypothesis
-                remaining[index] -= 1
-                if remaining[index]:
-                    continue
-                parts = produced.pop(index)
-                outputs[index] = decode_pieces([p for k in sorted(parts) for p in parts[k]])
-                done_since_report += 1
-                if progress and done_since_report >= 16:
-                    progress(done_since_report)
-                    done_since_report = 0
-        except RuntimeError as exc:
-            raise EngineError(f"Argos model {model.package_id} failed: {exc}") from exc
-        if progress:
-            progress(done_since_report + sum(1 for p in pieces if not p))
         return outputs, unknown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pipeline.errors import PipelineError
 
@@ -31,6 +31,25 @@ class Route:
     pivot: str | None = None
 
 
+GlossaryMode = Literal["wrap", "empty", "token"]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How glossary terms travel through an engine (each engine declares its own).
+
+    ``wrap``: the source term inside an inline span the engine translates in place and keeps
+    (``<gN>…</gN>``); the span's content, i.e. the engine's own rendering, is then replaced by the
+    glossary form and the article before it made to agree.
+    ``empty``: an empty inline tag (``<xN/>``) the engine carries as markup; the form is inserted.
+    ``token``: a plain-text token (``ZXQ901``) for engines that see no markup.
+    ``names`` applies to kept items and proper names, ``terms`` to every other term.
+    """
+
+    names: GlossaryMode
+    terms: GlossaryMode
+
+
 Progress = Callable[[int], None]
 """Called with the number of segments just finished."""
 
@@ -40,11 +59,13 @@ class Engine(Protocol):
 
     ``markup`` says whether the engine carries inline markers (``<g1>…</g1>``, ``<x1/>``)
     through translation itself; when False the pipeline strips them before and puts the
-    formatting back afterwards.
+    formatting back afterwards. ``glossary_strategy`` says how glossary terms are protected
+    around this engine's call (measured per engine: ``benchmarks/glossary_compliance.py``).
     """
 
     name: str
     markup: bool
+    glossary_strategy: Strategy
 
     def route(self, src: str, tgt: str) -> Route | None:
         """How this engine would translate src→tgt, or None when it cannot."""
@@ -55,3 +76,28 @@ class Engine(Protocol):
     ) -> list[Translation]:
         """Translate a batch of segments; the result has one entry per input, in order."""
         ...
+
+
+@dataclass(frozen=True)
+class RouteProblem:
+    """Why a route should not be trusted, in one line. ``fatal``: the route cannot work at all
+    (a model that does not load); otherwise it works but is suspect (a known-bad package)."""
+
+    line: str
+    fatal: bool = False
+
+
+@runtime_checkable
+class RouteChecking(Protocol):
+    """An engine that can tell, before translating, that its route for a pair is not to be
+    trusted; ``--engine auto`` then takes the next engine that covers the pair."""
+
+    def check_route(self, src: str, tgt: str) -> RouteProblem | None: ...
+
+
+@runtime_checkable
+class Redecoding(Protocol):
+    """An engine that can decode segments again with guards against loops; each segment gets
+    a list of alternatives, best first (the degenerate-output guard picks the first good one)."""
+
+    def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]: ...

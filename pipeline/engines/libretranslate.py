@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from pipeline.engines.base import EngineError, Progress, Route, Translation
-from pipeline.engines.markup import html_to_markers, markers_to_html
+from pipeline import markers
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 
 MAX_SEGMENTS_PER_REQUEST = 50
 MAX_CHARS_PER_REQUEST = 20_000
@@ -44,6 +44,7 @@ class LibreTranslateEngine:
 
     name = "libretranslate"
     markup = True
+    glossary_strategy = Strategy(names="token", terms="token")
 
     def __init__(
         self,
@@ -97,8 +98,13 @@ class LibreTranslateEngine:
             pairs: dict[str, frozenset[str]] = {}
             for item in answer:
                 targets = item.get("targets")
-                if not isinstance(targets, list):  # servers before 1.3 list no targets
+                if targets is None:  # servers before 1.3 list no targets
                     targets = sorted(codes - {item["code"]})
+                if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+                    raise EngineError(
+                        f"{self.url} does not look like a LibreTranslate server (GET /languages: "
+                        f"the targets of {item['code']!r} are not a list of language codes)"
+                    )
                 pairs[item["code"]] = frozenset(t for t in targets if t != item["code"])
             self._languages = pairs
         return self._languages
@@ -132,7 +138,7 @@ class LibreTranslateEngine:
         pending: list[tuple[int, str]] = []
         for index, text in enumerate(texts):
             if text.strip():
-                pending.append((index, markers_to_html(text)))
+                pending.append((index, markers.to_html(text)))
             else:
                 results[index] = Translation(text)
         if progress and len(pending) < len(texts):
@@ -140,7 +146,7 @@ class LibreTranslateEngine:
         for batch in self._batches(pending):
             answers = self._translate_batch([payload for _, payload in batch], src, tgt)
             for (index, _), answer in zip(batch, answers, strict=True):
-                results[index] = Translation(html_to_markers(answer, unescape=False).strip())
+                results[index] = Translation(markers.from_html(answer, unescape=False).strip())
             if progress:
                 progress(len(batch))
         return [r if r is not None else Translation("") for r in results]

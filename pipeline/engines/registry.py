@@ -1,13 +1,19 @@
-"""Choosing an engine for a language pair: ``--engine auto|argos|apertium|libretranslate``."""
+"""Choosing an engine for a language pair: ``--engine auto|argos|apertium|libretranslate|ctranslate2``.
+
+With ``auto`` the order per pair comes from ``engines.yml`` (``routes.py``) when it lists the
+pair, else ``routes.DEFAULT_ORDER``: installed CTranslate2 family models (OPUS-MT, NLLB-200,
+M2M-100), then Argos, then Apertium. An ``engines.yml`` entry may name one installed model.
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
 
-from pipeline.engines.base import Engine, EngineError, Route
+from pipeline.engines import routes as route_order
+from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
 
-ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate")
+ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
 
 
 @dataclass
@@ -17,6 +23,7 @@ class EngineOptions:
     choice: str = "auto"
     url: str | None = None
     api_key: str | None = None
+    routes: route_order.Routes = field(default_factory=dict)  # engines.yml
 
 
 @dataclass
@@ -25,11 +32,18 @@ class EngineSet:
 
     options: EngineOptions = field(default_factory=EngineOptions)
     _engines: dict[str, Engine | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # one line each: routes passed over, suspect
+
+    def note(self, line: str) -> None:
+        """Record a warning for the user, once."""
+        if line not in self.notes:
+            self.notes.append(line)
 
     @classmethod
     def with_engines(cls, choice: str, engines: dict[str, Engine]) -> EngineSet:
         """An engine set holding ready-made engines (tests use this for their test double)."""
-        return cls(EngineOptions(choice=choice), dict(engines))
+        given: dict[str, Engine | None] = {"ctranslate2": None, **engines}
+        return cls(EngineOptions(choice=choice), given)
 
     def get(self, name: str) -> Engine | None:
         """The engine called ``name``, or None when it cannot be used on this machine."""
@@ -49,6 +63,11 @@ class EngineSet:
             except ImportError:
                 return None
             return module.ArgosEngine()
+        if name == "ctranslate2" or name.startswith("model:"):
+            from pipeline.engines.ct2 import FamilyEngine
+
+            family = FamilyEngine(only=name[len("model:") :] if name.startswith("model:") else None)
+            return family if family.available() else None
         if name == "libretranslate":
             if not self.options.url:
                 raise EngineError("--engine libretranslate needs --url URL of the server")
@@ -56,22 +75,68 @@ class EngineSet:
             return module.LibreTranslateEngine(self.options.url, api_key=self.options.api_key)
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
-    def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
-        """The engine and route for src→tgt, or EngineError naming what to install."""
-        names = ["argos", "apertium"] if self.options.choice == "auto" else [self.options.choice]
-        for name in names:
+    def _names(self, src: str, tgt: str) -> list[str]:
+        """The engines to try for src→tgt, in order (a model named in engines.yml is
+        ``model:NAME``, the ctranslate2 engine bound to that model)."""
+        if self.options.choice != "auto":
+            return [self.options.choice]
+        names = route_order.order(self.options.routes, src, tgt)
+        return [n if n in route_order.ENGINE_NAMES else f"model:{n}" for n in names]
+
+    def _candidates(self, src: str, tgt: str) -> list[tuple[Engine, Route]]:
+        """Every (engine, route) that covers src→tgt on this machine, in order."""
+        found = []
+        for name in self._names(src, tgt):
+            if name == "libretranslate" and not self.options.url:
+                continue  # named in engines.yml, but no server given for this run
             engine = self.get(name)
-            if engine is None:
-                continue
-            route = engine.route(src, tgt)
-            if route is not None:
+            route = engine.route(src, tgt) if engine is not None else None
+            if engine is not None and route is not None:
+                found.append((engine, route))
+        return found
+
+    def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
+        """The engine and route for src→tgt, or EngineError naming what to install.
+
+        A route its engine does not trust (``check_route``: a known-bad package, a model that
+        does not load) is passed over for the next engine that covers the pair, with a note;
+        when it is the last one, a suspect route is used (with a note) and a broken one fails.
+        """
+        candidates = self._candidates(src, tgt)
+        if not candidates:
+            raise EngineError(self._no_engine_message(src, tgt))
+        for i, (engine, route) in enumerate(candidates):
+            problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+            if problem is None:
                 return engine, route
-        raise EngineError(self._no_engine_message(src, tgt))
+            if i + 1 < len(candidates):
+                self.note(f"{src}→{tgt}: {problem.line}; using {candidates[i + 1][0].name} instead")
+                continue
+            if problem.fatal:
+                raise EngineError(problem.line)
+            self.note(f"{src}→{tgt}: {problem.line}")
+        return candidates[-1]
+
+    def fallback(self, src: str, tgt: str, after: Engine) -> tuple[Engine, Route] | None:
+        """With ``--engine auto``, the next engine after ``after`` that covers src→tgt (and
+        trusts its route); None otherwise."""
+        candidates = self._candidates(src, tgt)
+        engines = [engine for engine, _ in candidates]
+        # by identity: several ctranslate2 engines (one per model named in engines.yml) share a name
+        position = next((i for i, engine in enumerate(engines) if engine is after), None)
+        if position is None:
+            return None
+        for engine, route in candidates[position + 1 :]:
+            problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+            if problem is None:
+                return engine, route
+        return None
 
     def _no_engine_message(self, src: str, tgt: str) -> str:
-        install = f"`pipeline models install {src} {tgt}`"
+        install = f"`pipeline models install {src} {tgt}` (online"
         if "en" not in (src, tgt):
-            install += f" (or {src} en and en {tgt}, to pivot through English)"
+            install += f"; or {src} en and en {tgt}, to pivot through English"
+        install += ")"
         choice = self.options.choice
         if choice == "argos" and self.get("argos") is None:
             return f"the Argos engine is not available in this installation, so {src}→{tgt} cannot be translated"
@@ -81,4 +146,18 @@ class EngineSet:
             return f"Apertium cannot translate {src}→{tgt} (it covers en↔es only)"
         if choice == "libretranslate":
             return f"the LibreTranslate server at {self.options.url} cannot translate {src}→{tgt}"
-        return f"no engine can translate {src}→{tgt}: install an Argos model with {install}"
+        if choice == "ctranslate2":
+            return (
+                f"no installed CTranslate2 model translates {src}→{tgt}: install an OPUS-MT zip "
+                "or a model folder with `pipeline models install` (see `pipeline models list`)"
+            )
+        if (src, tgt) in self.options.routes:
+            listed = ", ".join(self.options.routes[(src, tgt)])
+            return (
+                f"none of the routes engines.yml lists for {src}-{tgt} ({listed}) is installed: "
+                f"install one, or an Argos model with {install}"
+            )
+        return (
+            f"no engine can translate {src}→{tgt}: install its Argos model with {install}, "
+            "or from a file with `pipeline models install FILE.argosmodel`"
+        )

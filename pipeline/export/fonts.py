@@ -7,9 +7,11 @@ whatever else the machine has.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FONT_DIRS = (
     Path("/usr/share/fonts/opentype/noto"),
@@ -55,3 +57,17 @@ def missing_fonts() -> list[str]:
     wanted = [CJK_FILE, "NotoSans-Regular.ttf", "NotoSerif-Regular.ttf"]
     found = {f.name for d in font_dirs() for f in Path(d).iterdir()}
     return [w for w in wanted if w not in found]
+
+
+@functools.cache
+def typst_fonts() -> Any:
+    """The fonts Typst may use (from ``font_dirs()``), scanned once per process."""
+    import typst
+
+    return typst.Fonts(include_system_fonts=False, font_paths=font_dirs())
+
+
+@functools.cache
+def installed_families() -> frozenset[str]:
+    """Font families Typst can use (from ``font_dirs()``), lower-cased."""
+    return frozenset(f.lower() for f in typst_fonts().families())

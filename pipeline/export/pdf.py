@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.document import Document
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.docx import ExportError, _pandoc
-from pipeline.export.fonts import INSTALL_HINT, font_dirs, fonts_for, missing_fonts
+from pipeline.export.fonts import INSTALL_HINT, fonts_for, missing_fonts, typst_fonts
 from pipeline.export.pandoc_ast import document_ast
 
 
@@ -28,7 +28,7 @@ def typst_source(doc: Document, lang: str, paper: str = "a4") -> str:
     ast = document_ast(doc, lang)
     _unwrap_quote_divs(ast["blocks"])
     fonts = fonts_for(lang)
-    template = resources.files("pipeline.export") / "templates" / "document.typ"
+    template = resources.files("pipeline") / "templates" / "document.typ"
     variables = {
         "paper": paper,
         "lang": lang,
@@ -44,7 +44,9 @@ def typst_source(doc: Document, lang: str, paper: str = "a4") -> str:
     args = [_pandoc(), "-f", "json", "-t", "typst", "--template", str(template)]
     for key, value in variables.items():
         args += ["-V", f"{key}={value}"]
-    proc = subprocess.run(args, input=json.dumps(ast).encode("utf-8"), capture_output=True)
+    proc = subprocess.run(  # own process group: a terminal's Ctrl-C lets the PDF finish
+        args, input=json.dumps(ast).encode("utf-8"), capture_output=True, process_group=0
+    )
     if proc.returncode != 0:
         raise ExportError(
             f"pandoc could not write Typst: {proc.stderr.decode(errors='replace')[:200]}"
@@ -73,9 +75,8 @@ def compile_typst(source: str) -> bytes:
     if missing:
         raise ExportError(f"fonts missing ({', '.join(missing)}): {INSTALL_HINT}")
     try:
-        return typst.compile(
-            source.encode("utf-8"), font_paths=font_dirs(), ignore_system_fonts=True
-        )
+        # The project's font folders only, scanned once per process (no system fonts).
+        return typst.compile(source.encode("utf-8"), font_paths=typst_fonts())
     except Exception as exc:  # typst raises its own error types with multi-line text
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"Typst could not set the PDF: {first[:200]}") from exc

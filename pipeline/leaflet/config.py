@@ -1,0 +1,200 @@
+"""The leaflet layout settings (``leaflet.yml``): who is speaking and how the sheet looks.
+
+Every key is optional; a leaflet without a config has no masthead name and uses the default
+colours. ``load_config`` turns any problem into one ``ConfigError`` line naming the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from pipeline.errors import PipelineError
+from pipeline.export.fonts import installed_families
+
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+QUOTE_STYLES = {"«»": "«»", "“”": "“”", "angle": "«»", "curly": "“”", '""': "“”"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"}
+
+# One value for every language, or a mapping language -> value.
+PerLanguage = str | dict[str, str]
+
+
+class ConfigError(PipelineError, ValueError):
+    """A bad leaflet config, described in one line (file, key, problem)."""
+
+
+class Colours(BaseModel):
+    """Accent (masthead band, slogans, subtitle) and ink (text) colours as ``#rrggbb``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accent: str = "#b5121b"
+    ink: str = "#1c1c1c"
+
+    @field_validator("accent", "ink")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not isinstance(value, str) or not HEX_COLOUR.match(value.strip()):
+            raise ValueError(f"{value!r} is not a colour; write it as #rrggbb, e.g. #b5121b")
+        return value.strip()
+
+
+class FontChoice(BaseModel):
+    """Font families (first one wins, later ones are fallbacks) for one script."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: list[str] | None = None
+    heading: list[str] | None = None
+    display: list[str] | None = None
+
+    @field_validator("body", "heading", "display", mode="before")
+    @classmethod
+    def _as_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class LeafletConfig(BaseModel):
+    """Settings of ``leaflet.yml``; see the example at the repository root."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    organisation: PerLanguage = ""
+    tagline: PerLanguage = ""
+    logo: Path | None = None
+    logo_bw: Path | None = None
+    colours: Colours = Field(default_factory=Colours, alias="colours")
+    contact: list[str] | dict[str, list[str]] = Field(default_factory=list)
+    url: str | None = None
+    qr: bool = True
+    paper: Literal["a4", "a5"] = "a4"
+    fonts: dict[Literal["latin", "ja"], FontChoice] = Field(default_factory=dict)
+    spanish_quotes: Annotated[str, Field(description="«» or “”")] = "«»"
+    date: str | None = None
+    _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("spanish_quotes")
+    @classmethod
+    def _quotes(cls, value: str) -> str:
+        if value not in QUOTE_STYLES:
+            raise ValueError(f"{value!r} is not a quote style; use «» or “”")
+        return QUOTE_STYLES[value]
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(https?://|mailto:)\S+$", value.strip()):
+            raise ValueError(f"{value!r} is not a web address; start it with https://")
+        return value.strip() if value else value
+
+    @field_validator("logo", "logo_bw")
+    @classmethod
+    def _image(cls, value: Path | None) -> Path | None:
+        if value is not None and value.suffix.lower() not in IMAGE_SUFFIXES:
+            raise ValueError(f"{value} is not an image; use PNG, JPEG, GIF, WebP or SVG")
+        return value
+
+    # -- per-language lookups ------------------------------------------------------------------
+    def organisation_for(self, lang: str) -> str:
+        return _pick(self.organisation, lang)
+
+    def tagline_for(self, lang: str) -> str:
+        return _pick(self.tagline, lang)
+
+    def contact_for(self, lang: str) -> list[str]:
+        if isinstance(self.contact, dict):
+            return (
+                self.contact.get(lang)
+                or self.contact.get("en")
+                or next(iter(self.contact.values()), [])
+            )
+        return list(self.contact)
+
+    def logo_path(self, bw: bool = False) -> Path | None:
+        """The logo file to use (the black-and-white one for ``bw`` when given), resolved."""
+        chosen = self.logo_bw if bw and self.logo_bw else self.logo
+        if chosen is None:
+            return None
+        return chosen if chosen.is_absolute() else self._base_dir / chosen
+
+
+def _pick(value: PerLanguage, lang: str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or value.get("en") or next(iter(value.values()), "")
+
+
+def _key(loc: tuple[object, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith(("str", "dict", "list")))
+
+
+def _one_line(exc: ValidationError, data: dict) -> str:
+    err = exc.errors()[0]
+    key = _key(err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        leaf = str(err["loc"][-1])
+        parent = LeafletConfig if len(err["loc"]) == 1 else None
+        known = list(parent.model_fields) if parent else []
+        if len(err["loc"]) > 1 and err["loc"][0] == "colours":
+            known = list(Colours.model_fields)
+        elif len(err["loc"]) > 1 and err["loc"][0] == "fonts":
+            known = list(FontChoice.model_fields)
+        hint = difflib.get_close_matches(leaf, known, n=1)
+        return f"{key}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "literal_error" and "input" in err:
+        msg = f"{err['input']!r} is not allowed; {msg[0].lower()}{msg[1:]}"
+    return f"{key}: {msg}"
+
+
+def load_config(path: Path | str) -> LeafletConfig:
+    """Read and check ``leaflet.yml``; raise ``ConfigError`` (one line) when something is wrong."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys (organisation:, colours:, …)")
+    if "colors" in raw and "colours" not in raw:
+        raw["colours"] = raw.pop("colors")
+    try:
+        config = LeafletConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_one_line(exc, raw)}") from exc
+    config._base_dir = path.parent
+    for key in ("logo", "logo_bw"):
+        value = getattr(config, key)
+        if value is not None:
+            resolved = value if value.is_absolute() else path.parent / value
+            if not resolved.is_file():
+                raise ConfigError(f"{path}: {key}: {resolved} does not exist")
+    bad_font = _first_missing_font(config)
+    if bad_font:
+        raise ConfigError(f"{path}: {bad_font}")
+    return config
+
+
+def _first_missing_font(config: LeafletConfig) -> str | None:
+    families = installed_families()
+    for script, choice in config.fonts.items():
+        for role in ("body", "heading", "display"):
+            for family in getattr(choice, role) or []:
+                if family.lower() not in families:
+                    return f"fonts.{script}.{role}: font {family!r} is not installed"
+    return None
