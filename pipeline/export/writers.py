@@ -4,17 +4,30 @@ Each writer takes the translated Document, the output path, the document's langu
 title (the source file's name, for the DOCX's properties). Writers raise ``PipelineError``
 subclasses or ``OSError``; the caller records either as the target's failure. Adding a format
 is one function and one table entry here.
+
+A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen per input by
+``outputs_for``: its document is the original package with the text replaced, its PDF that file
+as LibreOffice lays it out (or, with ``--pdf-engine typst``, the re-rendered body).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.document import Document
 
+if TYPE_CHECKING:
+    from pipeline.inplace import InplaceSource
+
 Writer = Callable[[Document, Path, str, str], None]
 """``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically."""
+
+PDF_ENGINES = ("auto", "libreoffice", "typst")
+"""``--pdf-engine``: auto is LibreOffice for in-place documents (when installed), else Typst."""
 
 
 def _docx(doc: Document, path: Path, lang: str, title: str) -> None:
@@ -29,6 +42,71 @@ def _pdf(doc: Document, path: Path, lang: str, title: str) -> None:
     write_pdf(doc, path, lang)
 
 
+def _pdf_through_libreoffice(doc: Document, path: Path, lang: str, title: str) -> None:
+    """The rendered DOCX, laid out by LibreOffice (``--pdf-engine libreoffice`` on text inputs)."""
+    from pipeline.export.libreoffice import write_pdf
+
+    with tempfile.TemporaryDirectory(prefix="pipeline-docx-") as folder:
+        docx = Path(folder) / f"{path.stem}.docx"
+        _docx(doc, docx, lang, title)
+        write_pdf(docx, path)
+
+
 WRITERS: dict[str, Writer] = {"docx": _docx, "pdf": _pdf}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 """Every format ``--format`` accepts, in the order outputs are written by default."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to write for a target: its extension (also its report.json ``outputs`` key),
+    its writer, and its route (``in-place`` or ``rendered``)."""
+
+    key: str
+    write: Writer
+    route: str
+
+
+def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, Output]:
+    from pipeline import inplace
+    from pipeline.export import libreoffice
+
+    skeleton = source.skeleton
+
+    def document(doc: Document, path: Path, lang: str, title: str) -> None:
+        inplace.write(skeleton, doc, lang, path)
+
+    def pdf(doc: Document, path: Path, lang: str, title: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="pipeline-inplace-") as folder:
+            copy = Path(folder) / f"{path.stem}.{skeleton.format}"
+            inplace.write(skeleton, doc, lang, copy)
+            libreoffice.write_pdf(copy, path)
+
+    def rendered_pdf(doc: Document, path: Path, lang: str, title: str) -> None:
+        _pdf(inplace.body_document(skeleton, doc), path, lang, title)
+
+    use_libreoffice = pdf_engine == "libreoffice" or (
+        pdf_engine == "auto" and libreoffice.available()
+    )
+    return {
+        "docx": Output(skeleton.format, document, "in-place"),
+        "pdf": Output("pdf", pdf, "in-place")
+        if use_libreoffice
+        else Output("pdf", rendered_pdf, "rendered"),
+    }
+
+
+def outputs_for(
+    formats: list[str], source: InplaceSource | None = None, pdf_engine: str = "auto"
+) -> list[Output]:
+    """The files to write for one input's target, in ``formats`` order.
+
+    ``source`` is the input read in place (None for every other input and with ``--restyle``):
+    its ``docx`` format is then the original package (``.odt`` for an ODT input).
+    """
+    if source is not None:
+        table = _inplace_writers(source, pdf_engine)
+    else:
+        pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else _pdf
+        table = {"docx": Output("docx", _docx, "rendered"), "pdf": Output("pdf", pdf, "rendered")}
+    return [table[fmt] for fmt in formats]

@@ -228,12 +228,15 @@ def package_bytes(source: Path, changed: Mapping[str, bytes]) -> bytes:
 def write_atomic(target: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``target``, then rename it over ``target``.
 
-    (``pipeline.export.atomic`` does the same; ``export`` imports this package, so this package
-    does not import ``export``.)
+    (``pipeline.export.atomic`` does the same, with the same ``.<name>.<pid>.<random>.part``
+    name that its ``remove_stale_parts`` cleans up; ``export`` imports this package, so this
+    package does not import ``export``.)
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
