@@ -100,7 +100,10 @@ def test_odt_in_place_and_typst_pdf(cli, tmp_path: Path) -> None:
     odt_target = _report(out, "letterhead-odt")["targets"]["es"]
     assert odt_target["route"] == "in-place"
     assert Path(odt_target["outputs"]["odt"]).name == "letterhead-odt.es.odt"
-    assert "docx" not in odt_target["outputs"]
+    # ...and its DOCX is LibreOffice's conversion of the in-place ODT (header kept)
+    converted = Path(odt_target["outputs"]["docx"])
+    assert converted.name == "letterhead-odt.es.docx"
+    assert docx.Document(str(converted)).sections[0].header.paragraphs[0].text.startswith("Comité")
     assert "Comité" in _part_text(Path(odt_target["outputs"]["odt"]), "styles.xml")
     docx_target = _report(out, "letterhead-docx")["targets"]["es"]
     pdf = subprocess.run(

@@ -568,3 +568,33 @@ def test_hyperlink_fields_translate_their_shown_words(tmp_path: Path) -> None:
     assert [text_of(f) for f in simple] == ["⟦the⟧ ⟦archive⟧", "1"]
     underlined = para_out.xpath("w:r[w:rPr/w:u]", namespaces=NS)
     assert [text_of(r) for r in underlined] == ["⟦our⟧ ⟦site⟧"]
+
+
+def test_offline_copy_points_external_resources_inside(letterhead: Path, tmp_path: Path) -> None:
+    """The copy LibreOffice converts links to nothing outside; the output keeps its links."""
+    linked = tmp_path / "linked.docx"
+    with zipfile.ZipFile(letterhead) as zin, zipfile.ZipFile(linked, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdRemote" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/image" Target="http://127.0.0.1:9/a.png" '
+                    b'TargetMode="External"/></Relationships>',
+                )
+            zout.writestr(info.filename, data)
+    source = inplace.read(linked)
+    assert source.document.notes == [
+        "1 linked image outside the file not fetched (reading is offline): http://127.0.0.1:9/a.png"
+    ]
+    kept, offline = tmp_path / "kept.docx", tmp_path / "offline.docx"
+    inplace.write(source.skeleton, source.document, "en", kept)
+    inplace.write(source.skeleton, source.document, "en", offline, offline=True)
+    rels = "word/_rels/document.xml.rels"
+    with zipfile.ZipFile(kept) as z:
+        assert b"http://127.0.0.1:9/a.png" in z.read(rels)
+    with zipfile.ZipFile(offline) as z:
+        data = z.read(rels)
+    assert b"http://127.0.0.1:9/a.png" not in data
+    assert office.URL.encode() in data  # hyperlinks stay: nothing loads them

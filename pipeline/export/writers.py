@@ -6,8 +6,10 @@ subclasses or ``OSError``; the caller records either as the target's failure. Ad
 is one function and one table entry here.
 
 A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen per input by
-``outputs_for``: its document is the original package with the text replaced, its PDF that file
-as LibreOffice lays it out (or, with ``--pdf-engine typst``, the re-rendered body).
+``outputs_for``: its document is the original package with the text replaced (an ODT also gets
+LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out (or, with
+``--pdf-engine typst``, the re-rendered body). LibreOffice always converts an offline copy, in
+which nothing the file links to outside itself can be fetched.
 """
 
 from __future__ import annotations
@@ -67,33 +69,47 @@ class Output:
     route: str
 
 
-def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, Output]:
+def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[Output]]:
     from pipeline import inplace
     from pipeline.export import libreoffice
 
     skeleton = source.skeleton
+    suffix = skeleton.format  # "docx" or "odt"
 
     def document(doc: Document, path: Path, lang: str, title: str) -> None:
         inplace.write(skeleton, doc, lang, path)
 
-    def pdf(doc: Document, path: Path, lang: str, title: str) -> None:
-        with tempfile.TemporaryDirectory(prefix="pipeline-inplace-") as folder:
-            copy = Path(folder) / f"{path.stem}.{skeleton.format}"
-            inplace.write(skeleton, doc, lang, copy)
-            libreoffice.write_pdf(copy, path)
+    def converted(fmt: str) -> Writer:
+        def write(doc: Document, path: Path, lang: str, title: str) -> None:
+            # LibreOffice converts an offline copy: it must fetch nothing a file links to.
+            with tempfile.TemporaryDirectory(prefix="pipeline-inplace-") as folder:
+                copy = Path(folder) / f"{path.stem}.{suffix}"
+                inplace.write(skeleton, doc, lang, copy, offline=True)
+                libreoffice.convert(copy, fmt, path)
 
-    def rendered_pdf(doc: Document, path: Path, lang: str, title: str) -> None:
-        _pdf(inplace.body_document(skeleton, doc), path, lang, title)
+        return write
 
-    use_libreoffice = pdf_engine == "libreoffice" or (
-        pdf_engine == "auto" and libreoffice.available()
-    )
-    return {
-        "docx": Output(skeleton.format, document, "in-place"),
-        "pdf": Output("pdf", pdf, "in-place")
+    def rendered(writer: Writer) -> Writer:
+        def write(doc: Document, path: Path, lang: str, title: str) -> None:
+            writer(inplace.body_document(skeleton, doc), path, lang, title)
+
+        return write
+
+    has_libreoffice = libreoffice.available()
+    use_libreoffice = pdf_engine == "libreoffice" or (pdf_engine == "auto" and has_libreoffice)
+    pdf = (
+        Output("pdf", converted("pdf"), "in-place")
         if use_libreoffice
-        else Output("pdf", rendered_pdf, "rendered"),
-    }
+        else Output("pdf", rendered(_pdf), "rendered")
+    )
+    docx = [Output(suffix, document, "in-place")]
+    if suffix == "odt":  # the DOCX of an ODT: LibreOffice's conversion of the in-place file
+        docx.append(
+            Output("docx", converted("docx"), "in-place")
+            if has_libreoffice
+            else Output("docx", rendered(_docx), "rendered")
+        )
+    return {"docx": docx, "pdf": [pdf]}
 
 
 def outputs_for(
@@ -102,11 +118,15 @@ def outputs_for(
     """The files to write for one input's target, in ``formats`` order.
 
     ``source`` is the input read in place (None for every other input and with ``--restyle``):
-    its ``docx`` format is then the original package (``.odt`` for an ODT input).
+    its ``docx`` format is then the original package, and for an ODT also that file converted
+    to DOCX by LibreOffice (``<stem>.<lang>.odt`` and ``.docx``).
     """
     if source is not None:
         table = _inplace_writers(source, pdf_engine)
     else:
         pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else _pdf
-        table = {"docx": Output("docx", _docx, "rendered"), "pdf": Output("pdf", pdf, "rendered")}
-    return [table[fmt] for fmt in formats]
+        table = {
+            "docx": [Output("docx", _docx, "rendered")],
+            "pdf": [Output("pdf", pdf, "rendered")],
+        }
+    return [output for fmt in formats for output in table[fmt]]

@@ -60,16 +60,22 @@ def read(path: Path) -> InplaceSource:
     return source
 
 
-def render(skeleton: Skeleton, translated: Document, lang: str) -> bytes:
-    """The source package with ``translated``'s text (same blocks as read, in ``lang``)."""
+def render(skeleton: Skeleton, translated: Document, lang: str, *, offline: bool = False) -> bytes:
+    """The source package with ``translated``'s text (same blocks as read, in ``lang``).
+
+    ``offline`` makes a copy for a converter (LibreOffice): external resources it would load
+    (linked pictures, objects, templates) point at nothing, so converting fetches nothing.
+    """
     if isinstance(skeleton, docx.DocxSkeleton):
-        return docx.render(skeleton, translated, lang)
-    return odt.render(skeleton, translated, lang)
+        return docx.render(skeleton, translated, lang, offline=offline)
+    return odt.render(skeleton, translated, lang, offline=offline)
 
 
-def write(skeleton: Skeleton, translated: Document, lang: str, path: Path) -> None:
+def write(
+    skeleton: Skeleton, translated: Document, lang: str, path: Path, *, offline: bool = False
+) -> None:
     """Write ``translated`` (the same blocks as read, in ``lang``) into a copy of the source."""
-    write_atomic(Path(path), render(skeleton, translated, lang))
+    write_atomic(Path(path), render(skeleton, translated, lang, offline=offline))
 
 
 def body_document(skeleton: Skeleton, doc: Document) -> Document:

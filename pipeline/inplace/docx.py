@@ -58,8 +58,10 @@ from pipeline.inplace.wordml import (
     R,
     accept_changes,
     canonical,
+    linked_images_note,
     main_part,
     natural_key,
+    offline_relationships,
     relationships,
     set_language,
     set_style_languages,
@@ -489,6 +491,7 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
             area = AREAS.get(etree.QName(part.root).localname, "body")
             refs.append(ParagraphRef(part.name, index, base, tuple(copies.get(index, ())), area))
     document = Document(blocks=blocks, source_path=str(path), source_format="docx")
+    document.notes.extend(linked_images_note(entries))
     skeleton = DocxSkeleton(
         source=str(path),
         sha256=file_sha256(path),
@@ -630,8 +633,14 @@ def write(skeleton: DocxSkeleton, translated: Document, lang: str, path: Path) -
     write_atomic(Path(path), render(skeleton, translated, lang))
 
 
-def render(skeleton: DocxSkeleton, translated: Document, lang: str) -> bytes:
-    """The source package with the translated blocks' text in place, as bytes."""
+def render(
+    skeleton: DocxSkeleton, translated: Document, lang: str, *, offline: bool = False
+) -> bytes:
+    """The source package with the translated blocks' text in place, as bytes.
+
+    ``offline``: a copy for LibreOffice to convert, with every external target but hyperlinks
+    (linked pictures, templates, frames) pointed inside the package, so nothing is fetched.
+    """
     source = Path(skeleton.source)
     if len(translated.blocks) != len(skeleton.blocks):
         raise InplaceError(
@@ -668,6 +677,8 @@ def render(skeleton: DocxSkeleton, translated: Document, lang: str) -> bytes:
         styles = parse_xml(entries[skeleton.styles_part], skeleton.styles_part)
         set_style_languages(styles, lang)
         changed[skeleton.styles_part] = serialize(styles)
+    if offline:
+        changed.update(offline_relationships(entries))
     return package_bytes(source, changed)
 
 

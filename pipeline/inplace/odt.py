@@ -46,6 +46,7 @@ FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 XLINK = "http://www.w3.org/1999/xlink"
 SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 
 PARTS = ("content.xml", "styles.xml")
 COUNTRIES = {"en": "GB", "es": "ES", "ja": "JP"}
@@ -337,6 +338,13 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
             )
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format="odt")
+    remote = list(dict.fromkeys(h for part in parts for h in _remote_links(part.root, images=True)))
+    if remote:
+        n = len(remote)
+        document.notes.append(
+            f"{n} remote image{'s' if n != 1 else ''} not fetched (reading is offline); "
+            f"the alt text stands in: {', '.join(remote)}"[:300]
+        )
     skeleton = OdtSkeleton(
         source=str(path),
         sha256=file_sha256(path),
@@ -519,8 +527,39 @@ def write(skeleton: OdtSkeleton, translated: Document, lang: str, path: Path) ->
     write_atomic(Path(path), render(skeleton, translated, lang))
 
 
-def render(skeleton: OdtSkeleton, translated: Document, lang: str) -> bytes:
-    """The source package with the translated blocks' text in place, as bytes."""
+def _is_remote(href: str) -> bool:
+    return "://" in href or href.startswith("//")
+
+
+def _remote_links(root: etree._Element, images: bool = False) -> list[str]:
+    """Remote ``xlink:href`` targets of what a renderer would load (images with ``images``;
+    else also objects, plug-ins, linked sections), never of links a reader clicks."""
+    found = []
+    for element in root.iter():
+        href = element.get(f"{{{XLINK}}}href") if isinstance(element.tag, str) else None
+        if not href or not _is_remote(href) or element.tag in (T_A, f"{{{DRAW}}}a"):
+            continue
+        if not images or element.tag == f"{{{DRAW}}}image":
+            found.append(href)
+    return found
+
+
+def _offline(root: etree._Element) -> None:
+    """Point every remote resource a renderer would load at nothing (a copy to convert)."""
+    for element in root.iter():
+        href = element.get(f"{{{XLINK}}}href") if isinstance(element.tag, str) else None
+        if href and _is_remote(href) and element.tag not in (T_A, f"{{{DRAW}}}a"):
+            element.set(f"{{{XLINK}}}href", "")
+
+
+def render(
+    skeleton: OdtSkeleton, translated: Document, lang: str, *, offline: bool = False
+) -> bytes:
+    """The source package with the translated blocks' text in place, as bytes.
+
+    ``offline``: a copy for LibreOffice to convert, with remote images, objects and linked
+    sections pointed at nothing, so nothing is fetched.
+    """
     source = Path(skeleton.source)
     if len(translated.blocks) != len(skeleton.blocks):
         raise InplaceError(
@@ -544,6 +583,8 @@ def render(skeleton: OdtSkeleton, translated: Document, lang: str) -> bytes:
     changed: dict[str, bytes] = {}
     for name, part in parts.items():
         set_languages(part.root, lang, defaults=name == "styles.xml")
+        if offline:
+            _offline(part.root)
         changed[name] = serialize(part.root)
     return package_bytes(source, changed)
 

@@ -232,3 +232,49 @@ def set_style_languages(root: etree._Element, lang: str) -> None:
         style_rpr = style.find(W_RPR)
         if style_rpr is not None and style_rpr.find(w("lang")) is not None:
             set_language(style_rpr, lang)
+
+
+def external_images(entries: dict[str, bytes]) -> list[str]:
+    """The targets of the pictures a package links to outside itself (never opened)."""
+    targets: list[str] = []
+    for name, data in entries.items():
+        if not name.endswith(".rels"):
+            continue
+        for rel in parse_xml(data, name).iter(f"{{{PKG_REL}}}Relationship"):
+            if rel.get("TargetMode") == "External" and rel.get("Type", "").endswith("/image"):
+                targets.append(rel.get("Target", ""))
+    return list(dict.fromkeys(t for t in targets if t))
+
+
+def offline_relationships(entries: dict[str, bytes]) -> dict[str, bytes]:
+    """The relationship parts with every external target but hyperlinks pointed at a missing
+    part inside the package, for a copy LibreOffice converts (so it fetches nothing)."""
+    changed: dict[str, bytes] = {}
+    for name, data in entries.items():
+        if not name.endswith(".rels"):
+            continue
+        root = parse_xml(data, name)
+        touched = False
+        for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
+            external = rel.get("TargetMode") == "External"
+            if external and not rel.get("Type", "").endswith("/hyperlink"):
+                del rel.attrib["TargetMode"]
+                rel.set("Target", "offline-not-fetched")
+                touched = True
+        if touched:
+            changed[name] = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
+    return changed
+
+
+def linked_images_note(entries: dict[str, bytes]) -> list[str]:
+    """report.json's note on linked pictures (the words the DOCX reader of ingest uses)."""
+    linked = external_images(entries)
+    if not linked:
+        return []
+    n = len(linked)
+    return [
+        f"{n} linked image{'s' if n != 1 else ''} outside the file not fetched "
+        f"(reading is offline): {', '.join(linked)}"[:300]
+    ]
