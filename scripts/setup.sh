@@ -9,9 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
-debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core)
+# LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst).
+debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core
+  libreoffice-writer-nogui)
 if [ "$mode" = test ]; then
-  debian+=(libreoffice-writer-nogui omegat)
+  debian+=(omegat)  # the OmegaT round-trip tests (console mode)
 fi
 
 missing=()
