@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from pipeline.document import (
     INLINE_MARKER,
@@ -129,8 +128,15 @@ class RebuildStats:
     markers_repaired: int = 0
 
 
-@cache
 def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no types
+    """A new pysbd segmenter for one call.
+
+    Never share one: ``Segmenter.segment`` keeps the text it works on in ``self.original_text``
+    and computes the character spans from it, so two threads using one segmenter get spans of
+    each other's text (41 of 115 UDHR paragraphs split differently under 2 threads), which
+    changed segments between runs under ``--jobs 2`` and defeated the translation memory.
+    Making one costs about 5 µs.
+    """
     import pysbd
 
     return pysbd.Segmenter(
