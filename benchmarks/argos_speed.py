@@ -63,15 +63,16 @@ def documents() -> list[str]:
 
 def segments_of(docs: list[str], tmp: Path) -> list[str]:
     """Read and segment the documents with the pipeline's own reader and segmenter."""
+    from pipeline import markers
     from pipeline.ingest import read_document
-    from pipeline.segment import segment_document, strip_markers
+    from pipeline.segment import segment_document
 
     texts: list[str] = []
     for i, doc in enumerate(docs):
         path = tmp / f"doc{i}.txt"
         path.write_text(doc, encoding="utf-8")
         for block in segment_document(read_document(path), "en"):
-            texts.extend(strip_markers(s.text) for s in block.segments)
+            texts.extend(markers.strip(s.text) for s in block.segments)
     return texts
 
 
@@ -107,7 +108,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     import ctranslate2
 
-    from pipeline import models
+    from pipeline.engines import argos_packages as models
     from pipeline.engines.argos import MAX_BATCH_TOKENS, ArgosEngine
     from tests.fixtures import argos_models as fx
 

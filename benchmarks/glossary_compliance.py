@@ -95,10 +95,10 @@ def _quality(m: Measurement, sources, outputs, baseline, glossary) -> None:
 
 def _translate_then_replace(glossary, engine, sources: list[str], baseline: list[str]) -> list[str]:
     """Option (b): translate each term alone and replace that rendering in the baseline."""
-    from pipeline.document import strip_markers
+    from pipeline import markers
 
     found = [glossary.find(s, "en", "es") for s in sources]
-    alone = sorted({strip_markers(m.text) for matches in found for m in matches})
+    alone = sorted({markers.strip(m.text) for matches in found for m in matches})
     renderings = dict(
         zip(alone, (t.text for t in engine.translate(alone, "en", "es")), strict=True)
     )
@@ -106,7 +106,7 @@ def _translate_then_replace(glossary, engine, sources: list[str], baseline: list
     for matches, base in zip(found, baseline, strict=True):
         out = base
         for m in matches:
-            rendering = renderings[strip_markers(m.text)].strip(" .")
+            rendering = renderings[markers.strip(m.text)].strip(" .")
             expected = m.term.target_form("en", m.form_index, "es")
             pattern = re.compile(rf"(?i)(?<!\w){re.escape(rendering)}(?!\w)")
             out = pattern.sub(expected, out, count=1) if rendering else out

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from pipeline.document import LANGUAGES
+from pipeline.errors import PipelineError
 
 
 @dataclass(frozen=True)
@@ -102,13 +106,70 @@ def _libreoffice() -> Check:
     )
 
 
-def _argos_models() -> list[Check]:
-    from pipeline import models
+def argos_lines(languages: Sequence[str] = LANGUAGES) -> list[tuple[str, bool, str]]:
+    """(check, ok, fix command) for every direction among ``languages``.
 
+    The check names the direction and, when covered, the packages used (``en→es (argos-en-es
+    1.9)``, ``es→ja through en (…)``); the fix is the exact command that installs what is missing.
+    """
+    from pipeline.engines import argos_packages as packages
+
+    try:
+        models = packages.installed_models()
+    except (OSError, PipelineError) as exc:
+        return [(f"Argos packages folder unreadable ({exc})", False, "")]
+    by_pair = {(m.from_code, m.to_code): m for m in models}
+    pivot = packages.PIVOT
+    lines = []
+    for src in languages:
+        for tgt in languages:
+            if src == tgt:
+                continue
+            route = packages.find_route(src, tgt, models)
+            if route and len(route) == 1:
+                m = route[0]
+                lines.append((f"{src}→{tgt} ({m.package_id} {m.version})", True, ""))
+            elif route:
+                used = ", ".join(f"{m.package_id} {m.version}" for m in route)
+                lines.append((f"{src}→{tgt} through {pivot} ({used})", True, ""))
+            elif pivot in (src, tgt):
+                lines.append((f"{src}→{tgt}", False, packages.install_command(src, tgt)))
+            else:
+                hops = [(src, pivot), (pivot, tgt)]
+                needed = [hop for hop in hops if hop not in by_pair]
+                fix = " && ".join(packages.install_command(s, t) for s, t in needed)
+                lines.append((f"{src}→{tgt} (direct or through {pivot})", False, fix))
+    return lines
+
+
+def known_bad_lines() -> list[tuple[str, str, str]]:
+    """(check, why, fix command) for every installed Argos package on the known-bad list."""
+    from pipeline.engines import argos_packages as packages
+
+    try:
+        found = packages.known_bad_installed()
+    except (OSError, PipelineError):
+        return []  # argos_lines reports the unreadable folder
     return [
-        Check(f"Argos {name}", ok, "installed" if ok else "no model", fix, essential=False)
-        for name, ok, fix in models.doctor_lines()
+        (
+            f"{m.from_code}→{m.to_code}: {m.package_id} {m.version} is known bad",
+            bad.describe(),
+            packages.install_command(m.from_code, m.to_code),
+        )
+        for m, bad in found
     ]
+
+
+def _argos_models() -> list[Check]:
+    checks = [
+        Check(f"Argos {name}", ok, "installed" if ok else "no model", fix, essential=False)
+        for name, ok, fix in argos_lines()
+    ]
+    checks += [
+        Check(f"Argos {name}", False, why, fix, essential=False)
+        for name, why, fix in known_bad_lines()
+    ]
+    return checks
 
 
 def run_checks() -> list[Check]:

@@ -7,7 +7,6 @@ the text of its spans, writers turn it into files. Nothing here knows about form
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -25,15 +24,6 @@ BlockKind = Literal[
 SpanKind = Literal["text", "break", "note_ref"]
 
 LANGUAGES = ("en", "es", "ja")
-
-INLINE_MARKER = re.compile(r"</?g\d+>|<x\d+/>")
-"""An inline marker in ``Segment.text``: ``<gN>``…``</gN>`` around formatted words, ``<xN/>``."""
-
-
-def strip_markers(text: str) -> str:
-    """``text`` without its inline markers."""
-    return INLINE_MARKER.sub("", text)
-
 
 LANGUAGE_NAMES = {
     "en": "English",

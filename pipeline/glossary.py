@@ -37,7 +37,8 @@ from pydantic import (
     model_validator,
 )
 
-from pipeline.document import INLINE_MARKER, LANGUAGES
+from pipeline import markers
+from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
 
 MATCHER_VERSION = "1"  # bump when matching or enforcement changes: old cached drafts go stale
@@ -319,7 +320,7 @@ def _normalize_with_map(text: str) -> _Normalized:
     last_space = True
     while pos < n:
         if text[pos] == "<":
-            m = INLINE_MARKER.match(text, pos)
+            m = markers.ANY.match(text, pos)
             if m:
                 pos = m.end()
                 continue
@@ -631,7 +632,7 @@ class Glossary:
                 original = text[norm.starts[start] : norm.ends[end - 1]]
                 if (
                     term.is_case_sensitive(form)
-                    and normalize_form(INLINE_MARKER.sub("", original)) != form
+                    and normalize_form(markers.ANY.sub("", original)) != form
                 ):
                     continue
                 candidates.append((start, end, term, index))
@@ -662,7 +663,7 @@ class Glossary:
         found = []
         for match in self.find(text, src, tgt):
             expected = match.term.target_form(src, match.form_index, tgt)
-            term_text = INLINE_MARKER.sub("", match.text)
+            term_text = markers.ANY.sub("", match.text)
             if (term_text, expected) in seen:
                 continue
             seen.add((term_text, expected))
@@ -699,8 +700,8 @@ class Glossary:
             pos = 0
             for number, match in enumerate(self.find(text, src, tgt), start=base):
                 mode = strategy.names if match.term.is_name else strategy.terms
-                inner_markers = "".join(INLINE_MARKER.findall(match.text))
-                term_text = INLINE_MARKER.sub("", match.text)
+                inner_markers = "".join(markers.ANY.findall(match.text))
+                term_text = markers.ANY.sub("", match.text)
                 placeholder = Placeholder(
                     number=number,
                     term=match.term,
@@ -798,13 +799,13 @@ class Glossary:
         kept: list[str] = []
         for prev, nxt in zip(pieces, pieces[1:], strict=False):
             between = text[prev.end() : nxt.start()]
-            if not _FUNCTION_WORDS.fullmatch(INLINE_MARKER.sub("", between)):
+            if not _FUNCTION_WORDS.fullmatch(markers.ANY.sub("", between)):
                 kept.append(between)
             else:
-                kept.append("".join(INLINE_MARKER.findall(between)))
+                kept.append("".join(markers.ANY.findall(between)))
         renderings = [p.group(1) for p in pieces]
-        inner_markers = "".join(m for r in renderings for m in INLINE_MARKER.findall(r))
-        rendering = INLINE_MARKER.sub("", renderings[0])
+        inner_markers = "".join(m for r in renderings for m in markers.ANY.findall(r))
+        rendering = markers.ANY.sub("", renderings[0])
         before = text[: first.start()]
         # an article the engine put inside the span stays (and is made to agree)
         article = _LEADING_DETERMINER.match(rendering)
@@ -866,7 +867,7 @@ class Glossary:
 
     def _already_there(self, text: str, ph: Placeholder, tgt: str) -> bool:
         """Whether an engine that dropped a placeholder wrote the glossary form itself."""
-        plain = INLINE_MARKER.sub("", text)
+        plain = markers.ANY.sub("", text)
         if tgt == "ja" or is_cjk(ph.expected[:1]):
             return ph.expected in plain
         return re.search(rf"(?i)(?<!\w){re.escape(ph.expected)}(?!\w)", plain) is not None
@@ -950,7 +951,7 @@ class Glossary:
                 term_of[key] = match.term
             if not wanted:
                 continue
-            found = Counter(fold(INLINE_MARKER.sub("", m.text)) for m in self.find(target, tgt))
+            found = Counter(fold(markers.ANY.sub("", m.text)) for m in self.find(target, tgt))
             for key, count in wanted.items():
                 term = term_of[key]
                 target_forms = {fold(f) for f in term.forms_for(tgt)}
@@ -1108,12 +1109,12 @@ def _wrapped(form: str, wrap: int | None) -> str:
 
 
 def _last_visible(text: str) -> str:
-    stripped = INLINE_MARKER.sub("", text)
+    stripped = markers.ANY.sub("", text)
     return stripped[-1:]
 
 
 def _first_visible(text: str) -> str:
-    stripped = INLINE_MARKER.sub("", text).lstrip(" ")
+    stripped = markers.ANY.sub("", text).lstrip(" ")
     return stripped[:1]
 
 
@@ -1125,12 +1126,12 @@ def _needs_no_space(left: str, right: str) -> bool:
 
 
 def _sentence_start(before: str) -> bool:
-    visible = INLINE_MARKER.sub("", before).rstrip(" ¿¡\"'“‘«([\n")
+    visible = markers.ANY.sub("", before).rstrip(" ¿¡\"'“‘«([\n")
     return not visible or visible[-1] in ".!?:;"
 
 
 def _inside_marker(text: str, pos: int) -> bool:
-    return any(m.start() < pos < m.end() for m in INLINE_MARKER.finditer(text))
+    return any(m.start() < pos < m.end() for m in markers.ANY.finditer(text))
 
 
 def _tidy(text: str, tgt: str) -> str:

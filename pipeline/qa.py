@@ -18,13 +18,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.document import LANGUAGES, strip_markers
+from pipeline import markers
+from pipeline.document import LANGUAGES
 
 CHECKS = ("numbers", "glossary", "untranslated", "brackets", "length", "leftover")
 
-_OPEN_G = re.compile(r"<g(\d+)>")
-_CLOSE_G = re.compile(r"</g(\d+)>")
-_EMPTY_X = re.compile(r"<x(\d+)/>")
 _ANY_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 
 # --- numbers and dates -------------------------------------------------------------------
@@ -163,8 +161,8 @@ def check_numbers(
     segment: str, source: str, target: str, src: str = "en", tgt: str = "es"
 ) -> list[QaFinding]:
     """Numbers and dates that differ between source and target (by value, any digit form)."""
-    src_text = unicodedata.normalize("NFKC", strip_markers(source))
-    tgt_text = unicodedata.normalize("NFKC", strip_markers(target))
+    src_text = unicodedata.normalize("NFKC", markers.strip(source))
+    tgt_text = unicodedata.normalize("NFKC", markers.strip(target))
     findings: list[QaFinding] = []
     src_strong, src_weak = _months(src_text)
     tgt_strong, tgt_weak = _months(tgt_text)
@@ -211,7 +209,7 @@ def check_glossary(
 
     Case-insensitive; a term matches at a word start so plurals (sindicato → sindicatos) count.
     """
-    text = unicodedata.normalize("NFKC", strip_markers(target)).casefold()
+    text = unicodedata.normalize("NFKC", markers.strip(target)).casefold()
     findings = []
     seen: set[str] = set()
     for item in expected:
@@ -238,8 +236,8 @@ def check_untranslated(
     """The draft is not in the target language: identical to the source, or detected as another."""
     from pipeline.detect import detect_text
 
-    src_plain = " ".join(strip_markers(source).split())
-    tgt_plain = " ".join(strip_markers(target).split())
+    src_plain = " ".join(markers.strip(source).split())
+    tgt_plain = " ".join(markers.strip(target).split())
     letters = sum(1 for c in tgt_plain if c.isalpha())
     words = re.findall(r"[^\W\d_]{2,}", tgt_plain)
     if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 4:
@@ -301,7 +299,7 @@ def check_brackets(segment: str, source: str, target: str, tgt: str) -> list[QaF
     Quotes of any style count as one kind (“” in English, «» or “” in Spanish, 「」 in
     Japanese), so a quotation opened in one sentence and closed in the next is not flagged.
     """
-    src_text, tgt_text = strip_markers(source), strip_markers(target)
+    src_text, tgt_text = markers.strip(source), markers.strip(target)
     src_bal, tgt_bal = _balance(src_text), _balance(tgt_text)
     problems = []
     for name in ("paren", "square", "curly", "inner"):
@@ -358,8 +356,8 @@ DEFAULT_MIN_SOURCE_CHARS = 30
 
 def check_length(segment: str, source: str, target: str, src: str, tgt: str) -> list[QaFinding]:
     """Draft length far outside the usual ratio for the pair (not on short segments)."""
-    src_text = " ".join(strip_markers(source).split())
-    tgt_text = " ".join(strip_markers(target).split())
+    src_text = " ".join(markers.strip(source).split())
+    tgt_text = " ".join(markers.strip(target).split())
     if len(src_text) < MIN_SOURCE_CHARS.get(src, DEFAULT_MIN_SOURCE_CHARS) or not tgt_text:
         return []
     usual = USUAL_RATIO.get((src, tgt), 1.0)
@@ -387,30 +385,10 @@ ENGINE_MARKS = (r"(?<![\w*])\*\w[\w'’-]*", r"(?<![\w#@&])[#@]\w[\w'’-]*")
 
 
 def _marker_problems(source: str, target: str) -> list[str]:
-    problems = []
-    stack: list[str] = []
-    for m in re.finditer(r"<(/?)g(\d+)>", target):
-        closing, ident = m.group(1), m.group(2)
-        if not closing:
-            stack.append(ident)
-        elif stack and stack[-1] == ident:
-            stack.pop()
-        else:
-            problems.append(f"</g{ident}> without its opening tag")
-    problems.extend(f"<g{ident}> not closed" for ident in stack)
-    src_ids = Counter(_OPEN_G.findall(source)) + Counter("x" + i for i in _EMPTY_X.findall(source))
-    tgt_ids = Counter(_OPEN_G.findall(target)) + Counter("x" + i for i in _EMPTY_X.findall(target))
-
-    def tag(i: str) -> str:
-        return f"<{i}/>" if i.startswith("x") else f"<g{i}>"
-
-    missing, extra = src_ids - tgt_ids, tgt_ids - src_ids
-    if missing:
-        problems.append("formatting marker lost: " + ", ".join(tag(i) for i in sorted(missing)))
-    if extra:
-        problems.append("marker not in source: " + ", ".join(tag(i) for i in sorted(extra)))
-    leftover_html = [t for t in _ANY_TAG.findall(strip_markers(target))
-                     if t not in _ANY_TAG.findall(strip_markers(source))]  # fmt: skip
+    """Broken, lost or added inline markers (``markers.check``), and HTML left in the draft."""
+    problems = markers.check(source, target)
+    source_tags = _ANY_TAG.findall(markers.strip(source))
+    leftover_html = [t for t in _ANY_TAG.findall(markers.strip(target)) if t not in source_tags]
     if leftover_html:
         problems.append("markup left in draft: " + ", ".join(leftover_html[:3]))
     return problems
@@ -432,18 +410,18 @@ def check_leftovers(
     usually names and pass.
     """
     problems = _marker_problems(source, target)
-    plain_target = strip_markers(target)
+    plain_target = markers.strip(target)
     unknown = sorted({w for w in unknown_words if w[:1].islower() and w in plain_target})
     if unknown:
         problems.append("left untranslated by the engine: " + ", ".join(unknown))
-    src_plain, tgt_plain = strip_markers(source), strip_markers(target)
+    src_plain, tgt_plain = markers.strip(source), markers.strip(target)
     for pattern in ENGINE_MARKS:
         in_target = re.findall(pattern, tgt_plain)
         # Marks the source has too (a footnote asterisk) are not the engine's.
         if len(in_target) > len(re.findall(pattern, src_plain)):
             problems.append("engine mark left in draft: " + ", ".join(sorted(set(in_target))))
-    for pattern in placeholder_patterns:
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+    for placeholder in placeholder_patterns:
+        regex = re.compile(placeholder) if isinstance(placeholder, str) else placeholder
         extra = Counter(regex.findall(target)) - Counter(regex.findall(source))
         if extra:
             shown = [m if isinstance(m, str) else "".join(m) for m in extra]
@@ -474,7 +452,7 @@ def check_segment(
     ``unknown_words`` is ``Translation.unknown_words`` from the engine for this segment.
     """
     if not target.strip():
-        if strip_markers(source).strip():
+        if markers.strip(source).strip():
             return [QaFinding(segment_id, "untranslated", "draft is empty")]
         return []
     findings: list[QaFinding] = []

@@ -12,17 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.document import (
-    INLINE_MARKER,
-    Block,
-    Document,
-    Segment,
-    Span,
-    merge_spans,
-    strip_markers,
-)
-
-MARKER = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
+from pipeline import markers
+from pipeline.document import Block, Document, Segment, Span, merge_spans
 
 ABBREVIATIONS = {
     "en": {
@@ -299,7 +290,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
     spans: list[Span] = []
     current: Span | None = None
     pos = 0
-    for m in MARKER.finditer(text):
+    for m in markers.PATTERN.finditer(text):
         chunk = text[pos : m.start()]
         if chunk:
             base = current or Span()
@@ -328,9 +319,9 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
     repair is counted in ``stats.markers_repaired``.
     """
     stats = stats if stats is not None else RebuildStats()
-    wanted_pairs = [int(n) for n in re.findall(r"<g(\d+)>", source)]
-    wanted_empty = [int(n) for n in re.findall(r"<x(\d+)/>", source)]
-    if not wanted_pairs and not wanted_empty and not INLINE_MARKER.search(translated):
+    wanted_pairs = [m.number for m in markers.tokens(source) if m.kind == "open"]
+    wanted_empty = [m.number for m in markers.tokens(source) if m.kind == "empty"]
+    if not wanted_pairs and not wanted_empty and not markers.has_markers(translated):
         return translated
 
     translated = _join_split_spans(translated, wanted_pairs)
@@ -351,14 +342,14 @@ def repair_markers(source: str, translated: str, stats: RebuildStats | None = No
             return m.group(0)
         return ""
 
-    out = MARKER.sub(keep, translated)
-    source_plain = strip_markers(source)
+    out = markers.PATTERN.sub(keep, translated)
+    source_plain = markers.strip(source)
     for n in wanted_pairs:
         if n in kept_pairs:
             continue
         stats.markers_repaired += 1
         inner = re.search(rf"<g{n}>(.*?)</g{n}>", source, re.S)
-        inner_text = strip_markers(inner.group(1)) if inner else ""
+        inner_text = markers.strip(inner.group(1)) if inner else ""
         out = _wrap_nearest(out, inner_text, n, _relative_position(source, f"<g{n}>", source_plain))
     for n in wanted_empty:
         if n in kept_empty:
@@ -391,19 +382,19 @@ def _join_split_spans(text: str, numbers: list[int]) -> str:
 
 def _relative_position(marked: str, marker: str, plain: str) -> float:
     idx = marked.find(marker)
-    before = len(strip_markers(marked[: max(idx, 0)]))
+    before = len(markers.strip(marked[: max(idx, 0)]))
     return before / max(len(plain), 1)
 
 
 def _position_in(text: str, rel: float) -> int:
     """An index in ``text`` outside any marker, at the word boundary nearest to ``rel``."""
-    plain_len = len(strip_markers(text))
+    plain_len = len(markers.strip(text))
     target = round(rel * plain_len)
     # Walk the marked text counting plain characters.
     count = 0
     i = 0
     while i < len(text) and count < target:
-        m = INLINE_MARKER.match(text, i)
+        m = markers.ANY.match(text, i)
         if m:
             i = m.end()
             continue
@@ -412,7 +403,7 @@ def _position_in(text: str, rel: float) -> int:
     # Move to a word boundary, past closing markers.
     while 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum():
         i += 1
-    while (m := re.compile(r"</g\d+>").match(text, i)) is not None:
+    while (m := markers.PATTERN.match(text, i)) is not None and m.group(2) is not None:
         i = m.end()
     return i
 
@@ -424,14 +415,14 @@ def _wrap_nearest(text: str, inner: str, n: int, rel: float) -> str:
                 return text[: m.start()] + f"<g{n}>" + inner + f"</g{n}>" + text[m.end() :]
     start = _position_in(text, rel)
     # Wrap the word starting at (or after) ``start``.
-    m = re.compile(r"[^\s<>]+").search(text, start)
-    if not m:
-        m_iter = list(re.finditer(r"[^\s<>]+", text))
-        if not m_iter:
+    word = re.compile(r"[^\s<>]+").search(text, start)
+    if not word:
+        words = list(re.finditer(r"[^\s<>]+", text))
+        if not words:
             return text + f"<g{n}></g{n}>"
-        m = m_iter[-1]
-    return text[: m.start()] + f"<g{n}>" + m.group(0) + f"</g{n}>" + text[m.end() :]
+        word = words[-1]
+    return text[: word.start()] + f"<g{n}>" + word.group(0) + f"</g{n}>" + text[word.end() :]
 
 
 def _inside_tag(text: str, idx: int) -> bool:
-    return any(m.start() < idx < m.end() for m in INLINE_MARKER.finditer(text))
+    return any(m.start() < idx < m.end() for m in markers.ANY.finditer(text))

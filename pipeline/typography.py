@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from pipeline.document import INLINE_MARKER
+from pipeline import markers
 
-_MARKERS = rf"(?:{INLINE_MARKER.pattern})*"
+_MARKERS = rf"(?:{markers.ANY.pattern})*"
 _SPANISH_CLOSE = {"!": "¡", "?": "¿"}
 
 
 def fix_spanish_marks(text: str) -> str:
     """Add the opening ¡/¿ a Spanish sentence that ends in !/? lacks (engines often drop it)."""
-    stripped = re.sub(r"</?g\d+>|<x\d+/>", "", text).rstrip(" \"”»’')")
+    stripped = markers.strip(text).rstrip(" \"”»’')")
     if not stripped or stripped[-1] not in _SPANISH_CLOSE:
         return text
     opening = _SPANISH_CLOSE[stripped[-1]]

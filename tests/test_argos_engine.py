@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import models
+from pipeline.engines import argos_packages as models
 from pipeline.engines.argos import ArgosEngine, decode_pieces
 from pipeline.engines.base import EngineError, Route
 from tests.fixtures import argos_models as fx

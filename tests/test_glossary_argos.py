@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     # imported by name: these modules arrive with the argos branch
-    models = importlib.import_module("pipeline.models")
+    models = importlib.import_module("pipeline.engines.argos_packages")
     argos = importlib.import_module("pipeline.engines.argos")
 
     folder = fx.install_identity_packages(tmp_path_factory.mktemp("argos-glossary"))
@@ -43,11 +43,12 @@ def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def through_pipeline(engine, texts: list[str], src: str, tgt: str) -> tuple[list[str], int]:  # noqa: ANN001
-    from pipeline.segment import repair_markers, strip_markers
+    from pipeline import markers
+    from pipeline.segment import repair_markers
 
     glossary = load_glossary(ROOT / "glossary.yml")
     protected = glossary.protect(texts, src, tgt, engine.name)
-    sent = [strip_markers(t) for t in protected.texts] if not engine.markup else protected.texts
+    sent = [markers.strip(t) for t in protected.texts] if not engine.markup else protected.texts
     drafts = [t.text for t in engine.translate(sent, src, tgt)]
     restored = glossary.restore(drafts, protected)
     return [repair_markers(s, t) for s, t in zip(texts, restored, strict=True)], protected.repairs

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import models
+from pipeline import doctor
+from pipeline.engines import argos_packages as models
 from tests.fixtures import argos_models as fx
 
 pytestmark = pytest.mark.skipif(
@@ -314,7 +315,7 @@ def test_install_from_index_refuses_checksum_and_size_mismatch(
 
 
 def test_install_defaults_from_index_then_idempotent(index_server: IndexServer) -> None:
-    lines = models.install_default_models(show_progress=False)
+    lines = models.install_default_models()
     assert lines == [
         "en→es: installed argos-en-es 1.0",
         "es→en: installed argos-es-en 1.0",
@@ -322,21 +323,21 @@ def test_install_defaults_from_index_then_idempotent(index_server: IndexServer) 
         "ja→en: installed argos-ja-en 1.0",
     ]
     requests = len(index_server.requests)
-    again = models.install_default_models(show_progress=False)
+    again = models.install_default_models()
     assert all("already installed" in line for line in again) and len(again) == 4
     assert len(index_server.requests) == requests  # nothing fetched when all are there
 
 
 def test_install_defaults_offline_says_so_in_one_line(packages: Path) -> None:
     models.install_file(fx.cached_package("en", "es"))
-    lines = models.install_default_models(show_progress=False)
+    lines = models.install_default_models()
     assert len(lines) == 1
     assert "cannot reach the Argos package index http://127.0.0.1:9/index.json" in lines[0]
     assert "continuing with the installed Argos models (en→es)" in lines[0]
 
 
 def test_doctor_lines_name_the_missing_directions(packages: Path) -> None:
-    lines = models.doctor_lines()
+    lines = doctor.argos_lines()
     assert len(lines) == 6 and not any(ok for _, ok, _ in lines)
     assert (
         "es→ja (direct or through en)",
@@ -346,11 +347,113 @@ def test_doctor_lines_name_the_missing_directions(packages: Path) -> None:
     assert ("ja→en", False, "pipeline models install ja en") in lines
     for src, tgt in (("en", "es"), ("es", "en"), ("en", "ja")):
         models.install_file(fx.cached_package(src, tgt))
-    result = {name.split(" ")[0]: (name, ok, fix) for name, ok, fix in models.doctor_lines()}
+    result = {name.split(" ")[0]: (name, ok, fix) for name, ok, fix in doctor.argos_lines()}
     assert result["es→ja"] == ("es→ja through en (argos-es-en 1.0, argos-en-ja 1.0)", True, "")
     assert result["en→es"] == ("en→es (argos-en-es 1.0)", True, "")
     assert result["ja→en"] == ("ja→en", False, "pipeline models install ja en")
     assert result["ja→es"][1:] == (False, "pipeline models install ja en")
+
+
+# --- the known-bad list -------------------------------------------------------------------
+
+
+@pytest.fixture
+def bad_es_en(tmp_path: Path) -> Path:
+    """An es→en package claiming version 1.9, the broken release on the known-bad list."""
+    return fx.build_package("es", "en", tmp_path, version="1.9")
+
+
+@pytest.fixture
+def index_with_bad_version(
+    packages: Path, bad_es_en: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[IndexServer]:
+    """An index offering es→en 1.0 and 1.9 (1.9 listed first, as the newest)."""
+    server = IndexServer({})
+    entries = []
+    for version, path in (("1.9", bad_es_en), ("1.0", fx.cached_package("es", "en"))):
+        data = path.read_bytes()
+        name = f"/translate-es_en-{version.replace('.', '_')}.argosmodel"
+        server.files[name] = data
+        entries.append(
+            {
+                **fx.metadata("es", "en", version),
+                "links": [server.url.rstrip("/") + name],
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    server.files["/index.json"] = json.dumps(entries).encode()
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", server.url)
+    yield server
+    server.close()
+
+
+def test_index_install_skips_the_known_bad_version(index_with_bad_version: IndexServer) -> None:
+    entry, skipped = models.choose_from_index(models.fetch_index(), "es", "en")
+    assert entry.version == "1.0"
+    assert [s.entry.version for s in skipped] == ["1.9"]
+    assert skipped[0].line().startswith("es→en: skipped translate-es_en 1.9 (known bad: ")
+    assert "argos-translate/issues/504" in skipped[0].line()
+    model = models.install_from_index("es", "en")
+    assert (model.package_id, model.version) == ("argos-es-en", "1.0")
+    assert "/translate-es_en-1_9.argosmodel" not in index_with_bad_version.requests
+
+
+def test_defaults_say_which_version_they_skipped(index_with_bad_version: IndexServer) -> None:
+    lines = models.install_default_models(pairs=(("es", "en"),))
+    assert len(lines) == 2
+    assert lines[0].startswith("es→en: skipped translate-es_en 1.9 (known bad: ")
+    assert "mainstremainstre" in lines[0]
+    assert lines[1] == "es→en: installed argos-es-en 1.0"
+
+
+def test_index_with_only_bad_versions_installs_nothing(
+    index_with_bad_version: IndexServer, packages: Path
+) -> None:
+    entries = [e for e in models.fetch_index() if e.version == "1.9"]
+    with pytest.raises(models.ModelError, match="only known-bad es→en models"):
+        models.install_from_index("es", "en", entries)
+    assert models.installed_models() == []
+
+
+def test_known_bad_file_needs_force_and_doctor_flags_it(packages: Path, bad_es_en: Path) -> None:
+    with pytest.raises(models.ModelError) as caught:
+        models.install_file(bad_es_en)
+    message = str(caught.value)
+    assert "translate-es_en 1.9 is a known-bad model" in message
+    assert "nothing was installed (add --force to install it anyway)" in message
+    assert models.installed_models() == []
+    assert doctor.known_bad_lines() == []
+
+    model = models.install_file(bad_es_en, force=True)
+    assert (model.package_id, model.version) == ("argos-es-en", "1.9")
+    [(name, why, fix)] = doctor.known_bad_lines()
+    assert name == "es→en: argos-es-en 1.9 is known bad"
+    assert "argos-translate/issues/522" in why
+    assert fix == "pipeline models install es en"
+    flagged = [c for c in doctor.run_checks() if c.name == f"Argos {name}"]
+    assert len(flagged) == 1 and not flagged[0].ok
+
+
+@pytest.mark.slow
+def test_cli_skips_and_refuses_known_bad(
+    index_with_bad_version: IndexServer, bad_es_en: Path
+) -> None:
+    env = {
+        "ARGOS_PACKAGES_DIR": os.environ["ARGOS_PACKAGES_DIR"],
+        "ARGOS_PACKAGE_INDEX": index_with_bad_version.url,
+    }
+    refused = run_cli("install", str(bad_es_en), env=env)
+    assert refused.returncode == 1 and "add --force" in refused.stderr
+    forced = run_cli("install", "--force", str(bad_es_en), env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert "pipeline: warning: installed argos-es-en 1.9, a known-bad model" in forced.stderr
+
+    done = run_cli("install", "es", "en", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("es→en: skipped translate-es_en 1.9 (known bad: ")
+    assert lines[1] == "installed es→en: argos-es-en 1.0"
 
 
 # --- the command line, in a subprocess with its own environment ---------------------------
@@ -422,8 +525,8 @@ def test_importing_argostranslate_and_ours_opens_no_connection(tmp_path: Path) -
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
         "import sys\n"
-        "import pipeline.models, pipeline.engines.argos, pipeline.cli\n"
-        "pipeline.models.installed_models()\n"
+        "import pipeline.engines.argos_packages, pipeline.engines.argos, pipeline.cli\n"
+        "pipeline.engines.argos_packages.installed_models()\n"
         "assert 'argostranslate.translate' not in sys.modules\n"
         "assert 'onnxruntime' not in sys.modules\n"
         "import argostranslate.settings, argostranslate.package, argostranslate.translate\n"

@@ -152,3 +152,21 @@ def test_clean_translation_has_no_findings():
     source = "On 19 October 2023, <g1>1,500 workers</g1> of the Antamina mine went on strike."
     target = "El 19 de octubre de 2023, <g1>1.500 trabajadores</g1> de la mina Antamina se declararon en huelga."
     assert check_segment("b4.s2", source, target, "en", "es", expected_terms=["huelga"]) == []
+
+
+def test_leftovers_use_the_shared_marker_check():
+    found = check_segment(
+        "s", "The <g1>union</g1> speaks.", "El <g1 >sindicato</g1> habla.", "en", "es"
+    )
+    [leftover] = [f for f in found if f.check == "leftover"]
+    assert "a damaged tag (like <g1 > or </ g1>) is in the text" in leftover.detail
+    found = check_segment(
+        "s", "The <g1>union</g1> speaks.", "El <g2>sindicato</g2> habla.", "en", "es"
+    )
+    [leftover] = [f for f in found if f.check == "leftover"]
+    assert "formatting marker lost: <g1>" in leftover.detail
+    assert "marker not in source: <g2>" in leftover.detail
+    assert (
+        check_segment("s", "The <g1>union</g1> speaks.", "El <g1>sindicato</g1> habla.", "en", "es")
+        == []
+    )

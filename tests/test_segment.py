@@ -1,3 +1,4 @@
+from pipeline import markers
 from pipeline.document import Block, Span
 from pipeline.segment import (
     RebuildStats,
@@ -5,7 +6,6 @@ from pipeline.segment import (
     repair_markers,
     segment_block,
     split_sentences,
-    strip_markers,
 )
 
 
@@ -84,7 +84,7 @@ def test_dropped_markers_are_put_back_and_counted():
 def test_garbled_markers_are_cleaned():
     stats = RebuildStats()
     out = repair_markers("The <g1>union</g1> wins.", "El <g1>sindicato <g7>gana</g1>.</g1>", stats)
-    assert strip_markers(out) == "El sindicato gana."
+    assert markers.strip(out) == "El sindicato gana."
     assert out.count("<g1>") == 1 and out.count("</g1>") == 1
     assert "<g7>" not in out
 

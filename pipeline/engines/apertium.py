@@ -8,18 +8,13 @@ import subprocess
 from collections.abc import Sequence
 from functools import cache
 
+from pipeline import markers
 from pipeline.engines.base import EngineError, Progress, Route, Translation
-from pipeline.engines.markup import html_to_markers, markers_to_html
 
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
 INSTALL_HINT = "apt-get install apertium apertium-eng-spa"
 
-_OPEN = re.compile(r"<g(\d+)>")
-_CLOSE = re.compile(r"</g\d+>")
-_EMPTY = re.compile(r"<x(\d+)/>")
 _SEGMENT = re.compile(r"<p>(.*?)</p>", re.S)
-_SPAN_OPEN = re.compile(r'<span class="g(\d+)">')
-_BREAK = re.compile(r'<br class="x(\d+)"\s*/?>(?:</br>)?')
 # Apertium marks: *unknown word, #generation error, @transfer error.
 _UNKNOWN = re.compile(r"(?<![\w*])\*(\w[\w'’.-]*\w|\w)")
 _OTHER_MARKS = re.compile(r"(?<![\w#@])[#@](?=\w)")
@@ -71,14 +66,14 @@ class ApertiumEngine:
         raw = self._run_batch(list(texts), MODES[(src, tgt)])
         results = []
         for text in raw:
-            clean, unknown = strip_marks(html_to_markers(text))
+            clean, unknown = strip_marks(markers.from_html(text))
             results.append(Translation(clean.strip(), unknown))
         if progress:
             progress(len(texts))
         return results
 
     def _run_batch(self, texts: list[str], mode: str) -> list[str]:
-        payload = "\n".join(f"<p>{markers_to_html(t)}</p>" for t in texts) + "\n"
+        payload = "\n".join(f"<p>{markers.to_html(t)}</p>" for t in texts) + "\n"
         out = self._call(mode, payload)
         pieces = _SEGMENT.findall(out)
         if len(pieces) == len(texts):
@@ -87,7 +82,7 @@ class ApertiumEngine:
         return [self._single(mode, t) for t in texts]
 
     def _single(self, mode: str, text: str) -> str:
-        out = self._call(mode, f"<p>{markers_to_html(text)}</p>\n")
+        out = self._call(mode, f"<p>{markers.to_html(text)}</p>\n")
         pieces = _SEGMENT.findall(out)
         return pieces[0] if pieces else re.sub(r"</?p>", "", out).strip()
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline import models as model_store
+from pipeline.engines import argos_packages
 from pipeline.engines.base import EngineError, Progress, Route, Translation
 
 BEAM_SIZE = 4  # as Argos
@@ -83,7 +83,7 @@ def default_beam_size() -> int:
 class _PairModel:
     """A loaded package: its translator and tokenizer, kept for the engine's lifetime."""
 
-    model: model_store.InstalledModel
+    model: argos_packages.InstalledModel
     translator: Any
     tokenizer: Any
     target_prefix: str
@@ -122,7 +122,7 @@ class ArgosEngine:
 
     def __init__(
         self,
-        models: Sequence[model_store.InstalledModel] | None = None,
+        models: Sequence[argos_packages.InstalledModel] | None = None,
         inter_threads: int | None = None,
         intra_threads: int | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
@@ -138,11 +138,11 @@ class ArgosEngine:
         self._lock = threading.Lock()
 
     @property
-    def models(self) -> list[model_store.InstalledModel]:
+    def models(self) -> list[argos_packages.InstalledModel]:
         """Installed packages, read once (``reload()`` reads them again)."""
         if self._models is None:
             try:
-                self._models = model_store.installed_models()
+                self._models = argos_packages.installed_models()
             except OSError as exc:
                 raise EngineError(f"cannot read the Argos packages folder ({exc})") from exc
         return self._models
@@ -158,14 +158,14 @@ class ArgosEngine:
     def route(self, src: str, tgt: str) -> Route | None:
         if src == tgt:
             return None
-        hops = model_store.find_route(src, tgt, self.models)
+        hops = argos_packages.find_route(src, tgt, self.models)
         if not hops:
             return None
         return Route(
             engine=self.name,
             model="+".join(m.package_id for m in hops),
             version="+".join(m.version for m in hops),
-            pivot=model_store.PIVOT if len(hops) == 2 else None,
+            pivot=argos_packages.PIVOT if len(hops) == 2 else None,
         )
 
     def translate(
@@ -173,11 +173,11 @@ class ArgosEngine:
     ) -> list[Translation]:
         if not texts:
             return []
-        hops = model_store.find_route(src, tgt, self.models)
+        hops = argos_packages.find_route(src, tgt, self.models)
         if not hops:
             raise EngineError(
                 f"no Argos model for {src}→{tgt}: "
-                f"run `{model_store.install_command(src, tgt)}` "
+                f"run `{argos_packages.install_command(src, tgt)}` "
                 "(or install a .argosmodel file with `pipeline models install FILE`)"
             )
         current = list(texts)
@@ -189,7 +189,7 @@ class ArgosEngine:
                 unknown = hop_unknown
         return [Translation(text, unk) for text, unk in zip(current, unknown, strict=True)]
 
-    def _load(self, model: model_store.InstalledModel) -> _PairModel:
+    def _load(self, model: argos_packages.InstalledModel) -> _PairModel:
         key = (model.from_code, model.to_code)
         with self._lock:
             if key in self._loaded:
@@ -214,7 +214,7 @@ class ArgosEngine:
                     model_file=str(model.path / "sentencepiece.model")
                 )
             except (OSError, RuntimeError, ValueError) as exc:
-                fix = model_store.install_command(model.from_code, model.to_code)
+                fix = argos_packages.install_command(model.from_code, model.to_code)
                 raise EngineError(
                     f"cannot load the Argos model {model.package_id} from {model.path} ({exc}); "
                     f"reinstall it with `{fix}`"
@@ -224,7 +224,7 @@ class ArgosEngine:
             return loaded
 
     def _translate_pair(
-        self, model: model_store.InstalledModel, texts: list[str], progress: Progress | None
+        self, model: argos_packages.InstalledModel, texts: list[str], progress: Progress | None
     ) -> tuple[list[str], list[tuple[str, ...]]]:
         pair = self._load(model)
         pieces = [pair.encode(text) if text.strip() else [] for text in texts]

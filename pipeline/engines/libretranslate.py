@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from pipeline import markers
 from pipeline.engines.base import EngineError, Progress, Route, Translation
-from pipeline.engines.markup import html_to_markers, markers_to_html
 
 MAX_SEGMENTS_PER_REQUEST = 50
 MAX_CHARS_PER_REQUEST = 20_000
@@ -132,7 +132,7 @@ class LibreTranslateEngine:
         pending: list[tuple[int, str]] = []
         for index, text in enumerate(texts):
             if text.strip():
-                pending.append((index, markers_to_html(text)))
+                pending.append((index, markers.to_html(text)))
             else:
                 results[index] = Translation(text)
         if progress and len(pending) < len(texts):
@@ -140,7 +140,7 @@ class LibreTranslateEngine:
         for batch in self._batches(pending):
             answers = self._translate_batch([payload for _, payload in batch], src, tgt)
             for (index, _), answer in zip(batch, answers, strict=True):
-                results[index] = Translation(html_to_markers(answer, unescape=False).strip())
+                results[index] = Translation(markers.from_html(answer, unescape=False).strip())
             if progress:
                 progress(len(batch))
         return [r if r is not None else Translation("") for r in results]

@@ -1,5 +1,9 @@
 """Argos Translate model packages: list, install (index or file), remove, validate.
 
+The package manager behind ``pipeline models`` and the Argos engine. It shows nothing itself:
+downloads report their progress through a ``DownloadProgress`` the caller passes (the CLI
+draws a terminal bar with it).
+
 Packages live where argostranslate keeps them (``ARGOS_PACKAGES_DIR`` or argostranslate's
 ``settings.json``, default ``~/.local/share/argos-translate/packages``), so models installed
 with ``argospm`` are found and ours are visible to argostranslate. Settings are read at call
@@ -10,6 +14,9 @@ one top-level folder, no entry escaping it, no links, bounded size, ``metadata.j
 ``translate``, a CTranslate2 model and a SentencePiece model), extracted into a temporary
 folder on the same disk, checked again, and only then renamed into place. A bad file leaves
 the installed models exactly as they were.
+
+Versions on the shipped known-bad list (``known_bad.py``) are never picked from the index, and
+a listed package file is installed only when forced.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import json
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import urllib.error
 import urllib.parse
@@ -29,10 +35,10 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
-from pipeline.document import LANGUAGES
-from pipeline.errors import PipelineError
+from pipeline.engines.base import EngineError
+from pipeline.engines.known_bad import KnownBad, argos_package_name, find_known_bad
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -50,7 +56,7 @@ DOWNLOAD_TIMEOUT = 60.0
 _CHUNK = 1 << 16
 
 
-class ModelError(PipelineError):
+class ModelError(EngineError):
     """A model operation failed; the message is one line naming the file or pair."""
 
 
@@ -103,7 +109,10 @@ def packages_dir() -> Path:
     """The folder argostranslate installs packages into (created if missing)."""
     value = _setting("ARGOS_PACKAGES_DIR")
     path = Path(value).expanduser() if value else _argos_data_dir() / "packages"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot create the Argos packages folder ({exc})") from exc
     return path
 
 
@@ -370,11 +379,25 @@ def _staging_dir(target_dir: Path) -> Path:
     raise ModelError(f"{target_dir}: cannot write to the Argos packages folder")
 
 
-def install_file(path: Path | str, target_dir: Path | None = None) -> InstalledModel:
-    """Install a ``.argosmodel`` file; replaces an installed package for the same pair."""
+def install_file(
+    path: Path | str, target_dir: Path | None = None, force: bool = False
+) -> InstalledModel:
+    """Install a ``.argosmodel`` file; replaces an installed package for the same pair.
+
+    A package on the known-bad list is refused unless ``force`` (the caller warns then).
+    """
     checked = check_package_file(path)
+    bad = find_known_bad(checked.from_code, checked.to_code, checked.version)
+    if bad is not None and not force:
+        raise ModelError(
+            f"{checked.path}: {bad.package} {bad.version} is a known-bad model: {bad.describe()}; "
+            "nothing was installed (add --force to install it anyway)"
+        )
     target_dir = target_dir or packages_dir()
-    target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"{target_dir}: cannot create the Argos packages folder ({exc})") from exc
     staging = _staging_dir(target_dir)
     try:
         _extract(checked, staging / "new")
@@ -418,6 +441,8 @@ def remove(src: str, tgt: str, target_dir: Path | None = None) -> list[Installed
         staging = _staging_dir(target_dir)
         try:
             os.rename(model.path, staging / model.path.name)  # disappears at once
+        except OSError as exc:
+            raise ModelError(f"{model.path}: cannot remove ({exc})") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return matches
@@ -439,7 +464,36 @@ class IndexEntry:
 
     @property
     def file_name(self) -> str:
-        return f"translate-{self.from_code}_{self.to_code}-{self.version.replace('.', '_')}"
+        name = argos_package_name(self.from_code, self.to_code)
+        return f"{name}-{self.version.replace('.', '_')}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A version the index offers that was not picked because it is known to be bad."""
+
+    entry: IndexEntry
+    known_bad: KnownBad
+
+    def line(self) -> str:
+        """One line for the user: what was skipped and why."""
+        e = self.entry
+        return (
+            f"{e.from_code}→{e.to_code}: skipped {self.known_bad.package} {e.version} "
+            f"(known bad: {self.known_bad.describe()})"
+        )
+
+
+def known_bad_installed(
+    models: Sequence[InstalledModel] | None = None,
+) -> list[tuple[InstalledModel, KnownBad]]:
+    """Installed packages that are on the known-bad list."""
+    found = []
+    for model in installed_models() if models is None else models:
+        bad = find_known_bad(model.from_code, model.to_code, model.version)
+        if bad is not None:
+            found.append((model, bad))
+    return found
 
 
 def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[IndexEntry]:
@@ -480,14 +534,40 @@ def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[
     return entries
 
 
-def _pick(entries: Sequence[IndexEntry], src: str, tgt: str) -> IndexEntry:
+def choose_from_index(
+    entries: Sequence[IndexEntry], src: str, tgt: str
+) -> tuple[IndexEntry, list[Skipped]]:
+    """The newest src→tgt package not on the known-bad list, and the newer ones skipped."""
     matches = [e for e in entries if (e.from_code, e.to_code) == (src, tgt)]
     if not matches:
         raise ModelError(f"the Argos package index has no model {src}→{tgt}")
-    return max(matches, key=lambda e: _version_key(e.version))
+    skipped: list[Skipped] = []
+    for entry in sorted(matches, key=lambda e: _version_key(e.version), reverse=True):
+        bad = find_known_bad(entry.from_code, entry.to_code, entry.version)
+        if bad is None:
+            return entry, skipped
+        skipped.append(Skipped(entry, bad))
+    listed = "; ".join(f"{s.entry.version}: {s.known_bad.describe()}" for s in skipped)
+    raise ModelError(
+        f"the Argos package index offers only known-bad {src}→{tgt} models ({listed}); "
+        f"install a good .argosmodel file with `pipeline models install FILE`"
+    )
 
 
 ByteProgress = Callable[[int, int | None], None]
+"""Called with the bytes downloaded so far and the total when known."""
+
+
+class DownloadProgress(Protocol):
+    """Shows one download at a time (a terminal bar, a log line, nothing)."""
+
+    def start(self, description: str) -> ByteProgress | None:
+        """A download called ``description`` begins; returns the callback to feed, if any."""
+        ...
+
+    def stop(self) -> None:
+        """The download started last has ended (installed or failed)."""
+        ...
 
 
 def _download(entry: IndexEntry, destination: Path, progress: ByteProgress | None) -> None:
@@ -546,8 +626,11 @@ def install_from_index(
     progress: ByteProgress | None = None,
     target_dir: Path | None = None,
 ) -> InstalledModel:
-    """Download the newest src→tgt package from the index, verify it, install it."""
-    entry = _pick(entries if entries is not None else fetch_index(), src, tgt)
+    """Download the newest src→tgt package not known to be bad, verify it, install it.
+
+    ``choose_from_index`` tells which (newer, known-bad) versions this skips.
+    """
+    entry, _skipped = choose_from_index(entries if entries is not None else fetch_index(), src, tgt)
     target_dir = target_dir or packages_dir()
     staging = _staging_dir(target_dir)
     try:
@@ -559,42 +642,11 @@ def install_from_index(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def rich_progress(description: str) -> tuple[ByteProgress | None, Callable[[], None]]:
-    """A download bar on a terminal (stderr), nothing otherwise: (callback, close)."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task(description, total=None)
-    bar.start()
-
-    def update(done: int, total: int | None) -> None:
-        bar.update(task, completed=done, total=total)
-
-    return update, bar.stop
-
-
-# --- defaults and doctor --------------------------------------------------------------------
+# --- defaults -----------------------------------------------------------------------------
 
 
 def install_default_models(
-    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS, show_progress: bool = True
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS, progress: DownloadProgress | None = None
 ) -> list[str]:
     """Install the Argos models for ``pairs`` that are missing; one line per outcome.
 
@@ -616,52 +668,24 @@ def install_default_models(
         have = ", ".join(f"{s}→{t}" for s, t in pairs if (s, t) in installed) or "none"
         return [f"{exc}: continuing with the installed Argos models ({have})"]
     for src, tgt in missing:
-        update, close = rich_progress(f"{src}→{tgt}") if show_progress else (None, lambda: None)
+        try:
+            _entry, skipped = choose_from_index(entries, src, tgt)
+        except ModelError as exc:
+            lines.append(f"{src}→{tgt}: not installed: {exc}")
+            continue
+        lines.extend(s.line() for s in skipped)
+        update = progress.start(f"{src}→{tgt}") if progress else None
         try:
             model = install_from_index(src, tgt, entries, progress=update)
             lines.append(f"{src}→{tgt}: installed {model.package_id} {model.version}")
         except ModelError as exc:
             lines.append(f"{src}→{tgt}: not installed: {exc}")
         finally:
-            close()
+            if progress:
+                progress.stop()
     return lines
 
 
 def install_command(src: str, tgt: str) -> str:
     """The command that installs what src→tgt needs (direct model)."""
     return f"pipeline models install {src} {tgt}"
-
-
-def doctor_lines(
-    languages: Sequence[str] = LANGUAGES,
-) -> list[tuple[str, bool, str]]:
-    """(check, ok, fix command) for every direction among ``languages``.
-
-    The check names the direction and, when covered, the packages used (``en→es (argos-en-es
-    1.9)``, ``es→ja through en (…)``); the fix is the exact command that installs what is missing.
-    """
-    try:
-        models = installed_models()
-    except OSError as exc:
-        return [(f"Argos packages folder unreadable ({exc})", False, "")]
-    by_pair = {(m.from_code, m.to_code): m for m in models}
-    lines = []
-    for src in languages:
-        for tgt in languages:
-            if src == tgt:
-                continue
-            route = find_route(src, tgt, models)
-            if route and len(route) == 1:
-                m = route[0]
-                lines.append((f"{src}→{tgt} ({m.package_id} {m.version})", True, ""))
-            elif route:
-                used = ", ".join(f"{m.package_id} {m.version}" for m in route)
-                lines.append((f"{src}→{tgt} through {PIVOT} ({used})", True, ""))
-            elif PIVOT in (src, tgt):
-                lines.append((f"{src}→{tgt}", False, install_command(src, tgt)))
-            else:
-                hops = [(src, PIVOT), (PIVOT, tgt)]
-                needed = [hop for hop in hops if hop not in by_pair]
-                fix = " && ".join(install_command(s, t) for s, t in needed)
-                lines.append((f"{src}→{tgt} (direct or through {PIVOT})", False, fix))
-    return lines
