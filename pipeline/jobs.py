@@ -44,6 +44,7 @@ class RunOptions:
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
     cache: Path | None = None  # translation memory file (--cache); None: no memory
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
+    wave_tokens: int = 16384  # documents go through the engine and out in waves of this size
 
 
 @dataclass
@@ -78,6 +79,19 @@ class TargetResult:
     kept_blocks: dict[int, str] = field(default_factory=dict)  # block index → why it was kept
     leaflet: dict[str, Any] | None = None
     glossary: GlossaryReport | None = None
+    released_total: int | None = None  # segment count kept when the texts were released
+
+    @property
+    def total(self) -> int:
+        """How many segments the document has (report.json ``segments.total``)."""
+        return self.released_total if self.released_total is not None else len(self.translations)
+
+    def release(self) -> None:
+        """Drop the per-segment data once the outputs and report are written (the counts,
+        QA findings and glossary report stay, for the summary)."""
+        self.released_total = self.total
+        self.translations, self.origins, self.review_entries = [], [], []
+        self.fuzzy, self.unknown = {}, {}
 
 
 @dataclass
@@ -94,6 +108,24 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
+    fingerprint: str = ""  # what the outputs were made from (pipeline.incremental)
+    fingerprint_data: dict[str, Any] = field(default_factory=dict)  # report.json "fingerprint"
+    unchanged: bool = False  # its outputs were already up to date: nothing rebuilt
+
+    def release(self) -> None:
+        """Drop the document's text once it is written, so a batch's memory does not grow
+        with its length; its language, counts and findings stay for the summary."""
+        if self.doc is not None:
+            self.doc = Document(
+                blocks=[],
+                source_path=self.doc.source_path,
+                source_format=self.doc.source_format,
+                lang=self.doc.lang,
+                lang_confidence=self.doc.lang_confidence,
+            )
+        self.segmented = []
+        for target in self.targets.values():
+            target.release()
 
     @property
     def segments(self) -> list[Segment]:
@@ -106,6 +138,12 @@ class RunResult:
     reports: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     jobs: list[DocumentJob] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
+
+    @property
+    def unchanged(self) -> list[DocumentJob]:
+        """Documents whose outputs were up to date and were not rebuilt."""
+        return [job for job in self.jobs if job.unchanged]
 
     @property
     def exit_code(self) -> int:
@@ -116,6 +154,9 @@ class Progress:
     """Hooks the CLI implements to show progress; the default does nothing."""
 
     def start(self, outputs: int, segments: int) -> None: ...
+
+    def more_segments(self, n: int) -> None:
+        """``n`` more segments to translate than ``start`` said (documents are read in waves)."""
 
     def segments_done(self, n: int) -> None: ...
 

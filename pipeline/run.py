@@ -1,11 +1,13 @@
 """One batch: documents × target languages → translated DOCX/PDF files and report.json.
 
-Orchestration only. The stages run in this order for the whole batch, so that each language
-pair goes through its engine in one call (one Apertium process, one CTranslate2 batch):
+Orchestration only. Documents go through in waves (``RunOptions.wave_tokens`` tokens to
+translate each), and within a wave each language pair goes through its engine in one call
+(one Apertium process, one CTranslate2 batch sorted by length):
 
-    prepare (read → detect → segment) → translate (``pipeline.translate``, per language pair)
-    → write (rebuild, ``pipeline.export.writers``, leaflet, review files) → report
-    (``pipeline.report``)
+    prepare (read → detect → segment → fingerprint; unchanged documents stop here,
+    ``pipeline.incremental``) → translate (``pipeline.translate``, per language pair) → write
+    (rebuild, ``pipeline.export.writers``, leaflet, review files) → report (``pipeline.report``)
+    → the wave's documents are released
 
 A document or target that fails records one line (``job.error`` / ``target.error``) and the
 batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError`` from the disk).
@@ -14,6 +16,7 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,6 +27,13 @@ from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
 from pipeline.export.writers import WRITERS
+from pipeline.incremental import (
+    fingerprint,
+    fingerprint_data,
+    is_unchanged,
+    mark_unchanged,
+    pairs_of,
+)
 from pipeline.ingest import find_sources, read_document
 from pipeline.jobs import (
     IDENTITY,
@@ -52,7 +62,14 @@ def _stems(files: list[Path]) -> list[str]:
 def run_batch(
     options: RunOptions, progress: Progress | None = None, engines: EngineSet | None = None
 ) -> RunResult:
-    """Translate every document in ``options.paths`` into every target language."""
+    """Translate every document in ``options.paths`` into every target language.
+
+    Documents go through in waves of about ``options.wave_tokens`` tokens to translate: each
+    wave is read, goes through the engine (one call per language pair, sorted batching inside)
+    and is written out and released before the next is read, so memory stays flat however
+    long the batch. A document whose outputs are up to date (``pipeline.incremental``) is
+    skipped unless ``options.force``.
+    """
     progress = progress or Progress()
     result = RunResult()
     files, problems = find_sources(options.paths)
@@ -62,49 +79,140 @@ def run_batch(
         for f, s in zip(files, _stems(files), strict=True)
     ]
     result.jobs = jobs
-
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(lambda job: _prepare(job, options), jobs))
-    result.failures.extend(Failure(str(j.path), j.error) for j in jobs if j.error)
-
-    ready = [j for j in jobs if j.doc is not None]
-    total_segments = sum(
-        len(s.segments)
-        for j in ready
-        if j.doc is not None
-        for s in j.segmented
-        for t in options.targets
-        if t != j.doc.lang
-    )
-    progress.start(len(ready) * len(options.targets), total_segments)
-
+    progress.start(len(jobs) * len(options.targets), 0)
     engines = engines or EngineSet(options.engine)
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
+    clock = _Clock(result.seconds)
     try:
-        translate_all(ready, options, engines, progress, memory)
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
+                _run_wave(wave, options, engines, memory, pool, result, progress, clock)
     finally:
         if memory is not None:
             memory.close()
+    return result
+
+
+class _Clock:
+    """Seconds spent per stage, summed over the waves (``RunResult.seconds``)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        for stage in ("prepare", "translate", "write"):
+            seconds.setdefault(stage, 0.0)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+
+
+def _tokens(text: str) -> int:
+    """A rough count of engine tokens in ``text`` (words, and each CJK character)."""
+    return len(text.split()) * 4 // 3 + sum(1 for c in text if c >= "\u3000")
+
+
+def _waves(
+    jobs: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    result: RunResult,
+    progress: Progress,
+    clock: _Clock,
+) -> Iterator[list[DocumentJob]]:
+    """Prepared documents that need building, in waves of about ``options.wave_tokens``
+    tokens; unchanged ones are marked and reported here and never reach a wave."""
+    window = max(4, 2 * options.jobs)  # read ahead only this many documents at a time
+    wave: list[DocumentJob] = []
+    tokens = 0
+    for first in range(0, len(jobs), window):
+        with clock.stage("prepare"):
+            batch = jobs[first : first + window]
+            list(pool.map(lambda job: _prepare(job, options), batch))
+            for job in batch:
+                if job.error:
+                    result.failures.append(Failure(str(job.path), job.error))
+                    continue
+                if _skip_unchanged(job, options, engines, memory, result):
+                    for lang in options.targets:
+                        progress.output_done(f"{job.stem} → {lang} (unchanged)")
+                    continue
+                wave.append(job)
+                tokens += sum(
+                    _tokens(t) for texts in pairs_of(job, options).values() for t in texts
+                )
+        if tokens >= options.wave_tokens:
+            yield wave
+            wave, tokens = [], 0
+    if wave:
+        yield wave
+
+
+def _skip_unchanged(
+    job: DocumentJob,
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    result: RunResult,
+) -> bool:
+    """Fingerprint ``job``; True (and report.json marked) when its outputs are up to date."""
+    try:
+        job.fingerprint = fingerprint(job, options, engines, memory)
+    except PipelineError:
+        return False  # the translate stage reports what is wrong
+    if options.force or not is_unchanged(job, options):
+        return False
+    report = mark_unchanged(job)
+    if report is None:
+        return False
+    job.unchanged = True
+    result.reports.append(report)
+    job.release()
+    return True
+
+
+def _run_wave(
+    wave: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    result: RunResult,
+    progress: Progress,
+    clock: _Clock,
+) -> None:
+    """Translate one wave, write its documents and reports, and let go of their text."""
+    progress.more_segments(
+        sum(len(texts) for job in wave for texts in pairs_of(job, options).values())
+    )
+    with clock.stage("translate"):
+        translate_all(wave, options, engines, progress, memory)
 
     def finish(job: DocumentJob) -> None:
         for lang in options.targets:
             _finish_target(job, job.targets[lang], options)
             progress.output_done(f"{job.stem} → {lang}")
 
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(finish, ready))
-    for job in ready:
-        for lang, target in job.targets.items():
-            if target.error is not None:
-                result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
-        report = write_report(job)
-        if report is not None:
-            result.reports.append(report)
-        else:
-            result.failures.append(
-                Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
-            )
-    return result
+    with clock.stage("write"):
+        list(pool.map(finish, wave))
+        for job in wave:
+            for lang, target in job.targets.items():
+                if target.error is not None:
+                    result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
+            job.fingerprint_data = fingerprint_data(job)
+            report = write_report(job)
+            if report is not None:
+                result.reports.append(report)
+            else:
+                result.failures.append(
+                    Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
+                )
+            job.release()
 
 
 def _prepare(job: DocumentJob, options: RunOptions) -> None:

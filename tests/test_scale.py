@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pipeline.engines.base import Route
 from pipeline.engines.registry import EngineSet
 from pipeline.jobs import RunOptions
+from pipeline.memory import TranslationMemory
 from pipeline.run import run_batch
 from pipeline.segment import split_sentences
 from tests.fixtures.engines import BracketEngine
@@ -96,3 +99,98 @@ def test_a_rerun_at_jobs_2_makes_no_engine_call(tmp_path):
     again, machine = run("second")  # another folder: everything is rebuilt, from the memory
     assert again.calls == []
     assert machine == [0] * 12
+
+
+class VersionedEngine(BracketEngine):
+    """The test engine with a model version per pair (a new version is a new model)."""
+
+    def __init__(self, versions: dict[tuple[str, str], str] | None = None) -> None:
+        super().__init__()
+        self.versions = versions or {}
+
+    def route(self, src: str, tgt: str) -> Route | None:
+        route = super().route(src, tgt)
+        if route is None:
+            return None
+        return Route(route.engine, route.model, self.versions.get((src, tgt), "1"))
+
+
+STATEMENTS = {
+    "miners": "The miners of Casapalca have not been paid for three months.\n\n"
+    "We call on every worker to stand with them until the company pays.\n",
+    "teachers": "The teachers of Cusco are on strike for a decent wage.\n\n"
+    "Their schools have no books, no heating and no water.\n",
+    "union": "The union of the textile workers was founded in nineteen twenty.\n\n"
+    "Its members meet every week in the old market hall.\n",
+    "huelga": "Los mineros de Casapalca no han cobrado desde hace tres meses.\n\n"
+    "Llamamos a todos los trabajadores a apoyar su lucha hasta que la empresa pague.\n",
+}
+GLOSSARY = """version: 1
+terms:
+  - en: union
+    es: {es}
+    ja: 労働組合
+"""
+
+
+def _incremental_run(tmp_path: Path, engine: BracketEngine, **extra) -> dict[str, dict]:
+    from pipeline.glossary import load_glossary
+
+    options = RunOptions(
+        paths=[tmp_path / "docs"],
+        targets=["en", "es"],
+        formats=["docx"],
+        out_dir=tmp_path / "out",
+        cache=tmp_path / "memory.sqlite3",
+        glossary=load_glossary(tmp_path / "glossary.yml"),
+        **extra,
+    )
+    result = run_batch(options, engines=EngineSet.with_engines("test", {"test": engine}))
+    assert result.exit_code == 0, result.failures
+    reports = {p.parent.name: json.loads(p.read_text()) for p in result.reports}
+    assert {job.stem for job in result.unchanged} == {
+        stem for stem, report in reports.items() if report["unchanged"]
+    }
+    return reports
+
+
+def _rebuilt(reports: dict[str, dict]) -> set[str]:
+    return {stem for stem, report in reports.items() if not report["unchanged"]}
+
+
+def test_unchanged_documents_are_skipped_and_exactly_the_affected_ones_rebuilt(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for stem, text in STATEMENTS.items():
+        (docs / f"{stem}.txt").write_text(text, encoding="utf-8")
+    glossary = tmp_path / "glossary.yml"
+    glossary.write_text(GLOSSARY.format(es="sindicato"), encoding="utf-8")
+
+    first = _incremental_run(tmp_path, VersionedEngine())
+    assert _rebuilt(first) == set(STATEMENTS)
+    assert first["huelga"]["detected"]["language"] == "es"
+
+    engine = VersionedEngine()
+    second = _incremental_run(tmp_path, engine)
+    assert _rebuilt(second) == set() and engine.calls == []
+    for stem, report in second.items():  # the content is kept, and says it is unchanged
+        assert {**report, "unchanged": False} == first[stem]
+
+    with TranslationMemory(tmp_path / "memory.sqlite3") as memory:  # a reviewer's approval
+        memory.approve("en", "es", "Their schools have no books, no heating and no water.",
+                       "Sus escuelas no tienen libros, ni calefacción, ni agua.", "ana")  # fmt: skip
+    assert _rebuilt(_incremental_run(tmp_path, VersionedEngine())) == {"teachers"}
+
+    glossary.write_text(GLOSSARY.format(es="gremio"), encoding="utf-8")  # a glossary edit
+    assert _rebuilt(_incremental_run(tmp_path, VersionedEngine())) == {"union"}
+
+    newer = VersionedEngine({("es", "en"): "2"})  # a new es→en model
+    assert _rebuilt(_incremental_run(tmp_path, newer)) == {"huelga"}
+    assert [(src, tgt) for src, tgt, _ in newer.calls] == [("es", "en")]
+
+    damaged = tmp_path / "out" / "miners" / "miners.es.docx"  # an output damaged or deleted
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    (tmp_path / "out" / "union" / "union.en.docx").unlink()
+    assert _rebuilt(_incremental_run(tmp_path, newer)) == {"miners", "union"}
+
+    assert _rebuilt(_incremental_run(tmp_path, newer, force=True)) == set(STATEMENTS)

@@ -125,7 +125,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: translate them from their own language when an engine can)",
     )
     p.add_argument(
-        "--force", action="store_true", help="translate again even what the memory already holds"
+        "--force",
+        action="store_true",
+        help="translate again even what the memory already holds, and rebuild documents whose "
+        "outputs are up to date (by default an unchanged document is skipped)",
     )
     add_cache_option(p)
     p.add_argument(
@@ -220,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
             {
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
+                "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
             }
         )
     else:
@@ -237,6 +242,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
     for column in ("document", "lang", "engine", "segments", "glossary", "time", "problems"):
         table.add_column(column, no_wrap=column != "problems")
     for job in result.jobs:
+        if job.unchanged:
+            continue  # counted below the table
         if job.doc is None:
             table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{job.error}[/]")
             continue
@@ -267,7 +274,16 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 f"{target.seconds:.1f}s",
                 "; ".join(problems),
             )
-    console.print(table)
+    if table.row_count:
+        console.print(table)
+    else:
+        print(f"Done in {seconds:.1f} s")
+    if result.unchanged:
+        n = len(result.unchanged)
+        print(
+            f"{n} unchanged document{'' if n == 1 else 's'} skipped: outputs up to date "
+            "(--force rebuilds)"
+        )
     if result.reports:
         print(f"Outputs and report.json under {result.reports[0].parent.parent}/")
 
@@ -278,7 +294,7 @@ def _short(error: str) -> str:
 
 
 def _segments_cell(target: TargetResult) -> str:
-    total = len(target.translations)
+    total = target.total
     reused = target.from_memory + target.approved
     return f"{total} ({reused} from memory)" if reused else str(total)
 
