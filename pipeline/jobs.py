@@ -44,7 +44,8 @@ class RunOptions:
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
     cache: Path | None = None  # translation memory file (--cache); None: no memory
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
-    wave_tokens: int = 16384  # documents go through the engine and out in waves of this size
+    wave_tokens: int = 16384  # documents go through the engine and out in waves of this many
+    # tokens to translate (0: the whole batch in one engine call per pair)
 
 
 @dataclass
@@ -108,7 +109,7 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
-    fingerprint: str = ""  # what the outputs were made from (pipeline.incremental)
+    fingerprint: dict[str, Any] = field(default_factory=dict)  # pipeline.incremental
     fingerprint_data: dict[str, Any] = field(default_factory=dict)  # report.json "fingerprint"
     unchanged: bool = False  # its outputs were already up to date: nothing rebuilt
 

@@ -19,8 +19,9 @@ import hashlib
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from pipeline import detect
 from pipeline.document import Document
@@ -33,6 +34,8 @@ from pipeline.incremental import (
     is_unchanged,
     mark_unchanged,
     pairs_of,
+    stored_report,
+    unchanged_before_reading,
 )
 from pipeline.ingest import find_sources, read_document
 from pipeline.jobs import (
@@ -132,48 +135,74 @@ def _waves(
     tokens = 0
     for first in range(0, len(jobs), window):
         with clock.stage("prepare"):
-            batch = jobs[first : first + window]
-            list(pool.map(lambda job: _prepare(job, options), batch))
-            for job in batch:
-                if job.error:
-                    result.failures.append(Failure(str(job.path), job.error))
-                    continue
-                if _skip_unchanged(job, options, engines, memory, result):
-                    for lang in options.targets:
-                        progress.output_done(f"{job.stem} → {lang} (unchanged)")
-                    continue
+            for job in _prepare_window(
+                jobs[first : first + window], options, engines, memory, pool, result, progress
+            ):
                 wave.append(job)
                 tokens += sum(
                     _tokens(t) for texts in pairs_of(job, options).values() for t in texts
                 )
-        if tokens >= options.wave_tokens:
+        if options.wave_tokens and tokens >= options.wave_tokens:
             yield wave
             wave, tokens = [], 0
     if wave:
         yield wave
 
 
-def _skip_unchanged(
-    job: DocumentJob,
+def _prepare_window(
+    batch: list[DocumentJob],
     options: RunOptions,
     engines: EngineSet,
     memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
     result: RunResult,
-) -> bool:
-    """Fingerprint ``job``; True (and report.json marked) when its outputs are up to date."""
-    try:
-        job.fingerprint = fingerprint(job, options, engines, memory)
-    except PipelineError:
-        return False  # the translate stage reports what is wrong
-    if options.force or not is_unchanged(job, options):
-        return False
-    report = mark_unchanged(job)
+    progress: Progress,
+) -> list[DocumentJob]:
+    """Hash, and where needed read, detect and segment a few documents in parallel; those
+    whose outputs are up to date are marked unchanged, the others are returned to be built."""
+    list(pool.map(_read_source, batch))
+    todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
+    for job in batch:
+        stored = None if options.force or job.error else stored_report(job)
+        if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
+            _mark_unchanged(job, stored, options, result, progress)
+        elif not job.error:
+            todo.append((job, stored))
+    list(pool.map(lambda item: _prepare(item[0], options), todo))
+    result.failures.extend(Failure(str(job.path), job.error) for job in batch if job.error)
+    build = []
+    for job, stored in todo:
+        if job.error:
+            continue
+        with suppress(PipelineError):  # the translate stage says what is wrong with the memory
+            job.fingerprint = fingerprint(job, options, engines, memory, stored)
+        if stored is not None and job.fingerprint and is_unchanged(job, options, stored):
+            _mark_unchanged(job, stored, options, result, progress)
+        else:
+            build.append(job)
+    return build
+
+
+def _mark_unchanged(
+    job: DocumentJob,
+    stored: dict[str, Any],
+    options: RunOptions,
+    result: RunResult,
+    progress: Progress,
+) -> None:
+    """``job``'s outputs are up to date: report.json says so (with the fingerprint just
+    computed, if any, so the next run decides without reading it) and nothing is rebuilt."""
+    report = mark_unchanged(job, stored)
     if report is None:
-        return False
+        result.failures.append(
+            Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
+        )
+        return
     job.unchanged = True
     result.reports.append(report)
     job.release()
-    return True
+    for lang in options.targets:
+        progress.output_done(f"{job.stem} → {lang} (unchanged)")
 
 
 def _run_wave(
@@ -215,10 +244,17 @@ def _run_wave(
             job.release()
 
 
+def _read_source(job: DocumentJob) -> None:
+    """The source file's SHA-256 (``job.sha256``); an unreadable file becomes ``job.error``."""
+    try:
+        job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
+    except OSError as exc:
+        job.error = f"cannot read: {exc.strerror or exc}"
+
+
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
     """Read, detect and segment one document; errors become ``job.error``."""
     try:
-        job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
         doc = read_document(job.path)
     except PipelineError as exc:
         job.error = str(exc)

@@ -183,6 +183,7 @@ def test_unchanged_documents_are_skipped_and_exactly_the_affected_ones_rebuilt(t
 
     glossary.write_text(GLOSSARY.format(es="gremio"), encoding="utf-8")  # a glossary edit
     assert _rebuilt(_incremental_run(tmp_path, VersionedEngine())) == {"union"}
+    assert _rebuilt(_incremental_run(tmp_path, VersionedEngine())) == set()
 
     newer = VersionedEngine({("es", "en"): "2"})  # a new es→en model
     assert _rebuilt(_incremental_run(tmp_path, newer)) == {"huelga"}

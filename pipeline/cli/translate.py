@@ -108,6 +108,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="documents written in parallel (default: 1)",
     )
     p.add_argument(
+        "--wave-tokens",
+        type=int,
+        default=16384,
+        metavar="N",
+        help="documents go through the engine and are written in waves of about N tokens, so "
+        "memory stays flat however many documents there are (default: 16384; 0: the whole "
+        "batch in one engine call per language pair)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object for scripts instead of the summary",
@@ -154,6 +163,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         )
     if args.jobs < 1:
         raise CommandError("--jobs must be at least 1", 2)
+    if args.wave_tokens < 0:
+        raise CommandError("--wave-tokens must be 0 (no waves) or more", 2)
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
     paths = args.paths or [Path("source_docs")]
@@ -187,6 +198,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         keep_foreign=args.keep_foreign,
         cache=resolve_memory_path(args.cache),
         review=args.review,
+        wave_tokens=args.wave_tokens,
     )
 
 
