@@ -27,6 +27,7 @@ from pipeline import detect
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
+from pipeline.export import pandoc_server
 from pipeline.export.writers import WRITERS
 from pipeline.incremental import (
     fingerprint,
@@ -87,7 +88,7 @@ def run_batch(
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
     clock = _Clock(result.seconds)
     try:
-        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool, pandoc_server.serving():
             for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
                 _run_wave(wave, options, engines, memory, pool, result, progress, clock)
     finally:
