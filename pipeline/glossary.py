@@ -15,6 +15,7 @@ measurements in ``benchmarks/glossary_compliance.py``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -303,7 +304,7 @@ def fold(text: str) -> str:
     return normalize_form(text).casefold()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Normalized:
     """A text with markers removed, normalised and case-folded, mapped back to the original."""
 
@@ -312,7 +313,10 @@ class _Normalized:
     ends: list[int]
 
 
+@functools.lru_cache(maxsize=2048)
 def _normalize_with_map(text: str) -> _Normalized:
+    """``text`` normalised for matching (a pure function: the protect, verify and review
+    steps and the incremental fingerprint ask for the same segments, so it is memoised)."""
     folded: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

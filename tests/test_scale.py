@@ -195,3 +195,22 @@ def test_unchanged_documents_are_skipped_and_exactly_the_affected_ones_rebuilt(t
     assert _rebuilt(_incremental_run(tmp_path, newer)) == {"miners", "union"}
 
     assert _rebuilt(_incremental_run(tmp_path, newer, force=True)) == set(STATEMENTS)
+
+
+def test_sentence_spans_are_those_pysbd_finds():
+    import pysbd
+
+    from pipeline.segment import _sentence_spans
+
+    texts = _paragraphs(7, 60) + [
+        "Dr. Quispe said: «No!» Then he left.  Mr. Mamani   stayed...  Why? Because.",
+        "¿Qué? ¡Nada! Sr. Pérez, EE. UU. y la O.N.U. — 3.5 millones.",
+        "Hello. Hello. Hello.",
+        "  Leading space. Trailing space.  ",
+        "「こんにちは。」と言った。さようなら。",
+    ]
+    for text in texts:
+        for lang in ("en", "es", "ja"):
+            segmenter = pysbd.Segmenter(language=lang, clean=False, char_span=True)
+            expected = [(s.start, s.end) for s in segmenter.segment(text)]
+            assert _sentence_spans(text, segmenter.processor(text).process()) == expected
