@@ -28,7 +28,7 @@ from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
 from pipeline.export import pandoc_server
-from pipeline.export.writers import WRITERS
+from pipeline.export.pool import WriterPool
 from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
@@ -88,9 +88,13 @@ def run_batch(
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
     clock = _Clock(result.seconds)
     try:
-        with ThreadPoolExecutor(max_workers=options.jobs) as pool, pandoc_server.serving():
+        with (
+            ThreadPoolExecutor(max_workers=options.jobs) as pool,
+            pandoc_server.serving(),
+            WriterPool(options.jobs if len(jobs) > 1 else 1) as writers,
+        ):
             for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
-                _run_wave(wave, options, engines, memory, pool, result, progress, clock)
+                _run_wave(wave, options, engines, memory, pool, writers, result, progress, clock)
     finally:
         if memory is not None:
             memory.close()
@@ -212,6 +216,7 @@ def _run_wave(
     engines: EngineSet,
     memory: TranslationMemory | None,
     pool: ThreadPoolExecutor,
+    writers: WriterPool,
     result: RunResult,
     progress: Progress,
     clock: _Clock,
@@ -225,7 +230,7 @@ def _run_wave(
 
     def finish(job: DocumentJob) -> None:
         for lang in options.targets:
-            _finish_target(job, job.targets[lang], options)
+            _finish_target(job, job.targets[lang], options, writers)
             progress.output_done(f"{job.stem} → {lang}")
 
     with clock.stage("write"):
@@ -286,13 +291,15 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
         job.targets[lang] = TargetResult(lang=lang)
 
 
-def _finish_target(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _finish_target(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     """Glossary check and QA for one translated target, then its files."""
     if options.glossary is not None:
         target.glossary = verify_glossary(job, target, options.glossary)
     collect_qa(job, target, options.glossary)
     if target.error is None:  # translated: reviewers get their files even if a PDF fails
-        _write_outputs(job, target, options)
+        _write_outputs(job, target, options, writers)
         _write_review(job, target, options)
 
 
@@ -335,14 +342,16 @@ def output_path(job: DocumentJob, lang: str, fmt: str) -> Path:
     return job.out_dir / f"{job.stem}.{lang}.{fmt}"
 
 
-def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _write_outputs(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     doc = translated_document(job, target)
     if target.route is None:
         target.route = IDENTITY
     for fmt in options.formats:
         path = output_path(job, target.lang, fmt)
         with _target_fails_on_error(target, path):
-            WRITERS[fmt](doc, path, target.lang, job.path.name)
+            writers.write(fmt, doc, path, target.lang, job.path.name)
             target.outputs[fmt] = str(path)
         if target.error is not None:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -85,6 +86,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--api-key", default=None, help="LibreTranslate API key")
     p.add_argument(
+        "--lt-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="LibreTranslate: batches sent at once, for a server with several workers or "
+        "replicas behind a load balancer (default: $PIPELINE_LT_CONCURRENCY, else 2)",
+    )
+    p.add_argument(
         "--layout",
         default="document",
         choices=["document", *LAYOUTS],
@@ -165,6 +174,14 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         raise CommandError("--jobs must be at least 1", 2)
     if args.wave_tokens < 0:
         raise CommandError("--wave-tokens must be 0 (no waves) or more", 2)
+    lt_concurrency = args.lt_concurrency
+    if lt_concurrency is None and os.environ.get("PIPELINE_LT_CONCURRENCY"):
+        try:
+            lt_concurrency = int(os.environ["PIPELINE_LT_CONCURRENCY"])
+        except ValueError:
+            raise CommandError("PIPELINE_LT_CONCURRENCY must be a whole number", 2) from None
+    if lt_concurrency is not None and lt_concurrency < 1:
+        raise CommandError("--lt-concurrency must be at least 1", 2)
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
     paths = args.paths or [Path("source_docs")]
@@ -185,7 +202,9 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         source_lang=args.source,
         formats=formats,
         out_dir=args.out,
-        engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
+        engine=EngineOptions(
+            choice=args.engine, url=args.url, api_key=args.api_key, lt_concurrency=lt_concurrency
+        ),
         jobs=args.jobs,
         force=args.force,
         glossary=glossary,

@@ -120,6 +120,12 @@ class PandocServers:
 _servers: PandocServers | None = None  # set by serving() for the length of a batch only
 
 
+def use_servers(servers: PandocServers | None) -> None:
+    """Convert through ``servers`` from now on (a writer process, for its whole life)."""
+    global _servers
+    _servers = servers
+
+
 @contextmanager
 def serving() -> Iterator[None]:
     """Convert through running pandoc processes until the block ends (one batch)."""
