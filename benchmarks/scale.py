@@ -114,10 +114,34 @@ for path in sorted(Path(sys.argv[1]).glob("*.txt")):
 """
 
 
+def libretranslate_point(segments: int = 240) -> None:
+    """Seconds for ``segments`` segments against the test server with 2 workers (each batch
+    of 12 takes 12 × 20 ms), by how many batches are in flight."""
+    sys.path.insert(0, str(REPO))
+    from pipeline.engines.libretranslate import LibreTranslateEngine
+    from tests.fixtures.libretranslate_server import FakeLibreTranslate
+
+    texts = [
+        f"Point {n}: everyone has the right to life, liberty and security." for n in range(segments)
+    ]
+    timings = {}
+    for concurrency in (1, 2, 4):
+        with FakeLibreTranslate(workers=2, seconds_per_segment=0.02) as server:
+            engine = LibreTranslateEngine(server.url, max_segments=12, concurrency=concurrency)
+            engine.languages()
+            started = time.perf_counter()
+            engine.translate(texts, "en", "es")
+            timings[concurrency] = time.perf_counter() - started
+    print(
+        f"\nlibretranslate ({segments} segments, batches of 12, test server with 2 workers): "
+        + ", ".join(f"{c} in flight {t:.2f} s ({timings[1] / t:.2f}×)" for c, t in timings.items())
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,10,50,200", help="batch sizes (documents)")
-    parser.add_argument("--engines", default="apertium,argos")
+    parser.add_argument("--engines", default="libretranslate,apertium,argos")
     parser.add_argument("--waves", default="100", help="sizes also run with --wave-tokens 0")
     parser.add_argument("--argostranslate", type=int, default=1, help="documents for (a)")
     args = parser.parse_args()
@@ -134,15 +158,22 @@ def main() -> int:
     )
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"statements: a title and {PARAGRAPHS} UDHR paragraphs each (en→es, DOCX+PDF, --jobs 2)")
-    engines = args.engines.split(",")
+    engines = [e for e in args.engines.split(",") if e != "libretranslate"]
+    if "libretranslate" in args.engines.split(","):
+        libretranslate_point()
     if "argos" in engines:
-        sys.path.insert(0, str(REPO))
-        os.environ["ARGOS_PACKAGES_DIR"] = env["ARGOS_PACKAGES_DIR"]
-        from pipeline.engines import argos_packages
-        from tests.fixtures import argos_models as fx
-
-        fx.UDHR_DIR = SHARED / "corpora" / "udhr"  # the same corpus, wherever ../shared is
-        argos_packages.install_file(fx.build_package("en", "es", work, fx.ARGOS))
+        # Built in a process of its own: the builder's numpy arrays (GBs) would otherwise be
+        # part of every process forked from this one, and of its peak RSS.
+        build = (
+            "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+            "from pipeline.engines import argos_packages; from tests.fixtures import argos_models as fx;"
+            "fx.UDHR_DIR = Path(sys.argv[2]);"
+            "argos_packages.install_file(fx.build_package('en', 'es', Path(sys.argv[3]), fx.ARGOS))"
+        )
+        udhr = str(SHARED / "corpora" / "udhr")
+        subprocess.run(
+            [sys.executable, "-c", build, str(REPO), udhr, str(work)], env=env, check=True
+        )
         print("model: Argos-sized identity model (6+6 layers, d512, int8), en→es")
 
     for engine in engines:
