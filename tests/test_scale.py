@@ -214,3 +214,24 @@ def test_sentence_spans_are_those_pysbd_finds():
             segmenter = pysbd.Segmenter(language=lang, clean=False, char_span=True)
             expected = [(s.start, s.end) for s in segmenter.segment(text)]
             assert _sentence_spans(text, segmenter.processor(text).process()) == expected
+
+
+def test_writers_in_worker_processes_write_every_document_and_report_failures(tmp_path):
+    import docx
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for stem in ("miners", "teachers", "union"):
+        (docs / f"{stem}.txt").write_text(STATEMENTS[stem], encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "union").mkdir(parents=True)
+    (out / "union" / "union.es.pdf").mkdir()  # a folder where the PDF should go
+    options = RunOptions(paths=[docs], targets=["es"], out_dir=out, jobs=2)
+    result = run_batch(options, engines=EngineSet.with_engines("test", {"test": BracketEngine()}))
+    for stem in ("miners", "teachers"):
+        written = docx.Document(str(out / stem / f"{stem}.es.docx"))
+        assert any("⟦" in p.text for p in written.paragraphs)
+        assert (out / stem / f"{stem}.es.pdf").read_bytes().startswith(b"%PDF")
+    assert [f.path for f in result.failures] == [str(docs / "union.txt")]
+    assert "union.es.pdf" in result.failures[0].reason
+    assert "\n" not in result.failures[0].reason
