@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python benchmarks/detect_accuracy.py            # the tables for the README
     python benchmarks/detect_accuracy.py --compare  # also lingua (low/high) and raw fastText
+    python benchmarks/detect_accuracy.py --detector langdetect  # the pipeline on langdetect
 
 Each corpus file is split into blocks at line breaks (empty lines dropped). "With context"
 detects a whole file as one document (``detect_blocks``), "without context" calls
@@ -41,6 +42,7 @@ FILES = {
 }
 BUCKETS = ("≤40", "41–120", ">120")
 CHUNK_LINES = 10
+DETECTOR = [detect.DEFAULT_DETECTOR]  # the pipeline's detector measured (--detector)
 
 
 def bucket(text: str) -> str:
@@ -109,7 +111,9 @@ Stats = dict[str, dict[tuple[str, str], tuple[int, int]]]  # lang: (method, buck
 
 
 def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str], str]]) -> Stats:
-    with_context = {lang: detect.detect_blocks(lines) for lang, lines in corpus.items()}
+    with_context = {
+        lang: detect.detect_blocks(lines, detector=DETECTOR[0]) for lang, lines in corpus.items()
+    }
     print("### Blocks: accuracy per language and length (characters)\n")
     names = ["with context", "without context", *methods]
     print("| language | length | blocks | " + " | ".join(names) + " |")
@@ -125,7 +129,7 @@ def block_table(corpus: dict[str, list[str]], methods: dict[str, Callable[[str],
             count["all"] += 1
             answers = {"with context": with_context[lang].blocks[i].language}
             t = time.perf_counter()
-            answers["without context"] = detect.detect_text(line)[0]
+            answers["without context"] = detect.detect_text(line, DETECTOR[0])[0]
             seconds["without context"] += time.perf_counter() - t
             for name, fn in methods.items():
                 t = time.perf_counter()
@@ -160,9 +164,9 @@ def document_table(corpus: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
     print("|---|---|---|---|---|")
     found: dict[str, tuple[int, int]] = {}
     for lang, lines in corpus.items():
-        whole = detect.detect_blocks(lines)
+        whole = detect.detect_blocks(lines, detector=DETECTOR[0])
         chunks = [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
-        results = [detect.detect_blocks(chunk) for chunk in chunks]
+        results = [detect.detect_blocks(chunk, detector=DETECTOR[0]) for chunk in chunks]
         right = [r for r in results if r.language == lang]
         wrong = sorted({r.language for r in results if r.language != lang})
         lowest = min((r.confidence for r in right), default=0.0)
@@ -194,7 +198,7 @@ def mixed_table(corpus: dict[str, list[str]]) -> None:
                 blocks.append((doc_lang, line))
                 if i % 4 == 3 and i // 4 < len(other):
                     blocks.append((foreign, other[i // 4]))
-            result = detect.detect_blocks([text for _, text in blocks])
+            result = detect.detect_blocks([text for _, text in blocks], detector=DETECTOR[0])
             found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             native = [0, 0]
             for (gold, text), got in zip(blocks, result.blocks, strict=True):
@@ -224,7 +228,7 @@ def calibration_table(corpus: dict[str, list[str]]) -> None:
     print("|---|---|---|---|---|")
     for size in (1, 3, CHUNK_LINES):
         results = [
-            (detect.detect_blocks(lines[i : i + size]), lang)
+            (detect.detect_blocks(lines[i : i + size], detector=DETECTOR[0]), lang)
             for lang, lines in corpus.items()
             for i in range(0, len(lines), size)
         ]
@@ -262,7 +266,7 @@ def summary_table(stats: Stats, documents: dict[str, tuple[int, int]]) -> None:
 def startup() -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
-    detect.detect_text("warm up the model")
+    detect.detect_text("warm up the model", DETECTOR[0])
     seconds = time.perf_counter() - t
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     print(f"Model load + first call: {seconds * 1000:.0f} ms, peak RSS +{grown:.0f} MB\n")
@@ -285,7 +289,15 @@ def main() -> int:
         action="store_true",
         help="also measure lingua (low and high accuracy) and raw fastText",
     )
+    parser.add_argument(
+        "--detector",
+        default=detect.DEFAULT_DETECTOR,
+        choices=detect.DETECTORS,
+        help="the model behind the pipeline's detector (as `pipeline detect --detector`)",
+    )
     args = parser.parse_args()
+    DETECTOR[0] = args.detector
+    print(f"Pipeline detector: {args.detector}\n")
     if not CORPUS.is_dir():
         print(f"skipped: corpus not found at {CORPUS}", file=sys.stderr)
         return 0

@@ -58,12 +58,12 @@ _LEFTOVER = re.compile(r"ZXQ\s?\d+|</?g9\d\d>|<x9\d\d/>|&lt;|&gt;")
 _WORD = re.compile(r"\w+")
 
 
-def sample_segments() -> list[tuple[str, str]]:
-    """(segment id, text) for the sample statement, as the pipeline segments it."""
+def sample_segments(sample: Path = SAMPLE) -> list[tuple[str, str]]:
+    """(segment id, text) for a statement (default: the shared sample), as the pipeline segments it."""
     from pipeline.ingest import read_document
     from pipeline.segment import segment_document
 
-    doc = read_document(SAMPLE)
+    doc = read_document(sample)
     segmented = segment_document(doc, "en")
     return [(seg.id, seg.text) for sb in segmented for seg in sb.segments]
 
@@ -114,20 +114,21 @@ def _translate_then_replace(glossary, engine, sources: list[str], baseline: list
     return outputs
 
 
-def measure(print_outputs: bool = False) -> dict[str, Measurement]:
-    """Baseline and every strategy; keys: "baseline", "shipped" and the strategy names."""
+def measure(print_outputs: bool = False, sample: Path = SAMPLE) -> dict[str, Measurement]:
+    """Baseline and every strategy on ``sample``; keys: "baseline", "shipped", strategy names."""
     from pipeline.engines.apertium import ApertiumEngine
-    from pipeline.glossary import STRATEGIES, Strategy, load_glossary
+    from pipeline.engines.base import Strategy
+    from pipeline.glossary import load_glossary, protect, restore, verify
 
     glossary = load_glossary(GLOSSARY)
     engine = ApertiumEngine()
-    segments = sample_segments()
+    segments = sample_segments(sample)
     ids = [i for i, _ in segments]
     sources = [t for _, t in segments]
     baseline = [t.text for t in engine.translate(sources, "en", "es")]
 
     results: dict[str, Measurement] = {}
-    report = glossary.verify(sources, baseline, "en", "es", ids)
+    report = verify(glossary, sources, baseline, "en", "es", ids)
     base = Measurement(
         "baseline (Apertium, no glossary)",
         report.compliance,
@@ -145,10 +146,10 @@ def measure(print_outputs: bool = False) -> dict[str, Measurement]:
         "empty tag for names, wrap terms": Strategy(names="empty", terms="wrap"),
     }
     for name, strategy in candidates.items():
-        protected = glossary.protect(sources, "en", "es", "apertium", strategy=strategy)
+        protected = protect(glossary, sources, "en", "es", strategy)
         raw = [t.text for t in engine.translate(protected.texts, "en", "es")]
-        outputs = glossary.restore(raw, protected)
-        report = glossary.verify(sources, outputs, "en", "es", ids)
+        outputs = restore(raw, protected)
+        report = verify(glossary, sources, outputs, "en", "es", ids)
         m = Measurement(
             name,
             report.compliance,
@@ -159,11 +160,11 @@ def measure(print_outputs: bool = False) -> dict[str, Measurement]:
         )
         _quality(m, sources, outputs, baseline, glossary)
         results[name] = m
-        if strategy == STRATEGIES["apertium"]:
+        if strategy == engine.glossary_strategy:
             results["shipped"] = m
 
     outputs = _translate_then_replace(glossary, engine, sources, baseline)
-    report = glossary.verify(sources, outputs, "en", "es", ids)
+    report = verify(glossary, sources, outputs, "en", "es", ids)
     ttr = Measurement(
         "translate term alone, then replace",
         report.compliance,

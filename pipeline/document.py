@@ -119,6 +119,8 @@ class Document:
     lang: str | None = None
     lang_confidence: float = 0.0
     metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None  # the text encoding a text-based source was read in
+    notes: list[str] = field(default_factory=list)  # one-line reader notes for report.json
 
     @property
     def title(self) -> str:

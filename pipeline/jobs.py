@@ -44,6 +44,8 @@ class RunOptions:
     keep_foreign: bool = False  # --keep-foreign: never translate blocks in another language
     cache: Path | None = None  # translation memory file (--cache); None: no memory
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
+    follow_links: bool = False  # --follow-links: follow links that lead out of a source folder
+    detector: str = "fasttext"  # --detector: fasttext or langdetect
     wave_tokens: int = 16384  # documents go through the engine and out in waves of this many
     # tokens to translate (0: the whole batch in one engine call per pair)
 
@@ -138,6 +140,7 @@ class DocumentJob:
 class RunResult:
     reports: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # files found but not read, and why
     jobs: list[DocumentJob] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
 

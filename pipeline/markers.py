@@ -18,8 +18,20 @@ from typing import Literal
 PATTERN = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 """One marker; group 1 is an opening ``gN``'s number, 2 a closing one's, 3 an ``xN``'s."""
 
-ANY = re.compile(r"</?g\d+>|<x\d+/>")
+ANY_SOURCE = r"</?g\d+>|<x\d+/>"
+"""The source of ``ANY``, for composing larger patterns (``rf"(?:{markers.ANY_SOURCE})*"``)."""
+
+OPEN_SOURCE = r"<g\d+>"
+"""An opening marker's pattern source, for composing larger patterns."""
+
+ANY = re.compile(ANY_SOURCE)
 """One marker, without groups (for ``split`` and ``sub``)."""
+
+LEADING = re.compile(rf"(?:{ANY_SOURCE})*")
+"""The markers at the start of a text (``LEADING.match(text).end()``)."""
+
+OPENING_AT_END = re.compile(r"<g(\d+)>$")
+"""An opening marker that ends a text; group 1 is its number."""
 
 _SPLIT = re.compile(r"(</?g\d+>|<x\d+/>)")
 _DAMAGED = re.compile(r"</?[gx]\d+\s*/?>|<\s*/?\s*[gx]\s*\d")
@@ -61,6 +73,22 @@ def tokens(text: str) -> Iterator[Marker]:
             yield Marker("close", int(m.group(2)), m.start(), m.end())
         else:
             yield Marker("empty", int(m.group(3)), m.start(), m.end())
+
+
+def numbered(numbers: list[int] | tuple[int, ...] | set[int]) -> re.Pattern[str]:
+    """Any marker (opening, closing or empty) whose number is one of ``numbers``."""
+    alternatives = "|".join(str(n) for n in sorted(numbers)) or "(?!)"
+    return re.compile(rf"</?g(?:{alternatives})>|<x(?:{alternatives})/>")
+
+
+def pair(number: int) -> re.Pattern[str]:
+    """A ``<gN>…</gN>`` pair for one number; group 1 is what it encloses (may span lines)."""
+    return re.compile(rf"<g{number}>(.*?)</g{number}>", re.S)
+
+
+def pair_tags(number: int) -> re.Pattern[str]:
+    """The opening or closing marker of one number."""
+    return re.compile(rf"</?g{number}>")
 
 
 def strip(text: str) -> str:

@@ -22,7 +22,9 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "path": str(job.path),
             "sha256": job.sha256,
             "format": job.path.suffix.lower().lstrip("."),
+            "encoding": doc.encoding if doc else None,
         },
+        "notes": list(doc.notes) if doc else [],
         "detected": {
             "language": doc.lang if doc else None,
             "confidence": round(doc.lang_confidence, 4) if doc else 0.0,

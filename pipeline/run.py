@@ -15,7 +15,6 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,7 @@ from pipeline.incremental import (
     stored_report,
     unchanged_before_reading,
 )
-from pipeline.ingest import find_sources, read_document
+from pipeline.ingest import file_sha256, find_sources, read_document
 from pipeline.jobs import (
     IDENTITY,
     DocumentJob,
@@ -76,8 +75,12 @@ def run_batch(
     """
     progress = progress or Progress()
     result = RunResult()
-    files, problems = find_sources(options.paths)
-    result.failures.extend(Failure(str(path), reason) for path, reason in problems)
+    sources = find_sources(
+        options.paths, exclude=[options.out_dir], follow_links=options.follow_links
+    )
+    files = sources.files
+    result.failures.extend(Failure(str(path), reason) for path, reason in sources.problems)
+    result.skipped.extend(Failure(str(path), reason) for path, reason in sources.skipped)
     jobs = [
         DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
         for f, s in zip(files, _stems(files), strict=True)
@@ -168,7 +171,7 @@ def _prepare_window(
     list(pool.map(_read_source, batch))
     todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
     for job in batch:
-        stored = None if options.force or job.error else stored_report(job)
+        stored = None if options.force or job.error or not job.sha256 else stored_report(job)
         if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
             _mark_unchanged(job, stored, options, result, progress)
         elif not job.error:
@@ -253,7 +256,7 @@ def _run_wave(
 def _read_source(job: DocumentJob) -> None:
     """The source file's SHA-256 (``job.sha256``); an unreadable file becomes ``job.error``."""
     try:
-        job.sha256 = hashlib.sha256(job.path.read_bytes()).hexdigest()
+        job.sha256 = file_sha256(job.path)  # "" when it is not a file to read: _prepare says why
     except OSError as exc:
         job.error = f"cannot read: {exc.strerror or exc}"
 
@@ -271,7 +274,7 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
     given = None if options.source_lang == "auto" else options.source_lang
     try:
         # With --from the document's language is given; its blocks are still detected.
-        detected = detect.detect_document(doc, language=given)
+        detected = detect.detect_document(doc, language=given, detector=options.detector)
     except PipelineError as exc:
         job.error = str(exc)
         return

@@ -21,7 +21,7 @@ from pipeline import detect, markers
 from pipeline.engines.base import Engine, Route, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
-from pipeline.glossary import Glossary, GlossaryReport
+from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
 from pipeline.jobs import MEMORY_ONLY, DocumentJob, Progress, RunOptions, TargetResult
 from pipeline.memory import MemoryKey, TranslationMemory, normalize_source
 from pipeline.segment import RebuildStats, repair_markers
@@ -215,11 +215,13 @@ def _machine(
     """The engine call of one pair, with the glossary's protect/restore around it."""
 
     def machine(batch: list[str]) -> list[Translation]:
-        protected = glossary.protect(batch, src, tgt, engine.name) if glossary else None
+        protected = (
+            protect(glossary, batch, src, tgt, engine.glossary_strategy) if glossary else None
+        )
         answers = _call_engine(engine, protected.texts if protected else batch, src, tgt, progress)
         drafts = [a.text for a in answers]
         if glossary and protected:
-            drafts = glossary.restore(drafts, protected)
+            drafts = restore(drafts, protected)
         return [Translation(d, a.unknown_words) for d, a in zip(drafts, answers, strict=True)]
 
     return machine
@@ -314,7 +316,8 @@ def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) 
         if lang == target.lang:
             continue
         idx = [i for i, seg in enumerate(flat) if seg.lang == lang]
-        report = report + glossary.verify(
+        report = report + verify(
+            glossary,
             [flat[i].text for i in idx],
             [target.translations[i] for i in idx],
             lang,

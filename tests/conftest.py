@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the shared corpus, the sample statements, and a CLI runner."""
+"""Shared fixtures: the test data in ``tests/data``, the sample statements, and a CLI runner."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SAMPLE = SHARED / "samples" / "peru-miners-solidarity.en.txt"
+DATA = ROOT / "tests" / "data"
+SAMPLE = DATA / "casapalca-miners.en.txt"
 SOURCE_DOCS = ROOT / "source_docs"
 
 
 @pytest.fixture
 def sample_statement() -> Path:
-    """The real English statement from ../shared (skips when the shared folder is absent)."""
-    if not SAMPLE.exists():
-        pytest.skip(f"shared sample not found at {SAMPLE}")
+    """The English solidarity statement the tests translate (``tests/data``)."""
     return SAMPLE
 
 
@@ -50,6 +48,17 @@ def cli(tmp_path: Path):
         )
 
     return run
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that runs ``python -m pipeline`` through the ``cli`` fixture is ``slow``.
+
+    ``pytest -m "not slow"`` is the fast inner loop; tests that start the CLI another way
+    carry ``@pytest.mark.slow`` themselves.
+    """
+    for item in items:
+        if "cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 def requires(binary: str) -> pytest.MarkDecorator:

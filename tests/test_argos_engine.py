@@ -11,11 +11,6 @@ from pipeline.engines.argos import ArgosEngine, decode_pieces
 from pipeline.engines.base import EngineError, Route
 from tests.fixtures import argos_models as fx
 
-pytestmark = pytest.mark.skipif(
-    not fx.udhr_available(),
-    reason=f"shared corpora missing: {fx.UDHR_DIR} (needed to build models)",
-)
-
 SENTENCES = {
     "en": [
         "The FSTMB stands with the miners of Casapalca.",
@@ -86,22 +81,22 @@ def test_pivot_es_ja_round_trips_every_kind_of_text(engine: ArgosEngine) -> None
     assert sum(done) == len(texts)
 
 
-def test_udhr_lines_round_trip(engine: ArgosEngine) -> None:
-    for name, lang in (("eng", "en"), ("spa", "es"), ("jpn", "ja")):
-        lines = (fx.UDHR_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+def test_corpus_lines_round_trip(engine: ArgosEngine) -> None:
+    for lang in ("en", "es", "ja"):
+        lines = fx.corpus_file(lang).read_text(encoding="utf-8").splitlines()
         texts = [" ".join(line.split()) for line in lines if line.strip()][:60]
         tgt = "en" if lang != "en" else "es"
         assert [t.text for t in engine.translate(texts, lang, tgt)] == texts
 
 
-def test_sentencepiece_covers_every_character_of_the_japanese_udhr(
+def test_sentencepiece_covers_every_character_of_the_japanese_corpus(
     installed: list[models.InstalledModel],
 ) -> None:
     import sentencepiece as spm
 
     ja_en = next(m for m in installed if (m.from_code, m.to_code) == ("ja", "en"))
     sp = spm.SentencePieceProcessor(model_file=str(ja_en.path / "sentencepiece.model"))
-    text = (fx.UDHR_DIR / "jpn.txt").read_text(encoding="utf-8")
+    text = fx.corpus_file("ja").read_text(encoding="utf-8")
     missing = {c for c in text if not c.isspace() and sp.piece_to_id(c) == sp.unk_id()}
     assert missing == set()
 

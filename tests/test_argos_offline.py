@@ -12,11 +12,6 @@ import pytest
 from pipeline.cli import main
 from tests.fixtures import argos_models as fx
 
-pytestmark = pytest.mark.skipif(
-    not fx.udhr_available(),
-    reason=f"shared corpora missing: {fx.UDHR_DIR} (needed to build models)",
-)
-
 SPANISH_STATEMENT = """\
 # Solidaridad con Casapalca
 

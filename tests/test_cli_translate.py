@@ -31,7 +31,7 @@ def test_sample_statement_to_spanish_with_apertium(cli, tmp_path: Path, sample_s
         str(tmp_path / "out"),
     )
     assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / "out" / "peru-miners-solidarity.en"
+    folder = tmp_path / "out" / "casapalca-miners.en"
     report = json.loads((folder / "report.json").read_text())
     assert report["source"]["sha256"] == before == _sha(sample_statement)
     assert report["source"]["format"] == "txt"
@@ -109,14 +109,14 @@ def test_bad_inputs_one_line_each_and_the_batch_goes_on(cli, tmp_path: Path, sou
     (src / "cut.docx").write_bytes(
         (source_docs / "declaracion-solidaridad.docx").read_bytes()[:3000]
     )
-    (src / "notes.rtf").write_text("{\\rtf1 hello}")
+    (src / "notes.pages").write_text("{\\rtf1 hello}")  # .rtf is a supported input now
     missing = tmp_path / "missing.txt"
     hashes = {p: _sha(p) for p in src.iterdir()}
     out = tmp_path / "out"
     proc = cli(
         "translate",
         str(src),
-        str(src / "notes.rtf"),
+        str(src / "notes.pages"),
         str(missing),
         "--to",
         "es,ja",
@@ -133,7 +133,7 @@ def test_bad_inputs_one_line_each_and_the_batch_goes_on(cli, tmp_path: Path, sou
         "empty.txt": "empty",
         "garbage.txt": "binary",
         "cut.docx": "damaged or truncated",
-        "notes.rtf": "unsupported file type",
+        "notes.pages": "unsupported file type",
         "missing.txt": "no such file",
         "good.md": "Apertium cannot translate en→ja",
     }
@@ -193,8 +193,8 @@ def test_engine_without_models_is_a_clear_error(
 @requires_apertium
 def test_translate_with_leaflet_layouts(cli, tmp_path: Path, sample_statement: Path):
     for layout, name in [
-        ("leaflet-a5", "peru-miners-solidarity.en.es.leaflet-a5.pdf"),
-        ("bilingual", "peru-miners-solidarity.en.en-es.bilingual.pdf"),
+        ("leaflet-a5", "casapalca-miners.en.es.leaflet-a5.pdf"),
+        ("bilingual", "casapalca-miners.en.en-es.bilingual.pdf"),
     ]:
         proc = cli(
             "translate",
@@ -211,7 +211,7 @@ def test_translate_with_leaflet_layouts(cli, tmp_path: Path, sample_statement: P
             "docx",
         )
         assert proc.returncode == 0, proc.stderr
-        folder = tmp_path / "peru-miners-solidarity.en"
+        folder = tmp_path / "casapalca-miners.en"
         report = json.loads((folder / "report.json").read_text())
         leaflet = report["targets"]["es"]["leaflet"]
         assert Path(report["targets"]["es"]["outputs"][layout]) == folder / name

@@ -11,9 +11,10 @@ import pytest
 
 from pipeline import detect
 from pipeline.document import Block, Document, Span
-from tests.conftest import ROOT, SHARED, requires_apertium
+from tests.conftest import DATA, ROOT, requires_apertium
 
-UDHR = SHARED / "corpora" / "udhr"
+CORPUS = DATA / "corpus"  # en, es, ja: also the training text of the test Argos models
+CONFUSABLE = DATA / "detect"  # short statements in languages close to es or co-occurring
 
 SPANISH_QUOTE = "¡El pueblo unido jamás será vencido! Los mineros no están solos."
 QUECHUA_GREETING = "Allillanchu, turaykuna panaykuna."
@@ -279,16 +280,13 @@ def test_portuguese_statement_is_refused(
     assert not (tmp_path / "declaracao" / "declaracao.en.docx").exists()
 
 
-def _udhr_lines(name: str) -> list[str]:
-    path = UDHR / f"{name}.txt"
-    if not path.exists():
-        pytest.skip(f"UDHR corpus not found at {UDHR}")
+def _lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("lang,name", [("en", "eng"), ("es", "spa"), ("ja", "jpn")])
-def test_udhr_blocks_with_context_meet_target(lang: str, name: str) -> None:
-    lines = _udhr_lines(name)
+@pytest.mark.parametrize("lang", ["en", "es", "ja"])
+def test_corpus_blocks_with_context_meet_target(lang: str) -> None:
+    lines = _lines(CORPUS / f"{lang}.txt")
     result = detect.detect_blocks(lines)
     assert result.language == lang
     for low, high in ((0, 40), (41, 120), (121, 10**9)):
@@ -299,11 +297,9 @@ def test_udhr_blocks_with_context_meet_target(lang: str, name: str) -> None:
         assert right >= 0.99 * len(picked), (low, high, right, len(picked))
 
 
-@pytest.mark.parametrize(
-    "lang,name", [("pt", "por_PT"), ("gl", "glg"), ("it", "ita"), ("ca", "cat"), ("fr", "fra")]
-)
-def test_udhr_confusable_documents_reported_as_what_they_are(lang: str, name: str) -> None:
-    lines = _udhr_lines(name)
+@pytest.mark.parametrize("lang", ["pt", "gl", "it", "ca", "fr"])
+def test_confusable_documents_reported_as_what_they_are(lang: str) -> None:
+    lines = _lines(CONFUSABLE / f"{lang}.txt")
     chunks = [lines[i : i + 10] for i in range(0, len(lines), 10)]
     found = [detect.detect_blocks(chunk).language for chunk in [lines, *chunks]]
     assert sum(f == lang for f in found) >= 0.95 * len(found), found
@@ -323,3 +319,31 @@ def test_unsure_short_block_keeps_the_document_language():
     )
     assert result.language == "es"
     assert [b.language for b in result.blocks] == ["es"] * 4
+
+
+# --- --detector langdetect (issue 13) ---------------------------------------------------
+
+
+def test_langdetect_detector_is_deterministic_and_agrees_on_clear_text() -> None:
+    texts = {
+        "es": "Exigimos la liberación inmediata de los siete dirigentes sindicales.",
+        "en": "We demand the immediate release of the seven union leaders.",
+        "pt": "Exigimos a libertação imediata dos sete dirigentes sindicais presos.",
+        "ja": "私たちは七人の労働組合指導者の即時釈放を要求します。",
+    }
+    for lang, text in texts.items():
+        answers = {detect.detect_text(text, "langdetect") for _ in range(5)}
+        assert len(answers) == 1
+        assert answers.pop()[0] == lang
+    doc = Document(blocks=[Block("paragraph", [Span(t)]) for t in texts.values()][:2])
+    first = detect.detect_document(doc, detector="langdetect")
+    assert first == detect.detect_document(doc, detector="langdetect")
+
+
+def test_unknown_detector_is_one_line() -> None:
+    with pytest.raises(detect.DetectorUnavailable, match="^unknown detector 'cld3': use one of"):
+        detect.detect_blocks(["some text"], detector="cld3")
+
+
+def test_fasttext_stays_the_default() -> None:
+    assert detect.DEFAULT_DETECTOR == "fasttext" and detect.DETECTORS == ("fasttext", "langdetect")

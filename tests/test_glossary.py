@@ -10,15 +10,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.engines.base import Translation
+from pipeline.engines.apertium import ApertiumEngine
+from pipeline.engines.argos import ArgosEngine
+from pipeline.engines.base import Strategy, Translation
+from pipeline.engines.libretranslate import LibreTranslateEngine
 from pipeline.glossary import (
-    STRATEGIES,
     Glossary,
     GlossaryError,
-    Strategy,
+    lint,
     load_glossary,
     parse_glossary,
+    protect,
+    restore,
+    verify,
 )
+from pipeline.glossary.grammar import apertium_data_dirs, spanish_analyser
+from tests.fixtures.engines import BracketEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "glossary.yml"
@@ -70,15 +77,25 @@ class IdentityEngine:
 
     name = "identity"
     markup = False
+    glossary_strategy = Strategy(names="token", terms="token")
 
     def translate(self, texts: Sequence[str], src: str, tgt: str, progress=None):  # noqa: ANN001
         return [Translation(t) for t in texts]
 
 
+STRATEGY = {  # what each engine declares, by the names the tests use
+    "apertium": ApertiumEngine.glossary_strategy,
+    "argos": ArgosEngine.glossary_strategy,
+    "libretranslate": LibreTranslateEngine.glossary_strategy,
+    "test": BracketEngine.glossary_strategy,
+    "identity": IdentityEngine.glossary_strategy,
+}
+
+
 def roundtrip(glossary: Glossary, texts: list[str], src: str, tgt: str, engine: str = "identity"):
-    protected = glossary.protect(texts, src, tgt, engine)
+    protected = protect(glossary, texts, src, tgt, STRATEGY[engine])
     drafts = [t.text for t in IdentityEngine().translate(protected.texts, src, tgt)]
-    return glossary.restore(drafts, protected), protected
+    return restore(drafts, protected), protected
 
 
 # ---------------------------------------------------------------- the shipped glossary
@@ -88,7 +105,7 @@ def test_shipped_glossary_is_valid_rich_and_lint_clean() -> None:
     glossary = load_glossary(SHIPPED)
     entries = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))["terms"]
     assert len(entries) >= 60
-    assert glossary.lint() == []
+    assert lint(glossary) == []
     forms = {f for t in glossary.terms for fs in t.forms.values() for f in fs}
     for needed in (
         "同志",
@@ -178,7 +195,7 @@ def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
 def lint_kinds(text: str) -> list[tuple[int, str]]:
     glossary, problems = parse_glossary(text)
     if glossary is not None:
-        problems = sorted(set(problems) | set(glossary.lint()), key=lambda p: (p.line, p.kind))
+        problems = sorted(set(problems) | set(lint(glossary)), key=lambda p: (p.line, p.kind))
     return [(p.line, p.kind) for p in problems]
 
 
@@ -323,15 +340,15 @@ def test_inverted_marks_and_sentence_case_are_kept(small: Glossary) -> None:
 
 
 def test_placeholders_survive_engine_mangling_and_drops_are_repaired(small: Glossary) -> None:
-    protected = small.protect(["The union went on strike today."], "en", "es", "argos")
+    protected = protect(small, ["The union went on strike today."], "en", "es", STRATEGY["argos"])
     assert protected.texts == ["The ZXQ901 went on ZXQ902 today."]
     # an engine that lower-cases one placeholder, splits its digits, drops the other but
     # writes the term itself: nothing doubled, the article agrees
     mangled = ["La zxq 901 fue hoy a la huelga."]
-    assert small.restore(mangled, protected) == ["El sindicato fue hoy a la huelga."]
+    assert restore(mangled, protected) == ["El sindicato fue hoy a la huelga."]
     assert protected.repairs == 1
     dropped = ["El fue hoy."]
-    restored = small.restore(dropped, protected)
+    restored = restore(dropped, protected)
     assert protected.repairs == 2 and protected.repaired == [0]
     assert "sindicato" in restored[0] and "huelga" in restored[0]
     assert "ZXQ" not in restored[0] and "  " not in restored[0]
@@ -339,8 +356,8 @@ def test_placeholders_survive_engine_mangling_and_drops_are_repaired(small: Glos
 
 def test_wrap_strategy_replaces_engine_rendering_with_agreement(small: Glossary) -> None:
     texts = ["The union and the free trade agreement of the FLTI."]
-    protected = small.protect(texts, "en", "es", "apertium")
-    assert STRATEGIES["apertium"] == Strategy(names="wrap", terms="wrap")
+    protected = protect(small, texts, "en", "es", STRATEGY["apertium"])
+    assert ApertiumEngine.glossary_strategy == Strategy(names="wrap", terms="wrap")
     assert protected.texts == [
         "The <g901>union</g901> and the <g902>free trade agreement</g902> of the <g903>FLTI</g903>."
     ]
@@ -349,14 +366,14 @@ def test_wrap_strategy_replaces_engine_rendering_with_agreement(small: Glossary)
         "La <g901>unión</g901> y el <g902>acuerdo</g902> de <g902>comercio libre</g902> "
         "del <g903>FLTI</g903>."
     ]
-    assert small.restore(apertium_like, protected) == [
+    assert restore(apertium_like, protected) == [
         "El sindicato y el tratado de libre comercio de la FLTI."
     ]
 
 
 def test_wrap_strategy_repairs_a_lost_span(small: Glossary) -> None:
-    protected = small.protect(["Comrades, the union!"], "en", "es", "apertium")
-    out = small.restore(["<g901>Camaradas</g901>, la unión!"], protected)
+    protected = protect(small, ["Comrades, the union!"], "en", "es", STRATEGY["apertium"])
+    out = restore(["<g901>Camaradas</g901>, la unión!"], protected)
     assert protected.repairs == 1
     assert out[0].startswith("Compañeros, ") and "sindicato" in out[0]
     assert not re.search(r"<g9\d\d>", out[0])
@@ -365,7 +382,7 @@ def test_wrap_strategy_repairs_a_lost_span(small: Glossary) -> None:
 def test_protect_keeps_existing_markers_valid(small: Glossary) -> None:
     texts = ["<g1>Alan</g1> Garcia <g2>and the <g3>union</g3></g2>"]
     for engine in ("apertium", "argos", "libretranslate"):
-        protected = small.protect(texts, "en", "es", engine)
+        protected = protect(small, texts, "en", "es", STRATEGY[engine])
         plain = re.sub(r"</?g9\d\d>|<x9\d\d/>|ZXQ9\d\d", "", protected.texts[0])
         assert re.findall(r"</?g\d>", plain) == ["<g1>", "</g1>", "<g2>", "<g3>", "</g3>", "</g2>"]
 
@@ -376,16 +393,16 @@ def test_protect_keeps_existing_markers_valid(small: Glossary) -> None:
 def test_verify_counts_applied_and_misses(small: Glossary) -> None:
     sources = ["The union is on strike.", "Comrades of the FLTI!", "No terms here."]
     targets = ["El sindicato está en huelga.", "¡Camaradas de la FLTI!", "Sin términos."]
-    report = small.verify(sources, targets, "en", "es", ["b1.s1", "b2.s1", "b3.s1"])
+    report = verify(small, sources, targets, "en", "es", ["b1.s1", "b2.s1", "b3.s1"])
     assert report.as_json() == {
         "occurrences": 4,
         "applied": 3,
         "compliance": 0.75,
         "misses": [{"segment": "b2.s1", "term": "comrade", "expected": "compañeros"}],
     }
-    empty = small.verify([], [], "en", "es", [])
+    empty = verify(small, [], [], "en", "es", [])
     assert empty.as_json()["compliance"] == 1.0 and empty.occurrences == 0
-    ja = small.verify(["同志たちのストライキ"], ["compañeros en huelga"], "ja", "es", ["b4.s1"])
+    ja = verify(small, ["同志たちのストライキ"], ["compañeros en huelga"], "ja", "es", ["b4.s1"])
     both = report + ja
     assert (both.occurrences, both.applied, len(both.misses)) == (6, 5, 1)
 
@@ -397,13 +414,11 @@ def test_verb_uses_are_not_noun_terms(small: Glossary) -> None:
 
 
 def test_engines_that_rewrite_words_leave_no_placeholder(small: Glossary) -> None:
-    from tests.fixtures.engines import BracketEngine
-
     texts = ["Comrades of the <g1>FLTI</g1> support the unions."]
     for engine in ("test", "argos"):  # markers carried / plain tokens the engine mangles
-        protected = small.protect(texts, "en", "es", engine)
+        protected = protect(small, texts, "en", "es", STRATEGY[engine])
         drafts = [t.text for t in BracketEngine().translate(protected.texts, "en", "es")]
-        out = small.restore(drafts, protected)[0]
+        out = restore(drafts, protected)[0]
         assert "ZXQ" not in out and not re.search(r"<[gx]9\d\d", out), out
         assert "FLTI</g1>" in out and "sindicatos" in out
         if engine == "test":
@@ -411,6 +426,63 @@ def test_engines_that_rewrite_words_leave_no_placeholder(small: Glossary) -> Non
 
 
 def test_english_a_or_an_before_an_inserted_form(small: Glossary) -> None:
-    protected = small.protect(["Una huelga y un sindicato."], "es", "en", "apertium")
-    out = small.restore(["A <g901>walkout</g901> and an <g902>trade-union</g902>."], protected)
+    protected = protect(small, ["Una huelga y un sindicato."], "es", "en", STRATEGY["apertium"])
+    out = restore(["A <g901>walkout</g901> and an <g902>trade-union</g902>."], protected)
     assert out == ["A strike and a union."]
+
+
+# ---------------------------------------------------------------- words Apertium reorders
+
+
+def test_wrap_keeps_a_modifier_the_engine_moved_into_the_span(small: Glossary) -> None:
+    # Apertium keeps tags at word positions while it puts adjectives after the noun
+    texts = ["Denounce the brutal union!", "A strong free trade agreement."]
+    protected = protect(small, texts, "en", "es", ApertiumEngine.glossary_strategy)
+    assert protected.texts[0] == "Denounce the brutal <g901>union</g901>!"
+    apertium_like = [
+        "¡Denunciar el sindicato <g901>brutal</g901>!",
+        "Un tratado <g901>fuerte de libre comercio</g901>.",
+    ]
+    out = restore(apertium_like, protected)
+    assert out == ["¡Denunciar el sindicato brutal!", "Un tratado de libre comercio fuerte."]
+    assert protected.repairs == 0
+
+
+def test_wrap_keeps_a_modifier_moved_into_the_span_towards_english(small: Glossary) -> None:
+    # the mirror image: Spanish puts the adjective after the noun, English before it
+    texts = ["Los sindicatos fuertes y la huelga general."]
+    protected = protect(small, texts, "es", "en", ApertiumEngine.glossary_strategy)
+    assert protected.texts == [
+        "Los <g901>sindicatos</g901> fuertes y la <g902>huelga</g902> general."
+    ]
+    out = restore(
+        ["The <g901>strong</g901> unions and the <g902>general</g902> strike."], protected
+    )
+    assert out == ["The strong unions and the general strike."]
+    assert protected.repairs == 0
+
+
+@pytest.mark.skipif(
+    spanish_analyser() is None,
+    reason="Apertium's Spanish analyser is not installed",
+)
+def test_wrap_keeps_a_modifier_moved_next_to_another_noun(small: Glossary) -> None:
+    protected = protect(small, ["Denounce the brutal union!"], "en", "es", STRATEGY["apertium"])
+    out = restore(["¡Denunciar la unión <g901>brutal</g901>!"], protected)
+    assert out == ["¡Denunciar el sindicato brutal!"]
+
+
+def test_spanish_analyser_is_found_through_the_pairs_mode_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = tmp_path / "apertium-eng-spa"
+    pair.mkdir()
+    (pair / "spa-eng.automorf.bin").write_bytes(b"")
+    (tmp_path / "modes").mkdir()
+    (tmp_path / "modes" / "spa-eng.mode").write_text(
+        f"lt-proc -w '{pair / 'spa-eng.automorf.bin'}' | apertium-tagger -g $2 x.prob\n"
+    )
+    monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path))
+    assert apertium_data_dirs()[0] == tmp_path
+    assert spanish_analyser((tmp_path,)) == pair / "spa-eng.automorf.bin"
+    assert spanish_analyser((tmp_path / "elsewhere",)) is None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.glossary import load_glossary
+from pipeline.glossary import load_glossary, protect, restore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,10 +26,6 @@ if (
     )
 
 from tests.fixtures import argos_models as fx  # noqa: E402
-
-pytestmark = pytest.mark.skipif(
-    not fx.udhr_available(), reason=f"shared corpora missing: {fx.UDHR_DIR}"
-)
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +43,10 @@ def through_pipeline(engine, texts: list[str], src: str, tgt: str) -> tuple[list
     from pipeline.segment import repair_markers
 
     glossary = load_glossary(ROOT / "glossary.yml")
-    protected = glossary.protect(texts, src, tgt, engine.name)
+    protected = protect(glossary, texts, src, tgt, engine.glossary_strategy)
     sent = [markers.strip(t) for t in protected.texts] if not engine.markup else protected.texts
     drafts = [t.text for t in engine.translate(sent, src, tgt)]
-    restored = glossary.restore(drafts, protected)
+    restored = restore(drafts, protected)
     return [repair_markers(s, t) for s, t in zip(texts, restored, strict=True)], protected.repairs
 
 

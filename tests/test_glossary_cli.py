@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.glossary import Term, load_glossary, parse_glossary
-from pipeline.glossary_io import (
+from pipeline.glossary.exchange import (
     append_entries,
     check_sidecar,
     entries_yaml,

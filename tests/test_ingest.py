@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ReadError, read_document, read_text
+from pipeline.ingest import ReadError, read_document
+from pipeline.ingest.text import read_text
 
 
 def kinds(doc):
@@ -54,9 +55,9 @@ def test_docx_sample_reads_like_the_markdown(source_docs: Path):
         ("empty.txt", b"", "empty"),
         ("blank.md", b"   \n\n", "empty"),
         ("garbage.txt", bytes(range(256)) * 4, "binary"),
-        ("latin1.txt", "Año de lucha".encode("latin-1"), "UTF-8"),
         ("broken.docx", b"PK\x03\x04 truncated", "damaged"),
-        ("notes.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("notes.pdf", b"%PDF-1.4", "not a valid .pdf file"),
+        ("notes.pages", b"x", "unsupported file type"),
     ],
 )
 def test_bad_input_gets_one_clear_reason(tmp_path: Path, name: str, content: bytes, reason: str):

@@ -442,6 +442,7 @@ def cli(*args: str, env_cache: Path | None = None) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow
 def test_cli_export_import_stats(tmp_path):
     source = tmp_path / "source.sqlite3"
     with TranslationMemory(source) as tm:
@@ -469,6 +470,7 @@ def test_cli_export_import_stats(tmp_path):
     assert "cached   en→es: 1 from apertium" in done.stdout and done.returncode == 0
 
 
+@pytest.mark.slow
 def test_cli_errors_are_one_line(tmp_path):
     bad_cache = tmp_path / "memory.sqlite3"
     bad_cache.write_bytes(b"\x00garbage" * 100)

@@ -1,6 +1,6 @@
 """Done-when for the review round trip, end to end through ``python -m pipeline``:
 
-translate the shared sample statement (Apertium en→es) with ``--review``; a reviewer edits one
+translate the sample statement (Apertium en→es) with ``--review``; a reviewer edits one
 draft in the review DOCX (python-docx) and another in the XLIFF (as a CAT tool would);
 ``pipeline review import`` stores both as approved; re-running ``pipeline translate`` puts the
 edits in the final DOCX and PDF, report.json counts them as approved and the engine is not asked
@@ -18,7 +18,7 @@ import docx
 import pytest
 from lxml import etree
 
-from pipeline.export.xliff import XLIFF_12_NS
+from pipeline.review.xliff import XLIFF_12_NS
 from tests.conftest import requires_apertium
 from tests.fixtures.xliff_schema import MISSING_REASON, schema_errors, strict_schema_if_installed
 

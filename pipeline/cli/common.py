@@ -56,6 +56,31 @@ def add_cache_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """``--follow-links`` and ``--detector``: how sources are found and their language told."""
+    from pipeline.detect import DEFAULT_DETECTOR, DETECTORS
+
+    parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="follow links inside a source folder that lead outside it "
+        "(default: skip them, with a line for each)",
+    )
+    parser.add_argument(
+        "--detector",
+        default=DEFAULT_DETECTOR,
+        choices=DETECTORS,
+        help=f"language detector for Latin-script text (default: {DEFAULT_DETECTOR}, "
+        "which measured better; langdetect is seeded, so deterministic too)",
+    )
+
+
+def print_skipped(skipped: list[tuple[str, str]]) -> None:
+    """One line on stderr per source left out (unsupported files, links not followed)."""
+    for path, reason in skipped:
+        print(f"{path}: {reason}", file=sys.stderr)
+
+
 def open_memory(cache: str | None, create: bool = True) -> TranslationMemory:
     """The translation memory ``--cache`` names; a file that cannot be used is one user error."""
     from pipeline.memory import MemoryFileError, TranslationMemory, resolve_memory_path

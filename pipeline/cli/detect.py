@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import CommandError, print_json
+from pipeline.cli.common import CommandError, add_reading_options, print_json, print_skipped
 
 _PREVIEW = 60
 
@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help='one JSON object per document per line: {"path", "language", "confidence", '
         '"warning"} plus, with --blocks, "blocks": [{"index", "language", "confidence", "text"}]',
     )
+    add_reading_options(p)
     p.set_defaults(func=run)
 
 
@@ -40,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.detect import DetectorUnavailable, detect_document, language_label
     from pipeline.ingest import ReadError, find_sources, read_document
 
-    files, problems = find_sources(list(args.paths))
-    for path, reason in problems:
+    sources = find_sources(list(args.paths), follow_links=args.follow_links)
+    print_skipped([(str(path), reason) for path, reason in sources.skipped])
+    for path, reason in sources.problems:
         print(f"{path}: {reason}", file=sys.stderr)
-    failed = bool(problems)
-    for path in files:
+    failed = bool(sources.problems)
+    for path in sources.files:
         try:
             doc = read_document(path)
         except ReadError as exc:
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            result = detect_document(doc)
+            result = detect_document(doc, detector=args.detector)
         except DetectorUnavailable as exc:
             raise CommandError(str(exc), 1) from exc
         if args.json:

@@ -140,7 +140,7 @@ def _load(path: Path):  # noqa: ANN202 - returns pipeline.glossary.Glossary
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from pipeline.glossary import parse_glossary
+    from pipeline.glossary import lint, parse_glossary
 
     path: Path = args.file
     try:
@@ -151,7 +151,7 @@ def run_lint(args: argparse.Namespace) -> int:
         raise CommandError(f"{path}: cannot read ({exc})", 2) from exc
     glossary, problems = parse_glossary(text)
     if glossary is not None:
-        problems = sorted(set(problems) | set(glossary.lint()), key=lambda p: (p.line, p.kind))
+        problems = sorted(set(problems) | set(lint(glossary)), key=lambda p: (p.line, p.kind))
     if args.json:
         print_json(
             {
@@ -177,7 +177,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def run_add(args: argparse.Namespace) -> int:
     from pipeline.glossary import GlossaryError, load_glossary
-    from pipeline.glossary_io import append_entries, new_entries
+    from pipeline.glossary.exchange import append_entries, new_entries
 
     entry: dict[str, object] = {}
     if args.keep:
@@ -213,7 +213,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from pipeline.export.atomic import write_bytes_atomic
-    from pipeline.glossary_io import export_csv, export_tbx
+    from pipeline.glossary.exchange import export_csv, export_tbx
 
     glossary = _load(args.glossary)
     if args.format == "tbx":
@@ -234,7 +234,12 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from pipeline.glossary import GlossaryError, load_glossary
-    from pipeline.glossary_io import append_entries, entries_yaml, new_entries, read_entries
+    from pipeline.glossary.exchange import (
+        append_entries,
+        entries_yaml,
+        new_entries,
+        read_entries,
+    )
 
     try:
         entries = read_entries(args.file)
@@ -262,7 +267,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from pipeline.glossary_io import check_sidecar, find_sidecars
+    from pipeline.glossary.exchange import check_sidecar, find_sidecars
 
     glossary = _load(args.glossary)
     if not args.out_dir.is_dir():

@@ -87,7 +87,7 @@ def run_export(args: argparse.Namespace) -> int:
             1,
         )
     failed = 0
-    payload = []
+    payload: list[dict[str, object]] = []
     for sidecar, outcome in results:
         if isinstance(outcome, str):
             failed += 1

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from pipeline.cli.common import (
     CommandError,
     add_cache_option,
+    add_reading_options,
     load_given_or_default,
     parse_languages,
     print_json,
+    print_skipped,
 )
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
@@ -149,6 +151,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "outputs are up to date (by default an unchanged document is skipped)",
     )
     add_cache_option(p)
+    add_reading_options(p)
     p.add_argument(
         "--review",
         action="store_true",
@@ -217,6 +220,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         keep_foreign=args.keep_foreign,
         cache=resolve_memory_path(args.cache),
         review=args.review,
+        follow_links=args.follow_links,
+        detector=args.detector,
         wave_tokens=args.wave_tokens,
     )
 
@@ -247,6 +252,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.stop()
+    print_skipped([(s.path, s.reason) for s in result.skipped])
     for failure in result.failures:
         print(f"{failure.path}: {failure.reason}", file=sys.stderr)
     if args.json:
@@ -254,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
+                "skipped": [s.as_json() for s in result.skipped],
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
             }

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from pipeline import markers
-from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
 INSTALL_HINT = "apt-get install apertium apertium-eng-spa"
@@ -42,6 +42,7 @@ class ApertiumEngine:
 
     name = "apertium"
     markup = True
+    glossary_strategy = Strategy(names="wrap", terms="wrap")  # measured: span kept in place
 
     def __init__(self, binary: str | None = None, timeout: float = 600.0):
         self.binary = binary or shutil.which("apertium")

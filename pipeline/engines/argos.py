@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.engines import argos_packages
-from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 
 BEAM_SIZE = 4  # as Argos
 LENGTH_PENALTY = 0.2  # as Argos
@@ -119,6 +119,7 @@ class ArgosEngine:
 
     name = "argos"
     markup = False  # Argos models garble <g1>…</g1>; the pipeline strips and re-places them
+    glossary_strategy = Strategy(names="token", terms="token")
 
     def __init__(
         self,

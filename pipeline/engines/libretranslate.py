@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from pipeline import markers
-from pipeline.engines.base import EngineError, Progress, Route, Translation
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 
 MAX_SEGMENTS_PER_REQUEST = 50
 CONCURRENCY = 2  # batches in flight at once (--lt-concurrency): a server with workers stays busy
@@ -47,6 +47,7 @@ class LibreTranslateEngine:
 
     name = "libretranslate"
     markup = True
+    glossary_strategy = Strategy(names="token", terms="token")
 
     def __init__(
         self,

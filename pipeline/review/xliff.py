@@ -6,16 +6,15 @@ segment id; the pipeline's inline markers become XLIFF inline elements (``<g1>�
 moves but cannot mistype. Glossary hints and QA findings are ``<note>``s, fuzzy matches from
 the translation memory are ``<alt-trans>`` suggestions, and the state says what to do:
 ``needs-review-translation`` (QA flagged), ``translated`` (machine draft), ``final`` (approved).
-Hashes of the exported source and draft sit in one ``<context-group>`` per unit, named after the
-unit (names must be unique per ``<file>``), so the file validates against the OASIS XLIFF 1.2
-strict schema.
+Hashes of the exported source and draft (``sidecar.text_hash``) sit in one ``<context-group>``
+per unit, named after the unit (names must be unique per ``<file>``), so the file validates
+against the OASIS XLIFF 1.2 strict schema.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +23,19 @@ from translate.storage import xliff as tt_xliff
 from translate.storage.placeables import StringElem
 from translate.storage.placeables import xliff as px
 
-from pipeline import __version__
-from pipeline.errors import PipelineError
+from pipeline import __version__, markers
 from pipeline.export.atomic import write_bytes_atomic
+from pipeline.review.sidecar import (
+    JsonObject,
+    ReturnedFile,
+    ReturnedSegment,
+    ReviewError,
+    ReviewSet,
+    check_meta,
+    hash_matches,
+    rows_checksum,
+    text_hash,
+)
 
 XLIFF_12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 TOOL_ID = "statement-pipeline"
@@ -35,10 +44,8 @@ DRAFT_CONTEXT = "x-draft-sha256"
 SOURCE_CONTEXT = "x-source-sha256"
 CONTEXT_GROUP_PREFIX = "x-statement-pipeline:"
 
-_TOKEN = re.compile(r"<g(\d+)>|</g(\d+)>|<x(\d+)/>")
 
-
-class XliffError(PipelineError):
+class XliffError(ReviewError):
     """A file that is not an XLIFF review file we can read; the message names what is wrong."""
 
 
@@ -81,13 +88,8 @@ class XliffReview:
     document: str
     src: str
     tgt: str
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: JsonObject = field(default_factory=dict)
     units: list[XliffUnit] = field(default_factory=list)
-
-
-def text_sha256(text: str) -> str:
-    """Hash of a segment text with whitespace collapsed (what a CAT tool may normalise)."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def markers_to_elem(text: str) -> StringElem:
@@ -96,22 +98,23 @@ def markers_to_elem(text: str) -> StringElem:
     stack: list[tuple[str, list[object]]] = []
     current = root
     pos = 0
-    for m in _TOKEN.finditer(text):
-        if m.start() > pos:
-            current.append(text[pos : m.start()])
-        pos = m.end()
-        if m.group(1):
-            stack.append((m.group(1), current))
+    for marker in markers.tokens(text):
+        if marker.start > pos:
+            current.append(text[pos : marker.start])
+        pos = marker.end
+        number = str(marker.number)
+        if marker.kind == "open":
+            stack.append((number, current))
             current = []
-        elif m.group(2):
-            if stack and stack[-1][0] == m.group(2):
+        elif marker.kind == "close":
+            if stack and stack[-1][0] == number:
                 ident, parent = stack.pop()
                 parent.append(px.G(id=ident, sub=current or [""]))
                 current = parent
             else:  # unbalanced: keep it as text rather than lose it
-                current.append(m.group(0))
+                current.append(text[marker.start : marker.end])
         else:
-            current.append(px.X(id=m.group(3)))
+            current.append(px.X(id=number))
     if pos < len(text):
         current.append(text[pos:])
     while stack:  # unclosed <gN>: flatten back to text
@@ -160,12 +163,11 @@ def _state_for(origin: str, has_findings: bool) -> str:
     return "translated"
 
 
-def write_xliff(review: object, path: Path) -> Path:
-    """Write ``review`` (a ``pipeline.review.ReviewSet``) as XLIFF 1.2 at ``path`` (atomically)."""
-    rows = review.rows  # type: ignore[attr-defined]
-    store = Xliff12File(sourcelanguage=review.src, targetlanguage=review.tgt)  # type: ignore[attr-defined]
+def write_xliff(review: ReviewSet, path: Path) -> Path:
+    """Write ``review`` as XLIFF 1.2 at ``path`` (atomically)."""
+    store = Xliff12File(sourcelanguage=review.src, targetlanguage=review.tgt)
     filenode = store.getfilenode("NoName")
-    filenode.set("target-language", review.tgt)  # type: ignore[attr-defined]
+    filenode.set("target-language", review.tgt)
     filenode.set("product-name", TOOL_ID)
     header = store.getheadernode(filenode, createifmissing=True)
     filenode.remove(header)
@@ -176,15 +178,15 @@ def write_xliff(review: object, path: Path) -> Path:
     tool.set("tool-version", __version__)
     note = etree.SubElement(header, f"{{{XLIFF_12_NS}}}note")
     note.set("from", TOOL_ID)
-    note.text = META_PREFIX + json.dumps(review.meta(), ensure_ascii=False)  # type: ignore[attr-defined]
-    for row in rows:
+    note.text = META_PREFIX + json.dumps(review.meta(), ensure_ascii=False)
+    for row in review.rows:
         unit = store.addsourceunit("")
         unit.xmlelement.set("id", row.id)
         unit.rich_source = [markers_to_elem(row.source)]
         unit.rich_target = [markers_to_elem(row.target)]
         # OmegaT's built-in XLIFF filter shows the <target> (our draft) as the text to work
         # on and notes as comments: this note keeps the original sentence in view there.
-        unit.addnote(f"Source ({review.src}): {row.source}", origin="source")  # type: ignore[attr-defined]
+        unit.addnote(f"Source ({review.src}): {row.source}", origin="source")
         for term in row.glossary:
             hint = f"Glossary: {term.get('term', '')} → {term.get('expected', '')}"
             if term.get("note"):
@@ -211,8 +213,8 @@ def write_xliff(review: object, path: Path) -> Path:
         for context_type, text in ((SOURCE_CONTEXT, row.source), (DRAFT_CONTEXT, row.target)):
             context = etree.SubElement(group, f"{{{XLIFF_12_NS}}}context")
             context.set("context-type", context_type)
-            context.text = text_sha256(text)
-    store.setfilename(filenode, review.document)  # type: ignore[attr-defined]
+            context.text = text_hash(text)
+    store.setfilename(filenode, review.document)
     write_bytes_atomic(path, bytes(store))
     return path
 
@@ -235,13 +237,16 @@ def read_xliff(path: Path) -> XliffReview:
     if len(files) != 1:
         raise XliffError(f"has {len(files)} <file> elements; a review file has exactly one")
     filenode = files[0]
-    meta: dict[str, str] = {}
+    meta: JsonObject = {}
     for note in filenode.iterfind(f"{{{ns}}}header/{{{ns}}}note"):
         if (note.text or "").startswith(META_PREFIX):
             try:
-                meta = json.loads(note.text[len(META_PREFIX) :])
+                stored = json.loads(note.text[len(META_PREFIX) :])
             except json.JSONDecodeError:
-                raise XliffError("its pipeline header note is damaged") from None
+                stored = None
+            if not isinstance(stored, dict):
+                raise XliffError("its pipeline header note is damaged")
+            meta = stored
     if not meta:
         raise XliffError("was not written by `pipeline review export` (no pipeline header note)")
     review = XliffReview(
@@ -285,6 +290,50 @@ def read_xliff(path: Path) -> XliffReview:
             )
         )
     return review
+
+
+def read_returned(path: Path) -> ReturnedFile:
+    """A returned review XLIFF as segments to import; ``ReviewError`` when it cannot be used.
+
+    Refuses the whole file when it poses as another document, or units were added, removed,
+    moved or their ids edited; a unit with inline codes the pipeline did not write is
+    refused alone (``ReturnedSegment.problem``).
+    """
+    xlf = read_xliff(path)
+    meta = check_meta(xlf.meta)
+    if xlf.document != meta.document or (xlf.src, xlf.tgt) != (meta.src, meta.tgt):
+        raise ReviewError(
+            f"<file original={xlf.document!r}> {xlf.src}→{xlf.tgt} does not match its pipeline "
+            f"data ({meta.document} {meta.src}→{meta.tgt})"
+        )
+    ids = [u.id for u in xlf.units]
+    dupes = [i for i, n in Counter(ids).items() if n > 1]
+    if dupes:
+        raise ReviewError(f"segment ids repeated: {', '.join(dupes[:5])}")
+    if meta.segments is not None and len(ids) != meta.segments:
+        raise ReviewError(
+            f"has {len(ids)} segments but {meta.segments} were exported; "
+            "units were added or removed"
+        )
+    returned = [
+        ReturnedSegment(
+            id=unit.id,
+            source=unit.source,
+            target=unit.target,
+            draft_changed=unit.draft_sha256 is not None
+            and not hash_matches(unit.target, unit.draft_sha256),
+            confirmed=unit.state in ("final", "signed-off"),
+            source_edited=unit.source_sha256 is not None
+            and not hash_matches(unit.source, unit.source_sha256),
+            problem=unit.problem,
+        )
+        for unit in xlf.units
+    ]
+    if not any(r.source_edited or r.problem for r in returned) and (
+        rows_checksum((r.id, r.source) for r in returned) != meta.checksum
+    ):
+        raise ReviewError("segment ids were edited or units moved since export")
+    return ReturnedFile(meta, returned)
 
 
 def _lang(tag: str | None) -> str:

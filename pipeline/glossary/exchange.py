@@ -20,13 +20,10 @@ from translate.storage import tbx
 
 from pipeline.document import LANGUAGES
 from pipeline.export.atomic import write_text_atomic
-from pipeline.glossary import (
-    Glossary,
-    GlossaryError,
-    GlossaryReport,
-    fold,
-    parse_glossary,
-)
+from pipeline.glossary.check import GlossaryReport, verify
+from pipeline.glossary.normalize import fold
+from pipeline.glossary.schema import GlossaryError, parse_glossary
+from pipeline.glossary.terms import Glossary
 
 PIPELINE_NOTE = "pipeline"
 CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"]
@@ -201,16 +198,19 @@ def entries_yaml(entries: list[dict[str, Any]], indent: int = 2) -> str:
     return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
 
 
-def new_entries(glossary: Glossary | None, entries: list[dict[str, Any]]) -> tuple[list, list]:
+def new_entries(
+    glossary: Glossary | None, entries: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split entries into (new, skipped): skipped ones share a form with the glossary."""
     known: set[tuple[str, str]] = set()
     if glossary is not None:
         for term in glossary.terms:
             for lang in LANGUAGES:
                 known.update((lang, fold(f)) for f in term.forms_for(lang))
-    fresh, skipped = [], []
+    fresh: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     for entry in entries:
-        keys = set()
+        keys: set[tuple[str, str]] = set()
         for lang in LANGUAGES:
             forms = entry.get(lang) or entry.get("keep") or []
             forms = [forms] if isinstance(forms, str) else forms
@@ -317,5 +317,5 @@ def check_sidecar(path: Path, glossary: Glossary) -> SidecarCheck:
     except (ValueError, KeyError, TypeError) as exc:
         check.error = f"not a segments sidecar ({type(exc).__name__}: {exc})"
         return check
-    check.report = glossary.verify(sources, targets, check.src, check.tgt, ids)
+    check.report = verify(glossary, sources, targets, check.src, check.tgt, ids)
     return check

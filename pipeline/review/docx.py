@@ -4,7 +4,7 @@ Columns: segment id, source, draft, glossary terms and memory suggestions, QA fi
 Read-only columns are shaded grey, the draft column is white; rows with QA findings are
 shaded amber and their findings are also Word comments on the draft. Inline markers stay as
 literal tags (``<g1>…</g1>``, ``<x1/>``) in small grey type, so what a reviewer keeps is
-exactly what the pipeline reads back. The file's core properties hold the pipeline's data
+exactly what the pipeline reads back. A hidden paragraph holds the pipeline's data
 (ids and hashes of every source and draft) so an import detects rearranged rows, edited ids
 and edited sources. Opens in Word and LibreOffice; tracked changes count as accepted.
 """
@@ -12,21 +12,35 @@ and edited sources. Opens in Word and LibreOffice; tracked changes count as acce
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from docx import Document as new_document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.table import _Cell, _Row
+from docx.text.run import Run
 
+from pipeline import markers
 from pipeline.document import LANGUAGE_NAMES
-from pipeline.errors import PipelineError
 from pipeline.export.atomic import atomic_path
+from pipeline.review.sidecar import (
+    JsonObject,
+    ReturnedFile,
+    ReturnedSegment,
+    ReviewError,
+    ReviewRow,
+    ReviewSet,
+    check_meta,
+    hash_matches,
+    rows_checksum,
+    text_hash,
+)
 
 META_PREFIX = "statement-pipeline review data (do not edit): "
 GREY = "EDEDED"
@@ -35,16 +49,17 @@ LIGHT_AMBER = "FFF4DC"
 GREEN = "DDEFD9"
 TAG_COLOUR = RGBColor(0x80, 0x80, 0x80)
 COLUMN_WIDTHS = (Cm(2.0), Cm(8.6), Cm(8.6), Cm(4.2), Cm(4.2))
-_TOKEN = re.compile(r"(</?g\d+>|<x\d+/>)")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-class ReviewDocxError(PipelineError):
+class ReviewDocxError(ReviewError):
     """A DOCX that is not a readable review file; the message names what is wrong."""
 
 
 @dataclass(frozen=True)
 class DocxRow:
+    """One table row as the reviewer left it."""
+
     id: str
     source: str
     target: str
@@ -52,11 +67,13 @@ class DocxRow:
 
 @dataclass
 class DocxReview:
-    meta: dict[str, Any]
+    """A review DOCX as read back: its pipeline data (a JSON object) and its table rows."""
+
+    meta: JsonObject
     rows: list[DocxRow] = field(default_factory=list)
 
 
-def _shade(cell: Any, fill: str) -> None:
+def _shade(cell: _Cell, fill: str) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     for old in tc_pr.findall(qn("w:shd")):
         tc_pr.remove(old)
@@ -67,22 +84,22 @@ def _shade(cell: Any, fill: str) -> None:
     tc_pr.append(shd)
 
 
-def _repeat_header(row: Any) -> None:
+def _repeat_header(row: _Row) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     tr_pr.append(header)
 
 
-def _write_marked(cell: Any, text: str) -> list[Any]:
+def _write_marked(cell: _Cell, text: str) -> list[Run]:
     """Put ``text`` in ``cell``, tags as small grey runs; returns the runs."""
     paragraph = cell.paragraphs[0]
     runs = []
-    for part in _TOKEN.split(text):
+    for index, part in enumerate(markers.split(text)):
         if not part:
             continue
         run = paragraph.add_run(part)
-        if _TOKEN.fullmatch(part):
+        if index % 2:  # markers.split puts the markers at odd positions
             run.font.color.rgb = TAG_COLOUR
             run.font.size = Pt(7.5)
         runs.append(run)
@@ -91,7 +108,7 @@ def _write_marked(cell: Any, text: str) -> list[Any]:
     return runs
 
 
-def _write_lines(cell: Any, lines: list[str]) -> None:
+def _write_lines(cell: _Cell, lines: list[str]) -> None:
     first = True
     for line in lines:
         paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
@@ -100,7 +117,7 @@ def _write_lines(cell: Any, lines: list[str]) -> None:
         run.font.size = Pt(8.5)
 
 
-def _setup(document: Any) -> None:
+def _setup(document: DocxDocument) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
@@ -113,7 +130,7 @@ def _setup(document: Any) -> None:
     fonts.set(qn("w:eastAsia"), "Noto Sans CJK JP")
 
 
-def _notes_lines(row: Any) -> list[str]:
+def _notes_lines(row: ReviewRow) -> list[str]:
     lines = []
     for term in row.glossary:
         line = f"{term.get('term', '')} → {term.get('expected', '')}"
@@ -131,10 +148,8 @@ def _notes_lines(row: Any) -> list[str]:
     return lines
 
 
-def write_review_docx(review: Any, path: Path) -> Path:
-    """Write ``review`` (a ``pipeline.review.ReviewSet``) as a review DOCX at ``path``."""
-    from pipeline.review import text_hash
-
+def write_review_docx(review: ReviewSet, path: Path) -> Path:
+    """Write ``review`` as a review DOCX at ``path`` (atomically)."""
     src_name = LANGUAGE_NAMES.get(review.src, review.src)
     tgt_name = LANGUAGE_NAMES.get(review.tgt, review.tgt)
     document = new_document()
@@ -204,7 +219,7 @@ def write_review_docx(review: Any, path: Path) -> Path:
     return path
 
 
-def cell_text(cell: Any) -> str:
+def cell_text(cell: _Cell) -> str:
     """A cell's text as a reviewer left it: paragraphs joined by spaces, tracked insertions
     kept and deletions dropped (i.e. changes accepted)."""
     paragraphs = []
@@ -240,7 +255,9 @@ def read_review_docx(path: Path) -> DocxReview:
     try:
         meta = json.loads(stored[len(META_PREFIX) :])
     except json.JSONDecodeError:
-        raise ReviewDocxError("the pipeline's data in its document properties is damaged") from None
+        meta = None
+    if not isinstance(meta, dict):
+        raise ReviewDocxError("the pipeline's data in its document properties is damaged")
     if not document.tables:
         raise ReviewDocxError("has no review table")
     table = max(document.tables, key=lambda t: len(t.rows))
@@ -253,3 +270,59 @@ def read_review_docx(path: Path) -> DocxReview:
             raise ReviewDocxError(f"table row {n + 1} has {len(cells)} columns; expected 5")
         rows.append(DocxRow(cell_text(cells[0]), cell_text(cells[1]), cell_text(cells[2])))
     return DocxReview(meta=meta, rows=rows)
+
+
+def read_returned(path: Path) -> ReturnedFile:
+    """A returned review DOCX as segments to import; ``ReviewError`` when it cannot be used.
+
+    Refuses the whole file when rows were added, deleted, rearranged or their ids edited:
+    the table must match the ids and hashes stored when it was exported.
+    """
+    doc = read_review_docx(path)
+    meta = check_meta(doc.meta)
+    exported = _exported_rows(doc.meta)
+    ids_now = [r.id for r in doc.rows]
+    ids_then = [seg_id for seg_id, _, _ in exported]
+    if len(ids_now) != len(ids_then):
+        raise ReviewError(
+            f"the table has {len(ids_now)} segment rows but {len(ids_then)} were exported: "
+            "rows were added or deleted; import the file as exported"
+        )
+    if ids_now != ids_then:
+        if sorted(ids_now) == sorted(ids_then):
+            raise ReviewError(
+                "the table's rows were rearranged (sorted or moved); restore the order"
+            )
+        edited = [i for i in ids_now if i not in set(ids_then)]
+        raise ReviewError(f"segment ids were edited in the table: {', '.join(edited[:5])}")
+    returned = [
+        ReturnedSegment(
+            id=seg_id,
+            source=row.source,
+            target=row.target,
+            draft_changed=not hash_matches(row.target, draft_hash),
+            source_edited=not hash_matches(row.source, source_hash),
+        )
+        for row, (seg_id, source_hash, draft_hash) in zip(doc.rows, exported, strict=True)
+    ]
+    if not any(r.source_edited for r in returned) and (
+        rows_checksum((r.id, r.source) for r in returned) != meta.checksum
+    ):
+        raise ReviewError(_DAMAGED)
+    return ReturnedFile(meta, returned)
+
+
+_DAMAGED = "the file's pipeline data does not match its own table (damaged)"
+
+
+def _exported_rows(meta: Mapping[str, object]) -> list[tuple[str, str, str]]:
+    """The (id, source hash, draft hash) of every row as exported."""
+    rows = meta.get("rows") or []
+    if not isinstance(rows, list):
+        raise ReviewError(_DAMAGED)
+    exported = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 3 and all(isinstance(v, str) for v in row)):
+            raise ReviewError(_DAMAGED)
+        exported.append((row[0], row[1], row[2]))
+    return exported

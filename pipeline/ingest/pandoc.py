@@ -1,23 +1,24 @@
-"""Readers: source files (txt, md, docx, odt, html) → Document.
+"""pandoc's JSON AST → the flat block list of ``document.py``.
 
-Everything but plain text goes through pandoc's JSON AST, which this module walks into the flat
-block list of ``document.py``. Plain text follows the statement conventions: paragraphs are
-separated by blank lines, the first line is the title when a blank line follows it, lines
-starting with ``-``/``*``/``•`` are bullet items and ``1.`` numbered ones, ``>`` a quote.
+Markdown, DOCX, ODT and HTML are read by pandoc into its JSON AST, which this module walks.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import zipfile
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pipeline.document import Block, Document, Span, merge_spans
-from pipeline.errors import PipelineError
+from pipeline.document import Block, BlockKind, Document, Span, merge_spans
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits
 
-PANDOC_FORMATS = {
+FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".docx": "docx",
@@ -25,172 +26,141 @@ PANDOC_FORMATS = {
     ".html": "html",
     ".htm": "html",
 }
-SUPPORTED = (".txt", *PANDOC_FORMATS)
-MAX_BYTES = 50 * 1024 * 1024
+"""Suffix → pandoc input format."""
 
 
-class ReadError(PipelineError):
-    """A source file cannot be read; the message says why in one line."""
-
-
-def find_sources(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand folders into their supported files (sorted); (path, reason) for paths that
-    do not exist and folders without a source file."""
-    files: list[Path] = []
-    problems: list[tuple[Path, str]] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-            )
-            if not found:
-                problems.append((path, f"no source files ({', '.join(SUPPORTED)}) in this folder"))
-            files.extend(found)
-        elif path.exists() or path.is_symlink():
-            files.append(path)
-        else:
-            problems.append((path, "no such file or folder"))
-    return files, problems
-
-
-def read_document(path: Path) -> Document:
-    """Read a source file into a Document, or raise ReadError with a one-line reason."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise ReadError(
-            f"unsupported file type {suffix or '(none)'!r}: use one of {', '.join(SUPPORTED)}"
-        )
+def pandoc_path() -> str:
+    """The pandoc program (the one pypandoc-binary ships, else the one on PATH)."""
     try:
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise ReadError("is a folder, not a file") from exc
+        import pypandoc
+
+        return str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError) as exc:
+        found = shutil.which("pandoc")
+        if found is None:
+            raise ReadError("cannot run pandoc: it is not installed") from exc
+        return found
+
+
+def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> tuple[str, str]:
+    """Run pandoc sandboxed (no network, no files but those named in ``args``), with the
+    memory cap and timeout of ``limits``; returns (stdout, stderr) or raises ReadError."""
+    command = [
+        pandoc_path(),
+        "+RTS",
+        f"-M{limits.max_pandoc_mb}m",
+        "-RTS",
+        "--sandbox",
+        *args,
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            input=(stdin or "").encode("utf-8"),
+            capture_output=True,
+            timeout=limits.max_pandoc_seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise limits.refusal(
+            "max_pandoc_seconds", f"pandoc took longer than {limits.max_pandoc_seconds} s"
+        ) from exc
     except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise ReadError("the file is empty")
-    if len(data) > MAX_BYTES:
-        raise ReadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    if suffix == ".txt":
-        blocks = read_text(_decode(data))
-        doc = Document(blocks=blocks, source_format="txt")
-    else:
-        fmt = PANDOC_FORMATS[suffix]
-        if fmt in ("docx", "odt"):
-            _check_zip(path, fmt)
-        else:
-            _decode(data)
-        doc = _from_pandoc(path, fmt)
-    doc.source_path = str(path)
-    if not any(b.text.strip() for b in doc.blocks):
-        raise ReadError("no text found in the document")
+        raise ReadError(f"cannot run pandoc: {exc.strerror or exc}") from exc
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        if "Heap exhausted" in stderr or done.returncode == 251:
+            raise limits.refusal(
+                "max_pandoc_mb", f"pandoc needed more than {limits.max_pandoc_mb} MB of memory"
+            )
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        raise ReadError(reason[:200])
+    return done.stdout.decode("utf-8", "replace"), stderr
+
+
+def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None) -> Document:
+    """Read ``path`` as pandoc format ``fmt`` into a Document.
+
+    ``text``, when given, is the file's decoded text, passed to pandoc as UTF-8 (so any
+    encoding the text reader detected works); otherwise pandoc reads the file itself.
+    Remote resources are never fetched: a remote image becomes its alt text, with a note.
+    """
+    source_format = fmt if fmt != "markdown" else "markdown+smart"
+    args = ["--from", source_format, "--to", "json"]
+    try:
+        raw, warnings = run_pandoc(
+            args if text is not None else [*args, str(path)], limits, stdin=text
+        )
+    except ReadError as exc:
+        if "limit PIPELINE_" in str(exc) or str(exc).startswith("cannot run pandoc"):
+            raise
+        raise ReadError(f"pandoc cannot read it as {fmt}: {exc}") from exc
+    try:
+        ast = json.loads(raw)
+    except RecursionError as exc:
+        raise _too_deep(limits) from exc
+    except ValueError as exc:
+        raise ReadError(f"pandoc cannot read it as {fmt}: unreadable output") from exc
+    walker = _AstWalker(limits.max_nesting)
+    try:
+        meta = ast.get("meta", {})
+        metadata: dict[str, str] = {}
+        for key in ("title", "subtitle", "author", "date", "lang"):
+            if key in meta:
+                metadata[key] = _meta_text(meta[key])
+        if metadata.get("title"):
+            walker.blocks.append(Block("title", walker.meta_spans(meta["title"])))
+        if metadata.get("subtitle"):
+            walker.blocks.append(Block("subtitle", walker.meta_spans(meta["subtitle"])))
+        walker.walk_blocks(ast.get("blocks", []))
+    except (RecursionError, _TooDeep) as exc:
+        raise _too_deep(limits) from exc
+    blocks = walker.blocks + walker.notes
+    doc = Document(blocks=blocks, source_format=fmt, metadata=metadata)
+    doc.notes.extend(_offline_notes(walker.remote_images, warnings))
     return doc
 
 
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise ReadError("looks like binary data, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReadError(f"not valid UTF-8 text (byte {exc.start})") from exc
-    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
-    if controls > 8:
-        raise ReadError("looks like binary data, not text")
-    return text
+def _too_deep(limits: Limits) -> ReadError:
+    return limits.refusal(
+        "max_nesting",
+        f"quotes, lists or sections are nested more than {limits.max_nesting} levels deep",
+    )
 
 
-def _check_zip(path: Path, fmt: str) -> None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ReadError(f"not a valid .{fmt} file (damaged or truncated zip)") from exc
-    if bad:
-        raise ReadError(f"not a valid .{fmt} file (damaged entry {bad})")
-    wanted = "word/document.xml" if fmt == "docx" else "content.xml"
-    if wanted not in names:
-        raise ReadError(f"not a valid .{fmt} file (no {wanted})")
+_NOT_FETCHED = re.compile(r"Could not fetch resource (\S+?):? ")
 
 
-# --- plain text ---------------------------------------------------------------------------
-
-_BULLET = re.compile(r"^\s*(?:[-*•·]\s+|・\s*)(.*)$")
-_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.*)$")
-_QUOTE = re.compile(r"^\s*>\s?(.*)$")
-
-
-def _looks_like_subtitle(lines: list[str]) -> bool:
-    line = lines[0].strip()
-    return len(lines) == 1 and len(line) <= 90 and not re.search(r"[.!?。！？:：]$", line)
-
-
-def read_text(text: str) -> list[Block]:
-    """Split plain text into blocks following the statement conventions."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    blocks: list[Block] = []
-    first_line = text.lstrip("\n").split("\n", 1)[0]
-    for i, para in enumerate(paragraphs):
-        lines = [ln.rstrip() for ln in para.strip("\n").split("\n")]
-        if i == 0 and len(lines) == 1 and first_line.strip() == lines[0].strip():
-            blocks.append(Block("title", [Span(lines[0].strip())]))
-            continue
-        if i == 1 and blocks and blocks[0].kind == "title" and _looks_like_subtitle(lines):
-            blocks.append(Block("subtitle", [Span(lines[0].strip())]))
-            continue
-        if all(_BULLET.match(ln) or _NUMBERED.match(ln) for ln in lines):
-            for ln in lines:
-                m = _BULLET.match(ln)
-                ordered = m is None
-                item = (m or _NUMBERED.match(ln)).group(1)  # type: ignore[union-attr]
-                blocks.append(Block("list_item", [Span(item.strip())], level=1, ordered=ordered))
-            continue
-        kind = "paragraph"
-        if all(_QUOTE.match(ln) for ln in lines):
-            kind = "quote"
-            lines = [_QUOTE.match(ln).group(1) for ln in lines]  # type: ignore[union-attr]
-        joined = " ".join(ln.strip() for ln in lines if ln.strip())
-        blocks.append(Block(kind, [Span(joined)]))  # type: ignore[arg-type]
-    return blocks
+def _offline_notes(remote_images: list[str], warnings: str) -> list[str]:
+    """One note per kind of remote resource that was not fetched (reading is offline)."""
+    notes: list[str] = []
+    if remote_images:
+        n = len(remote_images)
+        notes.append(
+            f"{n} remote image{'s' if n != 1 else ''} not fetched (reading is offline); "
+            f"the alt text stands in: {', '.join(dict.fromkeys(remote_images))}"[:300]
+        )
+    others = [u for u in dict.fromkeys(_NOT_FETCHED.findall(warnings)) if u not in remote_images]
+    if others:
+        n = len(others)
+        notes.append(
+            f"{n} remote resource{'s' if n != 1 else ''} (frames, includes) not fetched "
+            f"(reading is offline): {', '.join(others)}"[:300]
+        )
+    return notes
 
 
-# --- pandoc AST ---------------------------------------------------------------------------
+class _TooDeep(Exception):
+    """Raised inside the walker when the nesting limit is passed."""
 
 
-def _from_pandoc(path: Path, fmt: str) -> Document:
-    import pypandoc
-
-    source_format = fmt if fmt != "markdown" else "markdown+smart"
-    try:
-        raw = pypandoc.convert_file(str(path), "json", format=source_format)
-    except RuntimeError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unknown error"
-        raise ReadError(f"pandoc cannot read it as {fmt}: {reason[:200]}") from exc
-    except OSError as exc:
-        raise ReadError(f"cannot run pandoc: {exc}") from exc
-    ast = json.loads(raw)
-    walker = _AstWalker()
-    meta = ast.get("meta", {})
-    metadata: dict[str, str] = {}
-    for key in ("title", "subtitle", "author", "date", "lang"):
-        if key in meta:
-            metadata[key] = _meta_text(meta[key])
-    if metadata.get("title"):
-        walker.blocks.append(Block("title", walker.meta_spans(meta["title"])))
-    if metadata.get("subtitle"):
-        walker.blocks.append(Block("subtitle", walker.meta_spans(meta["subtitle"])))
-    walker.walk_blocks(ast.get("blocks", []))
-    blocks = walker.blocks + walker.notes
-    return Document(blocks=blocks, source_format=fmt, metadata=metadata)
+_REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
 
 
 def _meta_text(value: dict[str, Any]) -> str:
     t = value.get("t")
-    c = value.get("c")
+    c: Any = value.get("c")
     if t == "MetaString":
         return str(c)
     if t in ("MetaInlines", "MetaBlocks"):
@@ -205,10 +175,24 @@ def _meta_text(value: dict[str, Any]) -> str:
 class _AstWalker:
     """Turns pandoc blocks/inlines into the flat Block/Span model."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_depth: int = 200) -> None:
         self.blocks: list[Block] = []
         self.notes: list[Block] = []
         self.tables = 0
+        self.remote_images: list[str] = []
+        self.max_depth = max_depth
+        self.depth = 0
+
+    @contextmanager
+    def _deeper(self) -> Iterator[None]:
+        """One level of nesting further; _TooDeep past the limit."""
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise _TooDeep
+            yield
+        finally:
+            self.depth -= 1
 
     def meta_spans(self, value: dict[str, Any]) -> list[Span]:
         if value.get("t") == "MetaInlines":
@@ -221,13 +205,18 @@ class _AstWalker:
         for block in blocks:
             self.walk_block(block, quote=quote, level=level)
 
-    def _add(self, kind: str, inlines: list[Any], **fields: Any) -> None:
+    def _add(self, kind: BlockKind, inlines: list[Any], **fields: Any) -> None:
         spans = merge_spans(self.inline_spans(inlines))
         if any(s.text.strip() or s.kind == "note_ref" for s in spans):
-            self.blocks.append(Block(kind, _trim(spans), **fields))  # type: ignore[arg-type]
+            self.blocks.append(Block(kind, _trim(spans), **fields))
 
     def walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
-        t, c = block.get("t"), block.get("c")
+        with self._deeper():
+            self._walk_block(block, quote=quote, level=level)
+
+    def _walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
+        t: Any = block.get("t")
+        c: Any = block.get("c")
         if t in ("Para", "Plain"):
             self._add("quote" if quote else "paragraph", c)
         elif t == "Header":
@@ -303,9 +292,16 @@ class _AstWalker:
         italic: bool = False,
         link: str | None = None,
     ) -> list[Span]:
+        with self._deeper():
+            return self._inline_spans(inlines, bold, italic, link)
+
+    def _inline_spans(
+        self, inlines: list[dict[str, Any]], bold: bool, italic: bool, link: str | None
+    ) -> list[Span]:
         spans: list[Span] = []
         for node in inlines:
-            t, c = node.get("t"), node.get("c")
+            t: Any = node.get("t")
+            c: Any = node.get("c")
             if t == "Str":
                 spans.append(Span(c, bold, italic, link))
             elif t in ("Space", "SoftBreak"):
@@ -330,7 +326,12 @@ class _AstWalker:
                 spans.append(Span(closing, bold, italic, link))
             elif t == "Code" or t == "Math":
                 spans.append(Span(c[1], bold, italic, link))
-            elif t == "Cite" or t == "Image":
+            elif t == "Image":
+                target = c[2][0] if len(c) > 2 and c[2] else ""
+                if isinstance(target, str) and _REMOTE.match(target):
+                    self.remote_images.append(target)
+                spans.extend(self.inline_spans(c[1], bold, italic, link))
+            elif t == "Cite":
                 spans.extend(self.inline_spans(c[1], bold, italic, link))
             elif t == "Note":
                 note_id = f"n{len(self.notes) + 1}"

@@ -1,0 +1,273 @@
+"""The glossary file: pydantic models of ``glossary.yml``, loading, problems with file:line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from pipeline.document import LANGUAGES
+from pipeline.errors import PipelineError
+from pipeline.glossary.normalize import fold
+from pipeline.glossary.terms import Glossary, Term
+
+
+class GlossaryError(PipelineError):
+    """An unusable glossary; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A lint finding: ``line`` is 1-based (0 when unknown)."""
+
+    line: int
+    kind: str
+    message: str
+
+    def format(self, path: str) -> str:
+        return f"{path}:{self.line}: {self.kind}: {self.message}"
+
+
+Forms = str | list[str]
+
+
+class _EntryModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: str | None = None
+    en: Forms | None = None
+    es: Forms | None = None
+    ja: Forms | None = None
+    keep: Forms | None = None
+    note: str | None = None
+    case_sensitive: bool | None = None
+    gender: Literal["m", "f"] | None = Field(
+        default=None, description="grammatical gender of the Spanish form(s)"
+    )
+
+    @field_validator("en", "es", "ja", "keep")
+    @classmethod
+    def _forms_not_empty(cls, value: Forms | None) -> Forms | None:
+        if value is None:
+            return value
+        forms = [value] if isinstance(value, str) else value
+        if not forms:
+            raise ValueError("needs at least one form")
+        for form in forms:
+            if not form.strip():
+                raise ValueError("a form is empty")
+            if form != form.strip():
+                raise ValueError(f"form {form!r} has leading or trailing spaces")
+        return value
+
+    @model_validator(mode="after")
+    def _languages(self) -> _EntryModel:
+        langs = [lang for lang in LANGUAGES if getattr(self, lang) is not None]
+        if self.keep is not None and langs:
+            raise ValueError("an entry is either `keep` or per-language forms, not both")
+        if self.keep is None and len(langs) < 2:
+            raise ValueError("a term needs forms in at least two of en, es, ja (or use `keep`)")
+        return self
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    version: Literal[1]
+    terms: list[_EntryModel]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _node_at(node: yaml.Node | None, loc: Sequence[Any]) -> yaml.Node | None:
+    """The YAML node a pydantic error location points at (or its nearest parent)."""
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+            if nxt is None:
+                return node
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(node.value):
+                return node
+            node = node.value[key]
+        else:
+            return node
+    return node
+
+
+def _line(node: yaml.Node | None) -> int:
+    return node.start_mark.line + 1 if node is not None else 0
+
+
+def _duplicate_keys(node: yaml.Node) -> list[Problem]:
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if key.value in seen:
+                problems.append(
+                    Problem(
+                        _line(key),
+                        "duplicate key",
+                        f"`{key.value}` already given on line {seen[key.value]}",
+                    )
+                )
+            seen[key.value] = _line(key)
+            problems += _duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            problems += _duplicate_keys(item)
+    return problems
+
+
+def _as_tuple(value: Forms | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
+    """Parse glossary YAML text: the glossary and the problems that make it invalid.
+
+    The glossary is None when the file cannot be read as a glossary at all; it is returned
+    with problems (duplicate keys or forms) so that ``lint`` can look further.
+    """
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml: 10× faster
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 0
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(line, "bad YAML", str(what))]
+    if root is None:
+        return None, [Problem(1, "empty", "no content; expected `version: 1` and `terms:`")]
+    problems = _duplicate_keys(root)
+    try:
+        model = _FileModel.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [part for part in err["loc"] if part not in ("str", "list[str]")]
+            where = ".".join(str(p) for p in loc) or "file"
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = (
+                    "unknown key (allowed: id, en, es, ja, keep, note, case_sensitive, gender)"
+                )
+            line = _line(_node_at(root, loc))
+            problems.append(Problem(line, "invalid", f"{where}: {message}"))
+        unique = list(dict.fromkeys(problems))
+        return None, unique
+    terms: list[Term] = []
+    entry_nodes = _node_at(root, ["terms"])
+    for index, entry in enumerate(model.terms):
+        node = _node_at(entry_nodes, [index])
+        line = _line(node)
+        if entry.keep is not None:
+            for k, form in enumerate(_as_tuple(entry.keep)):
+                item_line = (
+                    _line(_node_at(node, ["keep", k])) if not isinstance(entry.keep, str) else line
+                )
+                terms.append(
+                    Term(
+                        id=entry.id or form,
+                        forms={"*": (form,)},
+                        keep=True,
+                        note=entry.note or "",
+                        case_sensitive=entry.case_sensitive,
+                        gender=entry.gender,
+                        line=item_line,
+                    )
+                )
+            continue
+        forms = {
+            lang: _as_tuple(getattr(entry, lang)) for lang in LANGUAGES if getattr(entry, lang)
+        }
+        terms.append(
+            Term(
+                id=entry.id or next(iter(forms.values()))[0],
+                forms=forms,
+                note=entry.note or "",
+                case_sensitive=entry.case_sensitive,
+                gender=entry.gender,
+                line=line,
+            )
+        )
+    glossary = Glossary(terms)
+    problems += duplicate_forms(glossary.terms)
+    return glossary, problems
+
+
+def load_glossary(path: Path | str) -> Glossary:
+    """Load and validate a glossary file; ``GlossaryError`` names the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GlossaryError(f"{path}: cannot read glossary ({exc})") from exc
+    glossary, problems = parse_glossary(text)
+    if glossary is None or problems:
+        first = problems[0].format(str(path))
+        more = len(problems) - 1
+        suffix = (
+            f" (and {more} more problem{'s' if more > 1 else ''}: run `pipeline glossary lint`)"
+        )
+        raise GlossaryError(first + (suffix if more else ""))
+    glossary.path = path
+    return glossary
+
+
+# ---------------------------------------------------------------- forms in two entries
+
+
+def duplicate_forms(terms: Sequence[Term]) -> list[Problem]:
+    """A form listed in two entries for the same language (a conflict if targets differ)."""
+    seen: dict[tuple[str, str], Term] = {}
+    problems: list[Problem] = []
+    for term in terms:
+        reported: set[str] = set()
+        own: set[tuple[str, str]] = set()
+        for lang, forms in term.forms.items():
+            for form in forms:
+                for each in LANGUAGES if lang == "*" else (lang,):
+                    key = (each, fold(form))
+                    if key in own:  # aligned lists may repeat a form on purpose
+                        continue
+                    own.add(key)
+                    other = seen.setdefault(key, term)
+                    if other is term or fold(form) in reported:
+                        continue
+                    reported.add(fold(form))
+                    same = _same_rendering(term, other)
+                    problems.append(
+                        Problem(
+                            term.line,
+                            "duplicate" if same else "conflict",
+                            f"{each}: form {form!r} is also in the entry on line {other.line}"
+                            f" ({'same rendering' if same else 'different rendering'}); "
+                            "a form may appear in one entry only",
+                        )
+                    )
+    return problems
+
+
+def _same_rendering(a: Term, b: Term) -> bool:
+    common = [lang for lang in LANGUAGES if a.forms_for(lang) and b.forms_for(lang)]
+    return all(a.forms_for(lang)[0] == b.forms_for(lang)[0] for lang in common)

@@ -1,0 +1,318 @@
+"""PDF with a text layer → Document, through pdfminer.six.
+
+A PDF holds positioned lines, not paragraphs, so the structure is rebuilt from the page:
+
+* **reading order**: per page, lines are ordered top to bottom within columns; a page whose
+  lines fall clearly left and right of the middle is read left column first, then right
+  (full-width lines, such as a heading over both columns, separate the column bands);
+* **page furniture**: lines in the top or bottom margin that repeat on other pages (digits
+  ignored, so "Page 2 of 5" matches "Page 3 of 5") and bare page numbers are dropped;
+* **paragraphs**: consecutive lines of the same style are joined until a gap wider than the
+  usual line spacing, a change of size or weight, or a list marker; a word hyphenated at the
+  end of a line is joined again ("recog-" + "nise" → "recognise"); a paragraph cut by a page
+  break is joined across it;
+* **headings** are lines larger than the body text (the largest, first on the first page, is
+  the title) or short bold lines; their levels follow their sizes;
+* **lists**: lines that start with a bullet (•, ◦, ▪, –, the private-use bullets office
+  suites embed) or a number (``1.``, ``2)``) are list items.
+
+A PDF without any text (a scan) is refused with a line that says so.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pipeline.document import Block, BlockKind, Document, Span
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits
+
+# Share of the page height at the top and bottom where headers and footers live.
+_MARGIN_SHARE = 0.09
+# A line this much larger than the body text is a heading; this much, the title.
+_HEADING_RATIO = 1.15
+_TITLE_RATIO = 1.6
+# A gap between lines wider than this many times the usual line spacing ends a paragraph.
+_PARAGRAPH_GAP = 1.3
+# A bold body-size line shorter than this (and not ending a sentence) is a heading.
+_BOLD_HEADING_CHARS = 90
+
+_BULLET = re.compile(r"^\s*([•◦▪▫‣∙·●○■□–—\-*\uf000-\uf0ff])\s+(.*)$", re.S)
+_NUMBER = re.compile(r"^\s*(\(?\d{1,3}[.)]|[a-z][.)])\s+(.*)$", re.S)
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*)?(?:(?:page|página|pág\.?|p\.)\s*)?\d{1,4}(?:\s*(?:/|of|de)\s*\d{1,4})?"
+    r"(?:\s*[-–—])?\s*$|^\s*\d{1,4}\s*ページ\s*$",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?。！？:;…]['’”\")]*$")
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    page: int
+    page_height: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+
+@dataclass
+class _Paragraph:
+    lines: list[_Line] = field(default_factory=list)
+    kind: BlockKind = "paragraph"
+    ordered: bool = False
+    level: int = 0
+
+    @property
+    def first(self) -> _Line:
+        return self.lines[0]
+
+    @property
+    def size(self) -> float:
+        return statistics.median(line.size for line in self.lines)
+
+    @property
+    def bold(self) -> bool:
+        return sum(line.bold for line in self.lines) * 2 > len(self.lines)
+
+    def text(self) -> str:
+        out = ""
+        for line in self.lines:
+            piece = line.text.strip()
+            if not out:
+                out = piece
+            elif out.endswith("\u00ad") or re.search(r"[^\W\d_]-$", out) and piece[:1].islower():
+                out = out[:-1] + piece
+            elif _CJK.search(out[-1:]) and _CJK.search(piece[:1]):
+                out += piece
+            else:
+                out += " " + piece
+        return re.sub(r"\s+", " ", out).strip()
+
+
+def read_pdf(data: bytes, limits: Limits) -> Document:
+    """The Document in a PDF's text layer, or ReadError (damaged, encrypted, scanned, too
+    many pages)."""
+    pages = _pages(data, limits)
+    if not any(lines for lines in pages):
+        raise ReadError(
+            "the PDF has no text layer (a scan or images only): run OCR on it first "
+            "(e.g. ocrmypdf) or give the original document"
+        )
+    lines = _drop_page_furniture(pages)
+    paragraphs = _paragraphs(lines)
+    blocks = _classify(paragraphs)
+    return Document(blocks=blocks, source_format="pdf")
+
+
+def _pages(data: bytes, limits: Limits) -> list[list[_Line]]:
+    """The text lines of each page in reading order."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.pdfdocument import PDFEncryptionError
+    from pdfminer.pdfpage import PDFPage, PDFTextExtractionNotAllowed
+
+    try:
+        count = sum(1 for _ in PDFPage.get_pages(io.BytesIO(data)))
+        if count > limits.max_pdf_pages:
+            raise limits.refusal("max_pdf_pages", f"the PDF has {count} pages")
+        pages = [_page_lines(page, n) for n, page in enumerate(extract_pages(io.BytesIO(data)))]
+    except ReadError:
+        raise
+    except PDFTextExtractionNotAllowed as exc:
+        raise ReadError("the PDF does not allow its text to be extracted") from exc
+    except PDFEncryptionError as exc:
+        raise ReadError("the PDF is encrypted: give an unprotected copy") from exc
+    except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
+        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+            raise ReadError("the PDF is encrypted: give an unprotected copy") from exc
+        raise ReadError("not a valid .pdf file (damaged or truncated)") from exc
+    return pages
+
+
+def _page_lines(page: object, number: int) -> list[_Line]:
+    from pdfminer.layout import LTChar, LTTextLine
+
+    lines: list[_Line] = []
+
+    def visit(item: object) -> None:
+        if isinstance(item, LTTextLine):
+            chars = [c for c in item if isinstance(c, LTChar) and c.get_text().strip()]
+            text = item.get_text().replace("\n", " ").strip()
+            if not chars or not text:
+                return
+            size = statistics.median(round(c.size, 1) for c in chars)
+            bold = sum(_is_bold(c.fontname) for c in chars) * 2 > len(chars)
+            lines.append(_Line(text, item.x0, item.x1, item.y1, item.y0, size, bold, number))
+        elif isinstance(item, Iterable) and not isinstance(item, str):
+            for child in item:  # text boxes, figures: containers of lines
+                visit(child)
+
+    visit(page)
+    height = float(getattr(page, "height", 0.0))
+    width = float(getattr(page, "width", 0.0))
+    for line in lines:
+        line.page_height = height
+    return _reading_order(lines, width)
+
+
+def _is_bold(fontname: str) -> bool:
+    name = fontname.split("+")[-1].lower()
+    return any(w in name for w in ("bold", "black", "heavy", "semibold", "demi"))
+
+
+def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
+    """Top to bottom; within a band between full-width lines, the left column first."""
+    lines = sorted(lines, key=lambda ln: (-ln.top, ln.x0))
+    if width <= 0:
+        return lines
+    middle, slack = width / 2, width * 0.03
+    left = [ln for ln in lines if ln.x1 < middle + slack]
+    right = [ln for ln in lines if ln.x0 > middle - slack]
+    if len(right) < 3 or len(left) < 3 or len(right) < 0.2 * len(lines):
+        return lines  # one column (short lines on the right are not a column)
+    ordered: list[_Line] = []
+    band_left: list[_Line] = []
+    band_right: list[_Line] = []
+    for line in lines:
+        if line.x0 > middle - slack:
+            band_right.append(line)
+        elif line.x1 < middle + slack:
+            band_left.append(line)
+        else:  # spans both columns: closes the band above it
+            ordered += band_left + band_right + [line]
+            band_left, band_right = [], []
+    return ordered + band_left + band_right
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.strip().lower())
+
+
+def _drop_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
+    """Every page's lines without running headers, footers and page numbers."""
+
+    def in_margin(line: _Line) -> bool:
+        margin = line.page_height * _MARGIN_SHARE
+        return line.top > line.page_height - margin or line.bottom < margin
+
+    repeats = Counter(
+        key for lines in pages for key in {_furniture_key(ln.text) for ln in lines if in_margin(ln)}
+    )
+    kept: list[_Line] = []
+    for lines in pages:
+        for line in lines:
+            if in_margin(line) and (
+                _PAGE_NUMBER.match(line.text)
+                or (len(pages) > 1 and repeats[_furniture_key(line.text)] > 1)
+            ):
+                continue
+            kept.append(line)
+    return kept
+
+
+def _list_marker(text: str) -> tuple[bool, str] | None:
+    """(ordered, text without the marker) when ``text`` starts a list item."""
+    if bullet := _BULLET.match(text):
+        return False, bullet.group(2)
+    if number := _NUMBER.match(text):
+        return True, number.group(2)
+    return None
+
+
+def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
+    body = [ln for ln in lines]
+    pitches = [
+        a.bottom - b.bottom
+        for a, b in zip(body, body[1:], strict=False)
+        if a.page == b.page and 0 < a.bottom - b.bottom < 3 * a.size and a.size == b.size
+    ]
+    pitch = statistics.median(pitches) if pitches else 0.0
+    right_edge = max((ln.x1 for ln in lines), default=0.0)
+    paragraphs: list[_Paragraph] = []
+    current: _Paragraph | None = None
+    for line in lines:
+        marker = _list_marker(line.text)
+        if current is not None and marker is None and _continues(current, line, pitch, right_edge):
+            current.lines.append(line)
+            continue
+        current = _Paragraph([line])
+        if marker is not None:
+            current.kind, current.ordered = "list_item", marker[0]
+            line.text = marker[1]
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _continues(paragraph: _Paragraph, line: _Line, pitch: float, right_edge: float) -> bool:
+    """Whether ``line`` goes on the paragraph whose last line is ``paragraph.lines[-1]``."""
+    last = paragraph.lines[-1]
+    if abs(line.size - last.size) > 0.5 or line.bold != last.bold:
+        return False
+    if line.page != last.page:
+        # Across a page break: only a paragraph whose last line ran to the right margin.
+        return last.x1 > right_edge * 0.9 and not _SENTENCE_END.search(last.text)
+    gap = last.bottom - line.bottom
+    if gap <= 0 or pitch <= 0:
+        return False
+    return gap <= pitch * _PARAGRAPH_GAP
+
+
+def _classify(paragraphs: list[_Paragraph]) -> list[Block]:
+    sizes = Counter[float]()
+    for paragraph in paragraphs:
+        for line in paragraph.lines:
+            sizes[line.size] += len(line.text)
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+    is_heading_size = [
+        p.kind != "list_item" and p.size >= body_size * _HEADING_RATIO for p in paragraphs
+    ]
+    title_index: int | None = None
+    if (
+        paragraphs
+        and is_heading_size[0]
+        and paragraphs[0].first.page == 0
+        and paragraphs[0].size >= body_size * _TITLE_RATIO
+        and paragraphs[0].size >= max(p.size for p in paragraphs)
+    ):
+        title_index = 0
+    level_sizes = sorted(
+        {p.size for i, p in enumerate(paragraphs) if is_heading_size[i] and i != title_index},
+        reverse=True,
+    )
+    blocks: list[Block] = []
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph.text()
+        if not text:
+            continue
+        kind: BlockKind = paragraph.kind
+        level = 1 if kind == "list_item" else 0
+        if index == title_index:
+            kind = "title"
+        elif is_heading_size[index]:
+            kind = "heading"
+            level = min(6, 1 + sum(1 for s in level_sizes if s > paragraph.size))
+        elif (
+            kind == "paragraph"
+            and paragraph.bold
+            and len(paragraph.lines) == 1
+            and len(text) <= _BOLD_HEADING_CHARS
+            and not _SENTENCE_END.search(text)
+        ):
+            kind = "heading"
+            level = min(6, len(level_sizes) + 1)
+        blocks.append(Block(kind, [Span(text)], level=level, ordered=paragraph.ordered))
+    return blocks

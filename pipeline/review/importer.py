@@ -1,0 +1,272 @@
+"""Importing a returned review file: a plan of corrections, then approvals in the memory.
+
+A returned review DOCX or XLIFF becomes a list of corrections, checked against the segments
+as they are now (the current sidecar), and each accepted correction is stored as approved in
+the translation memory, so the next run uses it instead of asking an engine.
+
+Nothing is imported wrongly: a file whose table was rearranged or whose ids were edited, or
+that belongs to another document or language pair, is refused whole; a segment whose source
+changed since the export, or whose inline markers were broken, is refused alone.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from pipeline import markers
+from pipeline.review.files import current_sidecar, read_returned
+from pipeline.review.sidecar import (
+    JsonObject,
+    ReviewError,
+    ReviewSet,
+    load_sidecar,
+    normalize_text,
+)
+
+
+class ApprovingMemory(Protocol):
+    """The part of ``pipeline.memory.TranslationMemory`` an import needs."""
+
+    def approve(
+        self,
+        src: str,
+        tgt: str,
+        source: str,
+        target: str,
+        reviewer: str,
+        when: datetime | None = None,
+        origin: str | None = None,
+    ) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A reviewed target to store as approved."""
+
+    segment: str
+    source: str
+    draft: str | None
+    target: str
+    reason: str  # "edited" (text changed) or "confirmed" (marked final / approved as is)
+    status: str = ""  # after import: "approved", "updated" or "unchanged"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A segment (or, with ``segment`` None, the whole file) that was not imported."""
+
+    segment: str | None
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """What importing one review file did."""
+
+    path: Path
+    document: str = ""
+    src: str = ""
+    tgt: str = ""
+    corrections: list[Correction] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.segment is None for r in self.refused)
+
+    def as_json(self) -> JsonObject:
+        return {
+            "path": str(self.path),
+            "document": self.document,
+            "src": self.src,
+            "tgt": self.tgt,
+            "corrections": [asdict(c) for c in self.corrections],
+            "refused": [asdict(r) for r in self.refused],
+            "notes": list(self.notes),
+        }
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def default_reviewer() -> str:
+    """The OS user name (what ``--reviewer`` defaults to)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
+
+
+def marker_problem(source: str, target: str) -> str | None:
+    """Why ``target``'s inline markers cannot be used with ``source``'s, or None.
+
+    The problems ``markers.check`` finds, in a reviewer's words, less two it allows: a
+    reviewer may drop formatting (markers lost) and repeat a marker the source has. Of
+    several, a misplaced tag earliest in the text is named first, then an unclosed one.
+    """
+    in_source = {m.ident for m in markers.tokens(source) if m.kind != "close"}
+    misplaced: list[tuple[int, str]] = []  # (where in the target, message)
+    unclosed: list[markers.Marker] = []
+    other: str | None = None
+    first: dict[str, markers.Marker] = {}
+    for marker in markers.tokens(target):
+        if marker.kind != "close":
+            first.setdefault(marker.ident, marker)
+    strays = iter(_unopened(target))
+    for problem in markers.check(source, target):
+        named = list(markers.tokens(problem))
+        if problem.startswith("marker not in source"):
+            extra = [first[m.ident] for m in named if m.ident not in in_source]
+            misplaced.extend(
+                (m.start, f"tag {_as_typed(target, m)} is not in the source") for m in extra
+            )
+        elif problem.endswith("without its opening tag"):
+            closing = next(strays)
+            why = "closes a tag that is not open" if closing.ident in in_source else None
+            misplaced.append(
+                (closing.start, f"tag {_as_typed(target, closing)} {why or 'is not in the source'}")
+            )
+        elif problem.endswith("not closed"):
+            unclosed.extend(named)
+        elif not problem.startswith("formatting marker lost"):
+            other = other or problem  # a damaged tag: already in a reviewer's words
+    if misplaced:
+        return min(misplaced)[1]
+    if unclosed:
+        innermost = unclosed[-1]  # markers.check lists them outermost first
+        return f"tag {innermost.text} is not closed (add </g{innermost.number}>)"
+    return other
+
+
+def _as_typed(text: str, marker: markers.Marker) -> str:
+    return text[marker.start : marker.end]
+
+
+def _unopened(text: str) -> list[markers.Marker]:
+    """The closing tags in ``text`` that close no open tag, in the order ``markers.check``
+    reports them ("without its opening tag")."""
+    stack: list[int] = []
+    unopened = []
+    for marker in markers.tokens(text):
+        if marker.kind == "open":
+            stack.append(marker.number)
+        elif marker.kind == "close":
+            if stack and stack[-1] == marker.number:
+                stack.pop()
+            else:
+                unopened.append(marker)
+    return unopened
+
+
+def plan_import(
+    path: Path, against: Path | None = None, approve_unchanged: bool = False
+) -> tuple[ImportResult, list[Correction]]:
+    """Read a returned review file and decide what to import (nothing is stored yet).
+
+    ``against`` is a sidecar or output folder holding the current segments when the file is
+    not next to its sidecar. ``approve_unchanged`` also approves DOCX drafts left as they were.
+    """
+    result = ImportResult(path=path)
+    try:
+        returned_file = read_returned(path)
+    except ReviewError as exc:
+        result.refused.append(Refusal(None, str(exc)))
+        return result, []
+    meta, returned = returned_file.meta, returned_file.segments
+    result.document, result.src, result.tgt = meta.document, meta.src, meta.tgt
+
+    current: ReviewSet | None = None
+    sidecar = current_sidecar(result.document, result.src, result.tgt, path, against)
+    if sidecar is not None:
+        try:
+            current = load_sidecar(sidecar)
+        except ReviewError as exc:
+            result.refused.append(Refusal(None, f"current segments unreadable: {exc}"))
+            return result, []
+        if (current.document, current.src, current.tgt) != (
+            result.document,
+            result.src,
+            result.tgt,
+        ):
+            result.refused.append(
+                Refusal(
+                    None,
+                    f"file is for {result.document} ({result.src}→{result.tgt}), "
+                    f"not {current.document} ({current.src}→{current.tgt})",
+                )
+            )
+            return result, []
+    else:
+        result.notes.append(
+            f"current segments of {result.document} not found next to the file"
+            + (f" or under {against}" if against else "")
+            + "; checked against the sources stored in the file only (use --against OUT_DIR)"
+        )
+    rows_now = current.by_id() if current else {}
+
+    corrections: list[Correction] = []
+    for seg in returned:
+        if seg.problem:
+            result.refused.append(Refusal(seg.id, seg.problem))
+            continue
+        if seg.source_edited:
+            result.refused.append(
+                Refusal(
+                    seg.id, "the source text was edited in the review file; only drafts can change"
+                )
+            )
+            continue
+        now = rows_now.get(seg.id)
+        if current is not None and now is None:
+            result.refused.append(Refusal(seg.id, "segment is no longer in the document"))
+            continue
+        if now is not None and normalize_text(now.source) != normalize_text(seg.source):
+            result.refused.append(
+                Refusal(seg.id, "source changed since export; re-export and review it again")
+            )
+            continue
+        wanted = seg.draft_changed or seg.confirmed or approve_unchanged
+        if not wanted:
+            continue
+        if now is not None and now.origin == "approved" and not seg.draft_changed:
+            continue
+        target = normalize_text(seg.target)
+        if not target:
+            result.refused.append(Refusal(seg.id, "draft is empty"))
+            continue
+        problem = marker_problem(seg.source, target)
+        if problem:
+            result.refused.append(Refusal(seg.id, problem))
+            continue
+        reason = "edited" if seg.draft_changed else "confirmed"
+        draft = now.target if now is not None else None
+        corrections.append(Correction(seg.id, seg.source, draft, target, reason))
+    return result, corrections
+
+
+def import_review(
+    path: Path,
+    memory: ApprovingMemory,
+    reviewer: str | None = None,
+    *,
+    against: Path | None = None,
+    approve_unchanged: bool = False,
+    when: datetime | None = None,
+) -> ImportResult:
+    """Import one returned review file into ``memory`` as approved translations."""
+    result, corrections = plan_import(path, against, approve_unchanged)
+    who = reviewer or default_reviewer()
+    origin = f"review:{path.name}"
+    for c in corrections:
+        changed = memory.approve(result.src, result.tgt, c.source, c.target, who, when, origin)
+        status = "approved" if changed else "unchanged"
+        result.corrections.append(
+            Correction(c.segment, c.source, c.draft, c.target, c.reason, status)
+        )
+    return result

@@ -1,0 +1,336 @@
+"""The review model: the segments sidecar, its rows, and the hashes review files carry.
+
+A run writes one sidecar per document × language pair
+(``OUT/<stem>/review/<stem>.<src>-<tgt>.segments.json``): every segment's source, draft,
+origin, glossary terms, QA findings and memory suggestions. Review files (DOCX, XLIFF) are
+written from it, and store a checksum of the ids and sources and a hash of every exported
+source and draft, so an import can tell edited drafts from untouched ones and refuse files
+whose rows were rearranged or whose sources were edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipeline.errors import PipelineError
+from pipeline.export.atomic import write_text_atomic
+from pipeline.qa import check_segment
+
+FORMAT = "statement-pipeline-review/1"
+SIDECAR_SUFFIX = ".segments.json"
+
+JsonObject = dict[str, Any]
+"""A JSON object as stored in a sidecar (glossary hints, QA findings, memory suggestions)."""
+
+NOT_CHECKED = ("approved", "identity", "kept")
+"""Origins whose text no engine wrote: QA does not check them."""
+
+
+class ReviewError(PipelineError):
+    """A review or sidecar file that cannot be used; the message names what is wrong."""
+
+
+@dataclass
+class ReviewRow:
+    """One segment as a reviewer sees it."""
+
+    id: str
+    source: str
+    target: str
+    block: int | None = None
+    origin: str = "machine"
+    glossary: list[JsonObject] = field(default_factory=list)
+    qa: list[JsonObject] = field(default_factory=list)
+    fuzzy: list[JsonObject] = field(default_factory=list)
+
+
+@dataclass
+class ReviewSet:
+    """All segments of one document for one language pair, read from its sidecar."""
+
+    document: str
+    src: str
+    tgt: str
+    rows: list[ReviewRow]
+    source_path: str = ""
+    source_sha256: str = ""
+    engine: str = ""
+    model: str = ""
+    sidecar: Path | None = None
+
+    def checksum(self) -> str:
+        return rows_checksum((r.id, r.source) for r in self.rows)
+
+    def meta(self) -> JsonObject:
+        """What a review file stores about itself, to recognise it on import."""
+        return {
+            "format": FORMAT,
+            "document": self.document,
+            "src": self.src,
+            "tgt": self.tgt,
+            "source_sha256": self.source_sha256,
+            "engine": self.engine,
+            "model": self.model,
+            "segments": len(self.rows),
+            "checksum": self.checksum(),
+        }
+
+    def by_id(self) -> dict[str, ReviewRow]:
+        return {r.id: r for r in self.rows}
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """The pipeline's data stored in a returned review file, checked by ``check_meta``."""
+
+    document: str
+    src: str
+    tgt: str
+    checksum: str
+    segments: int | None  # how many segments were exported (None: not recorded)
+
+
+@dataclass(frozen=True)
+class ReturnedSegment:
+    """A segment as read back from a returned review file."""
+
+    id: str
+    source: str
+    target: str
+    draft_changed: bool
+    confirmed: bool = False
+    source_edited: bool = False
+    problem: str | None = None
+
+
+@dataclass
+class ReturnedFile:
+    """A returned review file, whatever its format: its pipeline data and its segments."""
+
+    meta: FileMeta
+    segments: list[ReturnedSegment]
+
+
+class Suggestion(Protocol):
+    """A translation-memory suggestion (``pipeline.memory.FuzzyMatch`` has this shape)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+# --- hashing -----------------------------------------------------------------------------
+
+
+def normalize_text(text: str) -> str:
+    """Whitespace runs collapsed, stripped, NFC: how segment texts are compared."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of a segment text as compared (``normalize_text``).
+
+    Review files store it for every exported source and draft; ``hash_matches`` reads it back.
+    """
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def hash_matches(text: str, stored: str) -> bool:
+    """Whether ``stored`` (from a review file) is the hash of ``text``.
+
+    Files exported before ``text_hash`` was the one hash carry one of two older forms, and
+    both are still read so those files import as they did: review DOCX files stored the
+    first 16 hex digits of ``text_hash``; XLIFF files stored ``_legacy_xliff_hash``.
+    """
+    current = text_hash(text)
+    if stored == current or (len(stored) == 16 and current.startswith(stored)):
+        return True
+    return stored == _legacy_xliff_hash(text)
+
+
+def _legacy_xliff_hash(text: str) -> str:
+    """The XLIFF exports' old hash: like ``text_hash`` without NFC. Only read, never written."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def rows_checksum(rows: Iterable[tuple[str, str]]) -> str:
+    """Checksum of segment ids and sources in order: detects rearranged or edited tables."""
+    digest = hashlib.sha256()
+    for segment_id, source in rows:
+        digest.update(f"{segment_id}\t{normalize_text(source)}\n".encode())
+    return digest.hexdigest()
+
+
+def check_meta(meta: Mapping[str, object]) -> FileMeta:
+    """The pipeline data of a returned review file; ``ReviewError`` when it is not ours."""
+    if meta.get("format") != FORMAT:
+        raise ReviewError(f"review file format {meta.get('format')!r}, expected {FORMAT!r}")
+    for key in ("document", "src", "tgt", "checksum"):
+        if not meta.get(key):
+            raise ReviewError(f"review file's pipeline data lacks {key!r}")
+    segments = meta.get("segments")
+    if segments is not None and not isinstance(segments, int):
+        try:
+            segments = int(str(segments))
+        except ValueError:
+            raise ReviewError("review file's pipeline data is damaged (segments)") from None
+    return FileMeta(
+        document=str(meta["document"]),
+        src=str(meta["src"]),
+        tgt=str(meta["tgt"]),
+        checksum=str(meta["checksum"]),
+        segments=segments,
+    )
+
+
+# --- sidecars ----------------------------------------------------------------------------
+
+
+def load_sidecar(path: Path) -> ReviewSet:
+    """Read a segments sidecar; raise ``ReviewError`` naming what is wrong."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReviewError(f"{path}: not a segments file (invalid JSON: {exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
+        raise ReviewError(f"{path}: not a segments file (no 'segments' list)")
+    missing = [k for k in ("document", "src", "tgt") if not data.get(k)]
+    if missing:
+        raise ReviewError(f"{path}: segments file lacks {', '.join(missing)}")
+    rows = []
+    for n, seg in enumerate(data["segments"], 1):
+        if not isinstance(seg, dict) or not isinstance(seg.get("id"), str):
+            raise ReviewError(f"{path}: segment {n} has no id")
+        rows.append(
+            ReviewRow(
+                id=seg["id"],
+                source=str(seg.get("source") or ""),
+                target=str(seg.get("target") or ""),
+                block=seg.get("block"),
+                origin=str(seg.get("origin") or "machine"),
+                glossary=[g for g in seg.get("glossary") or [] if isinstance(g, dict)],
+                qa=[q for q in seg.get("qa") or [] if isinstance(q, dict)],
+                fuzzy=[f for f in seg.get("fuzzy") or [] if isinstance(f, dict)],
+            )
+        )
+    dupes = [i for i, n in Counter(r.id for r in rows).items() if n > 1]
+    if dupes:
+        raise ReviewError(f"{path}: duplicate segment ids {', '.join(dupes[:5])}")
+    return ReviewSet(
+        document=str(data["document"]),
+        src=str(data["src"]),
+        tgt=str(data["tgt"]),
+        rows=rows,
+        source_path=str(data.get("source_path") or ""),
+        source_sha256=str(data.get("source_sha256") or ""),
+        engine=str(data.get("engine") or ""),
+        model=str(data.get("model") or ""),
+        sidecar=path,
+    )
+
+
+def sidecar_name(document: str, src: str, tgt: str) -> str:
+    return f"{document}.{src}-{tgt}{SIDECAR_SUFFIX}"
+
+
+def sidecar_path(document_out_dir: Path, document: str, src: str, tgt: str) -> Path:
+    """``OUT/<stem>/review/<stem>.<src>-<tgt>.segments.json``."""
+    return document_out_dir / "review" / sidecar_name(document, src, tgt)
+
+
+def segment_entry(
+    segment_id: str,
+    source: str,
+    target: str,
+    src: str,
+    tgt: str,
+    *,
+    block: int | None = None,
+    origin: str = "machine",
+    glossary: Sequence[JsonObject] = (),
+    fuzzy: Sequence[Suggestion | Mapping[str, Any]] = (),
+    placeholder_patterns: Sequence[str | re.Pattern[str]] = (),
+    unknown_words: Sequence[str] = (),
+    expected_terms: Sequence[str] | None = None,
+) -> JsonObject:
+    """One sidecar segment, with the QA findings of its draft computed here.
+
+    ``glossary`` holds ``{"term", "expected", "note"}`` dicts for the terms in the segment
+    (``Glossary.terms_in``); ``fuzzy`` holds ``pipeline.memory.FuzzyMatch`` objects or
+    ``{"source","target","score"}``; ``expected_terms``, when given, replaces the glossary's
+    expected forms for the QA ``glossary`` check (pass the expected forms of this segment's
+    ``GlossaryReport.misses`` to defer to the glossary's own, inflection-aware verdict).
+    """
+    findings = []
+    if origin not in NOT_CHECKED:
+        findings = check_segment(
+            segment_id,
+            source,
+            target,
+            src,
+            tgt,
+            expected_terms=(
+                [g.get("expected", "") for g in glossary]
+                if expected_terms is None
+                else expected_terms
+            ),
+            placeholder_patterns=placeholder_patterns,
+            unknown_words=unknown_words,
+        )
+    return {
+        "id": segment_id,
+        "block": block,
+        "source": source,
+        "target": target,
+        "origin": origin,
+        "glossary": [dict(g) for g in glossary],
+        "qa": [f.as_json() for f in findings],
+        "fuzzy": [_fuzzy_json(m) for m in fuzzy],
+    }
+
+
+def _fuzzy_json(match: Suggestion | Mapping[str, Any]) -> JsonObject:
+    if isinstance(match, Mapping):
+        return {"source": match.get("source", ""), "target": match.get("target", ""),
+                "score": float(match.get("score", 0))}  # fmt: skip
+    return {"source": match.source, "target": match.target, "score": float(match.score)}
+
+
+def write_sidecar(
+    path: Path,
+    *,
+    document: str,
+    src: str,
+    tgt: str,
+    segments: Sequence[JsonObject],
+    source_path: str = "",
+    source_sha256: str = "",
+    engine: str = "",
+    model: str = "",
+) -> Path:
+    """Write a segments sidecar atomically (temp file in the same folder, then replace)."""
+    data = {
+        "document": document,
+        "source_path": source_path,
+        "source_sha256": source_sha256,
+        "src": src,
+        "tgt": tgt,
+        "engine": engine,
+        "model": model,
+        "segments": list(segments),
+    }
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    return path
