@@ -69,7 +69,7 @@ class TargetResult:
     machine_translated: int = 0
     from_memory: int = 0
     approved: int = 0
-    origins: list[str] = field(default_factory=list)  # per segment: identity|machine|cache|approved
+    origins: list[str] = field(default_factory=list)  # identity|machine|cache|approved|degenerate
     fuzzy: dict[int, list[Any]] = field(default_factory=dict)  # flat index → FuzzyMatch list
     unknown: dict[int, list[str]] = field(default_factory=dict)  # flat index → unknown words
     review_entries: list[dict[str, Any]] = field(default_factory=list)  # the segments sidecar
@@ -82,6 +82,9 @@ class TargetResult:
     kept_blocks: dict[int, str] = field(default_factory=dict)  # block index → why it was kept
     leaflet: dict[str, Any] | None = None
     glossary: GlossaryReport | None = None
+    # flat index → (what was done: redecoded|fallback|source, the QA detail) for segments whose
+    # engine draft was degenerate (pipeline.engines.guard)
+    degenerate: dict[int, tuple[str, str]] = field(default_factory=dict)
     released_total: int | None = None  # segment count kept when the texts were released
 
     @property
@@ -142,6 +145,7 @@ class RunResult:
     failures: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)  # files found but not read, and why
     jobs: list[DocumentJob] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each: suspect models, fallbacks
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
 
     @property

@@ -8,6 +8,8 @@ Check names (the ``check`` field, also used in report.json's ``qa`` list):
 ``untranslated`` (the draft is not in the target language), ``brackets`` (quotes or
 brackets unbalanced), ``length`` (length ratio far outside the usual for the pair),
 ``leftover`` (engine unknown-word marks, broken inline markers, leftover placeholders).
+The translate stage adds ``degenerate`` findings (``pipeline.engines.guard``: an engine's draft
+that looped or was in the wrong language, and what was done about it).
 """
 
 from __future__ import annotations

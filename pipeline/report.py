@@ -61,6 +61,11 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
         "untranslated_words": len(target.untranslated),
         "untranslated": sorted(set(target.untranslated))[:100],
         "markers_repaired": target.markers_repaired,
+        "degenerate": len(target.degenerate),
+        "degenerate_handling": {
+            how: sum(1 for done, _ in target.degenerate.values() if done == how)
+            for how in ("redecoded", "fallback", "source")
+        },
         "outputs": dict(target.outputs),
         "seconds": round(target.seconds, 3),
     }
@@ -127,4 +132,7 @@ def collect_qa(job: DocumentJob, target: TargetResult, glossary: Glossary | None
             zip(flat, target.translations, target.origins, strict=True)
         )
     ]
+    for i, (_how, detail) in sorted(target.degenerate.items()):
+        finding = {"segment": flat[i].id, "check": "degenerate", "detail": detail}
+        target.review_entries[i]["qa"].insert(0, finding)
     target.qa = [q for entry in target.review_entries for q in entry["qa"]]

@@ -3,7 +3,15 @@
 For each (source, target) pair, over all documents at once:
 
     approved (memory) → cache (memory) → glossary.protect → engine (one batch) → glossary.restore
-    → markers repaired, typography → unknown words, fuzzy suggestions for the reviewer
+    → guard → markers repaired, typography → unknown words, fuzzy suggestions for the reviewer
+
+The guard (``pipeline.engines.guard``) checks every machine and cached draft. A degenerate one
+(a loop, a wrong length or language, subword marks) is decoded again with the engine's guards
+when it has them (``Redecoding``); still degenerate, it is taken from the next engine that
+covers the pair under ``--engine auto`` (Apertium for en↔es), else left as the source text
+(origin ``degenerate``). It is never cached. When most of a pair's segments are degenerate the
+model is broken: ``auto`` takes the whole pair from the next engine, otherwise the pair fails
+with one line naming the model.
 
 Approved translations are looked up first and exactly once (``approved_translations``); they
 need no engine, so a pair with no engine still uses them. The glossary compliance of the result
@@ -14,11 +22,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from pipeline import detect, markers
-from pipeline.engines.base import Engine, Route, Translation
+from pipeline.engines import guard
+from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
 from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
@@ -33,12 +42,30 @@ PairItem = tuple[DocumentJob, int, str]
 
 @dataclass(frozen=True)
 class MemoryResult:
-    """Where one segment's translation came from: "approved", "cache" or "machine"."""
+    """Where one segment's translation came from: "approved", "cache", "machine" or
+    "degenerate" (the source text, kept because every engine's draft was degenerate).
+
+    ``degenerate``: the guard's finding on the engine's first draft; ``guarded`` says what
+    was done about it: "redecoded", "fallback" (another engine) or "source"."""
 
     text: str
     origin: str
     unknown_words: tuple[str, ...] = ()
     reviewer: str | None = None
+    degenerate: guard.Degenerate | None = None
+    guarded: str | None = None
+    note: str = ""  # the QA finding's detail, when ``degenerate``
+
+
+@dataclass(frozen=True)
+class GuardedTranslation:
+    """An engine's draft after the guard: ``degenerate`` when it still is (never cached),
+    ``redecoded`` when the first draft was and a second decoding was not."""
+
+    text: str
+    unknown_words: tuple[str, ...] = ()
+    degenerate: guard.Degenerate | None = None
+    redecoded: guard.Degenerate | None = None
 
 
 class _HasText(Protocol):
@@ -73,14 +100,16 @@ def cached_or_machine(
     translate: MachineTranslate,
     *,
     force: bool = False,
+    accept: Callable[[str, str], bool] | None = None,
 ) -> list[MemoryResult]:
-    """Segments with no approval: cached output under ``key`` (skipped when ``force``), else
-    ``translate`` called ONCE with the remaining unique segments, whose output is then cached."""
+    """Segments with no approval: cached output under ``key`` (skipped when ``force``, or
+    refused by ``accept(source, cached)``), else ``translate`` called ONCE with the remaining
+    unique segments, whose output is then cached (unless it is degenerate)."""
     results: list[MemoryResult | None] = [None] * len(texts)
     cached = memory.get_cached_entries(key, texts) if memory and not force else {}
     todo: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
-        if text in cached:
+        if text in cached and (accept is None or accept(text, cached[text][0])):
             target, unknown_words = cached[text]
             results[i] = MemoryResult(target, "cache", unknown_words)
         else:
@@ -94,9 +123,13 @@ def cached_or_machine(
         for source, indices, answer in zip(unique, todo.values(), answers, strict=True):
             text = answer if isinstance(answer, str) else answer.text
             unknown = () if isinstance(answer, str) else tuple(getattr(answer, "unknown_words", ()))
+            bad = getattr(answer, "degenerate", None)
+            fixed = getattr(answer, "redecoded", None)
             for i in indices:
-                results[i] = MemoryResult(text, "machine", unknown)
-            if text.strip():
+                results[i] = MemoryResult(
+                    text, "machine", unknown, degenerate=bad or fixed, guarded=fixed and "redecoded"
+                )
+            if text.strip() and bad is None:
                 stored.append((source, text, unknown))
         if memory:
             memory.put_cached(key, stored)
@@ -129,6 +162,7 @@ def translate_all(
 ) -> None:
     """Translate every pending segment, one engine call per (source, target) pair."""
     pending: dict[tuple[str, str], list[PairItem]] = {}
+    untouched = 0  # segments of translated targets that need no translation (progress)
     for job in jobs:
         assert job.doc is not None
         flat = job.segments
@@ -138,17 +172,43 @@ def translate_all(
             target.origins = ["identity"] * len(flat)
             for i, seg in enumerate(flat):
                 if seg.lang == lang:
+                    untouched += lang != job.doc.lang
                     continue
                 if seg.lang != job.doc.lang and (
                     options.keep_foreign or seg.lang not in detect.TRANSLATABLE
                 ):
                     why = "--keep-foreign" if options.keep_foreign else "no engine"
                     target.kept_blocks[seg.block] = why
+                    untouched += 1
                     continue
                 pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
+    if untouched:
+        progress.segments_done(untouched)
     for (src, tgt), items in pending.items():
-        translate_pair(src, tgt, items, options, engines, progress, memory)
+        counted = _CountedProgress(progress, len(items))
+        translate_pair(src, tgt, items, options, engines, counted, memory)
+        counted.finish()  # failed, deduplicated or glossary-only segments are done too
+
+
+class _CountedProgress(Progress):
+    """One pair's share of the segments bar: what the engine reports, never more than the
+    pair's segments, and the rest when the pair is over (so the bar always ends full)."""
+
+    def __init__(self, inner: Progress, total: int) -> None:
+        self.inner, self.left = inner, total
+
+    def segments_done(self, n: int) -> None:
+        n = min(n, self.left)
+        if n > 0:
+            self.left -= n
+            self.inner.segments_done(n)
+
+    def output_done(self, description: str) -> None:
+        self.inner.output_done(description)
+
+    def finish(self) -> None:
+        self.segments_done(self.left)
 
 
 def translate_pair(
@@ -186,13 +246,23 @@ def translate_pair(
         machine = _machine(engine, src, tgt, options.glossary, progress)
         try:
             found = cached_or_machine(
-                memory, key, [texts[k] for k in need], machine, force=options.force
+                memory,
+                key,
+                [texts[k] for k in need],
+                machine,
+                force=options.force,
+                accept=lambda source, draft: _check(source, draft, src, tgt) is None,
+            )
+            for k, result in zip(need, found, strict=True):
+                results[k] = result
+            route, failure = _degenerate(
+                src, tgt, texts, need, results, engine, route, engines, options
             )
         except PipelineError as exc:
             failure = str(exc)
-        else:
-            for k, result in zip(need, found, strict=True):
-                results[k] = result
+        if failure is not None:  # the model is broken: none of its drafts is written
+            for k in need:
+                results[k] = None
     progress.segments_done(sum(r is not None and r.origin != "machine" for r in results))
     elapsed = time.perf_counter() - started
 
@@ -209,22 +279,128 @@ def translate_pair(
                 job.targets[tgt].fuzzy[i] = similar[text]
 
 
+def _check(source: str, draft: str, src: str, tgt: str) -> guard.Degenerate | None:
+    """The guard's verdict on one draft, with the pipeline's language detector."""
+    return guard.check(source, draft, src, tgt, detect.detect_text)
+
+
 def _machine(
     engine: Engine, src: str, tgt: str, glossary: Glossary | None, progress: Progress
-) -> Callable[[list[str]], list[Translation]]:
-    """The engine call of one pair, with the glossary's protect/restore around it."""
+) -> Callable[[list[str]], list[GuardedTranslation]]:
+    """The engine call of one pair, with the glossary's protect/restore around it and the
+    guard after it (a degenerate draft decoded again when the engine can)."""
 
-    def machine(batch: list[str]) -> list[Translation]:
+    def machine(batch: list[str]) -> list[GuardedTranslation]:
         protected = (
             protect(glossary, batch, src, tgt, engine.glossary_strategy) if glossary else None
         )
-        answers = _call_engine(engine, protected.texts if protected else batch, src, tgt, progress)
+        sent = protected.texts if protected else batch
+        answers = _call_engine(engine, sent, src, tgt, progress)
         drafts = [a.text for a in answers]
         if glossary and protected:
             drafts = restore(drafts, protected)
-        return [Translation(d, a.unknown_words) for d, a in zip(drafts, answers, strict=True)]
+        found = [_check(s, d, src, tgt) for s, d in zip(batch, drafts, strict=True)]
+        redecoded: dict[int, guard.Degenerate] = {}
+        bad = [i for i, finding in enumerate(found) if finding]
+        if bad and isinstance(engine, Redecoding):
+            texts = [markers.strip(sent[i]) if not engine.markup else sent[i] for i in bad]
+            alternatives = engine.redecode(texts, src, tgt)
+            depth = max((len(a) for a in alternatives), default=0)
+            for k in range(depth):  # alternative k of every segment, glossary restored
+                row = [a[min(k, len(a) - 1)] if a else "" for a in alternatives]
+                if glossary and protected:
+                    row = _restore_some(row, bad, protected)
+                for i, alt in zip(bad, row, strict=True):
+                    first = found[i]
+                    if first and alt.strip() and _check(batch[i], alt, src, tgt) is None:
+                        drafts[i], redecoded[i], found[i] = alt, first, None
+        return [
+            GuardedTranslation(d, a.unknown_words, found[i], redecoded.get(i))
+            for i, (d, a) in enumerate(zip(drafts, answers, strict=True))
+        ]
 
     return machine
+
+
+def _restore_some(drafts: list[str], indices: list[int], protected: Any) -> list[str]:
+    """``restore`` for drafts of some of a protected batch's segments (the others empty)."""
+    full = [""] * len(protected.texts)
+    for i, draft in zip(indices, drafts, strict=True):
+        full[i] = draft
+    restored = restore(full, protected)
+    return [restored[i] for i in indices]
+
+
+def _degenerate(
+    src: str,
+    tgt: str,
+    texts: list[str],
+    need: list[int],
+    results: list[MemoryResult | None],
+    engine: Engine,
+    route: Route,
+    engines: EngineSet,
+    options: RunOptions,
+) -> tuple[Route, str | None]:
+    """Segments whose draft is still degenerate: from the next engine (``auto``), else the
+    source text kept; most of the pair degenerate: the model is broken (the whole pair from
+    the next engine, or the pair fails). Returns the pair's route and its failure, if any."""
+    model = " ".join(x for x in (route.model or route.engine, route.version) if x)
+    bad: list[int] = []
+    findings: list[guard.Degenerate] = []
+    for k in need:
+        result = results[k]
+        if result is None or result.degenerate is None:
+            continue
+        if result.guarded == "redecoded":
+            note = f"{model}: {result.degenerate.line()}; decoded again with repetition guards"
+            results[k] = replace(result, note=note)
+        else:
+            bad.append(k)
+            findings.append(result.degenerate)
+    if not bad:
+        return route, None
+    line = f"{model} produces {guard.summary(findings)} ({len(bad)} of {len(need)} segments)"
+    broken = 2 * len(bad) > len(need)
+    fallback = engines.fallback(src, tgt, engine)
+    if fallback is None and broken:
+        return route, f"{line}; nothing was written for this language; {_see(engine, src, tgt)}"
+    if fallback is None:
+        engines.note(f"{src}→{tgt}: {line}; those segments are left as the source text")
+        for k, finding in zip(bad, findings, strict=True):
+            note = f"{model}: {finding.line()}; left as the source text"
+            results[k] = MemoryResult(texts[k], "degenerate", (), None, finding, "source", note)
+        return route, None
+    other, other_route = fallback
+    redo = [k for k in need if results[k] is not None] if broken else bad
+    answers = _machine(other, src, tgt, options.glossary, Progress())([texts[k] for k in redo])
+    first = dict(zip(bad, findings, strict=True))
+    for k, answer in zip(redo, answers, strict=True):
+        previous = results[k]
+        earlier = first.get(k) or (previous.degenerate if previous else None)  # or redecoded
+        if answer.degenerate is not None:  # the next engine's draft is degenerate too
+            note = f"{model} and {other.name}: {answer.degenerate.line()}; left as the source text"
+            results[k] = MemoryResult(
+                texts[k], "degenerate", (), None, earlier or answer.degenerate, "source", note
+            )
+        elif earlier is not None:
+            note = f"{model}: {earlier.line()}; this draft is from {other.name}"
+            results[k] = MemoryResult(
+                answer.text, "machine", answer.unknown_words, None, earlier, "fallback", note
+            )
+        else:
+            results[k] = MemoryResult(answer.text, "machine", answer.unknown_words)
+    scope = "the whole pair" if broken else _count(len(bad), "segment")
+    engines.note(f"{src}→{tgt}: {line}; {scope} taken from {other.name} instead")
+    return (other_route if broken else route), None
+
+
+def _see(engine: Engine, src: str, tgt: str) -> str:
+    """Where to read about a broken model: its known-bad entry, or how to replace it."""
+    problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+    if problem is not None and not problem.fatal:
+        return problem.line  # "… is a known-bad model: <reason> (see <links>)"
+    return "see `pipeline doctor`, and install another version of the model"
 
 
 def _record(
@@ -242,9 +418,13 @@ def _record(
     for (job, i, text), result in done:
         target = job.targets[tgt]
         target.origins[i] = result.origin
+        if result.degenerate is not None and result.guarded:
+            target.degenerate[i] = (result.guarded, result.note or result.degenerate.line())
         if result.origin == "approved":
             target.translations[i] = result.text  # exactly as the reviewer wrote it
             target.approved += 1
+        elif result.origin == "degenerate":
+            target.translations[i] = text  # the source text, marked (QA "degenerate")
         else:
             # Markers made whole here, so QA, review files and the memory see clean drafts.
             stats = RebuildStats()

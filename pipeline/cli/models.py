@@ -53,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(size and checksum verified when the index gives them); `install FILE.argosmodel ...` "
         "installs files without internet; `install --defaults` installs en↔es and en↔ja when "
         "the index is reachable and otherwise says so in one line and exits 0. A package "
-        "replaces the installed one for the same pair; a bad file changes nothing. Versions "
+        "replaces the installed one for the same pair only after it has been unpacked aside, "
+        "loaded and made to translate a test sentence; a bad file (or one whose model does not "
+        "load, or loops on the test sentence) changes nothing. Versions "
         "known to be broken (shipped list, e.g. es→en 1.9) are skipped in the index, with a "
         "line saying why; a listed file is installed only with --force.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -67,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     install.add_argument(
         "--force",
         action="store_true",
-        help="install package files even when they are on the known-bad list (with a warning)",
+        help="install package files even when they are on the known-bad list or their test "
+        "translation is degenerate (with a warning for a listed one)",
     )
     install.add_argument("--json", action="store_true", help="print JSON results")
     install.set_defaults(func=run_install)

@@ -19,12 +19,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.engines import argos_packages
-from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
+from pipeline.engines.base import (
+    EngineError,
+    Progress,
+    Route,
+    RouteProblem,
+    Strategy,
+    Translation,
+)
 
 BEAM_SIZE = 4  # as Argos
 LENGTH_PENALTY = 0.2  # as Argos
 MAX_BATCH_TOKENS = 1024  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
 MAX_INPUT_TOKENS = 1000  # longer segments are cut into chunks of this many pieces
+# The guard's second decoding of a degenerate segment (``redecode``): CTranslate2's own means
+# against loops, and alternatives for the guard to choose from.
+GUARD_HYPOTHESES = 4
+GUARDED_OPTIONS: dict[str, Any] = {
+    "repetition_penalty": 1.5,
+    "no_repeat_ngram_size": 3,
+    "num_hypotheses": GUARD_HYPOTHESES,
+}
 _BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 SPACE_MARK = "\u2581"
 _PUNCTUATION = "\"'.,;:!?¿¡()[]{}«»“”‘’「」『』（）、。！？・…-–—"
@@ -185,7 +200,8 @@ class ArgosEngine:
         unknown: list[tuple[str, ...]] = [()] * len(current)
         for i, hop in enumerate(hops):
             last = i == len(hops) - 1
-            current, hop_unknown = self._translate_pair(hop, current, progress if last else None)
+            outputs, hop_unknown = self._translate_pair(hop, current, progress if last else None)
+            current = [alternatives[0] for alternatives in outputs]
             if i == 0:
                 unknown = hop_unknown
         return [Translation(text, unk) for text, unk in zip(current, unknown, strict=True)]
@@ -224,13 +240,45 @@ class ArgosEngine:
             self._loaded[key] = loaded
             return loaded
 
+    def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]:
+        """Decode again with CTranslate2's guards against loops (the degenerate-output guard's
+        second try): ``repetition_penalty``, ``no_repeat_ngram_size`` and ``GUARD_HYPOTHESES``
+        alternatives per segment, best first."""
+        hops = argos_packages.find_route(src, tgt, self.models)
+        if not hops or not texts:
+            return [[] for _ in texts]
+        current = list(texts)
+        for hop in hops[:-1]:
+            current = [alts[0] for alts in self._translate_pair(hop, current, None, True)[0]]
+        return self._translate_pair(hops[-1], current, None, True)[0]
+
+    def check_route(self, src: str, tgt: str) -> RouteProblem | None:
+        """Why the src→tgt route should not be trusted: a model that does not load (fatal) or
+        a package on the known-bad list; None when it is fine. Loaded models are kept."""
+        hops = argos_packages.find_route(src, tgt, self.models) or []
+        try:
+            for hop in hops:
+                self._load(hop)
+        except EngineError as exc:
+            return RouteProblem(str(exc), fatal=True)
+        for model, bad in argos_packages.known_bad_installed(hops):
+            return RouteProblem(
+                f"{model.package_id} {model.version} is a known-bad model: {bad.describe()}"
+            )
+        return None
+
     def _translate_pair(
-        self, model: argos_packages.InstalledModel, texts: list[str], progress: Progress | None
-    ) -> tuple[list[str], list[tuple[str, ...]]]:
+        self,
+        model: argos_packages.InstalledModel,
+        texts: list[str],
+        progress: Progress | None,
+        guarded: bool = False,
+    ) -> tuple[list[list[str]], list[tuple[str, ...]]]:
+        """Every text's translations (one, or ``GUARD_HYPOTHESES`` when ``guarded``)."""
         pair = self._load(model)
         pieces = [pair.encode(text) if text.strip() else [] for text in texts]
         unknown = [pair.unknown_words(p) for p in pieces]
-        outputs = [text if not p else "" for text, p in zip(texts, pieces, strict=True)]
+        outputs = [[text] if not p else [""] for text, p in zip(texts, pieces, strict=True)]
         # A segment longer than the model's input limit is cut into consecutive chunks (never
         # truncated); their outputs are joined again.
         chunks = [
@@ -256,23 +304,33 @@ class ArgosEngine:
             "replace_unknowns": True,
             "asynchronous": True,
         }
+        if guarded:
+            options.update(GUARDED_OPTIONS)
+            options["beam_size"] = max(self.beam_size, GUARD_HYPOTHESES)
         if pair.target_prefix:
             options["target_prefix"] = [[pair.target_prefix]] * len(batch)
-        produced: dict[int, dict[int, list[str]]] = {}
+        produced: dict[int, dict[int, list[list[str]]]] = {}
         remaining = {i: len(range(0, len(p), MAX_INPUT_TOKENS)) for i, p in enumerate(pieces)}
         done_since_report = 0
         try:
             results = pair.translator.translate_batch(batch, **options)
             for (index, part, _), result in zip(chunks, results, strict=True):
-                hypothesis = result.result().hypotheses[0]
-                if pair.target_prefix and hypothesis[:1] == [pair.target_prefix]:
-                    hypothesis = hypothesis[1:]
-                produced.setdefault(index, {})[part] = hypothesis
+                hypotheses = [
+                    h[1:] if pair.target_prefix and h[:1] == [pair.target_prefix] else h
+                    for h in result.result().hypotheses
+                ]
+                produced.setdefault(index, {})[part] = hypotheses
                 remaining[index] -= 1
                 if remaining[index]:
                     continue
                 parts = produced.pop(index)
-                outputs[index] = decode_pieces([p for k in sorted(parts) for p in parts[k]])
+                # Alternative k joins every chunk's k-th hypothesis (or its best one).
+                outputs[index] = [
+                    decode_pieces(
+                        [p for c in sorted(parts) for p in parts[c][min(k, len(parts[c]) - 1)]]
+                    )
+                    for k in range(max(len(h) for h in parts.values()))
+                ]
                 done_since_report += 1
                 if progress and done_since_report >= 16:
                     progress(done_since_report)

@@ -11,9 +11,10 @@ time: argostranslate reads them into module globals at import, which would freez
 
 A package file is never extracted straight into the packages folder: it is checked (zip,
 one top-level folder, no entry escaping it, no links, bounded size, ``metadata.json`` of type
-``translate``, a CTranslate2 model and a SentencePiece model), extracted into a temporary
-folder on the same disk, checked again, and only then renamed into place. A bad file leaves
-the installed models exactly as they were.
+``translate``, known language codes, a CTranslate2 model and a SentencePiece model),
+extracted into a temporary folder on the same disk, load-tested there (both models loaded and
+one sentence translated, ``model_check``), and only then renamed into place, the previous
+version moved aside until then. A bad file leaves the installed models exactly as they were.
 
 Versions on the shipped known-bad list (``known_bad.py``) are never picked from the index, and
 a listed package file is installed only when forced.
@@ -39,6 +40,12 @@ from typing import Any, Protocol
 
 from pipeline.engines.base import EngineError
 from pipeline.engines.known_bad import KnownBad, argos_package_name, find_known_bad
+from pipeline.engines.model_check import (
+    DegenerateTestTranslation,
+    LoadTestError,
+    check_language_code,
+    load_test,
+)
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -297,13 +304,10 @@ def check_package_file(path: Path | str) -> PackageFile:
     if kind != "translate":
         raise _bad(path, f"package type is {kind!r}, not a translation model")
     from_code, to_code = meta.get("from_code"), meta.get("to_code")
-    if (
-        not isinstance(from_code, str)
-        or not isinstance(to_code, str)
-        or not from_code
-        or not to_code
-    ):
-        raise _bad(path, "metadata.json lacks from_code/to_code")
+    for key, code in (("from_code", from_code), ("to_code", to_code)):
+        if (problem := check_language_code(code)) is not None:
+            raise _bad(path, f"metadata.json: {key} {problem}")
+    assert isinstance(from_code, str) and isinstance(to_code, str)
     if (folder, "model", "model.bin") not in files:
         raise _bad(path, "no CTranslate2 model (model/model.bin) in the package")
     if (folder, "sentencepiece.model") not in files:
@@ -350,21 +354,22 @@ def _extract_entries(checked: PackageFile, destination: Path) -> None:
                     sink.write(chunk)
 
 
-def _verify_extracted(checked: PackageFile, folder: Path) -> None:
-    import sentencepiece as spm
+def _verify_extracted(checked: PackageFile, folder: Path, force: bool) -> None:
+    """The unpacked package loads and translates a test sentence (``model_check.load_test``)."""
+    from argostranslate.package import Package
 
     if _read_package(folder) is None:
         raise _bad(checked.path, "metadata.json cannot be read as an Argos package")
     try:
-        spm.SentencePieceProcessor(model_file=str(folder / "sentencepiece.model"))
-    except (OSError, RuntimeError) as exc:
-        raise _bad(checked.path, "sentencepiece.model is not a SentencePiece model") from exc
-    config = folder / "model" / "config.json"
-    if config.exists():
-        try:
-            json.loads(config.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _bad(checked.path, "model/config.json is not valid JSON") from exc
+        prefix = Package(folder).target_prefix or ""
+        load_test(folder, checked.from_code, prefix, None if force else checked.to_code)
+    except DegenerateTestTranslation as exc:
+        raise ModelError(
+            f"{checked.path}: the package does not work: {exc}; nothing was installed "
+            "(add --force to install it anyway)"
+        ) from exc
+    except LoadTestError as exc:
+        raise _bad(checked.path, f"the package does not work: {exc}") from exc
 
 
 def _staging_dir(target_dir: Path) -> Path:
@@ -384,7 +389,7 @@ def install_file(
 ) -> InstalledModel:
     """Install a ``.argosmodel`` file; replaces an installed package for the same pair.
 
-    A package on the known-bad list is refused unless ``force`` (the caller warns then).
+    A known-bad package, or one whose test translation loops, is refused unless ``force``.
     """
     checked = check_package_file(path)
     bad = find_known_bad(checked.from_code, checked.to_code, checked.version)
@@ -402,7 +407,7 @@ def install_file(
     try:
         _extract(checked, staging / "new")
         new_folder = staging / "new" / checked.folder
-        _verify_extracted(checked, new_folder)
+        _verify_extracted(checked, new_folder, force)
         replaced = [
             m.path
             for m in installed_models([target_dir])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pipeline.errors import PipelineError
 
@@ -76,3 +76,28 @@ class Engine(Protocol):
     ) -> list[Translation]:
         """Translate a batch of segments; the result has one entry per input, in order."""
         ...
+
+
+@dataclass(frozen=True)
+class RouteProblem:
+    """Why a route should not be trusted, in one line. ``fatal``: the route cannot work at all
+    (a model that does not load); otherwise it works but is suspect (a known-bad package)."""
+
+    line: str
+    fatal: bool = False
+
+
+@runtime_checkable
+class RouteChecking(Protocol):
+    """An engine that can tell, before translating, that its route for a pair is not to be
+    trusted; ``--engine auto`` then takes the next engine that covers the pair."""
+
+    def check_route(self, src: str, tgt: str) -> RouteProblem | None: ...
+
+
+@runtime_checkable
+class Redecoding(Protocol):
+    """An engine that can decode segments again with guards against loops; each segment gets
+    a list of alternatives, best first (the degenerate-output guard picks the first good one)."""
+
+    def redecode(self, texts: Sequence[str], src: str, tgt: str) -> list[list[str]]: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from pipeline.engines.base import Engine, EngineError, Route
+from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
 
 ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate")
 
@@ -26,6 +26,12 @@ class EngineSet:
 
     options: EngineOptions = field(default_factory=EngineOptions)
     _engines: dict[str, Engine | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # one line each: routes passed over, suspect
+
+    def note(self, line: str) -> None:
+        """Record a warning for the user, once."""
+        if line not in self.notes:
+            self.notes.append(line)
 
     @classmethod
     def with_engines(cls, choice: str, engines: dict[str, Engine]) -> EngineSet:
@@ -62,22 +68,56 @@ class EngineSet:
             )
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
-    def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
-        """The engine and route for src→tgt, or EngineError naming what to install."""
+    def _candidates(self, src: str, tgt: str) -> list[tuple[Engine, Route]]:
         names = ["argos", "apertium"] if self.options.choice == "auto" else [self.options.choice]
+        found = []
         for name in names:
             engine = self.get(name)
-            if engine is None:
-                continue
-            route = engine.route(src, tgt)
-            if route is not None:
+            route = engine.route(src, tgt) if engine is not None else None
+            if engine is not None and route is not None:
+                found.append((engine, route))
+        return found
+
+    def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
+        """The engine and route for src→tgt, or EngineError naming what to install.
+
+        A route its engine does not trust (``check_route``: a known-bad package, a model that
+        does not load) is passed over for the next engine that covers the pair, with a note;
+        when it is the last one, a suspect route is used (with a note) and a broken one fails.
+        """
+        candidates = self._candidates(src, tgt)
+        if not candidates:
+            raise EngineError(self._no_engine_message(src, tgt))
+        for i, (engine, route) in enumerate(candidates):
+            problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+            if problem is None:
                 return engine, route
-        raise EngineError(self._no_engine_message(src, tgt))
+            if i + 1 < len(candidates):
+                self.note(f"{src}→{tgt}: {problem.line}; using {candidates[i + 1][0].name} instead")
+                continue
+            if problem.fatal:
+                raise EngineError(problem.line)
+            self.note(f"{src}→{tgt}: {problem.line}")
+        return candidates[-1]
+
+    def fallback(self, src: str, tgt: str, after: Engine) -> tuple[Engine, Route] | None:
+        """With ``--engine auto``, the next engine after ``after`` that covers src→tgt (and
+        trusts its route); None otherwise."""
+        candidates = self._candidates(src, tgt)
+        names = [engine.name for engine, _ in candidates]
+        if after.name not in names:
+            return None
+        for engine, route in candidates[names.index(after.name) + 1 :]:
+            problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
+            if problem is None:
+                return engine, route
+        return None
 
     def _no_engine_message(self, src: str, tgt: str) -> str:
-        install = f"`pipeline models install {src} {tgt}`"
+        install = f"`pipeline models install {src} {tgt}` (online"
         if "en" not in (src, tgt):
-            install += f" (or {src} en and en {tgt}, to pivot through English)"
+            install += f"; or {src} en and en {tgt}, to pivot through English"
+        install += ")"
         choice = self.options.choice
         if choice == "argos" and self.get("argos") is None:
             return f"the Argos engine is not available in this installation, so {src}→{tgt} cannot be translated"
@@ -87,4 +127,7 @@ class EngineSet:
             return f"Apertium cannot translate {src}→{tgt} (it covers en↔es only)"
         if choice == "libretranslate":
             return f"the LibreTranslate server at {self.options.url} cannot translate {src}→{tgt}"
-        return f"no engine can translate {src}→{tgt}: install an Argos model with {install}"
+        return (
+            f"no engine can translate {src}→{tgt}: install its Argos model with {install}, "
+            "or from a file with `pipeline models install FILE.argosmodel`"
+        )

@@ -54,7 +54,15 @@ def _read_markup(fmt: str) -> Reader:
 def _read_docx(path: Path, data: bytes, limits: Limits) -> Document:
     names = check_zip(path, "docx", limits)
     docx.main_part(path, names)
-    return pandoc.read_pandoc(path, "docx", limits)
+    doc = pandoc.read_pandoc(path, "docx", limits)
+    linked = docx.external_images(path, names)
+    if linked:
+        n = len(linked)
+        doc.notes.append(
+            f"{n} linked image{'s' if n != 1 else ''} outside the file not fetched "
+            f"(reading is offline): {', '.join(linked)}"[:300]
+        )
+    return doc
 
 
 def _read_odt(path: Path, data: bytes, limits: Limits) -> Document:

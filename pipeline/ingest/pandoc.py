@@ -1,6 +1,7 @@
-"""pandoc's JSON AST → the flat block list of ``document.py``.
+"""pandoc, sandboxed, and its JSON AST → the flat block list of ``document.py``.
 
-Markdown, DOCX, ODT and HTML are read by pandoc into its JSON AST, which this module walks.
+Markdown, HTML, DOCX, ODT, EPUB and RTF are read by pandoc into its JSON AST, which this module
+walks. pandoc always runs with ``--sandbox`` (nothing is fetched), a heap cap and a timeout.
 """
 
 from __future__ import annotations
@@ -18,16 +19,6 @@ from pipeline.document import Block, BlockKind, Document, Span, merge_spans
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits
 
-FORMATS = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".docx": "docx",
-    ".odt": "odt",
-    ".html": "html",
-    ".htm": "html",
-}
-"""Suffix → pandoc input format."""
-
 
 def pandoc_path() -> str:
     """The pandoc program (the one pypandoc-binary ships, else the one on PATH)."""
@@ -40,6 +31,10 @@ def pandoc_path() -> str:
         if found is None:
             raise ReadError("cannot run pandoc: it is not installed") from exc
         return found
+
+
+class PandocFailed(ReadError):
+    """pandoc ran and failed; the message is its last line of error output."""
 
 
 def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> tuple[str, str]:
@@ -75,7 +70,7 @@ def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> 
             )
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {done.returncode}"
-        raise ReadError(reason[:200])
+        raise PandocFailed(reason[:200])
     return done.stdout.decode("utf-8", "replace"), stderr
 
 
@@ -92,9 +87,7 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
         raw, warnings = run_pandoc(
             args if text is not None else [*args, str(path)], limits, stdin=text
         )
-    except ReadError as exc:
-        if "limit PIPELINE_" in str(exc) or str(exc).startswith("cannot run pandoc"):
-            raise
+    except PandocFailed as exc:
         raise ReadError(f"pandoc cannot read it as {fmt}: {exc}") from exc
     try:
         ast = json.loads(raw)
@@ -106,7 +99,7 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
     try:
         meta = ast.get("meta", {})
         metadata: dict[str, str] = {}
-        for key in ("title", "subtitle", "author", "date", "lang"):
+        for key in ("title", "subtitle", "author", "date", "abstract", "lang"):
             if key in meta:
                 metadata[key] = _meta_text(meta[key])
         if metadata.get("title"):
@@ -135,11 +128,12 @@ _NOT_FETCHED = re.compile(r"Could not fetch resource (\S+?):? ")
 def _offline_notes(remote_images: list[str], warnings: str) -> list[str]:
     """One note per kind of remote resource that was not fetched (reading is offline)."""
     notes: list[str] = []
-    if remote_images:
-        n = len(remote_images)
+    images = list(dict.fromkeys(remote_images))
+    if images:
+        n = len(images)
         notes.append(
             f"{n} remote image{'s' if n != 1 else ''} not fetched (reading is offline); "
-            f"the alt text stands in: {', '.join(dict.fromkeys(remote_images))}"[:300]
+            f"the alt text stands in: {', '.join(images)}"[:300]
         )
     others = [u for u in dict.fromkeys(_NOT_FETCHED.findall(warnings)) if u not in remote_images]
     if others:
@@ -270,11 +264,10 @@ class _AstWalker:
         for r, row in enumerate(rows):
             for col, cell in enumerate(row[1]):
                 inlines: list[Any] = []
-                for b in cell[4]:
-                    if b.get("t") in ("Para", "Plain"):
-                        if inlines:
-                            inlines.append({"t": "LineBreak"})
-                        inlines.extend(b["c"])
+                for line in self._cell_lines(cell[4]):
+                    if inlines:
+                        inlines.append({"t": "LineBreak"})
+                    inlines.extend(line)
                 self.blocks.append(
                     Block(
                         "table_cell",
@@ -284,6 +277,29 @@ class _AstWalker:
                         col=col,
                     )
                 )
+
+    def _cell_lines(self, blocks: list[dict[str, Any]], marker: str = "") -> list[list[Any]]:
+        """The lines of a table cell's blocks: paragraphs, and list items (nested lists too)
+        as lines that start with "• " or "1. ", so a list inside a cell keeps its text."""
+        lines: list[list[Any]] = []
+        with self._deeper():
+            for block in blocks:
+                t: Any = block.get("t")
+                c: Any = block.get("c")
+                if t in ("Para", "Plain"):
+                    prefix = [{"t": "Str", "c": marker}] if marker and not lines else []
+                    lines.append(prefix + list(c))
+                elif t in ("BulletList", "OrderedList"):
+                    ordered = t == "OrderedList"
+                    start = int(c[0][0]) if ordered else 1
+                    for n, item in enumerate(c[1] if ordered else c, start=start):
+                        lines.extend(self._cell_lines(item, f"{n}. " if ordered else "• "))
+                elif t in ("BlockQuote", "Div", "Figure"):
+                    inner = c if t == "BlockQuote" else c[1] if t == "Div" else c[2]
+                    lines.extend(self._cell_lines(inner))
+                elif t == "LineBlock":
+                    lines.extend(list(line) for line in c)
+        return lines
 
     def inline_spans(
         self,

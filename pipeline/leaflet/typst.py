@@ -40,13 +40,17 @@ class LayoutSpec:
     two_columns: float
     minimum: float
     one_column_max_units: int  # text length (CJK characters count double) set in one column
+    paper_mm: tuple[float, float]  # the trimmed sheet, width × height
+    paper: str  # its name, as people say it: "A5"
 
 
+A5 = (148.0, 210.0)
+A4 = (210.0, 297.0)
 SPECS = {
-    "leaflet-a5": LayoutSpec("leaflet-a5.typ", 10.0, 9.0, 7.5, 1500),
-    "leaflet-a4": LayoutSpec("leaflet-a4.typ", 12.0, 10.0, 8.5, 2600),
-    "bilingual-a4": LayoutSpec("bilingual.typ", 10.0, 10.0, 7.5, 0),
-    "bilingual-a5": LayoutSpec("bilingual.typ", 8.5, 8.5, 7.0, 0),
+    "leaflet-a5": LayoutSpec("leaflet-a5.typ", 10.0, 9.0, 7.5, 1500, A5, "A5"),
+    "leaflet-a4": LayoutSpec("leaflet-a4.typ", 12.0, 10.0, 8.5, 2600, A4, "A4"),
+    "bilingual-a4": LayoutSpec("bilingual.typ", 10.0, 10.0, 7.5, 0, A4, "A4"),
+    "bilingual-a5": LayoutSpec("bilingual.typ", 8.5, 8.5, 7.0, 0, A5, "A5"),
 }
 
 
@@ -82,6 +86,15 @@ def render(
         inputs = {"size": f"{size:g}", "columns": str(columns), "balance": f"{balance:.2f}"}
         pdf = _compile(root, spec.template, inputs)
     return Rendered(pdf, size, content_pages, pages)
+
+
+def fit(
+    data: dict[str, Any], spec: LayoutSpec, config: LeafletConfig, *, columns: int, nominal: float
+) -> tuple[float, float, int]:
+    """(body size, pages' worth of content, page count) ``data`` would get in ``spec``'s
+    template, measured without writing a PDF (to tell whether another layout would fit)."""
+    with _typst_root(dict(data), config, bw=bool(data.get("bw"))) as root:
+        return _fit(root, spec, columns, nominal)
 
 
 @contextmanager
@@ -255,22 +268,31 @@ def _compile(root: Path, template: str, sys_inputs: dict[str, str]) -> bytes:
         raise _typst_error(exc) from exc
 
 
-def impose_two_up(pdf: bytes, pages: int, title: str, author: str) -> bytes:
-    """Every page of an A5 leaflet twice, side by side, on A4 landscape (cut in half)."""
+def impose_two_up(pdf: bytes, pages: int, title: str, author: str, lang: str) -> bytes:
+    """Every page of an A5 leaflet twice, side by side, on A4 landscape, with a dashed cut
+    line down the middle (the PDF says it is in ``lang``)."""
     with tempfile.TemporaryDirectory(prefix="leaflet-2up-") as tmp:
         root = Path(tmp)
         shutil.copyfile(TEMPLATE_DIR / "two-up.typ", root / "two-up.typ")
         (root / "leaflet.pdf").write_bytes(pdf)
-        inputs = {"pages": str(pages), "title": title, "author": author}
+        inputs = {"pages": str(pages), "title": title, "author": author, "lang": lang}
         return _compile(root, "two-up.typ", inputs)
+
+
+def overflow_pages(content_pages: float, pages: int) -> float:
+    """By how many pages the content overflows one sheet: 0 when it fits (``pages`` ≤ 2),
+    at least 0.05 when it does not, so the figure and the page count always agree."""
+    if pages <= SHEET_PAGES:
+        return 0.0
+    return max(content_pages - SHEET_PAGES, 0.05)
 
 
 def describe_overflow(content_pages: float, pages: int, size: float) -> str | None:
     """``None`` when the content fits one sheet, else by how much it overflows."""
-    excess = content_pages - SHEET_PAGES
-    if pages <= SHEET_PAGES:
+    excess = overflow_pages(content_pages, pages)
+    if not excess:
         return None
     return (
-        f"overflows one sheet (front and back) by {max(excess, 0.05):.1f} page "
+        f"overflows one sheet (front and back) by {excess:.1f} page "
         f"({pages} pages even at {size:g} pt)"
     )

@@ -234,6 +234,16 @@ def plan_import(
         wanted = seg.draft_changed or seg.confirmed or approve_unchanged
         if not wanted:
             continue
+        if (
+            now is not None
+            and now.origin == "degenerate"
+            and not (seg.draft_changed or seg.confirmed)
+        ):
+            result.refused.append(
+                Refusal(seg.id, "the draft is the source text (every engine's draft was "
+                        "degenerate); translate it before approving")
+            )  # fmt: skip
+            continue
         if now is not None and now.origin == "approved" and not seg.draft_changed:
             continue
         target = normalize_text(seg.target)

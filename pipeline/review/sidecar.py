@@ -30,7 +30,7 @@ SIDECAR_SUFFIX = ".segments.json"
 JsonObject = dict[str, Any]
 """A JSON object as stored in a sidecar (glossary hints, QA findings, memory suggestions)."""
 
-NOT_CHECKED = ("approved", "identity", "kept")
+NOT_CHECKED = ("approved", "identity", "kept", "degenerate")
 """Origins whose text no engine wrote: QA does not check them."""
 
 
