@@ -73,7 +73,6 @@ def run_batch(
     long the batch. A document whose outputs are up to date (``pipeline.incremental``) is
     skipped unless ``options.force``.
     """
-    progress = progress or Progress()
     result = RunResult()
     sources = find_sources(
         options.paths, exclude=[options.out_dir], follow_links=options.follow_links
@@ -86,7 +85,7 @@ def run_batch(
         for f, s in zip(files, _stems(files), strict=True)
     ]
     result.jobs = jobs
-    progress.start(len(jobs) * len(options.targets), 0)
+    progress = _StreamedProgress(progress or Progress(), len(jobs) * len(options.targets))
     engines = engines or EngineSet(options.engine)
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
     clock = _Clock(result.seconds)
@@ -99,10 +98,34 @@ def run_batch(
             for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
                 _run_wave(wave, options, engines, memory, pool, writers, result, progress, clock)
         result.warnings.extend(engines.notes)
+        progress.add_segments(0)  # started even when no document needed translating
     finally:
         if memory is not None:
             memory.close()
     return result
+
+
+class _StreamedProgress(Progress):
+    """The caller's progress, told the totals as the waves come: ``start`` with the segments
+    of the first wave, ``more_segments`` with those of each later one."""
+
+    def __init__(self, inner: Progress, outputs: int) -> None:
+        self.inner, self.outputs, self.started = inner, outputs, False
+
+    def add_segments(self, n: int) -> None:
+        if not self.started:
+            self.inner.start(self.outputs, n)
+            self.started = True
+        elif n:
+            self.inner.more_segments(n)
+
+    def segments_done(self, n: int) -> None:
+        self.add_segments(0)
+        self.inner.segments_done(n)
+
+    def output_done(self, description: str) -> None:
+        self.add_segments(0)
+        self.inner.output_done(description)
 
 
 class _Clock:
@@ -222,13 +245,13 @@ def _run_wave(
     pool: ThreadPoolExecutor,
     writers: WriterPool,
     result: RunResult,
-    progress: Progress,
+    progress: _StreamedProgress,
     clock: _Clock,
 ) -> None:
     """Translate one wave, write its documents and reports, and let go of their text."""
     # Every segment of every translated target, and foreign blocks in the source language's
     # own target: what translate_all reports done (translated, reused, kept or failed).
-    progress.more_segments(
+    progress.add_segments(
         sum(
             1
             for job in wave

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline.engines.base import Route
+from pipeline.engines.base import Route, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.jobs import RunOptions
 from pipeline.memory import TranslationMemory
@@ -45,6 +46,34 @@ WORDS = [
     "country",
     "today",
 ]
+
+
+SPANISH = {
+    "the": "los", "workers": "trabajadores", "of": "de", "mine": "mina", "stand": "están",
+    "together": "unidos", "against": "contra", "company": "empresa", "and": "y", "its": "sus",
+    "guards": "guardias", "while": "mientras", "federation": "federación",
+    "leaders": "dirigentes", "call": "llaman", "for": "por", "a": "una", "general": "general",
+    "strike": "huelga", "in": "en", "every": "cada", "region": "región", "country": "país",
+    "today": "hoy", "dr": "dr", "mr": "sr", "embassy": "embajada",
+}  # fmt: skip
+
+
+class SpanishWords(BracketEngine):
+    """Word-for-word "Spanish" for the generated statements: the degenerate-output guard
+    takes it for Spanish, so every draft is cached (a draft in the wrong language is not)."""
+
+    def translate(self, texts, src, tgt, progress=None):  # noqa: ANN001, ANN201
+        self.calls.append((src, tgt, list(texts)))
+        words = re.compile(r"(<[^>]+>)|([^\W\d_]+)")
+        out = [
+            Translation(
+                words.sub(lambda m: m.group(1) or SPANISH.get(m.group(2).lower(), m.group(2)), t)
+            )
+            for t in texts
+        ]
+        if progress:
+            progress(len(texts))
+        return out
 
 
 def _paragraphs(seed: int, count: int) -> list[str]:
@@ -85,13 +114,14 @@ def test_a_rerun_at_jobs_2_makes_no_engine_call(tmp_path):
     cache = tmp_path / "memory.sqlite3"
 
     def run(out: str) -> tuple[BracketEngine, list[int]]:
-        engine = BracketEngine()
+        engine = SpanishWords()
         options = RunOptions(
             paths=[docs], targets=["es"], formats=[], out_dir=tmp_path / out, jobs=2, cache=cache
         )
         result = run_batch(options, engines=EngineSet.with_engines("test", {"test": engine}))
         assert result.exit_code == 0, result.failures
         machine = [job.targets["es"].machine_translated for job in result.jobs]
+        assert not any(job.targets["es"].degenerate for job in result.jobs)
         return engine, machine
 
     first, machine = run("first")
