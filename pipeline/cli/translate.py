@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,9 +87,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium; "
-        "auto passes over a known-bad or unloadable model, and takes degenerate (looping, "
-        "wrong-language) drafts from the next engine (report.json targets.<lang>.degenerate)",
+        help="auto: per pair, the order engines.yml gives, else an installed CTranslate2 "
+        "model (OPUS-MT, NLLB-200, M2M-100), else Argos (a model or an English pivot), else "
+        "Apertium; auto passes over a known-bad or unloadable model, and takes degenerate "
+        "(looping, wrong-language) drafts from the next engine (report.json "
+        "targets.<lang>.degenerate); ctranslate2: only the installed CTranslate2 models",
+    )
+    p.add_argument(
+        "--engines",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="engines and models to try per pair with --engine auto, in order, e.g. "
+        "`en-ja: [nllb-200-600m, argos]` (default: ./engines.yml when present)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
@@ -202,7 +216,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
             raise CommandError("PIPELINE_LT_CONCURRENCY must be a whole number", 2) from None
     if lt_concurrency is not None and lt_concurrency < 1:
         raise CommandError("--lt-concurrency must be at least 1", 2)
-    _check_conflicts(args)
+    routes = _load_routes(args.engines)
+    _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
     glossary = None if args.no_glossary else _load_glossary(args.glossary)
     leaflet_config = None
@@ -217,7 +232,11 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         formats=formats,
         out_dir=args.out,
         engine=EngineOptions(
-            choice=args.engine, url=args.url, api_key=args.api_key, lt_concurrency=lt_concurrency
+            choice=args.engine,
+            url=args.url,
+            api_key=args.api_key,
+            routes=routes,
+            lt_concurrency=lt_concurrency,
         ),
         jobs=args.jobs,
         force=args.force,
@@ -237,13 +256,17 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     )
 
 
-def _check_conflicts(args: argparse.Namespace) -> None:
+def _check_conflicts(
+    args: argparse.Namespace, routes: dict[tuple[str, str], tuple[str, ...]]
+) -> None:
     """Options that do not go together are a usage error (exit 2) before anything is read,
-    translated or written."""
+    translated or written. ``--url`` also goes with ``--engine auto`` when engines.yml
+    (``routes``) names libretranslate for some pair."""
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
+    listed = args.engine == "auto" and any("libretranslate" in r for r in routes.values())
     for option, given in (("--url", args.url), ("--api-key", args.api_key)):
-        if given and args.engine != "libretranslate":
+        if given and args.engine != "libretranslate" and not listed:
             raise CommandError(
                 f"{option} is for a LibreTranslate server: add --engine libretranslate", 2
             )
@@ -271,6 +294,16 @@ def _load_glossary(path: Path | None) -> Glossary | None:
     return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
 
 
+def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
+    """engines.yml (``--engines FILE``, else ./engines.yml when present); exit 2 when wrong."""
+    from pipeline.engines.routes import RoutesError, load_routes
+
+    try:
+        return load_routes(path)
+    except RoutesError as exc:
+        raise CommandError(str(exc), 2) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
@@ -284,7 +317,8 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        result = run_batch(options, progress)
+        with stop_on_interrupt(options.stop):
+            result = run_batch(options, progress)
     except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
@@ -295,6 +329,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
         print(line, file=sys.stderr)
+    if result.not_done:
+        print(
+            f"pipeline: interrupted; {len(result.reports)} report.json written; "
+            f"not done ({len(result.not_done)}):",
+            file=sys.stderr,
+        )
+        for item in result.not_done:
+            print(f"  {item}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -309,6 +351,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(result, time.perf_counter() - started)
     return result.exit_code
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While the batch runs, the first Ctrl-C sets ``stop`` (the batch ends after the file
+    being written); a second one stops at once (KeyboardInterrupt)."""
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(
+            "pipeline: stopping after the file being written (Ctrl-C again to stop at once)",
+            file=sys.stderr,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def failure_lines(result: RunResult) -> list[str]:
@@ -357,7 +422,7 @@ def print_summary(result: RunResult, seconds: float) -> None:
         if job.unchanged:
             continue  # counted below the table
         if job.doc is None:
-            table.add_row(job.stem, *empty, f"[red]{job.error}[/]")
+            table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
             continue
         for lang, target in job.targets.items():
             pair = f"{job.doc.lang}→{lang}"
@@ -366,6 +431,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 continue
             route = target.route
             engine = route.engine if route else "identity"
+            if route and route.engine == "ctranslate2" and route.model:
+                engine = route.model  # which of the installed models ran
             if route and route.pivot:
                 engine += f" via {route.pivot}"
             problems = []

@@ -44,6 +44,7 @@ class PandocServer:
             stderr=subprocess.DEVNULL,
             text=True,
             encoding="utf-8",
+            process_group=0,  # a terminal's Ctrl-C stops the batch, not the document's writer
         )
 
     def convert(self, ast: str, out: Path, to: str, reference: Path | None) -> None:
@@ -151,6 +152,8 @@ def convert(ast: str, out: Path, to: str, reference: Path | None = None) -> None
     args = [pandoc_path(), "-f", "json", "-t", to, "-o", str(out)]
     if reference is not None:
         args += ["--reference-doc", str(reference)]
-    proc = subprocess.run(args, input=ast.encode("utf-8"), capture_output=True)
+    proc = subprocess.run(  # own process group: a terminal's Ctrl-C lets the file finish
+        args, input=ast.encode("utf-8"), capture_output=True, process_group=0
+    )
     if proc.returncode != 0:
         raise PandocError(proc.stderr.decode(errors="replace").strip()[:200])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +29,7 @@ def _start_worker(owner: int) -> None:
     """In a worker process: convert through a running pandoc until the process ends, and end
     when the process that started the pool is gone (killed, say), instead of waiting on its
     queue for ever; its pandoc then sees the end of its input and ends too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the batch in the main process
     servers = pandoc_server.PandocServers()
     pandoc_server.use_servers(servers)
     util.Finalize(None, servers.close, exitpriority=10)
