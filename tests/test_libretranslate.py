@@ -57,7 +57,8 @@ def test_translate_batches_by_count_and_characters(server):
     texts = [f"Segment number {i} of the statement." for i in range(120)]
     out = engine.translate(texts, "en", "es")
     assert [t.text for t in out] == [t.upper() for t in texts]
-    assert [len(r["q"]) for r in server.translate_requests] == [50, 50, 20]
+    # Two batches are in flight at once, so they may reach the server in either order.
+    assert sorted(len(r["q"]) for r in server.translate_requests) == [20, 50, 50]
     assert all(
         r["format"] == "html" and isinstance(r["q"], list) for r in server.translate_requests
     )
