@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import detect
 from pipeline.document import LANGUAGES, Document, Segment
@@ -21,6 +21,9 @@ from pipeline.segment import SegmentedBlock
 
 INTERRUPTED = "not done: the run was interrupted"
 """A target's ``error`` when the run stopped before its files were written."""
+
+if TYPE_CHECKING:
+    from pipeline.inplace import InplaceSource
 
 IDENTITY = Route(engine="identity")  # the route of text no engine touched
 MEMORY_ONLY = Route(engine="memory")  # approved translations only; no engine was available
@@ -52,6 +55,8 @@ class RunOptions:
     detector: str = "fasttext"  # --detector: fasttext or langdetect
     stop: threading.Event = field(default_factory=threading.Event)
     """Set (by the CLI, on Ctrl-C) to stop the batch after the file being written."""
+    restyle: bool = False  # --restyle: DOCX/ODT inputs re-rendered instead of translated in place
+    pdf_engine: str = "auto"  # --pdf-engine: auto | libreoffice | typst (export.writers)
     wave_tokens: int = 16384  # documents go through the engine and out in waves of this many
     # tokens to translate (0: the whole batch in one engine call per pair)
 
@@ -91,6 +96,7 @@ class TargetResult:
     # flat index → (what was done: redecoded|fallback|source, the QA detail) for segments whose
     # engine draft was degenerate (pipeline.engines.guard)
     degenerate: dict[int, tuple[str, str]] = field(default_factory=dict)
+    output_route: str = "rendered"  # "in-place" when an output is the source file translated
     released_total: int | None = None  # segment count kept when the texts were released
 
     @property
@@ -120,6 +126,7 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
+    inplace: InplaceSource | None = None  # a DOCX/ODT read for in-place translation
     fingerprint: dict[str, Any] = field(default_factory=dict)  # pipeline.incremental
     fingerprint_data: dict[str, Any] = field(default_factory=dict)  # report.json "fingerprint"
     unchanged: bool = False  # its outputs were already up to date: nothing rebuilt

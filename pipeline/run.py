@@ -22,13 +22,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from pipeline import detect
+from pipeline import detect, inplace
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.export import pandoc_server
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.pool import WriterPool
+from pipeline.export.writers import outputs_for
 from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
@@ -39,6 +40,7 @@ from pipeline.incremental import (
     unchanged_before_reading,
 )
 from pipeline.ingest import file_sha256, find_sources, read_document
+from pipeline.ingest.limits import Limits, check_regular_file, check_zip
 from pipeline.jobs import (
     IDENTITY,
     INTERRUPTED,
@@ -320,7 +322,11 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     try:
-        doc = read_document(job.path)
+        if inplace.supports(job.path) and not options.restyle:
+            job.inplace = _read_in_place(job.path)
+            doc = job.inplace.document
+        else:
+            doc = read_document(job.path)
     except PipelineError as exc:
         job.error = str(exc)
         return
@@ -348,6 +354,14 @@ def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     job.segmented = segment_document(doc, doc.lang)
     for lang in options.targets:
         job.targets[lang] = TargetResult(lang=lang)
+
+
+def _read_in_place(path: Path) -> inplace.InplaceSource:
+    """A DOCX/ODT read for in-place translation, within the limits every reader keeps."""
+    limits = Limits.from_env()
+    if check_regular_file(path, limits).st_size:  # an empty file: inplace says so
+        check_zip(path, path.suffix.lower().lstrip("."), limits)
+    return inplace.read(path)
 
 
 def _finish_target(
@@ -424,17 +438,21 @@ def _write_outputs(
     doc = translated_document(job, target)
     if target.route is None:
         target.route = IDENTITY
-    for fmt in options.formats:
+    for output in outputs_for(options.formats, job.inplace, options.pdf_engine):
         if options.stop.is_set():  # interrupted: the file just written is kept, no more
             target.error = INTERRUPTED
             return
-        path = output_path(job, target.lang, fmt)
+        path = output_path(job, target.lang, output.key)
         with _target_fails_on_error(target, path):
-            writers.write(fmt, doc, path, target.lang, job.path.name)
-            target.outputs[fmt] = str(path)
+            writers.write(output.write, doc, path, target.lang, job.path.name)
+            target.outputs[output.key] = str(path)
+            if output.route == "in-place":
+                target.output_route = "in-place"
         if target.error is not None:
             return
     if options.layout != "document":
+        if job.inplace is not None:  # a leaflet shows the body, not headers and comments
+            doc = inplace.body_document(job.inplace.skeleton, doc)
         _write_leaflet(job, target, doc, options)
 
 
@@ -463,7 +481,9 @@ def _write_leaflet(
             options.layout,
             options.leaflet_config or LeafletConfig(),
             lang=target.lang,
-            original=job.doc,
+            original=job.doc
+            if job.inplace is None
+            else inplace.body_document(job.inplace.skeleton, job.doc),
             bleed=options.bleed,
             bw=options.bw,
             two_up=options.two_up,

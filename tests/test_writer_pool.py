@@ -16,9 +16,10 @@ import sys, time
 from pathlib import Path
 from pipeline.document import Block, Document, Span
 from pipeline.export.pool import WriterPool
+from pipeline.export.writers import WRITERS
 pool = WriterPool(2)
 doc = Document(blocks=[Block("paragraph", [Span("The miners stand together.")])], lang="en")
-pool.write("docx", doc, Path(sys.argv[1]), "en", "statement.txt")
+pool.write(WRITERS["docx"], doc, Path(sys.argv[1]), "en", "statement.txt")
 print("written", flush=True)
 time.sleep(600)
 """

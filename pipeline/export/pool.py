@@ -22,7 +22,7 @@ from types import TracebackType
 
 from pipeline.document import Document
 from pipeline.export import pandoc_server
-from pipeline.export.writers import WRITERS
+from pipeline.export.writers import Writer
 
 
 def _start_worker(owner: int) -> None:
@@ -45,12 +45,19 @@ def _exit_without(owner: int) -> None:
             os._exit(1)
 
 
-def _write(fmt: str, doc: Document, path: Path, lang: str, title: str) -> None:
-    WRITERS[fmt](doc, path, lang, title)
+def _write(writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
+    writer(doc, path, lang, title)
+
+
+def _sendable(writer: Writer) -> bool:
+    """A writer another process can run: a module-level function (sent by name). The
+    in-place writers are closures over the source package and run in the calling thread."""
+    name = getattr(writer, "__qualname__", "")
+    return bool(name) and "<locals>" not in name and getattr(writer, "__module__", None) is not None
 
 
 class WriterPool:
-    """Writes documents with ``WRITERS``, in ``workers`` processes when more than one."""
+    """Writes documents, in ``workers`` processes when more than one."""
 
     def __init__(self, workers: int) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -62,12 +69,13 @@ class WriterPool:
                 initargs=(os.getpid(),),
             )
 
-    def write(self, fmt: str, doc: Document, path: Path, lang: str, title: str) -> None:
-        """Write ``doc`` as ``fmt`` at ``path``; returns when it is written."""
-        if self._pool is None:
-            _write(fmt, doc, path, lang, title)
+    def write(self, writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
+        """Write ``doc`` at ``path`` with ``writer`` (one of ``pipeline.export.writers``);
+        returns when it is written."""
+        if self._pool is None or not _sendable(writer):
+            _write(writer, doc, path, lang, title)
         else:
-            self._pool.submit(_write, fmt, doc, path, lang, title).result()
+            self._pool.submit(_write, writer, doc, path, lang, title).result()
 
     def close(self) -> None:
         if self._pool is not None:
