@@ -69,6 +69,9 @@ def _options_data(options: RunOptions) -> dict[str, Any]:
         "engine": [options.engine.choice, options.engine.url],
         "glossary": options.glossary is not None,
         "from": options.source_lang,
+        "restyle": options.restyle,
+        "pdf_engine": options.pdf_engine,
+        "detector": options.detector,
     }
 
 
