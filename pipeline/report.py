@@ -33,12 +33,15 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "warning": job.detection.warning if job.detection else None,
         },
         "targets": {},
+        "unchanged": job.unchanged,
     }
     if job.inplace is not None and job.inplace.tracked_changes:
         data["source"]["tracked_changes"] = {
             "accepted": job.inplace.tracked_changes,
             "note": "translated as the document reads with its tracked changes accepted",
         }
+    if job.fingerprint_data:
+        data["fingerprint"] = job.fingerprint_data
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
@@ -54,7 +57,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
         "model": route.model,
         "pivot": route.pivot,
         "segments": {
-            "total": len(target.translations),
+            "total": target.total,
             "machine_translated": target.machine_translated,
             "from_memory": target.from_memory,
             "approved": target.approved,

@@ -1,11 +1,13 @@
 """One batch: documents × target languages → translated DOCX/PDF files and report.json.
 
-Orchestration only. The stages run in this order for the whole batch, so that each language
-pair goes through its engine in one call (one Apertium process, one CTranslate2 batch):
+Orchestration only. Documents go through in waves (``RunOptions.wave_tokens`` tokens to
+translate each), and within a wave each language pair goes through its engine in one call
+(one Apertium process, one CTranslate2 batch sorted by length):
 
-    prepare (read → detect → segment) → translate (``pipeline.translate``, per language pair)
-    → write (rebuild, ``pipeline.export.writers``, leaflet, review files) → report
-    (``pipeline.report``)
+    prepare (read → detect → segment → fingerprint; unchanged documents stop here,
+    ``pipeline.incremental``) → translate (``pipeline.translate``, per language pair) → write
+    (rebuild, ``pipeline.export.writers``, leaflet, review files) → report (``pipeline.report``)
+    → the wave's documents are released
 
 A document or target that fails records one line (``job.error`` / ``target.error``) and the
 batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError`` from the disk).
@@ -13,17 +15,30 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from pipeline import detect, inplace
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
+from pipeline.export import pandoc_server
 from pipeline.export.atomic import remove_stale_parts
+from pipeline.export.pool import WriterPool
 from pipeline.export.writers import outputs_for
+from pipeline.incremental import (
+    fingerprint,
+    fingerprint_data,
+    is_unchanged,
+    mark_unchanged,
+    pairs_of,
+    stored_report,
+    unchanged_before_reading,
+)
 from pipeline.ingest import file_sha256, find_sources, read_document
 from pipeline.ingest.limits import Limits, check_regular_file, check_zip
 from pipeline.jobs import (
@@ -46,8 +61,14 @@ from pipeline.translate import translate_all, verify_glossary
 def run_batch(
     options: RunOptions, progress: Progress | None = None, engines: EngineSet | None = None
 ) -> RunResult:
-    """Translate every document in ``options.paths`` into every target language."""
-    progress = progress or Progress()
+    """Translate every document in ``options.paths`` into every target language.
+
+    Documents go through in waves of about ``options.wave_tokens`` tokens to translate: each
+    wave is read, goes through the engine (one call per language pair, sorted batching inside)
+    and is written out and released before the next is read, so memory stays flat however
+    long the batch. A document whose outputs are up to date (``pipeline.incremental``) is
+    skipped unless ``options.force``.
+    """
     result = RunResult()
     sources = find_sources(
         options.paths, exclude=[options.out_dir], follow_links=options.follow_links
@@ -60,46 +81,211 @@ def run_batch(
         for f, s in zip(files, output_names(files, options.paths), strict=True)
     ]
     result.jobs = jobs
-
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(lambda job: _prepare(job, options), jobs))
-    result.failures.extend(Failure(str(j.path), j.error) for j in jobs if j.error)
-
-    ready = [j for j in jobs if j.doc is not None]
-    # Every segment of every translated target, and foreign blocks in the source language's
-    # own target: what translate_all reports done (translated, reused, kept or failed).
-    total_segments = sum(
-        1
-        for j in ready
-        if j.doc is not None
-        for seg in j.segments
-        for t in options.targets
-        if t != j.doc.lang or seg.lang != t
-    )
-    progress.start(len(ready) * len(options.targets), total_segments)
-
+    progress = _StreamedProgress(progress or Progress(), len(jobs) * len(options.targets))
     engines = engines or EngineSet(options.engine)
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
+    clock = _Clock(result.seconds)
     try:
-        translate_all(ready, options, engines, progress, memory)
+        with (
+            ThreadPoolExecutor(max_workers=options.jobs) as pool,
+            pandoc_server.serving(),
+            WriterPool(options.jobs if len(jobs) > 1 else 1) as writers,
+        ):
+            for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
+                _run_wave(wave, options, engines, memory, pool, writers, result, progress, clock)
         result.warnings.extend(engines.notes)
+        progress.add_segments(0)  # started even when no document needed translating
     finally:
         if memory is not None:
             memory.close()
+    result.not_done.extend(
+        str(j.path) for j in jobs if j.doc is None and j.error is None and not j.unchanged
+    )
+    result.reports = list(dict.fromkeys(result.reports))  # each report.json once
+    return result
+
+
+class _StreamedProgress(Progress):
+    """The caller's progress, told the totals as the waves come: ``start`` with the segments
+    of the first wave, ``more_segments`` with those of each later one."""
+
+    def __init__(self, inner: Progress, outputs: int) -> None:
+        self.inner, self.outputs, self.started = inner, outputs, False
+
+    def add_segments(self, n: int) -> None:
+        if not self.started:
+            self.inner.start(self.outputs, n)
+            self.started = True
+        elif n:
+            self.inner.more_segments(n)
+
+    def segments_done(self, n: int) -> None:
+        self.add_segments(0)
+        self.inner.segments_done(n)
+
+    def output_done(self, description: str) -> None:
+        self.add_segments(0)
+        self.inner.output_done(description)
+
+
+class _Clock:
+    """Seconds spent per stage, summed over the waves (``RunResult.seconds``)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        for stage in ("prepare", "translate", "write"):
+            seconds.setdefault(stage, 0.0)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+
+
+def _tokens(text: str) -> int:
+    """A rough count of engine tokens in ``text`` (words, and each CJK character)."""
+    return len(text.split()) * 4 // 3 + sum(1 for c in text if c >= "\u3000")
+
+
+def _waves(
+    jobs: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    result: RunResult,
+    progress: Progress,
+    clock: _Clock,
+) -> Iterator[list[DocumentJob]]:
+    """Prepared documents that need building, in waves of about ``options.wave_tokens``
+    tokens; unchanged ones are marked and reported here and never reach a wave."""
+    window = max(4, 2 * options.jobs)  # read ahead only this many documents at a time
+    wave: list[DocumentJob] = []
+    tokens = 0
+    for first in range(0, len(jobs), window):
+        if options.stop.is_set():
+            break  # interrupted: the documents not read yet are not done (RunResult.not_done)
+        with clock.stage("prepare"):
+            for job in _prepare_window(
+                jobs[first : first + window], options, engines, memory, pool, result, progress
+            ):
+                wave.append(job)
+                tokens += sum(
+                    _tokens(t) for texts in pairs_of(job, options).values() for t in texts
+                )
+        if options.wave_tokens and tokens >= options.wave_tokens:
+            yield wave
+            wave, tokens = [], 0
+    if wave:
+        yield wave
+
+
+def _prepare_window(
+    batch: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    result: RunResult,
+    progress: Progress,
+) -> list[DocumentJob]:
+    """Hash, and where needed read, detect and segment a few documents in parallel; those
+    whose outputs are up to date are marked unchanged, the others are returned to be built."""
+    list(pool.map(_read_source, batch))
+    todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
+    for job in batch:
+        stored = None if options.force or job.error or not job.sha256 else stored_report(job)
+        if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
+            _mark_unchanged(job, stored, options, result, progress)
+        elif not job.error:
+            todo.append((job, stored))
+    list(pool.map(lambda item: _prepare(item[0], options), todo))
+    result.failures.extend(Failure(str(job.path), job.error) for job in batch if job.error)
+    build = []
+    for job, stored in todo:
+        if job.error:
+            continue
+        with suppress(PipelineError):  # the translate stage says what is wrong with the memory
+            job.fingerprint = fingerprint(job, options, engines, memory, stored)
+        if stored is not None and job.fingerprint and is_unchanged(job, options, stored):
+            _mark_unchanged(job, stored, options, result, progress)
+        else:
+            build.append(job)
+    return build
+
+
+def _mark_unchanged(
+    job: DocumentJob,
+    stored: dict[str, Any],
+    options: RunOptions,
+    result: RunResult,
+    progress: Progress,
+) -> None:
+    """``job``'s outputs are up to date: report.json says so (with the fingerprint just
+    computed, if any, so the next run decides without reading it) and nothing is rebuilt."""
+    report = mark_unchanged(job, stored)
+    if report is None:
+        result.failures.append(
+            Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
+        )
+        return
+    job.unchanged = True
+    result.reports.append(report)
+    job.release()
+    for lang in options.targets:
+        progress.output_done(f"{job.stem} → {lang} (unchanged)")
+
+
+def _run_wave(
+    wave: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    writers: WriterPool,
+    result: RunResult,
+    progress: _StreamedProgress,
+    clock: _Clock,
+) -> None:
+    """Translate one wave, write its documents and reports, and let go of their text."""
+    # Every segment of every translated target, and foreign blocks in the source language's
+    # own target: what translate_all reports done (translated, reused, kept or failed).
+    progress.add_segments(
+        sum(
+            1
+            for job in wave
+            if job.doc is not None
+            for seg in job.segments
+            for t in options.targets
+            if t != job.doc.lang or seg.lang != t
+        )
+    )
+    with clock.stage("translate"):
+        translate_all(wave, options, engines, progress, memory)
 
     def finish(job: DocumentJob) -> None:
         remove_stale_parts(job.out_dir)  # left by an earlier run that was killed
         for lang in options.targets:
-            _finish_target(job, job.targets[lang], options)
+            _finish_target(job, job.targets[lang], options, writers)
             progress.output_done(f"{job.stem} → {lang}")
 
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(finish, ready))
-    for job in ready:
-        _report(job, result)
-    result.not_done.extend(str(j.path) for j in jobs if j.doc is None and j.error is None)
-    result.reports = list(dict.fromkeys(result.reports))  # each report.json once
-    return result
+    with clock.stage("write"):
+        list(pool.map(finish, wave))
+        for job in wave:
+            job.fingerprint_data = fingerprint_data(job)
+            _report(job, result)
+            job.release()
+
+
+def _read_source(job: DocumentJob) -> None:
+    """The source file's SHA-256 (``job.sha256``); an unreadable file becomes ``job.error``."""
+    try:
+        job.sha256 = file_sha256(job.path)  # "" when it is not a file to read: _prepare says why
+    except OSError as exc:
+        job.error = f"cannot read: {exc.strerror or exc}"
 
 
 def _report(job: DocumentJob, result: RunResult) -> None:
@@ -136,7 +322,6 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     try:
-        job.sha256 = file_sha256(job.path)
         if inplace.supports(job.path) and not options.restyle:
             job.inplace = _read_in_place(job.path)
             doc = job.inplace.document
@@ -179,16 +364,20 @@ def _read_in_place(path: Path) -> inplace.InplaceSource:
     return inplace.read(path)
 
 
-def _finish_target(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _finish_target(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     """Glossary check and QA for one translated target, then its files; an unforeseen error
     becomes ``target.error`` (one line) and the other targets and documents go on."""
     try:
-        _check_and_write(job, target, options)
+        _check_and_write(job, target, options, writers)
     except Exception as exc:
         target.error = target.error or unexpected(exc, "while writing")
 
 
-def _check_and_write(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _check_and_write(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     if options.stop.is_set():
         target.error = target.error or INTERRUPTED
         return
@@ -196,7 +385,7 @@ def _check_and_write(job: DocumentJob, target: TargetResult, options: RunOptions
         target.glossary = verify_glossary(job, target, options.glossary)
     collect_qa(job, target, options.glossary)
     if target.error is None:  # translated: reviewers get their files even if a PDF fails
-        _write_outputs(job, target, options)
+        _write_outputs(job, target, options, writers)
         _write_review(job, target, options)
         if target.error is not None and options.stop.is_set():
             # A writer's subprocess can catch the terminal's Ctrl-C while it starts (before it
@@ -243,7 +432,9 @@ def output_path(job: DocumentJob, lang: str, fmt: str) -> Path:
     return job.out_dir / f"{job.stem}.{lang}.{fmt}"
 
 
-def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _write_outputs(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     doc = translated_document(job, target)
     if target.route is None:
         target.route = IDENTITY
@@ -253,7 +444,7 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
             return
         path = output_path(job, target.lang, output.key)
         with _target_fails_on_error(target, path):
-            output.write(doc, path, target.lang, job.path.name)
+            writers.write(output.write, doc, path, target.lang, job.path.name)
             target.outputs[output.key] = str(path)
             if output.route == "in-place":
                 target.output_route = "in-place"

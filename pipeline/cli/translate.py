@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -106,6 +107,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--api-key", default=None, help="LibreTranslate API key")
     p.add_argument(
+        "--lt-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="LibreTranslate: batches sent at once, for a server with several workers or "
+        "replicas behind a load balancer (default: $PIPELINE_LT_CONCURRENCY, else 2)",
+    )
+    p.add_argument(
         "--layout",
         default="document",
         choices=["document", *LAYOUTS],
@@ -142,6 +151,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="documents written in parallel (default: 1)",
     )
     p.add_argument(
+        "--wave-tokens",
+        type=int,
+        default=16384,
+        metavar="N",
+        help="documents go through the engine and are written in waves of about N tokens, so "
+        "memory stays flat however many documents there are (default: 16384; 0: the whole "
+        "batch in one engine call per language pair)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object for scripts instead of the summary",
@@ -159,7 +177,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: translate them from their own language when an engine can)",
     )
     p.add_argument(
-        "--force", action="store_true", help="translate again even what the memory already holds"
+        "--force",
+        action="store_true",
+        help="translate again even what the memory already holds, and rebuild documents whose "
+        "outputs are up to date (by default an unchanged document is skipped)",
     )
     add_cache_option(p)
     add_reading_options(p)
@@ -199,6 +220,16 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         )
     if args.jobs < 1:
         raise CommandError("--jobs must be at least 1", 2)
+    if args.wave_tokens < 0:
+        raise CommandError("--wave-tokens must be 0 (no waves) or more", 2)
+    lt_concurrency = args.lt_concurrency
+    if lt_concurrency is None and os.environ.get("PIPELINE_LT_CONCURRENCY"):
+        try:
+            lt_concurrency = int(os.environ["PIPELINE_LT_CONCURRENCY"])
+        except ValueError:
+            raise CommandError("PIPELINE_LT_CONCURRENCY must be a whole number", 2) from None
+    if lt_concurrency is not None and lt_concurrency < 1:
+        raise CommandError("--lt-concurrency must be at least 1", 2)
     routes = _load_routes(args.engines)
     _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
@@ -219,6 +250,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
             url=args.url,
             api_key=args.api_key,
             routes=routes,
+            lt_concurrency=lt_concurrency,
         ),
         jobs=args.jobs,
         force=args.force,
@@ -236,6 +268,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         detector=args.detector,
         restyle=args.restyle,
         pdf_engine=args.pdf_engine,
+        wave_tokens=args.wave_tokens,
     )
 
 
@@ -327,6 +360,8 @@ def run(args: argparse.Namespace) -> int:
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
                 "warnings": list(result.warnings),
+                "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
             }
         )
     else:
@@ -379,7 +414,7 @@ def closing_line(result: RunResult) -> str | None:
         return None
     root = reports[0].parent.parent
     written = any(target.outputs for job in result.jobs for target in job.targets.values())
-    if written:
+    if written or result.unchanged:
         return f"Outputs and report.json under {root}/"
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
 
@@ -400,6 +435,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
         table.add_column(column, no_wrap=column != "problems")
     empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
     for job in result.jobs:
+        if job.unchanged:
+            continue  # counted below the table
         if job.doc is None:
             table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
             continue
@@ -439,7 +476,13 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 fit = fit_summary(entry) if entry else "-"
                 cells.append(f"[red]{fit}[/]" if entry and entry.get("overflow") else fit)
             table.add_row(*cells, "; ".join(problems))
-    console.print(table)
+    if table.row_count:
+        console.print(table)
+    else:
+        print(f"Done in {seconds:.1f} s")
+    if result.unchanged:
+        n = len(result.unchanged)
+        print(f"{_count(n, 'unchanged document')} skipped: outputs up to date (--force rebuilds)")
     _print_review_files(result)
     closing = closing_line(result)
     if closing:
@@ -477,7 +520,7 @@ def _short(error: str) -> str:
 
 
 def _segments_cell(target: TargetResult) -> str:
-    total = len(target.translations)
+    total = target.total
     parts = [f"{target.approved} approved"] if target.approved else []
     if target.from_memory:
         parts.append(f"{target.from_memory} from memory")

@@ -24,6 +24,7 @@ class EngineOptions:
     url: str | None = None
     api_key: str | None = None
     routes: route_order.Routes = field(default_factory=dict)  # engines.yml
+    lt_concurrency: int | None = None  # LibreTranslate batches in flight (None: the default)
 
 
 @dataclass
@@ -72,7 +73,12 @@ class EngineSet:
             if not self.options.url:
                 raise EngineError("--engine libretranslate needs --url URL of the server")
             module = importlib.import_module("pipeline.engines.libretranslate")
-            return module.LibreTranslateEngine(self.options.url, api_key=self.options.api_key)
+            extra = {}
+            if self.options.lt_concurrency:
+                extra["concurrency"] = self.options.lt_concurrency
+            return module.LibreTranslateEngine(
+                self.options.url, api_key=self.options.api_key, **extra
+            )
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
     def _names(self, src: str, tgt: str) -> list[str]:
