@@ -46,6 +46,8 @@ class RunOptions:
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
     follow_links: bool = False  # --follow-links: follow links that lead out of a source folder
     detector: str = "fasttext"  # --detector: fasttext or langdetect
+    wave_tokens: int = 16384  # documents go through the engine and out in waves of this many
+    # tokens to translate (0: the whole batch in one engine call per pair)
 
 
 @dataclass
@@ -83,6 +85,19 @@ class TargetResult:
     # flat index → (what was done: redecoded|fallback|source, the QA detail) for segments whose
     # engine draft was degenerate (pipeline.engines.guard)
     degenerate: dict[int, tuple[str, str]] = field(default_factory=dict)
+    released_total: int | None = None  # segment count kept when the texts were released
+
+    @property
+    def total(self) -> int:
+        """How many segments the document has (report.json ``segments.total``)."""
+        return self.released_total if self.released_total is not None else len(self.translations)
+
+    def release(self) -> None:
+        """Drop the per-segment data once the outputs and report are written (the counts,
+        QA findings and glossary report stay, for the summary)."""
+        self.released_total = self.total
+        self.translations, self.origins, self.review_entries = [], [], []
+        self.fuzzy, self.unknown = {}, {}
 
 
 @dataclass
@@ -99,6 +114,24 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
+    fingerprint: dict[str, Any] = field(default_factory=dict)  # pipeline.incremental
+    fingerprint_data: dict[str, Any] = field(default_factory=dict)  # report.json "fingerprint"
+    unchanged: bool = False  # its outputs were already up to date: nothing rebuilt
+
+    def release(self) -> None:
+        """Drop the document's text once it is written, so a batch's memory does not grow
+        with its length; its language, counts and findings stay for the summary."""
+        if self.doc is not None:
+            self.doc = Document(
+                blocks=[],
+                source_path=self.doc.source_path,
+                source_format=self.doc.source_format,
+                lang=self.doc.lang,
+                lang_confidence=self.doc.lang_confidence,
+            )
+        self.segmented = []
+        for target in self.targets.values():
+            target.release()
 
     @property
     def segments(self) -> list[Segment]:
@@ -113,6 +146,12 @@ class RunResult:
     skipped: list[Failure] = field(default_factory=list)  # files found but not read, and why
     jobs: list[DocumentJob] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # one line each: suspect models, fallbacks
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
+
+    @property
+    def unchanged(self) -> list[DocumentJob]:
+        """Documents whose outputs were up to date and were not rebuilt."""
+        return [job for job in self.jobs if job.unchanged]
 
     @property
     def exit_code(self) -> int:
@@ -123,6 +162,9 @@ class Progress:
     """Hooks the CLI implements to show progress; the default does nothing."""
 
     def start(self, outputs: int, segments: int) -> None: ...
+
+    def more_segments(self, n: int) -> None:
+        """``n`` more segments to translate than ``start`` said (documents are read in waves)."""
 
     def segments_done(self, n: int) -> None: ...
 

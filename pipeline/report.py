@@ -32,7 +32,10 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "warning": job.detection.warning if job.detection else None,
         },
         "targets": {},
+        "unchanged": job.unchanged,
     }
+    if job.fingerprint_data:
+        data["fingerprint"] = job.fingerprint_data
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
@@ -48,7 +51,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
         "model": route.model,
         "pivot": route.pivot,
         "segments": {
-            "total": len(target.translations),
+            "total": target.total,
             "machine_translated": target.machine_translated,
             "from_memory": target.from_memory,
             "approved": target.approved,

@@ -1,11 +1,13 @@
 """One batch: documents × target languages → translated DOCX/PDF files and report.json.
 
-Orchestration only. The stages run in this order for the whole batch, so that each language
-pair goes through its engine in one call (one Apertium process, one CTranslate2 batch):
+Orchestration only. Documents go through in waves (``RunOptions.wave_tokens`` tokens to
+translate each), and within a wave each language pair goes through its engine in one call
+(one Apertium process, one CTranslate2 batch sorted by length):
 
-    prepare (read → detect → segment) → translate (``pipeline.translate``, per language pair)
-    → write (rebuild, ``pipeline.export.writers``, leaflet, review files) → report
-    (``pipeline.report``)
+    prepare (read → detect → segment → fingerprint; unchanged documents stop here,
+    ``pipeline.incremental``) → translate (``pipeline.translate``, per language pair) → write
+    (rebuild, ``pipeline.export.writers``, leaflet, review files) → report (``pipeline.report``)
+    → the wave's documents are released
 
 A document or target that fails records one line (``job.error`` / ``target.error``) and the
 batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError`` from the disk).
@@ -13,16 +15,28 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from pipeline import detect
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError
-from pipeline.export.writers import WRITERS
+from pipeline.export import pandoc_server
+from pipeline.export.pool import WriterPool
+from pipeline.incremental import (
+    fingerprint,
+    fingerprint_data,
+    is_unchanged,
+    mark_unchanged,
+    pairs_of,
+    stored_report,
+    unchanged_before_reading,
+)
 from pipeline.ingest import file_sha256, find_sources, read_document
 from pipeline.jobs import (
     IDENTITY,
@@ -51,7 +65,14 @@ def _stems(files: list[Path]) -> list[str]:
 def run_batch(
     options: RunOptions, progress: Progress | None = None, engines: EngineSet | None = None
 ) -> RunResult:
-    """Translate every document in ``options.paths`` into every target language."""
+    """Translate every document in ``options.paths`` into every target language.
+
+    Documents go through in waves of about ``options.wave_tokens`` tokens to translate: each
+    wave is read, goes through the engine (one call per language pair, sorted batching inside)
+    and is written out and released before the next is read, so memory stays flat however
+    long the batch. A document whose outputs are up to date (``pipeline.incremental``) is
+    skipped unless ``options.force``.
+    """
     progress = progress or Progress()
     result = RunResult()
     sources = find_sources(
@@ -65,56 +86,185 @@ def run_batch(
         for f, s in zip(files, _stems(files), strict=True)
     ]
     result.jobs = jobs
-
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(lambda job: _prepare(job, options), jobs))
-    result.failures.extend(Failure(str(j.path), j.error) for j in jobs if j.error)
-
-    ready = [j for j in jobs if j.doc is not None]
-    total_segments = sum(
-        len(s.segments)
-        for j in ready
-        if j.doc is not None
-        for s in j.segmented
-        for t in options.targets
-        if t != j.doc.lang
-    )
-    progress.start(len(ready) * len(options.targets), total_segments)
-
+    progress.start(len(jobs) * len(options.targets), 0)
     engines = engines or EngineSet(options.engine)
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
+    clock = _Clock(result.seconds)
     try:
-        translate_all(ready, options, engines, progress, memory)
+        with (
+            ThreadPoolExecutor(max_workers=options.jobs) as pool,
+            pandoc_server.serving(),
+            WriterPool(options.jobs if len(jobs) > 1 else 1) as writers,
+        ):
+            for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
+                _run_wave(wave, options, engines, memory, pool, writers, result, progress, clock)
         result.warnings.extend(engines.notes)
     finally:
         if memory is not None:
             memory.close()
+    return result
+
+
+class _Clock:
+    """Seconds spent per stage, summed over the waves (``RunResult.seconds``)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        for stage in ("prepare", "translate", "write"):
+            seconds.setdefault(stage, 0.0)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+
+
+def _tokens(text: str) -> int:
+    """A rough count of engine tokens in ``text`` (words, and each CJK character)."""
+    return len(text.split()) * 4 // 3 + sum(1 for c in text if c >= "\u3000")
+
+
+def _waves(
+    jobs: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    result: RunResult,
+    progress: Progress,
+    clock: _Clock,
+) -> Iterator[list[DocumentJob]]:
+    """Prepared documents that need building, in waves of about ``options.wave_tokens``
+    tokens; unchanged ones are marked and reported here and never reach a wave."""
+    window = max(4, 2 * options.jobs)  # read ahead only this many documents at a time
+    wave: list[DocumentJob] = []
+    tokens = 0
+    for first in range(0, len(jobs), window):
+        with clock.stage("prepare"):
+            for job in _prepare_window(
+                jobs[first : first + window], options, engines, memory, pool, result, progress
+            ):
+                wave.append(job)
+                tokens += sum(
+                    _tokens(t) for texts in pairs_of(job, options).values() for t in texts
+                )
+        if options.wave_tokens and tokens >= options.wave_tokens:
+            yield wave
+            wave, tokens = [], 0
+    if wave:
+        yield wave
+
+
+def _prepare_window(
+    batch: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    result: RunResult,
+    progress: Progress,
+) -> list[DocumentJob]:
+    """Hash, and where needed read, detect and segment a few documents in parallel; those
+    whose outputs are up to date are marked unchanged, the others are returned to be built."""
+    list(pool.map(_read_source, batch))
+    todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
+    for job in batch:
+        stored = None if options.force or job.error or not job.sha256 else stored_report(job)
+        if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
+            _mark_unchanged(job, stored, options, result, progress)
+        elif not job.error:
+            todo.append((job, stored))
+    list(pool.map(lambda item: _prepare(item[0], options), todo))
+    result.failures.extend(Failure(str(job.path), job.error) for job in batch if job.error)
+    build = []
+    for job, stored in todo:
+        if job.error:
+            continue
+        with suppress(PipelineError):  # the translate stage says what is wrong with the memory
+            job.fingerprint = fingerprint(job, options, engines, memory, stored)
+        if stored is not None and job.fingerprint and is_unchanged(job, options, stored):
+            _mark_unchanged(job, stored, options, result, progress)
+        else:
+            build.append(job)
+    return build
+
+
+def _mark_unchanged(
+    job: DocumentJob,
+    stored: dict[str, Any],
+    options: RunOptions,
+    result: RunResult,
+    progress: Progress,
+) -> None:
+    """``job``'s outputs are up to date: report.json says so (with the fingerprint just
+    computed, if any, so the next run decides without reading it) and nothing is rebuilt."""
+    report = mark_unchanged(job, stored)
+    if report is None:
+        result.failures.append(
+            Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
+        )
+        return
+    job.unchanged = True
+    result.reports.append(report)
+    job.release()
+    for lang in options.targets:
+        progress.output_done(f"{job.stem} → {lang} (unchanged)")
+
+
+def _run_wave(
+    wave: list[DocumentJob],
+    options: RunOptions,
+    engines: EngineSet,
+    memory: TranslationMemory | None,
+    pool: ThreadPoolExecutor,
+    writers: WriterPool,
+    result: RunResult,
+    progress: Progress,
+    clock: _Clock,
+) -> None:
+    """Translate one wave, write its documents and reports, and let go of their text."""
+    progress.more_segments(
+        sum(len(texts) for job in wave for texts in pairs_of(job, options).values())
+    )
+    with clock.stage("translate"):
+        translate_all(wave, options, engines, progress, memory)
 
     def finish(job: DocumentJob) -> None:
         for lang in options.targets:
-            _finish_target(job, job.targets[lang], options)
+            _finish_target(job, job.targets[lang], options, writers)
             progress.output_done(f"{job.stem} → {lang}")
 
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(finish, ready))
-    for job in ready:
-        for lang, target in job.targets.items():
-            if target.error is not None:
-                result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
-        report = write_report(job)
-        if report is not None:
-            result.reports.append(report)
-        else:
-            result.failures.append(
-                Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
-            )
-    return result
+    with clock.stage("write"):
+        list(pool.map(finish, wave))
+        for job in wave:
+            for lang, target in job.targets.items():
+                if target.error is not None:
+                    result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
+            job.fingerprint_data = fingerprint_data(job)
+            report = write_report(job)
+            if report is not None:
+                result.reports.append(report)
+            else:
+                result.failures.append(
+                    Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
+                )
+            job.release()
+
+
+def _read_source(job: DocumentJob) -> None:
+    """The source file's SHA-256 (``job.sha256``); an unreadable file becomes ``job.error``."""
+    try:
+        job.sha256 = file_sha256(job.path)  # "" when it is not a file to read: _prepare says why
+    except OSError as exc:
+        job.error = f"cannot read: {exc.strerror or exc}"
 
 
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
     """Read, detect and segment one document; errors become ``job.error``."""
     try:
-        job.sha256 = file_sha256(job.path)
         doc = read_document(job.path)
     except PipelineError as exc:
         job.error = str(exc)
@@ -145,13 +295,15 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
         job.targets[lang] = TargetResult(lang=lang)
 
 
-def _finish_target(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _finish_target(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     """Glossary check and QA for one translated target, then its files."""
     if options.glossary is not None:
         target.glossary = verify_glossary(job, target, options.glossary)
     collect_qa(job, target, options.glossary)
     if target.error is None:  # translated: reviewers get their files even if a PDF fails
-        _write_outputs(job, target, options)
+        _write_outputs(job, target, options, writers)
         _write_review(job, target, options)
 
 
@@ -194,14 +346,16 @@ def output_path(job: DocumentJob, lang: str, fmt: str) -> Path:
     return job.out_dir / f"{job.stem}.{lang}.{fmt}"
 
 
-def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+def _write_outputs(
+    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
+) -> None:
     doc = translated_document(job, target)
     if target.route is None:
         target.route = IDENTITY
     for fmt in options.formats:
         path = output_path(job, target.lang, fmt)
         with _target_fails_on_error(target, path):
-            WRITERS[fmt](doc, path, target.lang, job.path.name)
+            writers.write(fmt, doc, path, target.lang, job.path.name)
             target.outputs[fmt] = str(path)
         if target.error is not None:
             return

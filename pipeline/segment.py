@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from pipeline import markers
 from pipeline.document import Block, Document, Segment, Span, merge_spans
@@ -120,8 +119,15 @@ class RebuildStats:
     markers_repaired: int = 0
 
 
-@cache
 def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no types
+    """A new pysbd segmenter for one call.
+
+    Never share one: ``Segmenter.segment`` keeps the text it works on in ``self.original_text``
+    and computes the character spans from it, so two threads using one segmenter get spans of
+    each other's text (41 of 115 UDHR paragraphs split differently under 2 threads), which
+    changed segments between runs under ``--jobs 2`` and defeated the translation memory.
+    Making one costs about 5 µs.
+    """
     import pysbd
 
     return pysbd.Segmenter(
@@ -129,11 +135,37 @@ def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no types
     )
 
 
+def _sentence_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    """Where pysbd's sentences are in ``text``, each with the whitespace after it.
+
+    What ``Segmenter.segment(char_span=True)`` computes, without its regular expression per
+    sentence (``re.escape(sentence) + r"\\s*"``): compiling one per sentence cost more than the
+    splitting and pushed every other pattern out of ``re``'s cache. The same rule: the first
+    non-overlapping occurrence, scanning from the start, that ends after the previous span.
+    """
+    spans: list[tuple[int, int]] = []
+    prior_end = 0
+    for sentence in sentences:
+        if not sentence:
+            continue
+        pos = 0
+        while (start := text.find(sentence, pos)) >= 0:
+            end = start + len(sentence)
+            while end < len(text) and text[end].isspace():
+                end += 1
+            if end > prior_end:
+                spans.append((start, end))
+                prior_end = end
+                break
+            pos = end
+    return spans
+
+
 def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
     """Sentence boundaries in ``text`` as (start, end) offsets that cover the whole text."""
     if not text.strip():
         return [(0, len(text))] if text else []
-    spans = [(s.start, s.end) for s in _segmenter(lang).segment(text)]
+    spans = _sentence_spans(text, _segmenter(lang).processor(text).process())
     if not spans:
         return [(0, len(text))]
     # pysbd's spans may skip whitespace; make them contiguous and covering.

@@ -240,3 +240,25 @@ def test_retry_after_http_date():
     assert 80 <= _retry_after(later) <= 91
     assert _retry_after("7") == 7.0
     assert _retry_after("soon") is None
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 4])
+def test_several_batches_are_in_flight_against_a_server_with_two_workers(concurrency):
+    texts = [f"Segment number {n} of the statement." for n in range(60)]
+    with FakeLibreTranslate(workers=2, seconds_per_segment=0.005) as server:
+        engine = LibreTranslateEngine(server.url, max_segments=6, concurrency=concurrency)
+        done: list[int] = []
+        out = engine.translate(texts, "en", "es", progress=done.append)
+        assert server.max_in_flight == min(concurrency, 2)  # the server's two workers
+        assert len(server.translate_requests) == 10 == engine.requests_sent - 1  # + languages
+    assert [t.text for t in out] == [t.upper() for t in texts]  # in order
+    assert sum(done) == 60
+
+
+def test_a_failed_batch_stops_the_others_with_one_error():
+    with FakeLibreTranslate(workers=2) as server:
+        server.fail_next(400, times=1)
+        engine = LibreTranslateEngine(server.url, max_segments=2, concurrency=3)
+        with pytest.raises(EngineError, match="LibreTranslate"):
+            engine.translate([f"Segment {n}." for n in range(40)], "en", "es")
+        assert len(server.translate_requests) < 20  # the rest were not sent

@@ -16,13 +16,13 @@ def test_second_run_machine_translates_nothing(cli, source_docs, tmp_path):
     out = tmp_path / "out"
     source = source_docs / "solidarity-statement.md"
 
-    def translate(url: str, *extra: str) -> dict:
+    def translate(url: str, *extra: str, into: Path = out) -> dict:
         done = cli(
             "translate", str(source), "--to", "es", "--engine", "libretranslate", "--url", url,
-            "--out", str(out), "--formats", "docx", "--cache", str(cache), "--json", *extra,
+            "--out", str(into), "--formats", "docx", "--cache", str(cache), "--json", *extra,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
-        report = json.loads((out / source.stem / "report.json").read_text())
+        report = json.loads((into / source.stem / "report.json").read_text())
         return report["targets"]["es"]["segments"]
 
     with FakeLibreTranslate() as server:
@@ -30,7 +30,8 @@ def test_second_run_machine_translates_nothing(cli, source_docs, tmp_path):
         assert first["machine_translated"] == first["total"] > 0
         assert len(server.translate_requests) == 1
 
-        second = translate(server.url)
+        # Into another folder (the same one would be skipped as unchanged): all from memory.
+        second = translate(server.url, into=tmp_path / "elsewhere")
         assert second["machine_translated"] == 0
         assert second["from_memory"] == first["total"]
         assert len(server.translate_requests) == 1  # nothing sent

@@ -27,6 +27,10 @@ class RichProgress(Progress):
         self.bars.update(self.segments, total=segments)
         self.bars.start()
 
+    def more_segments(self, n: int) -> None:
+        total = self.bars.tasks[self.segments].total or 0
+        self.bars.update(self.segments, total=total + n)
+
     def segments_done(self, n: int) -> None:
         self.bars.advance(self.segments, n)
 

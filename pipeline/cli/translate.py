@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -89,6 +90,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--api-key", default=None, help="LibreTranslate API key")
     p.add_argument(
+        "--lt-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="LibreTranslate: batches sent at once, for a server with several workers or "
+        "replicas behind a load balancer (default: $PIPELINE_LT_CONCURRENCY, else 2)",
+    )
+    p.add_argument(
         "--layout",
         default="document",
         choices=["document", *LAYOUTS],
@@ -112,6 +121,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="documents written in parallel (default: 1)",
     )
     p.add_argument(
+        "--wave-tokens",
+        type=int,
+        default=16384,
+        metavar="N",
+        help="documents go through the engine and are written in waves of about N tokens, so "
+        "memory stays flat however many documents there are (default: 16384; 0: the whole "
+        "batch in one engine call per language pair)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object for scripts instead of the summary",
@@ -129,7 +147,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: translate them from their own language when an engine can)",
     )
     p.add_argument(
-        "--force", action="store_true", help="translate again even what the memory already holds"
+        "--force",
+        action="store_true",
+        help="translate again even what the memory already holds, and rebuild documents whose "
+        "outputs are up to date (by default an unchanged document is skipped)",
     )
     add_cache_option(p)
     add_reading_options(p)
@@ -156,6 +177,16 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         )
     if args.jobs < 1:
         raise CommandError("--jobs must be at least 1", 2)
+    if args.wave_tokens < 0:
+        raise CommandError("--wave-tokens must be 0 (no waves) or more", 2)
+    lt_concurrency = args.lt_concurrency
+    if lt_concurrency is None and os.environ.get("PIPELINE_LT_CONCURRENCY"):
+        try:
+            lt_concurrency = int(os.environ["PIPELINE_LT_CONCURRENCY"])
+        except ValueError:
+            raise CommandError("PIPELINE_LT_CONCURRENCY must be a whole number", 2) from None
+    if lt_concurrency is not None and lt_concurrency < 1:
+        raise CommandError("--lt-concurrency must be at least 1", 2)
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
     paths = args.paths or [Path("source_docs")]
@@ -176,7 +207,9 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         source_lang=args.source,
         formats=formats,
         out_dir=args.out,
-        engine=EngineOptions(choice=args.engine, url=args.url, api_key=args.api_key),
+        engine=EngineOptions(
+            choice=args.engine, url=args.url, api_key=args.api_key, lt_concurrency=lt_concurrency
+        ),
         jobs=args.jobs,
         force=args.force,
         glossary=glossary,
@@ -191,6 +224,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         review=args.review,
         follow_links=args.follow_links,
         detector=args.detector,
+        wave_tokens=args.wave_tokens,
     )
 
 
@@ -232,6 +266,8 @@ def run(args: argparse.Namespace) -> int:
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
                 "warnings": list(result.warnings),
+                "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
             }
         )
     else:
@@ -249,6 +285,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
     for column in ("document", "lang", "engine", "segments", "glossary", "time", "problems"):
         table.add_column(column, no_wrap=column != "problems")
     for job in result.jobs:
+        if job.unchanged:
+            continue  # counted below the table
         if job.doc is None:
             table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{job.error}[/]")
             continue
@@ -281,7 +319,16 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 f"{target.seconds:.1f}s",
                 "; ".join(problems),
             )
-    console.print(table)
+    if table.row_count:
+        console.print(table)
+    else:
+        print(f"Done in {seconds:.1f} s")
+    if result.unchanged:
+        n = len(result.unchanged)
+        print(
+            f"{n} unchanged document{'' if n == 1 else 's'} skipped: outputs up to date "
+            "(--force rebuilds)"
+        )
     if result.reports:
         print(f"Outputs and report.json under {result.reports[0].parent.parent}/")
 
@@ -292,7 +339,7 @@ def _short(error: str) -> str:
 
 
 def _segments_cell(target: TargetResult) -> str:
-    total = len(target.translations)
+    total = target.total
     reused = target.from_memory + target.approved
     return f"{total} ({reused} from memory)" if reused else str(total)
 

@@ -13,10 +13,12 @@ import http.client
 import json
 import random
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -24,6 +26,7 @@ from pipeline import markers
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 
 MAX_SEGMENTS_PER_REQUEST = 50
+CONCURRENCY = 2  # batches in flight at once (--lt-concurrency): a server with workers stays busy
 MAX_CHARS_PER_REQUEST = 20_000
 MAX_BACKOFF_S = 30.0
 MAX_RETRY_AFTER_S = 120.0
@@ -57,10 +60,14 @@ class LibreTranslateEngine:
         max_segments: int = MAX_SEGMENTS_PER_REQUEST,
         max_chars: int = MAX_CHARS_PER_REQUEST,
         sleep: Callable[[float], None] = time.sleep,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         """``url`` is the server's base URL (``http://host:5000``); ``retries`` is how many
         times a request is repeated after a 429, a 5xx, a timeout or a refused connection;
-        ``backoff`` the first wait in seconds (doubled each time, with jitter)."""
+        ``backoff`` the first wait in seconds (doubled each time, with jitter);
+        ``concurrency`` how many batches are sent at once (each waits for its own answer, so
+        a server with several workers, or replicas behind a load balancer, translates them
+        in parallel; 1 sends one batch after the other)."""
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise EngineError(
@@ -78,8 +85,10 @@ class LibreTranslateEngine:
         self._host = parts.hostname
         self._model = parts.hostname + (f":{parts.port}" if parts.port else "")
         self._languages: dict[str, frozenset[str]] | None = None
+        self.concurrency = max(1, concurrency)
         self.requests_sent = 0
         self.retried = 0
+        self._count_lock = threading.Lock()
 
     # -- the Engine interface --------------------------------------------------------------
 
@@ -138,13 +147,31 @@ class LibreTranslateEngine:
                 results[index] = Translation(text)
         if progress and len(pending) < len(texts):
             progress(len(texts) - len(pending))
-        for batch in self._batches(pending):
-            answers = self._translate_batch([payload for _, payload in batch], src, tgt)
+        for batch, answers in self._send_all(self._batches(pending), src, tgt):
             for (index, _), answer in zip(batch, answers, strict=True):
                 results[index] = Translation(markers.from_html(answer, unescape=False).strip())
             if progress:
                 progress(len(batch))
         return [r if r is not None else Translation("") for r in results]
+
+    def _send_all(
+        self, batches: list[list[tuple[int, str]]], src: str, tgt: str
+    ) -> Iterator[tuple[list[tuple[int, str]], list[str]]]:
+        """Each batch with its answers, in order, with up to ``concurrency`` requests in
+        flight; the first failure stops the batches not yet sent and is raised."""
+
+        def send(batch: list[tuple[int, str]]) -> list[str]:
+            return self._translate_batch([payload for _, payload in batch], src, tgt)
+
+        if self.concurrency == 1 or len(batches) <= 1:
+            for batch in batches:
+                yield batch, send(batch)
+            return
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(batches)))
+        try:
+            yield from zip(batches, pool.map(send, batches), strict=True)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # -- batching --------------------------------------------------------------------------
 
@@ -237,7 +264,7 @@ class LibreTranslateEngine:
             retry_after: float | None = None
             limit = self.retries
             try:
-                self.requests_sent += 1
+                self._count("requests_sent")
                 with opener.open(request, timeout=self.timeout) as response:
                     body = response.read()
                 try:
@@ -288,8 +315,12 @@ class LibreTranslateEngine:
                     )
                 wait = max(wait, retry_after)
             attempt += 1
-            self.retried += 1
+            self._count("retried")
             self._sleep(wait)
+
+    def _count(self, counter: str) -> None:
+        with self._count_lock:  # requests run in several threads
+            setattr(self, counter, getattr(self, counter) + 1)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""

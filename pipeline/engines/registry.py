@@ -17,6 +17,7 @@ class EngineOptions:
     choice: str = "auto"
     url: str | None = None
     api_key: str | None = None
+    lt_concurrency: int | None = None  # LibreTranslate batches in flight (None: the default)
 
 
 @dataclass
@@ -59,7 +60,12 @@ class EngineSet:
             if not self.options.url:
                 raise EngineError("--engine libretranslate needs --url URL of the server")
             module = importlib.import_module("pipeline.engines.libretranslate")
-            return module.LibreTranslateEngine(self.options.url, api_key=self.options.api_key)
+            extra = {}
+            if self.options.lt_concurrency:
+                extra["concurrency"] = self.options.lt_concurrency
+            return module.LibreTranslateEngine(
+                self.options.url, api_key=self.options.api_key, **extra
+            )
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
     def _candidates(self, src: str, tgt: str) -> list[tuple[Engine, Route]]:

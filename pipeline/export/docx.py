@@ -26,6 +26,7 @@ from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import atomic_path
 from pipeline.export.pandoc_ast import document_ast
+from pipeline.export.pandoc_server import PandocError, convert, pandoc_path
 
 LOCALES = {"en": "en-GB", "es": "es-ES", "ja": "ja-JP"}
 EAST_ASIAN_FONT = "Noto Serif CJK JP"
@@ -36,19 +37,15 @@ class ExportError(PipelineError):
     """An output could not be written; the message is one line."""
 
 
-def _pandoc() -> str:
-    import pypandoc
-
-    return pypandoc.get_pandoc_path()
-
-
 @cache
 def reference_docx() -> Path:
     """Pandoc's default reference.docx plus the Quote and List styles, built once per process."""
     folder = Path(tempfile.mkdtemp(prefix="pipeline-ref-"))
     path = folder / "reference.docx"
     data = subprocess.run(
-        [_pandoc(), "--print-default-data-file", "reference.docx"], capture_output=True, check=True
+        [pandoc_path(), "--print-default-data-file", "reference.docx"],
+        capture_output=True,
+        check=True,
     ).stdout
     path.write_bytes(data)
     doc = load_docx(str(path))
@@ -75,25 +72,10 @@ def write_docx(doc: Document, path: Path, lang: str, *, subject: str = "") -> No
     """Write ``doc`` (already in ``lang``) as a DOCX file at ``path``, atomically."""
     ast = json.dumps(document_ast(doc, lang), ensure_ascii=False)
     with atomic_path(Path(path)) as tmp:
-        proc = subprocess.run(
-            [
-                _pandoc(),
-                "-f",
-                "json",
-                "-t",
-                "docx",
-                "--reference-doc",
-                str(reference_docx()),
-                "-o",
-                str(tmp),
-            ],
-            input=ast.encode("utf-8"),
-            capture_output=True,
-        )
-        if proc.returncode != 0:
-            raise ExportError(
-                f"pandoc could not write DOCX: {proc.stderr.decode(errors='replace').strip()[:200]}"
-            )
+        try:
+            convert(ast, tmp, "docx", reference_docx())
+        except PandocError as exc:
+            raise ExportError(f"pandoc could not write DOCX: {exc}") from None
         _finish(tmp, doc, lang, subject)
 
 

@@ -1,4 +1,4 @@
-"""PDF writer: pandoc turns the AST into Typst markup, Typst (in-process) sets it.
+"""PDF writer: Typst markup written from the document model, set by Typst (in-process).
 
 Fonts come from ``fonts.py`` (Noto Serif/Sans for Latin text, Noto CJK JP for Japanese), so
 every glyph is embedded and ``pdftotext`` gives the text back. Typst handles Japanese line
@@ -8,15 +8,14 @@ breaking (no 。、」 at a line start) when the text language is ``ja``.
 from __future__ import annotations
 
 import json
-import subprocess
 from importlib import resources
 from pathlib import Path
 
 from pipeline.document import Document
 from pipeline.export.atomic import write_bytes_atomic
-from pipeline.export.docx import ExportError, _pandoc
+from pipeline.export.docx import ExportError
 from pipeline.export.fonts import INSTALL_HINT, fonts_for, missing_fonts, typst_fonts
-from pipeline.export.pandoc_ast import document_ast
+from pipeline.export.typst_markup import document_markup, escape_string, render_template
 
 
 def _typst_list(names: tuple[str, ...]) -> str:
@@ -25,10 +24,9 @@ def _typst_list(names: tuple[str, ...]) -> str:
 
 def typst_source(doc: Document, lang: str, paper: str = "a4") -> str:
     """The Typst markup for ``doc`` in ``lang`` (exposed for tests and debugging)."""
-    ast = document_ast(doc, lang)
-    _unwrap_quote_divs(ast["blocks"])
+    body, meta = document_markup(doc)
     fonts = fonts_for(lang)
-    template = resources.files("pipeline") / "templates" / "document.typ"
+    template = (resources.files("pipeline") / "templates" / "document.typ").read_text("utf-8")
     variables = {
         "paper": paper,
         "lang": lang,
@@ -38,31 +36,13 @@ def typst_source(doc: Document, lang: str, paper: str = "a4") -> str:
         "leading": "0.95em" if lang == "ja" else "0.7em",
         "hyphenate": "false" if lang == "ja" else "true",
         "quote-style": "normal" if lang == "ja" else "italic",
-        "title-plain": _escape_string(doc.title),
-        "author-plain": _escape_string(doc.metadata.get("author", "")),
+        "title-plain": escape_string(doc.title),
+        "author-plain": escape_string(doc.metadata.get("author", "")),
+        "title": meta.get("title", ""),
+        "subtitle": meta.get("subtitle", ""),
+        "body": body,
     }
-    args = [_pandoc(), "-f", "json", "-t", "typst", "--template", str(template)]
-    for key, value in variables.items():
-        args += ["-V", f"{key}={value}"]
-    proc = subprocess.run(args, input=json.dumps(ast).encode("utf-8"), capture_output=True)
-    if proc.returncode != 0:
-        raise ExportError(
-            f"pandoc could not write Typst: {proc.stderr.decode(errors='replace')[:200]}"
-        )
-    return proc.stdout.decode("utf-8")
-
-
-def _escape_string(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-
-
-def _unwrap_quote_divs(blocks: list[dict]) -> None:
-    """The DOCX-only custom-style Div around block quotes is not wanted in Typst."""
-    for i, block in enumerate(blocks):
-        if block.get("t") == "Div" and len(block["c"][1]) == 1:
-            inner = block["c"][1][0]
-            if inner.get("t") == "BlockQuote":
-                blocks[i] = inner
+    return render_template(template, variables)
 
 
 def compile_typst(source: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def fold(text: str) -> str:
     return normalize_form(text).casefold()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Normalized:
     """A text with markers removed, normalised and case-folded, mapped back to the original.
 
@@ -64,8 +65,12 @@ class Normalized:
     ends: list[int]
 
 
+@functools.lru_cache(maxsize=2048)
 def normalize_with_map(text: str) -> Normalized:
-    """Fold ``text`` for matching and keep, per folded character, where it came from."""
+    """Fold ``text`` for matching and keep, per folded character, where it came from.
+
+    A pure function, memoised: protect, verify, the review files and the incremental
+    fingerprint look at the same segments (a per-character loop, 2 ms on a sentence)."""
     folded: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

@@ -146,7 +146,7 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
     with problems (duplicate keys or forms) so that ``lint`` can look further.
     """
     try:
-        loader = yaml.SafeLoader(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml: 10× faster
         try:
             root = loader.get_single_node()
             data = loader.construct_document(root) if root is not None else None

@@ -408,6 +408,20 @@ class TranslationMemory:
 
     # -- approved translations -------------------------------------------------------------
 
+    def approval_state(self, src: str, tgt: str) -> list[Any]:
+        """A cheap summary of the approved translations of a pair (count, newest row, newest
+        time, total length) that changes whenever one is added, replaced or removed: an
+        incremental run compares it before looking at a document's own segments."""
+        try:
+            row = self.conn.execute(
+                "SELECT count(*), max(rowid), max(approved_at), total(length(target)) "
+                "FROM approved WHERE src=? AND tgt=?",
+                (src, tgt),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise self._guard(exc) from None
+        return list(row)
+
     def get_approved(self, src: str, tgt: str, sources: Sequence[str]) -> dict[str, ApprovedEntry]:
         """Approved translations for ``sources`` (exact match after normalization)."""
         by_norm: dict[str, list[str]] = {}

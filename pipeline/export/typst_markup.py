@@ -1,0 +1,157 @@
+"""Document → Typst markup, written directly from the document model (no pandoc process).
+
+It writes what pandoc's Typst writer wrote from ``pandoc_ast.document_ast`` (the PDF writer
+used that before, at the cost of a second pandoc process per document and language): the
+first title and subtitle go to the template's title block, a second one is a level-1 heading;
+runs of list items are one list (ordered when its first item is); runs of quote paragraphs one
+block quote; table cells one table with a header row; footnotes at their reference. Text is
+escaped so that nothing in a statement is read as Typst markup.
+
+``render_template`` fills the pandoc-style template (``$var$``, ``$if(var)$…$endif$``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pipeline.document import Block, Document, Span
+
+# Characters with a meaning in Typst markup: escaped with a backslash wherever they occur.
+# Quotes stay as they are (Typst makes them typographic, as it did with pandoc's output).
+_SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~=\-+/])")
+_LEADING_NUMBER = re.compile(r"^(\d+)\.")  # "12." at a line start would open a numbered list
+
+
+def escape_text(text: str) -> str:
+    """Plain text as Typst markup that shows exactly that text."""
+    escaped = _SPECIAL.sub(r"\\\1", text.replace("\t", " "))
+    return _LEADING_NUMBER.sub(r"\1\\.", escaped)
+
+
+def escape_string(text: str) -> str:
+    """Text inside a Typst string literal ``"…"``."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def span_markup(span: Span, notes: Mapping[str, Block]) -> str:
+    """One span (formatting nested as in the pandoc AST: link ⊃ strong ⊃ emph)."""
+    if span.kind == "break":
+        return "#linebreak()"
+    if span.kind == "note_ref":
+        note = notes.get(span.note or "")
+        return f"#footnote[{spans_markup(note.spans, notes) if note else ''}]"
+    lines = [escape_text(line) for line in span.text.split("\n")]
+    markup = "#linebreak()".join(lines)
+    if not span.text.strip():
+        return markup
+    if span.italic:
+        markup = f"#emph[{markup}]"
+    if span.bold:
+        markup = f"#strong[{markup}]"
+    if span.link:
+        markup = f'#link("{escape_string(span.link)}")[{markup}]'
+    return markup
+
+
+def spans_markup(spans: list[Span], notes: Mapping[str, Block]) -> str:
+    """A block's spans as one line of markup."""
+    out = "".join(span_markup(span, notes) for span in spans).strip(" ")
+    return _LEADING_NUMBER.sub(r"\1\\.", out)
+
+
+def document_markup(doc: Document) -> tuple[str, dict[str, str]]:
+    """The body markup of ``doc`` and its title block fields (``title``, ``subtitle``)."""
+    notes = doc.footnotes()
+    meta: dict[str, str] = {}
+    parts: list[str] = []
+    body = doc.body_blocks()
+    i = 0
+    while i < len(body):
+        block = body[i]
+        kind = block.kind
+        if kind in ("title", "subtitle") and kind not in meta:
+            meta[kind] = spans_markup(block.spans, notes)
+            i += 1
+        elif kind in ("title", "subtitle", "heading"):
+            level = 1 if kind != "heading" else max(1, min(block.level or 1, 6))
+            parts.append(f"{'=' * level} {spans_markup(block.spans, notes)}")
+            i += 1
+        elif kind in ("list_item", "quote", "table_cell"):
+            j = i
+            while (
+                j < len(body)
+                and body[j].kind == kind
+                and (kind != "table_cell" or body[j].table == block.table)
+            ):
+                j += 1
+            run = body[i:j]
+            if kind == "list_item":
+                parts.append("\n".join(_list(run, notes, run[0].level or 1, 0)))
+            elif kind == "quote":
+                paras = "\n\n".join(spans_markup(b.spans, notes) for b in run)
+                parts.append(f"#quote(block: true)[\n{paras}\n]")
+            else:
+                parts.append(_table(run, notes))
+            i = j
+        else:
+            parts.append(spans_markup(block.spans, notes))
+            i += 1
+    return "\n\n".join(parts) + "\n", meta
+
+
+def _list(items: list[Block], notes: Mapping[str, Block], level: int, depth: int) -> list[str]:
+    """A run of list items as nested Typst lists (deeper items belong to the one before)."""
+    mark = "+" if items[0].ordered else "-"
+    lines: list[str] = []
+    i = 0
+    while i < len(items):
+        lines.append(f"{'  ' * depth}{mark} {spans_markup(items[i].spans, notes)}")
+        j = i + 1
+        while j < len(items) and (items[j].level or 1) > level:
+            j += 1
+        if j > i + 1:
+            lines.extend(_list(items[i + 1 : j], notes, level + 1, depth + 1))
+        i = j
+    return lines
+
+
+def _table(cells: list[Block], notes: Mapping[str, Block]) -> str:
+    rows: dict[int, dict[int, Block]] = {}
+    for cell in cells:
+        rows.setdefault(cell.row or 0, {})[cell.col or 0] = cell
+    ncols = max((max(r) + 1 for r in rows.values()), default=1)
+    ordered = [rows[k] for k in sorted(rows)]
+
+    def row_markup(row: dict[int, Block]) -> str:
+        cells_ = [row.get(c) for c in range(ncols)]
+        return " ".join(f"[{spans_markup(c.spans, notes) if c else ''}]," for c in cells_)
+
+    lines = [
+        "#figure(",
+        "  align(center)[#table(",
+        f"    columns: {ncols},",
+        f"    align: ({'auto,' * ncols}),",
+    ]
+    if ordered:
+        lines += [f"    table.header({row_markup(ordered[0])}),", "    table.hline(),"]
+    lines += [f"    {row_markup(row)}" for row in ordered[1:]]
+    lines += ["  )]", "  , kind: table", "  )"]
+    return "\n".join(lines)
+
+
+_CONDITIONAL = re.compile(r"\$if\(([\w-]+)\)\$((?:(?!\$if\().)*?)\$endif\$", re.DOTALL)
+_VARIABLE = re.compile(r"\$([\w-]+)\$")
+
+
+def render_template(template: str, variables: Mapping[str, str]) -> str:
+    """Fill a pandoc-style template: ``$if(name)$…$endif$`` kept when ``name`` is set and
+    not empty, then every ``$name$`` replaced (unknown names by nothing)."""
+
+    def conditional(match: re.Match[str]) -> str:
+        return match.group(2) if variables.get(match.group(1)) else ""
+
+    previous = None
+    while previous != template:  # nested conditionals, innermost last
+        previous, template = template, _CONDITIONAL.sub(conditional, template)
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), template)
