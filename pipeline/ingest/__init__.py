@@ -54,7 +54,11 @@ def _read_markup(fmt: str) -> Reader:
 def _read_docx(path: Path, data: bytes, limits: Limits) -> Document:
     names = check_zip(path, "docx", limits)
     docx.main_part(path, names)
-    return pandoc.read_pandoc(path, "docx", limits)
+    doc = pandoc.read_pandoc(path, "docx", limits)
+    for key, value in docx.core_properties(path, names).items():
+        if key in ("title", "author"):
+            doc.metadata.setdefault(key, value)
+    return doc
 
 
 def _read_odt(path: Path, data: bytes, limits: Limits) -> Document:
