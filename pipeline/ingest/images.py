@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pipeline.document import Image
+from pipeline.errors import PipelineError
 from pipeline.ingest.limits import Limits
 
 KEPT_FORMATS = {"PNG": "png", "JPEG": "jpeg", "GIF": "gif"}
@@ -25,7 +26,7 @@ REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
 _DATA_URI = re.compile(r"^data:([\w/+.-]*)(;base64)?,(.*)$", re.DOTALL)
 
 
-class ImageProblem(Exception):
+class ImageProblem(PipelineError):
     """An image reference that cannot be carried; the message says why, for a note."""
 
 

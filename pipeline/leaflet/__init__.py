@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.export.atomic import write_bytes_atomic
-from pipeline.leaflet.layout import bilingual_data, leaflet_data
+from pipeline.leaflet.layout import bilingual_data, choose_photo, leaflet_data
 from pipeline.leaflet.options import (
     LAYOUTS,
     LeafletError,
@@ -49,6 +49,7 @@ class LeafletResult:
     columns: int
     overflow: str | None = None
     overflow_pages: float = 0.0
+    photo: float | None = None  # the photo's height as a share of its largest; None: no photo
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,7 @@ class LeafletResult:
             "columns": self.columns,
             "overflow": self.overflow,
             "overflow_pages": round(self.overflow_pages, 2),
+            "photo": self.photo,
         }
 
 
@@ -106,6 +108,7 @@ def write_leaflet(
         data = bilingual_data(doc, original, lang, config, options)
         spec = SPECS[f"bilingual-{config.paper}"]
         columns, nominal, pitch = 2, spec.one_column, None
+        photo = None
     else:
         data, units = leaflet_data(doc, lang, config, options)
         spec = SPECS[options.layout]
@@ -114,10 +117,18 @@ def write_leaflet(
         else:
             columns, nominal = 2, spec.two_columns
         pitch = 1.7 if lang == "ja" else 1.32
+        photo = choose_photo(doc, lang, config)
     data["columns"] = columns
     data["size"] = nominal
     rendered = render(
-        data, spec, config, columns=columns, nominal=nominal, bw=options.bw, balance_pitch=pitch
+        data,
+        spec,
+        config,
+        columns=columns,
+        nominal=nominal,
+        bw=options.bw,
+        balance_pitch=pitch,
+        photo=photo,
     )
     pdf = rendered.pdf
     if options.two_up:
@@ -130,4 +141,5 @@ def write_leaflet(
         columns=columns,
         overflow=describe_overflow(rendered.content_pages, rendered.pages, rendered.font_size),
         overflow_pages=max(0.0, rendered.content_pages - SHEET_PAGES),
+        photo=rendered.photo_scale,
     )
