@@ -162,7 +162,7 @@ def document_ast(doc: Document, lang: str, image_path: ImagePath | None = None) 
             j = i
             while j < len(body) and body[j].kind == "table_cell" and body[j].table == block.table:
                 j += 1
-            blocks.append(_table(body[i:j], notes, captions.get(block.table), image_path))
+            blocks.append(_table(body[i:j], notes, captions.get(block.table or 0), image_path))
             i = j
         else:
             blocks.append({"t": "Para", "c": spans_inlines(block.spans, notes)})

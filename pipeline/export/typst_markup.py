@@ -128,8 +128,8 @@ def document_markup(
                 paras = "\n\n".join(spans_markup(b.spans, notes) for b in run)
                 parts.append(f"#quote(block: true)[\n{paras}\n]")
             else:
-                caption = captions.get(block.table)
-                cap = spans_markup(caption.spans, notes) if caption else ""
+                table_caption = captions.get(block.table or 0)
+                cap = spans_markup(table_caption.spans, notes) if table_caption else ""
                 parts.append(_table(run, notes, cap, image_path, text_width))
             i = j
         else:

@@ -194,6 +194,14 @@ def _meta_text(value: dict[str, Any]) -> str:
     return ""
 
 
+_Place = tuple[int, int, int]  # a table cell: table number, row, column
+
+
+def _cell(spans: list[Span], place: _Place, level: int = 0, ordered: bool = False) -> Block:
+    table, row, col = place
+    return Block("table_cell", spans, level=level, ordered=ordered, table=table, row=row, col=col)
+
+
 class _AstWalker:
     """Turns pandoc blocks/inlines into the flat Block/Span model."""
 
@@ -358,33 +366,26 @@ class _AstWalker:
         rows.extend(foot[1])
         for r, row in enumerate(rows):
             for col, cell in enumerate(row[1]):
-                place = {"table": table, "row": r, "col": col}
+                place = (table, r, col)
                 start = len(self.blocks)
                 self._cell_blocks(cell[4], place, level=0, ordered=False)
                 if len(self.blocks) == start:
-                    self.blocks.append(Block("table_cell", [Span("")], **place))
+                    self.blocks.append(_cell([Span("")], place))
 
     def _cell_blocks(
-        self, blocks: list[dict[str, Any]], place: dict[str, int], *, level: int, ordered: bool
+        self, blocks: list[dict[str, Any]], place: _Place, *, level: int, ordered: bool
     ) -> None:
         """The blocks inside one table cell: paragraphs (level 0) and list items (level ≥ 1)
         as ``table_cell`` blocks; anything else by its text."""
         for b in blocks:
-            t, c = b.get("t"), b.get("c")
+            t: Any = b.get("t")
+            c: Any = b.get("c")
             with self._deeper():
                 if t in ("Para", "Plain", "Header"):
                     inlines = c[2] if t == "Header" else c
                     spans = _trim(merge_spans(self.inline_spans(inlines)))
                     if spans:
-                        self.blocks.append(
-                            Block(
-                                "table_cell",
-                                spans or [Span("")],
-                                level=level,
-                                ordered=ordered,
-                                **place,
-                            )
-                        )
+                        self.blocks.append(_cell(spans, place, level, ordered))
                     self._cell_figures(place, level)
                 elif t in ("BulletList", "OrderedList"):
                     items = c[1] if t == "OrderedList" else c
@@ -407,17 +408,17 @@ class _AstWalker:
                     del self.blocks[start:]
                     for n in nested:
                         if n.text.strip():
-                            self.blocks.append(Block("table_cell", n.spans, level=level, **place))
+                            self.blocks.append(_cell(n.spans, place, level))
                     self.tables -= 1
                 elif t == "CodeBlock":
-                    self.blocks.append(Block("table_cell", [Span(c[1])], level=level, **place))
+                    self.blocks.append(_cell([Span(c[1])], place, level))
 
-    def _cell_figures(self, place: dict[str, int], level: int) -> None:
+    def _cell_figures(self, place: _Place, level: int) -> None:
         """Pictures inside a cell stay in the cell (a cell block holding the image)."""
         for figure in self.figures:
             figure.kind = "table_cell"
             figure.level = level
-            figure.table, figure.row, figure.col = place["table"], place["row"], place["col"]
+            figure.table, figure.row, figure.col = place
             self.blocks.append(figure)
         self.figures = []
 
