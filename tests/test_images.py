@@ -274,3 +274,25 @@ def test_docx_embedded_image_title_and_subtitle_styles(tmp_path: Path) -> None:
     assert word.core_properties.author == "Ana Pérez"
     (shape,) = word.inline_shapes
     assert abs(shape.width - Inches(3)) < Inches(0.01)
+
+
+def test_fidelity_benchmark_counts_what_the_rendered_route_keeps(tmp_path: Path) -> None:
+    """The benchmark's generator and counter on four statements: the re-rendering route keeps
+    every picture, table, list item in a cell, footnote and Title; headers and footers are
+    not carried by it (the in-place route's job), and the counter sees that."""
+    from benchmarks import fidelity
+    from benchmarks.make_fidelity_docx import build
+
+    files = build(tmp_path / "src", count=4)
+    sources = {path: fidelity.count(path) for path in files}
+    totals: dict[str, int] = {}
+    for counts in sources.values():
+        for key, n in counts.elements.items():
+            totals[key] = totals.get(key, 0) + n
+    assert totals["images"] == 3 and totals["list items in cells"] == 6
+    assert totals["header/footer parts"] == 7 and totals["text boxes"] == 1
+    tally = fidelity.measure(files, fidelity.rendered_route, sources)
+    assert tally.read == 4 and tally.failed == []
+    for key in ("images", "tables", "list items in cells", "footnotes", "Title/Subtitle"):
+        assert tally.elements_kept[key] == totals[key], key
+    assert tally.elements_kept["header/footer parts"] == 0
