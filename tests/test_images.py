@@ -296,3 +296,36 @@ def test_fidelity_benchmark_counts_what_the_rendered_route_keeps(tmp_path: Path)
     for key in ("images", "tables", "list items in cells", "footnotes", "Title/Subtitle"):
         assert tally.elements_kept[key] == totals[key], key
     assert tally.elements_kept["header/footer parts"] == 0
+
+
+def test_leaflet_fit_shrinks_the_photo_before_the_text(tmp_path: Path) -> None:
+    """The fit-to-sheet search accounts for the photo: a short statement keeps it at full
+    height; as the text grows, the photo is made smaller while the text stays at its nominal
+    size (9 pt in two columns on A5), before the text is set smaller."""
+    from pipeline.document import Block, Document, Image, Span
+    from pipeline.leaflet import write_leaflet
+    from pipeline.leaflet.typst import SPECS
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (800, 600), (200, 0, 0)).save(buffer, "PNG")
+    picture = Image(buffer.getvalue(), "png", 800, 600)
+    sentence = "The workers of the valley have been on strike for nine days and demand justice. "
+
+    def leaflet(paragraphs: int):
+        blocks = [
+            Block("title", [Span("Free the miners")]),
+            Block("figure", [Span("The leaders")], image=picture),
+            *(Block("paragraph", [Span(sentence * 4)]) for _ in range(paragraphs)),
+        ]
+        doc = Document(blocks=blocks, source_path="s.md", lang="en")
+        return write_leaflet(doc, tmp_path / "l.pdf", "leaflet-a5", LeafletConfig(), lang="en")
+
+    assert leaflet(3).photo == 1.0
+    nominal = SPECS["leaflet-a5"].two_columns
+    for paragraphs in range(9, 20):
+        result = leaflet(paragraphs)
+        if result.photo is not None and result.photo < 1.0:
+            break
+    else:
+        pytest.fail("the photo was never made smaller")
+    assert result.pages <= 2 and result.font_size >= nominal
