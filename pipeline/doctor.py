@@ -18,6 +18,7 @@ class Check:
     detail: str
     fix: str = ""
     essential: bool = True
+    needed: bool = True  # False: missing, but something else covers it (an optional extra)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -26,7 +27,84 @@ class Check:
             "detail": self.detail,
             "fix": self.fix,
             "essential": self.essential,
+            "needed": self.needed,
         }
+
+
+ENGINE_NAMES = {"apertium": "Apertium", "argos": "Argos", "libretranslate": "LibreTranslate"}
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One translation direction: the engine ``pipeline translate`` would use, or why none."""
+
+    src: str
+    tgt: str
+    engine: str | None = None
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.src}→{self.tgt}"
+
+
+def directions(languages: Sequence[str] = LANGUAGES) -> list[Direction]:
+    """What ``pipeline translate --engine auto`` can do for every direction, asked of the
+    same engine choice the run makes (so the answer cannot drift from the run's)."""
+    from pipeline.engines.registry import EngineSet
+
+    engines = EngineSet()
+    found = []
+    for src in languages:
+        for tgt in languages:
+            if src == tgt:
+                continue
+            try:
+                _, route = engines.choose(src, tgt)
+            except PipelineError as exc:
+                found.append(Direction(src, tgt, reason=str(exc)))
+                continue
+            engine = ENGINE_NAMES.get(route.engine, route.engine)
+            engine += f" through {route.pivot}" if route.pivot else ""
+            found.append(Direction(src, tgt, engine=engine))
+    return found
+
+
+def bottom_line(checks: Sequence[Check], found: Sequence[Direction]) -> str:
+    """The answer to "can I translate now?" in two sentences: what works, and what does not
+    yet, with why and the command that fixes it."""
+    broken = [c.name for c in checks if c.essential and not c.ok]
+    if broken:
+        return (
+            f"You cannot translate yet: {', '.join(broken)} missing (see the fix column); "
+            "documents and PDFs need them."
+        )
+    ready = [d for d in found if d.engine]
+    missing = [d for d in found if not d.engine]
+    done: set[tuple[str, str]] = set()
+    parts = []
+    for d in ready:
+        if (d.src, d.tgt) in done:
+            continue
+        back = next((r for r in ready if (r.src, r.tgt) == (d.tgt, d.src)), None)
+        if back is not None and back.engine == d.engine:
+            parts.append(f"{d.src}↔{d.tgt} ({d.engine})")
+            done.add((d.tgt, d.src))
+        else:
+            parts.append(f"{d.name} ({d.engine})")
+        done.add((d.src, d.tgt))
+    now = f"You can translate now: {', '.join(parts)}." if parts else "You cannot translate yet."
+    if not missing:
+        return now + " Every direction among en, es and ja is covered."
+    names = ", ".join(d.name for d in missing)
+    why = "no engine covers them" if len(missing) > 1 else "no engine covers it"
+    if any("Argos model" in d.reason for d in missing):
+        why = (
+            f"{'they need' if len(missing) > 1 else 'it needs'} an Argos model: "
+            "`pipeline models install --defaults` (online) or "
+            "`pipeline models install FILE.argosmodel` (a file, offline)"
+        )
+    return f"{now} Not yet: {names}, because {why}."
 
 
 def _pandoc() -> Check:
@@ -187,11 +265,20 @@ def broken_model_lines() -> list[tuple[str, str, str]]:
     return lines
 
 
-def _argos_models() -> list[Check]:
-    checks = [
-        Check(f"Argos {name}", ok, "installed" if ok else "no model", fix, essential=False)
-        for name, ok, fix in argos_lines()
-    ]
+def _argos_models(covered: dict[str, str] | None = None) -> list[Check]:
+    """The Argos directions; one ``covered`` by another engine (direction → engine) is an
+    optional extra, not a problem."""
+    covered = covered or {}
+    checks = []
+    for name, ok, fix in argos_lines():
+        direction = name.split(" ", 1)[0]
+        other = covered.get(direction, "")
+        if ok or not other or other.startswith("Argos"):
+            detail = "installed" if ok else "no model"
+            checks.append(Check(f"Argos {name}", ok, detail, fix, essential=False))
+        else:
+            detail = f"no model; not needed: {other} translates {direction}"
+            checks.append(Check(f"Argos {name}", False, detail, fix, essential=False, needed=False))
     checks += [
         Check(f"Argos {name}", False, why, fix, essential=False)
         for name, why, fix in known_bad_lines() + broken_model_lines()
@@ -199,10 +286,12 @@ def _argos_models() -> list[Check]:
     return checks
 
 
-def run_checks() -> list[Check]:
-    """All checks, essential ones first."""
+def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
+    """All checks, essential ones first; ``found`` (from ``directions()``) tells which Argos
+    directions another engine covers."""
+    covered = {d.name: d.engine for d in found or () if d.engine}
     checks = [_pandoc(), _typst(), _fonts()]
     checks += _apertium()
-    checks += _argos_models()
+    checks += _argos_models(covered)
     checks.append(_libreoffice())
     return checks

@@ -226,8 +226,17 @@ def _run_wave(
     clock: _Clock,
 ) -> None:
     """Translate one wave, write its documents and reports, and let go of their text."""
+    # Every segment of every translated target, and foreign blocks in the source language's
+    # own target: what translate_all reports done (translated, reused, kept or failed).
     progress.more_segments(
-        sum(len(texts) for job in wave for texts in pairs_of(job, options).values())
+        sum(
+            1
+            for job in wave
+            if job.doc is not None
+            for seg in job.segments
+            for t in options.targets
+            if t != job.doc.lang or seg.lang != t
+        )
     )
     with clock.stage("translate"):
         translate_all(wave, options, engines, progress, memory)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pipeline import markers
 from pipeline.document import Block, Document, Segment, Span, merge_spans
+from pipeline.typography import sentence_gap
 
 ABBREVIATIONS = {
     "en": {
@@ -281,17 +282,14 @@ def _marked_text(
 
 
 def join_segments(texts: list[str], trailing: list[str], lang: str) -> str:
-    """Join translated segments into block text: no spaces between Japanese sentences."""
+    """Join translated segments into block text; the gap between two sentences depends on
+    the scripts on both sides (``typography.sentence_gap``): none between Japanese sentences,
+    a space where Latin text meets Latin text."""
     out: list[str] = []
     for i, text in enumerate(texts):
         out.append(text)
         if i < len(texts) - 1:
-            gap = trailing[i]
-            if lang == "ja":
-                gap = "" if "\n" not in gap else "\n"
-            elif not gap:
-                gap = " "
-            out.append(gap)
+            out.append(sentence_gap(text, texts[i + 1], trailing[i], lang))
     return "".join(out)
 
 

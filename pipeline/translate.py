@@ -162,6 +162,7 @@ def translate_all(
 ) -> None:
     """Translate every pending segment, one engine call per (source, target) pair."""
     pending: dict[tuple[str, str], list[PairItem]] = {}
+    untouched = 0  # segments of translated targets that need no translation (progress)
     for job in jobs:
         assert job.doc is not None
         flat = job.segments
@@ -171,17 +172,43 @@ def translate_all(
             target.origins = ["identity"] * len(flat)
             for i, seg in enumerate(flat):
                 if seg.lang == lang:
+                    untouched += lang != job.doc.lang
                     continue
                 if seg.lang != job.doc.lang and (
                     options.keep_foreign or seg.lang not in detect.TRANSLATABLE
                 ):
                     why = "--keep-foreign" if options.keep_foreign else "no engine"
                     target.kept_blocks[seg.block] = why
+                    untouched += 1
                     continue
                 pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
 
+    if untouched:
+        progress.segments_done(untouched)
     for (src, tgt), items in pending.items():
-        translate_pair(src, tgt, items, options, engines, progress, memory)
+        counted = _CountedProgress(progress, len(items))
+        translate_pair(src, tgt, items, options, engines, counted, memory)
+        counted.finish()  # failed, deduplicated or glossary-only segments are done too
+
+
+class _CountedProgress(Progress):
+    """One pair's share of the segments bar: what the engine reports, never more than the
+    pair's segments, and the rest when the pair is over (so the bar always ends full)."""
+
+    def __init__(self, inner: Progress, total: int) -> None:
+        self.inner, self.left = inner, total
+
+    def segments_done(self, n: int) -> None:
+        n = min(n, self.left)
+        if n > 0:
+            self.left -= n
+            self.inner.segments_done(n)
+
+    def output_done(self, description: str) -> None:
+        self.inner.output_done(description)
+
+    def finish(self) -> None:
+        self.segments_done(self.left)
 
 
 def translate_pair(

@@ -84,3 +84,29 @@ def test_missing_and_folder(tmp_path: Path):
     folder.mkdir()
     with pytest.raises(ReadError, match="folder"):
         read_document(folder)
+
+
+def test_list_inside_a_table_cell_keeps_its_text(tmp_path: Path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    cell = table.cell(0, 0)
+    cell.paragraphs[0].text = "Week of action"
+    cell.add_paragraph("Pickets at the embassy", style="List Bullet")
+    cell.add_paragraph("Letters to the ministry", style="List Bullet")
+    table.cell(0, 1).text = "March"
+    path = tmp_path / "cell.docx"
+    document.save(str(path))
+    cells = [
+        (b.row, b.col, b.level, b.text)
+        for b in read_document(path).blocks
+        if b.kind == "table_cell"
+    ]
+    # A cell holds several blocks: its paragraph, then its list items (level 1).
+    assert cells == [
+        (0, 0, 0, "Week of action"),
+        (0, 0, 1, "Pickets at the embassy"),
+        (0, 0, 1, "Letters to the ministry"),
+        (0, 1, 0, "March"),
+    ]

@@ -151,3 +151,23 @@ def test_epub_is_read(tmp_path: Path) -> None:
     assert ("heading", "Free the miners") in kinds
     assert ("paragraph", "We demand their release.") in kinds
     assert ("list_item", "Now") in kinds
+
+
+@pytest.mark.slow
+@requires_soffice
+def test_japanese_pdf_lines_join_without_spaces(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("鉱山労働者に自由を", style="Title")
+    document.add_heading("何が起きたか", 1)
+    document.add_paragraph(
+        "三月十二日、警察は平和的な集会の後、カサパルカ鉱山労働組合の指導者七人を逮捕した。" * 4
+    )
+    document.add_paragraph("指導者を今すぐ釈放せよ。", style="List Bullet")
+    original = tmp_path / "ja.docx"
+    document.save(str(original))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(original)],
+        capture_output=True, check=True, timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert _shape(tmp_path / "ja.pdf") == _shape(original)

@@ -273,3 +273,22 @@ def test_short_latin1_text_is_read(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("Año de lucha".encode("latin-1"))
     assert read_document(path).text == "Año de lucha"
+
+
+# --- pandoc's memory cap and timeout ----------------------------------------------------
+
+
+def _large_markdown(path: Path) -> Path:
+    paragraph = "Some **bold** words and *italic* words in a paragraph. " * 20
+    path.write_text((paragraph + "\n\n") * 3000)  # about 3 MB
+    return path
+
+
+def test_pandoc_memory_cap(tmp_path: Path) -> None:
+    message = one_line_error(_large_markdown(tmp_path / "big.md"), Limits(max_pandoc_mb=30))
+    assert message == "pandoc needed more than 30 MB of memory (limit PIPELINE_MAX_PANDOC_MB=30)"
+
+
+def test_pandoc_timeout(tmp_path: Path) -> None:
+    message = one_line_error(_large_markdown(tmp_path / "big.md"), Limits(max_pandoc_seconds=1))
+    assert message == "pandoc took longer than 1 s (limit PIPELINE_MAX_PANDOC_SECONDS=1)"

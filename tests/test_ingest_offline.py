@@ -174,6 +174,13 @@ def test_translate_fetches_nothing_and_notes_remote_images(cli, tmp_path: Path, 
     ]
     docx_report = json.loads((out / "remote-docx" / "report.json").read_text())
     assert docx_report["source"]["encoding"] is None
+    assert docx_report["notes"] == [
+        f"1 linked image outside the file not fetched (reading is offline): {url}/logo.png"
+    ]
+    odt = json.loads((out / "remote-odt" / "report.json").read_text())
+    assert odt["notes"] == [
+        f"1 remote image not fetched (reading is offline); the alt text stands in: {url}/logo.png"
+    ]
 
 
 def _bad_inputs(folder: Path) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Property: whatever nested Markdown, HTML or text is fed to ingest, it returns a Document or
-raises ReadError with one line; never another exception."""
+"""Property: whatever nested Markdown, HTML, text, bytes or damaged PDF is fed to ingest, it
+returns a Document or raises ReadError with one line; never another exception."""
 
 from __future__ import annotations
 
@@ -74,3 +74,30 @@ def test_random_nested_html(tmp_path: Path, content: str) -> None:
 @given(content=st.binary(max_size=400) | markdown())
 def test_random_text_and_bytes(tmp_path: Path, content: str | bytes) -> None:
     _read(tmp_path / "random.txt", content)
+
+
+def _small_pdf() -> bytes:
+    import tempfile
+
+    import typst
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "s.typ"
+        source.write_text("= Free the miners\n\nWe demand the release of the seven leaders.\n")
+        return typst.compile(str(source))
+
+
+PDF = _small_pdf()
+
+
+@PROPERTY_SETTINGS
+@given(
+    flips=st.lists(st.tuples(st.integers(0, len(PDF) - 1), st.integers(0, 255)), max_size=30),
+    cut=st.integers(16, len(PDF)),
+)
+def test_damaged_pdfs(tmp_path: Path, capsys, flips: list[tuple[int, int]], cut: int) -> None:
+    data = bytearray(PDF)
+    for position, value in flips:
+        data[position] = value
+    _read(tmp_path / "random.pdf", bytes(data[:cut]))
+    assert capsys.readouterr().err == ""  # pdfminer's warnings become one note, not noise

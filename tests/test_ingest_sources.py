@@ -77,6 +77,26 @@ def test_output_folder_is_never_input(tmp_path: Path) -> None:
     ]
 
 
+def test_earlier_outputs_and_review_files_are_not_sources(tmp_path: Path) -> None:
+    folder = tmp_path / "statements"
+    ok = write(folder / "a.txt")
+    write(folder / "old-run" / "a" / "report.json", "{}")
+    write(folder / "old-run" / "a" / "a.es.docx", "x")
+    write(folder / "returned" / "a.en-es.review.docx", "x")
+    found = find_sources([folder])
+    assert found.files == [ok]
+    assert found.skipped == [
+        (
+            folder / "old-run" / "a",
+            "skipped: an output folder of this pipeline (holds report.json)",
+        ),
+        (
+            folder / "returned" / "a.en-es.review.docx",
+            "skipped: a review file (bring it back with `pipeline review import`)",
+        ),
+    ]
+
+
 def test_unsupported_files_are_named_and_counted(tmp_path: Path) -> None:
     folder = tmp_path / "statements"
     ok = write(folder / "a.txt")
@@ -86,6 +106,11 @@ def test_unsupported_files_are_named_and_counted(tmp_path: Path) -> None:
     found = find_sources([folder])
     assert found.files == [ok]
     assert found.skipped == [(folder, "2 unsupported files not read: photo.jpg, sub/sheet.xlsx")]
+    for i in range(12):
+        write(folder / f"scan{i:02}.png", "x")
+    line = find_sources([folder]).skipped[0][1]
+    assert line.startswith("14 unsupported files not read: photo.jpg, scan00.png, ")
+    assert line.endswith(", scan08.png and 4 more")
 
 
 def test_rtf_pdf_and_epub_are_sources(tmp_path: Path) -> None:

@@ -276,8 +276,10 @@ def test_japanese_pages_keep_vertical_rhythm(japanese_a5) -> None:
 @pytest.mark.parametrize("which", ["spanish_a5", "japanese_a5"])
 def test_last_page_columns_end_level(which: str, request: pytest.FixtureRequest) -> None:
     """Typst does not balance columns; the layout reserves room above the foot so the two
-    columns of the last page end within a couple of lines of each other."""
-    _, result = request.getfixturevalue(which)
+    columns of the last page end within a couple of lines of each other. A slogan is kept
+    with the two first lines of the paragraph after it, so when one is on the last page the
+    columns can only be levelled by that whole piece: they may differ by it as well."""
+    doc, result = request.getfixturevalue(which)
     page = layout(result.path)[-1]
     mid = page.width / 2
     foot_top = min(w.y0 for w in page.words if squash(w.text).startswith("https"))
@@ -285,7 +287,15 @@ def test_last_page_columns_end_level(which: str, request: pytest.FixtureRequest)
     left_end = max((w.y1 for w in body if w.x1 < mid), default=0.0)
     right_end = max((w.y1 for w in body if w.x0 > mid), default=0.0)
     pitch = result.font_size * (1.7 if which == "japanese_a5" else 1.32)
-    assert abs(left_end - right_end) <= 2.2 * pitch
+    allowed = 2.2 * pitch
+    blocks = doc.blocks[1:]
+    while blocks and is_slogan(blocks[-1], doc.lang or "en"):
+        blocks = blocks[:-1]  # closing slogans are set in the foot, not in the columns
+    in_body = [squash(b.text)[:12] for b in blocks if is_slogan(b, doc.lang or "en")]
+    body_text = squash("".join(w.text for w in body))
+    if any(s in body_text for s in in_body):
+        allowed += 2 * 1.18 * pitch + 2 * pitch
+    assert abs(left_end - right_end) <= allowed
 
 
 def test_no_widows_or_orphans(english_a5) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from pipeline.cli.common import print_json
 
@@ -19,24 +20,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.doctor import run_checks
+    from pipeline.doctor import bottom_line, directions, run_checks
 
-    checks = run_checks()
+    found = directions()
+    checks = run_checks(found)
+    summary = bottom_line(checks, found)
     if args.json:
-        print_json({"checks": [c.as_json() for c in checks]})
+        print_json(
+            {
+                "checks": [c.as_json() for c in checks],
+                "translate": {
+                    "ready": {d.name: d.engine for d in found if d.engine},
+                    "missing": {d.name: d.reason for d in found if not d.engine},
+                },
+                "summary": summary,
+            }
+        )
     else:
         from rich.console import Console
         from rich.table import Table
 
         table = Table(title="pipeline doctor", title_justify="left")
         for column in ("check", "status", "detail", "fix"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")  # paths and commands are never cut
         for c in checks:
-            status = (
-                "[green]ok[/]"
-                if c.ok
-                else ("[red]missing[/]" if c.essential else "[yellow]missing[/]")
-            )
+            if c.ok:
+                status = "[green]ok[/]"
+            elif not c.needed:
+                status = "[dim]optional[/]"
+            else:
+                status = "[red]missing[/]" if c.essential else "[yellow]missing[/]"
             table.add_row(c.name, status, c.detail, "" if c.ok else c.fix)
-        Console().print(table)
+        console = Console() if sys.stdout.isatty() else Console(width=160)
+        console.print(table)
+        print(summary)
     return 0 if all(c.ok for c in checks if c.essential) else 1

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cli.common import CommandError, load_given_or_default, parse_languages, print_json
 from pipeline.leaflet import LAYOUTS
+from pipeline.leaflet.pdfboxes import BLEED_MM
 from pipeline.leaflet.relayout import DEFAULT_OUT
 
 if TYPE_CHECKING:
@@ -21,16 +22,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="lay translated outputs out as print-ready leaflets (no translation)",
         description=(
             "Lay already translated outputs out again as leaflets, without translating. "
-            "PATH is an output folder OUT/<stem>/ or a source file whose outputs exist in "
-            "OUT/<stem>/. Each language is read from OUT/<stem>/<stem>.<lang>.docx (the source "
-            "language from the source file) and written next to it as "
-            "<stem>.<lang>.<layout>.pdf, or <stem>.<src>-<lang>.bilingual.pdf. The body size "
-            "shrinks until the statement fits one sheet front and back; when it still does not, "
-            "the command says by how much it overflows."
+            "PATH is a folder holding the translations (an output folder of pipeline translate, "
+            "renamed or moved or not) or a source file whose translations are in "
+            f"{DEFAULT_OUT}/<stem>/. Each language is read from its <stem>.<lang>.docx, found by "
+            "the file's own name (the source language from the source file), and written to "
+            "--out (default: the folder read) as <stem>.<lang>.<layout>.pdf, or "
+            "<stem>.<src>-<lang>.bilingual.pdf. The body size shrinks until the statement fits "
+            "one sheet front and back; when it still does not, the command says by how much it "
+            "overflows and which layout it would fit."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("path", type=Path, metavar="PATH", help="output folder or source file")
+    parser.add_argument(
+        "path",
+        type=Path,
+        metavar="PATH",
+        help=f"folder holding the translations, or a source file (read from {DEFAULT_OUT}/<stem>/)",
+    )
     parser.add_argument(
         "--to",
         required=True,
@@ -51,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "default: ./leaflet.yml when it exists",
     )
     parser.add_argument(
-        "--bleed", action="store_true", help="add 3 mm bleed and crop marks for a print shop"
+        "--bleed",
+        action="store_true",
+        help=f"add {BLEED_MM:g} mm bleed, crop marks and trim/bleed boxes for a print shop",
     )
     parser.add_argument("--bw", action="store_true", help="black and white only, for photocopying")
     parser.add_argument(
@@ -64,8 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="output root holding <stem>/ (default: the parent of an output folder PATH, "
-        f"else ./{DEFAULT_OUT})",
+        help="folder the leaflets are written to, created when missing (default: the folder "
+        "the translations are read from)",
     )
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.set_defaults(func=run)
@@ -92,11 +101,15 @@ def run(args: argparse.Namespace) -> int:
             return
         result = outcome.result
         fit = result.overflow or "fits one sheet"
+        if result.suggestion:
+            fit += f"; {result.suggestion}"
         extra = f"; 2-up: {outcome.two_up}" if outcome.two_up is not None else ""
         print(
             f"{result.path}: {result.pages} page(s), {result.columns} column(s), "
             f"{result.font_size:g} pt; {fit}{extra}"
         )
+        for note in result.notes:
+            print(f"{result.path}: note: {note}")
 
     try:
         outcomes = relayout(

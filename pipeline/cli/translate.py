@@ -18,8 +18,10 @@ from pipeline.cli.common import (
     print_json,
     print_skipped,
 )
+from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
+from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
@@ -110,9 +112,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="leaflet settings: organisation, logo, colours, contact, URL (default: ./leaflet.yml when present)",
     )
-    p.add_argument("--bleed", action="store_true", help="leaflets: 3 mm bleed and crop marks")
-    p.add_argument("--bw", action="store_true", help="leaflets: black and white for photocopying")
-    p.add_argument("--two-up", action="store_true", help="leaflet-a5: two copies on A4 landscape")
+    p.add_argument(
+        "--bleed",
+        action="store_true",
+        help=f"leaflets (with --layout): {BLEED_MM:g} mm bleed, crop marks and trim/bleed boxes "
+        "for a print shop",
+    )
+    p.add_argument(
+        "--bw",
+        action="store_true",
+        help="leaflets (with --layout): black and white for photocopying",
+    )
+    p.add_argument(
+        "--two-up",
+        action="store_true",
+        help="--layout leaflet-a5 only, without --bleed: two copies on A4 landscape, to cut in half",
+    )
     p.add_argument(
         "--jobs",
         type=int,
@@ -138,7 +153,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--strict",
         action="store_true",
         help="refuse a document whose detected language is unsure (confidence below "
-        "pipeline.detect.LOW_CONFIDENCE) instead of translating it with a warning",
+        f"{LOW_CONFIDENCE:g}) instead of translating it with a warning",
     )
     p.add_argument(
         "--keep-foreign",
@@ -187,8 +202,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
             raise CommandError("PIPELINE_LT_CONCURRENCY must be a whole number", 2) from None
     if lt_concurrency is not None and lt_concurrency < 1:
         raise CommandError("--lt-concurrency must be at least 1", 2)
-    if args.engine == "libretranslate" and not args.url:
-        raise CommandError("--engine libretranslate needs --url URL", 2)
+    _check_conflicts(args)
     paths = args.paths or [Path("source_docs")]
     glossary = None if args.no_glossary else _load_glossary(args.glossary)
     leaflet_config = None
@@ -196,11 +210,6 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         from pipeline.cli.leaflet import load_config_or_default
 
         leaflet_config = load_config_or_default(args.leaflet_config)
-    if args.layout != "document" or args.two_up:
-        try:
-            LeafletOptions(args.layout, bw=args.bw, bleed=args.bleed, two_up=args.two_up)
-        except LeafletOptionsError as exc:
-            raise CommandError(str(exc), 2) from exc
     return RunOptions(
         paths=paths,
         targets=parse_languages(args.to),
@@ -226,6 +235,33 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         detector=args.detector,
         wave_tokens=args.wave_tokens,
     )
+
+
+def _check_conflicts(args: argparse.Namespace) -> None:
+    """Options that do not go together are a usage error (exit 2) before anything is read,
+    translated or written."""
+    if args.engine == "libretranslate" and not args.url:
+        raise CommandError("--engine libretranslate needs --url URL", 2)
+    for option, given in (("--url", args.url), ("--api-key", args.api_key)):
+        if given and args.engine != "libretranslate":
+            raise CommandError(
+                f"{option} is for a LibreTranslate server: add --engine libretranslate", 2
+            )
+    if args.layout == "document":
+        given = [o for o, on in (("--bleed", args.bleed), ("--bw", args.bw)) if on]
+        if given and not args.two_up:
+            raise CommandError(
+                f"{' and '.join(given)} apply to leaflets: add --layout "
+                f"{' or --layout '.join(LAYOUTS)}",
+                2,
+            )
+    if args.layout != "document" or args.two_up:
+        try:
+            LeafletOptions(args.layout, bw=args.bw, bleed=args.bleed, two_up=args.two_up)
+        except LeafletOptionsError as exc:
+            raise CommandError(str(exc), 2) from exc
+    if args.no_glossary and args.glossary is not None:
+        raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
 
 
 def _load_glossary(path: Path | None) -> Glossary | None:
@@ -257,8 +293,8 @@ def run(args: argparse.Namespace) -> int:
     print_skipped([(s.path, s.reason) for s in result.skipped])
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    for failure in result.failures:
-        print(f"{failure.path}: {failure.reason}", file=sys.stderr)
+    for line in failure_lines(result):
+        print(line, file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -275,25 +311,58 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def failure_lines(result: RunResult) -> list[str]:
+    """One line per failure, ``PATH: reason``; a reason shared by several documents (a
+    language pair no engine covers, with the commands that fix it) is one line naming them."""
+    by_reason: dict[str, list[str]] = {}
+    for failure in result.failures:
+        by_reason.setdefault(failure.reason, []).append(failure.path)
+    lines = []
+    for reason, paths in by_reason.items():
+        if len(paths) == 1:
+            lines.append(f"{paths[0]}: {reason}")
+        else:
+            lines.append(f"{reason} ({len(paths)} documents: {', '.join(paths)})")
+    return lines
+
+
+def closing_line(result: RunResult) -> str | None:
+    """Where the outputs are, only when some were written; else what was written instead."""
+    reports = result.reports
+    if not reports:
+        return None
+    root = reports[0].parent.parent
+    written = any(target.outputs for job in result.jobs for target in job.targets.values())
+    if written or result.unchanged:
+        return f"Outputs and report.json under {root}/"
+    return f"No outputs written; report.json under {root}/<document>/ says why for each document"
+
+
 def print_summary(result: RunResult, seconds: float) -> None:
     """One row per document and language; failures in full are on stderr already."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
+    from pipeline.leaflet import fit_summary
+
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    for column in ("document", "lang", "engine", "segments", "glossary", "time", "problems"):
+    leaflets = any(t.leaflet for job in result.jobs for t in job.targets.values())
+    columns = ["document", "lang", "engine", "segments", "glossary", "time"]
+    columns += ["leaflet"] if leaflets else []
+    for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
+    empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
     for job in result.jobs:
         if job.unchanged:
             continue  # counted below the table
         if job.doc is None:
-            table.add_row(job.stem, "-", "-", "-", "-", "-", f"[red]{job.error}[/]")
+            table.add_row(job.stem, *empty, f"[red]{job.error}[/]")
             continue
         for lang, target in job.targets.items():
             pair = f"{job.doc.lang}→{lang}"
             if target.error:
-                table.add_row(job.stem, pair, "-", "-", "-", "-", f"[red]{_short(target.error)}[/]")
+                table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
                 continue
             route = target.route
             engine = route.engine if route else "identity"
@@ -301,36 +370,43 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 engine += f" via {route.pivot}"
             problems = []
             if target.untranslated:
-                problems.append(f"{len(target.untranslated)} untranslated words")
+                problems.append(_count(len(target.untranslated), "untranslated word"))
             if target.degenerate:
-                problems.append(f"{len(target.degenerate)} degenerate drafts replaced")
-            if target.markers_repaired:
-                problems.append(f"{target.markers_repaired} formatting marks repaired")
+                problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
             if target.qa:
-                problems.append(f"{len(target.qa)} QA findings")
-            if target.leaflet and target.leaflet.get("overflow"):
-                problems.append(f"leaflet {target.leaflet['overflow']}")
-            table.add_row(
+                problems.append(_count(len(target.qa), "QA finding"))
+            for note in (target.leaflet or {}).get("notes") or []:
+                problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
+            if target.markers_repaired:  # done, not a problem: said in passing
+                put_back = _count(target.markers_repaired, "formatting mark")
+                problems.append(f"[dim]{put_back} put back in place[/]")
+            cells = [
                 job.stem,
                 pair,
                 engine,
                 _segments_cell(target),
                 _glossary_cell(target),
                 f"{target.seconds:.1f}s",
-                "; ".join(problems),
-            )
+            ]
+            if leaflets:
+                entry = target.leaflet
+                fit = fit_summary(entry) if entry else "-"
+                cells.append(f"[red]{fit}[/]" if entry and entry.get("overflow") else fit)
+            table.add_row(*cells, "; ".join(problems))
     if table.row_count:
         console.print(table)
     else:
         print(f"Done in {seconds:.1f} s")
     if result.unchanged:
         n = len(result.unchanged)
-        print(
-            f"{n} unchanged document{'' if n == 1 else 's'} skipped: outputs up to date "
-            "(--force rebuilds)"
-        )
-    if result.reports:
-        print(f"Outputs and report.json under {result.reports[0].parent.parent}/")
+        print(f"{_count(n, 'unchanged document')} skipped: outputs up to date (--force rebuilds)")
+    closing = closing_line(result)
+    if closing:
+        print(closing)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _short(error: str) -> str:

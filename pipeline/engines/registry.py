@@ -114,9 +114,10 @@ class EngineSet:
         return None
 
     def _no_engine_message(self, src: str, tgt: str) -> str:
-        install = f"`pipeline models install {src} {tgt}`"
+        install = f"`pipeline models install {src} {tgt}` (online"
         if "en" not in (src, tgt):
-            install += f" (or {src} en and en {tgt}, to pivot through English)"
+            install += f"; or {src} en and en {tgt}, to pivot through English"
+        install += ")"
         choice = self.options.choice
         if choice == "argos" and self.get("argos") is None:
             return f"the Argos engine is not available in this installation, so {src}→{tgt} cannot be translated"
@@ -126,4 +127,7 @@ class EngineSet:
             return f"Apertium cannot translate {src}→{tgt} (it covers en↔es only)"
         if choice == "libretranslate":
             return f"the LibreTranslate server at {self.options.url} cannot translate {src}→{tgt}"
-        return f"no engine can translate {src}→{tgt}: install an Argos model with {install}"
+        return (
+            f"no engine can translate {src}→{tgt}: install its Argos model with {install}, "
+            "or from a file with `pipeline models install FILE.argosmodel`"
+        )

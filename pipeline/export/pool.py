@@ -11,6 +11,9 @@ single document, they run in the calling thread. Errors come back as they were r
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import util
 from pathlib import Path
@@ -21,11 +24,23 @@ from pipeline.export import pandoc_server
 from pipeline.export.writers import WRITERS
 
 
-def _start_worker() -> None:
-    """In a worker process: convert through a running pandoc until the process ends."""
+def _start_worker(owner: int) -> None:
+    """In a worker process: convert through a running pandoc until the process ends, and end
+    when the process that started the pool is gone (killed, say), instead of waiting on its
+    queue for ever; its pandoc then sees the end of its input and ends too."""
     servers = pandoc_server.PandocServers()
     pandoc_server.use_servers(servers)
     util.Finalize(None, servers.close, exitpriority=10)
+    threading.Thread(target=_exit_without, args=(owner,), daemon=True).start()
+
+
+def _exit_without(owner: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(owner, 0)
+        except (ProcessLookupError, PermissionError):  # gone (its number reused by another user)
+            os._exit(1)
 
 
 def _write(fmt: str, doc: Document, path: Path, lang: str, title: str) -> None:
@@ -42,6 +57,7 @@ class WriterPool:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
 
     def write(self, fmt: str, doc: Document, path: Path, lang: str, title: str) -> None:

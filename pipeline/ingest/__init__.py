@@ -58,6 +58,13 @@ def _read_docx(path: Path, data: bytes, limits: Limits) -> Document:
     for key, value in docx.core_properties(path, names).items():
         if key in ("title", "author"):
             doc.metadata.setdefault(key, value)
+    linked = docx.external_images(path, names)
+    if linked:
+        n = len(linked)
+        doc.notes.append(
+            f"{n} linked image{'s' if n != 1 else ''} outside the file not fetched "
+            f"(reading is offline): {', '.join(linked)}"[:300]
+        )
     return doc
 
 

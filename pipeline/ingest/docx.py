@@ -66,3 +66,23 @@ def core_properties(path: Path, names: list[str]) -> dict[str, str]:
         if key and element.text and element.text.strip():
             found[key] = element.text.strip()
     return found
+
+
+_IMAGE = "/image"  # the end of an image relationship's type
+
+
+def external_images(path: Path, names: list[str]) -> list[str]:
+    """The targets of the pictures a DOCX links to outside itself (never opened)."""
+    targets: list[str] = []
+    with zipfile.ZipFile(path) as zf:
+        for name in names:
+            if not name.endswith(".rels") or name == "_rels/.rels":
+                continue
+            try:
+                root = ElementTree.fromstring(zf.read(name))
+            except (ElementTree.ParseError, KeyError, zipfile.BadZipFile):
+                continue
+            for rel in root:
+                if rel.get("TargetMode") == "External" and rel.get("Type", "").endswith(_IMAGE):
+                    targets.append(rel.get("Target", ""))
+    return list(dict.fromkeys(t for t in targets if t))

@@ -1,7 +1,8 @@
-"""pandoc's JSON AST → the flat block list of ``document.py``.
+"""pandoc, sandboxed, and its JSON AST → the flat block list of ``document.py``.
 
-Markdown, DOCX, ODT, EPUB, RTF and HTML are read by pandoc into its JSON AST, which this module
-walks. Images become ``figure`` blocks holding the picture (``ingest/images.py``): pictures
+Markdown, HTML, DOCX, ODT, EPUB and RTF are read by pandoc into its JSON AST, which this module
+walks. pandoc always runs with ``--sandbox`` (nothing is fetched), a heap cap and a timeout.
+Images become ``figure`` blocks holding the picture (``ingest/images.py``): pictures
 embedded in a DOCX/ODT/EPUB/RTF are extracted by pandoc (``--extract-media``) into a temporary
 folder that is removed once read; local paths are read relative to the source's folder; a
 figure's caption, or else the image's alt text, is the block's text. Table captions, every
@@ -29,16 +30,6 @@ from pipeline.ingest.limits import Limits
 EMBEDDED_MEDIA = {"docx", "odt", "epub", "rtf"}
 """Formats whose pictures are inside the file (pandoc extracts them)."""
 
-FORMATS = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".docx": "docx",
-    ".odt": "odt",
-    ".html": "html",
-    ".htm": "html",
-}
-"""Suffix → pandoc input format."""
-
 
 def pandoc_path() -> str:
     """The pandoc program (the one pypandoc-binary ships, else the one on PATH)."""
@@ -51,6 +42,10 @@ def pandoc_path() -> str:
         if found is None:
             raise ReadError("cannot run pandoc: it is not installed") from exc
         return found
+
+
+class PandocFailed(ReadError):
+    """pandoc ran and failed; the message is its last line of error output."""
 
 
 def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> tuple[str, str]:
@@ -86,7 +81,7 @@ def run_pandoc(args: list[str], limits: Limits, *, stdin: str | None = None) -> 
             )
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {done.returncode}"
-        raise ReadError(reason[:200])
+        raise PandocFailed(reason[:200])
     return done.stdout.decode("utf-8", "replace"), stderr
 
 
@@ -112,9 +107,7 @@ def _read(path: Path, fmt: str, limits: Limits, text: str | None, media: str | N
         raw, warnings = run_pandoc(
             args if text is not None else [*args, str(path)], limits, stdin=text
         )
-    except ReadError as exc:
-        if "limit PIPELINE_" in str(exc) or str(exc).startswith("cannot run pandoc"):
-            raise
+    except PandocFailed as exc:
         raise ReadError(f"pandoc cannot read it as {fmt}: {exc}") from exc
     try:
         ast = json.loads(raw)
@@ -126,7 +119,7 @@ def _read(path: Path, fmt: str, limits: Limits, text: str | None, media: str | N
     try:
         meta = ast.get("meta", {})
         metadata: dict[str, str] = {}
-        for key in ("title", "subtitle", "author", "date", "lang"):
+        for key in ("title", "subtitle", "author", "date", "abstract", "lang"):
             if key in meta:
                 metadata[key] = _meta_text(meta[key])
         if metadata.get("title"):
@@ -158,11 +151,12 @@ _NOT_FETCHED = re.compile(r"Could not fetch resource (\S+?):? ")
 def _offline_notes(remote_images: list[str], warnings: str) -> list[str]:
     """One note per kind of remote resource that was not fetched (reading is offline)."""
     notes: list[str] = []
-    if remote_images:
-        n = len(remote_images)
+    images = list(dict.fromkeys(remote_images))
+    if images:
+        n = len(images)
         notes.append(
             f"{n} remote image{'s' if n != 1 else ''} not fetched (reading is offline); "
-            f"the alt text stands in: {', '.join(dict.fromkeys(remote_images))}"[:300]
+            f"the alt text stands in: {', '.join(images)}"[:300]
         )
     others = [u for u in dict.fromkeys(_NOT_FETCHED.findall(warnings)) if u not in remote_images]
     if others:

@@ -22,8 +22,10 @@ A PDF without any text (a scan) is refused with a line that says so.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -107,7 +109,8 @@ class _Paragraph:
 def read_pdf(data: bytes, limits: Limits) -> Document:
     """The Document in a PDF's text layer, or ReadError (damaged, encrypted, scanned, too
     many pages)."""
-    pages = _pages(data, limits)
+    with _PdfminerWarnings() as warnings:
+        pages = _pages(data, limits)
     if not any(lines for lines in pages):
         raise ReadError(
             "the PDF has no text layer (a scan or images only): run OCR on it first "
@@ -116,7 +119,39 @@ def read_pdf(data: bytes, limits: Limits) -> Document:
     lines = _drop_page_furniture(pages)
     paragraphs = _paragraphs(lines)
     blocks = _classify(paragraphs)
-    return Document(blocks=blocks, source_format="pdf")
+    doc = Document(blocks=blocks, source_format="pdf")
+    if warnings.count:
+        doc.notes.append(
+            f"the PDF is damaged in places ({warnings.count} problem"
+            f"{'s' if warnings.count != 1 else ''} while reading it); "
+            "some text may be missing"
+        )
+    return doc
+
+
+class _PdfminerWarnings(logging.Handler):
+    """Counts pdfminer's warnings about a damaged file in this thread, instead of letting
+    them reach the terminal (one PDF can log hundreds)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+        self.thread = threading.get_ident()
+        self.logger = logging.getLogger("pdfminer")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.count += 1
+
+    def __enter__(self) -> _PdfminerWarnings:
+        self.logger.addHandler(self)
+        self.logger.propagate = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
+        if not self.logger.handlers:
+            self.logger.propagate = True
 
 
 def _pages(data: bytes, limits: Limits) -> list[list[_Line]]:

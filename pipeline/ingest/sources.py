@@ -1,8 +1,9 @@
 """Finding source files: the paths a user gives → the files a reader can take.
 
 Folders are walked without following links that lead outside the folder given (unless
-``follow_links``), without entering the output folder, hidden folders or a link loop, and
-each file is found once however it is named. What is left out is said, not dropped silently:
+``follow_links``), without entering the output folder (nor any folder holding a report.json,
+the mark of an earlier run's output), hidden folders or a link loop, and each file is found once
+however it is named; review files are never sources. What is left out is said, not dropped silently:
 ``problems`` are failures (a path that does not exist, a folder that cannot be read or holds no
 source file), ``skipped`` are notices (unsupported files, named and counted; links not
 followed).
@@ -14,6 +15,13 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# What marks the pipeline's own outputs, never read as sources: a document's output folder
+# holds report.json; review DOCX files end in .review.docx.
+_REPORT = "report.json"
+_REVIEW_SUFFIX = ".review.docx"
+# How many unsupported files a folder's line names before it says "and N more".
+_NAMES_SHOWN = 10
 
 
 @dataclass
@@ -91,6 +99,7 @@ class _Walk:
             except OSError as exc:
                 self.result.problems.append((folder, f"cannot list this folder: {exc.strerror}"))
                 continue
+            subfolders: list[Path] = []
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
@@ -103,19 +112,37 @@ class _Walk:
                     is_dir = False
                 if is_dir:
                     real = os.path.realpath(path)
-                    if not self.excluded(real):
-                        stack.append(path)
+                    if self.excluded(real):
+                        continue
+                    if (path / _REPORT).is_file():
+                        self.result.skipped.append(
+                            (path, f"skipped: an output folder of this pipeline (holds {_REPORT})")
+                        )
+                        continue
+                    subfolders.append(path)
+                elif path.name.lower().endswith(_REVIEW_SUFFIX):
+                    self.result.skipped.append(
+                        (
+                            path,
+                            "skipped: a review file (bring it back with `pipeline review import`)",
+                        )
+                    )
                 elif path.suffix.lower() in self.suffixes:
-                    found.append(path)
+                    if not self.excluded(os.path.realpath(path)):
+                        found.append(path)
                 else:
                     unsupported.append(path)
+            stack.extend(reversed(subfolders))  # depth first, in name order
         for path in sorted(found):
             self.add_file(path)
         if unsupported:
-            names = ", ".join(p.relative_to(root).as_posix() for p in sorted(unsupported))
-            n = len(unsupported)
+            names = [p.relative_to(root).as_posix() for p in sorted(unsupported)]
+            n = len(names)
+            listed = ", ".join(names[:_NAMES_SHOWN])
+            if n > _NAMES_SHOWN:
+                listed += f" and {n - _NAMES_SHOWN} more"
             self.result.skipped.append(
-                (root, f"{n} unsupported file{'s' if n != 1 else ''} not read: {names}")
+                (root, f"{n} unsupported file{'s' if n != 1 else ''} not read: {listed}")
             )
         if not found and not any(_inside(str(p), str(root)) for p, _ in self.result.problems):
             self.result.problems.append(

@@ -9,6 +9,7 @@ cheap (no Typst, no pydantic), so the command line can build its choices from ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,15 @@ from pipeline.leaflet.options import (
     LeafletOptionsError,
     check_layout,
 )
-from pipeline.leaflet.typst import SHEET_PAGES, SPECS, describe_overflow, impose_two_up, render
+from pipeline.leaflet.pdfboxes import set_print_boxes
+from pipeline.leaflet.typst import (
+    SPECS,
+    describe_overflow,
+    fit,
+    impose_two_up,
+    overflow_pages,
+    render,
+)
 
 if TYPE_CHECKING:
     from pipeline.document import Document
@@ -34,6 +43,7 @@ __all__ = [
     "LeafletOptions",
     "LeafletOptionsError",
     "LeafletResult",
+    "fit_summary",
     "leaflet_filename",
     "write_leaflet",
 ]
@@ -41,7 +51,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LeafletResult:
-    """What was written: page count, the body size and columns chosen, and any overflow."""
+    """What was written: page count, the body size and columns chosen, and any overflow.
+
+    ``overflow`` is None exactly when ``overflow_pages`` is 0 (the text fits one sheet);
+    ``suggestion`` names a layout it does fit, when one does (``fits on A4 at 9.5 pt``)."""
 
     path: Path
     pages: int
@@ -49,7 +62,13 @@ class LeafletResult:
     columns: int
     overflow: str | None = None
     overflow_pages: float = 0.0
+    suggestion: str | None = None
     photo: float | None = None  # the photo's height as a share of its largest; None: no photo
+    notes: tuple[str, ...] = ()  # things the maker should know, e.g. where the headline came from
+
+    @property
+    def fits(self) -> bool:
+        return self.overflow is None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,10 +76,27 @@ class LeafletResult:
             "pages": self.pages,
             "font_size": self.font_size,
             "columns": self.columns,
+            "fits": self.fits,
             "overflow": self.overflow,
             "overflow_pages": round(self.overflow_pages, 2),
+            "suggestion": self.suggestion,
+            "notes": list(self.notes),
             "photo": self.photo,
         }
+
+    def summary(self) -> str:
+        """One short phrase for tables: ``2 p, 8.5 pt`` or ``3 p: overflows; fits on A4 …``."""
+        return fit_summary(self.as_dict())
+
+
+def fit_summary(entry: Mapping[str, Any]) -> str:
+    """A leaflet entry of report.json (``LeafletResult.as_dict``) as one short phrase:
+    ``2 p, 8.5 pt``, or ``3 p, 7.5 pt: overflows; fits on A4 at 9 pt (--layout leaflet-a4)``."""
+    head = f"{entry.get('pages', '?')} p, {entry.get('font_size', 0):g} pt"
+    if not entry.get("overflow"):
+        return head
+    suggestion = entry.get("suggestion")
+    return f"{head}: overflows" + (f"; {suggestion}" if suggestion else "")
 
 
 def leaflet_filename(
@@ -112,10 +148,7 @@ def write_leaflet(
     else:
         data, units = leaflet_data(doc, lang, config, options)
         spec = SPECS[options.layout]
-        if units <= spec.one_column_max_units:
-            columns, nominal = 1, spec.one_column
-        else:
-            columns, nominal = 2, spec.two_columns
+        columns, nominal = _columns(spec, units)
         pitch = 1.7 if lang == "ja" else 1.32
         photo = choose_photo(doc, lang, config)
     data["columns"] = columns
@@ -131,15 +164,55 @@ def write_leaflet(
         photo=photo,
     )
     pdf = rendered.pdf
+    if options.bleed:
+        pdf = set_print_boxes(pdf, spec.paper_mm)
     if options.two_up:
-        pdf = impose_two_up(pdf, rendered.pages, data["title"], data["org"])
+        pdf = impose_two_up(pdf, rendered.pages, data["title"], data["org"], lang)
     write_bytes_atomic(path, pdf)
+    overflow = describe_overflow(rendered.content_pages, rendered.pages, rendered.font_size)
+    suggestion = None
+    if overflow is not None and options.layout == "leaflet-a5":
+        suggestion = _fits_larger(doc, lang, config, options)
+    notes: tuple[str, ...] = ()
+    if data.get("headline_from") == "sentence":
+        notes = (NO_TITLE,)
     return LeafletResult(
         path=path,
         pages=rendered.pages,
         font_size=rendered.font_size,
         columns=columns,
-        overflow=describe_overflow(rendered.content_pages, rendered.pages, rendered.font_size),
-        overflow_pages=max(0.0, rendered.content_pages - SHEET_PAGES),
+        overflow=overflow,
+        overflow_pages=overflow_pages(rendered.content_pages, rendered.pages),
+        suggestion=suggestion,
+        notes=notes,
         photo=rendered.photo_scale,
     )
+
+
+NO_TITLE = (
+    "the document has no title or heading, so the headline is its first sentence; give the "
+    "statement a short first line of its own (or Word's Title style) to choose it"
+)
+
+
+def _columns(spec: Any, units: int) -> tuple[int, float]:
+    """(columns, nominal body size) for a body of ``units`` text units in ``spec``."""
+    if units <= spec.one_column_max_units:
+        return 1, spec.one_column
+    return 2, spec.two_columns
+
+
+def _fits_larger(
+    doc: Document, lang: str, config: LeafletConfig, options: LeafletOptions
+) -> str | None:
+    """``fits on A4 at 9.5 pt (--layout leaflet-a4)`` when the A5 text fits an A4 sheet."""
+    larger = LeafletOptions("leaflet-a4", bw=options.bw, bleed=options.bleed)
+    data, units = leaflet_data(doc, lang, config, larger)
+    spec = SPECS[larger.layout]
+    columns, nominal = _columns(spec, units)
+    data["columns"], data["size"] = columns, nominal
+    photo = choose_photo(doc, lang, config)
+    size, content, pages = fit(data, spec, config, columns=columns, nominal=nominal, photo=photo)
+    if overflow_pages(content, pages):
+        return None
+    return f"fits on {spec.paper} at {size:g} pt (--layout {larger.layout})"

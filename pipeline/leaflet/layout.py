@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from itertools import zip_longest
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.document import LANGUAGE_NAMES, Block, Document, Span
 from pipeline.export.fonts import fonts_for
+from pipeline.leaflet.pdfboxes import BLEED_MM
+from pipeline.typography import is_wide
 
 if TYPE_CHECKING:
     from pipeline.leaflet.config import LeafletConfig
@@ -32,13 +32,9 @@ MONTHS_ES = (
 
 
 # ---- text helpers -----------------------------------------------------------------------------
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
 def text_units(text: str) -> int:
     """Length for layout decisions: CJK characters count double (they are about twice as wide)."""
-    return sum(2 if _is_wide(ch) else 1 for ch in text if not ch.isspace())
+    return sum(2 if is_wide(ch) else 1 for ch in text if not ch.isspace())
 
 
 _CLOSERS = "\"'”’»)]）」』】"
@@ -160,6 +156,7 @@ class _Parts:
     body: list[Block]
     closing: list[Block]
     notes: dict[str, list[Span]]
+    headline_from: str = "title"  # title, heading, metadata, or sentence (the document has none)
 
 
 @dataclass(frozen=True)
@@ -200,15 +197,18 @@ def _split(doc: Document, lang: str, config: LeafletConfig) -> _Parts:
     # Pictures: the leaflet shows one, as its photo (choose_photo); abstracts are for papers.
     blocks = [b for b in blocks if b.kind not in ("figure", "abstract") and b.image is None]
     blocks = [b for b in blocks if b.text.strip() or b.kind == "table_cell"]
-    title = ""
+    title, headline_from = "", "title"
     for kind in ("title", "heading"):
         hit = next((b for b in blocks if b.kind == kind), None)
         if hit is not None:
-            title = hit.text.strip()
+            title, headline_from = hit.text.strip(), kind
             if kind == "title" or blocks.index(hit) == 0:
                 blocks.remove(hit)
             break
-    title = title or doc.metadata.get("title", "") or Path(doc.source_path).stem
+    if not title and doc.metadata.get("title", "").strip():
+        title, headline_from = doc.metadata["title"].strip(), "metadata"
+    if not title:  # never the file name: the statement's own first words
+        title, headline_from = _first_sentence(blocks), "sentence"
     subtitle = None
     sub = next((b for b in blocks if b.kind == "subtitle"), None)
     if sub is not None:
@@ -226,7 +226,38 @@ def _split(doc: Document, lang: str, config: LeafletConfig) -> _Parts:
     notes = {
         nid: _restyle_spans(b.spans, lang, config) for nid, b in doc.footnotes().items() if nid
     }
-    return _Parts(title, subtitle, blocks, closing, notes)
+    return _Parts(title, subtitle, blocks, closing, notes, headline_from)
+
+
+HEADLINE_MAX = 120
+"""Longest first sentence used as a headline (text units) when a document has no title."""
+
+
+def _first_sentence(blocks: list[Block]) -> str:
+    """The headline of a document with no title or heading: its first paragraph when that is
+    short (then taken out of the body), else the paragraph's first sentence, cut at a word
+    (or, in Japanese, a character) with … when even that is long."""
+    first = next((b for b in blocks if b.kind in ("paragraph", "quote", "subtitle")), None)
+    if first is None:
+        return ""
+    text = first.text.strip()
+    if text_units(text) <= HEADLINE_MAX:
+        blocks.remove(first)
+        return text
+    match = re.match(r"(.+?[.!?。！？])(?=\s|$|[^\w])", text)
+    sentence = match.group(1) if match else text
+    if text_units(sentence) <= HEADLINE_MAX:
+        return sentence
+    cut, units = [], 0
+    for ch in sentence:
+        units += 2 if is_wide(ch) else 1
+        if units > HEADLINE_MAX:
+            break
+        cut.append(ch)
+    head = "".join(cut)
+    if " " in head and not is_wide(head[-1]):
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,、，;:") + "…"
 
 
 def _blocks_data(blocks: list[Block], lang: str) -> list[dict[str, Any]]:
@@ -292,6 +323,7 @@ def _common_data(
         "colours": {"accent": config.colours.accent, "ink": config.colours.ink},
         "bw": options.bw,
         "bleed": options.bleed,
+        "bleed_mm": BLEED_MM,
         "labels": LABELS.get(lang, LABELS["en"]),
         "keywords": [],
         "logo": None,
@@ -313,6 +345,7 @@ def leaflet_data(
         closing=_blocks_data(parts.closing, lang),
         notes={k: _span_data(v) for k, v in parts.notes.items()},
         fonts=_fonts_data(lang, config),
+        headline_from=parts.headline_from,
     )
     units = sum(text_units(b.text) for b in parts.body)
     return data, units
@@ -346,6 +379,7 @@ def bilingual_data(
         )
     data.update(
         title=f"{right.title} / {left.title}",
+        headline_from=right.headline_from,
         left=side(left, src),
         right=side(right, lang),
         rows=rows,

@@ -1,8 +1,10 @@
 """Lay already translated outputs out again as leaflets, without translating.
 
-``relayout`` finds the output folder ``OUT/<stem>/`` for an output folder or a source file,
-reads each language from ``<stem>.<lang>.docx`` (the source language from the source file),
-and writes ``<stem>.<lang>.<layout>.pdf`` (or ``<stem>.<src>-<lang>.bilingual.pdf``) next to it.
+``relayout`` reads the translations from the folder it is given (or, for a source file, from
+``output/<stem>/``), finds each language's ``<stem>.<lang>.docx`` by the files' own names (the
+names report.json lists, else the one ``*.<lang>.docx`` there), so a renamed or moved output
+folder still works, and writes ``<stem>.<lang>.<layout>.pdf`` (or
+``<stem>.<src>-<lang>.bilingual.pdf``) into ``out`` (default: that same folder).
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ def relayout(
 ) -> list[RelayoutOutcome]:
     """Lay each of ``langs`` out with ``layout``; ``path`` is an output folder or a source file.
 
-    ``out`` is the output root holding ``<stem>/`` (default: the parent of an output folder
-    ``path``, else ``output/``). A language that cannot be laid out becomes an outcome with an
-    ``error``; ``on_outcome`` is called as each language finishes. Raises ``RelayoutError`` when
+    The translations are read from ``path`` (a folder) or ``output/<stem>/`` (a source file);
+    the leaflets are written to ``out`` (created when missing; default: the folder read). A
+    language that cannot be laid out becomes an outcome with an ``error``; ``on_outcome`` is called as each language finishes. Raises ``RelayoutError`` when
     the whole request cannot go on (``usage`` set when the request itself is wrong).
     """
     from pipeline.leaflet import (
@@ -84,10 +86,13 @@ def relayout(
         LeafletOptions(layout, bw=bw, bleed=bleed, two_up=two_up)
     except LeafletOptionsError as exc:
         raise RelayoutError(str(exc), usage=True) from exc
-    folder, stem, source = _locate(path, out)
+    folder, source = _locate(path)
     if not folder.is_dir():
         raise RelayoutError(f"{folder}: no outputs here; run pipeline translate first", usage=True)
-    source, src_lang = _source_info(folder, source)
+    report = _read_report(folder)
+    source, src_lang = _source_info(report, source)
+    docx_files = _translations(folder, report)
+    stem = _stem(folder, docx_files, source)
 
     original = None
     if layout == "bilingual" or (src_lang and src_lang in langs):
@@ -103,9 +108,20 @@ def relayout(
             if original.lang is None:
                 original.lang = src_lang
 
+    if layout == "bilingual" and src_lang in langs:  # a usage error before any leaflet is made
+        raise RelayoutError(
+            f"{src_lang}: the bilingual layout needs a target language (the original is "
+            f"{src_lang}); leave it out of --to",
+            usage=True,
+        )
+    target = out if out is not None else folder
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RelayoutError(f"{target}: cannot create the folder: {exc.strerror or exc}") from exc
     outcomes: list[RelayoutOutcome] = []
     for lang in langs:
-        docx = folder / f"{stem}.{lang}.docx"
+        docx = docx_files.get(lang, folder / f"{stem}.{lang}.docx")
         try:
             if docx.is_file():
                 doc = _read(docx)
@@ -114,14 +130,10 @@ def relayout(
                 doc = original
             else:
                 raise RelayoutError(f"{docx}: not found; translate to {lang} first")
-            if layout == "bilingual" and lang == src_lang:
-                raise RelayoutError(
-                    f"{lang}: the bilingual layout needs a target language", usage=True
-                )
             name = leaflet_filename(stem, lang, layout, src=src_lang, bw=bw, bleed=bleed)
             result = write_leaflet(
                 doc,
-                folder / name,
+                target / name,
                 layout,
                 config,
                 lang=lang,
@@ -133,7 +145,7 @@ def relayout(
             if two_up:
                 two_up_name = leaflet_filename(stem, lang, layout, bw=bw, two_up=True)
                 imposed = write_leaflet(
-                    doc, folder / two_up_name, layout, config, lang=lang, bw=bw, two_up=True
+                    doc, target / two_up_name, layout, config, lang=lang, bw=bw, two_up=True
                 ).path
             outcome = RelayoutOutcome(lang, layout, result=result, two_up=imposed)
         except PipelineError as exc:
@@ -146,15 +158,44 @@ def relayout(
     return outcomes
 
 
-def _locate(path: Path, out: Path | None) -> tuple[Path, str, Path | None]:
-    """(output folder, stem, source file or None) for PATH."""
+def _locate(path: Path) -> tuple[Path, Path | None]:
+    """(the folder holding the translations, the source file or None) for PATH."""
     if path.is_dir():
-        folder = (out / path.name) if out else path
-        return folder, path.name, None
+        return path, None
     if path.is_file():
-        folder = (out or DEFAULT_OUT) / path.stem
-        return folder, path.stem, path
+        return DEFAULT_OUT / path.stem, path
     raise RelayoutError(f"{path}: no such file or folder", usage=True)
+
+
+def _translations(folder: Path, report: dict[str, Any]) -> dict[str, Path]:
+    """Each language's translated DOCX in ``folder``, by the file's own name: the name
+    report.json gives (looked up in ``folder``, wherever the folder has moved since), else
+    the one ``*.<lang>.docx`` in it."""
+    from pipeline.document import LANGUAGES
+
+    found: dict[str, Path] = {}
+    targets = report.get("targets")
+    for lang, entry in (targets if isinstance(targets, dict) else {}).items():
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        name = outputs.get("docx") if isinstance(outputs, dict) else None
+        if isinstance(name, str) and (folder / Path(name).name).is_file():
+            found[lang] = folder / Path(name).name
+    for lang in LANGUAGES:
+        if lang not in found:
+            matches = sorted(
+                p for p in folder.glob(f"*.{lang}.docx") if not p.name.startswith("~$")
+            )
+            if len(matches) == 1:
+                found[lang] = matches[0]
+    return found
+
+
+def _stem(folder: Path, docx_files: dict[str, Path], source: Path | None) -> str:
+    """The name the leaflets are written under: the translations' own stem, else the source
+    file's, else the folder's."""
+    for lang, path in docx_files.items():
+        return path.name[: -len(f".{lang}.docx")]
+    return source.stem if source is not None else folder.name
 
 
 def _read(path: Path) -> Document:
@@ -166,16 +207,23 @@ def _read(path: Path) -> Document:
         raise RelayoutError(f"{path}: {exc}") from exc
 
 
-def _source_info(folder: Path, source: Path | None) -> tuple[Path | None, str | None]:
-    """The source file and its language, from report.json when there is one."""
+def _read_report(folder: Path) -> dict[str, Any]:
+    """``folder/report.json`` as a dict ({} when there is none)."""
     report = folder / "report.json"
-    lang = None
-    if report.is_file():
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-            lang = (data.get("detected") or {}).get("language")
-            if source is None and (data.get("source") or {}).get("path"):
-                source = Path(data["source"]["path"])
-        except (OSError, ValueError) as exc:
-            raise RelayoutError(f"{report}: cannot read: {exc}") from exc
+    if not report.is_file():
+        return {}
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RelayoutError(f"{report}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RelayoutError(f"{report}: not a report.json written by pipeline translate")
+    return data
+
+
+def _source_info(report: dict[str, Any], source: Path | None) -> tuple[Path | None, str | None]:
+    """The source file and its language, from report.json when there is one."""
+    lang = (report.get("detected") or {}).get("language")
+    if source is None and (report.get("source") or {}).get("path"):
+        source = Path(report["source"]["path"])
     return source, lang

@@ -44,13 +44,17 @@ class LayoutSpec:
     two_columns: float
     minimum: float
     one_column_max_units: int  # text length (CJK characters count double) set in one column
+    paper_mm: tuple[float, float]  # the trimmed sheet, width × height
+    paper: str  # its name, as people say it: "A5"
 
 
+A5 = (148.0, 210.0)
+A4 = (210.0, 297.0)
 SPECS = {
-    "leaflet-a5": LayoutSpec("leaflet-a5.typ", 10.0, 9.0, 7.5, 1500),
-    "leaflet-a4": LayoutSpec("leaflet-a4.typ", 12.0, 10.0, 8.5, 2600),
-    "bilingual-a4": LayoutSpec("bilingual.typ", 10.0, 10.0, 7.5, 0),
-    "bilingual-a5": LayoutSpec("bilingual.typ", 8.5, 8.5, 7.0, 0),
+    "leaflet-a5": LayoutSpec("leaflet-a5.typ", 10.0, 9.0, 7.5, 1500, A5, "A5"),
+    "leaflet-a4": LayoutSpec("leaflet-a4.typ", 12.0, 10.0, 8.5, 2600, A4, "A4"),
+    "bilingual-a4": LayoutSpec("bilingual.typ", 10.0, 10.0, 7.5, 0, A4, "A4"),
+    "bilingual-a5": LayoutSpec("bilingual.typ", 8.5, 8.5, 7.0, 0, A5, "A5"),
 }
 
 
@@ -92,16 +96,40 @@ def render(
     the fit tries it at each of ``PHOTO_SCALES`` and keeps the largest photo at which the
     text still fits at its nominal size (else the smallest photo, and the text shrinks)."""
     with _typst_root(data, config, bw, photo) as root:
-        scales = PHOTO_SCALES if photo is not None else (1.0,)
-        for scale in scales:
-            size, content_pages, pages = _fit(root, spec, columns, nominal, scale)
-            if size >= nominal and pages <= SHEET_PAGES:
-                break
+        size, content_pages, pages, scale = _fit_photo(root, spec, columns, nominal, photo)
         balance = 0.0
         if balance_pitch is not None and columns == 2 and pages <= SHEET_PAGES:
             balance = _balance(root, spec.template, size, size * balance_pitch, scale)
         pdf = _compile(root, spec.template, _inputs(size, columns, balance, scale))
     return Rendered(pdf, size, content_pages, pages, scale if photo is not None else None)
+
+
+def fit(
+    data: dict[str, Any],
+    spec: LayoutSpec,
+    config: LeafletConfig,
+    *,
+    columns: int,
+    nominal: float,
+    photo: Photo | None = None,
+) -> tuple[float, float, int]:
+    """(body size, pages' worth of content, page count) ``data`` would get in ``spec``'s
+    template, measured without writing a PDF (to tell whether another layout would fit)."""
+    with _typst_root(dict(data), config, bw=bool(data.get("bw")), photo=photo) as root:
+        return _fit_photo(root, spec, columns, nominal, photo)[:3]
+
+
+def _fit_photo(
+    root: Path, spec: LayoutSpec, columns: int, nominal: float, photo: Photo | None
+) -> tuple[float, float, int, float]:
+    """``_fit`` with the photo at each of ``PHOTO_SCALES`` in turn until the text fits the
+    sheet at its nominal size (else at the smallest photo); also returns the scale."""
+    scales = PHOTO_SCALES if photo is not None else (1.0,)
+    for scale in scales:
+        size, content_pages, pages = _fit(root, spec, columns, nominal, scale)
+        if size >= nominal and pages <= SHEET_PAGES:
+            break
+    return size, content_pages, pages, scale
 
 
 @contextmanager
@@ -302,22 +330,31 @@ def _compile(root: Path, template: str, sys_inputs: dict[str, str]) -> bytes:
         raise _typst_error(exc) from exc
 
 
-def impose_two_up(pdf: bytes, pages: int, title: str, author: str) -> bytes:
-    """Every page of an A5 leaflet twice, side by side, on A4 landscape (cut in half)."""
+def impose_two_up(pdf: bytes, pages: int, title: str, author: str, lang: str) -> bytes:
+    """Every page of an A5 leaflet twice, side by side, on A4 landscape, with a dashed cut
+    line down the middle (the PDF says it is in ``lang``)."""
     with tempfile.TemporaryDirectory(prefix="leaflet-2up-") as tmp:
         root = Path(tmp)
         shutil.copyfile(TEMPLATE_DIR / "two-up.typ", root / "two-up.typ")
         (root / "leaflet.pdf").write_bytes(pdf)
-        inputs = {"pages": str(pages), "title": title, "author": author}
+        inputs = {"pages": str(pages), "title": title, "author": author, "lang": lang}
         return _compile(root, "two-up.typ", inputs)
+
+
+def overflow_pages(content_pages: float, pages: int) -> float:
+    """By how many pages the content overflows one sheet: 0 when it fits (``pages`` ≤ 2),
+    at least 0.05 when it does not, so the figure and the page count always agree."""
+    if pages <= SHEET_PAGES:
+        return 0.0
+    return max(content_pages - SHEET_PAGES, 0.05)
 
 
 def describe_overflow(content_pages: float, pages: int, size: float) -> str | None:
     """``None`` when the content fits one sheet, else by how much it overflows."""
-    excess = content_pages - SHEET_PAGES
-    if pages <= SHEET_PAGES:
+    excess = overflow_pages(content_pages, pages)
+    if not excess:
         return None
     return (
-        f"overflows one sheet (front and back) by {max(excess, 0.05):.1f} page "
+        f"overflows one sheet (front and back) by {excess:.1f} page "
         f"({pages} pages even at {size:g} pt)"
     )
