@@ -89,7 +89,8 @@ class Image:
     ``fmt`` is the file type ("png", "jpeg", "gif", "webp", "svg"); ``width_px``/``height_px``
     and ``dpi`` are the image's own; ``width``/``height`` are the size the source showed it at
     when it said ("2.0in", "50%", "300px"), else ``None``; ``name`` is the source's reference
-    (a path or a media name), for notes.
+    (a path or a media name), for notes; ``captioned``: the figure block's text is a caption
+    shown under the picture (a figure), not only its alt text (a picture inside the text).
     """
 
     data: bytes
@@ -100,6 +101,7 @@ class Image:
     width: str | None = None
     height: str | None = None
     name: str = ""
+    captioned: bool = False
 
     @property
     def suffix(self) -> str:

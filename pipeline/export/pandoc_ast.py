@@ -110,7 +110,8 @@ def document_ast(doc: Document, lang: str, image_path: ImagePath | None = None) 
             inlines = spans_inlines(block.spans, notes)
             if block.image is not None and image_path is not None:
                 picture = image_inline(block.image, inlines, image_path, TEXT_WIDTH_IN)
-                caption = [{"t": "Plain", "c": inlines}] if block.text.strip() else []
+                shown = block.image.captioned and block.text.strip()
+                caption = [{"t": "Plain", "c": inlines}] if shown else []
                 blocks.append(
                     {
                         "t": "Figure",

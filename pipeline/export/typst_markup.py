@@ -101,7 +101,7 @@ def document_markup(
             caption = spans_markup(block.spans, notes)
             if block.image is not None and image_path is not None:
                 picture = image_markup(block.image, image_path, text_width, block.text)
-                cap = f", caption: [{caption}]" if caption else ""
+                cap = f", caption: [{caption}]" if caption and block.image.captioned else ""
                 parts.append(f"#figure({picture}{cap})")
             elif caption:
                 parts.append(caption)

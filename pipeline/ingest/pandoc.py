@@ -256,6 +256,7 @@ class _AstWalker:
         image.width, image.height = attrs.get("width"), attrs.get("height")
         if self.caption is not None:
             spans, self.caption = self.caption or alt, None
+            image.captioned = bool(_plain(spans).strip())
         else:
             spans = alt
         self.figures.append(Block("figure", spans or [Span("")], image=image))

@@ -188,7 +188,8 @@ def choose_photo(doc: Document, lang: str, config: LeafletConfig) -> Photo | Non
         return None
     block = figures[index]
     assert block.image is not None
-    caption = _restyle_spans(block.spans, lang, config) if block.kind == "figure" else []
+    captioned = block.kind == "figure" and block.image.captioned
+    caption = _restyle_spans(block.spans, lang, config) if captioned else []
     return Photo(block.image.data, block.image.suffix, caption)
 
 
