@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import subprocess
+import tempfile
 from pathlib import Path
 
 import docx
@@ -330,3 +331,27 @@ def test_leaflet_fit_shrinks_the_photo_before_the_text(tmp_path: Path) -> None:
     else:
         pytest.fail("the photo was never made smaller")
     assert result.pages <= 2 and result.font_size >= nominal
+
+
+@pytest.mark.parametrize("fmt", ["odt", "epub"])
+def test_odt_and_epub_embedded_pictures_reach_the_docx(
+    statements: Path, tmp_path: Path, fmt: str
+) -> None:
+    """Pictures inside an ODT or EPUB (pandoc writes the files here from the Markdown
+    statement) are extracted into a temporary folder, carried, and the folder is removed."""
+    from pipeline.export.pandoc_server import pandoc_path
+
+    source = tmp_path / f"miners.{fmt}"
+    subprocess.run(
+        [pandoc_path(), str(statements / "miners.md"), "-o", str(source)],
+        cwd=statements,
+        check=True,
+    )
+    before = set(Path(tempfile.gettempdir()).glob("pipeline-media-*"))
+    doc = read_document(source)
+    assert set(Path(tempfile.gettempdir()).glob("pipeline-media-*")) == before
+    assert sorted((i.width_px, i.height_px) for i in doc.images()) == sorted([PHOTO_PX, LOGO_PX])
+    out = tmp_path / "out"
+    _run([source], out, formats=["docx"])
+    word = docx.Document(str(out / "miners" / "miners.es.docx"))
+    assert len(word.inline_shapes) == 2
