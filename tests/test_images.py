@@ -154,6 +154,14 @@ def test_markdown_images_reach_the_pdf(translated: Path) -> None:
     assert "⟦Table⟧ ⟦of⟧ ⟦actions⟧" in text  # the table caption
 
 
+def test_report_counts_the_pictures_carried(translated: Path) -> None:
+    import json
+
+    for stem in ("miners", "solidarity"):
+        report = json.loads((translated / stem / "report.json").read_text(encoding="utf-8"))
+        assert report["source"]["images"] == 2
+
+
 def test_metadata_reaches_the_docx(translated: Path) -> None:
     word = docx.Document(str(translated / "miners" / "miners.es.docx"))
     props = word.core_properties
