@@ -363,3 +363,19 @@ def test_odt_and_epub_embedded_pictures_reach_the_docx(
     _run([source], out, formats=["docx"])
     word = docx.Document(str(out / "miners" / "miners.es.docx"))
     assert len(word.inline_shapes) == 2
+
+
+@requires_poppler
+def test_pipeline_leaflet_relayout_finds_the_photo_in_the_translated_docx(
+    translated: Path, tmp_path: Path
+) -> None:
+    """``pipeline leaflet output/<stem>/`` reads the translated DOCX back: its pictures are
+    carried too, so the laid-out-again leaflet shows the photo."""
+    from pipeline.leaflet.relayout import relayout
+
+    outcomes = relayout(
+        translated / "miners", ["es"], "leaflet-a5", LeafletConfig(), out=tmp_path / "again"
+    )
+    assert [o.error for o in outcomes] == [None]
+    leaflet = next((tmp_path / "again").rglob("*.leaflet-a5.pdf"))
+    assert _pdfimages(leaflet) == [PHOTO_PX]
