@@ -89,7 +89,8 @@ class Image:
     ``fmt`` is the file type ("png", "jpeg", "gif", "webp", "svg"); ``width_px``/``height_px``
     and ``dpi`` are the image's own; ``width``/``height`` are the size the source showed it at
     when it said ("2.0in", "50%", "300px"), else ``None``; ``name`` is the source's reference
-    (a path or a media name), for notes; ``captioned``: the figure block's text is a caption
+    (a path or a media name), for notes; ``path`` the separate local file it was read from
+    (a Markdown/HTML picture), so that a run notices when it changes; ``captioned``: the figure block's text is a caption
     shown under the picture (a figure), not only its alt text (a picture inside the text).
     """
 
@@ -102,6 +103,7 @@ class Image:
     height: str | None = None
     name: str = ""
     captioned: bool = False
+    path: str | None = None  # the local file it was read from (None: inside the source)
 
     @property
     def suffix(self) -> str:

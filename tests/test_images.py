@@ -251,6 +251,35 @@ def test_leaflet_yml_names_the_photo(statements: Path, tmp_path: Path) -> None:
         assert _pdfimages(out / "miners" / "miners.es.leaflet-a5.pdf") == wanted, choice
 
 
+def test_a_changed_picture_file_rebuilds_the_document(statements: Path, tmp_path: Path) -> None:
+    """Incremental runs: the Markdown's bytes are the same but the photo it shows changed, so
+    the document is built again (and not when nothing changed)."""
+    import shutil
+
+    folder = tmp_path / "src"
+    shutil.copytree(statements, folder)
+    out = tmp_path / "out"
+    engines = EngineSet.with_engines("test", {"test": BracketEngine()})
+
+    def run():
+        options = RunOptions(
+            paths=[folder / "miners.md"],
+            out_dir=out,
+            targets=["es"],
+            source_lang="en",
+            formats=["docx"],
+        )
+        return run_batch(options, engines=engines)
+
+    assert run().unchanged == []
+    assert len(run().unchanged) == 1
+    _png(folder / "photo.png", (300, 300), (0, 0, 0), 150)
+    again = run()
+    assert again.unchanged == []
+    word = docx.Document(str(out / "miners" / "miners.es.docx"))
+    assert abs(word.inline_shapes[0].width - Inches(2)) < Inches(0.01)  # 300 px at 150 dpi
+
+
 def test_a_file_that_is_not_a_picture_is_noted_and_its_alt_text_kept(tmp_path: Path) -> None:
     (tmp_path / "fake.png").write_text("not a picture", encoding="utf-8")
     (tmp_path / "s.md").write_text(

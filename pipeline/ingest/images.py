@@ -54,6 +54,9 @@ def load_image(target: str, base: Path | None, limits: Limits) -> Image:
         except OSError as exc:
             raise ImageProblem(f"{target} cannot be read ({exc.strerror or exc})") from exc
         name = target
+        image = image_from_bytes(data, name)
+        image.path = str(path.resolve())
+        return image
     return image_from_bytes(data, name)
 
 

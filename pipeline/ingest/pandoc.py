@@ -116,6 +116,7 @@ def _read(path: Path, fmt: str, limits: Limits, text: str | None, media: str | N
     except ValueError as exc:
         raise ReadError(f"pandoc cannot read it as {fmt}: unreadable output") from exc
     walker = _AstWalker(limits.max_nesting, base=Path(path).parent, limits=limits)
+    walker.extracted = str(Path(media).resolve()) if media is not None else None
     try:
         meta = ast.get("meta", {})
         metadata: dict[str, str] = {}
@@ -213,6 +214,7 @@ class _AstWalker:
         self.figures: list[Block] = []  # images met inside the block being walked
         self.caption: list[Span] | None = None  # the caption of the Figure being walked
         self.problems: list[str] = []  # images that could not be carried, and why
+        self.extracted: str | None = None  # the folder pandoc extracted the source's media to
 
     def image_notes(self) -> list[str]:
         """One note for the images that could not be carried (their alt text stands in)."""
@@ -252,6 +254,8 @@ class _AstWalker:
         except ImageProblem as exc:
             self.problems.append(str(exc))
             return alt
+        if self.extracted and image.path and image.path.startswith(self.extracted):
+            image.path = None  # inside the source file: its bytes are the source's
         attrs = dict(c[0][2]) if c and len(c[0]) > 2 else {}
         image.width, image.height = attrs.get("width"), attrs.get("height")
         if self.caption is not None:
