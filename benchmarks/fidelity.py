@@ -12,8 +12,8 @@ a source sentence that comes back is one the route carried), then both packages 
 ZIP/XML and counted: how many files are read, the share of the source's words found in the
 output (headers, footers, footnotes and text boxes included), and per element how many of the
 source's survive. The baseline, run in the same process, is pandoc alone (``pandoc -f docx -t
-docx``); ratios are route ÷ baseline. The in-place route (``pipeline.inplace``, issue 12 item 1)
-is measured too when that package exists.
+docx``); ratios are route ÷ baseline. The in-place route (``pipeline.inplace``, issue 12 item 1:
+``read`` then ``write`` with the text as read) is measured too when that package exists.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def rendered_route(source: Path, out: Path) -> None:
 
 def pandoc_route(source: Path, out: Path) -> None:
     """The baseline: pandoc alone, DOCX to DOCX."""
-    from pipeline.export.pandoc_server import pandoc_path
+    from pypandoc import get_pandoc_path as pandoc_path
 
     subprocess.run(
         [pandoc_path(), "--sandbox", "-f", "docx", "-t", "docx", str(source), "-o", str(out)],
@@ -130,13 +130,15 @@ def routes() -> dict[str, Route]:
     found: dict[str, Route] = {"pandoc alone": pandoc_route, "rendered": rendered_route}
     if importlib.util.find_spec("pipeline.inplace") is not None:
         inplace = importlib.import_module("pipeline.inplace")
-        writer = getattr(inplace, "translate_docx_inplace", None) or getattr(
-            inplace, "write_inplace", None
-        )
-        if writer is not None:
-            found["in-place"] = lambda source, out: writer(source, out)
+        if hasattr(inplace, "read") and hasattr(inplace, "write"):
+
+            def inplace_route(source: Path, out: Path) -> None:
+                read = inplace.read(source)
+                inplace.write(read.skeleton, read.document, read.document.lang or "en", out)
+
+            found["in-place"] = inplace_route
         else:
-            print("(pipeline.inplace exists but has no writer this benchmark knows; skipped)")
+            print("(pipeline.inplace has no read/write this benchmark knows; not measured)")
     else:
         print("(pipeline.inplace is not in this tree: the in-place route is not measured)")
     return found

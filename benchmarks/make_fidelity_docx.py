@@ -102,8 +102,7 @@ def build(folder: Path, count: int = 16) -> list[Path]:
     """Write ``count`` statements into ``folder``; returns their paths."""
     import docx
     from docx.shared import Pt, RGBColor
-
-    from pipeline.export.pandoc_server import pandoc_path
+    from pypandoc import get_pandoc_path as pandoc_path
 
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

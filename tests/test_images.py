@@ -376,7 +376,7 @@ def test_odt_and_epub_embedded_pictures_reach_the_docx(
 ) -> None:
     """Pictures inside an ODT or EPUB (pandoc writes the files here from the Markdown
     statement) are extracted into a temporary folder, carried, and the folder is removed."""
-    from pipeline.export.pandoc_server import pandoc_path
+    from pipeline.ingest.pandoc import pandoc_path
 
     source = tmp_path / f"miners.{fmt}"
     subprocess.run(
