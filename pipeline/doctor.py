@@ -286,6 +286,21 @@ def _argos_models(covered: dict[str, str] | None = None) -> list[Check]:
     return checks
 
 
+def _family_models() -> list[Check]:
+    """One line per installed CTranslate2 model (OPUS-MT, NLLB-200, M2M-100): pairs and
+    licence, non-commercial licences said so."""
+    from pipeline.engines.ct2_models import installed_family_models
+
+    checks = []
+    for model in installed_family_models():
+        man = model.manifest
+        pairs = ", ".join(f"{a}→{b}" for a, b in man.pairs)
+        note = " (non-commercial use only)" if man.non_commercial else ""
+        detail = f"{man.family}, {pairs}, licence {man.licence}{note}"
+        checks.append(Check(f"model {model.name}", True, detail, essential=False))
+    return checks
+
+
 def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
     """All checks, essential ones first; ``found`` (from ``directions()``) tells which Argos
     directions another engine covers."""
@@ -293,5 +308,6 @@ def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
     checks = [_pandoc(), _typst(), _fonts()]
     checks += _apertium()
     checks += _argos_models(covered)
+    checks += _family_models()
     checks.append(_libreoffice())
     return checks

@@ -37,6 +37,7 @@ def cli(tmp_path: Path):
         full_env = dict(os.environ)
         full_env["PYTHONPATH"] = str(ROOT)
         full_env.setdefault("PIPELINE_CACHE", str(tmp_path / "memory.sqlite3"))
+        full_env.setdefault("PIPELINE_MODELS_DIR", str(tmp_path / "ct2-models"))  # none installed
         full_env.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "pipeline", *args],

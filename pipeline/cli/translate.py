@@ -83,9 +83,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=ENGINE_CHOICES,
-        help="auto: Argos where a model (or an English pivot) covers the pair, else Apertium; "
-        "auto passes over a known-bad or unloadable model, and takes degenerate (looping, "
-        "wrong-language) drafts from the next engine (report.json targets.<lang>.degenerate)",
+        help="auto: per pair, the order engines.yml gives, else an installed CTranslate2 "
+        "model (OPUS-MT, NLLB-200, M2M-100), else Argos (a model or an English pivot), else "
+        "Apertium; auto passes over a known-bad or unloadable model, and takes degenerate "
+        "(looping, wrong-language) drafts from the next engine (report.json "
+        "targets.<lang>.degenerate); ctranslate2: only the installed CTranslate2 models",
+    )
+    p.add_argument(
+        "--engines",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="engines and models to try per pair with --engine auto, in order, e.g. "
+        "`en-ja: [nllb-200-600m, argos]` (default: ./engines.yml when present)",
     )
     p.add_argument(
         "--url", default=None, help="LibreTranslate server URL (with --engine libretranslate)"
@@ -202,7 +212,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
             raise CommandError("PIPELINE_LT_CONCURRENCY must be a whole number", 2) from None
     if lt_concurrency is not None and lt_concurrency < 1:
         raise CommandError("--lt-concurrency must be at least 1", 2)
-    _check_conflicts(args)
+    routes = _load_routes(args.engines)
+    _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
     glossary = None if args.no_glossary else _load_glossary(args.glossary)
     leaflet_config = None
@@ -217,7 +228,11 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         formats=formats,
         out_dir=args.out,
         engine=EngineOptions(
-            choice=args.engine, url=args.url, api_key=args.api_key, lt_concurrency=lt_concurrency
+            choice=args.engine,
+            url=args.url,
+            api_key=args.api_key,
+            lt_concurrency=lt_concurrency,
+            routes=routes,
         ),
         jobs=args.jobs,
         force=args.force,
@@ -237,13 +252,17 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     )
 
 
-def _check_conflicts(args: argparse.Namespace) -> None:
+def _check_conflicts(
+    args: argparse.Namespace, routes: dict[tuple[str, str], tuple[str, ...]]
+) -> None:
     """Options that do not go together are a usage error (exit 2) before anything is read,
-    translated or written."""
+    translated or written. ``--url`` also goes with ``--engine auto`` when engines.yml
+    (``routes``) names libretranslate for some pair."""
     if args.engine == "libretranslate" and not args.url:
         raise CommandError("--engine libretranslate needs --url URL", 2)
+    listed = args.engine == "auto" and any("libretranslate" in r for r in routes.values())
     for option, given in (("--url", args.url), ("--api-key", args.api_key)):
-        if given and args.engine != "libretranslate":
+        if given and args.engine != "libretranslate" and not listed:
             raise CommandError(
                 f"{option} is for a LibreTranslate server: add --engine libretranslate", 2
             )
@@ -269,6 +288,16 @@ def _load_glossary(path: Path | None) -> Glossary | None:
     from pipeline.glossary import GlossaryError, load_glossary
 
     return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
+
+
+def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
+    """engines.yml (``--engines FILE``, else ./engines.yml when present); exit 2 when wrong."""
+    from pipeline.engines.routes import RoutesError, load_routes
+
+    try:
+        return load_routes(path)
+    except RoutesError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -366,6 +395,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 continue
             route = target.route
             engine = route.engine if route else "identity"
+            if route and route.engine == "ctranslate2" and route.model:
+                engine = route.model  # which of the installed models ran
             if route and route.pivot:
                 engine += f" via {route.pivot}"
             problems = []

@@ -4,7 +4,8 @@
 sentence splitter downloads a model on first use. This engine loads each package's CTranslate2
 model and SentencePiece model itself, keeps one ``Translator`` per language pair for its whole
 lifetime, and translates every segment of a pair in a single ``translate_batch`` call sorted by
-length, with token-based batches. Nothing here opens a network connection.
+length, with token-based batches (``ct2_batch``, shared with the other CTranslate2 families).
+Nothing here opens a network connection.
 
 A pair without a direct package goes through English (``Route.pivot == "en"``).
 """
@@ -12,13 +13,12 @@ A pair without a direct package goes through English (``Route.pivot == "en"``).
 from __future__ import annotations
 
 import os
-import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.engines import argos_packages
+from pipeline.engines import argos_packages, ct2_batch
 from pipeline.engines.base import (
     EngineError,
     Progress,
@@ -28,45 +28,17 @@ from pipeline.engines.base import (
     Translation,
 )
 
-BEAM_SIZE = 4  # as Argos
-LENGTH_PENALTY = 0.2  # as Argos
-MAX_BATCH_TOKENS = 1024  # measured with benchmarks/argos_speed.py (2 cores, Argos-sized model)
-MAX_INPUT_TOKENS = 1000  # longer segments are cut into chunks of this many pieces
+BEAM_SIZE = ct2_batch.BEAM_SIZE
+LENGTH_PENALTY = ct2_batch.LENGTH_PENALTY
+MAX_BATCH_TOKENS = ct2_batch.MAX_BATCH_TOKENS
+MAX_INPUT_TOKENS = ct2_batch.MAX_INPUT_TOKENS  # longer segments are cut into chunks
+SPACE_MARK = ct2_batch.SPACE_MARK
+decode_pieces = ct2_batch.decode_pieces
 # The guard's second decoding of a degenerate segment (``redecode``): CTranslate2's own means
-# against loops, and alternatives for the guard to choose from.
-GUARD_HYPOTHESES = 4
-GUARDED_OPTIONS: dict[str, Any] = {
-    "repetition_penalty": 1.5,
-    "no_repeat_ngram_size": 3,
-    "num_hypotheses": GUARD_HYPOTHESES,
-}
-_BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
-SPACE_MARK = "\u2581"
+# against loops, and alternatives for the guard to choose from (shared with the families).
+GUARDED_OPTIONS = ct2_batch.GUARDED_OPTIONS
+GUARD_HYPOTHESES = int(GUARDED_OPTIONS["num_hypotheses"])
 _PUNCTUATION = "\"'.,;:!?¿¡()[]{}«»“”‘’「」『』（）、。！？・…-–—"
-
-
-def decode_pieces(pieces: Sequence[str]) -> str:
-    """Turn SentencePiece pieces back into text, exactly.
-
-    Unlike ``SentencePieceProcessor.decode_pieces`` this keeps pieces that are not in the
-    vocabulary (CTranslate2's ``replace_unknowns`` puts the source piece there) instead of
-    writing `` ⁇ ``, and unlike argostranslate it leaves underscores alone. Byte-fallback
-    pieces (``<0xE3>``…) are joined and decoded as UTF-8.
-    """
-    out: list[str] = []
-    pending = bytearray()
-    for piece in pieces:
-        match = _BYTE_PIECE.fullmatch(piece)
-        if match:
-            pending.append(int(match.group(1), 16))
-            continue
-        if pending:
-            out.append(pending.decode("utf-8", errors="replace"))
-            pending.clear()
-        out.append(piece)
-    if pending:
-        out.append(pending.decode("utf-8", errors="replace"))
-    return "".join(out).replace(SPACE_MARK, " ").strip()
 
 
 def default_threads() -> tuple[int, int]:
@@ -249,8 +221,9 @@ class ArgosEngine:
             return [[] for _ in texts]
         current = list(texts)
         for hop in hops[:-1]:
-            current = [alts[0] for alts in self._translate_pair(hop, current, None, True)[0]]
-        return self._translate_pair(hops[-1], current, None, True)[0]
+            outputs = self._translate_pair(hop, current, None, GUARDED_OPTIONS)[0]
+            current = [alts[0] for alts in outputs]
+        return self._translate_pair(hops[-1], current, None, GUARDED_OPTIONS)[0]
 
     def check_route(self, src: str, tgt: str) -> RouteProblem | None:
         """Why the src→tgt route should not be trusted: a model that does not load (fatal) or
@@ -272,71 +245,27 @@ class ArgosEngine:
         model: argos_packages.InstalledModel,
         texts: list[str],
         progress: Progress | None,
-        guarded: bool = False,
+        extra: Mapping[str, Any] | None = None,
     ) -> tuple[list[list[str]], list[tuple[str, ...]]]:
-        """Every text's translations (one, or ``GUARD_HYPOTHESES`` when ``guarded``)."""
+        """Every text's translations (alternatives, best first: one unless ``extra`` asks for
+        ``num_hypotheses``) and its unknown words, in one batched call (``ct2_batch``)."""
         pair = self._load(model)
         pieces = [pair.encode(text) if text.strip() else [] for text in texts]
         unknown = [pair.unknown_words(p) for p in pieces]
-        outputs = [[text] if not p else [""] for text, p in zip(texts, pieces, strict=True)]
-        # A segment longer than the model's input limit is cut into consecutive chunks (never
-        # truncated); their outputs are joined again.
-        chunks = [
-            (i, k, p[start : start + MAX_INPUT_TOKENS])
-            for i, p in enumerate(pieces)
-            for k, start in enumerate(range(0, len(p), MAX_INPUT_TOKENS))
+        decoding = ct2_batch.Decoding(
+            beam_size=self.beam_size,
+            max_batch_tokens=self.max_batch_tokens,
+            max_input_tokens=MAX_INPUT_TOKENS,
+            extra=extra or {},
+        )
+        wrapping = ct2_batch.Wrapping(
+            target_prefix=(pair.target_prefix,) if pair.target_prefix else ()
+        )
+        results = ct2_batch.translate_pieces(
+            pair.translator, pieces, wrapping, decoding, f"Argos model {model.package_id}", progress
+        )
+        outputs = [
+            [decode_pieces(h) for h in hypotheses] if p else [text]
+            for text, p, hypotheses in zip(texts, pieces, results, strict=True)
         ]
-        chunks.sort(key=lambda chunk: len(chunk[2]))
-        if not chunks:
-            if progress:
-                progress(len(texts))
-            return outputs, unknown
-        batch = [chunk[2] for chunk in chunks]
-        options: dict[str, Any] = {
-            "beam_size": self.beam_size,
-            "length_penalty": LENGTH_PENALTY,
-            "batch_type": "tokens",
-            "max_batch_size": self.max_batch_tokens,
-            # Decoding stops at twice the longest source (+16 for very short ones): a looping
-            # model cannot run away. Inputs are sorted, so batches hold similar lengths.
-            "max_decoding_length": 2 * len(batch[-1]) + 16,
-            "max_input_length": 0,
-            "replace_unknowns": True,
-            "asynchronous": True,
-        }
-        if guarded:
-            options.update(GUARDED_OPTIONS)
-            options["beam_size"] = max(self.beam_size, GUARD_HYPOTHESES)
-        if pair.target_prefix:
-            options["target_prefix"] = [[pair.target_prefix]] * len(batch)
-        produced: dict[int, dict[int, list[list[str]]]] = {}
-        remaining = {i: len(range(0, len(p), MAX_INPUT_TOKENS)) for i, p in enumerate(pieces)}
-        done_since_report = 0
-        try:
-            results = pair.translator.translate_batch(batch, **options)
-            for (index, part, _), result in zip(chunks, results, strict=True):
-                hypotheses = [
-                    h[1:] if pair.target_prefix and h[:1] == [pair.target_prefix] else h
-                    for h in result.result().hypotheses
-                ]
-                produced.setdefault(index, {})[part] = hypotheses
-                remaining[index] -= 1
-                if remaining[index]:
-                    continue
-                parts = produced.pop(index)
-                # Alternative k joins every chunk's k-th hypothesis (or its best one).
-                outputs[index] = [
-                    decode_pieces(
-                        [p for c in sorted(parts) for p in parts[c][min(k, len(parts[c]) - 1)]]
-                    )
-                    for k in range(max(len(h) for h in parts.values()))
-                ]
-                done_since_report += 1
-                if progress and done_since_report >= 16:
-                    progress(done_since_report)
-                    done_since_report = 0
-        except RuntimeError as exc:
-            raise EngineError(f"Argos model {model.package_id} failed: {exc}") from exc
-        if progress:
-            progress(done_since_report + sum(1 for p in pieces if not p))
         return outputs, unknown

@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import shutil
-import stat
 import tempfile
 import urllib.error
 import urllib.parse
@@ -35,9 +34,10 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Protocol
 
+from pipeline.engines import archive as archive_checks
 from pipeline.engines.base import EngineError
 from pipeline.engines.known_bad import KnownBad, argos_package_name, find_known_bad
 from pipeline.engines.model_check import (
@@ -55,12 +55,10 @@ DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
     ("ja", "en"),
 )
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
-MAX_UNCOMPRESSED_BYTES = 4 * 1024**3  # real Argos packages are ~100-300 MB
-MAX_ENTRIES = 10_000
-MAX_RATIO = 1000  # uncompressed/compressed per entry beyond 1 MB: a zip bomb
+MAX_UNCOMPRESSED_BYTES = archive_checks.MAX_UNCOMPRESSED_BYTES  # real Argos packages: ~100-300 MB
 INDEX_TIMEOUT = 20.0
 DOWNLOAD_TIMEOUT = 60.0
-_CHUNK = 1 << 16
+_CHUNK = archive_checks.CHUNK
 
 
 class ModelError(EngineError):
@@ -241,19 +239,6 @@ def _bad(path: Path, why: str) -> ModelError:
     return ModelError(f"{path}: {why}; nothing was installed")
 
 
-def _entry_parts(path: Path, info: zipfile.ZipInfo) -> tuple[str, ...]:
-    name = info.filename
-    mode = (info.external_attr >> 16) & 0xFFFF
-    if stat.S_ISLNK(mode):
-        raise _bad(path, f"entry {name!r} is a symbolic link (refused)")
-    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":") or "\0" in name:
-        raise _bad(path, f"entry {name!r} would be written outside the package folder")
-    parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
-    if ".." in parts or not parts:
-        raise _bad(path, f"entry {name!r} would be written outside the package folder")
-    return parts
-
-
 def check_package_file(path: Path | str) -> PackageFile:
     """Check a ``.argosmodel`` file without extracting it; raise ModelError saying what is wrong."""
     path = Path(path)
@@ -263,26 +248,9 @@ def check_package_file(path: Path | str) -> PackageFile:
         raise _bad(path, "not an Argos model (not a zip archive)")
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ENTRIES:
-                raise _bad(path, f"{len(infos)} entries is too many for a model package")
-            folders: set[str] = set()
-            files: set[tuple[str, ...]] = set()
-            total = 0
-            for info in infos:
-                parts = _entry_parts(path, info)
-                folders.add(parts[0])
-                if not info.is_dir():
-                    files.add(parts)
-                total += info.file_size
-                if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(
-                    info.compress_size, 1
-                ):
-                    raise _bad(path, f"entry {info.filename!r} is a zip bomb (compression ratio)")
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise _bad(
-                    path, f"uncompressed size {total / 1e9:.1f} GB is absurd for a model package"
-                )
+            files, folders, total = archive_checks.check_entries(
+                archive, lambda why: _bad(path, why), MAX_UNCOMPRESSED_BYTES
+            )
             if len(folders) != 1 or any(len(parts) == 1 for parts in files):
                 raise _bad(path, "not an Argos model (expected one top-level folder)")
             folder = folders.pop()
@@ -326,32 +294,9 @@ def check_package_file(path: Path | str) -> PackageFile:
 
 def _extract(checked: PackageFile, destination: Path) -> None:
     """Extract entry by entry, counting real bytes (declared sizes can lie)."""
-    try:
-        _extract_entries(checked, destination)
-    except zipfile.BadZipFile as exc:
-        raise _bad(checked.path, f"corrupt zip archive ({exc})") from exc
-
-
-def _extract_entries(checked: PackageFile, destination: Path) -> None:
-    written = 0
-    with zipfile.ZipFile(checked.path) as archive:
-        for info in archive.infolist():
-            parts = _entry_parts(checked.path, info)
-            target = destination.joinpath(*parts)
-            if not target.resolve().is_relative_to(destination.resolve()):
-                raise _bad(checked.path, f"entry {info.filename!r} escapes the package folder")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            entry_bytes = 0
-            with archive.open(info) as source, open(target, "wb") as sink:
-                while chunk := source.read(_CHUNK):
-                    entry_bytes += len(chunk)
-                    written += len(chunk)
-                    if entry_bytes > info.file_size or written > MAX_UNCOMPRESSED_BYTES:
-                        raise _bad(checked.path, f"entry {info.filename!r} is larger than declared")
-                    sink.write(chunk)
+    archive_checks.extract(
+        checked.path, destination, lambda why: _bad(checked.path, why), MAX_UNCOMPRESSED_BYTES
+    )
 
 
 def _verify_extracted(checked: PackageFile, folder: Path, force: bool) -> None:

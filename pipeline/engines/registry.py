@@ -1,13 +1,19 @@
-"""Choosing an engine for a language pair: ``--engine auto|argos|apertium|libretranslate``."""
+"""Choosing an engine for a language pair: ``--engine auto|argos|apertium|libretranslate|ctranslate2``.
+
+With ``auto`` the order per pair comes from ``engines.yml`` (``routes.py``) when it lists the
+pair, else ``routes.DEFAULT_ORDER``: installed CTranslate2 family models (OPUS-MT, NLLB-200,
+M2M-100), then Argos, then Apertium. An ``engines.yml`` entry may name one installed model.
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
 
+from pipeline.engines import routes as route_order
 from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
 
-ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate")
+ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
 
 
 @dataclass
@@ -18,6 +24,7 @@ class EngineOptions:
     url: str | None = None
     api_key: str | None = None
     lt_concurrency: int | None = None  # LibreTranslate batches in flight (None: the default)
+    routes: route_order.Routes = field(default_factory=dict)  # engines.yml
 
 
 @dataclass
@@ -36,7 +43,8 @@ class EngineSet:
     @classmethod
     def with_engines(cls, choice: str, engines: dict[str, Engine]) -> EngineSet:
         """An engine set holding ready-made engines (tests use this for their test double)."""
-        return cls(EngineOptions(choice=choice), dict(engines))
+        given: dict[str, Engine | None] = {"ctranslate2": None, **engines}
+        return cls(EngineOptions(choice=choice), given)
 
     def get(self, name: str) -> Engine | None:
         """The engine called ``name``, or None when it cannot be used on this machine."""
@@ -56,6 +64,11 @@ class EngineSet:
             except ImportError:
                 return None
             return module.ArgosEngine()
+        if name == "ctranslate2" or name.startswith("model:"):
+            from pipeline.engines.ct2 import FamilyEngine
+
+            family = FamilyEngine(only=name[len("model:") :] if name.startswith("model:") else None)
+            return family if family.available() else None
         if name == "libretranslate":
             if not self.options.url:
                 raise EngineError("--engine libretranslate needs --url URL of the server")
@@ -68,10 +81,20 @@ class EngineSet:
             )
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
+    def _names(self, src: str, tgt: str) -> list[str]:
+        """The engines to try for src→tgt, in order (a model named in engines.yml is
+        ``model:NAME``, the ctranslate2 engine bound to that model)."""
+        if self.options.choice != "auto":
+            return [self.options.choice]
+        names = route_order.order(self.options.routes, src, tgt)
+        return [n if n in route_order.ENGINE_NAMES else f"model:{n}" for n in names]
+
     def _candidates(self, src: str, tgt: str) -> list[tuple[Engine, Route]]:
-        names = ["argos", "apertium"] if self.options.choice == "auto" else [self.options.choice]
+        """Every (engine, route) that covers src→tgt on this machine, in order."""
         found = []
-        for name in names:
+        for name in self._names(src, tgt):
+            if name == "libretranslate" and not self.options.url:
+                continue  # named in engines.yml, but no server given for this run
             engine = self.get(name)
             route = engine.route(src, tgt) if engine is not None else None
             if engine is not None and route is not None:
@@ -104,10 +127,12 @@ class EngineSet:
         """With ``--engine auto``, the next engine after ``after`` that covers src→tgt (and
         trusts its route); None otherwise."""
         candidates = self._candidates(src, tgt)
-        names = [engine.name for engine, _ in candidates]
-        if after.name not in names:
+        engines = [engine for engine, _ in candidates]
+        # by identity: several ctranslate2 engines (one per model named in engines.yml) share a name
+        position = next((i for i, engine in enumerate(engines) if engine is after), None)
+        if position is None:
             return None
-        for engine, route in candidates[names.index(after.name) + 1 :]:
+        for engine, route in candidates[position + 1 :]:
             problem = engine.check_route(src, tgt) if isinstance(engine, RouteChecking) else None
             if problem is None:
                 return engine, route
@@ -127,6 +152,17 @@ class EngineSet:
             return f"Apertium cannot translate {src}→{tgt} (it covers en↔es only)"
         if choice == "libretranslate":
             return f"the LibreTranslate server at {self.options.url} cannot translate {src}→{tgt}"
+        if choice == "ctranslate2":
+            return (
+                f"no installed CTranslate2 model translates {src}→{tgt}: install an OPUS-MT zip "
+                "or a model folder with `pipeline models install` (see `pipeline models list`)"
+            )
+        if (src, tgt) in self.options.routes:
+            listed = ", ".join(self.options.routes[(src, tgt)])
+            return (
+                f"none of the routes engines.yml lists for {src}-{tgt} ({listed}) is installed: "
+                f"install one, or an Argos model with {install}"
+            )
         return (
             f"no engine can translate {src}→{tgt}: install its Argos model with {install}, "
             "or from a file with `pipeline models install FILE.argosmodel`"
