@@ -408,3 +408,21 @@ def test_pipeline_leaflet_relayout_finds_the_photo_in_the_translated_docx(
     assert [o.error for o in outcomes] == [None]
     leaflet = next((tmp_path / "again").rglob("*.leaflet-a5.pdf"))
     assert _pdfimages(leaflet) == [PHOTO_PX]
+
+
+@requires_poppler
+def test_a_picture_inside_a_table_cell_stays_in_the_cell(statements: Path, tmp_path: Path) -> None:
+    (tmp_path / "photo.png").write_bytes((statements / "photo.png").read_bytes())
+    (tmp_path / "cell.md").write_text(
+        "The leaders of the union.\n\n"
+        "| Leader | Photo |\n|---|---|\n| Ana Quispe | ![Ana at the march](photo.png) |\n",
+        encoding="utf-8",
+    )
+    doc = read_document(tmp_path / "cell.md")
+    (cell,) = [b for b in doc.blocks if b.image is not None]
+    assert (cell.kind, cell.row, cell.col, cell.text) == ("table_cell", 1, 1, "Ana at the march")
+    out = tmp_path / "out"
+    _run([tmp_path / "cell.md"], out)
+    word = docx.Document(str(out / "cell" / "cell.es.docx"))
+    assert len(word.tables[0].cell(1, 1)._tc.xpath(".//pic:pic")) == 1
+    assert _pdfimages(out / "cell" / "cell.es.pdf") == [PHOTO_PX]
