@@ -102,7 +102,8 @@ def _run(paths: list[Path], out: Path, **options) -> None:
 @pytest.fixture(scope="module")
 def translated(statements: Path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
-    _run([statements / "miners.md", statements / "solidarity.html"], out)
+    # --jobs 2: the writers run in worker processes, so the pictures travel pickled.
+    _run([statements / "miners.md", statements / "solidarity.html"], out, jobs=2)
     return out
 
 
