@@ -15,7 +15,9 @@ from pipeline.document import Block, Document, Image, Span
 
 ImagePath = Callable[[Image], str]
 """Where the file of a picture is, for pandoc to read it (the writer saves it there)."""
-TEXT_WIDTH_IN = 6.0  # pandoc's reference.docx: US Letter with 1.25 in margins → 6 in
+TEXT_WIDTH_IN = (
+    6.0  # pandoc's reference.docx sets no page: Letter or A4 with 1 in margins, 6.5 or 6.27 in
+)
 
 PANDOC_API_VERSION = [1, 23, 1]
 QUOTE_STYLE = "Quote"
