@@ -427,3 +427,20 @@ def test_a_picture_inside_a_table_cell_stays_in_the_cell(statements: Path, tmp_p
     word = docx.Document(str(out / "cell" / "cell.es.docx"))
     assert len(word.tables[0].cell(1, 1)._tc.xpath(".//pic:pic")) == 1
     assert _pdfimages(out / "cell" / "cell.es.pdf") == [PHOTO_PX]
+
+
+def test_only_a_figure_caption_is_shown_as_a_caption(statements: Path, tmp_path: Path) -> None:
+    (tmp_path / "p.png").write_bytes((statements / "photo.png").read_bytes())
+    (tmp_path / "f.html").write_text(
+        "<p>We march today.</p>"
+        '<figure><img src="p.png" alt="only an alt text"></figure>'
+        '<figure><img src="p.png" alt="alt"><figcaption>The march</figcaption></figure>'
+        '<p>Inline <img src="p.png" alt="inline picture"> here.</p>',
+        encoding="utf-8",
+    )
+    figures = [b for b in read_document(tmp_path / "f.html").blocks if b.image is not None]
+    assert [(b.text, b.image.captioned) for b in figures if b.image] == [
+        ("only an alt text", False),
+        ("The march", True),
+        ("inline picture", False),
+    ]

@@ -258,9 +258,9 @@ class _AstWalker:
             image.path = None  # inside the source file: its bytes are the source's
         attrs = dict(c[0][2]) if c and len(c[0]) > 2 else {}
         image.width, image.height = attrs.get("width"), attrs.get("height")
-        if self.caption is not None:
+        if self.caption is not None:  # the first picture of a Figure takes its caption
+            image.captioned = bool(_plain(self.caption).strip())
             spans, self.caption = self.caption or alt, None
-            image.captioned = bool(_plain(spans).strip())
         else:
             spans = alt
         self.figures.append(Block("figure", spans or [Span("")], image=image))
