@@ -1,7 +1,8 @@
 """The plain data model passed between the pipeline's stages.
 
 A ``Document`` is a flat list of ``Block``s (title, heading, paragraph, list item, quote,
-table cell, footnote), each holding inline ``Span``s. Readers build it, transforms rewrite
+table cell, table caption, figure, abstract, footnote), each holding inline ``Span``s; a
+figure block also holds its ``Image``. Readers build it, transforms rewrite
 the text of its spans, writers turn it into files. Nothing here knows about formats.
 """
 
@@ -18,6 +19,9 @@ BlockKind = Literal[
     "list_item",
     "quote",
     "table_cell",
+    "caption",
+    "figure",
+    "abstract",
     "footnote",
 ]
 
@@ -84,13 +88,76 @@ def merge_spans(spans: list[Span]) -> list[Span]:
 
 
 @dataclass
+class Image:
+    """A picture carried from the source to the outputs: its bytes and its size.
+
+    ``fmt`` is the file type ("png", "jpeg", "gif", "webp", "svg"); ``width_px``/``height_px``
+    and ``dpi`` are the image's own; ``width``/``height`` are the size the source showed it at
+    when it said ("2.0in", "50%", "300px"), else ``None``; ``name`` is the source's reference
+    (a path or a media name), for notes; ``path`` the separate local file it was read from
+    (a Markdown/HTML picture), so that a run notices when it changes; ``captioned``: the figure block's text is a caption
+    shown under the picture (a figure), not only its alt text (a picture inside the text).
+    """
+
+    data: bytes
+    fmt: str
+    width_px: int
+    height_px: int
+    dpi: float = 96.0
+    width: str | None = None
+    height: str | None = None
+    name: str = ""
+    captioned: bool = False
+    path: str | None = None  # the local file it was read from (None: inside the source)
+
+    @property
+    def suffix(self) -> str:
+        return "jpg" if self.fmt == "jpeg" else self.fmt
+
+    def width_inches(self, text_width: float) -> float:
+        """The width to show the image at, in inches, never wider than ``text_width``: the
+        source's width when it gave one, else the image's own size at its resolution."""
+        shown = _inches(self.width, text_width)
+        if shown is None:
+            height = _inches(self.height, text_width)
+            if height is not None and self.height_px:
+                shown = height * self.width_px / self.height_px
+            else:
+                shown = self.width_px / (self.dpi or 96.0)
+        return max(0.1, min(shown, text_width))
+
+
+_UNITS = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72, "px": 1 / 96, "pc": 1 / 6}
+
+
+def _inches(size: str | None, text_width: float) -> float | None:
+    """A CSS/pandoc size ("2.0in", "50%", "300px", "300") in inches, or None."""
+    if not size:
+        return None
+    size = size.strip().lower()
+    try:
+        if size.endswith("%"):
+            return float(size[:-1]) / 100 * text_width
+        for unit, factor in _UNITS.items():
+            if size.endswith(unit):
+                return float(size[: -len(unit)]) * factor
+        return float(size) / 96
+    except ValueError:
+        return None
+
+
+@dataclass
 class Block:
     """One paragraph-like unit of a document.
 
     ``level`` is the heading level (1-6) or the list nesting depth (1 = top level);
     ``ordered`` marks numbered list items; ``note_id`` names a footnote block;
-    ``table``/``row``/``col`` place a table cell; ``lang`` is the block's own language
-    when detection found it differs from the document's.
+    ``table``/``row``/``col`` place a table cell; a cell may hold several blocks (its
+    paragraphs, and list items: ``level`` ≥ 1 on a table cell is a list item inside it);
+    a ``caption`` block with ``table`` set is that table's caption; a ``figure`` block holds
+    an ``image`` and its spans are the caption (or, without one, the alt text), so they are
+    translated like any text; ``abstract`` blocks are the document's abstract; ``lang`` is
+    the block's own language when detection found it differs from the document's.
     """
 
     kind: BlockKind
@@ -102,6 +169,7 @@ class Block:
     row: int | None = None
     col: int | None = None
     lang: str | None = None
+    image: Image | None = None
 
     @property
     def text(self) -> str:
@@ -141,6 +209,10 @@ class Document:
     def text(self) -> str:
         """All block texts joined by blank lines: what a reader of the document sees."""
         return "\n\n".join(b.text for b in self.blocks if b.text.strip())
+
+    def images(self) -> list[Image]:
+        """The document's images, in reading order."""
+        return [b.image for b in self.blocks if b.image is not None]
 
     def body_blocks(self) -> list[Block]:
         """Blocks that are not footnotes, in reading order."""

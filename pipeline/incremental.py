@@ -1,8 +1,8 @@
 """Incremental runs: a document whose inputs and outputs are unchanged is not built again.
 
 Like make, but by content: the *fingerprint* of a document is a hash of everything its outputs
-are made from (source bytes, detected languages, the run's options, per language pair the
-engine route with model versions, the approved translations of its segments and the glossary
+are made from (source bytes, the picture files a Markdown/HTML source shows, detected
+languages, the run's options, per language pair the engine route with model versions, the approved translations of its segments and the glossary
 terms found in them). report.json keeps the fingerprint and the size and SHA-256 of every
 file written. The next run skips the document when the fingerprint is the same, its last
 run had no error, and every file is still there, byte for byte; ``--force`` rebuilds.
@@ -26,12 +26,23 @@ from pipeline.export.atomic import write_text_atomic
 from pipeline.jobs import DocumentJob, RunOptions
 from pipeline.memory import TranslationMemory
 
-FINGERPRINT_VERSION = 1  # bump when what goes into the fingerprint changes
+FINGERPRINT_VERSION = 2  # bump when what goes into the fingerprint changes
 
 
 def _digest(value: Any) -> str:
     blob = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _media_digests(paths: list[str]) -> dict[str, str]:
+    """The SHA-256 of each separate picture file a document shows ("" when it is gone)."""
+    digests: dict[str, str] = {}
+    for path in paths:
+        try:
+            digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            digests[path] = ""
+    return digests
 
 
 def _file_digest(path: Path) -> dict[str, Any]:
@@ -126,6 +137,9 @@ def unchanged_before_reading(
             options
         ):
             return False
+        media = fp.get("media", {})
+        if media and _media_digests(list(media)) != media:
+            return False  # a picture file the document shows has changed
         for pair, data in fp["pairs"].items():
             src, tgt = pair.split("-")
             if data["route"] != _route(engines, src, tgt):
@@ -175,8 +189,10 @@ def fingerprint(
             "approval_state": memory.approval_state(src, tgt) if memory is not None else None,
             "glossary": terms,
         }
+    media = _media_digests(sorted({i.path for i in job.doc.images() if i.path}))
     exact = {
         "base": base_key(job, options),
+        "media": media,
         "language": [job.doc.lang, job.language_given],
         "segments": segments,
         "pairs": {k: [v["route"], v["approved"], v["glossary"]] for k, v in pairs.items()},
@@ -188,6 +204,7 @@ def fingerprint(
         "segments": segments,
         "glossary_version": _glossary_version(options),
         "pairs": pairs,
+        "media": media,
     }
 
 

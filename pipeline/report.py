@@ -24,6 +24,7 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
             "sha256": job.sha256,
             "format": job.path.suffix.lower().lstrip("."),
             "encoding": doc.encoding if doc else None,
+            "images": len(doc.images()) if doc else 0,
         },
         "notes": list(doc.notes) if doc else [],
         "detected": {

@@ -98,8 +98,15 @@ def test_list_inside_a_table_cell_keeps_its_text(tmp_path: Path):
     table.cell(0, 1).text = "March"
     path = tmp_path / "cell.docx"
     document.save(str(path))
-    cells = [b.text for b in read_document(path).blocks if b.kind == "table_cell"]
+    cells = [
+        (b.row, b.col, b.level, b.text)
+        for b in read_document(path).blocks
+        if b.kind == "table_cell"
+    ]
+    # A cell holds several blocks: its paragraph, then its list items (level 1).
     assert cells == [
-        "Week of action\n• Pickets at the embassy\n• Letters to the ministry",
-        "March",
+        (0, 0, 0, "Week of action"),
+        (0, 0, 1, "Pickets at the embassy"),
+        (0, 0, 1, "Letters to the ministry"),
+        (0, 1, 0, "March"),
     ]

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from lxml import etree
 
-from pipeline.document import Document
+from pipeline.document import Document, Image
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import atomic_path
 from pipeline.export.pandoc_ast import document_ast
@@ -70,14 +70,32 @@ def reference_docx() -> Path:
 
 
 def write_docx(doc: Document, path: Path, lang: str, *, subject: str = "") -> None:
-    """Write ``doc`` (already in ``lang``) as a DOCX file at ``path``, atomically."""
-    ast = json.dumps(document_ast(doc, lang), ensure_ascii=False)
-    with atomic_path(Path(path)) as tmp:
-        try:
-            convert(ast, tmp, "docx", reference_docx())
-        except PandocError as exc:
-            raise ExportError(f"pandoc could not write DOCX: {exc}") from None
-        _finish(tmp, doc, lang, subject)
+    """Write ``doc`` (already in ``lang``) as a DOCX file at ``path``, atomically; its
+    pictures are saved in a temporary folder for pandoc to embed."""
+    with tempfile.TemporaryDirectory(prefix="pipeline-docx-media-") as media:
+        ast = json.dumps(document_ast(doc, lang, MediaFolder(Path(media))), ensure_ascii=False)
+        with atomic_path(Path(path)) as tmp:
+            try:
+                convert(ast, tmp, "docx", reference_docx())
+            except PandocError as exc:
+                raise ExportError(f"pandoc could not write DOCX: {exc}") from None
+            _finish(tmp, doc, lang, subject)
+
+
+class MediaFolder:
+    """Saves each picture once in ``folder`` and gives its path (a ``pandoc_ast.ImagePath``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.saved: dict[int, str] = {}
+
+    def __call__(self, image: Image) -> str:
+        key = id(image)
+        if key not in self.saved:
+            path = self.folder / f"image{len(self.saved) + 1}.{image.suffix}"
+            path.write_bytes(image.data)
+            self.saved[key] = str(path)
+        return self.saved[key]
 
 
 CORE_PROPERTY_MAX = 255
@@ -112,6 +130,9 @@ def _finish(path: Path, doc: Document, lang: str, subject: str) -> None:
     props.subject = core_property(subject)
     if doc.metadata.get("author"):
         props.author = core_property(doc.metadata["author"])
+    abstract = " ".join(b.text for b in doc.blocks if b.kind == "abstract").strip()
+    if abstract:
+        props.comments = abstract[:1000]
     word.save(str(path))
 
 

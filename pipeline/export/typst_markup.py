@@ -4,8 +4,11 @@ It writes what pandoc's Typst writer wrote from ``pandoc_ast.document_ast`` (the
 used that before, at the cost of a second pandoc process per document and language): the
 first title and subtitle go to the template's title block, a second one is a level-1 heading;
 runs of list items are one list (ordered when its first item is); runs of quote paragraphs one
-block quote; table cells one table with a header row; footnotes at their reference. Text is
-escaped so that nothing in a statement is read as Typst markup.
+block quote; table cells one table with a header row (paragraphs and lists inside a cell
+kept, a table caption as the figure's caption); footnotes at their reference. A figure is
+``#figure(image(…))`` with its caption, the picture scaled to the text width at most (the
+writer saves the file where ``image_path`` says). Text is escaped so that nothing in a
+statement is read as Typst markup.
 
 ``render_template`` fills the pandoc-style template (``$var$``, ``$if(var)$…$endif$``).
 """
@@ -13,9 +16,12 @@ escaped so that nothing in a statement is read as Typst markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from pipeline.document import Block, Document, Span
+from pipeline.document import Block, Document, Image, Span
+
+ImagePath = Callable[[Image], str]
+"""The path (relative to the Typst root) the writer saved a picture at."""
 
 # Characters with a meaning in Typst markup: escaped with a backslash wherever they occur.
 # Quotes stay as they are (Typst makes them typographic, as it did with pandoc's output).
@@ -60,17 +66,47 @@ def spans_markup(spans: list[Span], notes: Mapping[str, Block]) -> str:
     return _LEADING_NUMBER.sub(r"\1\\.", out)
 
 
-def document_markup(doc: Document) -> tuple[str, dict[str, str]]:
-    """The body markup of ``doc`` and its title block fields (``title``, ``subtitle``)."""
+def image_markup(image: Image, image_path: ImagePath, text_width: float, alt: str = "") -> str:
+    """``image(…)`` at the picture's width in inches, never wider than ``text_width``."""
+    width = f"{image.width_inches(text_width):.3f}in"
+    alt_arg = f', alt: "{escape_string(alt)}"' if alt.strip() else ""
+    return f'image("{escape_string(image_path(image))}", width: {width}{alt_arg})'
+
+
+def document_markup(
+    doc: Document, image_path: ImagePath | None = None, text_width: float = 6.5
+) -> tuple[str, dict[str, str]]:
+    """The body markup of ``doc`` and its title block fields (``title``, ``subtitle``,
+    ``author``, ``date``, ``abstract``); without ``image_path`` a figure is its caption."""
     notes = doc.footnotes()
     meta: dict[str, str] = {}
+    for key in ("author", "date"):
+        if doc.metadata.get(key):
+            meta[key] = escape_text(doc.metadata[key])
+    abstract = [spans_markup(b.spans, notes) for b in doc.blocks if b.kind == "abstract"]
+    if abstract:
+        meta["abstract"] = "\n\n".join(abstract)
     parts: list[str] = []
-    body = doc.body_blocks()
+    body = [b for b in doc.body_blocks() if b.kind != "abstract"]
+    captions = {b.table: b for b in body if b.kind == "caption" and b.table is not None}
     i = 0
     while i < len(body):
         block = body[i]
         kind = block.kind
-        if kind in ("title", "subtitle") and kind not in meta:
+        if kind == "caption":
+            if block.table is None:
+                parts.append(spans_markup(block.spans, notes))
+            i += 1
+        elif kind == "figure":
+            caption = spans_markup(block.spans, notes)
+            if block.image is not None and image_path is not None:
+                picture = image_markup(block.image, image_path, text_width, block.text)
+                cap = f", caption: [{caption}]" if caption and block.image.captioned else ""
+                parts.append(f"#figure({picture}{cap})")
+            elif caption:
+                parts.append(caption)
+            i += 1
+        elif kind in ("title", "subtitle") and kind not in meta:
             meta[kind] = spans_markup(block.spans, notes)
             i += 1
         elif kind in ("title", "subtitle", "heading"):
@@ -92,7 +128,9 @@ def document_markup(doc: Document) -> tuple[str, dict[str, str]]:
                 paras = "\n\n".join(spans_markup(b.spans, notes) for b in run)
                 parts.append(f"#quote(block: true)[\n{paras}\n]")
             else:
-                parts.append(_table(run, notes))
+                table_caption = captions.get(block.table or 0)
+                cap = spans_markup(table_caption.spans, notes) if table_caption else ""
+                parts.append(_table(run, notes, cap, image_path, text_width))
             i = j
         else:
             parts.append(spans_markup(block.spans, notes))
@@ -116,16 +154,52 @@ def _list(items: list[Block], notes: Mapping[str, Block], level: int, depth: int
     return lines
 
 
-def _table(cells: list[Block], notes: Mapping[str, Block]) -> str:
-    rows: dict[int, dict[int, Block]] = {}
+def _cell_markup(
+    blocks: list[Block],
+    notes: Mapping[str, Block],
+    image_path: ImagePath | None,
+    text_width: float,
+) -> str:
+    """One table cell's blocks: paragraphs, lists (cell blocks with a level), pictures."""
+    parts: list[str] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if block.level:
+            j = i
+            while j < len(blocks) and blocks[j].level:
+                j += 1
+            parts.append("\n".join(_list(blocks[i:j], notes, blocks[i].level, 0)))
+            i = j
+            continue
+        if block.image is not None and image_path is not None:
+            parts.append("#" + image_markup(block.image, image_path, text_width / 2, block.text))
+        else:
+            parts.append(spans_markup(block.spans, notes))
+        i += 1
+    if len(parts) == 1 and not (blocks[0].level or blocks[0].image):
+        return parts[0]
+    return "\n" + "\n\n".join(parts) + "\n"
+
+
+def _table(
+    cells: list[Block],
+    notes: Mapping[str, Block],
+    caption: str = "",
+    image_path: ImagePath | None = None,
+    text_width: float = 6.5,
+) -> str:
+    rows: dict[int, dict[int, list[Block]]] = {}
     for cell in cells:
-        rows.setdefault(cell.row or 0, {})[cell.col or 0] = cell
+        rows.setdefault(cell.row or 0, {}).setdefault(cell.col or 0, []).append(cell)
     ncols = max((max(r) + 1 for r in rows.values()), default=1)
     ordered = [rows[k] for k in sorted(rows)]
 
-    def row_markup(row: dict[int, Block]) -> str:
+    def row_markup(row: dict[int, list[Block]]) -> str:
         cells_ = [row.get(c) for c in range(ncols)]
-        return " ".join(f"[{spans_markup(c.spans, notes) if c else ''}]," for c in cells_)
+        return " ".join(
+            f"[{_cell_markup(c, notes, image_path, text_width) if c else ''}]," for c in cells_
+        )
 
     lines = [
         "#figure(",
@@ -136,7 +210,10 @@ def _table(cells: list[Block], notes: Mapping[str, Block]) -> str:
     if ordered:
         lines += [f"    table.header({row_markup(ordered[0])}),", "    table.hline(),"]
     lines += [f"    {row_markup(row)}" for row in ordered[1:]]
-    lines += ["  )]", "  , kind: table", "  )"]
+    lines += ["  )]", "  , kind: table"]
+    if caption:
+        lines += [f"  , caption: [{caption}]"]
+    lines += ["  )"]
     return "\n".join(lines)
 
 

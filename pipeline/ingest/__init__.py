@@ -55,6 +55,9 @@ def _read_docx(path: Path, data: bytes, limits: Limits) -> Document:
     names = check_zip(path, "docx", limits)
     docx.main_part(path, names)
     doc = pandoc.read_pandoc(path, "docx", limits)
+    for key, value in docx.core_properties(path, names).items():
+        if key in ("title", "author"):
+            doc.metadata.setdefault(key, value)
     linked = docx.external_images(path, names)
     if linked:
         n = len(linked)

@@ -43,6 +43,31 @@ def main_part(path: Path, names: list[str]) -> str:
     raise ReadError("not a valid .docx file (no main document part)")
 
 
+_CORE = "docProps/core.xml"
+_CORE_FIELDS = {
+    "{http://purl.org/dc/elements/1.1/}title": "title",
+    "{http://purl.org/dc/elements/1.1/}creator": "author",
+    "{http://purl.org/dc/elements/1.1/}description": "description",
+}
+
+
+def core_properties(path: Path, names: list[str]) -> dict[str, str]:
+    """A DOCX's core properties (title, author), for the metadata its body does not give."""
+    if _CORE not in names:
+        return {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            root = ElementTree.fromstring(zf.read(_CORE))
+    except (ElementTree.ParseError, zipfile.BadZipFile, KeyError):
+        return {}
+    found: dict[str, str] = {}
+    for element in root:
+        key = _CORE_FIELDS.get(element.tag)
+        if key and element.text and element.text.strip():
+            found[key] = element.text.strip()
+    return found
+
+
 _IMAGE = "/image"  # the end of an image relationship's type
 
 

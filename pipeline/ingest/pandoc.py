@@ -2,6 +2,12 @@
 
 Markdown, HTML, DOCX, ODT, EPUB and RTF are read by pandoc into its JSON AST, which this module
 walks. pandoc always runs with ``--sandbox`` (nothing is fetched), a heap cap and a timeout.
+Images become ``figure`` blocks holding the picture (``ingest/images.py``): pictures
+embedded in a DOCX/ODT/EPUB/RTF are extracted by pandoc (``--extract-media``) into a temporary
+folder that is removed once read; local paths are read relative to the source's folder; a
+figure's caption, or else the image's alt text, is the block's text. Table captions, every
+block inside table cells (lists too) and the metadata (title, subtitle, author, date,
+abstract; a DOCX's Title/Subtitle styles reach pandoc's metadata) are kept.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +24,11 @@ from typing import Any
 
 from pipeline.document import Block, BlockKind, Document, Span, merge_spans
 from pipeline.ingest.errors import ReadError
+from pipeline.ingest.images import ImageProblem, is_remote, load_image
 from pipeline.ingest.limits import Limits
+
+EMBEDDED_MEDIA = {"docx", "odt", "epub", "rtf"}
+"""Formats whose pictures are inside the file (pandoc extracts them)."""
 
 
 def pandoc_path() -> str:
@@ -81,8 +92,17 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
     encoding the text reader detected works); otherwise pandoc reads the file itself.
     Remote resources are never fetched: a remote image becomes its alt text, with a note.
     """
+    if fmt in EMBEDDED_MEDIA:
+        with tempfile.TemporaryDirectory(prefix="pipeline-media-") as media:
+            return _read(path, fmt, limits, text, media)
+    return _read(path, fmt, limits, text, None)
+
+
+def _read(path: Path, fmt: str, limits: Limits, text: str | None, media: str | None) -> Document:
     source_format = fmt if fmt != "markdown" else "markdown+smart"
     args = ["--from", source_format, "--to", "json"]
+    if media is not None:
+        args.append(f"--extract-media={media}")
     try:
         raw, warnings = run_pandoc(
             args if text is not None else [*args, str(path)], limits, stdin=text
@@ -95,7 +115,8 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
         raise _too_deep(limits) from exc
     except ValueError as exc:
         raise ReadError(f"pandoc cannot read it as {fmt}: unreadable output") from exc
-    walker = _AstWalker(limits.max_nesting)
+    walker = _AstWalker(limits.max_nesting, base=Path(path).parent, limits=limits)
+    walker.extracted = str(Path(media).resolve()) if media is not None else None
     try:
         meta = ast.get("meta", {})
         metadata: dict[str, str] = {}
@@ -106,12 +127,15 @@ def read_pandoc(path: Path, fmt: str, limits: Limits, *, text: str | None = None
             walker.blocks.append(Block("title", walker.meta_spans(meta["title"])))
         if metadata.get("subtitle"):
             walker.blocks.append(Block("subtitle", walker.meta_spans(meta["subtitle"])))
+        if "abstract" in meta:
+            walker.abstract(meta["abstract"])
         walker.walk_blocks(ast.get("blocks", []))
     except (RecursionError, _TooDeep) as exc:
         raise _too_deep(limits) from exc
     blocks = walker.blocks + walker.notes
     doc = Document(blocks=blocks, source_format=fmt, metadata=metadata)
     doc.notes.extend(_offline_notes(walker.remote_images, warnings))
+    doc.notes.extend(walker.image_notes())
     return doc
 
 
@@ -149,9 +173,6 @@ class _TooDeep(Exception):
     """Raised inside the walker when the nesting limit is passed."""
 
 
-_REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
-
-
 def _meta_text(value: dict[str, Any]) -> str:
     t = value.get("t")
     c: Any = value.get("c")
@@ -159,23 +180,91 @@ def _meta_text(value: dict[str, Any]) -> str:
         return str(c)
     if t in ("MetaInlines", "MetaBlocks"):
         walker = _AstWalker()
-        spans = walker.inline_spans(c) if t == "MetaInlines" else []
-        return "".join(s.text for s in spans)
+        if t == "MetaBlocks":
+            walker.walk_blocks(c)
+            return " ".join(b.text for b in walker.blocks)
+        return "".join(s.text for s in walker.inline_spans(c))
     if t == "MetaList" and c:
         return ", ".join(_meta_text(v) for v in c)
     return ""
 
 
+_Place = tuple[int, int, int]  # a table cell: table number, row, column
+
+
+def _cell(spans: list[Span], place: _Place, level: int = 0, ordered: bool = False) -> Block:
+    table, row, col = place
+    return Block("table_cell", spans, level=level, ordered=ordered, table=table, row=row, col=col)
+
+
 class _AstWalker:
     """Turns pandoc blocks/inlines into the flat Block/Span model."""
 
-    def __init__(self, max_depth: int = 200) -> None:
+    def __init__(
+        self, max_depth: int = 200, *, base: Path | None = None, limits: Limits | None = None
+    ) -> None:
         self.blocks: list[Block] = []
         self.notes: list[Block] = []
         self.tables = 0
         self.remote_images: list[str] = []
         self.max_depth = max_depth
         self.depth = 0
+        self.base = base
+        self.limits = limits  # None: images are not loaded (metadata text)
+        self.figures: list[Block] = []  # images met inside the block being walked
+        self.caption: list[Span] | None = None  # the caption of the Figure being walked
+        self.problems: list[str] = []  # images that could not be carried, and why
+        self.extracted: str | None = None  # the folder pandoc extracted the source's media to
+
+    def image_notes(self) -> list[str]:
+        """One note for the images that could not be carried (their alt text stands in)."""
+        if not self.problems:
+            return []
+        n = len(self.problems)
+        return [
+            f"{n} image{'s' if n != 1 else ''} not carried (the alt text stands in): "
+            f"{'; '.join(dict.fromkeys(self.problems))}"[:300]
+        ]
+
+    def abstract(self, value: dict[str, Any]) -> None:
+        """The metadata ``abstract`` as ``abstract`` blocks (translated like the body)."""
+        if value.get("t") == "MetaBlocks":
+            start = len(self.blocks)
+            self.walk_blocks(value["c"])
+            for block in self.blocks[start:]:
+                if block.kind in ("paragraph", "quote"):
+                    block.kind = "abstract"
+        elif value.get("t") in ("MetaInlines", "MetaString"):
+            spans = self.meta_spans(value)
+            if "".join(s.text for s in spans).strip():
+                self.blocks.append(Block("abstract", _trim(spans)))
+
+    def _image(self, c: list[Any], bold: bool, italic: bool, link: str | None) -> list[Span]:
+        """An Image inline: a figure block (flushed after the block holding it) when the
+        picture can be carried, else its alt text in place (with a note)."""
+        alt = _trim(merge_spans(self.inline_spans(c[1], bold, italic, link)))
+        target = c[2][0] if len(c) > 2 and c[2] else ""
+        if not isinstance(target, str) or self.limits is None:
+            return alt
+        if is_remote(target):
+            self.remote_images.append(target)
+            return alt
+        try:
+            image = load_image(target, self.base, self.limits)
+        except ImageProblem as exc:
+            self.problems.append(str(exc))
+            return alt
+        if self.extracted and image.path and image.path.startswith(self.extracted):
+            image.path = None  # inside the source file: its bytes are the source's
+        attrs = dict(c[0][2]) if c and len(c[0]) > 2 else {}
+        image.width, image.height = attrs.get("width"), attrs.get("height")
+        if self.caption is not None:  # the first picture of a Figure takes its caption
+            image.captioned = bool(_plain(self.caption).strip())
+            spans, self.caption = self.caption or alt, None
+        else:
+            spans = alt
+        self.figures.append(Block("figure", spans or [Span("")], image=image))
+        return []
 
     @contextmanager
     def _deeper(self) -> Iterator[None]:
@@ -207,6 +296,9 @@ class _AstWalker:
     def walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
         with self._deeper():
             self._walk_block(block, quote=quote, level=level)
+        if self.figures:  # pictures inside the block come right after it
+            self.blocks.extend(self.figures)
+            self.figures = []
 
     def _walk_block(self, block: dict[str, Any], *, quote: bool, level: int) -> None:
         t: Any = block.get("t")
@@ -234,7 +326,13 @@ class _AstWalker:
         elif t == "Table":
             self._table(c)
         elif t == "Figure":
+            caption = _trim(merge_spans(self.inline_spans(_caption_inlines(c[1]))))
+            self.caption = caption
             self.walk_blocks(c[2], quote=quote, level=level)
+            unused = self.caption
+            if unused and not (self.blocks and self.blocks[-1].text == _plain(unused)):
+                self.blocks.append(Block("paragraph", unused))  # no picture carried
+            self.caption = None
         elif t == "DefinitionList":
             for term, definitions in c:
                 self._add("paragraph", term)
@@ -255,6 +353,10 @@ class _AstWalker:
 
     def _table(self, c: list[Any]) -> None:
         self.tables += 1
+        table = self.tables
+        caption = _trim(merge_spans(self.inline_spans(_caption_inlines(c[1]))))
+        if caption:
+            self.blocks.append(Block("caption", caption, table=table))
         head, bodies, foot = c[3], c[4], c[5]
         rows = list(head[1])
         for body in bodies:
@@ -263,43 +365,61 @@ class _AstWalker:
         rows.extend(foot[1])
         for r, row in enumerate(rows):
             for col, cell in enumerate(row[1]):
-                inlines: list[Any] = []
-                for line in self._cell_lines(cell[4]):
-                    if inlines:
-                        inlines.append({"t": "LineBreak"})
-                    inlines.extend(line)
-                self.blocks.append(
-                    Block(
-                        "table_cell",
-                        _trim(merge_spans(self.inline_spans(inlines))) or [Span("")],
-                        table=self.tables,
-                        row=r,
-                        col=col,
-                    )
-                )
+                place = (table, r, col)
+                start = len(self.blocks)
+                self._cell_blocks(cell[4], place, level=0, ordered=False)
+                if len(self.blocks) == start:
+                    self.blocks.append(_cell([Span("")], place))
 
-    def _cell_lines(self, blocks: list[dict[str, Any]], marker: str = "") -> list[list[Any]]:
-        """The lines of a table cell's blocks: paragraphs, and list items (nested lists too)
-        as lines that start with "• " or "1. ", so a list inside a cell keeps its text."""
-        lines: list[list[Any]] = []
-        with self._deeper():
-            for block in blocks:
-                t: Any = block.get("t")
-                c: Any = block.get("c")
-                if t in ("Para", "Plain"):
-                    prefix = [{"t": "Str", "c": marker}] if marker and not lines else []
-                    lines.append(prefix + list(c))
+    def _cell_blocks(
+        self, blocks: list[dict[str, Any]], place: _Place, *, level: int, ordered: bool
+    ) -> None:
+        """The blocks inside one table cell: paragraphs (level 0) and list items (level ≥ 1)
+        as ``table_cell`` blocks; anything else by its text."""
+        for b in blocks:
+            t: Any = b.get("t")
+            c: Any = b.get("c")
+            with self._deeper():
+                if t in ("Para", "Plain", "Header"):
+                    inlines = c[2] if t == "Header" else c
+                    spans = _trim(merge_spans(self.inline_spans(inlines)))
+                    if spans:
+                        self.blocks.append(_cell(spans, place, level, ordered))
+                    self._cell_figures(place, level)
                 elif t in ("BulletList", "OrderedList"):
-                    ordered = t == "OrderedList"
-                    start = int(c[0][0]) if ordered else 1
-                    for n, item in enumerate(c[1] if ordered else c, start=start):
-                        lines.extend(self._cell_lines(item, f"{n}. " if ordered else "• "))
+                    items = c[1] if t == "OrderedList" else c
+                    for item in items:
+                        self._cell_blocks(item, place, level=level + 1, ordered=t == "OrderedList")
                 elif t in ("BlockQuote", "Div", "Figure"):
-                    inner = c if t == "BlockQuote" else c[1] if t == "Div" else c[2]
-                    lines.extend(self._cell_lines(inner))
+                    inner = c[1] if t == "Div" else c[2] if t == "Figure" else c
+                    self._cell_blocks(inner, place, level=level, ordered=ordered)
                 elif t == "LineBlock":
-                    lines.extend(list(line) for line in c)
-        return lines
+                    self._cell_blocks(
+                        [{"t": "Para", "c": line} for line in c],
+                        place,
+                        level=level,
+                        ordered=ordered,
+                    )
+                elif t == "Table":
+                    start = len(self.blocks)
+                    self._table(c)  # a nested table: its cells' text, in this cell
+                    nested = self.blocks[start:]
+                    del self.blocks[start:]
+                    for n in nested:
+                        if n.text.strip():
+                            self.blocks.append(_cell(n.spans, place, level))
+                    self.tables -= 1
+                elif t == "CodeBlock":
+                    self.blocks.append(_cell([Span(c[1])], place, level))
+
+    def _cell_figures(self, place: _Place, level: int) -> None:
+        """Pictures inside a cell stay in the cell (a cell block holding the image)."""
+        for figure in self.figures:
+            figure.kind = "table_cell"
+            figure.level = level
+            figure.table, figure.row, figure.col = place
+            self.blocks.append(figure)
+        self.figures = []
 
     def inline_spans(
         self,
@@ -343,10 +463,7 @@ class _AstWalker:
             elif t == "Code" or t == "Math":
                 spans.append(Span(c[1], bold, italic, link))
             elif t == "Image":
-                target = c[2][0] if len(c) > 2 and c[2] else ""
-                if isinstance(target, str) and _REMOTE.match(target):
-                    self.remote_images.append(target)
-                spans.extend(self.inline_spans(c[1], bold, italic, link))
+                spans.extend(self._image(c, bold, italic, link))
             elif t == "Cite":
                 spans.extend(self.inline_spans(c[1], bold, italic, link))
             elif t == "Note":
@@ -361,6 +478,22 @@ class _AstWalker:
                 self.notes.append(Block("footnote", note_spans, note_id=note_id))
                 spans.append(Span(kind="note_ref", note=note_id))
         return spans
+
+
+def _plain(spans: list[Span]) -> str:
+    return "".join(s.text for s in spans if s.kind == "text")
+
+
+def _caption_inlines(caption: list[Any]) -> list[Any]:
+    """The inlines of a pandoc Caption ``[short, blocks]``, paragraphs joined by breaks."""
+    inlines: list[Any] = []
+    blocks = caption[1] if isinstance(caption, list) and len(caption) > 1 else []
+    for b in blocks or []:
+        if b.get("t") in ("Para", "Plain"):
+            if inlines:
+                inlines.append({"t": "LineBreak"})
+            inlines.extend(b["c"])
+    return inlines
 
 
 def _is_quote_div(attr: list[Any]) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.export.atomic import write_bytes_atomic
-from pipeline.leaflet.layout import bilingual_data, leaflet_data
+from pipeline.leaflet.layout import bilingual_data, choose_photo, leaflet_data
 from pipeline.leaflet.options import (
     LAYOUTS,
     LeafletError,
@@ -63,6 +63,7 @@ class LeafletResult:
     overflow: str | None = None
     overflow_pages: float = 0.0
     suggestion: str | None = None
+    photo: float | None = None  # the photo's height as a share of its largest; None: no photo
     notes: tuple[str, ...] = ()  # things the maker should know, e.g. where the headline came from
 
     @property
@@ -80,6 +81,7 @@ class LeafletResult:
             "overflow_pages": round(self.overflow_pages, 2),
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "photo": self.photo,
         }
 
     def summary(self) -> str:
@@ -142,15 +144,24 @@ def write_leaflet(
         data = bilingual_data(doc, original, lang, config, options)
         spec = SPECS[f"bilingual-{config.paper}"]
         columns, nominal, pitch = 2, spec.one_column, None
+        photo = None
     else:
         data, units = leaflet_data(doc, lang, config, options)
         spec = SPECS[options.layout]
         columns, nominal = _columns(spec, units)
         pitch = 1.7 if lang == "ja" else 1.32
+        photo = choose_photo(doc, lang, config)
     data["columns"] = columns
     data["size"] = nominal
     rendered = render(
-        data, spec, config, columns=columns, nominal=nominal, bw=options.bw, balance_pitch=pitch
+        data,
+        spec,
+        config,
+        columns=columns,
+        nominal=nominal,
+        bw=options.bw,
+        balance_pitch=pitch,
+        photo=photo,
     )
     pdf = rendered.pdf
     if options.bleed:
@@ -174,6 +185,7 @@ def write_leaflet(
         overflow_pages=overflow_pages(rendered.content_pages, rendered.pages),
         suggestion=suggestion,
         notes=notes,
+        photo=rendered.photo_scale,
     )
 
 
@@ -199,7 +211,8 @@ def _fits_larger(
     spec = SPECS[larger.layout]
     columns, nominal = _columns(spec, units)
     data["columns"], data["size"] = columns, nominal
-    size, content, pages = fit(data, spec, config, columns=columns, nominal=nominal)
+    photo = choose_photo(doc, lang, config)
+    size, content, pages = fit(data, spec, config, columns=columns, nominal=nominal, photo=photo)
     if overflow_pages(content, pages):
         return None
     return f"fits on {spec.paper} at {size:g} pt (--layout {larger.layout})"

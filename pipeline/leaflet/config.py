@@ -69,6 +69,7 @@ class LeafletConfig(BaseModel):
     tagline: PerLanguage = ""
     logo: Path | None = None
     logo_bw: Path | None = None
+    photo: Path | int | bool | None = None
     colours: Colours = Field(default_factory=Colours, alias="colours")
     contact: list[str] | dict[str, list[str]] = Field(default_factory=list)
     url: str | None = None
@@ -99,6 +100,30 @@ class LeafletConfig(BaseModel):
         if value is not None and value.suffix.lower() not in IMAGE_SUFFIXES:
             raise ValueError(f"{value} is not an image; use PNG, JPEG, GIF, WebP or SVG")
         return value
+
+    @field_validator("photo", mode="before")
+    @classmethod
+    def _photo(cls, value: object) -> object:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            if value < 1:
+                raise ValueError(f"{value} is not an image number; the first image is 1")
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return cls._photo(int(value))
+        if isinstance(value, str) and Path(value).suffix.lower() in IMAGE_SUFFIXES:
+            return Path(value)
+        raise ValueError(
+            f"{value!r} is not a photo: give an image file (PNG, JPEG, GIF, WebP or SVG), "
+            "the number of one of the statement's images, or false for none"
+        )
+
+    def photo_path(self) -> Path | None:
+        """The photo file ``photo:`` names, resolved (None when it names none)."""
+        if not isinstance(self.photo, Path):
+            return None
+        return self.photo if self.photo.is_absolute() else self._base_dir / self.photo
 
     # -- per-language lookups ------------------------------------------------------------------
     def organisation_for(self, lang: str) -> str:
@@ -184,6 +209,9 @@ def load_config(path: Path | str) -> LeafletConfig:
             resolved = value if value.is_absolute() else path.parent / value
             if not resolved.is_file():
                 raise ConfigError(f"{path}: {key}: {resolved} does not exist")
+    photo = config.photo_path()
+    if photo is not None and not photo.is_file():
+        raise ConfigError(f"{path}: photo: {photo} does not exist")
     bad_font = _first_missing_font(config)
     if bad_font:
         raise ConfigError(f"{path}: {bad_font}")

@@ -159,8 +159,44 @@ class _Parts:
     headline_from: str = "title"  # title, heading, metadata, or sentence (the document has none)
 
 
+@dataclass(frozen=True)
+class Photo:
+    """The picture a leaflet shows under its headline, with its caption (if any)."""
+
+    data: bytes
+    suffix: str
+    caption: list[Span]
+
+    @property
+    def caption_data(self) -> list[dict[str, Any]]:
+        """The caption as the templates read spans."""
+        return _span_data(self.caption)
+
+
+def choose_photo(doc: Document, lang: str, config: LeafletConfig) -> Photo | None:
+    """The leaflet's photo: the file ``photo:`` names in leaflet.yml, the statement's image
+    it numbers (1 = the first), none for ``photo: false``, else the statement's first image."""
+    choice = config.photo
+    if choice is False:
+        return None
+    path = config.photo_path()
+    if path is not None:
+        return Photo(path.read_bytes(), path.suffix.lower().lstrip("."), [])
+    figures = [b for b in doc.body_blocks() if b.image is not None]
+    index = choice - 1 if isinstance(choice, int) and not isinstance(choice, bool) else 0
+    if index >= len(figures):
+        return None
+    block = figures[index]
+    assert block.image is not None
+    captioned = block.kind == "figure" and block.image.captioned
+    caption = _restyle_spans(block.spans, lang, config) if captioned else []
+    return Photo(block.image.data, block.image.suffix, caption)
+
+
 def _split(doc: Document, lang: str, config: LeafletConfig) -> _Parts:
     blocks = [b.with_spans(_restyle_spans(b.spans, lang, config)) for b in doc.body_blocks()]
+    # Pictures: the leaflet shows one, as its photo (choose_photo); abstracts are for papers.
+    blocks = [b for b in blocks if b.kind not in ("figure", "abstract") and b.image is None]
     blocks = [b for b in blocks if b.text.strip() or b.kind == "table_cell"]
     title, headline_from = "", "title"
     for kind in ("title", "heading"):
@@ -235,7 +271,13 @@ def _blocks_data(blocks: list[Block], lang: str) -> list[dict[str, Any]]:
             else:
                 table = {"kind": "table", "id": b.table, "cells": [], "columns": 1, "slogan": False}
                 out.append(table)
-            table["cells"].append(_span_data(b.spans))
+            # A cell's paragraphs and list items (level ≥ 1) are one cell, a line each.
+            spans = [Span("• " * min(b.level, 1) + "  " * max(b.level - 1, 0)), *b.spans]
+            if table.get("at") == (b.row, b.col):
+                table["cells"][-1].extend(_span_data([Span(kind="break"), *spans]))
+            else:
+                table["cells"].append(_span_data(spans))
+                table["at"] = (b.row, b.col)
             table["columns"] = max(table["columns"], (b.col or 0) + 1)
             continue
         if b.kind == "list_item" and b.ordered:
@@ -287,6 +329,7 @@ def _common_data(
         "keywords": [],
         "logo": None,
         "qr": None,
+        "photo": None,
     }
 
 

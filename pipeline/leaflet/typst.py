@@ -24,11 +24,15 @@ from pipeline.leaflet.options import LeafletError
 
 if TYPE_CHECKING:
     from pipeline.leaflet.config import LeafletConfig
+    from pipeline.leaflet.layout import Photo
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 """The folder holding every ``*.typ`` template."""
 
 SHEET_PAGES = 2  # one sheet, front and back
+PHOTO_SCALES = (1.0, 0.7, 0.45)
+"""The photo's height as a share of its largest: the fit tries a smaller photo before it
+sets the text below its nominal size."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,16 @@ class Rendered:
     font_size: float
     content_pages: float
     pages: int
+    photo_scale: float | None = None  # the photo's height chosen (PHOTO_SCALES), None: no photo
+
+
+def _inputs(size: float, columns: int, balance: float = 0.0, photo: float = 1.0) -> dict[str, str]:
+    return {
+        "size": f"{size:g}",
+        "columns": str(columns),
+        "balance": f"{balance:.2f}",
+        "photo": f"{photo:g}",
+    }
 
 
 def render(
@@ -73,37 +87,63 @@ def render(
     nominal: float,
     bw: bool,
     balance_pitch: float | None = None,
+    photo: Photo | None = None,
 ) -> Rendered:
     """Fit ``data`` into ``spec``'s template at the largest sane body size and compile it.
 
     With ``balance_pitch`` (the line pitch as a multiple of the body size), the two columns
-    of the last page are made to end level when the text fits one sheet."""
-    with _typst_root(data, config, bw) as root:
-        size, content_pages, pages = _fit(root, spec, columns, nominal)
+    of the last page are made to end level when the text fits one sheet. With a ``photo``,
+    the fit tries it at each of ``PHOTO_SCALES`` and keeps the largest photo at which the
+    text still fits at its nominal size (else the smallest photo, and the text shrinks)."""
+    with _typst_root(data, config, bw, photo) as root:
+        size, content_pages, pages, scale = _fit_photo(root, spec, columns, nominal, photo)
         balance = 0.0
         if balance_pitch is not None and columns == 2 and pages <= SHEET_PAGES:
-            balance = _balance(root, spec.template, size, size * balance_pitch)
-        inputs = {"size": f"{size:g}", "columns": str(columns), "balance": f"{balance:.2f}"}
-        pdf = _compile(root, spec.template, inputs)
-    return Rendered(pdf, size, content_pages, pages)
+            balance = _balance(root, spec.template, size, size * balance_pitch, scale)
+        pdf = _compile(root, spec.template, _inputs(size, columns, balance, scale))
+    return Rendered(pdf, size, content_pages, pages, scale if photo is not None else None)
 
 
 def fit(
-    data: dict[str, Any], spec: LayoutSpec, config: LeafletConfig, *, columns: int, nominal: float
+    data: dict[str, Any],
+    spec: LayoutSpec,
+    config: LeafletConfig,
+    *,
+    columns: int,
+    nominal: float,
+    photo: Photo | None = None,
 ) -> tuple[float, float, int]:
     """(body size, pages' worth of content, page count) ``data`` would get in ``spec``'s
     template, measured without writing a PDF (to tell whether another layout would fit)."""
-    with _typst_root(dict(data), config, bw=bool(data.get("bw"))) as root:
-        return _fit(root, spec, columns, nominal)
+    with _typst_root(dict(data), config, bw=bool(data.get("bw")), photo=photo) as root:
+        return _fit_photo(root, spec, columns, nominal, photo)[:3]
+
+
+def _fit_photo(
+    root: Path, spec: LayoutSpec, columns: int, nominal: float, photo: Photo | None
+) -> tuple[float, float, int, float]:
+    """``_fit`` with the photo at each of ``PHOTO_SCALES`` in turn until the text fits the
+    sheet at its nominal size (else at the smallest photo); also returns the scale."""
+    scales = PHOTO_SCALES if photo is not None else (1.0,)
+    for scale in scales:
+        size, content_pages, pages = _fit(root, spec, columns, nominal, scale)
+        if size >= nominal and pages <= SHEET_PAGES:
+            break
+    return size, content_pages, pages, scale
 
 
 @contextmanager
-def _typst_root(data: dict[str, Any], config: LeafletConfig, bw: bool) -> Iterator[Path]:
-    """A private folder holding the templates, the data, the logo and the QR code."""
+def _typst_root(
+    data: dict[str, Any], config: LeafletConfig, bw: bool, photo: Photo | None = None
+) -> Iterator[Path]:
+    """A private folder holding the templates, the data, the logo, the photo and the QR code."""
     with tempfile.TemporaryDirectory(prefix="leaflet-") as tmp:
         root = Path(tmp)
         for typ in TEMPLATE_DIR.glob("*.typ"):
             shutil.copyfile(typ, root / typ.name)
+        if photo is not None:
+            name = _prepare_photo(photo, root, bw)
+            data["photo"] = {"path": "/" + name, "caption": photo.caption_data}
         logo = config.logo_path(bw=bw)
         if logo is not None:
             data["logo"] = "/" + _prepare_logo(logo, root, bw)
@@ -112,6 +152,19 @@ def _typst_root(data: dict[str, Any], config: LeafletConfig, bw: bool) -> Iterat
             data["qr"] = "/qr.svg"
         (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         yield root
+
+
+def _prepare_photo(photo: Photo, root: Path, bw: bool) -> str:
+    """Save the photo in the Typst root (in greys for ``bw`` when it is a raster image)."""
+    name = f"photo.{photo.suffix}"
+    if bw and photo.suffix != "svg":
+        from PIL import Image
+
+        with Image.open(io.BytesIO(photo.data)) as img:
+            img.convert("L").save(root / "photo.png")
+        return "photo.png"
+    (root / name).write_bytes(photo.data)
+    return name
 
 
 def _prepare_logo(logo: Path, root: Path, bw: bool) -> str:
@@ -162,12 +215,17 @@ def _typst_error(exc: Exception) -> LeafletError:
 
 
 def _metrics(
-    root: Path, template: str, size: float, columns: int, balance: float = 0.0
+    root: Path,
+    template: str,
+    size: float,
+    columns: int,
+    balance: float = 0.0,
+    photo: float = 1.0,
 ) -> dict[str, Any]:
     """Where the text ends (page, column, y in pt), the foot's height and the page count."""
     import typst
 
-    inputs = {"size": f"{size:g}", "columns": str(columns), "balance": f"{balance:.2f}"}
+    inputs = _inputs(size, columns, balance, photo)
     try:
         raw = typst.query(
             root / template,
@@ -183,9 +241,11 @@ def _metrics(
     return json.loads(raw)
 
 
-def _measure(root: Path, template: str, size: float, columns: int) -> tuple[float, int]:
+def _measure(
+    root: Path, template: str, size: float, columns: int, photo: float = 1.0
+) -> tuple[float, int]:
     """(pages' worth of content, page count) of the layout at body size ``size``."""
-    m = _metrics(root, template, size, columns)
+    m = _metrics(root, template, size, columns, photo=photo)
     height = m["bottom"] - m["top"]
     ncols = m["columns"]
     # The closing float spans every column, so it uses its height once per column.
@@ -193,12 +253,12 @@ def _measure(root: Path, template: str, size: float, columns: int) -> tuple[floa
     return (m["page"] - 1) + used / (ncols * height), int(m["pages"])
 
 
-def _balance(root: Path, template: str, size: float, pitch: float) -> float:
+def _balance(root: Path, template: str, size: float, pitch: float, photo: float = 1.0) -> float:
     """Room (pt) to reserve above the foot of the last page so its two columns end level.
 
     Estimated from where the text ends, then checked: a value that would push text onto
     another page is reduced a line at a time, and dropped after a few tries."""
-    m = _metrics(root, template, size, 2)
+    m = _metrics(root, template, size, 2, photo=photo)
     top = m["start-y"] if m["start-page"] == m["page"] else m["top"]
     column_bottom = m["bottom"] - m["float"]
     full = column_bottom - top
@@ -210,7 +270,7 @@ def _balance(root: Path, template: str, size: float, pitch: float) -> float:
     for _ in range(4):
         if extra < pitch:
             return 0.0
-        check = _metrics(root, template, size, 2, extra)
+        check = _metrics(root, template, size, 2, extra, photo)
         if check["pages"] == m["pages"] and check["page"] == m["page"]:
             return extra
         extra -= pitch
@@ -225,7 +285,9 @@ def _size_steps(low: float, high: float) -> list[float]:
     return steps
 
 
-def _fit(root: Path, spec: LayoutSpec, columns: int, nominal: float) -> tuple[float, float, int]:
+def _fit(
+    root: Path, spec: LayoutSpec, columns: int, nominal: float, photo: float = 1.0
+) -> tuple[float, float, int]:
     """Choose the body size: the largest (0.25 pt steps) at which everything fits one page when
     it does so at the nominal size, else one sheet front and back; shrink no lower than the
     floor and grow no more than a fifth, so a short text fills its sheet instead of floating.
@@ -235,7 +297,7 @@ def _fit(root: Path, spec: LayoutSpec, columns: int, nominal: float) -> tuple[fl
 
     def measure(size: float) -> tuple[float, int]:
         if size not in cache:
-            cache[size] = _measure(root, spec.template, size, columns)
+            cache[size] = _measure(root, spec.template, size, columns, photo)
         return cache[size]
 
     pages_at_nominal = measure(nominal)[1]
