@@ -171,3 +171,28 @@ def test_japanese_pdf_lines_join_without_spaces(tmp_path: Path) -> None:
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert _shape(tmp_path / "ja.pdf") == _shape(original)
+
+
+def test_pdf_letterhead_title_over_two_lines_and_a_bold_sentence_end(tmp_path: Path) -> None:
+    """A masthead line above a large title that wraps, and a paragraph whose last sentence is
+    bold: one title, one paragraph (as a Word letterhead statement comes out of LibreOffice)."""
+    body = (
+        "In early September, the general secretary of the union of the Casapalca mine "
+        "was caught by the police without warning, as he left the union office."
+    )
+    pdf = tmp_path / "letterhead.pdf"
+    _typst_pdf(
+        pdf,
+        "#set page(width: 14cm, height: 20cm, margin: 1.5cm)\n#set text(size: 10pt)\n"
+        "Solidarity Committee\n\n"
+        '#text(size: 24pt, weight: "bold")[Free the jailed miners of the Casapalca mine]\n\n'
+        f"{body} #strong[Two other leaders were also put in jail by the same police.]\n\n"
+        "The union calls for solidarity.\n",
+    )
+    shape = [(b.kind, b.text) for b in read_document(pdf).blocks]
+    assert shape == [
+        ("paragraph", "Solidarity Committee"),
+        ("title", "Free the jailed miners of the Casapalca mine"),
+        ("paragraph", f"{body} Two other leaders were also put in jail by the same police."),
+        ("paragraph", "The union calls for solidarity."),
+    ]
