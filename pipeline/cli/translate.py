@@ -237,7 +237,8 @@ def _check_conflicts(
         given = [o for o, on in (("--bleed", args.bleed), ("--bw", args.bw)) if on]
         if given and not args.two_up:
             raise CommandError(
-                f"{' and '.join(given)} apply to leaflets: add --layout "
+                f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to leaflets: "
+                "add --layout "
                 f"{' or --layout '.join(LAYOUTS)}",
                 2,
             )
@@ -248,6 +249,8 @@ def _check_conflicts(
             raise CommandError(str(exc), 2) from exc
     if args.no_glossary and args.glossary is not None:
         raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
+    if args.out.exists() and not args.out.is_dir():
+        raise CommandError(f"--out {args.out}: is a file, not a folder", 2)
 
 
 def _load_glossary(path: Path | None) -> Glossary | None:
