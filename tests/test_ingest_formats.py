@@ -196,3 +196,34 @@ def test_pdf_letterhead_title_over_two_lines_and_a_bold_sentence_end(tmp_path: P
         ("paragraph", f"{body} Two other leaders were also put in jail by the same police."),
         ("paragraph", "The union calls for solidarity."),
     ]
+
+
+@pytest.mark.slow
+@requires_soffice
+def test_pdf_list_in_a_table_cell_made_by_libreoffice(tmp_path: Path) -> None:
+    """LibreOffice sets a bullet in a table cell as a line of its own; the item is still a list
+    item, and the paragraph after the table is not glued to it."""
+    document = docx.Document()
+    document.add_paragraph("Actions of the week", style="Title")
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.cell(0, 0).text = "19 October"
+    cell = table.cell(0, 1)
+    cell.paragraphs[0].text = "Rally in front of the embassy"
+    cell.add_paragraph("Bring banners", style="List Bullet")
+    cell.add_paragraph("Invite the unions", style="List Bullet")
+    document.add_paragraph("Workers of the world, unite against the repression of the unions!")
+    original = tmp_path / "cell.docx"
+    document.save(str(original))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(original)],
+        capture_output=True, check=True, timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    shape = [(b.kind, b.text) for b in read_document(tmp_path / "cell.pdf").blocks]
+    assert ("list_item", "Bring banners") in shape
+    assert ("list_item", "Invite the unions") in shape
+    assert shape[-1] == (
+        "paragraph",
+        "Workers of the world, unite against the repression of the unions!",
+    )

@@ -48,6 +48,7 @@ _MASTHEAD_LINES = 3
 _BOLD_HEADING_CHARS = 90
 
 _BULLET = re.compile(r"^\s*([•◦▪▫‣∙·●○■□–—\-*\uf000-\uf0ff])\s+(.*)$", re.S)
+_LONE_BULLET = re.compile(r"^\s*[•◦▪▫‣∙·●○■□\uf000-\uf0ff]\s*$")
 _NUMBER = re.compile(r"^\s*(\(?\d{1,3}[.)]|[a-z][.)])\s+(.*)$", re.S)
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:(?:page|página|pág\.?|p\.)\s*)?\d{1,4}(?:\s*(?:/|of|de)\s*\d{1,4})?"
@@ -271,7 +272,29 @@ def _list_marker(text: str) -> tuple[bool, str] | None:
     return None
 
 
+def _join_lone_bullets(lines: list[_Line]) -> list[_Line]:
+    """A bullet set as a line of its own (LibreOffice does so in table cells) joins the text
+    on the same baseline to its right."""
+    out: list[_Line] = []
+    for line in lines:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and _LONE_BULLET.match(previous.text)
+            and previous.page == line.page
+            and abs(previous.bottom - line.bottom) < 0.3 * line.size
+            and line.x0 > previous.x0
+        ):
+            line.text = f"{previous.text.strip()} {line.text}"
+            line.x0 = previous.x0
+            out[-1] = line
+            continue
+        out.append(line)
+    return out
+
+
 def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
+    lines = _join_lone_bullets(lines)
     body = [ln for ln in lines]
     # line spacing as a share of the font size, so a large title that wraps is measured
     # against its own spacing, not the body's
@@ -302,6 +325,8 @@ def _continues(paragraph: _Paragraph, line: _Line, pitch: float, right_edge: flo
     last = paragraph.lines[-1]
     if abs(line.size - last.size) > 0.5:
         return False
+    if paragraph.kind == "list_item" and line.x0 < paragraph.first.x0 - 1.0:
+        return False  # left of the bullet: the list item has ended
     full = last.x1 > right_edge * 0.9  # the last line ran to the right margin
     if line.bold != last.bold and not full:
         # a change of weight ends a paragraph (a bold heading) unless the last line ran to the
