@@ -6,6 +6,7 @@ orchestration in ``pipeline.run``; it lives apart from ``run`` so the stages nee
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from pipeline.engines.registry import EngineOptions
 from pipeline.export.writers import FORMATS
 from pipeline.glossary import Glossary, GlossaryReport
 from pipeline.segment import SegmentedBlock
+
+INTERRUPTED = "not done: the run was interrupted"
+"""A target's ``error`` when the run stopped before its files were written."""
 
 IDENTITY = Route(engine="identity")  # the route of text no engine touched
 MEMORY_ONLY = Route(engine="memory")  # approved translations only; no engine was available
@@ -46,6 +50,8 @@ class RunOptions:
     review: bool = False  # --review: also write review DOCX + XLIFF next to the sidecar
     follow_links: bool = False  # --follow-links: follow links that lead out of a source folder
     detector: str = "fasttext"  # --detector: fasttext or langdetect
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set (by the CLI, on Ctrl-C) to stop the batch after the file being written."""
 
 
 @dataclass
@@ -113,9 +119,13 @@ class RunResult:
     skipped: list[Failure] = field(default_factory=list)  # files found but not read, and why
     jobs: list[DocumentJob] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # one line each: suspect models, fallbacks
+    not_done: list[str] = field(default_factory=list)  # interrupted: "path" or "path → lang"
 
     @property
     def exit_code(self) -> int:
+        """0 all written, 1 some failed, 130 interrupted (128 + SIGINT, as shells say)."""
+        if self.not_done:
+            return 130
         return 1 if self.failures else 0
 
 

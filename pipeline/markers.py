@@ -37,6 +37,14 @@ _SPLIT = re.compile(r"(</?g\d+>|<x\d+/>)")
 _DAMAGED = re.compile(r"</?[gx]\d+\s*/?>|<\s*/?\s*[gx]\s*\d")
 _HTML_MARK = re.compile(r'<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?')
 
+ESCAPE = "\ue000"
+"""Stands for the ``<`` of marker-like literal text (a private-use character; see ``escape``)."""
+
+_ESCAPED = re.compile("\ue000(\ue000)?")
+_ESCAPED_MARKER = re.compile("\ue000(?:/?g\\d+>|x\\d+/>)")
+SHIELD_BASE = 9000
+"""Escaped literals travel through an engine as ``<xN/>`` markers numbered from here."""
+
 MarkerKind = Literal["open", "close", "empty"]
 
 
@@ -169,3 +177,52 @@ def from_html(text: str, unescape: bool = True) -> str:
     out.append(text[pos:])
     joined = "".join(out)
     return html.unescape(joined) if unescape else joined
+
+
+# --- literal text that looks like a marker ---------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Source or glossary text made safe to carry markers: a literal ``<g1>``, ``</g3>`` or
+    ``<x1/>`` in it would otherwise be taken for formatting and deleted. Its ``<`` becomes
+    ``ESCAPE`` (an existing ``ESCAPE`` is doubled); ``unescape`` gives the text back verbatim."""
+    text = text.replace(ESCAPE, ESCAPE + ESCAPE)
+    return ANY.sub(lambda m: ESCAPE + m.group()[1:], text)
+
+
+def unescape(text: str) -> str:
+    """Inverse of ``escape``, for text whose markers have been turned into formatting."""
+    if ESCAPE not in text:
+        return text
+    return _ESCAPED.sub(lambda m: ESCAPE if m.group(1) else "<", text)
+
+
+def shield(text: str) -> tuple[str, list[str]]:
+    """``text`` with its escaped literals replaced by ``<xN/>`` markers (N from
+    ``SHIELD_BASE``), so an engine carries them as it carries formatting; and the literals."""
+    literals: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        literals.append(m.group())
+        return f"<x{SHIELD_BASE + len(literals) - 1}/>"
+
+    return _ESCAPED_MARKER.sub(one, text), literals
+
+
+def unshield(text: str, literals: list[str]) -> str:
+    """Inverse of ``shield`` on an engine's output; a literal the engine lost is put back at
+    the end of the segment (nothing is deleted)."""
+    if not literals:
+        return text
+    found: set[int] = set()
+
+    def one(m: re.Match[str]) -> str:
+        k = int(m.group(1)) - SHIELD_BASE
+        if 0 <= k < len(literals) and k not in found:
+            found.add(k)
+            return literals[k]
+        return m.group()
+
+    out = re.sub(r"<x(\d+)/>", one, text)
+    lost = [lit for k, lit in enumerate(literals) if k not in found]
+    return (out.rstrip() + " " + " ".join(lost)) if lost else out

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary
 from pipeline.jobs import IDENTITY, DocumentJob, TargetResult
@@ -96,8 +97,12 @@ def write_report(job: DocumentJob) -> Path | None:
     """Write ``OUT/<stem>/report.json``; None when it cannot be written."""
     path = job.out_dir / "report.json"
     try:
-        write_text_atomic(path, json.dumps(report_data(job), ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(report_data(job), ensure_ascii=False, indent=2) + "\n"
+        write_text_atomic(path, text)
     except OSError:
+        return None
+    except Exception as exc:  # unforeseen: this document's report only
+        unexpected(exc, f"while writing {path}")  # logged for --debug
         return None
     return path
 

@@ -21,11 +21,13 @@ from pathlib import Path
 from pipeline import detect
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, unexpected
+from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.writers import WRITERS
 from pipeline.ingest import file_sha256, find_sources, read_document
 from pipeline.jobs import (
     IDENTITY,
+    INTERRUPTED,
     DocumentJob,
     Failure,
     Progress,
@@ -34,18 +36,10 @@ from pipeline.jobs import (
     TargetResult,
 )
 from pipeline.memory import TranslationMemory
+from pipeline.outnames import output_names
 from pipeline.report import collect_qa, write_report
 from pipeline.segment import RebuildStats, rebuild_block, segment_document
 from pipeline.translate import translate_all, verify_glossary
-
-
-def _stems(files: list[Path]) -> list[str]:
-    seen: dict[str, int] = {}
-    for f in files:
-        seen[f.stem] = seen.get(f.stem, 0) + 1
-    return [
-        f.stem if seen[f.stem] == 1 else f"{f.stem}-{f.suffix.lstrip('.').lower()}" for f in files
-    ]
 
 
 def run_batch(
@@ -62,7 +56,7 @@ def run_batch(
     result.skipped.extend(Failure(str(path), reason) for path, reason in sources.skipped)
     jobs = [
         DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
-        for f, s in zip(files, _stems(files), strict=True)
+        for f, s in zip(files, output_names(files, options.paths), strict=True)
     ]
     result.jobs = jobs
 
@@ -93,6 +87,7 @@ def run_batch(
             memory.close()
 
     def finish(job: DocumentJob) -> None:
+        remove_stale_parts(job.out_dir)  # left by an earlier run that was killed
         for lang in options.targets:
             _finish_target(job, job.targets[lang], options)
             progress.output_done(f"{job.stem} → {lang}")
@@ -100,21 +95,45 @@ def run_batch(
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
         list(pool.map(finish, ready))
     for job in ready:
-        for lang, target in job.targets.items():
-            if target.error is not None:
-                result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
-        report = write_report(job)
-        if report is not None:
-            result.reports.append(report)
-        else:
-            result.failures.append(
-                Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
-            )
+        _report(job, result)
+    result.not_done.extend(str(j.path) for j in jobs if j.doc is None and j.error is None)
+    result.reports = list(dict.fromkeys(result.reports))  # each report.json once
     return result
 
 
+def _report(job: DocumentJob, result: RunResult) -> None:
+    """Failures and report.json of one finished document. A document the run was interrupted
+    before finishing keeps its earlier report.json unless one of its targets was written."""
+    interrupted = [
+        lang for lang, t in job.targets.items() if (t.error or "").startswith(INTERRUPTED)
+    ]
+    result.not_done.extend(f"{job.path} → {lang}" for lang in interrupted)
+    for lang, target in job.targets.items():
+        if target.error is not None and lang not in interrupted:
+            result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
+    if job.targets and len(interrupted) == len(job.targets):
+        return
+    report = write_report(job)
+    if report is not None:
+        result.reports.append(report)
+    else:
+        result.failures.append(
+            Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
+        )
+
+
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
-    """Read, detect and segment one document; errors become ``job.error``."""
+    """Read, detect and segment one document; errors, even unforeseen ones, become
+    ``job.error`` (one line) and the batch goes on."""
+    if options.stop.is_set():
+        return  # interrupted: neither read nor failed (RunResult.not_done)
+    try:
+        _read_detect_segment(job, options)
+    except Exception as exc:  # a bug or a library failing oddly: this document's line only
+        job.doc, job.error = None, unexpected(exc, "while reading")
+
+
+def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     try:
         job.sha256 = file_sha256(job.path)
         doc = read_document(job.path)
@@ -148,13 +167,28 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 
 
 def _finish_target(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
-    """Glossary check and QA for one translated target, then its files."""
+    """Glossary check and QA for one translated target, then its files; an unforeseen error
+    becomes ``target.error`` (one line) and the other targets and documents go on."""
+    try:
+        _check_and_write(job, target, options)
+    except Exception as exc:
+        target.error = target.error or unexpected(exc, "while writing")
+
+
+def _check_and_write(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
+    if options.stop.is_set():
+        target.error = target.error or INTERRUPTED
+        return
     if options.glossary is not None:
         target.glossary = verify_glossary(job, target, options.glossary)
     collect_qa(job, target, options.glossary)
     if target.error is None:  # translated: reviewers get their files even if a PDF fails
         _write_outputs(job, target, options)
         _write_review(job, target, options)
+        if target.error is not None and options.stop.is_set():
+            # A writer's subprocess can catch the terminal's Ctrl-C while it starts (before it
+            # has its own process group): that file was interrupted, not bad; none is half-done.
+            target.error = INTERRUPTED
 
 
 @contextmanager
@@ -201,6 +235,9 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
     if target.route is None:
         target.route = IDENTITY
     for fmt in options.formats:
+        if options.stop.is_set():  # interrupted: the file just written is kept, no more
+            target.error = INTERRUPTED
+            return
         path = output_path(job, target.lang, fmt)
         with _target_fails_on_error(target, path):
             WRITERS[fmt](doc, path, target.lang, job.path.name)

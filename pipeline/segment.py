@@ -237,7 +237,7 @@ def _marked_text(
         lo, hi = max(s, start), min(e, end)
         if lo >= hi:
             continue
-        piece = span.text[lo - s : hi - s]
+        piece = markers.escape(span.text[lo - s : hi - s])  # literal "<g1>" is text
         if span.formatted and piece.strip():
             n = len(formats) + 1
             formats[n] = span
@@ -283,7 +283,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
     current: Span | None = None
     pos = 0
     for m in markers.PATTERN.finditer(text):
-        chunk = text[pos : m.start()]
+        chunk = markers.unescape(text[pos : m.start()])
         if chunk:
             base = current or Span()
             spans.append(Span(chunk, base.bold, base.italic, base.link))
@@ -298,7 +298,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
                 spans.append(Span(kind=template.kind, note=template.note))
     if pos < len(text):
         base = current or Span()
-        spans.append(Span(text[pos:], base.bold, base.italic, base.link))
+        spans.append(Span(markers.unescape(text[pos:]), base.bold, base.italic, base.link))
     return merge_spans(spans)
 
 

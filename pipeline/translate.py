@@ -20,6 +20,7 @@ need no engine, so a pair with no engine still uses them. The glossary complianc
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -29,9 +30,16 @@ from pipeline import detect, markers
 from pipeline.engines import guard
 from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
 from pipeline.engines.registry import EngineSet
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, unexpected
 from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
-from pipeline.jobs import MEMORY_ONLY, DocumentJob, Progress, RunOptions, TargetResult
+from pipeline.jobs import (
+    INTERRUPTED,
+    MEMORY_ONLY,
+    DocumentJob,
+    Progress,
+    RunOptions,
+    TargetResult,
+)
 from pipeline.memory import MemoryKey, TranslationMemory, normalize_source
 from pipeline.segment import RebuildStats, repair_markers
 from pipeline.typography import fix_segment
@@ -186,8 +194,14 @@ def translate_all(
     if untouched:
         progress.segments_done(untouched)
     for (src, tgt), items in pending.items():
+        if options.stop.is_set():
+            _fail_pair(items, src, tgt, INTERRUPTED)
+            continue
         counted = _CountedProgress(progress, len(items))
-        translate_pair(src, tgt, items, options, engines, counted, memory)
+        try:
+            translate_pair(src, tgt, items, options, engines, counted, memory)
+        except Exception as exc:  # unforeseen: the pair's documents fail, the batch goes on
+            _fail_pair(items, src, tgt, unexpected(exc, f"while translating {src}→{tgt}"))
         counted.finish()  # failed, deduplicated or glossary-only segments are done too
 
 
@@ -243,7 +257,7 @@ def translate_pair(
         key = MemoryKey.from_route(
             route, src, tgt, options.glossary.version if options.glossary else ""
         )
-        machine = _machine(engine, src, tgt, options.glossary, progress)
+        machine = _machine(engine, src, tgt, options.glossary, _Stoppable(progress, options.stop))
         try:
             found = cached_or_machine(
                 memory,
@@ -270,13 +284,35 @@ def translate_pair(
     _record(done, src, tgt, route, elapsed, options)
     failed = [item for item, result in zip(items, results, strict=True) if result is None]
     if failed:
-        _fail_pair(failed, src, tgt, failure or "no engine")
+        # An engine killed by the terminal's Ctrl-C (same process group) is an interruption.
+        why = INTERRUPTED if options.stop.is_set() else failure or "no engine"
+        _fail_pair(failed, src, tgt, why)
     if memory is not None:  # approved translations of similar sentences, for the reviewer
         rest = [item for item, r in done if r.origin != "approved"]
         similar = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])
         for job, i, text in rest:
             if similar.get(text):
                 job.targets[tgt].fuzzy[i] = similar[text]
+
+
+class Interrupted(PipelineError):
+    """The run was interrupted (Ctrl-C) while an engine was translating."""
+
+    def __init__(self) -> None:
+        super().__init__(INTERRUPTED)
+
+
+class _Stoppable(Progress):
+    """The run's progress, stopping the engine's batch at its next report once the run is
+    interrupted (engines report every few segments)."""
+
+    def __init__(self, progress: Progress, stop: threading.Event) -> None:
+        self.progress, self.stop = progress, stop
+
+    def segments_done(self, n: int) -> None:
+        self.progress.segments_done(n)
+        if self.stop.is_set():
+            raise Interrupted
 
 
 def _check(source: str, draft: str, src: str, tgt: str) -> guard.Degenerate | None:
@@ -483,9 +519,15 @@ def _call_engine(
     engine: Engine, texts: list[str], src: str, tgt: str, progress: Progress
 ) -> list[Translation]:
     """The engine's translations; an engine that cannot keep markers gets plain text."""
+    shielded = [markers.shield(t) for t in texts]  # literal "<g1>" travels as a marker
+    texts = [t for t, _ in shielded]
     if not engine.markup:
         texts = [markers.strip(t) for t in texts]
-    return engine.translate(texts, src, tgt, progress=progress.segments_done)
+    answers = engine.translate(texts, src, tgt, progress=progress.segments_done)
+    return [
+        Translation(markers.unshield(a.text, literals), a.unknown_words)
+        for a, (_, literals) in zip(answers, shielded, strict=True)
+    ]
 
 
 def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:

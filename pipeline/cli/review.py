@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
@@ -67,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also approve drafts the reviewer left as they were (DOCX has no 'confirmed' mark)",
     )
     imp.add_argument(
+        "--overwrite-newer",
+        action="store_true",
+        help="replace approvals made after the review file was exported (default: such rows "
+        "are refused, listed, and the newer approval is kept)",
+    )
+    imp.add_argument(
         "--dry-run", action="store_true", help="show what would be imported; store nothing"
     )
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -125,10 +132,20 @@ def run_import(args: argparse.Namespace) -> int:
             raise CommandError(f"{path}: no such file", 2)
     results: list[ImportResult] = []
     if args.dry_run:
-        for path in paths:
-            result, corrections = plan_import(path, against, args.approve_unchanged)
-            result.corrections.extend(corrections)
-            results.append(result)
+        from pipeline.memory import resolve_memory_path
+
+        exists = resolve_memory_path(args.cache).exists()
+        with open_memory(args.cache, create=False) if exists else nullcontext() as memory:
+            for path in paths:
+                result, corrections = plan_import(
+                    path,
+                    against,
+                    args.approve_unchanged,
+                    memory=memory,
+                    overwrite_newer=args.overwrite_newer,
+                )
+                result.corrections.extend(corrections)
+                results.append(result)
     else:
         with open_memory(args.cache) as memory:
             for path in paths:
@@ -139,6 +156,7 @@ def run_import(args: argparse.Namespace) -> int:
                         reviewer,
                         against=against,
                         approve_unchanged=args.approve_unchanged,
+                        overwrite_newer=args.overwrite_newer,
                     )
                 )
     refused_any = any(r.refused for r in results)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
@@ -88,16 +89,24 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from pipeline.detect import detect_text
     from pipeline.errors import PipelineError
     from pipeline.memory import import_tmx_detailed
 
     with open_memory(args.cache, create=True) as memory:
         try:
             result = import_tmx_detailed(
-                memory, args.file, args.reviewer, src=args.src, tgt=args.tgt
+                memory,
+                args.file,
+                args.reviewer,
+                src=args.src,
+                tgt=args.tgt,
+                language_of=detect_text,
             )
         except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
+    for line in result.refused:
+        print(f"pipeline: {result.path}: {line}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -108,6 +117,7 @@ def run_import(args: argparse.Namespace) -> int:
                 "unchanged": result.unchanged,
                 "kept_newer": result.kept_newer,
                 "pairs": result.pairs,
+                "refused": result.refused,
             }
         )
     else:
@@ -117,8 +127,9 @@ def run_import(args: argparse.Namespace) -> int:
             f"translation{'s' if result.imported != 1 else ''} stored "
             f"({result.unchanged} already there, {result.kept_newer} kept because the memory's "
             f"approval is newer); pairs: {pairs}"
+            + (f"; {len(result.refused)} refused" if result.refused else "")
         )
-    return 0
+    return 1 if result.refused else 0
 
 
 def run_stats(args: argparse.Namespace) -> int:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -283,7 +287,8 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        result = run_batch(options, progress)
+        with stop_on_interrupt(options.stop):
+            result = run_batch(options, progress)
     except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
@@ -294,6 +299,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
         print(line, file=sys.stderr)
+    if result.not_done:
+        print(
+            f"pipeline: interrupted; {len(result.reports)} report.json written; "
+            f"not done ({len(result.not_done)}):",
+            file=sys.stderr,
+        )
+        for item in result.not_done:
+            print(f"  {item}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -306,6 +319,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(result, time.perf_counter() - started)
     return result.exit_code
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While the batch runs, the first Ctrl-C sets ``stop`` (the batch ends after the file
+    being written); a second one stops at once (KeyboardInterrupt)."""
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(
+            "pipeline: stopping after the file being written (Ctrl-C again to stop at once)",
+            file=sys.stderr,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def failure_lines(result: RunResult) -> list[str]:
@@ -352,7 +388,7 @@ def print_summary(result: RunResult, seconds: float) -> None:
     empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
     for job in result.jobs:
         if job.doc is None:
-            table.add_row(job.stem, *empty, f"[red]{job.error}[/]")
+            table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
             continue
         for lang, target in job.targets.items():
             pair = f"{job.doc.lang}→{lang}"

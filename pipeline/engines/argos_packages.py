@@ -446,6 +446,10 @@ def known_bad_installed(
     return found
 
 
+MAX_INDEX_BYTES = 16 << 20
+"""The official index is about 100 kB; a server sending more is not one."""
+
+
 def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[IndexEntry]:
     """Download and parse the Argos index; ModelError when unreachable or malformed."""
     from argostranslate.package import AvailablePackage
@@ -454,10 +458,13 @@ def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "statement-pipeline"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = json.loads(response.read().decode("utf-8"))
+            raw = response.read(MAX_INDEX_BYTES + 1)  # never more than an index can be
+        data = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_INDEX_BYTES else None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ModelError(f"cannot reach the Argos package index {url} ({reason})") from exc
+    if data is None:
+        raise ModelError(f"the Argos package index {url} sent more than 16 MB: not an index")
     if not isinstance(data, list):
         raise ModelError(f"the Argos package index {url} is not a list of packages")
     entries = []
@@ -532,12 +539,16 @@ def _download(entry: IndexEntry, destination: Path, progress: ByteProgress | Non
                 open(destination, "wb") as sink,
             ):
                 total = entry.size or int(response.headers.get("Content-Length") or 0) or None
+                limit = entry.size if entry.size is not None else MAX_UNCOMPRESSED_BYTES
                 done = 0
                 while chunk := response.read(_CHUNK):
+                    if (done := done + len(chunk)) > limit:  # never write more than announced
+                        raise ModelError(
+                            f"{entry.file_name}.argosmodel: the server sent more than the {limit}"
+                            f" bytes {'the index announces' if entry.size else 'any model'};"
+                            " download stopped, nothing was installed"
+                        )
                     sink.write(chunk)
-                    done += len(chunk)
-                    if done > MAX_UNCOMPRESSED_BYTES:
-                        raise ModelError(f"{link}: download larger than any model package")
                     if progress:
                         progress(done, total)
             return

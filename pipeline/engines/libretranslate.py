@@ -98,8 +98,13 @@ class LibreTranslateEngine:
             pairs: dict[str, frozenset[str]] = {}
             for item in answer:
                 targets = item.get("targets")
-                if not isinstance(targets, list):  # servers before 1.3 list no targets
+                if targets is None:  # servers before 1.3 list no targets
                     targets = sorted(codes - {item["code"]})
+                if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+                    raise EngineError(
+                        f"{self.url} does not look like a LibreTranslate server (GET /languages: "
+                        f"the targets of {item['code']!r} are not a list of language codes)"
+                    )
                 pairs[item["code"]] = frozenset(t for t in targets if t != item["code"])
             self._languages = pairs
         return self._languages

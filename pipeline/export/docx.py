@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def write_docx(doc: Document, path: Path, lang: str, *, subject: str = "") -> No
                 str(tmp),
             ],
             input=ast.encode("utf-8"),
+            process_group=0,  # a terminal's Ctrl-C lets the file being written finish
             capture_output=True,
         )
         if proc.returncode != 0:
@@ -95,6 +97,25 @@ def write_docx(doc: Document, path: Path, lang: str, *, subject: str = "") -> No
                 f"pandoc could not write DOCX: {proc.stderr.decode(errors='replace').strip()[:200]}"
             )
         _finish(tmp, doc, lang, subject)
+
+
+CORE_PROPERTY_MAX = 255
+"""python-docx refuses longer core properties (title, subject, author)."""
+
+
+def core_property(text: str, limit: int = CORE_PROPERTY_MAX) -> str:
+    """``text`` on one line, without characters XML cannot hold (control characters from a
+    file name), shortened to ``limit`` characters at a word end, with "…"."""
+    text = " ".join(text.split())
+    text = "".join(
+        c for c in text if unicodedata.category(c) not in ("Cc", "Cs") and c not in "\ufffe\uffff"
+    )
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 def _finish(path: Path, doc: Document, lang: str, subject: str) -> None:
@@ -105,11 +126,11 @@ def _finish(path: Path, doc: Document, lang: str, subject: str) -> None:
             paragraph.style = word.styles["Quote"]
     _set_language(word, lang)
     props = word.core_properties
-    props.title = doc.title
+    props.title = core_property(doc.title)
     props.language = LOCALES.get(lang, lang)
-    props.subject = subject
+    props.subject = core_property(subject)
     if doc.metadata.get("author"):
-        props.author = doc.metadata["author"]
+        props.author = core_property(doc.metadata["author"])
     word.save(str(path))
 
 

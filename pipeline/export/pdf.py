@@ -44,7 +44,9 @@ def typst_source(doc: Document, lang: str, paper: str = "a4") -> str:
     args = [_pandoc(), "-f", "json", "-t", "typst", "--template", str(template)]
     for key, value in variables.items():
         args += ["-V", f"{key}={value}"]
-    proc = subprocess.run(args, input=json.dumps(ast).encode("utf-8"), capture_output=True)
+    proc = subprocess.run(  # own process group: a terminal's Ctrl-C lets the PDF finish
+        args, input=json.dumps(ast).encode("utf-8"), capture_output=True, process_group=0
+    )
     if proc.returncode != 0:
         raise ExportError(
             f"pandoc could not write Typst: {proc.stderr.decode(errors='replace')[:200]}"

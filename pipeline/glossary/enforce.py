@@ -87,7 +87,7 @@ def protect(
             placeholder = Placeholder(
                 number=number,
                 term=match.term,
-                expected=match.term.target_form(src, match.form_index, tgt),
+                expected=markers.escape(match.term.target_form(src, match.form_index, tgt)),
                 mode=mode,
                 source_text=term_text,
                 capitalised=term_text[:1].isupper(),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import PipelineError
+from pipeline.outnames import output_names
 
 if TYPE_CHECKING:
     from pipeline.document import Document
@@ -163,7 +164,7 @@ def _locate(path: Path) -> tuple[Path, Path | None]:
     if path.is_dir():
         return path, None
     if path.is_file():
-        return DEFAULT_OUT / path.stem, path
+        return DEFAULT_OUT / output_names([path])[0], path  # named as translate names it
     raise RelayoutError(f"{path}: no such file or folder", usage=True)
 
 

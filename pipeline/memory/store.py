@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pipeline import markers
 from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
+from pipeline.memory.files import create_atomically, truncation_problem
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Route
@@ -235,15 +236,26 @@ class TranslationMemory:
         self._candidates: dict[tuple[str, str], _Candidates] = {}
         if self.path.is_dir():
             raise MemoryFileError(self.path, "is a folder; give a file path to --cache")
-        if not self.path.exists():
+        if self.path.exists():
+            problem = truncation_problem(self.path)
+            if problem:
+                raise MemoryFileError(self.path, problem)
+        else:
             if not create:
                 raise MemoryFileError(self.path, "does not exist yet")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                create_atomically(
+                    self.path,
+                    [*_SCHEMA.split(";"), f"PRAGMA application_id = {_APPLICATION_ID}"]
+                    + [f"PRAGMA user_version = {_SCHEMA_VERSION}"],
+                )
             except OSError as exc:
                 raise MemoryFileError(
-                    self.path, f"cannot create its folder ({exc.strerror})"
+                    self.path, f"cannot create it or its folder ({exc.strerror})"
                 ) from None
+            except sqlite3.Error as exc:
+                raise MemoryFileError(self.path, _describe(exc)) from None
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False

@@ -8,6 +8,7 @@ replaces a newer, different approval.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,14 @@ class TmxImportResult:
     unchanged: int = 0  # already approved with the same target
     kept_newer: int = 0  # the memory held a newer, different approval: kept it
     pairs: dict[str, int] = field(default_factory=dict)  # "en-es" -> entries read
+    refused: list[str] = field(default_factory=list)  # one line per unit not imported
+
+
+LanguageOf = Callable[[str], tuple[str, float]]
+"""A detector: text → (language code, confidence 0–1); ``pipeline.detect.detect_text``."""
+
+SURE = 0.75
+"""A side is refused only when the detector is at least this sure it is another language."""
 
 
 def _iso_to_tmx(iso: str) -> str:
@@ -137,21 +146,57 @@ def import_tmx_detailed(
     *,
     src: str | None = None,
     tgt: str | None = None,
+    language_of: LanguageOf | None = None,
 ) -> TmxImportResult:
     """``import_tmx`` with the counts the CLI prints.
 
     ``reviewer`` overrides the units' ``changeid``/``creationid``; without either, the OS
     user. A unit older than a different approval already in the memory does not replace it.
+    With ``language_of``, a unit whose source or target text is, by the detector, surely in
+    another language than its ``xml:lang`` says is refused (``result.refused``); when every
+    unit is, nothing is imported (``TmxError``).
     """
     path = Path(path)
     units, entries = read_tmx(path, src=src, tgt=tgt, reviewer=reviewer)
     result = TmxImportResult(path=path, units=units)
+    if language_of is not None:
+        entries = _check_languages(path, entries, language_of, result.refused)
     for e in entries:
         pair = f"{e.src}-{e.tgt}"
         result.pairs[pair] = result.pairs.get(pair, 0) + 1
     changed, unchanged, kept = memory.approve_many(entries, f"tmx:{path.name}", keep_newer=True)
     result.imported, result.unchanged, result.kept_newer = changed, unchanged, kept
     return result
+
+
+def _check_languages(
+    path: Path, entries: list[NewApproval], language_of: LanguageOf, refused: list[str]
+) -> list[NewApproval]:
+    """The entries whose sides are in the languages they claim; the others refused."""
+    kept: list[NewApproval] = []
+    for entry in entries:
+        problems = []
+        for side, lang, text in (
+            ("source", entry.src, entry.source),
+            ("target", entry.tgt, entry.target),
+        ):
+            found, confidence = language_of(text)
+            if found != lang and found in LANGUAGES and confidence >= SURE:
+                problems.append(f"its {lang} {side} reads as {found} ({confidence:.2f})")
+        if problems:
+            snippet = entry.source if len(entry.source) <= 40 else entry.source[:39] + "…"
+            refused.append(
+                f"{entry.src}→{entry.tgt} unit {snippet!r}: refused: {' and '.join(problems)}; "
+                "the file's languages look swapped (a TMX written from a translated draft?)"
+            )
+        else:
+            kept.append(entry)
+    if entries and not kept:
+        raise TmxError(
+            f"{path}: every unit's text is in another language than its xml:lang says "
+            f"({refused[0].split(': refused: ', 1)[1]}); nothing imported"
+        )
+    return kept
 
 
 def read_tmx(

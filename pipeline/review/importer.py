@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,21 @@ class ApprovingMemory(Protocol):
         when: datetime | None = None,
         origin: str | None = None,
     ) -> bool: ...
+
+    def get_approved(
+        self, src: str, tgt: str, sources: Sequence[str]
+    ) -> Mapping[str, ApprovedNow]: ...
+
+
+class ApprovedNow(Protocol):
+    """An approval already in the memory (``pipeline.memory.ApprovedEntry`` has this shape)."""
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def reviewer(self) -> str: ...
+    @property
+    def approved_at(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class ImportResult:
     corrections: list[Correction] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exported_at: datetime | None = None  # when the review file was written
 
     @property
     def failed(self) -> bool:
@@ -165,13 +182,29 @@ def _unopened(text: str) -> list[markers.Marker]:
 
 
 def plan_import(
-    path: Path, against: Path | None = None, approve_unchanged: bool = False
+    path: Path,
+    against: Path | None = None,
+    approve_unchanged: bool = False,
+    *,
+    memory: ApprovingMemory | None = None,
+    overwrite_newer: bool = False,
 ) -> tuple[ImportResult, list[Correction]]:
     """Read a returned review file and decide what to import (nothing is stored yet).
 
     ``against`` is a sidecar or output folder holding the current segments when the file is
     not next to its sidecar. ``approve_unchanged`` also approves DOCX drafts left as they were.
+    With ``memory``, rows approved again there after the file was exported are refused unless
+    ``overwrite_newer``.
     """
+    result, corrections = _plan(path, against, approve_unchanged)
+    if memory is not None and not overwrite_newer:
+        corrections = _keep_newer(result, corrections, memory)
+    return result, corrections
+
+
+def _plan(
+    path: Path, against: Path | None, approve_unchanged: bool
+) -> tuple[ImportResult, list[Correction]]:
     result = ImportResult(path=path)
     try:
         returned_file = read_returned(path)
@@ -180,6 +213,7 @@ def plan_import(
         return result, []
     meta, returned = returned_file.meta, returned_file.segments
     result.document, result.src, result.tgt = meta.document, meta.src, meta.tgt
+    result.exported_at = meta.exported_at
 
     current: ReviewSet | None = None
     sidecar = current_sidecar(result.document, result.src, result.tgt, path, against)
@@ -268,9 +302,15 @@ def import_review(
     against: Path | None = None,
     approve_unchanged: bool = False,
     when: datetime | None = None,
+    overwrite_newer: bool = False,
 ) -> ImportResult:
-    """Import one returned review file into ``memory`` as approved translations."""
-    result, corrections = plan_import(path, against, approve_unchanged)
+    """Import one returned review file into ``memory`` as approved translations.
+
+    A row whose segment was approved differently *after* the file was exported is refused
+    (the newer approval is kept) unless ``overwrite_newer``."""
+    result, corrections = plan_import(
+        path, against, approve_unchanged, memory=memory, overwrite_newer=overwrite_newer
+    )
     who = reviewer or default_reviewer()
     origin = f"review:{path.name}"
     for c in corrections:
@@ -280,3 +320,38 @@ def import_review(
             Correction(c.segment, c.source, c.draft, c.target, c.reason, status)
         )
     return result
+
+
+def _keep_newer(
+    result: ImportResult, corrections: list[Correction], memory: ApprovingMemory
+) -> list[Correction]:
+    """The corrections that do not overwrite a newer approval; the others are refused."""
+    exported = result.exported_at
+    if exported is None:
+        if corrections:
+            result.notes.append(
+                "the file does not say when it was exported (written by an older version); "
+                "approvals made since then were not checked"
+            )
+        return corrections
+    now = memory.get_approved(result.src, result.tgt, [c.source for c in corrections])
+    kept: list[Correction] = []
+    for c in corrections:
+        entry = now.get(c.source)
+        if entry is not None and entry.target != c.target:
+            try:
+                newer = datetime.fromisoformat(entry.approved_at) > exported
+            except ValueError:
+                newer = False
+            if newer:
+                result.refused.append(
+                    Refusal(
+                        c.segment,
+                        f"approved again by {entry.reviewer} at {entry.approved_at}, after this "
+                        f"file was exported ({exported.isoformat()}); the newer approval is "
+                        "kept (use --overwrite-newer to replace it with this file's)",
+                    )
+                )
+                continue
+        kept.append(c)
+    return kept

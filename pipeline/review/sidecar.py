@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -81,6 +82,7 @@ class ReviewSet:
             "model": self.model,
             "segments": len(self.rows),
             "checksum": self.checksum(),
+            "exported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         }
 
     def by_id(self) -> dict[str, ReviewRow]:
@@ -96,6 +98,7 @@ class FileMeta:
     tgt: str
     checksum: str
     segments: int | None  # how many segments were exported (None: not recorded)
+    exported_at: datetime | None = None  # when the file was written (None: older files)
 
 
 @dataclass(frozen=True)
@@ -185,12 +188,19 @@ def check_meta(meta: Mapping[str, object]) -> FileMeta:
             segments = int(str(segments))
         except ValueError:
             raise ReviewError("review file's pipeline data is damaged (segments)") from None
+    exported_at = None
+    if meta.get("exported_at"):
+        try:
+            exported_at = datetime.fromisoformat(str(meta["exported_at"]))
+        except ValueError:
+            raise ReviewError("review file's pipeline data is damaged (exported_at)") from None
     return FileMeta(
         document=str(meta["document"]),
         src=str(meta["src"]),
         tgt=str(meta["tgt"]),
         checksum=str(meta["checksum"]),
         segments=segments,
+        exported_at=exported_at,
     )
 
 

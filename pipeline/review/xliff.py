@@ -262,6 +262,22 @@ def read_xliff(path: Path) -> XliffReview:
         exported = node.find(
             f"{{{ns}}}context-group/{{{ns}}}context[@context-type='{SOURCE_CONTEXT}']"
         )
+        entity = next((n for n in node.iter() if isinstance(n, etree._Entity)), None)
+        if entity is not None:  # translate-toolkit cannot read one (TypeError); never resolved
+            review.units.append(
+                XliffUnit(
+                    id=node.get("id") or "",
+                    source=_plain(node.find(f"{{{ns}}}source")),
+                    target=_plain(target_node),
+                    state=None,
+                    draft_sha256=None,
+                    source_sha256=None,
+                    approved=False,
+                    problem=f"an XML entity reference ({entity.text}) is in the unit; "
+                    "review files take plain text: type the characters themselves",
+                )
+            )
+            continue
         problem = None
         try:
             source = elem_to_markers(unit.rich_source[0]) if unit.rich_source else ""
@@ -334,6 +350,15 @@ def read_returned(path: Path) -> ReturnedFile:
     ):
         raise ReviewError("segment ids were edited or units moved since export")
     return ReturnedFile(meta, returned)
+
+
+def _plain(node: etree._Element | None) -> str:
+    """The text of ``node`` with its entity references left out (never resolved)."""
+    if node is None:
+        return ""
+    return "".join(
+        t for n in node.iter() if not isinstance(n, etree._Entity) for t in (n.text, n.tail) if t
+    )
 
 
 def _lang(tag: str | None) -> str:
