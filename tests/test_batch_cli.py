@@ -334,13 +334,3 @@ def test_translate_with_a_bleed_leaflet_end_to_end(cli, tmp_path: Path) -> None:
     assert pdf.name == "statement0.es.leaflet-a5.bleed.pdf"
     page = PdfReader(pdf).pages[0]
     assert "/TrimBox" in page and "/BleedBox" in page and "/ArtBox" in page
-
-
-def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    src = _statements(tmp_path / "src", 1)[0]
-    out = tmp_path / "out.txt"
-    out.write_text("not a folder\n")
-    code = main(["translate", str(src), "--out", str(out)])
-    err = capsys.readouterr().err
-    assert code == 2 and err == f"pipeline: --out {out}: is a file, not a folder\n"
-    assert out.read_text() == "not a folder\n"

@@ -253,8 +253,6 @@ def _check_conflicts(
             raise CommandError(str(exc), 2) from exc
     if args.no_glossary and args.glossary is not None:
         raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
-    if args.out.exists() and not args.out.is_dir():
-        raise CommandError(f"--out {args.out}: is a file, not a folder", 2)
 
 
 def _load_glossary(path: Path | None) -> Glossary | None:
