@@ -22,3 +22,27 @@ def test_glossary_import_lists_skipped_terms_as_text(cli, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert f"skipped (already in {glossary}): union, unions" in result.stderr
     assert "[" not in result.stderr
+
+
+def test_leaflet_yml_contact_may_be_one_line_of_text(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    from pypdf import PdfReader
+
+    src = tmp_path / "statement.txt"
+    src.write_text(
+        "Solidarity with the miners\n\nWe call on all unions to join the strike on 19 October.\n"
+    )
+    (tmp_path / "leaflet.yml").write_text(
+        "organisation: Workers' Solidarity Committee\n"
+        "contact: solidarity@example.org\n"
+        "url: https://example.org/casapalca\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = cli(
+        "translate", str(src), "--to", "en", "--out", str(out), "--layout", "leaflet-a5",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pdf = out / "statement" / "statement.en.leaflet-a5.pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "solidarity@example.org" in text and "Workers" in text

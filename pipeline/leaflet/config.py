@@ -86,6 +86,16 @@ class LeafletConfig(BaseModel):
             raise ValueError(f"{value!r} is not a quote style; use «» or “”")
         return QUOTE_STYLES[value]
 
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _contact(cls, value: object) -> object:
+        """One contact line may be written as text, not a list (also per language)."""
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
