@@ -227,3 +227,17 @@ def test_pdf_list_in_a_table_cell_made_by_libreoffice(tmp_path: Path) -> None:
         "paragraph",
         "Workers of the world, unite against the repression of the unions!",
     )
+
+
+def test_epub_title_repeated_as_the_first_heading_is_read_once(tmp_path: Path) -> None:
+    source = tmp_path / "book.md"
+    source.write_text("# Free the miners\n\nWe demand their release.\n\n# Our demands\n\nNow.\n")
+    epub = tmp_path / "book.epub"
+    run_pandoc(
+        [str(source), "--from", "markdown", "--to", "epub", "--metadata",
+         "title=Free the miners", "--output", str(epub)],
+        Limits(),
+    )  # fmt: skip
+    kinds = [(b.kind, b.text) for b in read_document(epub).blocks]
+    assert kinds[:2] == [("title", "Free the miners"), ("paragraph", "We demand their release.")]
+    assert ("heading", "Our demands") in kinds
