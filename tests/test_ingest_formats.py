@@ -241,3 +241,22 @@ def test_epub_title_repeated_as_the_first_heading_is_read_once(tmp_path: Path) -
     kinds = [(b.kind, b.text) for b in read_document(epub).blocks]
     assert kinds[:2] == [("title", "Free the miners"), ("paragraph", "We demand their release.")]
     assert ("heading", "Our demands") in kinds
+
+
+def test_odt_title_and_subtitle_styles_are_kept(tmp_path: Path) -> None:
+    """pandoc's ODT reader turns the Title and Subtitle paragraph styles into plain
+    paragraphs; the statement keeps them as its title and subtitle."""
+    source = tmp_path / "s.md"
+    source.write_text(
+        "---\ntitle: Free the miners\nsubtitle: A statement of solidarity\n---\n\n"
+        "We demand their release.\n\n# Our demands\n\nNow.\n"
+    )
+    odt = tmp_path / "s.odt"
+    run_pandoc([str(source), "--to", "odt", "--output", str(odt)], Limits())
+    kinds = [(b.kind, b.text) for b in read_document(odt).blocks]
+    assert kinds[:4] == [
+        ("title", "Free the miners"),
+        ("subtitle", "A statement of solidarity"),
+        ("paragraph", "We demand their release."),
+        ("heading", "Our demands"),
+    ]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.ingest import docx, pandoc, pdf, rtf, text
+from pipeline.ingest import docx, odt, pandoc, pdf, rtf, text
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_zip, read_bytes
 from pipeline.ingest.sources import Sources
@@ -69,7 +69,7 @@ def _read_odt(path: Path, data: bytes, limits: Limits) -> Document:
     names = check_zip(path, "odt", limits)
     if "content.xml" not in names:
         raise ReadError("not a valid .odt file (no content.xml)")
-    return pandoc.read_pandoc(path, "odt", limits)
+    return odt.mark_titles(pandoc.read_pandoc(path, "odt", limits), odt.styled_titles(data))
 
 
 def _read_epub(path: Path, data: bytes, limits: Limits) -> Document:
