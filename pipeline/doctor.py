@@ -172,7 +172,7 @@ def _libreoffice() -> Check:
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if not path:
         return Check(
-            "LibreOffice (optional, review smoke test)",
+            "LibreOffice (PDF of DOCX/ODT translated in place)",
             False,
             "not installed",
             "apt-get install libreoffice-writer-nogui",
@@ -180,7 +180,7 @@ def _libreoffice() -> Check:
         )
     version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout.strip()
     return Check(
-        "LibreOffice (optional, review smoke test)", True, version or path, essential=False
+        "LibreOffice (PDF of DOCX/ODT translated in place)", True, version or path, essential=False
     )
 
 

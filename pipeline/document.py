@@ -21,7 +21,7 @@ BlockKind = Literal[
     "footnote",
 ]
 
-SpanKind = Literal["text", "break", "note_ref"]
+SpanKind = Literal["text", "break", "note_ref", "object"]
 
 LANGUAGES = ("en", "es", "ja")
 
@@ -43,8 +43,11 @@ LANGUAGE_NAMES = {
 class Span:
     """A run of inline content with uniform formatting.
 
-    ``kind`` is "text" (``text`` holds the words), "break" (a hard line break) or
-    "note_ref" (a reference to the footnote block whose ``note_id`` is ``note``).
+    ``kind`` is "text" (``text`` holds the words), "break" (a hard line break),
+    "note_ref" (a reference to the footnote block whose ``note_id`` is ``note``) or "object"
+    (an opaque inline placeholder: a field, bookmark or drawing kept by an in-place writer).
+    ``format_key`` is an opaque formatting (or object) identity set by in-place readers:
+    spans with different keys are different formats.
     """
 
     text: str = ""
@@ -53,10 +56,11 @@ class Span:
     link: str | None = None
     kind: SpanKind = "text"
     note: str | None = None
+    format_key: str | None = None
 
     @property
     def formatted(self) -> bool:
-        return self.bold or self.italic or self.link is not None
+        return self.bold or self.italic or self.link is not None or self.format_key is not None
 
     def same_format(self, other: Span) -> bool:
         return (
@@ -64,6 +68,7 @@ class Span:
             and self.bold == other.bold
             and self.italic == other.italic
             and self.link == other.link
+            and self.format_key == other.format_key
         )
 
 
@@ -72,7 +77,7 @@ def merge_spans(spans: list[Span]) -> list[Span]:
     merged: list[Span] = []
     for span in spans:
         if merged and merged[-1].same_format(span):
-            merged[-1] = Span(merged[-1].text + span.text, span.bold, span.italic, span.link)
+            merged[-1] = replace(merged[-1], text=merged[-1].text + span.text)
         else:
             merged.append(span)
     return merged

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import detect
 from pipeline.document import LANGUAGES, Document, Segment
@@ -21,6 +21,9 @@ from pipeline.segment import SegmentedBlock
 
 INTERRUPTED = "not done: the run was interrupted"
 """A target's ``error`` when the run stopped before its files were written."""
+
+if TYPE_CHECKING:
+    from pipeline.inplace import InplaceSource
 
 IDENTITY = Route(engine="identity")  # the route of text no engine touched
 MEMORY_ONLY = Route(engine="memory")  # approved translations only; no engine was available
@@ -52,6 +55,8 @@ class RunOptions:
     detector: str = "fasttext"  # --detector: fasttext or langdetect
     stop: threading.Event = field(default_factory=threading.Event)
     """Set (by the CLI, on Ctrl-C) to stop the batch after the file being written."""
+    restyle: bool = False  # --restyle: DOCX/ODT inputs re-rendered instead of translated in place
+    pdf_engine: str = "auto"  # --pdf-engine: auto | libreoffice | typst (export.writers)
 
 
 @dataclass
@@ -89,6 +94,7 @@ class TargetResult:
     # flat index → (what was done: redecoded|fallback|source, the QA detail) for segments whose
     # engine draft was degenerate (pipeline.engines.guard)
     degenerate: dict[int, tuple[str, str]] = field(default_factory=dict)
+    output_route: str = "rendered"  # "in-place" when an output is the source file translated
 
 
 @dataclass
@@ -105,6 +111,7 @@ class DocumentJob:
     error: str | None = None
     detection: detect.DocumentLanguage | None = None
     language_given: bool = False  # --from
+    inplace: InplaceSource | None = None  # a DOCX/ODT read for in-place translation
 
     @property
     def segments(self) -> list[Segment]:

@@ -34,6 +34,11 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
         },
         "targets": {},
     }
+    if job.inplace is not None and job.inplace.tracked_changes:
+        data["source"]["tracked_changes"] = {
+            "accepted": job.inplace.tracked_changes,
+            "note": "translated as the document reads with its tracked changes accepted",
+        }
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
@@ -65,6 +70,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
             how: sum(1 for done, _ in target.degenerate.values() if done == how)
             for how in ("redecoded", "fallback", "source")
         },
+        "route": target.output_route,
         "outputs": dict(target.outputs),
         "seconds": round(target.seconds, 3),
     }

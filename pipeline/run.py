@@ -18,13 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline import detect
+from pipeline import detect, inplace
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.export.atomic import remove_stale_parts
-from pipeline.export.writers import WRITERS
+from pipeline.export.writers import outputs_for
 from pipeline.ingest import file_sha256, find_sources, read_document
+from pipeline.ingest.limits import Limits, check_regular_file, check_zip
 from pipeline.jobs import (
     IDENTITY,
     INTERRUPTED,
@@ -136,7 +137,11 @@ def _prepare(job: DocumentJob, options: RunOptions) -> None:
 def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     try:
         job.sha256 = file_sha256(job.path)
-        doc = read_document(job.path)
+        if inplace.supports(job.path) and not options.restyle:
+            job.inplace = _read_in_place(job.path)
+            doc = job.inplace.document
+        else:
+            doc = read_document(job.path)
     except PipelineError as exc:
         job.error = str(exc)
         return
@@ -164,6 +169,14 @@ def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     job.segmented = segment_document(doc, doc.lang)
     for lang in options.targets:
         job.targets[lang] = TargetResult(lang=lang)
+
+
+def _read_in_place(path: Path) -> inplace.InplaceSource:
+    """A DOCX/ODT read for in-place translation, within the limits every reader keeps."""
+    limits = Limits.from_env()
+    if check_regular_file(path, limits).st_size:  # an empty file: inplace says so
+        check_zip(path, path.suffix.lower().lstrip("."), limits)
+    return inplace.read(path)
 
 
 def _finish_target(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
@@ -234,17 +247,21 @@ def _write_outputs(job: DocumentJob, target: TargetResult, options: RunOptions) 
     doc = translated_document(job, target)
     if target.route is None:
         target.route = IDENTITY
-    for fmt in options.formats:
+    for output in outputs_for(options.formats, job.inplace, options.pdf_engine):
         if options.stop.is_set():  # interrupted: the file just written is kept, no more
             target.error = INTERRUPTED
             return
-        path = output_path(job, target.lang, fmt)
+        path = output_path(job, target.lang, output.key)
         with _target_fails_on_error(target, path):
-            WRITERS[fmt](doc, path, target.lang, job.path.name)
-            target.outputs[fmt] = str(path)
+            output.write(doc, path, target.lang, job.path.name)
+            target.outputs[output.key] = str(path)
+            if output.route == "in-place":
+                target.output_route = "in-place"
         if target.error is not None:
             return
     if options.layout != "document":
+        if job.inplace is not None:  # a leaflet shows the body, not headers and comments
+            doc = inplace.body_document(job.inplace.skeleton, doc)
         _write_leaflet(job, target, doc, options)
 
 
@@ -273,7 +290,9 @@ def _write_leaflet(
             options.layout,
             options.leaflet_config or LeafletConfig(),
             lang=target.lang,
-            original=job.doc,
+            original=job.doc
+            if job.inplace is None
+            else inplace.body_document(job.inplace.skeleton, job.doc),
             bleed=options.bleed,
             bw=options.bw,
             two_up=options.two_up,

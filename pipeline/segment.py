@@ -10,7 +10,7 @@ garbled is put back around the nearest matching text and counted as a repair.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from pipeline import markers
@@ -285,8 +285,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
     for m in markers.PATTERN.finditer(text):
         chunk = markers.unescape(text[pos : m.start()])
         if chunk:
-            base = current or Span()
-            spans.append(Span(chunk, base.bold, base.italic, base.link))
+            spans.append(replace(current or Span(), text=chunk))
         pos = m.end()
         if m.group(1):
             current = formats.get(int(m.group(1)))
@@ -295,10 +294,9 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
         else:
             template = formats.get(int(m.group(3)))
             if template is not None:
-                spans.append(Span(kind=template.kind, note=template.note))
+                spans.append(replace(template, text=""))
     if pos < len(text):
-        base = current or Span()
-        spans.append(Span(markers.unescape(text[pos:]), base.bold, base.italic, base.link))
+        spans.append(replace(current or Span(), text=markers.unescape(text[pos:])))
     return merge_spans(spans)
 
 

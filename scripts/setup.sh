@@ -9,10 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
-debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core)
-if [ "$mode" = test ]; then
-  debian+=(libreoffice-writer-nogui)
-fi
+# LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst).
+debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core
+  libreoffice-writer-nogui)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -23,6 +23,7 @@ from pipeline.cli.common import (
 )
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
+from pipeline.export.writers import PDF_ENGINES
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
 from pipeline.leaflet.pdfboxes import BLEED_MM
 
@@ -168,6 +169,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also write a review DOCX and an XLIFF 1.2 file per document and language "
         "(OUT/<stem>/review/); bring corrections back with `pipeline review import`",
     )
+    p.add_argument(
+        "--restyle",
+        action="store_true",
+        help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
+        "translating the original file in place (the default)",
+    )
+    p.add_argument(
+        "--pdf-engine",
+        default="auto",
+        choices=PDF_ENGINES,
+        help="who lays the PDF out: libreoffice (the in-place document as it is) or typst "
+        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst",
+    )
     p.set_defaults(func=run)
 
 
@@ -220,6 +234,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         review=args.review,
         follow_links=args.follow_links,
         detector=args.detector,
+        restyle=args.restyle,
+        pdf_engine=args.pdf_engine,
     )
 
 

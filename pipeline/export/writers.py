@@ -4,17 +4,32 @@ Each writer takes the translated Document, the output path, the document's langu
 title (the source file's name, for the DOCX's properties). Writers raise ``PipelineError``
 subclasses or ``OSError``; the caller records either as the target's failure. Adding a format
 is one function and one table entry here.
+
+A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen per input by
+``outputs_for``: its document is the original package with the text replaced (an ODT also gets
+LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out (or, with
+``--pdf-engine typst``, the re-rendered body). LibreOffice always converts an offline copy, in
+which nothing the file links to outside itself can be fetched.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.document import Document
 
+if TYPE_CHECKING:
+    from pipeline.inplace import InplaceSource
+
 Writer = Callable[[Document, Path, str, str], None]
 """``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically."""
+
+PDF_ENGINES = ("auto", "libreoffice", "typst")
+"""``--pdf-engine``: auto is LibreOffice for in-place documents (when installed), else Typst."""
 
 
 def _docx(doc: Document, path: Path, lang: str, title: str) -> None:
@@ -29,6 +44,89 @@ def _pdf(doc: Document, path: Path, lang: str, title: str) -> None:
     write_pdf(doc, path, lang)
 
 
+def _pdf_through_libreoffice(doc: Document, path: Path, lang: str, title: str) -> None:
+    """The rendered DOCX, laid out by LibreOffice (``--pdf-engine libreoffice`` on text inputs)."""
+    from pipeline.export.libreoffice import write_pdf
+
+    with tempfile.TemporaryDirectory(prefix="pipeline-docx-") as folder:
+        docx = Path(folder) / f"{path.stem}.docx"
+        _docx(doc, docx, lang, title)
+        write_pdf(docx, path)
+
+
 WRITERS: dict[str, Writer] = {"docx": _docx, "pdf": _pdf}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 """Every format ``--format`` accepts, in the order outputs are written by default."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to write for a target: its extension (also its report.json ``outputs`` key),
+    its writer, and its route (``in-place`` or ``rendered``)."""
+
+    key: str
+    write: Writer
+    route: str
+
+
+def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[Output]]:
+    from pipeline import inplace
+    from pipeline.export import libreoffice
+
+    skeleton = source.skeleton
+    suffix = skeleton.format  # "docx" or "odt"
+
+    def document(doc: Document, path: Path, lang: str, title: str) -> None:
+        inplace.write(skeleton, doc, lang, path)
+
+    def converted(fmt: str) -> Writer:
+        def write(doc: Document, path: Path, lang: str, title: str) -> None:
+            # LibreOffice converts an offline copy: it must fetch nothing a file links to.
+            with tempfile.TemporaryDirectory(prefix="pipeline-inplace-") as folder:
+                copy = Path(folder) / f"{path.stem}.{suffix}"
+                inplace.write(skeleton, doc, lang, copy, offline=True)
+                libreoffice.convert(copy, fmt, path)
+
+        return write
+
+    def rendered(writer: Writer) -> Writer:
+        def write(doc: Document, path: Path, lang: str, title: str) -> None:
+            writer(inplace.body_document(skeleton, doc), path, lang, title)
+
+        return write
+
+    has_libreoffice = libreoffice.available()
+    use_libreoffice = pdf_engine == "libreoffice" or (pdf_engine == "auto" and has_libreoffice)
+    pdf = (
+        Output("pdf", converted("pdf"), "in-place")
+        if use_libreoffice
+        else Output("pdf", rendered(_pdf), "rendered")
+    )
+    docx = [Output(suffix, document, "in-place")]
+    if suffix == "odt":  # the DOCX of an ODT: LibreOffice's conversion of the in-place file
+        docx.append(
+            Output("docx", converted("docx"), "in-place")
+            if has_libreoffice
+            else Output("docx", rendered(_docx), "rendered")
+        )
+    return {"docx": docx, "pdf": [pdf]}
+
+
+def outputs_for(
+    formats: list[str], source: InplaceSource | None = None, pdf_engine: str = "auto"
+) -> list[Output]:
+    """The files to write for one input's target, in ``formats`` order.
+
+    ``source`` is the input read in place (None for every other input and with ``--restyle``):
+    its ``docx`` format is then the original package, and for an ODT also that file converted
+    to DOCX by LibreOffice (``<stem>.<lang>.odt`` and ``.docx``).
+    """
+    if source is not None:
+        table = _inplace_writers(source, pdf_engine)
+    else:
+        pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else _pdf
+        table = {
+            "docx": [Output("docx", _docx, "rendered")],
+            "pdf": [Output("pdf", pdf, "rendered")],
+        }
+    return [output for fmt in formats for output in table[fmt]]
