@@ -100,14 +100,14 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
     pdf = (
         Output("pdf", converted("pdf"), "in-place")
         if use_libreoffice
-        else Output("pdf", rendered(_pdf), "rendered")
+        else Output("pdf", rendered(WRITERS["pdf"]), "rendered")
     )
     docx = [Output(suffix, document, "in-place")]
     if suffix == "odt":  # the DOCX of an ODT: LibreOffice's conversion of the in-place file
         docx.append(
             Output("docx", converted("docx"), "in-place")
             if has_libreoffice
-            else Output("docx", rendered(_docx), "rendered")
+            else Output("docx", rendered(WRITERS["docx"]), "rendered")
         )
     return {"docx": docx, "pdf": [pdf]}
 
@@ -124,9 +124,9 @@ def outputs_for(
     if source is not None:
         table = _inplace_writers(source, pdf_engine)
     else:
-        pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else _pdf
+        pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else WRITERS["pdf"]
         table = {
-            "docx": [Output("docx", _docx, "rendered")],
+            "docx": [Output("docx", WRITERS["docx"], "rendered")],
             "pdf": [Output("pdf", pdf, "rendered")],
         }
     return [output for fmt in formats for output in table[fmt]]
