@@ -7,7 +7,10 @@ Check names (the ``check`` field, also used in report.json's ``qa`` list):
 ``numbers`` (numbers or dates differ), ``glossary`` (expected term missing),
 ``untranslated`` (the draft is not in the target language), ``brackets`` (quotes or
 brackets unbalanced), ``length`` (length ratio far outside the usual for the pair),
-``leftover`` (engine unknown-word marks, broken inline markers, leftover placeholders).
+``leftover`` (engine unknown-word marks, broken inline markers, leftover placeholders);
+``agreement`` (a Spanish determiner or adjective next to a glossary term that does not agree
+with it in gender or number) is found by ``pipeline.glossary.check.disagreements`` and added
+with the others where review entries are made (``pipeline.review.sidecar``).
 The translate stage adds ``degenerate`` findings (``pipeline.engines.guard``: an engine's draft
 that looped or was in the wrong language, and what was done about it).
 """
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pipeline import markers
 from pipeline.document import LANGUAGES
 
-CHECKS = ("numbers", "glossary", "untranslated", "brackets", "length", "leftover")
+CHECKS = ("numbers", "glossary", "untranslated", "brackets", "length", "leftover", "agreement")
 
 _ANY_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 

@@ -12,6 +12,9 @@ mode=${1:-run}
 # LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst).
 debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core
   libreoffice-writer-nogui)
+if [ "$mode" = test ]; then
+  debian+=(omegat)  # the OmegaT round-trip tests (console mode)
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -17,6 +17,7 @@ from pipeline.glossary.exchange import (
     export_tbx,
     import_csv,
     import_tbx,
+    new_entries,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,44 @@ def test_tbx_from_a_cat_tool_with_regional_codes() -> None:
     ]
 
 
+def test_tbx_synonyms_become_one_entry_and_shared_forms_are_added() -> None:
+    tbx = textwrap.dedent(
+        """\
+        <?xml version="1.0" encoding="UTF-8"?>
+        <martif type="TBX" xml:lang="en"><text><body>
+          <termEntry id="miner">
+            <langSet xml:lang="en">
+              <tig><term>miners</term></tig>
+              <ntig><termGrp><term>mineworkers</term></termGrp></ntig>
+            </langSet>
+            <langSet xml:lang="es"><ntig><termGrp><term>mineros</term></termGrp></ntig></langSet>
+          </termEntry>
+          <termEntry id="u1">
+            <langSet xml:lang="en"><tig><term>trade union</term></tig></langSet>
+            <langSet xml:lang="es"><tig><term>sindicato</term></tig></langSet>
+          </termEntry>
+          <termEntry id="u2">
+            <langSet xml:lang="en"><tig><term>union</term></tig></langSet>
+            <langSet xml:lang="es"><tig><term>sindicato</term></tig></langSet>
+          </termEntry>
+          <termEntry id="u3">
+            <langSet xml:lang="en"><tig><term>union</term></tig></langSet>
+            <langSet xml:lang="es"><tig><term>sindicato</term></tig></langSet>
+          </termEntry>
+        </body></text></martif>
+        """
+    ).encode()
+    entries = import_tbx(tbx)
+    assert entries[0] == {"en": ["miners", "mineworkers"], "es": "mineros", "id": "miner"}
+    fresh, skipped = new_entries(None, entries)
+    assert [e["id"] for e in fresh] == ["miner", "u1", "u2"]  # u2 shares 'sindicato' only
+    assert [e["id"] for e in skipped] == ["u3"]  # u3 repeats u2
+    glossary, problems = parse_glossary("version: 1\nterms:\n" + entries_yaml(fresh))
+    assert glossary is not None and problems == []
+    found = glossary.find("The mineworkers and the miners.", "en", "es")
+    assert [m.term.target_form("en", m.form_index, "es") for m in found] == ["mineros"] * 2
+
+
 def test_append_keeps_comments_and_rejects_bad_entries(tmp_path: Path) -> None:
     path = tmp_path / "glossary.yml"
     path.write_text("# our glossary\nversion: 1\nterms:\n- en: strike\n  es: huelga\n")
@@ -90,7 +129,7 @@ def test_append_keeps_comments_and_rejects_bad_entries(tmp_path: Path) -> None:
     assert text.startswith("# our glossary\n")
     assert len(load_glossary(path)) == 2
     with pytest.raises(Exception, match=r"glossary.yml:\d+"):
-        append_entries(path, [{"en": "strike", "es": "paro"}])
+        append_entries(path, [{"en": "strike", "es": "huelga"}])  # a duplicate
     assert path.read_text() == text  # untouched on failure
 
 
@@ -130,7 +169,11 @@ def test_cli_lint_reports_line_numbered_problems(cli, tmp_path: Path) -> None:  
     result = cli("glossary", "lint", str(bad))
     assert result.returncode == 2
     lines = result.stdout.splitlines()
-    assert f"{bad}:6: conflict: en: form 'strike' is also in the entry on line 3" in lines[0]
+    assert lines[0] == (
+        f"{bad}:6: warning: shared form: en: form 'strike' is also in the entry on line 3; "
+        "en→es will use the first entry ('huelga', line 3), not this one ('paro'); "
+        "en→ja will use the first entry ('ストライキ', line 3), not this one ('スト')"
+    )
     assert any(line.startswith(f"{bad}:9: missing language") for line in lines)
     assert any(line.startswith(f"{bad}:11: substring trap") for line in lines)
     broken = write(tmp_path / "broken.yml", "version: 1\nterms:\n  - en: [strike\n")
@@ -164,7 +207,9 @@ def test_cli_add_export_import(cli, tmp_path: Path) -> None:  # noqa: ANN001
     assert result.returncode == 0, result.stderr
     result = cli("glossary", "add", "--glossary", str(glossary), "--keep", "FLTI", "--gender", "f")
     assert result.returncode == 0, result.stderr
-    result = cli("glossary", "add", "--glossary", str(glossary), "--en", "unions", "--es", "x")
+    result = cli(
+        "glossary", "add", "--glossary", str(glossary), "--en", "unions", "--es", "sindicatos"
+    )
     assert result.returncode == 2 and "already in the glossary" in result.stderr
     tbx = tmp_path / "out.tbx"
     result = cli(
@@ -185,6 +230,11 @@ def test_cli_add_export_import(cli, tmp_path: Path) -> None:  # noqa: ANN001
     assert result.stdout.splitlines()[0] == "id,en,es,ja,keep,note,gender,case_sensitive"
     result = cli("glossary", "import", str(tmp_path / "nothing.tbx"), "--glossary", str(fresh))
     assert result.returncode == 2 and "nothing.tbx" in result.stderr
+    # a synonym (a shared form, another rendering) is added, with a warning
+    result = cli("glossary", "add", "--glossary", str(glossary), "--en", "unions", "--es", "x")
+    assert result.returncode == 0, result.stderr
+    assert "warning: shared form: en: form 'unions'" in result.stderr
+    assert "en→es will use the first entry ('sindicatos'" in result.stderr
 
 
 def sidecar(out: Path, targets: list[str]) -> Path:

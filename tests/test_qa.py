@@ -17,7 +17,15 @@ def checks(source: str, target: str, src: str = "en", tgt: str = "es", **kw) -> 
 def test_finding_json_shape():
     finding = QaFinding("b2.s3", "numbers", "numbers differ")
     assert finding.as_json() == {"segment": "b2.s3", "check": "numbers", "detail": "numbers differ"}
-    assert set(CHECKS) == {"numbers", "glossary", "untranslated", "brackets", "length", "leftover"}
+    assert set(CHECKS) == {
+        "numbers",
+        "glossary",
+        "untranslated",
+        "brackets",
+        "length",
+        "leftover",
+        "agreement",
+    }
 
 
 @pytest.mark.parametrize(

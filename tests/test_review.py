@@ -17,6 +17,7 @@ import docx
 import pytest
 from lxml import etree
 
+from pipeline.markers import strip as markers_strip
 from pipeline.memory import TranslationMemory
 from pipeline.review import (
     import_review,
@@ -30,6 +31,7 @@ from pipeline.review import (
 )
 from pipeline.review.docx import META_PREFIX as DOCX_META_PREFIX
 from pipeline.review.docx import cell_text, read_review_docx
+from pipeline.review.sidecar import ReviewError
 from pipeline.review.xliff import XLIFF_12_NS, read_xliff
 from tests.fixtures.xliff_schema import schema_errors, strict_schema
 
@@ -144,9 +146,13 @@ def test_xliff_carries_ids_notes_states_and_tags(exported):
     assert file_el.get("target-language") == "es"
     units = {u.get("id"): u for u in root.iterfind(".//x:trans-unit", NS)}
     assert list(units) == [s[0] for s in SEGMENTS]
-    states = {i: u.find("x:target", NS).get("state") for i, u in units.items()}
-    assert states == {"b0.s0": "translated", "b1.s0": "needs-review-translation",
-                      "b1.s1": "final", "b2.s0": "translated"}  # fmt: skip
+    states = {
+        i: (u.find("x:target", NS).get("state"), u.find("x:target", NS).get("state-qualifier"))
+        for i, u in units.items()
+    }
+    # machine drafts (engine or remembered engine output) are marked as such for CAT tools
+    mt = ("needs-review-translation", "leveraged-mt")
+    assert states == {"b0.s0": mt, "b1.s0": mt, "b1.s1": ("final", None), "b2.s0": mt}
     assert units["b1.s1"].get("approved") == "yes"
     first = units["b0.s0"]
     g = first.find("x:source/x:g", NS)
@@ -279,33 +285,65 @@ def test_docx_tracked_changes_count_as_accepted(exported):
     ]
 
 
-def test_docx_rearranged_rows_refused_whole(exported, memory):
+def test_docx_moved_rows_are_imported_by_their_id(exported, memory):
+    edit_docx(exported["docx"], {1: "Solidaridad con los <g1>mineros</g1> del Perú",
+                                 4: "¡Liberen a nuestros hermanos!"})  # fmt: skip
     document = docx.Document(str(exported["docx"]))
     table = document.tables[0]._tbl
     rows = table.findall(f"{W}tr")
-    rows[1].addprevious(rows[3])  # move a segment row up, as sorting would
+    rows[1].addprevious(rows[4])  # move a row up, as sorting would
     document.save(str(exported["docx"]))
     result = import_review(exported["docx"], memory, "ana")
-    assert result.corrections == []
-    assert [r.segment for r in result.refused] == [None]
-    assert "rearranged" in result.refused[0].reason
+    assert result.refused == []
+    assert sorted((c.segment, c.target) for c in result.corrections) == [
+        ("b0.s0", "Solidaridad con los <g1>mineros</g1> del Perú"),
+        ("b2.s0", "¡Liberen a nuestros hermanos!"),
+    ]
 
 
-def test_docx_edited_id_or_deleted_row_refused_whole(exported, tmp_path, memory):
+def test_docx_deleted_row_or_edited_id_imports_every_intact_row(exported, tmp_path, memory):
+    edit_docx(exported["docx"], {1: "Solidaridad con los <g1>mineros</g1> del Perú",
+                                 4: "¡Liberen a nuestros hermanos!"})  # fmt: skip
     document = docx.Document(str(exported["docx"]))
     document.tables[0].rows[2].cells[0].text = "b1.s9"
     edited = tmp_path / "edited.docx"
     document.save(str(edited))
-    result = import_review(edited, memory, "ana", against=exported["sidecar"])
-    assert result.refused[0].segment is None and "ids were edited" in result.refused[0].reason
-    assert "b1.s9" in result.refused[0].reason
+    result, corrections = plan_import(edited, against=exported["sidecar"])
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s9", "table row 3: 'b1.s9' is not an id this file was made with (an edited or "
+                  "added row); nothing imported from it"),
+        ("b1.s0", "its row was deleted from the table; nothing imported"),
+    ]  # fmt: skip
+    assert [c.segment for c in corrections] == ["b0.s0", "b2.s0"]
 
     document = docx.Document(str(exported["docx"]))
     row = document.tables[0].rows[2]._tr
     row.getparent().remove(row)
     document.save(str(edited))
     result = import_review(edited, memory, "ana", against=exported["sidecar"])
-    assert "rows were added or deleted" in result.refused[0].reason
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s0", "its row was deleted from the table; nothing imported")
+    ]
+    assert [c.segment for c in result.corrections] == ["b0.s0", "b2.s0"]
+
+
+def test_review_saved_as_odt_says_save_as_word(exported, tmp_path):
+    odt = tmp_path / "peru.en-es.review.odt"
+    odt.write_bytes(b"PK\x03\x04 not really")
+    result, _ = plan_import(odt)
+    assert result.refused[0].reason == (
+        "saved as .odt: open it and save it as Word (.docx), then import the .docx"
+    )
+
+
+def test_review_docx_says_memory_and_explains_green_rows(exported):
+    document = docx.Document(str(exported["docx"]))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "green rows were approved by a reviewer" in text
+    assert "4 sentences" in text
+    notes = [cell_text(r.cells[3]) for r in document.tables[0].rows[1:]]
+    assert "Draft from: memory" in notes[3] and "cache" not in " ".join(notes)
+    assert cell_text(document.tables[0].rows[0].cells[0]) == "Id"
 
 
 def test_docx_edited_source_cell_refuses_that_row_only(exported, memory):
@@ -316,7 +354,7 @@ def test_docx_edited_source_cell_refuses_that_row_only(exported, memory):
     table.rows[4].cells[2].text = "¡Liberen a nuestros hermanos!"
     document.save(str(exported["docx"]))
     result = import_review(exported["docx"], memory, "ana")
-    assert [(r.segment, "source text was edited" in r.reason) for r in result.refused] == [
+    assert [(r.segment, "original sentence was edited" in r.reason) for r in result.refused] == [
         ("b0.s0", True)
     ]
     assert [c.segment for c in result.corrections] == ["b2.s0"]
@@ -332,8 +370,10 @@ def test_source_changed_since_export_is_refused_and_the_rest_imported(exported, 
     make_sidecar(exported["sidecar"].parents[2], segments=[tuple(s) for s in changed])
     result = import_review(exported["docx"], memory, "ana")
     assert [(r.segment, r.reason) for r in result.refused] == [
-        ("b1.s0", "source changed since export; re-export and review it again")
-    ]
+        ("b1.s0", "the original sentence changed after this review file was made, so this "
+                  "correction may no longer fit; review it again in the new file from "
+                  "`pipeline review export`")
+    ]  # fmt: skip
     assert [c.segment for c in result.corrections] == ["b0.s0"]
     assert list(approvals(memory)) == [SEGMENTS[0][1]]
 
@@ -414,7 +454,7 @@ def test_a_plain_docx_or_other_file_is_refused_with_one_line(tmp_path, memory):
     d.save(str(plain))
     result = import_review(plain, memory, "ana")
     assert result.refused[0].segment is None
-    assert "not written by `pipeline review export`" in result.refused[0].reason
+    assert "not a review file from `pipeline review export`" in result.refused[0].reason
     junk = tmp_path / "junk.docx"
     junk.write_bytes(b"not a zip")
     assert "DOCX" in import_review(junk, memory, "ana").refused[0].reason
@@ -518,12 +558,31 @@ def test_xliff_for_another_document_is_refused(exported, tmp_path, memory):
     assert "does not match its pipeline data" in result.refused[0].reason
 
 
+def test_xliff_moved_or_removed_units_import_every_intact_unit(exported, memory):
+    _set_target(exported["xliff"], "b2.s0", "¡Liberen a nuestros hermanos!")
+    tree = etree.parse(str(exported["xliff"]))
+    body = tree.find(".//x:body", NS)
+    units = body.findall("x:trans-unit", NS)
+    body.remove(units[1])  # b1.s0 deleted
+    body.insert(0, units[3])  # b2.s0 moved first
+    tree.write(str(exported["xliff"]), xml_declaration=True, encoding="UTF-8")
+    result = import_review(exported["xliff"], memory, "ana")
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s0", "its unit was removed; nothing imported")
+    ]
+    assert [(c.segment, c.target) for c in result.corrections] == [
+        ("b2.s0", "¡Liberen a nuestros hermanos!")
+    ]
+
+
 def test_xliff_edited_id_or_foreign_xliff_refused(exported, tmp_path, memory):
     text = exported["xliff"].read_text(encoding="utf-8").replace('id="b1.s0"', 'id="b1.s7"')
     edited = tmp_path / "edited.xlf"
     edited.write_text(text, encoding="utf-8")
     result = import_review(edited, memory, "ana", against=exported["sidecar"])
-    assert result.refused and all(r.segment in (None, "b1.s7") for r in result.refused)
+    assert [(r.segment, r.reason) for r in result.refused] == [
+        ("b1.s7", "its id was edited (it was exported as b1.s0); not imported")
+    ]
     assert result.corrections == []
     foreign = tmp_path / "app.xlf"
     foreign.write_text(
@@ -602,29 +661,17 @@ def test_cli_import_stores_approvals_and_reports_refusals(cli, tmp_path):
     assert [r["segment"] for r in report["refused"]] == ["b2.s0"]
     again = cli(*args)
     assert again.returncode == 1
-    assert "b2.s0: refused: source changed since export" in again.stderr
+    assert "b2.s0: refused: the original sentence changed after" in again.stderr
     assert "0 approved, 1 already approved, 1 refused" in again.stdout
     assert "Traceback" not in again.stderr
 
 
-OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<omegat><project version="1.0">
-<source_dir>__DEFAULT__</source_dir><source_dir_excludes/><target_dir>__DEFAULT__</target_dir>
-<tm_dir>__DEFAULT__</tm_dir><glossary_dir>__DEFAULT__</glossary_dir>
-<glossary_file>__DEFAULT__</glossary_file><dictionary_dir>__DEFAULT__</dictionary_dir>
-<source_lang>EN</source_lang><target_lang>ES</target_lang>
-<source_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</source_tok>
-<target_tok>org.omegat.tokenizer.LuceneSpanishTokenizer</target_tok>
-<sentence_seg>false</sentence_seg><support_default_translations>true</support_default_translations>
-<remove_tags>false</remove_tags></project></omegat>
-"""
-
-
 def _omegat(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Debian's OmegaT (``omegat``, installed by ``scripts/setup.sh test``) in console mode."""
     jar = Path("/usr/share/omegat/OmegaT.jar")
     java = shutil.which("java")
     if not jar.is_file() or java is None:
-        pytest.skip("OmegaT not installed (optional: apt-get install omegat)")
+        pytest.skip("OmegaT is not installed (apt-get install omegat; scripts/setup.sh test)")
     return subprocess.run(
         [java, "-Djava.awt.headless=true", f"-Duser.home={project.parent / 'home'}", "-jar",
          str(jar), str(project), *args],
@@ -632,35 +679,130 @@ def _omegat(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_omegat_round_trip(exported, memory, tmp_path):
-    """A real CAT tool: OmegaT's XLIFF filter shows our draft (tags as <g0>…</g0>) as the text
-    to work on; the translator's versions (its project TM) are written back into <target>."""
-    project = tmp_path / "omegat-project"
-    for folder in ("source", "target", "tm", "glossary", "dictionary", "omegat"):
-        (project / folder).mkdir(parents=True)
-    (project / "omegat.project").write_text(OMEGAT_PROJECT, encoding="utf-8")
-    shutil.copy(exported["xliff"], project / "source")
-    pseudo = tmp_path / "seen.tmx"
-    done = _omegat(project, "--mode=console-createpseudotranslatetmx",
-                   f"--pseudotranslatetmx={pseudo}", "--pseudotranslatetype=equal")  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    seen = {seg.text for seg in etree.parse(str(pseudo)).iter("seg")}
-    assert "Solidaridad con los <g0>mineros</g0> de Perú" in seen  # what the translator sees
-    corrected = "Solidaridad con los <g0>trabajadores mineros</g0> del Perú"
+def _tmx_pairs(path: Path) -> dict[str, str]:
+    pairs = {}
+    for tu in etree.parse(str(path)).iter("tu"):
+        segs = ["".join(s.itertext()) for s in tu.iter("seg")]
+        pairs[segs[0]] = segs[1]
+    return pairs
+
+
+def _project_save(project: Path, pairs: dict[str, str]) -> None:
+    """What OmegaT saves as a translator works: omegat/project_save.tmx."""
     tmx = etree.fromstring(
         '<tmx version="1.4"><header creationtool="OmegaT" o-tmf="OmegaT TMX" adminlang="EN-US" '
-        'datatype="plaintext" creationtoolversion="3.6" segtype="sentence" srclang="EN"/><body>'
-        '<tu><tuv xml:lang="EN"><seg/></tuv><tuv xml:lang="ES"><seg/></tuv></tu></body></tmx>'
+        'datatype="plaintext" creationtoolversion="3.6" segtype="paragraph" srclang="EN"/>'
+        "<body/></tmx>"
     )
-    segs = list(tmx.iter("seg"))
-    segs[0].text, segs[1].text = "Solidaridad con los <g0>mineros</g0> de Perú", corrected
+    body = tmx.find("body")
+    for source, target in pairs.items():
+        tu = etree.SubElement(body, "tu")
+        for lang, text in (("EN", source), ("ES", target)):
+            tuv = etree.SubElement(tu, "tuv", {"lang": lang})
+            etree.SubElement(tuv, "seg").text = text
     etree.ElementTree(tmx).write(str(project / "omegat" / "project_save.tmx"), encoding="UTF-8")
+
+
+OMEGAT_CASES = [  # the shapes of inline tags OmegaT hides or numbers (checked with OmegaT below)
+    "Solidarity with the <g1>miners</g1> of Peru",
+    "<x1/>Leading break then <g2>bold</g2> word.",
+    "<g1>Whole bold sentence.</g1>",
+    "<g1>Bold</g1> start and end <g2>bold</g2>",
+    "Nested <g1>a <g2>b</g2> c</g1> end.",
+    "Two <x1/> breaks <x2/> inside.",
+    "Footnote<x3/> and <g5>bold</g5> here.<x6/>",
+    "Break at the end <x1/>",
+    "<g1>Bold</g1> <x2/>",
+]
+
+
+def test_omegat_form_is_what_omegat_shows():
+    from pipeline.review.omegat import omegat_form
+
+    assert [omegat_form(t).text for t in OMEGAT_CASES] == [
+        "Solidarity with the <g0>miners</g0> of Peru",
+        "Leading break then <g0>bold</g0> word.",
+        "Whole bold sentence.",
+        "<g0>Bold</g0> start and end <g1>bold</g1>",
+        "Nested <g0>a <g1>b</g1> c</g0> end.",
+        "Two <x0/> breaks <x1/> inside.",
+        "Footnote<x0/> and <g1>bold</g1> here.",
+        "Break at the end",
+        "Bold",
+    ]
+    form = omegat_form("Footnote<x3/> and <g5>bold</g5> here.<x6/>")
+    assert form.to_markers("Nota<x0/> y <g1>negrita</g1> aquí.") == (
+        "Nota<x3/> y <g5>negrita</g5> aquí.<x6/>"
+    )
+    with pytest.raises(ReviewError, match="tag <g7> is not in the source"):
+        form.to_markers("<g7>x</g7>")
+
+
+def test_omegat_segments_match_omegat_itself(tmp_path):
+    """OmegaT's own segmentation of an exported project is what ``omegat_form`` predicts."""
+    from pipeline.review.omegat import omegat_form
+
+    rows = [(f"s{i}", text, text, "machine", [], []) for i, text in enumerate(OMEGAT_CASES)]
+    sidecar = make_sidecar(tmp_path / "out", segments=rows)
+    project = write_review_files(sidecar, ("omegat",))["omegat"]
+    seen = tmp_path / "seen.tmx"
+    done = _omegat(project, "--mode=console-createpseudotranslatetmx",
+                   f"--pseudotranslatetmx={seen}", "--pseudotranslatetype=equal")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(_tmx_pairs(seen)) == {omegat_form(t).text for t in OMEGAT_CASES}
+
+
+def test_omegat_project_layout(exported, tmp_path):
+    project = write_review_files(exported["sidecar"], ("omegat",))["omegat"]
+    assert project.name == "peru.en-es.omegat" and project.parent == exported["sidecar"].parent
+    settings = etree.parse(str(project / "omegat.project")).getroot().find("project")
+    assert settings.findtext("source_lang") == "EN" and settings.findtext("target_lang") == "ES"
+    assert settings.findtext("sentence_seg") == "false"  # one segment per pipeline segment
+    source = project / "source" / "peru.en-es.xlf"
+    assert schema_errors(strict_schema(), source) == ""
+    units = etree.parse(str(source)).getroot().findall(".//x:trans-unit", NS)
+    for unit, (_, english, *_rest) in zip(units, SEGMENTS, strict=True):
+        target = unit.find("x:target", NS)  # OmegaT translates <target>: the English is there
+        assert target.get("state") == "needs-translation"
+        assert "".join(target.itertext()) == markers_strip(english)
+    drafts = _tmx_pairs(project / "tm" / "auto" / "peru.en-es.tmx")
+    assert drafts["Solidarity with the <g0>miners</g0> of Peru"] == (
+        "Solidaridad con los <g0>mineros</g0> de Perú"
+    )
+    assert drafts["The union stands with them."] == "El sindicato está con ellos."
+    suggestions = _tmx_pairs(project / "tm" / "peru.en-es.memory.tmx")
+    assert "On October 19, 900 workers went on strike." in suggestions
+    glossary = (project / "glossary" / "peru.en-es.glossary.txt").read_text(encoding="utf-8")
+    assert glossary.splitlines() == ["miners\tmineros\t", "union\tsindicato\tlabour union"]
+
+
+def test_omegat_round_trip(exported, memory, tmp_path):
+    """Debian's OmegaT opens the exported project with English as the source and the drafts
+    inserted; what the translator changed comes back as approved, the rest does not."""
+    project = write_review_files(exported["sidecar"], ("omegat",))["omegat"]
     done = _omegat(project, "--mode=console-translate")
     assert done.returncode == 0, done.stdout + done.stderr
-    returned = project / "target" / exported["xliff"].name
-    result = import_review(returned, memory, "ana", against=exported["sidecar"])
-    assert result.refused == []
-    assert [(c.segment, c.target) for c in result.corrections] == [
-        ("b0.s0", "Solidaridad con los <g1>trabajadores mineros</g1> del Perú")
+    target = project / "target" / "peru.en-es.xlf"
+    read = read_xliff(target)
+    assert [u.source for u in read.units] == [s[1] for s in SEGMENTS]  # English as the source
+    assert [u.target for u in read.units] == [s[2] for s in SEGMENTS]  # every draft inserted
+    assert schema_errors(strict_schema(), target) == ""  # OmegaT kept the file valid
+    nothing, corrections = plan_import(project)
+    assert nothing.refused == [] and corrections == []  # drafts as inserted: nothing to approve
+
+    # the translator corrects one segment in OmegaT (it saves omegat/project_save.tmx) and
+    # creates the translated documents
+    corrected = "Solidaridad con los <g0>trabajadores mineros</g0> del Perú"
+    _project_save(project, {"Solidarity with the <g0>miners</g0> of Peru": corrected})
+    done = _omegat(project, "--mode=console-translate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    wanted = [("b0.s0", "Solidaridad con los <g1>trabajadores mineros</g1> del Perú")]
+    for returned in (target, next(project.glob("*-omegat.tmx")), project / "omegat"):
+        result, corrections = plan_import(returned)
+        assert result.refused == [], returned
+        assert [(c.segment, c.target) for c in corrections] == wanted, returned
+    result = import_review(project, memory, "ana")
+    assert [(c.segment, c.target, c.status) for c in result.corrections] == [
+        (*wanted[0], "approved")
     ]
-    assert schema_errors(strict_schema(), returned) == ""  # OmegaT kept the file valid
+    assert approvals(memory)[SEGMENTS[0][1]] == (wanted[0][1], "ana")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.cli.common import CommandError, print_json
 from pipeline.document import LANGUAGES
+
+if TYPE_CHECKING:
+    from pipeline.glossary import Glossary
 
 DEFAULT_GLOSSARY = Path("glossary.yml")
 
@@ -26,8 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "lint",
         help="find problems in a glossary file",
         description="Validate a glossary and report every problem with its line: bad YAML, "
-        "unknown keys, duplicates, conflicts (one form, two renderings), substring traps, "
-        "missing languages, lists that cannot be aligned. Exit 0 when clean, 2 otherwise.",
+        "unknown keys, duplicate entries, substring traps, missing languages, lists that "
+        "cannot be aligned; and warns about a form shared by two entries with different "
+        "renderings (allowed: miners → mineros and mineworkers → mineros), saying which entry "
+        "each direction uses. Exit 0 when clean or only warnings, 2 otherwise.",
     )
     lint.add_argument(
         "file",
@@ -89,8 +95,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="add the terms of a TBX or CSV file to the glossary",
         description="Read FILE (.tbx or .csv, as written by `export` or by a CAT tool) and add "
-        "its terms to the glossary. Terms sharing a form with an existing entry are skipped "
-        "and listed; the glossary is checked before it is replaced.",
+        "its terms to the glossary. Several terms of one language in a TBX entry are synonyms "
+        "and become one entry. Terms that repeat an existing entry (a shared form, the same "
+        "rendering) are skipped and listed; a term that shares a form but renders it otherwise "
+        "(a synonym) is added, and `lint` says which entry each direction uses. The glossary "
+        "is checked before it is replaced.",
     )
     importer.add_argument("file", type=Path, help="TBX or CSV file")
     _add_glossary_option(importer, created=True)
@@ -158,21 +167,27 @@ def run_lint(args: argparse.Namespace) -> int:
                 "file": str(path),
                 "terms": len(glossary) if glossary is not None else None,
                 "problems": [
-                    {"line": p.line, "kind": p.kind, "message": p.message} for p in problems
+                    {
+                        "line": p.line,
+                        "kind": p.kind,
+                        "message": p.message,
+                        "severity": p.severity,
+                    }
+                    for p in problems
                 ],
             }
         )
     else:
         for problem in problems:
             print(problem.format(str(path)))
-        if not problems and glossary is not None:
-            print(f"{path}: {len(glossary)} terms, no problems")
+        warnings = sum(p.severity == "warning" for p in problems)
+        errors = len(problems) - warnings
+        also = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+        if not errors and glossary is not None:
+            print(f"{path}: {len(glossary)} terms, no problems{also}")
         else:
-            print(
-                f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
-                file=sys.stderr,
-            )
-    return 2 if problems else 0
+            print(f"{path}: {errors} problem{'s' if errors != 1 else ''}{also}", file=sys.stderr)
+    return 2 if any(p.severity == "error" for p in problems) else 0
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -200,13 +215,15 @@ def run_add(args: argparse.Namespace) -> int:
         fresh, skipped = new_entries(existing, [entry])
         if skipped:
             raise CommandError(
-                f"{args.glossary}: a form of this term is already in the glossary; "
-                "edit that entry instead (`pipeline glossary lint` shows where)",
+                f"{args.glossary}: this term is already in the glossary with the same "
+                "rendering; edit that entry instead (`pipeline glossary lint` shows where)",
                 2,
             )
+        before = _line_count(args.glossary)
         glossary = append_entries(args.glossary, fresh)
     except GlossaryError as exc:
         raise CommandError(str(exc), 2) from exc
+    _print_shared_forms(args.glossary, glossary, before)
     print(f"{args.glossary}: added; {len(glossary)} term{'s' if len(glossary) != 1 else ''}")
     return 0
 
@@ -258,14 +275,32 @@ def run_import(args: argparse.Namespace) -> int:
         return 0
     if fresh:
         try:
+            before = _line_count(args.glossary)
             glossary = append_entries(args.glossary, fresh)
         except GlossaryError as exc:
             raise CommandError(str(exc), 2) from exc
+        _print_shared_forms(args.glossary, glossary, before)
         total = len(glossary)
     else:
         total = len(existing) if existing is not None else 0
     print(f"{args.glossary}: {len(fresh)} added, {len(skipped)} skipped; {total} terms")
     return 0
+
+
+def _line_count(path: Path) -> int:
+    try:
+        return len(path.read_text(encoding="utf-8").splitlines())
+    except OSError:
+        return 0
+
+
+def _print_shared_forms(path: Path, glossary: Glossary, after_line: int) -> None:
+    """Warn (stderr) about forms the new entries share with others: which entry wins where."""
+    from pipeline.glossary.schema import shared_forms
+
+    for problem in shared_forms(glossary.terms):
+        if problem.line > after_line:
+            print(problem.format(str(path)), file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -15,11 +15,11 @@ FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xlif
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "review",
-        help="export review files (DOCX, XLIFF) and import reviewed translations",
+        help="export review files (DOCX, XLIFF, OmegaT projects) and import reviewed translations",
         description="Translator review round trip. `export` writes a review DOCX and an XLIFF "
-        "1.2 file per document and target language from the segments files a `pipeline "
-        "translate` run left in OUT/<stem>/review/. `import` reads returned review files and "
-        "stores the corrected drafts as approved translations in the translation memory, so "
+        "1.2 file (and, with --omegat, a ready OmegaT project) per document and target language "
+        "from the review data (*.segments.json) a `pipeline translate --review` run left in "
+        "OUT/<stem>/review/. `import` reads returned review files and stores the corrected drafts as approved translations in the translation memory, so "
         "the next `pipeline translate` uses them instead of an engine.",
     )
     sub = parser.add_subparsers(dest="review_command", metavar="ACTION")
@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = sub.add_parser(
         "export",
         help="(re)write review files from the segments files of a run",
-        description="Write OUT/<stem>/review/<stem>.<src>-<tgt>.review.docx and .xlf next to "
-        "each <stem>.<src>-<tgt>.segments.json found under OUT_DIR.",
+        description="Write OUT/<stem>/review/<stem>.<src>-<tgt>.review.docx and .xlf (with "
+        "--omegat also the OmegaT project folder <stem>.<src>-<tgt>.omegat/) next to each "
+        "<stem>.<src>-<tgt>.segments.json found under OUT_DIR.",
     )
     export.add_argument("out_dir", metavar="OUT_DIR", help="output folder of `pipeline translate`")
     export.add_argument(
@@ -38,20 +39,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="both",
         help="which review files to write (default: both)",
     )
+    export.add_argument(
+        "--omegat",
+        action="store_true",
+        help="also write a ready OmegaT project per document and language pair "
+        "(OUT/<stem>/review/<stem>.<src>-<tgt>.omegat/: the original text in source/, the "
+        "machine drafts in tm/auto/ where OmegaT inserts them, close matches in tm/, the "
+        "glossary terms in glossary/); open the folder in OmegaT, translate, save, and give "
+        "the folder to `pipeline review import`",
+    )
     export.add_argument("--json", action="store_true", help="print the result as JSON")
     export.set_defaults(func=run_export)
 
     imp = sub.add_parser(
         "import",
         help="store reviewed translations from review DOCX/XLIFF files as approved",
-        description="Read returned review files (.docx from `review export`, or .xlf/.xliff "
-        "saved by a CAT tool) and store each edited draft as approved in the translation "
-        "memory. XLIFF units marked final or signed-off are approved even when unchanged. A "
-        "segment whose source changed since the export, or whose tags were broken, is refused "
-        "with a line saying why; the rest are imported. A file whose rows were rearranged, whose "
-        "ids were edited, or that belongs to another document is refused whole.",
+        description="Read returned review files (.docx from `review export`, .xlf/.xliff "
+        "saved by a CAT tool, or an OmegaT project folder from `review export --omegat`, its "
+        "target/*.xlf or its *-omegat.tmx) and store each edited draft as approved in the "
+        "translation memory. XLIFF units marked final or signed-off are approved even when "
+        "unchanged; drafts left as OmegaT inserted them are not imported. A sentence whose "
+        "original changed since the file was made, or whose tags were broken, is not imported, "
+        "with a line saying why; the rest is. Rows (units) are matched by their id: moved rows "
+        "are imported, deleted rows and edited ids are listed. A file that belongs to another "
+        "document or language pair is refused whole.",
     )
-    imp.add_argument("files", nargs="+", metavar="FILE", help="returned review files")
+    imp.add_argument(
+        "files", nargs="+", metavar="FILE", help="returned review files or OmegaT project folders"
+    )
     imp.add_argument(
         "--reviewer", help="name stored with each approval (default: your OS user name)"
     )
@@ -59,8 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--against",
         metavar="PATH",
-        help="output folder (or segments file) holding the current segments, when the review "
-        "file is not in its OUT/<stem>/review/ folder any more",
+        help="output folder (or its review data file, *.segments.json) holding the latest "
+        "translation, when the review file is not in its OUT/<stem>/review/ folder any more",
     )
     imp.add_argument(
         "--approve-unchanged",
@@ -86,10 +101,11 @@ def run_export(args: argparse.Namespace) -> int:
     root = Path(args.out_dir)
     if not root.exists():
         raise CommandError(f"{root}: no such folder", 2)
-    results = export_review(root, FORMAT_CHOICES[args.format])
+    formats = FORMAT_CHOICES[args.format] + (("omegat",) if args.omegat else ())
+    results = export_review(root, formats)
     if not results:
         raise CommandError(
-            f"{root}: no segments files (*.segments.json) found; run `pipeline translate "
+            f"{root}: no review data (*.segments.json) found; run `pipeline translate "
             "--review` first",
             1,
         )
@@ -107,16 +123,25 @@ def run_export(args: argparse.Namespace) -> int:
             )
             if not args.json:
                 for path in outcome.values():
-                    print(f"wrote {path}")
+                    print(f"wrote {path}{'/' if path.is_dir() else ''}")
     if args.json:
         print_json({"exported": payload})
     return 1 if failed else 0
 
 
-def _short(text: str | None, width: int = 70) -> str:
-    if text is None:
-        return "—"
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _wrapped(label: str, text: str | None, width: int = 88) -> str:
+    """``    was: text`` with the whole text, wrapped under itself."""
+    import textwrap
+
+    head = f"    {label}: "
+    return textwrap.fill(
+        "—" if text is None else text,
+        width=width,
+        initial_indent=head,
+        subsequent_indent=" " * len(head),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -128,8 +153,8 @@ def run_import(args: argparse.Namespace) -> int:
         raise CommandError(f"--against {against}: no such file or folder", 2)
     paths = [Path(f) for f in args.files]
     for path in paths:
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file", 2)
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or folder", 2)
     results: list[ImportResult] = []
     if args.dry_run:
         from pipeline.memory import resolve_memory_path
@@ -182,8 +207,8 @@ def run_import(args: argparse.Namespace) -> int:
         for c in changed:
             print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
             if c.draft is not None and c.reason == "edited":
-                print(f"    was: {_short(c.draft)}")
-            print(f"    now: {_short(c.target)}")
+                print(_wrapped("was", c.draft))
+            print(_wrapped("now", c.target))
         unchanged = len(result.corrections) - len(changed)
         seg_refused = sum(1 for r in result.refused if r.segment)
         print(

@@ -441,6 +441,7 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 cells.append(f"[red]{fit}[/]" if entry and entry.get("overflow") else fit)
             table.add_row(*cells, "; ".join(problems))
     console.print(table)
+    _print_review_files(result)
     closing = closing_line(result)
     if closing:
         print(closing)
@@ -450,6 +451,27 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _print_review_files(result: RunResult) -> None:
+    """Where ``--review`` put the review files, and how to bring corrections back."""
+    written = [
+        Path(target.outputs[key])
+        for job in result.jobs
+        for target in job.targets.values()
+        for key in ("review_docx", "xliff")
+        if key in target.outputs
+    ]
+    if not written:
+        return
+    out_dir = written[0].parent.parent.parent
+    print("Review files for translators (edit the Draft column of the .docx, or open the .xlf")
+    print(f"in a CAT tool; `pipeline review export {out_dir} --omegat` makes OmegaT projects):")
+    for folder in dict.fromkeys(p.parent for p in written):
+        names = ", ".join(p.name for p in written if p.parent == folder)
+        print(f"  {folder}/  {names}")
+    print("Bring the corrections back with:")
+    print(f'  pipeline review import {written[0]} --reviewer "NAME"')
+
+
 def _short(error: str) -> str:
     """The first clause of an error (the full line is on stderr)."""
     return error.split(": ", 1)[0] if len(error) > 60 else error
@@ -457,8 +479,10 @@ def _short(error: str) -> str:
 
 def _segments_cell(target: TargetResult) -> str:
     total = len(target.translations)
-    reused = target.from_memory + target.approved
-    return f"{total} ({reused} from memory)" if reused else str(total)
+    parts = [f"{target.approved} approved"] if target.approved else []
+    if target.from_memory:
+        parts.append(f"{target.from_memory} from memory")
+    return f"{total} ({', '.join(parts)})" if parts else str(total)
 
 
 def _glossary_cell(target: TargetResult) -> str:

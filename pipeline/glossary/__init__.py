@@ -10,8 +10,8 @@ every language. Around an engine call the pipeline does::
     report = verify(glossary, sources, final, src, tgt, segment_ids)
 
 Modules, one job each: ``schema`` (the file, its problems), ``normalize`` (folding for
-matching), ``terms`` (``Term``, ``Glossary``, matching), ``enforce`` (protect/restore,
-agreement), ``grammar`` (Spanish gender/number, English verb use), ``check`` (verify, lint),
+matching), ``terms`` (``Term``, ``Glossary``, matching), ``enforce`` (protect/restore),
+``agreement`` (determiners and adjectives agree with a substituted form), ``grammar`` (Spanish gender/number, English verb use), ``check`` (verify, lint),
 ``exchange`` (TBX/CSV). How a term travels through an engine is the engine's
 ``glossary_strategy`` (``pipeline.engines.base.Strategy``).
 """

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import markers
 from pipeline.document import LANGUAGES
+from pipeline.glossary.agreement import agree_spanish_after, agreeing_before
+from pipeline.glossary.grammar import spanish_features
 from pipeline.glossary.normalize import fold, is_cjk
-from pipeline.glossary.schema import Problem, duplicate_forms
+from pipeline.glossary.schema import Problem, duplicate_forms, shared_forms
 from pipeline.glossary.terms import Glossary, Term
 
 
@@ -80,8 +83,8 @@ def verify(
 
 
 def lint(glossary: Glossary) -> list[Problem]:
-    """Problems beyond schema errors: duplicates, conflicts, traps, missing languages."""
-    problems = duplicate_forms(glossary.terms)
+    """Problems beyond schema errors: duplicates, traps, missing languages; shared forms (warnings)."""
+    problems = duplicate_forms(glossary.terms) + shared_forms(glossary.terms)
     for term in glossary.terms:
         if not term.keep:
             missing = [lang for lang in LANGUAGES if lang not in term.forms]
@@ -144,3 +147,42 @@ def _trap(term: Term, lang: str, form: str) -> list[Problem]:
             )
         ]
     return []
+
+
+# ---------------------------------------------------------------- agreement around terms
+
+
+def disagreements(target: str, forms: Iterable[str]) -> list[str]:
+    """Spanish words around a glossary form that do not agree with it in gender or number.
+
+    For each form (lower-case common nouns; names are left alone) found in ``target``: the
+    determiners right before it (el/la, este, nuestro, todo…) and up to two adjectives right
+    after it. Returns one reader-facing line per disagreement, e.g.
+    ``"todas" does not agree with "sindicatos" (masculine plural)``.
+    """
+    text = markers.strip(target)
+    found: list[str] = []
+    for form in dict.fromkeys(f for f in forms if f and f[:1].islower()):
+        gender, number = spanish_features(form)
+        if gender is None and number is None:
+            continue
+        what = " ".join(
+            w for w in ({"m": "masculine", "f": "feminine"}.get(gender or ""),
+                        {"sg": "singular", "pl": "plural"}.get(number or "")) if w
+        )  # fmt: skip
+        for m in re.finditer(rf"(?i)(?<!\w){re.escape(form)}(?!\w)", text):
+            before, after = text[: m.start()], text[m.end() :]
+            wanted_before = agreeing_before(before, gender, number)
+            wanted_after = agree_spanish_after(after, form, None)
+            for had, wanted in _changed_words(before, wanted_before) + _changed_words(
+                after, wanted_after
+            ):
+                found.append(f"“{had}” does not agree with “{m.group(0)}” ({what}): “{wanted}”?")
+    return list(dict.fromkeys(found))
+
+
+def _changed_words(old: str, new: str) -> list[tuple[str, str]]:
+    a, b = re.findall(r"[^\W\d_]+", old), re.findall(r"[^\W\d_]+", new)
+    if len(a) != len(b):
+        return []
+    return [(x, y) for x, y in zip(a, b, strict=True) if x != y]

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from pipeline import markers
 from pipeline.engines.base import GlossaryMode, Strategy
+from pipeline.glossary.agreement import a_or_an, agree_spanish, agree_spanish_after
 from pipeline.glossary.grammar import (
     prepare_spanish,
     prepare_spanish_words,
-    spanish_features,
     spanish_word_classes,
 )
 from pipeline.glossary.normalize import fold, is_cjk, is_word_char
@@ -143,6 +143,15 @@ _SOURCE_FUNCTION_WORDS = frozenset(
         "my",
         "your",
         "all",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
         "de",
         "del",
         "la",
@@ -197,7 +206,7 @@ def restore(translated: Sequence[str], protected: Protected) -> list[str]:
     protected.repaired = []
     if protected.tgt == "es":  # one analyser call for every form of the batch
         prepare_spanish(ph.expected for phs in protected.placeholders for ph in phs)
-        if any(ph.words_before for phs in protected.placeholders for ph in phs):
+        if any(protected.placeholders):  # words around terms: nouns, adjectives to agree
             prepare_spanish_words(w for t in translated for w in _WORD.findall(markers.strip(t)))
     for index, (text, placeholders) in enumerate(
         zip(translated, protected.placeholders, strict=True)
@@ -293,6 +302,8 @@ def _restore_reordered(
     text: str, span: re.Match[str], ph: Placeholder, tgt: str
 ) -> tuple[str, bool] | None:
     """The form put in when the engine moved words across the span's edges, else None."""
+    if fold(markers.strip(span.group(1))).split() == fold(ph.expected).split():
+        return None  # the span holds exactly the glossary form (maybe with spaces): no move
     moved = _moved_out_of_span(text, span, ph.expected)
     if moved is not None:
         before, after = text[: moved[0]], " " + moved[1] + text[span.end() :]
@@ -380,8 +391,10 @@ def _noun_before_span(text: str, span: re.Match[str], ph: Placeholder) -> tuple[
     """The same reordering when the engine rendered the term with another noun.
 
     "the Peruvian <g9>union</g9>" → "la unión <g9>peruana</g9>": the span ends with
-    adjectives (as many as the source had words before the term) and a noun stands right
-    before it. Returns the text before that noun and the adjectives, or None.
+    adjectives (as many as the source had words before the term), holds no noun of its own
+    (else the engine kept the term's noun in the span and nothing moved: "son <g9>represión
+    política</g9>") and a noun stands right before it. Returns the text before that noun and
+    the adjectives, or None.
     """
     content = span.group(1)
     if markers.has_markers(content):
@@ -398,7 +411,7 @@ def _noun_before_span(text: str, span: re.Match[str], ph: Placeholder) -> tuple[
         if "adj" not in spanish_word_classes(word.group(0)):
             break
         moved += 1
-    if not moved:
+    if not moved or any("n" in spanish_word_classes(w.group(0)) for w in words[:-moved]):
         return None
     return text[: head.start(1)], content[words[-moved].start() :].rstrip()
 
@@ -419,6 +432,7 @@ def _insert(
         form = form[:1].upper() + form[1:]
     if tgt == "es" and (ph.term.gender or not ph.term.is_name):
         before = agree_spanish(before, ph.expected, ph.term)
+        after = agree_spanish_after(after, ph.expected, ph.term)
     elif tgt == "en":
         before = a_or_an(before, form)
     if tgt == "ja":
@@ -479,86 +493,6 @@ def _put_back(
     wrap = ph.wrapped_by if ph.wrapped_by and f"<g{ph.wrapped_by}>" not in text else None
     new_text, _ = _insert(before, ph, capitalise, after, protected.tgt, wrap=wrap)
     return new_text
-
-
-# ---------------------------------------------------------------- agreement
-
-
-def _determiner_table() -> dict[str, tuple[str, ...]]:
-    """Each Spanish determiner → its four forms (m sg, f sg, m pl, f pl)."""
-    table: dict[str, tuple[str, ...]] = {}
-    for row in (
-        "el la los las",
-        "un una unos unas",
-        "este esta estos estas",
-        "ese esa esos esas",
-        "aquel aquella aquellos aquellas",
-        "nuestro nuestra nuestros nuestras",
-        "vuestro vuestra vuestros vuestras",
-        "otro otra otros otras",
-        "todo toda todos todas",
-        "mucho mucha muchos muchas",
-        "ningún ninguna ningunos ningunas",
-        "algún alguna algunos algunas",
-        "cuyo cuya cuyos cuyas",
-        "del de_la de_los de_las",
-        "al a_la a_los a_las",
-    ):
-        forms = tuple(w.replace("_", " ") for w in row.split())
-        for word in forms:
-            table[word] = forms
-    return table
-
-
-_DETERMINERS = _determiner_table()
-_DETERMINER_WORDS = "|".join(
-    sorted((w for w in _DETERMINERS if " " not in w), key=len, reverse=True)
-)
-_DETERMINER_BEFORE = re.compile(
-    rf"(?i)(?<![\w])(de la|de los|de las|a la|a los|a las|{_DETERMINER_WORDS})"
-    rf"(\s+(?:{markers.ANY_SOURCE})*[‘'\"“«]?(?:{markers.OPEN_SOURCE})*)$"
-)
-
-
-def agree_spanish(before: str, form: str, term: Term) -> str:
-    """Make the Spanish article or determiner right before ``form`` agree with it."""
-    m = _DETERMINER_BEFORE.search(before)
-    if not m:
-        return before
-    word = m.group(1)
-    forms = _DETERMINERS.get(word.lower())
-    gender, number = spanish_features(form)
-    if term.gender:
-        gender = term.gender
-    if term.is_name:
-        number = None  # names: trust the engine's article
-    if not forms:
-        return before
-    index = forms.index(word.lower())
-    plural = index >= 2 if number is None else number == "pl"
-    feminine = index % 2 == 1 if gender not in ("m", "f") else gender == "f"
-    wanted = forms[(2 if plural else 0) + (1 if feminine else 0)]
-    if wanted == word.lower():
-        return before
-    if word[:1].isupper():
-        wanted = wanted[:1].upper() + wanted[1:]
-    return before[: m.start(1)] + wanted + m.group(2)
-
-
-def a_or_an(before: str, form: str) -> str:
-    """English "a"/"an" before an inserted form."""
-    m = re.search(rf"(?i)(?<!\w)(an?)(\s+(?:{markers.OPEN_SOURCE})*)$", before)
-    if not m:
-        return before
-    vowel = bool(re.match(r"(?i)[aeiou]|h(?:our|onou?r|eir)", form)) and not re.match(
-        r"(?i)u(?:ni|s[aeiu]|tr)|eu|one\b", form
-    )
-    wanted = "an" if vowel else "a"
-    if m.group(1).lower() == wanted:
-        return before
-    if m.group(1)[0].isupper():
-        wanted = wanted.capitalize()
-    return before[: m.start(1)] + wanted + m.group(2)
 
 
 # ---------------------------------------------------------------- spacing

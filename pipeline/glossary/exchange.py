@@ -22,8 +22,8 @@ from pipeline.document import LANGUAGES
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary.check import GlossaryReport, verify
 from pipeline.glossary.normalize import fold
-from pipeline.glossary.schema import GlossaryError, parse_glossary
-from pipeline.glossary.terms import Glossary
+from pipeline.glossary.schema import GlossaryError, parse_glossary, same_rendering
+from pipeline.glossary.terms import Glossary, Term
 
 PIPELINE_NOTE = "pipeline"
 CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"]
@@ -78,7 +78,14 @@ def import_tbx(data: bytes, name: str = "TBX file") -> list[dict[str, Any]]:
             lang = _lang_code(code)
             if lang not in LANGUAGES:
                 continue
-            terms = [t.text.strip() for t in unit.get_target_terms(code) if t.text.strip()]
+            # every <term> of the language: <tig>, <ntig><termGrp> (TBX 2) or <termSec>
+            # (TBX 3); several terms of one language are synonyms of one entry
+            terms = [
+                "".join(t.itertext()).strip()
+                for t in node.iter()
+                if isinstance(t.tag, str) and t.tag.rsplit("}", 1)[-1] == "term"
+            ]
+            terms = [t for t in terms if t]
             if terms:
                 forms.setdefault(lang, [])
                 forms[lang] += [t for t in terms if t not in forms[lang]]
@@ -201,26 +208,47 @@ def entries_yaml(entries: list[dict[str, Any]], indent: int = 2) -> str:
 def new_entries(
     glossary: Glossary | None, entries: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Split entries into (new, skipped): skipped ones share a form with the glossary."""
-    known: set[tuple[str, str]] = set()
-    if glossary is not None:
-        for term in glossary.terms:
-            for lang in LANGUAGES:
-                known.update((lang, fold(f)) for f in term.forms_for(lang))
+    """Split entries into (new, skipped): skipped ones repeat a known term.
+
+    An entry is known when it shares a form with a glossary entry (or an earlier new one)
+    and renders that form the same way. Sharing a form with another rendering is a synonym
+    (``mineworkers → mineros`` next to ``miners → mineros``): it is added.
+    """
+    known: dict[tuple[str, str], list[Term]] = {}
+
+    def remember(term: Term) -> None:
+        for lang in LANGUAGES:
+            for form in term.forms_for(lang):
+                known.setdefault((lang, fold(form)), []).append(term)
+
+    for term in glossary.terms if glossary is not None else ():
+        remember(term)
     fresh: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for entry in entries:
-        keys: set[tuple[str, str]] = set()
-        for lang in LANGUAGES:
-            forms = entry.get(lang) or entry.get("keep") or []
-            forms = [forms] if isinstance(forms, str) else forms
-            keys.update((lang, fold(f)) for f in forms)
-        if keys & known:
+        term = _entry_term(entry)
+        if any(
+            same_rendering(term, other, lang, form)
+            for lang in LANGUAGES
+            for form in term.forms_for(lang)
+            for other in known.get((lang, fold(form)), ())
+        ):
             skipped.append(entry)
         else:
             fresh.append(entry)
-            known |= keys
+            remember(term)
     return fresh, skipped
+
+
+def _entry_term(entry: dict[str, Any]) -> Term:
+    """A ``Term`` with the forms of a glossary.yml-shaped entry (for comparing, not matching)."""
+
+    def forms(value: Any) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) else tuple(value or ())
+
+    if entry.get("keep"):
+        return Term(id="", forms={"*": forms(entry["keep"])}, keep=True)
+    return Term(id="", forms={lang: forms(entry[lang]) for lang in LANGUAGES if entry.get(lang)})
 
 
 def append_entries(path: Path, entries: list[dict[str, Any]]) -> Glossary:

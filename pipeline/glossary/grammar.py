@@ -158,6 +158,7 @@ def analyse_spanish_many(forms: Sequence[str]) -> dict[str, Features]:
 
 
 _CLASSES: dict[str, frozenset[str]] = {}
+_ANALYSES: dict[str, tuple[str, ...]] = {}
 
 
 def spanish_word_classes(word: str) -> frozenset[str]:
@@ -178,9 +179,72 @@ def prepare_spanish_words(words: Iterable[str]) -> None:
     lines = _run_analyser(missing)
     for word, line in zip(missing, lines or [""] * len(missing), strict=False):
         analyses = line.strip().removeprefix("^").removesuffix("$").split("/")[1:]
+        _ANALYSES[word] = tuple(a for a in analyses if "*" not in a)
         _CLASSES[word] = frozenset(
             m.group(1) for a in analyses if (m := re.search(r"<(\w+)>", a)) and "*" not in a
         )
+
+
+def spanish_adjective(word: str) -> tuple[str, str, str] | None:
+    """Lemma, gender (``m``/``f``/``mf``) and number of a Spanish adjective, or None.
+
+    None when the word is not (only) an adjective to the analyser: a word that may also be a
+    verb or a noun in its own right is left alone.
+    """
+    prepare_spanish_words([word])
+    analyses = _ANALYSES.get(word.casefold(), ())
+    adjectives = [
+        m
+        for a in analyses
+        if (m := re.match(r"([^<]+)<adj>(?:<[^>]*>)*?<(m|f|mf)>(?:<[^>]*>)*?<(sg|pl|sp)>", a))
+    ]
+    lemmas = {m.group(1) for m in adjectives}
+    for analysis in analyses:
+        lemma, _, tags = analysis.partition("<")
+        if "<adj>" not in "<" + tags and not (tags.startswith("n>") and lemma in lemmas):
+            return None  # also a verb, a noun of its own…: not for us to change
+    first = adjectives[0] if adjectives else None
+    return (first.group(1), first.group(2), first.group(3)) if first else None
+
+
+def inflect_spanish_adjective(lemma: str, gender: str, number: str) -> str | None:
+    """The form of a Spanish adjective with this gender (``m``/``f``/``mf``) and number."""
+    return _generate(f"^{lemma}<adj><{gender}><{number}>$")
+
+
+@cache
+def _generate(unit: str) -> str | None:
+    lt_proc = shutil.which("lt-proc")
+    generator = spanish_generator()
+    if lt_proc is None or generator is None:
+        return None
+    try:
+        out = subprocess.run(
+            [lt_proc, "-g", str(generator)],
+            input=unit + "\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out if out and not out.startswith(("#", "@")) and "<" not in out else None
+
+
+@cache
+def spanish_generator(data_dirs: tuple[Path, ...] | None = None) -> Path | None:
+    """Apertium's Spanish generator (the ``autogen.bin`` that ends ``*-spa.mode``), or None."""
+    for data_dir in data_dirs if data_dirs is not None else tuple(apertium_data_dirs()):
+        for mode_file in sorted((data_dir / "modes").glob("*-spa.mode")):
+            try:
+                stages = mode_file.read_text(encoding="utf-8").split("|")
+                words = [w for stage in stages for w in shlex.split(stage)]
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+            for word in reversed(words):
+                if word.endswith("autogen.bin") and Path(word).is_file():
+                    return Path(word)
+    return None
 
 
 def _run_analyser(lines: Sequence[str]) -> list[str] | None:

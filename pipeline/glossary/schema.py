@@ -29,14 +29,16 @@ class GlossaryError(PipelineError):
 
 @dataclass(frozen=True)
 class Problem:
-    """A lint finding: ``line`` is 1-based (0 when unknown)."""
+    """A lint finding: ``line`` is 1-based (0 when unknown); a warning does not fail lint."""
 
     line: int
     kind: str
     message: str
+    severity: Literal["error", "warning"] = "error"
 
     def format(self, path: str) -> str:
-        return f"{path}:{self.line}: {self.kind}: {self.message}"
+        warning = "warning: " if self.severity == "warning" else ""
+        return f"{path}:{self.line}: {warning}{self.kind}: {self.message}"
 
 
 Forms = str | list[str]
@@ -270,12 +272,12 @@ def load_glossary(path: Path | str) -> Glossary:
 # ---------------------------------------------------------------- forms in two entries
 
 
-def duplicate_forms(terms: Sequence[Term]) -> list[Problem]:
-    """A form listed in two entries for the same language (a conflict if targets differ)."""
+def _shared(terms: Sequence[Term]) -> list[tuple[str, str, Term, Term]]:
+    """(language, form, first entry, later entry) for every form listed in two entries."""
     seen: dict[tuple[str, str], Term] = {}
-    problems: list[Problem] = []
+    shared: list[tuple[str, str, Term, Term]] = []
     for term in terms:
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
         own: set[tuple[str, str]] = set()
         for lang, forms in term.forms.items():
             for form in forms:
@@ -285,22 +287,77 @@ def duplicate_forms(terms: Sequence[Term]) -> list[Problem]:
                         continue
                     own.add(key)
                     other = seen.setdefault(key, term)
-                    if other is term or fold(form) in reported:
+                    if other is term or (other.id, fold(form)) in reported:
                         continue
-                    reported.add(fold(form))
-                    same = _same_rendering(term, other)
-                    problems.append(
-                        Problem(
-                            term.line,
-                            "duplicate" if same else "conflict",
-                            f"{each}: form {form!r} is also in the entry on line {other.line}"
-                            f" ({'same rendering' if same else 'different rendering'}); "
-                            "a form may appear in one entry only",
-                        )
-                    )
+                    reported.add((other.id, fold(form)))
+                    shared.append((each, form, other, term))
+    return shared
+
+
+def duplicate_forms(terms: Sequence[Term]) -> list[Problem]:
+    """A form in two entries that render it the same way: the later entry is a duplicate.
+
+    Two entries that share a form but render it differently are allowed (``miners →
+    mineros`` and ``mineworkers → mineros``: every real termbase has synonyms); ``lint``
+    warns about them (``shared_forms``).
+    """
+    problems: list[Problem] = []
+    reported: set[tuple[int, int]] = set()
+    for lang, form, first, later in _shared(terms):
+        if not same_rendering(later, first, lang, form) or (id(later), id(first)) in reported:
+            continue
+        reported.add((id(later), id(first)))
+        problems.append(
+            Problem(
+                later.line,
+                "duplicate",
+                f"{lang}: form {form!r} is also in the entry on line {first.line} with the "
+                "same rendering; merge the two entries",
+            )
+        )
     return problems
 
 
-def _same_rendering(a: Term, b: Term) -> bool:
-    common = [lang for lang in LANGUAGES if a.forms_for(lang) and b.forms_for(lang)]
-    return all(a.forms_for(lang)[0] == b.forms_for(lang)[0] for lang in common)
+def shared_forms(terms: Sequence[Term]) -> list[Problem]:
+    """Warnings for a form two entries render differently: which entry each direction uses.
+
+    Translating *from* the shared form's language uses the first entry (the matcher takes
+    entries in file order); towards it, both entries are enforced.
+    """
+    problems: list[Problem] = []
+    for lang, form, first, later in _shared(terms):
+        if same_rendering(later, first, lang, form):
+            continue
+        mine, theirs = _rendering(later, lang, form), _rendering(first, lang, form)
+        uses = [
+            f"{lang}→{tgt} will use the first entry ({theirs[tgt]!r}, line {first.line}), "
+            f"not this one ({mine[tgt]!r})"
+            for tgt in LANGUAGES
+            if tgt in mine and tgt in theirs and mine[tgt] != theirs[tgt]
+        ]
+        problems.append(
+            Problem(
+                later.line,
+                "shared form",
+                f"{lang}: form {form!r} is also in the entry on line {first.line}; "
+                + "; ".join(uses or [f"{lang}→* will use the first entry (line {first.line})"]),
+                severity="warning",
+            )
+        )
+    return problems
+
+
+def _rendering(term: Term, lang: str, form: str) -> dict[str, str]:
+    """What ``term`` renders its ``form`` (of ``lang``) as, per other language."""
+    index = [fold(f) for f in term.forms_for(lang)].index(fold(form))
+    return {
+        tgt: term.target_form(lang, index, tgt)
+        for tgt in LANGUAGES
+        if tgt != lang and term.forms_for(tgt)
+    }
+
+
+def same_rendering(a: Term, b: Term, lang: str, form: str) -> bool:
+    """Whether both entries render ``form`` (of ``lang``) the same way in every other language."""
+    mine, theirs = _rendering(a, lang, form), _rendering(b, lang, form)
+    return all(mine[tgt] == theirs[tgt] for tgt in mine.keys() & theirs.keys())

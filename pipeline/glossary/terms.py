@@ -17,7 +17,7 @@ from pipeline.document import LANGUAGES
 from pipeline.glossary.grammar import english_verb_use
 from pipeline.glossary.normalize import fold, is_word_char, normalize_form, normalize_with_map
 
-MATCHER_VERSION = "2"  # bump when matching or enforcement changes: old cached drafts go stale
+MATCHER_VERSION = "4"  # bump when matching or enforcement changes: old cached drafts go stale
 
 # Web addresses and e-mail addresses: a term inside one ("https://example.org/solidarity",
 # "solidarity@example.org") is part of the address, never the word.

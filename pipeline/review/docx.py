@@ -47,6 +47,8 @@ GREY = "EDEDED"
 AMBER = "FFE2A8"
 LIGHT_AMBER = "FFF4DC"
 GREEN = "DDEFD9"
+ORIGIN_WORDS = {"cache": "memory", "identity": "original text", "kept": "kept as written"}
+"""Where a draft came from, in a translator's words."""
 TAG_COLOUR = RGBColor(0x80, 0x80, 0x80)
 COLUMN_WIDTHS = (Cm(2.0), Cm(8.6), Cm(8.6), Cm(4.2), Cm(4.2))
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -144,7 +146,7 @@ def _notes_lines(row: ReviewRow) -> list[str]:
     if row.origin == "approved":
         lines.append("Approved earlier")
     elif row.origin in ("cache", "identity", "kept"):
-        lines.append(f"Draft from: {row.origin}")
+        lines.append(f"Draft from: {ORIGIN_WORDS.get(row.origin, row.origin)}")
     return lines
 
 
@@ -160,17 +162,19 @@ def write_review_docx(review: ReviewSet, path: Path) -> Path:
     intro.add_run(
         "Keep the grey tags such as <g1>…</g1> around the same words: they carry bold, italics "
         "and links. Do not add, delete or sort rows. Amber rows have QA findings (also shown as "
-        "comments). When done, save as .docx and run: pipeline review import FILE --reviewer NAME"
+        "comments); green rows were approved by a reviewer earlier (change them only to correct "
+        "them again); grey rows are machine drafts or drafts from the memory. When done, save "
+        "as Word (.docx) and run: pipeline review import FILE --reviewer NAME"
     )
     flagged = sum(1 for r in review.rows if r.qa)
     document.add_paragraph(
-        f"{len(review.rows)} segments, {flagged} with QA findings. "
+        f"{len(review.rows)} sentences, {flagged} with QA findings. "
         f"Engine: {review.engine or 'unknown'} {review.model or ''}".rstrip()
     )
     table = document.add_table(rows=1, cols=5)
     table.style = "Table Grid"
     table.autofit = False
-    headers = ("Segment", f"Source ({src_name})", f"Draft ({tgt_name}) — edit here",
+    headers = ("Id", f"Source ({src_name})", f"Draft ({tgt_name}) — edit here",
                "Glossary and memory", "QA findings")  # fmt: skip
     for column, width in zip(table.columns, COLUMN_WIDTHS, strict=True):
         column.width = width  # the grid LibreOffice lays out by
@@ -249,8 +253,9 @@ def read_review_docx(path: Path) -> DocxReview:
             stored = text
     if not stored:
         raise ReviewDocxError(
-            "was not written by `pipeline review export` (the pipeline's hidden data paragraph "
-            "is missing; it is lost when the table is copied into a new file)"
+            "is not a review file from `pipeline review export`, or its table was copied into a "
+            "new document (the review data hidden in the file is missing); edit and import the "
+            "file as it was given to you"
         )
     try:
         meta = json.loads(stored[len(META_PREFIX) :])
@@ -275,40 +280,63 @@ def read_review_docx(path: Path) -> DocxReview:
 def read_returned(path: Path) -> ReturnedFile:
     """A returned review DOCX as segments to import; ``ReviewError`` when it cannot be used.
 
-    Refuses the whole file when rows were added, deleted, rearranged or their ids edited:
-    the table must match the ids and hashes stored when it was exported.
+    Rows are matched to the export by their id: when rows were deleted, moved or copied, or
+    an id edited, every intact row is still imported and the others are listed (as
+    ``ReturnedSegment.problem``).
     """
     doc = read_review_docx(path)
     meta = check_meta(doc.meta)
     exported = _exported_rows(doc.meta)
+    hashes = {seg_id: (source_hash, draft_hash) for seg_id, source_hash, draft_hash in exported}
     ids_now = [r.id for r in doc.rows]
     ids_then = [seg_id for seg_id, _, _ in exported]
-    if len(ids_now) != len(ids_then):
-        raise ReviewError(
-            f"the table has {len(ids_now)} segment rows but {len(ids_then)} were exported: "
-            "rows were added or deleted; import the file as exported"
-        )
-    if ids_now != ids_then:
-        if sorted(ids_now) == sorted(ids_then):
-            raise ReviewError(
-                "the table's rows were rearranged (sorted or moved); restore the order"
+    if ids_now == ids_then:
+        returned = [
+            ReturnedSegment(
+                id=seg_id,
+                source=row.source,
+                target=row.target,
+                draft_changed=not hash_matches(row.target, draft_hash),
+                source_edited=not hash_matches(row.source, source_hash),
             )
-        edited = [i for i in ids_now if i not in set(ids_then)]
-        raise ReviewError(f"segment ids were edited in the table: {', '.join(edited[:5])}")
-    returned = [
-        ReturnedSegment(
-            id=seg_id,
-            source=row.source,
-            target=row.target,
-            draft_changed=not hash_matches(row.target, draft_hash),
-            source_edited=not hash_matches(row.source, source_hash),
+            for row, (seg_id, source_hash, draft_hash) in zip(doc.rows, exported, strict=True)
+        ]
+        if not any(r.source_edited for r in returned) and (
+            rows_checksum((r.id, r.source) for r in returned) != meta.checksum
+        ):
+            raise ReviewError(_DAMAGED)
+        return ReturnedFile(meta, returned)
+    # rows were deleted, moved, copied or their ids edited: every intact row is imported
+    # by its id (its own source and draft hashes still tell what changed), the rest listed
+    returned, seen = [], set()
+    for n, row in enumerate(doc.rows, start=2):
+        problem = None
+        if row.id not in hashes:
+            problem = (
+                f"table row {n}: {row.id!r} is not an id this file was made with (an edited "
+                "or added row); nothing imported from it"
+            )
+        elif row.id in seen:
+            problem = f"table row {n}: row {row.id} appears twice; only the first was imported"
+        seen.add(row.id)
+        source_hash, draft_hash = hashes.get(row.id, ("", ""))
+        returned.append(
+            ReturnedSegment(
+                id=row.id,
+                source=row.source,
+                target=row.target,
+                draft_changed=problem is None and not hash_matches(row.target, draft_hash),
+                source_edited=problem is None and not hash_matches(row.source, source_hash),
+                problem=problem,
+            )
         )
-        for row, (seg_id, source_hash, draft_hash) in zip(doc.rows, exported, strict=True)
+    returned += [
+        ReturnedSegment(
+            seg_id, "", "", False, problem="its row was deleted from the table; nothing imported"
+        )
+        for seg_id in ids_then
+        if seg_id not in seen
     ]
-    if not any(r.source_edited for r in returned) and (
-        rows_checksum((r.id, r.source) for r in returned) != meta.checksum
-    ):
-        raise ReviewError(_DAMAGED)
     return ReturnedFile(meta, returned)
 
 

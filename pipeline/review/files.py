@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.review import docx, xliff
+from pipeline.review import docx, omegat, xliff
 from pipeline.review.sidecar import (
     SIDECAR_SUFFIX,
     ReturnedFile,
@@ -42,18 +42,35 @@ FORMATS: dict[str, ReviewFormat] = {
                          docx.read_returned),
     "xliff": ReviewFormat("xliff", XLIFF_SUFFIX, (".xlf", ".xliff"), xliff.write_xliff,
                           xliff.read_returned),
+    "omegat": ReviewFormat("omegat", omegat.PROJECT_SUFFIX, (".tmx",), omegat.write_project,
+                           omegat.read_returned),
 }  # fmt: skip
-REVIEW_FORMATS = tuple(FORMATS)
+REVIEW_FORMATS = ("docx", "xliff")
+"""What ``translate --review`` writes; ``review export --omegat`` adds OmegaT projects."""
+
+SAVE_AS_DOCX = (".odt", ".doc", ".rtf", ".fodt")
 
 
 def format_of(path: Path) -> ReviewFormat:
-    """The format of a returned review file, by its suffix; ``ReviewError`` for other files."""
+    """The format of a returned review file, by its suffix; ``ReviewError`` for other files.
+
+    A folder is an OmegaT project; an XLIFF inside one is read as the XLIFF it is.
+    """
+    if path.is_dir():
+        return FORMATS["omegat"]
     suffix = path.suffix.lower()
+    if suffix in SAVE_AS_DOCX:
+        raise ReviewError(
+            f"saved as {suffix}: open it and save it as Word (.docx), then import the .docx"
+        )
     for fmt in FORMATS.values():
         if suffix in fmt.read_suffixes:
             return fmt
     known = [s for fmt in FORMATS.values() for s in fmt.read_suffixes]
-    raise ReviewError(f"not a review file (expected {', '.join(known[:-1])} or {known[-1]})")
+    raise ReviewError(
+        f"not a review file (expected {', '.join(known[:-1])} or {known[-1]}, "
+        "or an OmegaT project folder)"
+    )
 
 
 def read_returned(path: Path) -> ReturnedFile:
@@ -62,7 +79,7 @@ def read_returned(path: Path) -> ReturnedFile:
 
 
 def review_paths(sidecar: Path) -> dict[str, Path]:
-    """Where the review files for a sidecar go: next to it, same base name."""
+    """Where the review files for a sidecar go: next to it, same base name (OmegaT: a folder)."""
     base = sidecar.name.removesuffix(SIDECAR_SUFFIX)
     return {name: sidecar.with_name(base + fmt.suffix) for name, fmt in FORMATS.items()}
 

@@ -216,12 +216,15 @@ def _plan(
     result.exported_at = meta.exported_at
 
     current: ReviewSet | None = None
-    sidecar = current_sidecar(result.document, result.src, result.tgt, path, against)
+    near = returned_file.home or path
+    sidecar = current_sidecar(result.document, result.src, result.tgt, near, against)
     if sidecar is not None:
         try:
             current = load_sidecar(sidecar)
         except ReviewError as exc:
-            result.refused.append(Refusal(None, f"current segments unreadable: {exc}"))
+            result.refused.append(
+                Refusal(None, f"the latest translation of this document cannot be read: {exc}")
+            )
             return result, []
         if (current.document, current.src, current.tgt) != (
             result.document,
@@ -238,9 +241,10 @@ def _plan(
             return result, []
     else:
         result.notes.append(
-            f"current segments of {result.document} not found next to the file"
+            f"the latest translation of {result.document} was not found next to the file"
             + (f" or under {against}" if against else "")
-            + "; checked against the sources stored in the file only (use --against OUT_DIR)"
+            + "; checked against the original sentences stored in the file only (give the "
+            "output folder with --against OUT_DIR)"
         )
     rows_now = current.by_id() if current else {}
 
@@ -252,17 +256,26 @@ def _plan(
         if seg.source_edited:
             result.refused.append(
                 Refusal(
-                    seg.id, "the source text was edited in the review file; only drafts can change"
+                    seg.id,
+                    "the original sentence was edited in the review file; only the draft "
+                    "may change",
                 )
             )
             continue
         now = rows_now.get(seg.id)
         if current is not None and now is None:
-            result.refused.append(Refusal(seg.id, "segment is no longer in the document"))
+            result.refused.append(
+                Refusal(seg.id, "this sentence is no longer in the document (it was re-translated)")
+            )
             continue
         if now is not None and normalize_text(now.source) != normalize_text(seg.source):
             result.refused.append(
-                Refusal(seg.id, "source changed since export; re-export and review it again")
+                Refusal(
+                    seg.id,
+                    "the original sentence changed after this review file was made, so this "
+                    "correction may no longer fit; review it again in the new file from "
+                    "`pipeline review export`",
+                )
             )
             continue
         wanted = seg.draft_changed or seg.confirmed or approve_unchanged

@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_text_atomic
-from pipeline.qa import check_segment
+from pipeline.glossary.check import disagreements
+from pipeline.qa import QaFinding, check_segment
 
 FORMAT = "statement-pipeline-review/1"
 SIDECAR_SUFFIX = ".segments.json"
@@ -120,6 +121,7 @@ class ReturnedFile:
 
     meta: FileMeta
     segments: list[ReturnedSegment]
+    home: Path | None = None  # where the file "lives" (its sidecar is next to it), if not itself
 
 
 class Suggestion(Protocol):
@@ -300,6 +302,12 @@ def segment_entry(
             placeholder_patterns=placeholder_patterns,
             unknown_words=unknown_words,
         )
+        if tgt == "es" and glossary:
+            forms = [str(g.get("expected", "")) for g in glossary]
+            findings += [
+                QaFinding(segment_id, "agreement", detail)
+                for detail in disagreements(target, forms)
+            ]
     return {
         "id": segment_id,
         "block": block,

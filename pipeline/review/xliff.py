@@ -5,7 +5,8 @@ segment id; the pipeline's inline markers become XLIFF inline elements (``<g1>�
 ``<g id="1">…</g>``, ``<x1/>`` → ``<x id="1"/>``) so CAT tools show them as tags a translator
 moves but cannot mistype. Glossary hints and QA findings are ``<note>``s, fuzzy matches from
 the translation memory are ``<alt-trans>`` suggestions, and the state says what to do:
-``needs-review-translation`` (QA flagged), ``translated`` (machine draft), ``final`` (approved).
+``needs-review-translation`` with ``state-qualifier="leveraged-mt"`` (a machine draft),
+``translated`` (kept or same-language text), ``final`` (approved).
 Hashes of the exported source and draft (``sidecar.text_hash``) sit in one ``<context-group>``
 per unit, named after the unit (names must be unique per ``<file>``), so the file validates
 against the OASIS XLIFF 1.2 strict schema.
@@ -14,7 +15,6 @@ against the OASIS XLIFF 1.2 strict schema.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from pipeline.review.sidecar import (
     ReviewSet,
     check_meta,
     hash_matches,
+    normalize_text,
     rows_checksum,
     text_hash,
 )
@@ -79,6 +80,7 @@ class XliffUnit:
     source_sha256: str | None
     approved: bool
     problem: str | None = None  # why this unit cannot be imported (e.g. foreign inline codes)
+    exported_id: str | None = None  # the id the unit had when exported (its context group's)
 
 
 @dataclass
@@ -155,16 +157,27 @@ def elem_to_markers(elem: StringElem | str) -> str:
     )
 
 
-def _state_for(origin: str, has_findings: bool) -> str:
+MACHINE_QUALIFIER = "leveraged-mt"
+"""``state-qualifier`` of a machine draft, so CAT tools do not take it for human work."""
+NOT_MACHINE = ("approved", "identity", "kept")
+
+
+def _state_for(origin: str) -> tuple[str, str | None]:
+    """XLIFF ``state`` and ``state-qualifier`` of a row's draft."""
     if origin == "approved":
-        return "final"
-    if has_findings:
-        return "needs-review-translation"
-    return "translated"
+        return "final", None
+    if origin in NOT_MACHINE:
+        return "translated", None
+    return "needs-review-translation", MACHINE_QUALIFIER  # engine or memory of engine output
 
 
-def write_xliff(review: ReviewSet, path: Path) -> Path:
-    """Write ``review`` as XLIFF 1.2 at ``path`` (atomically)."""
+def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> Path:
+    """Write ``review`` as XLIFF 1.2 at ``path`` (atomically).
+
+    ``for_omegat``: the source file of an OmegaT project (``pipeline.review.omegat``).
+    OmegaT's XLIFF filter translates the text of ``<target>``, so there the target holds a
+    copy of the source (``state="needs-translation"``) and the drafts travel as a TMX.
+    """
     store = Xliff12File(sourcelanguage=review.src, targetlanguage=review.tgt)
     filenode = store.getfilenode("NoName")
     filenode.set("target-language", review.tgt)
@@ -178,15 +191,18 @@ def write_xliff(review: ReviewSet, path: Path) -> Path:
     tool.set("tool-version", __version__)
     note = etree.SubElement(header, f"{{{XLIFF_12_NS}}}note")
     note.set("from", TOOL_ID)
-    note.text = META_PREFIX + json.dumps(review.meta(), ensure_ascii=False)
+    meta = review.meta() | {"ids": [r.id for r in review.rows]}
+    if for_omegat:
+        meta["omegat"] = True
+    note.text = META_PREFIX + json.dumps(meta, ensure_ascii=False)
     for row in review.rows:
         unit = store.addsourceunit("")
         unit.xmlelement.set("id", row.id)
         unit.rich_source = [markers_to_elem(row.source)]
-        unit.rich_target = [markers_to_elem(row.target)]
-        # OmegaT's built-in XLIFF filter shows the <target> (our draft) as the text to work
-        # on and notes as comments: this note keeps the original sentence in view there.
-        unit.addnote(f"Source ({review.src}): {row.source}", origin="source")
+        unit.rich_target = [markers_to_elem(row.source if for_omegat else row.target)]
+        if not for_omegat:
+            # a CAT tool that shows only the <target> keeps the original sentence in view
+            unit.addnote(f"Source ({review.src}): {row.source}", origin="source")
         for term in row.glossary:
             hint = f"Glossary: {term.get('term', '')} → {term.get('expected', '')}"
             if term.get("note"):
@@ -198,10 +214,15 @@ def write_xliff(review: ReviewSet, path: Path) -> Path:
             )
         if row.origin and row.origin != "machine":
             unit.addnote(f"Draft from: {row.origin}", origin="developer")
-        state = _state_for(row.origin, bool(row.qa))
+        state, qualifier = ("needs-translation", None) if for_omegat else _state_for(row.origin)
         unit.set_state_n(unit.statemap[state])
-        unit.markapproved(state == "final")
-        for match in row.fuzzy:
+        target_node = unit.xmlelement.find(f"{{{XLIFF_12_NS}}}target")
+        if target_node is not None:
+            target_node.set("state", state)
+            if qualifier:
+                target_node.set("state-qualifier", qualifier)
+        unit.markapproved(state == "final" and not for_omegat)
+        for match in [] if for_omegat else row.fuzzy:
             unit.addalttrans(match.get("target", ""), origin="translation-memory",
                              sourcetxt=match.get("source", ""))  # fmt: skip
             alt = unit.xmlelement.findall(f"{{{XLIFF_12_NS}}}alt-trans")[-1]
@@ -258,6 +279,8 @@ def read_xliff(path: Path) -> XliffReview:
     for unit in store.unit_iter():
         node = unit.xmlelement
         target_node = node.find(f"{{{ns}}}target")
+        group = node.find(f"{{{ns}}}context-group[@name]")
+        group_name = group.get("name", "") if group is not None else ""
         draft = node.find(f"{{{ns}}}context-group/{{{ns}}}context[@context-type='{DRAFT_CONTEXT}']")
         exported = node.find(
             f"{{{ns}}}context-group/{{{ns}}}context[@context-type='{SOURCE_CONTEXT}']"
@@ -303,6 +326,9 @@ def read_xliff(path: Path) -> XliffReview:
                 ),
                 approved=node.get("approved") == "yes",
                 problem=problem,
+                exported_id=group_name.removeprefix(CONTEXT_GROUP_PREFIX)
+                if group_name.startswith(CONTEXT_GROUP_PREFIX)
+                else None,
             )
         )
     return review
@@ -311,9 +337,9 @@ def read_xliff(path: Path) -> XliffReview:
 def read_returned(path: Path) -> ReturnedFile:
     """A returned review XLIFF as segments to import; ``ReviewError`` when it cannot be used.
 
-    Refuses the whole file when it poses as another document, or units were added, removed,
-    moved or their ids edited; a unit with inline codes the pipeline did not write is
-    refused alone (``ReturnedSegment.problem``).
+    Refuses the whole file when it poses as another document. Units are imported by their
+    id: a unit whose id was edited, repeated or removed, or with inline codes the pipeline did
+    not write, is listed alone (``ReturnedSegment.problem``) and the rest imported.
     """
     xlf = read_xliff(path)
     meta = check_meta(xlf.meta)
@@ -322,34 +348,60 @@ def read_returned(path: Path) -> ReturnedFile:
             f"<file original={xlf.document!r}> {xlf.src}→{xlf.tgt} does not match its pipeline "
             f"data ({meta.document} {meta.src}→{meta.tgt})"
         )
-    ids = [u.id for u in xlf.units]
-    dupes = [i for i, n in Counter(ids).items() if n > 1]
-    if dupes:
-        raise ReviewError(f"segment ids repeated: {', '.join(dupes[:5])}")
-    if meta.segments is not None and len(ids) != meta.segments:
-        raise ReviewError(
-            f"has {len(ids)} segments but {meta.segments} were exported; "
-            "units were added or removed"
+    # in an OmegaT project the exported <target> is a copy of the source: left so, untranslated
+    omegat = bool(xlf.meta.get("omegat"))
+
+    def untouched(unit: XliffUnit) -> bool:
+        return omegat and normalize_text(unit.target) == normalize_text(unit.source)
+
+    exported_ids = xlf.meta.get("ids")
+    known = {str(i) for i in exported_ids} if isinstance(exported_ids, list) else None
+    returned: list[ReturnedSegment] = []
+    seen: set[str] = set()
+    for unit in xlf.units:
+        problem = unit.problem
+        if known is not None and unit.id not in known and unit.exported_id in (None, unit.id):
+            problem = "not a unit this file was made with (added?); not imported"
+        elif unit.exported_id is not None and unit.exported_id != unit.id:
+            problem = f"its id was edited (it was exported as {unit.exported_id}); not imported"
+        elif unit.id in seen:
+            problem = f"unit {unit.id} appears twice; only the first was imported"
+        seen.update(i for i in (unit.id, unit.exported_id) if i)
+        returned.append(
+            ReturnedSegment(
+                id=unit.id,
+                source=unit.source,
+                target="" if untouched(unit) else unit.target,
+                draft_changed=unit.draft_sha256 is not None
+                and not untouched(unit)
+                and not hash_matches(unit.target, unit.draft_sha256),
+                confirmed=unit.state in ("final", "signed-off"),
+                source_edited=unit.source_sha256 is not None
+                and not hash_matches(unit.source, unit.source_sha256),
+                problem=problem,
+            )
         )
-    returned = [
-        ReturnedSegment(
-            id=unit.id,
-            source=unit.source,
-            target=unit.target,
-            draft_changed=unit.draft_sha256 is not None
-            and not hash_matches(unit.target, unit.draft_sha256),
-            confirmed=unit.state in ("final", "signed-off"),
-            source_edited=unit.source_sha256 is not None
-            and not hash_matches(unit.source, unit.source_sha256),
-            problem=unit.problem,
+    if isinstance(exported_ids, list):
+        returned += [
+            ReturnedSegment(str(i), "", "", False, problem="its unit was removed; nothing imported")
+            for i in exported_ids
+            if str(i) not in seen
+        ]
+    elif meta.segments is not None and len(seen) != meta.segments:
+        raise ReviewError(  # files exported before ids were stored: cannot tell which
+            f"has {len(seen)} units but {meta.segments} were exported; units were added or removed"
         )
-        for unit in xlf.units
-    ]
     if not any(r.source_edited or r.problem for r in returned) and (
         rows_checksum((r.id, r.source) for r in returned) != meta.checksum
     ):
-        raise ReviewError("segment ids were edited or units moved since export")
-    return ReturnedFile(meta, returned)
+        if isinstance(exported_ids, list) and sorted(exported_ids) == sorted(seen):
+            pass  # units moved: each is imported by its id
+        else:
+            raise ReviewError("the file's pipeline data does not match its units (damaged)")
+    home = None
+    if omegat:  # <project>/source/ or <project>/target/: the project sits next to the sidecar
+        home = path.parent.parent if path.parent.name in ("source", "target") else path.parent
+    return ReturnedFile(meta, returned, home=home)
 
 
 def _plain(node: etree._Element | None) -> str:
