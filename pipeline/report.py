@@ -52,11 +52,12 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
 
 def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str, Any]:
     """One ``targets`` entry of report.json."""
-    route = target.route or IDENTITY
+    # a target that failed before any engine was chosen names none (not ``identity``)
+    route = target.route or (None if target.error else IDENTITY)
     entry: dict[str, Any] = {
-        "engine": route.engine,
-        "model": route.model,
-        "pivot": route.pivot,
+        "engine": route.engine if route else None,
+        "model": route.model if route else None,
+        "pivot": route.pivot if route else None,
         "segments": {
             "total": target.total,
             "machine_translated": target.machine_translated,

@@ -184,7 +184,7 @@ def test_summary_shows_leaflet_pages_and_fit() -> None:
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--bleed"], "--bleed apply to leaflets: add --layout"),
+        (["--bleed"], "--bleed applies to leaflets: add --layout"),
         (["--bw", "--bleed"], "--bleed and --bw apply to leaflets"),
         (["--layout", "leaflet-a5", "--two-up", "--bleed"], "--two-up works only with"),
         (["--layout", "leaflet-a4", "--two-up"], "--two-up works only with"),

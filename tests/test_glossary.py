@@ -298,6 +298,23 @@ def test_japanese_matches_without_word_boundaries(small: Glossary) -> None:
     assert found(small, text, "ja") == ["同志", "労働組合", "ストライキ"]
 
 
+def test_terms_inside_web_and_mail_addresses_are_not_terms(small: Glossary) -> None:
+    text = "See https://example.org/unions, www.example.org/strike or write to union@example.org: unions unite."
+    assert found(small, text) == ["unions"]
+    assert found(small, "<g1>https://example.org/strike</g1> strike") == ["strike"]
+
+
+def test_apertium_keeps_addresses_with_the_shipped_glossary() -> None:
+    glossary = load_glossary(SHIPPED)
+    text = "Write to solidarity@example.org or see https://example.org/solidarity for solidarity."
+    engine = ApertiumEngine()
+    protected = protect(glossary, [text], "en", "es", engine.glossary_strategy)
+    drafts = engine.translate(protected.texts, "en", "es")
+    out = restore([d.text for d in drafts], protected)[0]
+    assert "solidarity@example.org" in out and "https://example.org/solidarity" in out, out
+    assert "solidaridad" in out
+
+
 def test_terms_split_across_inline_markers(small: Glossary) -> None:
     text = "<g1>Alan</g1> Garcia met the <g2>miners'</g2> <x3/>union."
     matches = small.find(text, "en")

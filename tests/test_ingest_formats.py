@@ -171,3 +171,92 @@ def test_japanese_pdf_lines_join_without_spaces(tmp_path: Path) -> None:
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert _shape(tmp_path / "ja.pdf") == _shape(original)
+
+
+def test_pdf_letterhead_title_over_two_lines_and_a_bold_sentence_end(tmp_path: Path) -> None:
+    """A masthead line above a large title that wraps, and a paragraph whose last sentence is
+    bold: one title, one paragraph (as a Word letterhead statement comes out of LibreOffice)."""
+    body = (
+        "In early September, the general secretary of the union of the Casapalca mine "
+        "was caught by the police without warning, as he left the union office."
+    )
+    pdf = tmp_path / "letterhead.pdf"
+    _typst_pdf(
+        pdf,
+        "#set page(width: 14cm, height: 20cm, margin: 1.5cm)\n#set text(size: 10pt)\n"
+        "Solidarity Committee\n\n"
+        '#text(size: 24pt, weight: "bold")[Free the jailed miners of the Casapalca mine]\n\n'
+        f"{body} #strong[Two other leaders were also put in jail by the same police.]\n\n"
+        "The union calls for solidarity.\n",
+    )
+    shape = [(b.kind, b.text) for b in read_document(pdf).blocks]
+    assert shape == [
+        ("paragraph", "Solidarity Committee"),
+        ("title", "Free the jailed miners of the Casapalca mine"),
+        ("paragraph", f"{body} Two other leaders were also put in jail by the same police."),
+        ("paragraph", "The union calls for solidarity."),
+    ]
+
+
+@pytest.mark.slow
+@requires_soffice
+def test_pdf_list_in_a_table_cell_made_by_libreoffice(tmp_path: Path) -> None:
+    """LibreOffice sets a bullet in a table cell as a line of its own; the item is still a list
+    item, and the paragraph after the table is not glued to it."""
+    document = docx.Document()
+    document.add_paragraph("Actions of the week", style="Title")
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.cell(0, 0).text = "19 October"
+    cell = table.cell(0, 1)
+    cell.paragraphs[0].text = "Rally in front of the embassy"
+    cell.add_paragraph("Bring banners", style="List Bullet")
+    cell.add_paragraph("Invite the unions", style="List Bullet")
+    document.add_paragraph("Workers of the world, unite against the repression of the unions!")
+    original = tmp_path / "cell.docx"
+    document.save(str(original))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(original)],
+        capture_output=True, check=True, timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    shape = [(b.kind, b.text) for b in read_document(tmp_path / "cell.pdf").blocks]
+    assert ("list_item", "Bring banners") in shape
+    assert ("list_item", "Invite the unions") in shape
+    assert shape[-1] == (
+        "paragraph",
+        "Workers of the world, unite against the repression of the unions!",
+    )
+
+
+def test_epub_title_repeated_as_the_first_heading_is_read_once(tmp_path: Path) -> None:
+    source = tmp_path / "book.md"
+    source.write_text("# Free the miners\n\nWe demand their release.\n\n# Our demands\n\nNow.\n")
+    epub = tmp_path / "book.epub"
+    run_pandoc(
+        [str(source), "--from", "markdown", "--to", "epub", "--metadata",
+         "title=Free the miners", "--output", str(epub)],
+        Limits(),
+    )  # fmt: skip
+    kinds = [(b.kind, b.text) for b in read_document(epub).blocks]
+    assert kinds[:2] == [("title", "Free the miners"), ("paragraph", "We demand their release.")]
+    assert ("heading", "Our demands") in kinds
+
+
+def test_odt_title_and_subtitle_styles_are_kept(tmp_path: Path) -> None:
+    """pandoc's ODT reader turns the Title and Subtitle paragraph styles into plain
+    paragraphs; the statement keeps them as its title and subtitle."""
+    source = tmp_path / "s.md"
+    source.write_text(
+        "---\ntitle: Free the miners\nsubtitle: A statement of solidarity\n---\n\n"
+        "We demand their release.\n\n# Our demands\n\nNow.\n"
+    )
+    odt = tmp_path / "s.odt"
+    run_pandoc([str(source), "--to", "odt", "--output", str(odt)], Limits())
+    kinds = [(b.kind, b.text) for b in read_document(odt).blocks]
+    assert kinds[:4] == [
+        ("title", "Free the miners"),
+        ("subtitle", "A statement of solidarity"),
+        ("paragraph", "We demand their release."),
+        ("heading", "Our demands"),
+    ]

@@ -566,7 +566,11 @@ def test_example_config_loads() -> None:
         ("fonts:\n  latin:\n    body: Comic Sans MS\n", "fonts.latin.body: font 'Comic Sans MS'"),
         ("organisation: [a, b\n", "not valid YAML at line"),
         ("- just\n- a list\n", "expected a mapping"),
-        ("contact: 12\n", "contact: "),
+        ("contact: 12\n", "contact: 12 is not a line of text or a list of lines"),
+        ("qr: maybe\n", "qr: 'maybe' is not true or false"),
+        ("colours: red\n", "colours: 'red' is not a set of colours, e.g. {accent:"),
+        ("organisation: 5\n", "organisation: 5 is not text, or text per language"),
+        ("tagline:\n  xx: hi\n", "tagline: 'xx' is not a language here; use en, es or ja"),
     ],
 )
 def test_bad_config_is_one_clear_line(tmp_path: Path, yaml_text: str, message: str) -> None:
@@ -577,6 +581,17 @@ def test_bad_config_is_one_clear_line(tmp_path: Path, yaml_text: str, message: s
     text = str(info.value)
     assert "\n" not in text and text.startswith(f"{path}: ")
     assert message in text
+    assert "Input should" not in text and "instance of" not in text  # not pydantic's words
+
+
+def test_contact_may_be_one_line_of_text(tmp_path: Path) -> None:
+    path = tmp_path / "leaflet.yml"
+    path.write_text("contact: solidarity@example.org\n", encoding="utf-8")
+    assert load_config(path).contact_for("es") == ["solidarity@example.org"]
+    path.write_text("contact:\n  en: a@example.org\n  es: [b@example.org, PO Box 12]\n")
+    config = load_config(path)
+    assert config.contact_for("en") == ["a@example.org"]
+    assert config.contact_for("es") == ["b@example.org", "PO Box 12"]
 
 
 # ---- command line ------------------------------------------------------------------------------

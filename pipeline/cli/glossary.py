@@ -224,7 +224,7 @@ def run_add(args: argparse.Namespace) -> int:
     except GlossaryError as exc:
         raise CommandError(str(exc), 2) from exc
     _print_shared_forms(args.glossary, glossary, before)
-    print(f"{args.glossary}: added; {len(glossary)} terms")
+    print(f"{args.glossary}: added; {len(glossary)} term{'s' if len(glossary) != 1 else ''}")
     return 0
 
 
@@ -266,6 +266,8 @@ def run_import(args: argparse.Namespace) -> int:
     fresh, skipped = new_entries(existing, entries)
     for entry in skipped:
         label = next(iter(v for k, v in entry.items() if k in ("en", "es", "ja", "keep")))
+        if isinstance(label, list):  # several forms: list them as the glossary writes them
+            label = ", ".join(str(form) for form in label)
         print(f"skipped (already in {args.glossary}): {label}", file=sys.stderr)
     if args.dry_run:
         sys.stdout.write(entries_yaml(fresh) if fresh else "")

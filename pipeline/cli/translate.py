@@ -290,7 +290,8 @@ def _check_conflicts(
         given = [o for o, on in (("--bleed", args.bleed), ("--bw", args.bw)) if on]
         if given and not args.two_up:
             raise CommandError(
-                f"{' and '.join(given)} apply to leaflets: add --layout "
+                f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to leaflets: "
+                "add --layout "
                 f"{' or --layout '.join(LAYOUTS)}",
                 2,
             )

@@ -18,6 +18,9 @@ _SEGMENT = re.compile(r"<p>(.*?)</p>", re.S)
 # Apertium marks: *unknown word, #generation error, @transfer error.
 _UNKNOWN = re.compile(r"(?<![\w*])\*(\w[\w'’.-]*\w|\w)")
 _OTHER_MARKS = re.compile(r"(?<![\w#@])[#@](?=\w)")
+# an unknown symbol ("*·" for the "·" between an address and a PO box): the mark goes, the
+# symbol stays, and it is not an untranslated word
+_UNKNOWN_SYMBOL = re.compile(r"(?<![\w*])\*(?=[^\s\w*])")
 
 
 def strip_marks(text: str) -> tuple[str, tuple[str, ...]]:
@@ -25,6 +28,7 @@ def strip_marks(text: str) -> tuple[str, tuple[str, ...]]:
     unknown = tuple(m.group(1) for m in _UNKNOWN.finditer(text))
     clean = _UNKNOWN.sub(r"\1", text)
     clean = _OTHER_MARKS.sub("", clean)
+    clean = _UNKNOWN_SYMBOL.sub("", clean)
     return clean, unknown
 
 

@@ -165,10 +165,20 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
     try:
         model = _FileModel.model_validate(data)
     except ValidationError as exc:
+        seen_locs: set[tuple[object, ...]] = set()
         for err in exc.errors():
             loc = [part for part in err["loc"] if part not in ("str", "list[str]")]
+            branch = next(
+                (i for i, part in enumerate(err["loc"]) if part in ("str", "list[str]")), None
+            )
+            union = branch is not None  # a form: text or a list of texts
+            if union:
+                loc = list(err["loc"][:branch])
+            if tuple(loc) in seen_locs:
+                continue  # the other branch of the same union
+            seen_locs.add(tuple(loc))
             where = ".".join(str(p) for p in loc) or "file"
-            message = err["msg"].removeprefix("Value error, ")
+            message = _in_words(err, union)
             if err["type"] == "extra_forbidden":
                 message = (
                     "unknown key (allowed: id, en, es, ja, keep, note, case_sensitive, gender)"
@@ -215,6 +225,29 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
     glossary = Glossary(terms)
     problems += duplicate_forms(glossary.terms)
     return glossary, problems
+
+
+def _in_words(err: Any, union: bool) -> str:
+    """pydantic's message for one error, in the words of someone editing glossary.yml."""
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if union:
+        value = err.get("input")
+        hint = " (YAML reads yes/no/on/off as true/false: quote the word)"
+        return (
+            f"{value!r} is not a form or a list of forms{hint if isinstance(value, bool) else ''}"
+        )
+    if message.startswith("Input should be "):
+        expected = message.removeprefix("Input should be ")
+        for valid, words in (
+            ("a valid string", "text"),
+            ("a valid list", "a list"),
+            ("a valid boolean", "true or false"),
+            ("a valid integer", "a number"),
+            ("a valid dictionary", "a set of keys"),
+        ):
+            expected = expected.replace(valid, words)
+        return f"{err.get('input')!r} is not {expected}"
+    return message
 
 
 def load_glossary(path: Path | str) -> Glossary:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +17,15 @@ from pipeline.document import LANGUAGES
 from pipeline.glossary.grammar import english_verb_use
 from pipeline.glossary.normalize import fold, is_word_char, normalize_form, normalize_with_map
 
-MATCHER_VERSION = "3"  # bump when matching or enforcement changes: old cached drafts go stale
+MATCHER_VERSION = "4"  # bump when matching or enforcement changes: old cached drafts go stale
+
+# Web addresses and e-mail addresses: a term inside one ("https://example.org/solidarity",
+# "solidarity@example.org") is part of the address, never the word.
+_ADDRESS = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'«»“”]+"
+    r"|[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,7 @@ class Glossary:
         norm = normalize_with_map(text)
         folded = norm.folded
         candidates: list[tuple[int, int, Term, int]] = []
+        addresses = [m.span() for m in _ADDRESS.finditer(folded)]
         for end_index, entries in automaton.iter(folded):
             for term, index, form in entries:
                 if tgt is not None and not term.covers(lang, tgt):
@@ -144,6 +154,8 @@ class Glossary:
                 start = end_index - len(fold(form)) + 1
                 end = end_index + 1
                 if not self._boundaries_ok(folded, start, end):
+                    continue
+                if any(a <= start and end <= b for a, b in addresses):
                     continue
                 original = text[norm.starts[start] : norm.ends[end - 1]]
                 if term.is_case_sensitive(form) and normalize_form(markers.strip(original)) != form:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.ingest import docx, pandoc, pdf, rtf, text
+from pipeline.ingest import docx, odt, pandoc, pdf, rtf, text
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_zip, read_bytes
 from pipeline.ingest.sources import Sources
@@ -72,14 +72,24 @@ def _read_odt(path: Path, data: bytes, limits: Limits) -> Document:
     names = check_zip(path, "odt", limits)
     if "content.xml" not in names:
         raise ReadError("not a valid .odt file (no content.xml)")
-    return pandoc.read_pandoc(path, "odt", limits)
+    return odt.mark_titles(pandoc.read_pandoc(path, "odt", limits), odt.styled_titles(data))
 
 
 def _read_epub(path: Path, data: bytes, limits: Limits) -> Document:
     names = check_zip(path, "epub", limits)
     if "META-INF/container.xml" not in names:
         raise ReadError("not a valid .epub file (no META-INF/container.xml)")
-    return pandoc.read_pandoc(path, "epub", limits)
+    return _without_repeated_title(pandoc.read_pandoc(path, "epub", limits))
+
+
+def _without_repeated_title(doc: Document) -> Document:
+    """An e-book's first chapter usually opens with its title as a heading again: the
+    statement keeps the title once."""
+    if len(doc.blocks) > 1 and doc.blocks[0].kind == "title":
+        title, first = doc.blocks[0], doc.blocks[1]
+        if first.kind == "heading" and " ".join(first.text.split()) == " ".join(title.text.split()):
+            del doc.blocks[1]
+    return doc
 
 
 def _read_rtf(path: Path, data: bytes, limits: Limits) -> Document:

@@ -12,7 +12,8 @@ A PDF holds positioned lines, not paragraphs, so the structure is rebuilt from t
   end of a line is joined again ("recog-" + "nise" → "recognise"); a paragraph cut by a page
   break is joined across it;
 * **headings** are lines larger than the body text (the largest, first on the first page, is
-  the title) or short bold lines; their levels follow their sizes;
+  the title, also below up to three masthead lines) or short bold lines; their levels follow
+  their sizes; a title or heading that wraps is one block;
 * **lists**: lines that start with a bullet (•, ◦, ▪, –, the private-use bullets office
   suites embed) or a number (``1.``, ``2)``) are list items.
 
@@ -41,10 +42,13 @@ _HEADING_RATIO = 1.15
 _TITLE_RATIO = 1.6
 # A gap between lines wider than this many times the usual line spacing ends a paragraph.
 _PARAGRAPH_GAP = 1.3
+# Single lines above the title that do not stop it from being the title (a letterhead).
+_MASTHEAD_LINES = 3
 # A bold body-size line shorter than this (and not ending a sentence) is a heading.
 _BOLD_HEADING_CHARS = 90
 
 _BULLET = re.compile(r"^\s*([•◦▪▫‣∙·●○■□–—\-*\uf000-\uf0ff])\s+(.*)$", re.S)
+_LONE_BULLET = re.compile(r"^\s*[•◦▪▫‣∙·●○■□\uf000-\uf0ff]\s*$")
 _NUMBER = re.compile(r"^\s*(\(?\d{1,3}[.)]|[a-z][.)])\s+(.*)$", re.S)
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:(?:page|página|pág\.?|p\.)\s*)?\d{1,4}(?:\s*(?:/|of|de)\s*\d{1,4})?"
@@ -268,10 +272,34 @@ def _list_marker(text: str) -> tuple[bool, str] | None:
     return None
 
 
+def _join_lone_bullets(lines: list[_Line]) -> list[_Line]:
+    """A bullet set as a line of its own (LibreOffice does so in table cells) joins the text
+    on the same baseline to its right."""
+    out: list[_Line] = []
+    for line in lines:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and _LONE_BULLET.match(previous.text)
+            and previous.page == line.page
+            and abs(previous.bottom - line.bottom) < 0.3 * line.size
+            and line.x0 > previous.x0
+        ):
+            line.text = f"{previous.text.strip()} {line.text}"
+            line.x0 = previous.x0
+            out[-1] = line
+            continue
+        out.append(line)
+    return out
+
+
 def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
+    lines = _join_lone_bullets(lines)
     body = [ln for ln in lines]
+    # line spacing as a share of the font size, so a large title that wraps is measured
+    # against its own spacing, not the body's
     pitches = [
-        a.bottom - b.bottom
+        (a.bottom - b.bottom) / a.size
         for a, b in zip(body, body[1:], strict=False)
         if a.page == b.page and 0 < a.bottom - b.bottom < 3 * a.size and a.size == b.size
     ]
@@ -295,15 +323,22 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
 def _continues(paragraph: _Paragraph, line: _Line, pitch: float, right_edge: float) -> bool:
     """Whether ``line`` goes on the paragraph whose last line is ``paragraph.lines[-1]``."""
     last = paragraph.lines[-1]
-    if abs(line.size - last.size) > 0.5 or line.bold != last.bold:
+    if abs(line.size - last.size) > 0.5:
+        return False
+    if paragraph.kind == "list_item" and line.x0 < paragraph.first.x0 - 1.0:
+        return False  # left of the bullet: the list item has ended
+    full = last.x1 > right_edge * 0.9  # the last line ran to the right margin
+    if line.bold != last.bold and not full:
+        # a change of weight ends a paragraph (a bold heading) unless the last line ran to the
+        # right margin: then the bold words are inside the paragraph
         return False
     if line.page != last.page:
         # Across a page break: only a paragraph whose last line ran to the right margin.
-        return last.x1 > right_edge * 0.9 and not _SENTENCE_END.search(last.text)
+        return full and not _SENTENCE_END.search(last.text)
     gap = last.bottom - line.bottom
     if gap <= 0 or pitch <= 0:
         return False
-    return gap <= pitch * _PARAGRAPH_GAP
+    return gap <= pitch * last.size * _PARAGRAPH_GAP
 
 
 def _classify(paragraphs: list[_Paragraph]) -> list[Block]:
@@ -315,15 +350,21 @@ def _classify(paragraphs: list[_Paragraph]) -> list[Block]:
     is_heading_size = [
         p.kind != "list_item" and p.size >= body_size * _HEADING_RATIO for p in paragraphs
     ]
+    # The title: the first paragraph of the largest size, on the first page, above which
+    # there are at most masthead lines (single lines, e.g. a letterhead's organisation name).
     title_index: int | None = None
-    if (
-        paragraphs
-        and is_heading_size[0]
-        and paragraphs[0].first.page == 0
-        and paragraphs[0].size >= body_size * _TITLE_RATIO
-        and paragraphs[0].size >= max(p.size for p in paragraphs)
-    ):
-        title_index = 0
+    largest = max((p.size for p in paragraphs), default=0.0)
+    for index, paragraph in enumerate(paragraphs[: _MASTHEAD_LINES + 1]):
+        if paragraph.size >= largest:
+            if (
+                is_heading_size[index]
+                and paragraph.first.page == 0
+                and paragraph.size >= body_size * _TITLE_RATIO
+            ):
+                title_index = index
+            break
+        if len(paragraph.lines) > 1 or paragraph.first.page != 0:
+            break
     level_sizes = sorted(
         {p.size for i, p in enumerate(paragraphs) if is_heading_size[i] and i != title_index},
         reverse=True,

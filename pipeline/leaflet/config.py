@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
 from pipeline.export.fonts import installed_families
 
@@ -86,6 +87,25 @@ class LeafletConfig(BaseModel):
         if value not in QUOTE_STYLES:
             raise ValueError(f"{value!r} is not a quote style; use «» or “”")
         return QUOTE_STYLES[value]
+
+    @field_validator("organisation", "tagline", "contact")
+    @classmethod
+    def _languages(cls, value: object) -> object:
+        if isinstance(value, dict):
+            unknown = [str(k) for k in value if k not in LANGUAGES]
+            if unknown:
+                raise ValueError(f"{unknown[0]!r} is not a language here; use en, es or ja as keys")
+        return value
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _contact(cls, value: object) -> object:
+        """One contact line may be written as text, not a list (also per language)."""
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("url")
     @classmethod
@@ -175,7 +195,31 @@ def _one_line(exc: ValidationError, data: dict) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "literal_error" and "input" in err:
         msg = f"{err['input']!r} is not allowed; {msg[0].lower()}{msg[1:]}"
+    top = str(err["loc"][0]) if err["loc"] else ""
+    if top in _EXPECTED and err["type"] in _TYPE_ERRORS:
+        msg = f"{err.get('input')!r} is not {_EXPECTED[top]}"
+    elif err["type"] in _TYPE_ERRORS:
+        msg = f"{err.get('input')!r} is not {_TYPE_ERRORS[err['type']]}"
     return f"{key}: {msg}"
+
+
+# pydantic's type errors, in the words of someone editing leaflet.yml
+_TYPE_ERRORS = {
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list of lines",
+    "dict_type": "a set of keys",
+    "model_type": "a set of keys",
+    "model_attributes_type": "a set of keys",
+}
+_EXPECTED = {
+    "organisation": "text, or text per language ({en: …, es: …, ja: …})",
+    "tagline": "text, or text per language ({en: …, es: …, ja: …})",
+    "contact": "a line of text or a list of lines (also per language: {en: […], es: […]})",
+    "colours": 'a set of colours, e.g. {accent: "#b5121b", ink: "#1a1a1a"}',
+    "qr": "true or false",
+}
 
 
 def load_config(path: Path | str) -> LeafletConfig:

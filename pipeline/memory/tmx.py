@@ -220,6 +220,7 @@ def read_tmx(
             store = tmxfile(handle)
     except Exception as exc:  # lxml, translate-toolkit and assertion errors on foreign XML
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = re.sub(r"\s*\(<string>, line \d+\)$", "", detail)  # lxml's own source name
         if isinstance(exc, AssertionError) or not detail:
             detail = "the root element is not <tmx>"
         raise TmxError(f"{path}: not a TMX file ({detail})") from None
