@@ -381,10 +381,12 @@ def _evidence(text: str, detector: str = DEFAULT_DETECTOR) -> _Evidence:
     return _Evidence({k: v * sure for k, v in scores.items()}, n, unknown)
 
 
+@lru_cache(maxsize=4096)
 def detect_text(text: str, detector: str = DEFAULT_DETECTOR) -> tuple[str, float]:
     """The most likely language of ``text`` and a confidence in [0, 1].
 
-    Returns ``("und", 0.0)`` for text without letters. Deterministic.
+    Returns ``("und", 0.0)`` for text without letters. Deterministic, so the answers for
+    the last few thousand texts are kept: the guard and QA both ask about each draft.
     """
     return _evidence(text, detector).best()
 

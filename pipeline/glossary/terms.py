@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -95,6 +95,9 @@ class Glossary:
         self.terms: list[Term] = list(terms)
         self.path: Path | None = None
         self._automata: dict[str, ahocorasick.Automaton | None] = {}
+        # The memory key, protect/restore, the glossary check and QA all look up the same
+        # segments: the matches of the last few thousand are kept (bounded, thread-safe).
+        self._find = lru_cache(maxsize=4096)(self._find_uncached)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -140,9 +143,12 @@ class Glossary:
         Markers (``<g1>…</g1>``, ``<x1/>``) are ignored, so a term split by formatting is found;
         with ``tgt`` only terms that have a rendering in ``tgt`` are returned.
         """
+        return list(self._find(text, lang, tgt))
+
+    def _find_uncached(self, text: str, lang: str, tgt: str | None) -> tuple[Match, ...]:
         automaton = self._automaton(lang)
         if automaton is None or not text:
-            return []
+            return ()
         norm = normalize_with_map(text)
         folded = norm.folded
         candidates: list[tuple[int, int, Term, int]] = []
@@ -173,7 +179,7 @@ class Glossary:
             taken.append((start, end))
             chosen.append(Match(term, index, a, b, text[a:b]))
         chosen.sort(key=lambda m: m.start)
-        return chosen
+        return tuple(chosen)
 
     @staticmethod
     def _boundaries_ok(folded: str, start: int, end: int) -> bool:
