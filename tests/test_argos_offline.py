@@ -129,9 +129,15 @@ def test_pipeline_translate_offline_end_to_end(
         # space between them (only Japanese sentences are joined without one).
         assert [text for text, _ in paragraphs] == expected
         assert any("Casapalca" in bold for _, runs in paragraphs for bold in runs)
-    # A second run machine-translates nothing: every segment comes from the memory.
+    # Run again into the same folder: nothing changed, so the document is not rebuilt.
     assert main(arguments) == 0
-    again = json.loads((out / "solidaridad" / "report.json").read_text(encoding="utf-8"))
+    kept = json.loads((out / "solidaridad" / "report.json").read_text(encoding="utf-8"))
+    assert kept["unchanged"] is True
+    # Into another folder, it is rebuilt, and nothing is machine-translated: every segment comes
+    # from the memory.
+    other = tmp_path / "out2"
+    assert main([*arguments[:-2], str(other), "--no-glossary"]) == 0
+    again = json.loads((other / "solidaridad" / "report.json").read_text(encoding="utf-8"))
     for lang in ("en", "ja"):
         segments = again["targets"][lang]["segments"]
         assert segments["machine_translated"] == 0
