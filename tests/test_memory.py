@@ -271,7 +271,7 @@ def _writer(path: str, worker: int, count: int, barrier) -> None:
 
 
 def test_two_processes_writing_at_once(tmp_path):
-    path = str(tmp_path / "shared" / "memory.sqlite3")  # both create it at the same moment
+    path = str(tmp_path / "common" / "memory.sqlite3")  # both create it at the same moment
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     procs = [ctx.Process(target=_writer, args=(path, w, 500, barrier)) for w in (1, 2)]
