@@ -15,10 +15,13 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from pipeline.errors import PipelineError, unexpected
 from pipeline.export import pandoc_server
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.pool import WriterPool
-from pipeline.export.writers import outputs_for
+from pipeline.export.writers import Output, outputs_for
 from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
@@ -84,15 +87,22 @@ def run_batch(
     progress = _StreamedProgress(progress or Progress(), len(jobs) * len(options.targets))
     engines = engines or EngineSet(options.engine)
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
-    clock = _Clock(result.seconds)
     try:
         with (
             ThreadPoolExecutor(max_workers=options.jobs) as pool,
             pandoc_server.serving(),
-            WriterPool(options.jobs if len(jobs) > 1 else 1) as writers,
+            WriterPool(options.jobs if len(jobs) > 1 else 1, options.stop) as writers,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-wave") as background,
         ):
-            for wave in _waves(jobs, options, engines, memory, pool, result, progress, clock):
-                _run_wave(wave, options, engines, memory, pool, writers, result, progress, clock)
+            batch = _Batch(options, engines, memory, pool, writers, result, progress)
+            writing: Future[None] | None = None  # the wave being written, in the background
+            for wave in _waves(jobs, batch):
+                _translate_wave(wave, batch)
+                if writing is not None:
+                    writing.result()  # wave k is written before wave k + 1 is
+                writing = background.submit(_write_wave, wave, batch)
+            if writing is not None:
+                writing.result()
         result.warnings.extend(engines.notes)
         progress.add_segments(0)  # started even when no document needed translating
     finally:
@@ -107,12 +117,18 @@ def run_batch(
 
 class _StreamedProgress(Progress):
     """The caller's progress, told the totals as the waves come: ``start`` with the segments
-    of the first wave, ``more_segments`` with those of each later one."""
+    of the first wave, ``more_segments`` with those of each later one. Called from the main
+    thread and the one writing a wave, one call at a time."""
 
     def __init__(self, inner: Progress, outputs: int) -> None:
         self.inner, self.outputs, self.started = inner, outputs, False
+        self.lock = threading.Lock()  # segments from the main thread, outputs from the writing one
 
     def add_segments(self, n: int) -> None:
+        with self.lock:
+            self._add(n)
+
+    def _add(self, n: int) -> None:
         if not self.started:
             self.inner.start(self.outputs, n)
             self.started = True
@@ -120,19 +136,23 @@ class _StreamedProgress(Progress):
             self.inner.more_segments(n)
 
     def segments_done(self, n: int) -> None:
-        self.add_segments(0)
-        self.inner.segments_done(n)
+        with self.lock:
+            self._add(0)
+            self.inner.segments_done(n)
 
     def output_done(self, description: str) -> None:
-        self.add_segments(0)
-        self.inner.output_done(description)
+        with self.lock:
+            self._add(0)
+            self.inner.output_done(description)
 
 
 class _Clock:
-    """Seconds spent per stage, summed over the waves (``RunResult.seconds``)."""
+    """Seconds spent per stage, summed over the waves (``RunResult.seconds``). A wave is
+    written while the next is prepared and translated, so the stages' seconds overlap."""
 
     def __init__(self, seconds: dict[str, float]) -> None:
         self.seconds = seconds
+        self.lock = threading.Lock()
         for stage in ("prepare", "translate", "write"):
             seconds.setdefault(stage, 0.0)
 
@@ -142,7 +162,36 @@ class _Clock:
         try:
             yield
         finally:
-            self.seconds[name] += time.perf_counter() - started
+            with self.lock:
+                self.seconds[name] += time.perf_counter() - started
+
+
+@dataclass
+class _Batch:
+    """What every stage of one run works with. ``result``'s lists are changed only under
+    ``lock``: the main thread reads and translates while another writes the previous wave."""
+
+    options: RunOptions
+    engines: EngineSet
+    memory: TranslationMemory | None
+    pool: ThreadPoolExecutor  # reads --jobs documents at once
+    writers: WriterPool
+    result: RunResult
+    progress: _StreamedProgress
+    clock: _Clock = field(init=False)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    warm: bool = False  # the writer processes have been started
+
+    def __post_init__(self) -> None:
+        self.clock = _Clock(self.result.seconds)
+
+    def fail(self, job: DocumentJob, reason: str) -> None:
+        with self.lock:
+            self.result.failures.append(Failure(str(job.path), reason))
+
+    def reported(self, report: Path) -> None:
+        with self.lock:
+            self.result.reports.append(report)
 
 
 def _tokens(text: str) -> int:
@@ -150,60 +199,59 @@ def _tokens(text: str) -> int:
     return len(text.split()) * 4 // 3 + sum(1 for c in text if c >= "\u3000")
 
 
-def _waves(
-    jobs: list[DocumentJob],
-    options: RunOptions,
-    engines: EngineSet,
-    memory: TranslationMemory | None,
-    pool: ThreadPoolExecutor,
-    result: RunResult,
-    progress: Progress,
-    clock: _Clock,
-) -> Iterator[list[DocumentJob]]:
+def _wave_budgets(wave_tokens: int) -> Iterator[int]:
+    """Tokens to translate per wave, as the run cuts the batch: ``wave_tokens`` each, the
+    first wave a quarter of that, so the writers start early. 0: the whole batch at once."""
+    if wave_tokens > 0:
+        yield max(1, wave_tokens // 4)
+    while True:
+        yield wave_tokens
+
+
+def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]]:
     """Prepared documents that need building, in waves of about ``options.wave_tokens``
     tokens; unchanged ones are marked and reported here and never reach a wave."""
+    options = batch.options
     window = max(4, 2 * options.jobs)  # read ahead only this many documents at a time
+    budgets = _wave_budgets(options.wave_tokens)
+    budget = next(budgets)
     wave: list[DocumentJob] = []
     tokens = 0
     for first in range(0, len(jobs), window):
         if options.stop.is_set():
             break  # interrupted: the documents not read yet are not done (RunResult.not_done)
-        with clock.stage("prepare"):
-            for job in _prepare_window(
-                jobs[first : first + window], options, engines, memory, pool, result, progress
-            ):
+        with batch.clock.stage("prepare"):
+            for job in _prepare_window(jobs[first : first + window], batch):
                 wave.append(job)
                 tokens += sum(
                     _tokens(t) for texts in pairs_of(job, options).values() for t in texts
                 )
-        if options.wave_tokens and tokens >= options.wave_tokens:
+        if wave and not batch.warm:  # a document to write: the writers start meanwhile
+            batch.writers.warm_up([o.write for o in outputs_for(options.formats)])
+            batch.warm = True
+        if budget and tokens >= budget:
             yield wave
-            wave, tokens = [], 0
+            wave, tokens, budget = [], 0, next(budgets)
     if wave:
         yield wave
 
 
-def _prepare_window(
-    batch: list[DocumentJob],
-    options: RunOptions,
-    engines: EngineSet,
-    memory: TranslationMemory | None,
-    pool: ThreadPoolExecutor,
-    result: RunResult,
-    progress: Progress,
-) -> list[DocumentJob]:
+def _prepare_window(batch_jobs: list[DocumentJob], batch: _Batch) -> list[DocumentJob]:
     """Hash, and where needed read, detect and segment a few documents in parallel; those
     whose outputs are up to date are marked unchanged, the others are returned to be built."""
-    list(pool.map(_read_source, batch))
+    options, engines, memory = batch.options, batch.engines, batch.memory
+    list(batch.pool.map(_read_source, batch_jobs))
     todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
-    for job in batch:
+    for job in batch_jobs:
         stored = None if options.force or job.error or not job.sha256 else stored_report(job)
         if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
-            _mark_unchanged(job, stored, options, result, progress)
+            _mark_unchanged(job, stored, batch)
         elif not job.error:
             todo.append((job, stored))
-    list(pool.map(lambda item: _prepare(item[0], options), todo))
-    result.failures.extend(Failure(str(job.path), job.error) for job in batch if job.error)
+    list(batch.pool.map(lambda item: _prepare(item[0], options), todo))
+    for job in batch_jobs:
+        if job.error:
+            batch.fail(job, job.error)
     build = []
     for job, stored in todo:
         if job.error:
@@ -211,49 +259,32 @@ def _prepare_window(
         with suppress(PipelineError):  # the translate stage says what is wrong with the memory
             job.fingerprint = fingerprint(job, options, engines, memory, stored)
         if stored is not None and job.fingerprint and is_unchanged(job, options, stored):
-            _mark_unchanged(job, stored, options, result, progress)
+            _mark_unchanged(job, stored, batch)
         else:
             build.append(job)
     return build
 
 
-def _mark_unchanged(
-    job: DocumentJob,
-    stored: dict[str, Any],
-    options: RunOptions,
-    result: RunResult,
-    progress: Progress,
-) -> None:
+def _mark_unchanged(job: DocumentJob, stored: dict[str, Any], batch: _Batch) -> None:
     """``job``'s outputs are up to date: report.json says so (with the fingerprint just
     computed, if any, so the next run decides without reading it) and nothing is rebuilt."""
     report = mark_unchanged(job, stored)
     if report is None:
-        result.failures.append(
-            Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
-        )
+        batch.fail(job, f"cannot write {job.out_dir / 'report.json'}")
         return
     job.unchanged = True
-    result.reports.append(report)
+    batch.reported(report)
     job.release()
-    for lang in options.targets:
-        progress.output_done(f"{job.stem} → {lang} (unchanged)")
+    for lang in batch.options.targets:
+        batch.progress.output_done(f"{job.stem} → {lang} (unchanged)")
 
 
-def _run_wave(
-    wave: list[DocumentJob],
-    options: RunOptions,
-    engines: EngineSet,
-    memory: TranslationMemory | None,
-    pool: ThreadPoolExecutor,
-    writers: WriterPool,
-    result: RunResult,
-    progress: _StreamedProgress,
-    clock: _Clock,
-) -> None:
-    """Translate one wave, write its documents and reports, and let go of their text."""
+def _translate_wave(wave: list[DocumentJob], batch: _Batch) -> None:
+    """Every segment of one wave through the engines (one call per language pair)."""
+    options = batch.options
     # Every segment of every translated target, and foreign blocks in the source language's
     # own target: what translate_all reports done (translated, reused, kept or failed).
-    progress.add_segments(
+    batch.progress.add_segments(
         sum(
             1
             for job in wave
@@ -263,21 +294,47 @@ def _run_wave(
             if t != job.doc.lang or seg.lang != t
         )
     )
-    with clock.stage("translate"):
-        translate_all(wave, options, engines, progress, memory)
+    with batch.clock.stage("translate"):
+        translate_all(wave, options, batch.engines, batch.progress, batch.memory)
 
-    def finish(job: DocumentJob) -> None:
-        remove_stale_parts(job.out_dir)  # left by an earlier run that was killed
-        for lang in options.targets:
-            _finish_target(job, job.targets[lang], options, writers)
-            progress.output_done(f"{job.stem} → {lang}")
 
-    with clock.stage("write"):
-        list(pool.map(finish, wave))
+@dataclass
+class _Submitted:
+    """One target's files handed to the writers, and the document they are written from."""
+
+    target: TargetResult
+    doc: Document | None = None  # None: nothing to write (interrupted, failed, or QA failed)
+    files: list[tuple[Output, Path, Future[None]]] = field(default_factory=list)
+
+
+def _write_wave(wave: list[DocumentJob], batch: _Batch) -> None:
+    """Write one wave's documents and reports, and let go of their text. Runs in the
+    background while the main thread prepares and translates the next wave: QA here, the
+    files in the writer processes, several documents' files in flight at once."""
+    with batch.clock.stage("write"):
+        in_flight: deque[tuple[DocumentJob, list[_Submitted]]] = deque()
+        ahead = 2 * batch.writers.workers  # documents whose files wait for a free writer
         for job in wave:
-            job.fingerprint_data = fingerprint_data(job)
-            _report(job, result)
-            job.release()
+            remove_stale_parts(job.out_dir)  # left by an earlier run that was killed
+            submitted = [
+                _submit_target(job, job.targets[lang], batch) for lang in batch.options.targets
+            ]
+            in_flight.append((job, submitted))
+            if len(in_flight) > ahead:
+                _finish_document(*in_flight.popleft(), batch)
+        while in_flight:
+            _finish_document(*in_flight.popleft(), batch)
+
+
+def _finish_document(job: DocumentJob, submitted: list[_Submitted], batch: _Batch) -> None:
+    """Once its files are written: the leaflet and review files of each target, then
+    report.json; the document's text is let go."""
+    for item in submitted:
+        _finish_target(job, item, batch.options)
+        batch.progress.output_done(f"{job.stem} → {item.target.lang}")
+    job.fingerprint_data = fingerprint_data(job)
+    _report(job, batch)
+    job.release()
 
 
 def _read_source(job: DocumentJob) -> None:
@@ -288,25 +345,24 @@ def _read_source(job: DocumentJob) -> None:
         job.error = f"cannot read: {exc.strerror or exc}"
 
 
-def _report(job: DocumentJob, result: RunResult) -> None:
+def _report(job: DocumentJob, batch: _Batch) -> None:
     """Failures and report.json of one finished document. A document the run was interrupted
     before finishing keeps its earlier report.json unless one of its targets was written."""
     interrupted = [
         lang for lang, t in job.targets.items() if (t.error or "").startswith(INTERRUPTED)
     ]
-    result.not_done.extend(f"{job.path} → {lang}" for lang in interrupted)
+    with batch.lock:
+        batch.result.not_done.extend(f"{job.path} → {lang}" for lang in interrupted)
     for lang, target in job.targets.items():
         if target.error is not None and lang not in interrupted:
-            result.failures.append(Failure(str(job.path), f"{lang}: {target.error}"))
+            batch.fail(job, f"{lang}: {target.error}")
     if job.targets and len(interrupted) == len(job.targets):
         return
     report = write_report(job)
     if report is not None:
-        result.reports.append(report)
+        batch.reported(report)
     else:
-        result.failures.append(
-            Failure(str(job.path), f"cannot write {job.out_dir / 'report.json'}")
-        )
+        batch.fail(job, f"cannot write {job.out_dir / 'report.json'}")
 
 
 def _prepare(job: DocumentJob, options: RunOptions) -> None:
@@ -364,33 +420,78 @@ def _read_in_place(path: Path) -> inplace.InplaceSource:
     return inplace.read(path)
 
 
-def _finish_target(
-    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
-) -> None:
-    """Glossary check and QA for one translated target, then its files; an unforeseen error
-    becomes ``target.error`` (one line) and the other targets and documents go on."""
+def _submit_target(job: DocumentJob, target: TargetResult, batch: _Batch) -> _Submitted:
+    """Glossary check and QA for one translated target, then its files handed to the
+    writers; an unforeseen error becomes ``target.error`` (one line) and the other targets
+    and documents go on."""
+    submitted = _Submitted(target)
+    options = batch.options
     try:
-        _check_and_write(job, target, options, writers)
+        if options.stop.is_set():
+            target.error = target.error or INTERRUPTED
+            return submitted
+        if options.glossary is not None:
+            target.glossary = verify_glossary(job, target, options.glossary)
+        collect_qa(job, target, options.glossary)
+        if target.error is not None:
+            return submitted
+        # Translated: reviewers get their files even if a PDF fails.
+        submitted.doc = translated_document(job, target)
+        if target.route is None:
+            target.route = IDENTITY
+        for output in outputs_for(options.formats, job.inplace, options.pdf_engine):
+            path = output_path(job, target.lang, output.key)
+            future = batch.writers.submit(
+                output.write, submitted.doc, path, target.lang, job.path.name
+            )
+            submitted.files.append((output, path, future))
     except Exception as exc:
         target.error = target.error or unexpected(exc, "while writing")
+    return submitted
 
 
-def _check_and_write(
-    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
-) -> None:
-    if options.stop.is_set():
-        target.error = target.error or INTERRUPTED
-        return
-    if options.glossary is not None:
-        target.glossary = verify_glossary(job, target, options.glossary)
-    collect_qa(job, target, options.glossary)
-    if target.error is None:  # translated: reviewers get their files even if a PDF fails
-        _write_outputs(job, target, options, writers)
+def _finish_target(job: DocumentJob, submitted: _Submitted, options: RunOptions) -> None:
+    """Wait for one target's files, then write its leaflet and review files."""
+    target = submitted.target
+    try:
+        for output, path, future in submitted.files:
+            _collect(target, output, path, future)
+        if submitted.doc is None:
+            return
+        if target.error is None and options.layout != "document":
+            doc = submitted.doc
+            if job.inplace is not None:  # a leaflet shows the body, not headers and comments
+                doc = inplace.body_document(job.inplace.skeleton, doc)
+            _write_leaflet(job, target, doc, options)
         _write_review(job, target, options)
         if target.error is not None and options.stop.is_set():
             # A writer's subprocess can catch the terminal's Ctrl-C while it starts (before it
             # has its own process group): that file was interrupted, not bad; none is half-done.
             target.error = INTERRUPTED
+    except Exception as exc:
+        target.error = target.error or unexpected(exc, "while writing")
+
+
+def _collect(target: TargetResult, output: Output, path: Path, future: Future[None]) -> None:
+    """One file's outcome: recorded in ``target.outputs``, or its error (the first one) in
+    ``target.error``; a file no writer had started when the run was interrupted is not done."""
+    if future.cancelled():
+        target.error = target.error or INTERRUPTED
+        return
+    exc = future.exception()
+    if exc is None:
+        target.outputs[output.key] = str(path)
+        if output.route == "in-place":
+            target.output_route = "in-place"
+    elif target.error is None:
+        if isinstance(exc, PipelineError):
+            target.error = str(exc)
+        elif isinstance(exc, OSError):
+            target.error = f"cannot write {path}: {exc.strerror or exc}"
+        elif isinstance(exc, Exception):
+            target.error = unexpected(exc, "while writing")
+        else:
+            raise exc
 
 
 @contextmanager
@@ -430,30 +531,6 @@ def translated_document(job: DocumentJob, target: TargetResult) -> Document:
 
 def output_path(job: DocumentJob, lang: str, fmt: str) -> Path:
     return job.out_dir / f"{job.stem}.{lang}.{fmt}"
-
-
-def _write_outputs(
-    job: DocumentJob, target: TargetResult, options: RunOptions, writers: WriterPool
-) -> None:
-    doc = translated_document(job, target)
-    if target.route is None:
-        target.route = IDENTITY
-    for output in outputs_for(options.formats, job.inplace, options.pdf_engine):
-        if options.stop.is_set():  # interrupted: the file just written is kept, no more
-            target.error = INTERRUPTED
-            return
-        path = output_path(job, target.lang, output.key)
-        with _target_fails_on_error(target, path):
-            writers.write(output.write, doc, path, target.lang, job.path.name)
-            target.outputs[output.key] = str(path)
-            if output.route == "in-place":
-                target.output_route = "in-place"
-        if target.error is not None:
-            return
-    if options.layout != "document":
-        if job.inplace is not None:  # a leaflet shows the body, not headers and comments
-            doc = inplace.body_document(job.inplace.skeleton, doc)
-        _write_leaflet(job, target, doc, options)
 
 
 def _write_leaflet(

@@ -4,23 +4,39 @@ Writing a DOCX and a PDF is mostly Python (python-docx, the Typst binding) that 
 GIL, so threads do not write two documents at once. With more than one job the writers run
 in ``N`` worker processes (started with ``forkserver``: never forked from a process that
 runs threads), each with its own running pandoc (``pandoc_server``); with one job, or for a
-single document, they run in the calling thread. Errors come back as they were raised
-(``PipelineError`` subclasses, ``OSError``).
+single document, they run in a thread of the calling process. Errors come back as they were
+raised (``PipelineError`` subclasses, ``OSError``).
+
+``submit`` returns at once with a future, so the files of several documents can be in
+flight together; no more than ``N`` are handed to the workers at a time, and those waiting
+for a worker are cancelled once ``stop`` is set (an interrupted run finishes the files being
+written and starts no other).
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import (
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
+from contextlib import suppress
 from multiprocessing import util
 from pathlib import Path
 from types import TracebackType
 
-from pipeline.document import Document
+from pipeline.document import Block, Document, Span
 from pipeline.export import pandoc_server
 from pipeline.export.writers import Writer
 
@@ -49,38 +65,132 @@ def _write(writer: Writer, doc: Document, path: Path, lang: str, title: str) -> 
     writer(doc, path, lang, title)
 
 
+def _warm(writers: Sequence[Writer]) -> None:
+    """In a worker process: write a one-line document with each writer into a temporary
+    folder, so the imports, fonts and the running pandoc are ready before the first real
+    document arrives. A writer that fails here fails again, with its own line, on that one."""
+    doc = Document(blocks=[Block("paragraph", [Span("Warm-up.")])], lang="en")
+    with tempfile.TemporaryDirectory(prefix="pipeline-warm-") as folder:
+        for n, writer in enumerate(writers):
+            with suppress(Exception):
+                writer(doc, Path(folder) / f"warm-{n}.out", "en", "warm-up")
+
+
+_Call = tuple[Writer, Document, Path, str, str]
+
+
 def _sendable(writer: Writer) -> bool:
     """A writer another process can run: a module-level function (sent by name). The
-    in-place writers are closures over the source package and run in the calling thread."""
+    in-place writers are closures over the source package and run in the calling process."""
     name = getattr(writer, "__qualname__", "")
     return bool(name) and "<locals>" not in name and getattr(writer, "__module__", None) is not None
 
 
-class WriterPool:
-    """Writes documents, in ``workers`` processes when more than one."""
+class _Lane:
+    """One executor and the writes waiting for it: at most ``slots`` handed over at a time,
+    so a write not started yet can still be cancelled."""
 
-    def __init__(self, workers: int) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+    def __init__(self, executor: Executor, slots: int, stop: threading.Event) -> None:
+        self.executor, self.slots, self.stop = executor, slots, stop
+        self.waiting: deque[tuple[Future[None], _Call]] = deque()
+        self.lock = threading.Lock()
+
+    def submit(self, call: _Call) -> Future[None]:
+        future: Future[None] = Future()
+        with self.lock:
+            self.waiting.append((future, call))
+        self._dispatch()
+        return future
+
+    def _dispatch(self) -> None:
+        started: list[tuple[Future[None], _Call]] = []
+        with self.lock:
+            while self.waiting and (self.stop.is_set() or self.slots > 0):
+                future, call = self.waiting.popleft()
+                if self.stop.is_set():
+                    future.cancel()
+                elif future.set_running_or_notify_cancel():
+                    self.slots -= 1
+                    started.append((future, call))
+        for future, call in started:
+            try:
+                inner = self.executor.submit(_write, *call)
+            except Exception as exc:  # the executor is shut down or broken
+                self._done(future, exc)
+                continue
+            inner.add_done_callback(functools.partial(self._finished, future))
+
+    def _finished(self, outer: Future[None], inner: Future[None]) -> None:
+        self._done(outer, CancelledError() if inner.cancelled() else inner.exception())
+
+    def _done(self, outer: Future[None], exc: BaseException | None) -> None:
+        with self.lock:
+            self.slots += 1
+        if exc is None:
+            outer.set_result(None)
+        else:
+            outer.set_exception(exc)
+        self._dispatch()
+
+    def cancel_waiting(self) -> None:
+        with self.lock:
+            waiting, self.waiting = list(self.waiting), deque()
+        for future, _ in waiting:
+            future.cancel()
+
+
+class WriterPool:
+    """Writes documents, in ``workers`` processes when more than one; ``stop`` (the run's
+    Ctrl-C) cancels the writes still waiting for a worker."""
+
+    def __init__(self, workers: int, stop: threading.Event | None = None) -> None:
+        self.workers = workers
+        self._stop = stop or threading.Event()
+        self._processes: ProcessPoolExecutor | None = None
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="writer")
+        self._local = _Lane(self._threads, workers, self._stop)
+        self._remote: _Lane | None = None
         if workers > 1:
-            self._pool = ProcessPoolExecutor(
+            self._processes = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
+            self._remote = _Lane(self._processes, workers, self._stop)
+
+    def warm_up(self, writers: Sequence[Writer]) -> None:
+        """Start the worker processes now (they start when first needed otherwise) and have
+        each write a one-line document with ``writers`` into a temporary folder, while the
+        caller goes on reading and translating. Nothing to do without worker processes."""
+        if self._processes is None:
+            return
+        sendable = [w for w in writers if _sendable(w)]
+        for _ in range(self.workers):  # each submit starts a worker while none is idle
+            with suppress(Exception):
+                self._processes.submit(_warm, sendable)
+
+    def submit(
+        self, writer: Writer, doc: Document, path: Path, lang: str, title: str
+    ) -> Future[None]:
+        """Write ``doc`` at ``path`` with ``writer`` (one of ``pipeline.export.writers``)
+        when a worker is free; the future's result is None once it is written, its exception
+        what the writer raised. Cancelled if the run is stopped before a worker takes it."""
+        lane = self._remote if self._remote is not None and _sendable(writer) else self._local
+        return lane.submit((writer, doc, path, lang, title))
 
     def write(self, writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
-        """Write ``doc`` at ``path`` with ``writer`` (one of ``pipeline.export.writers``);
-        returns when it is written."""
-        if self._pool is None or not _sendable(writer):
-            _write(writer, doc, path, lang, title)
-        else:
-            self._pool.submit(_write, writer, doc, path, lang, title).result()
+        """Write ``doc`` at ``path`` with ``writer``; returns when it is written."""
+        self.submit(writer, doc, path, lang, title).result()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for lane in (self._local, self._remote):
+            if lane is not None:
+                lane.cancel_waiting()
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown(wait=True, cancel_futures=True)
+            self._processes = None
 
     def __enter__(self) -> WriterPool:
         return self
