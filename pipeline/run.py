@@ -199,22 +199,11 @@ def _tokens(text: str) -> int:
     return len(text.split()) * 4 // 3 + sum(1 for c in text if c >= "\u3000")
 
 
-def _wave_budgets(wave_tokens: int) -> Iterator[int]:
-    """Tokens to translate per wave, as the run cuts the batch: ``wave_tokens`` each, the
-    first wave a quarter of that, so the writers start early. 0: the whole batch at once."""
-    if wave_tokens > 0:
-        yield max(1, wave_tokens // 4)
-    while True:
-        yield wave_tokens
-
-
 def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]]:
     """Prepared documents that need building, in waves of about ``options.wave_tokens``
     tokens; unchanged ones are marked and reported here and never reach a wave."""
     options = batch.options
     window = max(4, 2 * options.jobs)  # read ahead only this many documents at a time
-    budgets = _wave_budgets(options.wave_tokens)
-    budget = next(budgets)
     wave: list[DocumentJob] = []
     tokens = 0
     for first in range(0, len(jobs), window):
@@ -229,9 +218,9 @@ def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]
         if wave and not batch.warm:  # a document to write: the writers start meanwhile
             batch.writers.warm_up([o.write for o in outputs_for(options.formats)])
             batch.warm = True
-        if budget and tokens >= budget:
+        if options.wave_tokens and tokens >= options.wave_tokens:
             yield wave
-            wave, tokens, budget = [], 0, next(budgets)
+            wave, tokens = [], 0
     if wave:
         yield wave
 
