@@ -9,6 +9,11 @@ translate each), and within a wave each language pair goes through its engine in
     (rebuild, ``pipeline.export.writers``, leaflet, review files) → report (``pipeline.report``)
     → the wave's documents are released
 
+The stages overlap: wave k is written by a background thread (QA there, the files in the
+writer processes, several documents' files in flight) while the main thread prepares and
+translates wave k + 1; wave k's write is finished before wave k + 1's starts, so at most two
+waves are in memory. ``RunResult``'s lists and the progress are touched under a lock.
+
 A document or target that fails records one line (``job.error`` / ``target.error``) and the
 batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError`` from the disk).
 """
@@ -68,9 +73,9 @@ def run_batch(
 
     Documents go through in waves of about ``options.wave_tokens`` tokens to translate: each
     wave is read, goes through the engine (one call per language pair, sorted batching inside)
-    and is written out and released before the next is read, so memory stays flat however
-    long the batch. A document whose outputs are up to date (``pipeline.incremental``) is
-    skipped unless ``options.force``.
+    and is written out and released in the background while the next is read and translated,
+    so memory stays flat however long the batch (two waves at most). A document whose outputs
+    are up to date (``pipeline.incremental``) is skipped unless ``options.force``.
     """
     result = RunResult()
     sources = find_sources(
