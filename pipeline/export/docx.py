@@ -1,5 +1,8 @@
 """DOCX writer: pandoc builds the document from the AST, python-docx finishes it.
 
+(The common statement skips both: ``docx_direct`` writes the same structure straight from the
+document model; ``write_docx`` picks the route.)
+
 Pandoc gives real Word structure (Title, Subtitle, Heading n, footnotes, links, numbered and
 bulleted lists). python-docx then sets what pandoc does not: List Bullet/List Number and
 Quote paragraph styles, the document language (``w:lang``) so Word and LibreOffice
@@ -70,8 +73,20 @@ def reference_docx() -> Path:
 
 
 def write_docx(doc: Document, path: Path, lang: str, *, subject: str = "") -> None:
-    """Write ``doc`` (already in ``lang``) as a DOCX file at ``path``, atomically; its
-    pictures are saved in a temporary folder for pandoc to embed."""
+    """Write ``doc`` (already in ``lang``) as a DOCX file at ``path``, atomically: written
+    directly from the document model when ``docx_direct.can_write`` says so (the common
+    statement), else through pandoc."""
+    from pipeline.export import docx_direct  # it learns its shared parts from this module
+
+    if docx_direct.can_write(doc):
+        docx_direct.write_docx_direct(doc, path, lang, subject=subject)
+    else:
+        write_docx_pandoc(doc, path, lang, subject=subject)
+
+
+def write_docx_pandoc(doc: Document, path: Path, lang: str, *, subject: str = "") -> None:
+    """Write ``doc`` as a DOCX through pandoc and python-docx (any document); its pictures
+    are saved in a temporary folder for pandoc to embed."""
     with tempfile.TemporaryDirectory(prefix="pipeline-docx-media-") as media:
         ast = json.dumps(document_ast(doc, lang, MediaFolder(Path(media))), ensure_ascii=False)
         with atomic_path(Path(path)) as tmp:
