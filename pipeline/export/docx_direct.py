@@ -32,6 +32,7 @@ from xml.sax.saxutils import escape
 
 from pipeline.document import Block, Document, Span
 from pipeline.export.atomic import atomic_path
+from pipeline.export.docx_pandoc import LOCALES, core_property, write_docx_pandoc
 from pipeline.export.pandoc_ast import document_ast
 
 DIRECT_KINDS = frozenset({"title", "subtitle", "heading", "paragraph", "list_item", "quote"})
@@ -112,8 +113,6 @@ def _first(pattern: str, text: str) -> re.Match[str]:
 def template(lang: str) -> Template:
     """The shared parts for ``lang``: from the pandoc route's DOCX of a probe document,
     written once per process and language."""
-    from pipeline.export.docx import write_docx_pandoc
-
     with tempfile.TemporaryDirectory(prefix="pipeline-docx-probe-") as folder:
         probe = Path(folder) / "probe.docx"
         write_docx_pandoc(_probe_document(), probe, lang)
@@ -450,8 +449,6 @@ def _timestamp() -> str:
 
 
 def _core(doc: Document, lang: str, subject: str) -> str:
-    from pipeline.export.docx import LOCALES, core_property
-
     author = doc.metadata.get("author")
     creator = (
         f"<dc:creator>{_xml_text(core_property(author))}</dc:creator>"
