@@ -18,6 +18,7 @@ pandoc: :func:`can_write` decides.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tempfile
@@ -78,7 +79,7 @@ def can_write(doc: Document) -> bool:
 class Template:
     """What the pandoc route writes the same for every document of one language."""
 
-    entries: list[tuple[str, bytes | None]]  # zip order; None: written per document
+    shared_zip: bytes  # a zip of the parts every document has the same, compressed once
     document_head: str  # up to and including <w:body>
     document_tail: str  # the section properties and the closing tags
     run_fonts: str  # <w:rFonts …/> as _finish sets it on every run
@@ -119,9 +120,11 @@ def template(lang: str) -> Template:
         with zipfile.ZipFile(probe) as package:
             parts = {name: package.read(name) for name in package.namelist()}
     names = list(parts)
-    if "word/_rels/footnotes.xml.rels" not in names:
-        names.insert(names.index("word/footnotes.xml") + 1, "word/_rels/footnotes.xml.rels")
-    entries = [(n, None if n in _PER_DOCUMENT else parts[n]) for n in names]
+    shared = io.BytesIO()
+    with zipfile.ZipFile(shared, "w", zipfile.ZIP_DEFLATED) as package:
+        for name in names:
+            if name not in _PER_DOCUMENT:
+                package.writestr(name, parts[name])
     document = parts["word/document.xml"].decode("utf-8")
     body = document.index("<w:body>") + len("<w:body>")
     tail = document.rindex("<w:sectPr")
@@ -148,7 +151,7 @@ def template(lang: str) -> Template:
         r'<w:pStyle w:val="AbstractTitle"/></w:pPr><w:r>.*?<w:t[^>]*>(.*?)</w:t>', document
     ).group(1)
     return Template(
-        entries=entries,
+        shared_zip=shared.getvalue(),
         document_head=document[:body],
         document_tail=document[tail:],
         run_fonts=_first(r"<w:rFonts [^>]*/>", document).group(0),
@@ -181,27 +184,19 @@ _CJK_RANGES = (
 )
 
 
-def _is_cjk(c: str) -> bool:
-    code = ord(c)
-    return code >= 0x4E00 and any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+_CJK = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
+_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""pandoc's ``isValidChar`` negated: what XML cannot hold (control characters, U+FFFE/FFFF,
+lone surrogates)."""
 
 
 def _has_cjk(text: str) -> bool:
-    return any(_is_cjk(c) for c in text)
+    return _CJK.search(text) is not None
 
 
 def _is_space(c: str) -> bool:
     """Haskell's ``isSpace``: the ASCII white space and the Unicode space separators."""
     return c in " \t\n\r\f\v" or unicodedata.category(c) == "Zs"
-
-
-def _valid_char(c: str) -> bool:
-    """pandoc's ``isValidChar``: what XML can hold."""
-    if c in "\t\n\r":
-        return True
-    if c in "\ufffe\uffff":
-        return False
-    return " " <= c <= "\ud7ff" or c >= "\ue000"
 
 
 def _group(items: list[str], same: Any) -> list[list[str]]:
@@ -236,7 +231,7 @@ def _chunks(text: str) -> list[str]:
 
 
 def _xml_text(text: str) -> str:
-    return escape("".join(c for c in text if _valid_char(c)))
+    return escape(_INVALID.sub("", text))
 
 
 class _Writer:
@@ -267,7 +262,7 @@ class _Writer:
         for n, piece in enumerate(pieces):
             if n:
                 out.append(f"<w:r>{rpr}<w:softHyphen/></w:r>")
-            for chunk in _chunks("".join(c for c in piece if _valid_char(c))):
+            for chunk in _chunks(_INVALID.sub("", piece)):
                 out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(chunk)}</w:t></w:r>')
         return "".join(out)
 
@@ -497,8 +492,8 @@ def _link_rels(links: dict[str, str]) -> str:
     )
 
 
-def package_parts(doc: Document, lang: str, subject: str = "") -> list[tuple[str, bytes]]:
-    """The DOCX package of ``doc`` as (part name, bytes), in zip order."""
+def package_parts(doc: Document, lang: str, subject: str = "") -> dict[str, bytes]:
+    """The parts of ``doc``'s DOCX package that are its own, by part name."""
     tpl = template(lang)
     document, writer, meta = _render(doc, lang, tpl)
     rels = _link_rels(writer.links)
@@ -515,21 +510,16 @@ def package_parts(doc: Document, lang: str, subject: str = "") -> list[tuple[str
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f"{rels}</Relationships>"
         )
-    parts = []
-    for name, data in tpl.entries:
-        if data is not None:
-            parts.append((name, data))
-        elif name in made:
-            parts.append((name, made[name].encode("utf-8")))
-    return parts
+    return {name: text.encode("utf-8") for name, text in made.items()}
 
 
 def write_docx_direct(doc: Document, path: Path, lang: str, *, subject: str = "") -> None:
-    """Write ``doc`` (one :func:`can_write` accepts) as a DOCX at ``path``, atomically."""
-    parts = package_parts(doc, lang, subject)
-    with (
-        atomic_path(Path(path)) as tmp,
-        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as package,
-    ):
-        for name, data in parts:
+    """Write ``doc`` (one :func:`can_write` accepts) as a DOCX at ``path``, atomically: the
+    language's shared parts (compressed once) with the document's own parts added."""
+    own = package_parts(doc, lang, subject)
+    buffer = io.BytesIO(template(lang).shared_zip)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as package:
+        for name, data in own.items():
             package.writestr(name, data)
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_bytes(buffer.getvalue())
