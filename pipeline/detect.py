@@ -330,12 +330,11 @@ def _normalize(scores: Mapping[str, float]) -> dict[str, float]:
 
 def _evidence(text: str, detector: str = DEFAULT_DETECTOR) -> _Evidence:
     text = unicodedata.normalize("NFC", text)
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
+    n = sum(map(str.isalpha, text))
+    if not n:
         return _Evidence({}, 0)
-    kana = sum(1 for c in letters if _KANA.match(c))
-    han = sum(1 for c in letters if _HAN.match(c))
-    n = len(letters)
+    kana = sum(map(str.isalpha, "".join(_KANA.findall(text))))
+    han = sum(map(str.isalpha, "".join(_HAN.findall(text))))
     if kana and (kana + han) / n >= 0.3:
         return _Evidence({"ja": 0.99 if kana >= 2 or n <= 4 else 0.95}, n, script_ja=True)
     if han / n >= 0.5:

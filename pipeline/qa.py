@@ -243,7 +243,7 @@ def check_untranslated(
 
     src_plain = " ".join(markers.strip(source).split())
     tgt_plain = " ".join(markers.strip(target).split())
-    letters = sum(1 for c in tgt_plain if c.isalpha())
+    letters = sum(map(str.isalpha, tgt_plain))
     words = re.findall(r"[^\W\d_]{2,}", tgt_plain)
     if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 4:
         return [QaFinding(segment, "untranslated", "draft is identical to the source")]
@@ -283,10 +283,19 @@ def _balance(text: str) -> dict[str, int]:
     return result
 
 
+_NESTING_BRACKET = re.compile(
+    "["
+    + re.escape(
+        "".join(_PAIRS[name][side] for name in ("paren", "square", "curly") for side in (0, 1))
+    )
+    + "]"
+)
+
+
 def _misordered(text: str) -> bool:
     """A closing bracket before its opening one, e.g. ``a ) b ( c``."""
     depth: Counter[str] = Counter()
-    for ch in text:
+    for ch in _NESTING_BRACKET.findall(text):
         for name in ("paren", "square", "curly"):
             opens, closes = _PAIRS[name]
             if ch in opens:

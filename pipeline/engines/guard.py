@@ -80,6 +80,7 @@ COPY_SIMILARITY = 0.85
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _LOOP = re.compile(r"(.{1,40}?)\1{2,}", re.DOTALL)
+_LONG_STRETCH = re.compile(rf"\S{{{LOOP_SPAN},}}")
 _BPE = re.compile(r"\w@@(?:\s|$)")
 _JA_SCRIPT = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\u3400-\u4dbf\u4e00-\u9fff]")
 _SUBWORD = ("\u2581", "\u2047")  # SentencePiece space mark; "⁇" for an unknown piece
@@ -105,18 +106,27 @@ def _tokens(text: str) -> list[str]:
 
 
 def longest_run(tokens: Sequence[str]) -> tuple[int, str]:
-    """The most times any n-gram (n ≤ MAX_NGRAM) repeats back to back, and that n-gram."""
+    """The most times any n-gram (n ≤ MAX_NGRAM) repeats back to back, and that n-gram.
+
+    An n-gram starting at ``i`` repeats ``1 + k // n`` times when ``tokens[j] == tokens[j + n]``
+    for the ``k`` positions from ``i`` on, so each n needs one pass over those equalities."""
     best, what = 1, ""
     for n in range(1, MAX_NGRAM + 1):
-        for start in range(0, len(tokens) - 2 * n + 1):
-            gram = tokens[start : start + n]
-            count = 1
-            pos = start + n
-            while tokens[pos : pos + n] == gram:
-                count += 1
-                pos += n
+        same = [a == b for a, b in zip(tokens, tokens[n:], strict=False)]
+        if sum(same) < n:
+            continue  # no n-gram is followed by a copy of itself
+        start = 0
+        while start < len(same):
+            if not same[start]:
+                start += 1
+                continue
+            end = start
+            while end < len(same) and same[end]:
+                end += 1
+            count = 1 + (end - start) // n
             if count > best:
-                best, what = count, " ".join(gram)
+                best, what = count, " ".join(tokens[start : start + n])
+            start = end
     return best, what
 
 
@@ -130,19 +140,21 @@ def _coverage(tokens: Sequence[str], n: int) -> tuple[float, str]:
 
 
 def _loops(text: str) -> dict[str, int]:
-    """Pieces repeated back to back (``LOOP_COPIES``+ copies over ``LOOP_SPAN``+ characters)."""
+    """Pieces repeated back to back (``LOOP_COPIES``+ copies over ``LOOP_SPAN``+ characters).
+
+    A piece never holds a space (repeated words and phrases are ``check_repetition``'s word
+    n-grams), so only the space-free stretches at least ``LOOP_SPAN`` long can hold one."""
     found: dict[str, int] = {}
-    for match in _LOOP.finditer(text):
-        unit = match.group(1)
-        copies = len(match.group(0)) // len(unit)
-        if len(match.group(0)) < LOOP_SPAN or not any(c.isalpha() for c in unit):
-            continue
-        if any(c.isspace() for c in unit):
-            continue  # repeated words and phrases: check_repetition's word n-grams
-        if len(unit.strip()) <= 1 and copies < 8:
-            continue  # "!!!", "…", "ーー": emphasis, not a loop
-        key = unit.strip().lower()
-        found[key] = max(found.get(key, 0), copies)
+    for stretch in _LONG_STRETCH.findall(text):
+        for match in _LOOP.finditer(stretch):
+            unit = match.group(1)
+            copies = len(match.group(0)) // len(unit)
+            if len(match.group(0)) < LOOP_SPAN or not any(c.isalpha() for c in unit):
+                continue
+            if len(unit) <= 1 and copies < 8:
+                continue  # "!!!", "…", "ーー": emphasis, not a loop
+            key = unit.lower()
+            found[key] = max(found.get(key, 0), copies)
     return found
 
 
@@ -153,10 +165,11 @@ def _is_copy(source: str, draft: str) -> bool:
 
 
 def _japanese_share(text: str) -> tuple[float, int]:
-    letters = [c for c in text if c.isalpha()]
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return 0.0, 0
-    return sum(1 for c in letters if _JA_SCRIPT.match(c)) / len(letters), len(letters)
+    japanese = sum(map(str.isalpha, "".join(_JA_SCRIPT.findall(text))))
+    return japanese / letters, letters
 
 
 def check_repetition(source: str, draft: str) -> Degenerate | None:
