@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 
 from pipeline.document import Block, Document, Span
 from pipeline.export.atomic import atomic_path
-from pipeline.export.docx_pandoc import LOCALES, core_property, write_docx_pandoc
+from pipeline.export.docx_pandoc import LOCALES, ExportError, core_property, write_docx_pandoc
 from pipeline.export.pandoc_ast import document_ast
 
 DIRECT_KINDS = frozenset({"title", "subtitle", "heading", "paragraph", "list_item", "quote"})
@@ -106,7 +106,7 @@ def _probe_document() -> Document:
 def _first(pattern: str, text: str) -> re.Match[str]:
     match = re.search(pattern, text, re.S)
     if match is None:
-        raise ValueError(f"the probe DOCX has no {pattern!r}")
+        raise ExportError(f"the direct DOCX writer could not read pandoc's probe DOCX ({pattern})")
     return match
 
 
@@ -119,6 +119,16 @@ def template(lang: str) -> Template:
         write_docx_pandoc(_probe_document(), probe, lang)
         with zipfile.ZipFile(probe) as package:
             parts = {name: package.read(name) for name in package.namelist()}
+    try:
+        return _learn(parts)
+    except (KeyError, ValueError) as exc:
+        raise ExportError(
+            f"the direct DOCX writer could not read pandoc's probe DOCX: {exc}"
+        ) from None
+
+
+def _learn(parts: dict[str, bytes]) -> Template:
+    """The template from the probe DOCX's parts."""
     names = list(parts)
     shared = io.BytesIO()
     with zipfile.ZipFile(shared, "w", zipfile.ZIP_DEFLATED) as package:
@@ -304,7 +314,7 @@ class _Writer:
                 inner = self.inlines(item["c"][1], _sorted(props + (_HYPERLINK_STYLE,)))
                 out.append(f'<w:hyperlink r:id="{rid}">{inner}</w:hyperlink>')
             else:
-                raise ValueError(f"the direct DOCX writer has no {kind} inline")
+                raise ExportError(f"the direct DOCX writer has no {kind} inline")
             i += 1
         return "".join(out)
 
@@ -359,7 +369,7 @@ class _Writer:
             self.num_id, self.list_level = saved
             self.first_para = True
             return "".join(items)
-        raise ValueError(f"the direct DOCX writer has no {kind} block")
+        raise ExportError(f"the direct DOCX writer has no {kind} block")
 
     def numbering(self) -> str:
         tpl = self.tpl
