@@ -2,7 +2,7 @@
 
 A statement of the common kinds (title, subtitle, headings, paragraphs, quotes, list items,
 abstract, author and date; bold, italic, links and line breaks) gets the Word structure
-pandoc + ``docx._finish`` give it, without a pandoc conversion or a python-docx pass: the
+pandoc + ``docx_pandoc._finish`` give it, without a pandoc conversion or a python-docx pass: the
 blocks go through the same pandoc AST as the pandoc route (``pandoc_ast.document_ast``, so
 lists nest, quotes group and the title goes to the metadata the same way) and are rendered
 here as pandoc's DOCX writer renders them (First Paragraph / Body Text, Heading n, run
