@@ -240,6 +240,18 @@ def _chunks(text: str) -> list[str]:
     return ["".join(g) for g in _group(words, same)]
 
 
+def _soft_hyphen_pieces(text: str) -> list[str]:
+    """pandoc's ``splitTextBy (== '\\173')``: the text between soft hyphens, where a run of
+    them counts as one and one at the end is dropped (Word gets a ``w:softHyphen`` run
+    between the pieces)."""
+    pieces = []
+    while text:
+        first, hyphen, rest = text.partition("\u00ad")
+        pieces.append(first)
+        text = rest.lstrip("\u00ad") if hyphen else ""
+    return pieces
+
+
 def _xml_text(text: str) -> str:
     return escape(_INVALID.sub("", text))
 
@@ -267,7 +279,7 @@ class _Writer:
 
     def text_runs(self, text: str, props: tuple[str, ...]) -> str:
         rpr = self.rpr(props)
-        pieces = text.split("\u00ad")
+        pieces = _soft_hyphen_pieces(text)
         out = []
         for n, piece in enumerate(pieces):
             if n:
@@ -436,7 +448,9 @@ def _render(doc: Document, lang: str, tpl: Template) -> tuple[str, _Writer, dict
     out = [tpl.document_head]
     styles = {"title": "Title", "subtitle": "Subtitle", "author": "Author", "date": "Date"}
     for key in ("title", "subtitle", "author", "date"):
-        if head[key]:
+        # pandoc's template: $if(title)$ (nothing when it renders empty), $for(author)$ (a
+        # paragraph per author, even an empty one)
+        if head[key] or (key == "author" and key in meta):
             out.append(f'<w:p><w:pPr><w:pStyle w:val="{styles[key]}"/></w:pPr>{head[key]}</w:p>')
     if abstract:
         title = f'<w:r>{writer.rpr(())}<w:t xml:space="preserve">{tpl.abstract_title}</w:t></w:r>'
@@ -461,9 +475,9 @@ def _core(doc: Document, lang: str, subject: str) -> str:
         else "<dc:creator/>"
     )
     abstract = " ".join(b.text for b in doc.blocks if b.kind == "abstract").strip()
-    description = (
-        f"<dc:description>{_xml_text(abstract[:1000])}</dc:description>" if abstract else ""
-    )
+    # python-docx writes a carriage return as "&#13;" (a raw one would read back as "\n")
+    comments = _xml_text(abstract[:1000]).replace("\r", "&#13;")
+    description = f"<dc:description>{comments}</dc:description>" if abstract else ""
     stamp = _timestamp()
     return (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -498,7 +512,7 @@ def _link_rels(links: dict[str, str]) -> str:
     return "".join(
         f'<Relationship Id="{rid}" Type="{_HYPERLINK_REL}" '
         f'Target="{escape(target, {chr(34): "&quot;"})}" TargetMode="External"/>'
-        for target, rid in links.items()
+        for target, rid in sorted(links.items())  # pandoc lists them by target (a Map)
     )
 
 
