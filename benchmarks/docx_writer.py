@@ -2,8 +2,8 @@
 
 The same documents, in the same process, both ways: ``write_docx_pandoc`` through a running
 pandoc (``pandoc_server.serving()``, as a batch's writer processes use it) and
-``write_docx_direct``. The documents are the sample statements in ``source_docs/`` (footnotes
-taken out: the direct writer leaves those to pandoc) and, when ``../shared`` (or
+``write_docx_direct``. The documents are the sample statements in ``source_docs/`` and, when
+``../shared`` (or
 ``$PIPELINE_SHARED``) is there, 50 statements made from the UDHR as ``benchmarks/scale.py``
 makes them (a title and 8 paragraphs each). Each route writes every document once to warm up
 (the direct writer's probe of its shared parts, pandoc's start), then ``--rounds`` times.
@@ -32,17 +32,8 @@ from pipeline.export.docx_direct import can_write, template  # noqa: E402
 from pipeline.ingest import read_document  # noqa: E402
 
 
-def _without_notes(doc: Document) -> Document:
-    blocks = [
-        b.with_spans([s for s in b.spans if s.kind != "note_ref"])
-        for b in doc.blocks
-        if b.kind != "footnote"
-    ]
-    return Document(blocks=blocks, metadata=dict(doc.metadata))
-
-
 def documents(folder: Path) -> tuple[list[Document], str]:
-    docs = [_without_notes(read_document(p)) for p in sorted((REPO / "source_docs").iterdir())]
+    docs = [read_document(p) for p in sorted((REPO / "source_docs").iterdir())]
     what = f"{len(docs)} sample statements"
     if UDHR_EN.is_file():
         write_statements(folder / "udhr", 50)

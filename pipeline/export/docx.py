@@ -1,7 +1,7 @@
 """The DOCX writer: ``write_docx`` picks the route for a document.
 
 The common statement (see ``docx_direct.can_write``) is written directly from the document
-model; any other (tables, pictures, footnotes, captions) goes through pandoc and python-docx
+model; any other (tables, pictures, captions) goes through pandoc and python-docx
 (``docx_pandoc``). Both give the same Word structure: Title, Subtitle, Heading n, First
 Paragraph / Body Text, List Bullet / List Number, Quote, the document language (``w:lang``) and
 fonts on every run and in the document defaults, and the core properties.

@@ -1,19 +1,20 @@
 """DOCX without pandoc: ``word/document.xml`` written straight from the document model.
 
 A statement of the common kinds (title, subtitle, headings, paragraphs, quotes, list items,
-abstract, author and date; bold, italic, links and line breaks) gets the Word structure
+abstract, author and date; bold, italic, links, line breaks and footnotes) gets the Word structure
 pandoc + ``docx_pandoc._finish`` give it, without a pandoc conversion or a python-docx pass: the
 blocks go through the same pandoc AST as the pandoc route (``pandoc_ast.document_ast``, so
 lists nest, quotes group and the title goes to the metadata the same way) and are rendered
 here as pandoc's DOCX writer renders them (First Paragraph / Body Text, Heading n, run
-splitting at spaces, CJK text and soft hyphens, hyperlink relationships, list numbering).
+splitting at spaces, CJK text and soft hyphens, hyperlink relationships, list numbering,
+footnotes with their mark).
 
 The parts that do not change from document to document (styles with the language's
 ``docDefaults``, settings, theme, fonts, footnote separators, content types, the abstract's
 heading in the language, the list definitions) are taken, once per process and language, from
 the pandoc route's own DOCX of a small probe document, so both routes share every byte of
-them. Anything else (tables, pictures, footnotes, captions, table cells) still goes through
-pandoc: :func:`can_write` decides.
+them. Anything else (tables, pictures, captions, table cells, a footnote in the title or
+abstract) still goes through pandoc: :func:`can_write` decides.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from pipeline.export.pandoc_ast import document_ast
 DIRECT_KINDS = frozenset({"title", "subtitle", "heading", "paragraph", "list_item", "quote"})
 """Block kinds the direct writer renders (plus ``abstract``, which goes to the metadata)."""
 
-FIRST_LINK_ID = 9
-"""pandoc numbers a document's hyperlink relationships from rId9 (after its 8 fixed parts)."""
+FIRST_ID = 9
+"""pandoc numbers a document's hyperlinks (rId9…) and footnotes (9…) from one counter, after
+the 8 relationships of its fixed parts."""
 
 _CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _NS_CUSTOM = (
@@ -52,23 +54,32 @@ _PER_DOCUMENT = {
     "word/document.xml",
     "word/numbering.xml",
     "word/_rels/document.xml.rels",
+    "word/footnotes.xml",
     "word/_rels/footnotes.xml.rels",
     "docProps/core.xml",
     "docProps/custom.xml",
 }
 
 
+NOTE_KINDS = frozenset({"heading", "paragraph", "list_item", "quote"})
+"""Blocks whose footnote references the direct writer renders (pandoc renders the metadata's
+twice: a note in the title, subtitle or abstract goes through pandoc)."""
+
+
 def can_write(doc: Document) -> bool:
     """Whether the direct writer can write ``doc`` (else the pandoc route does): only the
-    block kinds of :data:`DIRECT_KINDS` and ``abstract``, no footnotes, pictures or tables,
-    and only text spans and line breaks."""
+    block kinds of :data:`DIRECT_KINDS`, ``abstract`` and ``footnote``, no pictures or tables,
+    only text spans, line breaks and (in :data:`NOTE_KINDS`) footnote references."""
     for block in doc.blocks:
-        if block.kind not in DIRECT_KINDS and block.kind != "abstract":
+        if block.kind not in DIRECT_KINDS and block.kind not in ("abstract", "footnote"):
             return False
         if block.image is not None or block.table is not None:
             return False
-        if any(span.kind not in ("text", "break") for span in block.spans):
-            return False
+        for span in block.spans:
+            if span.kind == "note_ref" and block.kind in NOTE_KINDS:
+                continue
+            if span.kind not in ("text", "break"):
+                return False
     return True
 
 
@@ -86,6 +97,7 @@ class Template:
     run_lang: str  # <w:lang …/>
     abstract_title: str
     rels_head: str  # document.xml.rels up to its closing tag, without hyperlinks
+    footnotes_head: str  # footnotes.xml with its two separators, up to its closing tag
     numbering_head: str  # <?xml …?><w:numbering …>
     abstract_nums: dict[str, str]  # "none" / "bullet" / "ordered" → <w:abstractNum …>
     num_extra: dict[str, str]  # the children of a <w:num> after its abstractNumId
@@ -157,6 +169,7 @@ def _learn(parts: dict[str, bytes]) -> Template:
         r'<w:num w:numId="1002"><w:abstractNumId w:val="\d+"/>(.*?)</w:num>', numbering
     )
     rels = parts["word/_rels/document.xml.rels"].decode("utf-8")
+    footnotes = parts["word/footnotes.xml"].decode("utf-8")
     abstract_title = _first(
         r'<w:pStyle w:val="AbstractTitle"/></w:pPr><w:r>.*?<w:t[^>]*>(.*?)</w:t>', document
     ).group(1)
@@ -168,6 +181,7 @@ def _learn(parts: dict[str, bytes]) -> Template:
         run_lang=_first(r"<w:lang [^>]*/>", document).group(0),
         abstract_title=abstract_title,
         rels_head=rels[: rels.rindex("</Relationships>")],
+        footnotes_head=footnotes[: footnotes.rindex("</w:footnotes>")],
         numbering_head=numbering[: numbering.index("<w:abstractNum ")],
         abstract_nums={kind: nums[ids[kind]] for kind in ids},
         num_extra={"none": "", "bullet": "", "ordered": ordered_num.group(1)},
@@ -264,6 +278,8 @@ class _Writer:
         self.first_para = True
         self.lists: list[str] = []  # "bullet" / "ordered" per numbered list, in order
         self.links: dict[str, str] = {}
+        self.notes: list[str] = []  # <w:footnote> elements, in order
+        self.next_id = FIRST_ID
         self.list_level = -1
         self.num_id = 1000
         self._rpr: dict[tuple[str, ...], str] = {}
@@ -314,6 +330,8 @@ class _Writer:
                 continue
             if kind == "Space":
                 out.append(self.text_runs(" ", props))
+            elif item is _MARK:
+                out.append(f"<w:r>{self.rpr((_FOOTNOTE_STYLE,))}<w:footnoteRef/></w:r>")
             elif kind == "LineBreak":
                 out.append(f"<w:r>{self.rpr(())}<w:br/></w:r>")
             elif kind == "Strong":
@@ -322,13 +340,35 @@ class _Writer:
                 out.append(self.inlines(item["c"], _sorted(props + ("<w:i/>", "<w:iCs/>"))))
             elif kind == "Link":
                 target = item["c"][2][0]
-                rid = self.links.setdefault(target, f"rId{FIRST_LINK_ID + len(self.links)}")
+                rid = self.links.get(target) or self.links.setdefault(target, f"rId{self.new_id()}")
                 inner = self.inlines(item["c"][1], _sorted(props + (_HYPERLINK_STYLE,)))
                 out.append(f'<w:hyperlink r:id="{rid}">{inner}</w:hyperlink>')
+            elif kind == "Note":
+                out.append(self.note(item["c"]))
             else:
                 raise ExportError(f"the direct DOCX writer has no {kind} inline")
             i += 1
         return "".join(out)
+
+    def new_id(self) -> int:
+        """pandoc's ``getUniqueId``: the next number of the document's one counter."""
+        self.next_id += 1
+        return self.next_id - 1
+
+    def note(self, blocks: list[dict[str, Any]]) -> str:
+        """A footnote: its reference run here, its text in footnotes.xml (pandoc's first
+        paragraph starts with the note's mark and a space)."""
+        number = self.new_id()
+        first, *rest = blocks
+        marked = {"t": "Para", "c": [_MARK, {"t": "Space"}, *first["c"]]}
+        saved = self.list_level
+        self.list_level = -1
+        content = self.blocks([marked, *rest], "FootnoteText")
+        self.list_level = saved
+        self.first_para = False  # pandoc 3.9 keeps the note's paragraph as the last one seen
+        self.notes.append(f'<w:footnote w:id="{number}">{content}</w:footnote>')
+        rpr = self.rpr((_FOOTNOTE_STYLE,))
+        return f'<w:r>{rpr}<w:footnoteReference w:id="{number}"/></w:r>'
 
     # blocks
 
@@ -400,7 +440,16 @@ class _Writer:
 
 
 _HYPERLINK_STYLE = '<w:rStyle w:val="Hyperlink"/>'
-_RPR_ORDER = {_HYPERLINK_STYLE: 0, "<w:b/>": 2, "<w:bCs/>": 3, "<w:i/>": 4, "<w:iCs/>": 5}
+_FOOTNOTE_STYLE = '<w:rStyle w:val="FootnoteReference"/>'
+_MARK: dict[str, Any] = {"t": "RawInline"}  # where a footnote's mark goes
+_RPR_ORDER = {
+    _HYPERLINK_STYLE: 0,
+    _FOOTNOTE_STYLE: 0,
+    "<w:b/>": 2,
+    "<w:bCs/>": 3,
+    "<w:i/>": 4,
+    "<w:iCs/>": 5,
+}
 _LIST_STYLE = {"bullet": "ListBullet", "ordered": "ListNumber"}
 
 
@@ -527,6 +576,7 @@ def package_parts(doc: Document, lang: str, subject: str = "") -> dict[str, byte
         "word/_rels/document.xml.rels": tpl.rels_head + rels + "</Relationships>",
         "docProps/core.xml": _core(doc, lang, subject),
         "docProps/custom.xml": _custom(meta),
+        "word/footnotes.xml": tpl.footnotes_head + "".join(writer.notes) + "</w:footnotes>",
     }
     if rels:
         made["word/_rels/footnotes.xml.rels"] = (
