@@ -209,7 +209,7 @@ _CJK_RANGES = (
 
 
 _CJK = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
-_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """pandoc's ``isValidChar`` negated: what XML cannot hold (control characters, U+FFFE/FFFF,
 lone surrogates)."""
 
