@@ -221,7 +221,7 @@ def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]
                     _tokens(t) for texts in pairs_of(job, options).values() for t in texts
                 )
         if wave and not batch.warm:  # a document to write: the writers start meanwhile
-            batch.writers.warm_up([o.write for o in outputs_for(options.formats)])
+            batch.writers.warm_up([o.write for o in outputs_for(options.formats)], options.targets)
             batch.warm = True
         if options.wave_tokens and tokens >= options.wave_tokens:
             yield wave

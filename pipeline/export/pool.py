@@ -65,15 +65,17 @@ def _write(writer: Writer, doc: Document, path: Path, lang: str, title: str) -> 
     writer(doc, path, lang, title)
 
 
-def _warm(writers: Sequence[Writer]) -> None:
-    """In a worker process: write a one-line document with each writer into a temporary
-    folder, so the imports, fonts and the running pandoc are ready before the first real
-    document arrives. A writer that fails here fails again, with its own line, on that one."""
-    doc = Document(blocks=[Block("paragraph", [Span("Warm-up.")])], lang="en")
+def _warm(writers: Sequence[Writer], langs: Sequence[str]) -> None:
+    """In a worker process: write a one-line document with each writer in each language into
+    a temporary folder, so the imports, fonts, the running pandoc and what a writer keeps per
+    language are ready before the first real document arrives. A writer that fails here fails
+    again, with its own line, on that document."""
     with tempfile.TemporaryDirectory(prefix="pipeline-warm-") as folder:
-        for n, writer in enumerate(writers):
-            with suppress(Exception):
-                writer(doc, Path(folder) / f"warm-{n}.out", "en", "warm-up")
+        for lang in langs:
+            doc = Document(blocks=[Block("paragraph", [Span("Warm-up.")])], lang=lang)
+            for n, writer in enumerate(writers):
+                with suppress(Exception):
+                    writer(doc, Path(folder) / f"warm-{lang}-{n}.out", lang, "warm-up")
 
 
 _Call = tuple[Writer, Document, Path, str, str]
@@ -159,16 +161,17 @@ class WriterPool:
             )
             self._remote = _Lane(self._processes, workers, self._stop)
 
-    def warm_up(self, writers: Sequence[Writer]) -> None:
+    def warm_up(self, writers: Sequence[Writer], langs: Sequence[str]) -> None:
         """Start the worker processes now (they start when first needed otherwise) and have
-        each write a one-line document with ``writers`` into a temporary folder, while the
-        caller goes on reading and translating. Nothing to do without worker processes."""
+        each write a one-line document with ``writers`` in each of ``langs`` into a temporary
+        folder, while the caller goes on reading and translating. Nothing to do without
+        worker processes."""
         if self._processes is None:
             return
         sendable = [w for w in writers if _sendable(w)]
         for _ in range(self.workers):  # each submit starts a worker while none is idle
             with suppress(Exception):
-                self._processes.submit(_warm, sendable)
+                self._processes.submit(_warm, sendable, list(langs))
 
     def submit(
         self, writer: Writer, doc: Document, path: Path, lang: str, title: str
