@@ -565,7 +565,7 @@ def _write_leaflet(
 
 def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
     """The segments sidecar always; the review DOCX and XLIFF with --review."""
-    from pipeline.review import sidecar_path, write_review_files, write_sidecar
+    from pipeline.review import sidecar_path, write_sidecar
 
     assert job.doc is not None
     if job.doc.lang == target.lang:
@@ -585,6 +585,8 @@ def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -
             model=route.model or "",
         )
         if options.review:
+            from pipeline.review import write_review_files  # python-docx: only when asked
+
             files = write_review_files(path)
             target.outputs["review_docx"] = str(files["docx"])
             target.outputs["xliff"] = str(files["xliff"])

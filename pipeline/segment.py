@@ -162,10 +162,32 @@ def _sentence_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+_ONE_SENTENCE = re.compile(r"[^\W_]+(?:[ ,:'’\-–—/%&、]+[^\W_]+)*")
+"""Words with only spaces, commas, colons, hyphens, dashes, slashes and apostrophes between
+them: no place pysbd could end a sentence (checked on the UDHR in ten languages, the test
+statements and 20,000 random texts: pysbd never splits one)."""
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+_FINAL_STOP = ".!?…。！？｡"
+
+
+def is_one_sentence(text: str) -> bool:
+    """``text`` (a title, a heading, "Point 3.2: every one has the right…") cannot be more
+    than one sentence: words and ``_ONE_SENTENCE``'s marks, decimal points, one final stop."""
+    body = text.strip()
+    if body[-1:] in _FINAL_STOP:
+        body = body[:-1]
+    return _ONE_SENTENCE.fullmatch(_DECIMAL_POINT.sub("", body)) is not None
+
+
 def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
     """Sentence boundaries in ``text`` as (start, end) offsets that cover the whole text."""
-    if not text.strip():
+    if not text.strip() or is_one_sentence(text):
         return [(0, len(text))] if text else []
+    return pysbd_sentences(text, lang)
+
+
+def pysbd_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """``split_sentences`` by pysbd alone (and the false breaks after abbreviations re-joined)."""
     spans = _sentence_spans(text, _segmenter(lang).processor(text).process())
     if not spans:
         return [(0, len(text))]

@@ -7,6 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import segment
 from pipeline.engines import guard
 from pipeline.glossary import normalize
 
@@ -83,3 +84,36 @@ def test_loops_found_in_space_free_stretches_match_a_scan_of_the_whole_text(
 def test_character_loops_are_still_found() -> None:
     assert guard._loops("the committee committeecommitteecommittee said") == {"committee": 3}
     assert guard._loops("la la la la la la") == {}  # word loops are check_repetition's
+
+
+SENTENCE_WORDS = ["Point", "3.2", "Sr", "a", "b)", "1)", "Dr", "EE", "UU", "x:", '"q"', "(p",
+                  "c]", "«s»", "—", "y,", "i", "U", "S", "no", "日本", "です", "」", "「", "etc",
+                  "1,000.50", "p", "-", "e/o", "d'Arc"]  # fmt: skip
+SENTENCE_ENDS = ["", ".", "!", "?", "...", "…", "。", "?!", ".)", " .", '."']
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(SENTENCE_WORDS), min_size=1, max_size=12),
+    st.sampled_from(SENTENCE_ENDS),
+    st.sampled_from(["en", "es", "ja"]),
+)
+def test_a_text_taken_as_one_sentence_is_one_sentence_to_pysbd(
+    words: list[str], end: str, lang: str
+) -> None:
+    text = " ".join(words) + end
+    if segment.is_one_sentence(text):
+        assert segment.pysbd_sentences(text, lang) == [(0, len(text))]
+        assert segment.split_sentences(text, lang) == [(0, len(text))]
+
+
+def test_one_sentence_texts_skip_pysbd_and_others_do_not() -> None:
+    assert segment.is_one_sentence("Statement 12 of the committee")
+    assert segment.is_one_sentence(
+        "Point 3.2: Everyone has the right to life, liberty and security."
+    )
+    assert segment.is_one_sentence("日本の労働者と連帯する。")
+    for text in ("One. Two.", "Sr. García llegó.", "a) one b) two", '"Free them," they said.',
+                 "Why? Because.", "Wait...", "日本。連帯。"):  # fmt: skip
+        assert not segment.is_one_sentence(text)
+    assert segment.split_sentences("One. Two.", "en") == [(0, 5), (5, 9)]

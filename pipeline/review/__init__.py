@@ -9,32 +9,71 @@ formats (a writer and a reader each), ``files`` the format table and where files
 ``importer`` the import.
 """
 
-from pipeline.review.files import (
-    REVIEW_FORMATS,
-    export_review,
-    find_sidecars,
-    review_paths,
-    write_review_files,
-)
-from pipeline.review.importer import (
-    ApprovingMemory,
-    Correction,
-    ImportResult,
-    Refusal,
-    default_reviewer,
-    import_review,
-    marker_problem,
-    plan_import,
-)
-from pipeline.review.sidecar import (
-    ReviewError,
-    ReviewRow,
-    ReviewSet,
-    load_sidecar,
-    segment_entry,
-    sidecar_path,
-    write_sidecar,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.review.files import (
+        REVIEW_FORMATS,
+        export_review,
+        find_sidecars,
+        review_paths,
+        write_review_files,
+    )
+    from pipeline.review.importer import (
+        ApprovingMemory,
+        Correction,
+        ImportResult,
+        Refusal,
+        default_reviewer,
+        import_review,
+        marker_problem,
+        plan_import,
+    )
+    from pipeline.review.sidecar import (
+        ReviewError,
+        ReviewRow,
+        ReviewSet,
+        load_sidecar,
+        segment_entry,
+        sidecar_path,
+        write_sidecar,
+    )
+
+_SUBMODULE = {
+    "REVIEW_FORMATS": "files",
+    "export_review": "files",
+    "find_sidecars": "files",
+    "review_paths": "files",
+    "write_review_files": "files",
+    "ApprovingMemory": "importer",
+    "Correction": "importer",
+    "ImportResult": "importer",
+    "Refusal": "importer",
+    "default_reviewer": "importer",
+    "import_review": "importer",
+    "marker_problem": "importer",
+    "plan_import": "importer",
+    "ReviewError": "sidecar",
+    "ReviewRow": "sidecar",
+    "ReviewSet": "sidecar",
+    "load_sidecar": "sidecar",
+    "segment_entry": "sidecar",
+    "sidecar_path": "sidecar",
+    "write_sidecar": "sidecar",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The package's names, each loaded from its module on first use: a run writes sidecars
+    on every document and needs neither python-docx nor the XLIFF code for that."""
+    module = _SUBMODULE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pipeline.review.{module}"), name)
+
 
 __all__ = [
     "REVIEW_FORMATS",
