@@ -77,7 +77,11 @@ def _descendants(pid: int) -> list[int]:
     while todo:
         current = todo.pop()
         found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
+        try:
+            tasks = list(Path(f"/proc/{current}/task").glob("*/children"))
+        except OSError:
+            continue  # the process ended while it was being looked at
+        for task in tasks:
             try:
                 todo.extend(int(c) for c in task.read_text().split())
             except OSError:
