@@ -20,6 +20,7 @@ batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -199,9 +200,12 @@ class _Batch:
             self.result.reports.append(report)
 
 
+_CJK_CHARACTER = re.compile(r"[^\u0000-\u2fff]")
+
+
 def _tokens(text: str) -> int:
     """A rough count of engine tokens in ``text`` (words, and each CJK character)."""
-    return len(text.split()) * 4 // 3 + sum(1 for c in text if c >= "\u3000")
+    return len(text.split()) * 4 // 3 + len(_CJK_CHARACTER.findall(text))
 
 
 def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]]:
@@ -472,32 +476,27 @@ def _collect(target: TargetResult, output: Output, path: Path, future: Future[No
     if future.cancelled():
         target.error = target.error or INTERRUPTED
         return
-    exc = future.exception()
-    if exc is None:
-        target.outputs[output.key] = str(path)
-        if output.route == "in-place":
-            target.output_route = "in-place"
-    elif target.error is None:
-        if isinstance(exc, PipelineError):
-            target.error = str(exc)
-        elif isinstance(exc, OSError):
-            target.error = f"cannot write {path}: {exc.strerror or exc}"
-        elif isinstance(exc, Exception):
-            target.error = unexpected(exc, "while writing")
-        else:
-            raise exc
+    try:
+        with _target_fails_on_error(target, path):
+            future.result()
+            target.outputs[output.key] = str(path)
+            if output.route == "in-place":
+                target.output_route = "in-place"
+    except Exception as exc:
+        target.error = target.error or unexpected(exc, "while writing")
 
 
 @contextmanager
 def _target_fails_on_error(target: TargetResult, path: Path) -> Iterator[None]:
     """Writing ``path`` for ``target``: a ``PipelineError`` or ``OSError`` becomes
-    ``target.error`` (one line) instead of stopping the batch."""
+    ``target.error`` (one line, unless the target already failed) instead of stopping the
+    batch."""
     try:
         yield
     except PipelineError as exc:
-        target.error = str(exc)
+        target.error = target.error or str(exc)
     except OSError as exc:
-        target.error = f"cannot write {path}: {exc.strerror or exc}"
+        target.error = target.error or f"cannot write {path}: {exc.strerror or exc}"
 
 
 def translated_document(job: DocumentJob, target: TargetResult) -> Document:
