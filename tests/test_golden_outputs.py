@@ -27,6 +27,7 @@ from pipeline.engines.base import Route, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.glossary import parse_glossary
 from pipeline.memory import MemoryKey, TranslationMemory
+from pipeline.options import Batch, OutputMode, RunControl
 from pipeline.run import run_batch
 from tests.conftest import DATA, SAMPLE, requires_apertium, requires_poppler
 from tests.fixtures.engines import BracketEngine
@@ -125,26 +126,15 @@ def _memory(path: Path) -> TranslationMemory:
 
 
 def _run(sources: list[Path], out: Path, cache: Path, **mode: Any) -> None:
-    from pipeline.jobs import RunOptions
-
     glossary, problems = parse_glossary(GLOSSARY)
     assert glossary is not None and not problems
-    leaflet = mode.pop("leaflet", None)
-    if leaflet is not None:
-        mode.update(
-            layout=leaflet.layout, bw=leaflet.bw, bleed=leaflet.bleed, two_up=leaflet.two_up
-        )
-    if "formats" in mode:
-        mode["formats"] = list(mode["formats"])
-    options = RunOptions(
-        paths=sources,
+    batch = Batch(
+        paths=tuple(sources),
         out_dir=out,
-        targets=["en", "es", "ja"],
-        glossary=glossary,
-        cache=cache,
-        **mode,
+        mode=OutputMode(targets=("en", "es", "ja"), glossary=glossary, **mode),
+        control=RunControl(cache=cache),
     )
-    result = run_batch(options, engines=_engines())
+    result = run_batch(batch, engines=_engines())
     assert result.failures == [], result.failures
 
 
