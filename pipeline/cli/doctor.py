@@ -8,7 +8,7 @@ import sys
 from pipeline.cli.common import print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "doctor",
         help="check pandoc, the PDF engine, fonts, engines and models",

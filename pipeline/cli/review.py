@@ -12,7 +12,7 @@ from pipeline.cli.common import CommandError, add_cache_option, open_memory, pri
 FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xliff")}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "review",
         help="export review files (DOCX, XLIFF, OmegaT projects) and import reviewed translations",

@@ -190,7 +190,7 @@ def installed_models(dirs: Sequence[Path] | None = None) -> list[InstalledModel]
     return sorted(found.values(), key=lambda m: (m.from_code, m.to_code))
 
 
-def _version_key(version: str) -> tuple:
+def _version_key(version: str) -> tuple[Any, ...]:
     import packaging.version
 
     try:
