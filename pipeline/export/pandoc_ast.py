@@ -155,7 +155,9 @@ def _block_ast(
     table's caption, which goes with its table)."""
     kind = block.kind
     if kind == "caption":
-        return [{"t": "Para", "c": spans_inlines(block.spans, notes)}] if block.table is None else []
+        return (
+            [{"t": "Para", "c": spans_inlines(block.spans, notes)}] if block.table is None else []
+        )
     if kind == "figure":
         return _figure(block, notes, image_path)
     if kind in ("title", "subtitle") and kind not in meta:
