@@ -97,7 +97,7 @@ def _route(engines: EngineSet, src: str, tgt: str) -> Any:
         _, route = engines.choose(src, tgt)
     except PipelineError as exc:
         return f"error: {exc}"
-    return [route.engine, route.model, route.version, route.pivot]
+    return [route.engine, route.model, route.version, route.pivot, route.settings]
 
 
 def _glossary_version(options: RunOptions) -> str:

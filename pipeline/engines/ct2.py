@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
+from pipeline.engines import ct2_batch
 from pipeline.engines.ct2_batch import BEAM_SIZE, GUARDED_OPTIONS
 from pipeline.engines.ct2_models import FamilyModel, family_models_for, installed_family_models
 from pipeline.engines.ct2_runtime import LoadedFamilyModel, load_family_model
@@ -92,6 +93,7 @@ class FamilyEngine:
             model="+".join(m.name for m, _, _ in hops),
             version="+".join(versions) if any(versions) else None,
             pivot=PIVOT if len(hops) == 2 else None,
+            settings=ct2_batch.Decoding(beam_size=self.beam_size).describe(),
         )
 
     def translate(

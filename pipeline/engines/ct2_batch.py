@@ -68,6 +68,13 @@ class Decoding:
     length_penalty: float = LENGTH_PENALTY
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def describe(self) -> str:
+        """What of the decoding a draft depends on (batch sizes are not: see translate_pieces)."""
+        return (
+            f"beam {self.beam_size}, length penalty {self.length_penalty}, "
+            f"chunks of {self.max_input_tokens}, bound 2n+16, one call per length"
+        )
+
 
 @dataclass(frozen=True)
 class Wrapping:
@@ -99,37 +106,34 @@ def translate_pieces(
         for i, p in enumerate(pieces)
         for k, start in enumerate(range(0, len(p), size))
     ]
-    chunks.sort(key=lambda chunk: len(chunk[2]))
     empty = sum(1 for p in pieces if not p)
     if not chunks:
         if progress:
             progress(len(pieces))
         return outputs
     prefix, suffix = list(wrapping.source_prefix), list(wrapping.source_suffix)
-    batch = [prefix + chunk[2] + suffix for chunk in chunks]
     target = list(wrapping.target_prefix)
-    options: dict[str, Any] = {
-        "beam_size": decoding.beam_size,
-        "length_penalty": decoding.length_penalty,
-        "batch_type": "tokens",
-        "max_batch_size": decoding.max_batch_tokens,
-        # Decoding stops at twice the longest source (+16 for very short ones): a looping
-        # model cannot run away. Inputs are sorted, so batches hold similar lengths.
-        "max_decoding_length": 2 * len(batch[-1]) + 16,
-        "max_input_length": 0,
-        "replace_unknowns": True,
-        "asynchronous": True,
-        **decoding.extra,
-    }
-    if options.get("num_hypotheses", 1) > options["beam_size"]:
-        options["beam_size"] = options["num_hypotheses"]
-    if target:
-        options["target_prefix"] = [target] * len(batch)
+    # One call per input length: no chunk is padded, and each decoding bound depends on the
+    # chunk's own length only, so a segment's draft never depends on what it is batched with.
+    by_length: dict[int, list[tuple[int, int, list[str]]]] = {}
+    for chunk in chunks:
+        by_length.setdefault(len(chunk[2]), []).append(chunk)
+    ordered: list[tuple[int, int, list[str]]] = []
+    results: list[Any] = []
+    for length in sorted(by_length):
+        group = by_length[length]
+        batch = [prefix + chunk[2] + suffix for chunk in group]
+        options = _options(decoding, target, len(batch), len(batch[0]))
+        ordered.extend(group)
+        try:
+            results.extend(translator.translate_batch(batch, **options))
+        except RuntimeError as exc:
+            raise EngineError(f"{model_name} failed: {exc}") from exc
+    chunks = ordered
     produced: dict[int, dict[int, list[list[str]]]] = {}
     remaining = {i: len(range(0, len(p), size)) for i, p in enumerate(pieces)}
     done_since_report = 0
     try:
-        results = translator.translate_batch(batch, **options)
         for (index, part, _), result in zip(chunks, results, strict=True):
             hypotheses = [
                 h[len(target) :] if target and h[: len(target)] == target else h
@@ -154,3 +158,25 @@ def translate_pieces(
     if progress:
         progress(done_since_report + empty)
     return outputs
+
+
+def _options(decoding: Decoding, target: list[str], count: int, length: int) -> dict[str, Any]:
+    """CTranslate2's options for ``count`` inputs of ``length`` tokens each."""
+    options: dict[str, Any] = {
+        "beam_size": decoding.beam_size,
+        "length_penalty": decoding.length_penalty,
+        "batch_type": "tokens",
+        "max_batch_size": decoding.max_batch_tokens,
+        # Decoding stops at twice the source length (+16 for very short ones): a looping
+        # model cannot run away.
+        "max_decoding_length": 2 * length + 16,
+        "max_input_length": 0,
+        "replace_unknowns": True,
+        "asynchronous": True,
+        **decoding.extra,
+    }
+    if options.get("num_hypotheses", 1) > options["beam_size"]:
+        options["beam_size"] = options["num_hypotheses"]
+    if target:
+        options["target_prefix"] = [target] * count
+    return options
