@@ -15,8 +15,8 @@ import os
 import threading
 from collections.abc import Sequence
 
-from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 from pipeline.engines import ct2_batch
+from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 from pipeline.engines.ct2_batch import BEAM_SIZE, GUARDED_OPTIONS
 from pipeline.engines.ct2_models import FamilyModel, family_models_for, installed_family_models
 from pipeline.engines.ct2_runtime import LoadedFamilyModel, load_family_model

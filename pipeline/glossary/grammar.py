@@ -9,7 +9,6 @@ Apertium a suffix heuristic answers instead.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
