@@ -9,9 +9,12 @@ a noisy one whose outputs run to the decoding bound.
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -139,9 +142,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ArgosEngine]:
             models=packages.installed_models([looping / "installed"]), beam_size=4
         ),
         "identity": ArgosEngine(models=packages.installed_models([identity]), beam_size=4),
-        "noisy": ArgosEngine(
-            models=packages.installed_models([noisy / "installed"]), beam_size=4
-        ),
+        "noisy": ArgosEngine(models=packages.installed_models([noisy / "installed"]), beam_size=4),
     }
 
 
@@ -180,3 +181,55 @@ def test_memory_key_names_the_decoding(engines: dict[str, ArgosEngine]) -> None:
     beam1 = ArgosEngine(models=engines["identity"].models, beam_size=1).route("en", "es")
     assert beam1 is not None and beam1 == route  # the same route …
     assert MemoryKey.from_route(beam1, "en", "es") != MemoryKey.from_route(route, "en", "es")
+
+
+# ------------------------------------------------------------------------------- a whole batch
+
+
+def _write_batch(folder: Path, count: int = 40) -> None:
+    """``count`` statements built from the pool: a title and five to eight paragraphs each."""
+    rng = random.Random(25)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        picked = rng.sample(POOL, rng.randint(5, 8))
+        title = f"Statement {n + 1}: {TRICKY[n % len(TRICKY)].rstrip('.')}"
+        body = "\n\n".join(p.replace("<g1>", "*").replace("</g1>", "*") for p in picked)
+        (folder / f"statement-{n + 1:02d}.md").write_text(f"# {title}\n\n{body}\n", "utf-8")
+
+
+def _docx_texts(out: Path) -> dict[str, list[str]]:
+    import docx
+
+    return {
+        path.name: [p.text for p in docx.Document(str(path)).paragraphs]
+        for path in sorted(out.glob("*/*.es.docx"))
+    }
+
+
+@requires_apertium
+def test_a_40_document_batch_is_the_same_text_whatever_the_waves_and_jobs(
+    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    _write_batch(docs)
+    variants = {
+        "default": [],
+        "one-wave": ["--wave-tokens", "0"],
+        "small-waves": ["--wave-tokens", "512"],
+        "jobs-1": ["--jobs", "1"],
+        "jobs-2": ["--jobs", "2"],
+    }
+    texts = {}
+    for name, extra in variants.items():
+        out = tmp_path / name
+        done = cli(
+            "translate", str(docs), "--to", "es", "--formats", "docx", "--engine", "apertium",
+            "--no-glossary", "--out", str(out), *extra,
+            env={"PIPELINE_CACHE": str(tmp_path / f"{name}.sqlite3")},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        texts[name] = _docx_texts(out)
+        assert len(texts[name]) == 40
+    for name, got in texts.items():
+        differing = [doc for doc in got if got[doc] != texts["default"][doc]]
+        assert not differing, f"{name}: {differing}"
