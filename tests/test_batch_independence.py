@@ -114,6 +114,7 @@ def _stock_apertium(text: str) -> str:
     return re.findall(r"<p>(.*?)</p>", out, re.S)[0]
 
 
+@pytest.mark.slow
 @requires_apertium
 def test_each_segment_gets_what_apertium_gives_it_alone() -> None:
     batch = POOL[:30]
