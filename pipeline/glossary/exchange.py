@@ -24,6 +24,7 @@ from pipeline.glossary.check import GlossaryReport, verify
 from pipeline.glossary.normalize import fold
 from pipeline.glossary.schema import GlossaryError, parse_glossary, same_rendering
 from pipeline.glossary.terms import Glossary, Term
+from pipeline.ingest.limits import load_untrusted_yaml
 
 PIPELINE_NOTE = "pipeline"
 CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"]
@@ -282,7 +283,7 @@ def append_entries(path: Path, entries: list[dict[str, Any]]) -> Glossary:
 def _terms_indent(text: str) -> int | None:
     """Column of the ``-`` of the items of ``terms:`` when it is the file's last key, else None."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root, _ = load_untrusted_yaml(text)
     except yaml.YAMLError:
         return None
     if not isinstance(root, yaml.MappingNode) or not root.value:

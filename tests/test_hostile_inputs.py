@@ -1,0 +1,104 @@
+"""Hostile input, second round (issue 21): every parser and client bounded, no file read from
+outside the document.
+
+Every hostile file is generated here at test time; nothing large is committed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.ingest.limits import Limits, load_untrusted_yaml
+from pipeline.untrusted import printable
+
+
+def yaml_bomb(levels: int = 9, width: int = 9) -> str:
+    """The billion laughs in YAML: each anchor a list of ``width`` aliases of the one before."""
+    lines = ["a0: &a0 [" + ", ".join(['"lol"'] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+# --- YAML: anchors and aliases counted as expanded, before anything is built ---------------
+
+
+def test_yaml_anchor_bomb_is_refused_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(yaml.YAMLError) as info:
+        load_untrusted_yaml(yaml_bomb())
+    assert time.monotonic() - started < 1
+    assert str(info.value.problem).startswith("expands to more than 200000 values")  # type: ignore[attr-defined]
+    assert "PIPELINE_MAX_YAML_NODES=200000" in str(info.value)
+
+
+def test_yaml_alias_inside_itself_is_refused() -> None:
+    with pytest.raises(yaml.YAMLError, match="an alias refers to a value that contains it"):
+        load_untrusted_yaml("a: &a [1, *a]\n")
+
+
+def test_yaml_deep_nesting_is_refused() -> None:
+    deep = "x: " + "[" * 300 + "]" * 300 + "\n"
+    with pytest.raises(yaml.YAMLError, match="nested more than 200 levels deep"):
+        load_untrusted_yaml(deep)
+
+
+def test_yaml_with_a_few_aliases_is_read() -> None:
+    root, data = load_untrusted_yaml("note: &n shared\nterms:\n  - {en: union, note: *n}\n")
+    assert root is not None
+    assert data == {"note": "shared", "terms": [{"en": "union", "note": "shared"}]}
+
+
+def test_yaml_size_limit() -> None:
+    with pytest.raises(yaml.YAMLError, match="PIPELINE_MAX_IMPORT_MB=1"):
+        load_untrusted_yaml("a: " + "x" * (2 << 20), Limits(max_import_mb=1))
+
+
+@pytest.mark.parametrize("command", ["lint", "translate"])
+def test_glossary_anchor_bomb_is_one_line(cli, tmp_path: Path, command: str) -> None:
+    glossary = tmp_path / "glossary.yml"
+    glossary.write_text("version: 1\n" + yaml_bomb() + "terms:\n  - {en: union, es: sindicato}\n")
+    source = tmp_path / "s.txt"
+    source.write_text("Title\n\nThe union calls a strike.\n")
+    args = (
+        ["glossary", "lint", str(glossary)]
+        if command == "lint"
+        else ["translate", str(source), "--to", "en", "--formats", "docx",
+              "--glossary", str(glossary), "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    started = time.monotonic()
+    proc = cli(*args)
+    assert time.monotonic() - started < 20  # a whole CLI start; minutes before the fix
+    assert proc.returncode != 0
+    assert "expands to more than 200000 values" in proc.stdout + proc.stderr
+    assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["leaflet.yml", "engines.yml"]
+)
+def test_leaflet_and_engines_yaml_bombs_are_refused(tmp_path: Path, name: str) -> None:
+    from pipeline.engines.routes import RoutesError, load_routes
+    from pipeline.leaflet.config import ConfigError, load_config
+
+    path = tmp_path / name
+    path.write_text(yaml_bomb())
+    started = time.monotonic()
+    with pytest.raises((ConfigError, RoutesError)) as info:
+        (load_config if name == "leaflet.yml" else load_routes)(path)
+    assert time.monotonic() - started < 1
+    assert "expands to more than 200000 values" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+# --- terminal escapes ---------------------------------------------------------------------
+
+
+def test_printable_removes_escapes_and_shows_controls() -> None:
+    hostile = "en→es\n\x1b[2J\x1b[31mINSTALLED\x1b[0m\x07 \u202eevil\x1b]0;title\x07"
+    assert printable(hostile) == "en→es\\nINSTALLED\\x07 \\u202eevil"
+    assert printable("Trabajadores del mundo — 労働者") == "Trabajadores del mundo — 労働者"
