@@ -102,3 +102,35 @@ def test_printable_removes_escapes_and_shows_controls() -> None:
     hostile = "en→es\n\x1b[2J\x1b[31mINSTALLED\x1b[0m\x07 \u202eevil\x1b]0;title\x07"
     assert printable(hostile) == "en→es\\nINSTALLED\\x07 \\u202eevil"
     assert printable("Trabajadores del mundo — 労働者") == "Trabajadores del mundo — 労働者"
+
+
+def _hostile_package(tmp_path: Path) -> Path:
+    """A real identity package whose metadata version carries a newline and ANSI codes."""
+    import json
+    import zipfile
+
+    from tests.fixtures import argos_models as fx
+
+    original = fx.cached_package("en", "es")
+    hostile = tmp_path / "translate-en_es-1_0.argosmodel"
+    with zipfile.ZipFile(original) as zin, zipfile.ZipFile(hostile, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith("metadata.json"):
+                meta = json.loads(data)
+                meta["package_version"] = "1.0\n\x1b[2J\x1b[32minstalled: all models verified\x1b[0m"
+                data = json.dumps(meta).encode()
+            zout.writestr(info, data)
+    return hostile
+
+
+def test_models_install_and_list_print_foreign_metadata_sanitised(cli, tmp_path: Path) -> None:
+    env = {"ARGOS_PACKAGES_DIR": str(tmp_path / "packages"),
+           "PIPELINE_MODELS_DIR": str(tmp_path / "models")}  # fmt: skip
+    proc = cli("models", "install", str(_hostile_package(tmp_path)), env=env)
+    listed = cli("models", "list", env=env)
+    for done in (proc, listed):
+        assert "\x1b" not in done.stdout + done.stderr
+        assert "\\ninstalled: all models verified" in done.stdout + done.stderr, done
+    assert proc.returncode == 0 and listed.returncode == 0
+    assert len(proc.stdout.strip().splitlines()) == 1  # one line, not two
