@@ -134,3 +134,122 @@ def test_models_install_and_list_print_foreign_metadata_sanitised(cli, tmp_path:
         assert "\\ninstalled: all models verified" in done.stdout + done.stderr, done
     assert proc.returncode == 0 and listed.returncode == 0
     assert len(proc.stdout.strip().splitlines()) == 1  # one line, not two
+
+
+# --- pictures only from inside the document or its folder ----------------------------------
+
+
+def _png(path: Path, colour: tuple[int, int, int] = (200, 0, 0)) -> Path:
+    from PIL import Image as PILImage
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    PILImage.new("RGB", (40, 30), colour).save(path, "PNG")
+    return path
+
+
+def _epub(path: Path, image_src: str) -> Path:
+    import zipfile
+
+    chapter = (
+        '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+        "<head><title>Free the miners</title></head><body><h1>Free the miners</h1>"
+        "<p>We demand the release of the seven union leaders.</p>"
+        f'<p><img src="{image_src}" alt="the stolen picture"/></p></body></html>'
+    )
+    opf = (
+        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+        'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:identifier id="id">x</dc:identifier><dc:title>Free the miners</dc:title>'
+        "<dc:language>en</dc:language></metadata><manifest>"
+        '<item id="c1" href="chapter.xhtml" media-type="application/xhtml+xml"/></manifest>'
+        '<spine><itemref idref="c1"/></spine></package>'
+    )
+    container = (
+        '<?xml version="1.0"?><container version="1.0" '
+        'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles></container>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/container.xml", container)
+        zf.writestr("OEBPS/content.opf", opf)
+        zf.writestr("OEBPS/chapter.xhtml", chapter)
+    return path
+
+
+@pytest.fixture
+def secret_picture(tmp_path: Path) -> Path:
+    return _png(tmp_path / "private" / "secret.png", (0, 0, 250))
+
+
+def _outside_note(doc) -> str:  # noqa: ANN001
+    assert doc.images() == []
+    (note,) = [n for n in doc.notes if "not carried" in n]
+    assert "is outside the document and its folder" in note
+    return note
+
+
+@pytest.mark.parametrize("how", ["absolute", "climbing", "file-url", "link"])
+def test_markdown_cannot_pull_in_a_picture_from_outside_its_folder(
+    tmp_path: Path, secret_picture: Path, how: str
+) -> None:
+    from pipeline.ingest import read_document
+
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    target = {
+        "absolute": str(secret_picture),
+        "climbing": "../private/secret.png",
+        "file-url": f"file://{secret_picture}",
+        "link": "innocent.png",
+    }[how]
+    if how == "link":
+        (folder / "innocent.png").symlink_to(secret_picture)
+    _png(folder / "logo.png")  # a legitimate picture next to the document
+    source = folder / "s.md"
+    source.write_text(f"# Free the miners\n\n![secret]({target})\n\n![our logo](logo.png)\n")
+    doc = read_document(source)
+    assert [i.width_px for i in doc.images()] == [40]  # the logo, only
+    assert [b.text for b in doc.blocks if b.kind == "paragraph"] == ["secret"]  # alt text
+    (note,) = [n for n in doc.notes if "not carried" in n]
+    assert f"{target} is outside the document and its folder" in note
+
+
+def test_html_cannot_pull_in_a_picture_from_outside(tmp_path: Path, secret_picture: Path) -> None:
+    from pipeline.ingest import read_document
+
+    source = tmp_path / "pub" / "s.html"
+    source.parent.mkdir()
+    source.write_text(
+        f'<h1>Free the miners</h1><p>Text.</p><img src="{secret_picture}" alt="secret">'
+    )
+    _outside_note(read_document(source))
+
+
+def test_epub_cannot_pull_in_a_picture_from_outside(tmp_path: Path, secret_picture: Path) -> None:
+    from pipeline.ingest import read_document
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    for src in (str(secret_picture), "../../private/secret.png"):
+        _outside_note(read_document(_epub(folder / "s.epub", src)))
+
+
+def test_outside_picture_through_the_cli_is_a_note_and_not_in_the_docx(
+    cli, tmp_path: Path, secret_picture: Path
+) -> None:
+    import json
+    import zipfile
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "s.md").write_text(f"# Free the miners\n\nText.\n\n![secret]({secret_picture})\n")
+    out = tmp_path / "out"
+    proc = cli("translate", str(folder), "--to", "en", "--formats", "docx", "--no-glossary",
+               "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out / "s" / "s.en.docx") as zf:
+        assert not [n for n in zf.namelist() if n.startswith("word/media/")]
+    notes = json.dumps(json.loads((out / "s" / "report.json").read_text()))
+    assert "is outside the document and its folder" in notes
