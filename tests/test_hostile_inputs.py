@@ -253,3 +253,33 @@ def test_outside_picture_through_the_cli_is_a_note_and_not_in_the_docx(
         assert not [n for n in zf.namelist() if n.startswith("word/media/")]
     notes = json.dumps(json.loads((out / "s" / "report.json").read_text()))
     assert "is outside the document and its folder" in notes
+
+
+# --- ASCII with NUL bytes is binary ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"solidarity,forever;",
+        b"nothing_but_identifiers_and_code(x);\n",
+        b"FREE THE MINERS. WE DEMAND THE RELEASE OF THE SEVEN UNION LEADERS. ",
+    ],
+)
+def test_ascii_text_with_nul_bytes_is_binary_not_utf16(tmp_path: Path, line: bytes) -> None:
+    """Read as UTF-16 before the fix (CJK characters: Japanese at 0.9, Chinese at 0.5)."""
+    from pipeline.ingest import ReadError, read_document
+
+    text = line * 30
+    path = tmp_path / "s.txt"
+    path.write_bytes(text[:100] + b"\x00" * 4 + text[100:])
+    with pytest.raises(ReadError, match=r"^looks like binary data, not text$"):
+        read_document(path)
+
+
+def test_english_utf16_without_bom_is_still_text(tmp_path: Path) -> None:
+    from pipeline.ingest import read_document
+
+    path = tmp_path / "s.txt"
+    path.write_bytes("Free the miners\n\nWe demand their release.\n".encode("utf-16-le"))
+    assert read_document(path).encoding == "utf-16-le"
