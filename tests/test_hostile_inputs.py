@@ -78,9 +78,7 @@ def test_glossary_anchor_bomb_is_one_line(cli, tmp_path: Path, command: str) -> 
     assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize(
-    "name", ["leaflet.yml", "engines.yml"]
-)
+@pytest.mark.parametrize("name", ["leaflet.yml", "engines.yml"])
 def test_leaflet_and_engines_yaml_bombs_are_refused(tmp_path: Path, name: str) -> None:
     from pipeline.engines.routes import RoutesError, load_routes
     from pipeline.leaflet.config import ConfigError, load_config
@@ -118,7 +116,9 @@ def _hostile_package(tmp_path: Path) -> Path:
             data = zin.read(info.filename)
             if info.filename.endswith("metadata.json"):
                 meta = json.loads(data)
-                meta["package_version"] = "1.0\n\x1b[2J\x1b[32minstalled: all models verified\x1b[0m"
+                meta["package_version"] = (
+                    "1.0\n\x1b[2J\x1b[32minstalled: all models verified\x1b[0m"
+                )
                 data = json.dumps(meta).encode()
             zout.writestr(info, data)
     return hostile
@@ -283,3 +283,58 @@ def test_english_utf16_without_bom_is_still_text(tmp_path: Path) -> None:
     path = tmp_path / "s.txt"
     path.write_bytes("Free the miners\n\nWe demand their release.\n".encode("utf-16-le"))
     assert read_document(path).encoding == "utf-16-le"
+
+
+# --- glossary CSV: formula injection, rows longer than the header, limits --------------------
+
+
+def test_glossary_csv_export_neutralises_formulas(cli, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from pipeline.glossary.exchange import import_csv
+
+    glossary = tmp_path / "glossary.yml"
+    glossary.write_text(
+        "version: 1\nterms:\n"
+        "  - {en: '=HYPERLINK(\"http://x\",\"union\")', es: '+sindicato'}\n"
+        "  - {en: '-strike', es: '@huelga', note: \"\\tcmd|' /C calc'!A0\"}\n"
+        "  - {en: 'miners', es: mineros}\n"
+    )
+    proc = cli("glossary", "export", "--format", "csv", "--glossary", str(glossary))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    cells = [row[k] for row in rows for k in ("en", "es", "note") if row[k]]
+    assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells
+    assert rows[0]["en"] == '\'=HYPERLINK("http://x","union")'
+    assert rows[2]["en"] == "miners"
+    back = import_csv(proc.stdout)  # and the terms come back as they were
+    assert [(e["en"], e["es"]) for e in back] == [
+        ('=HYPERLINK("http://x","union")', "+sindicato"),
+        ("-strike", "@huelga"),
+        ("miners", "mineros"),
+    ]
+
+
+def test_glossary_csv_row_longer_than_its_header_is_one_line(cli, tmp_path: Path) -> None:
+    path = tmp_path / "terms.csv"
+    path.write_text("en,es\nunion,sindicato\nminers,mineros,extra,more\n")
+    proc = cli("glossary", "import", str(path), "--glossary", str(tmp_path / "g.yml"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"pipeline: {path}:3: the row has 4 fields but the header names 2 (a comma inside a "
+        "term? put the term in double quotes)"
+    ]
+
+
+def test_glossary_csv_and_tbx_limits(tmp_path: Path) -> None:
+    from pipeline.glossary.exchange import GlossaryError, read_entries
+
+    many = tmp_path / "many.csv"
+    many.write_text("en,es\n" + "union,sindicato\n" * 30)
+    with pytest.raises(GlossaryError, match=r"PIPELINE_MAX_IMPORT_UNITS=20\)$"):
+        read_entries(many, Limits(max_import_units=20))
+    big = tmp_path / "big.tbx"
+    big.write_bytes(b"<martif/>" + b" " * (2 << 20))
+    with pytest.raises(GlossaryError, match=r"PIPELINE_MAX_IMPORT_MB=1\)$"):
+        read_entries(big, Limits(max_import_mb=1))
