@@ -338,3 +338,174 @@ def test_glossary_csv_and_tbx_limits(tmp_path: Path) -> None:
     big.write_bytes(b"<martif/>" + b" " * (2 << 20))
     with pytest.raises(GlossaryError, match=r"PIPELINE_MAX_IMPORT_MB=1\)$"):
         read_entries(big, Limits(max_import_mb=1))
+
+
+# --- LibreTranslate: no redirects, bounded answers, an overall deadline --------------------
+
+
+class _HostileServer:
+    """An HTTP server on 127.0.0.1 that misbehaves in one ``mode`` on every request."""
+
+    def __init__(self, mode: str, redirect_to: str = "") -> None:
+        import http.server
+        import threading
+
+        self.mode, self.redirect_to = mode, redirect_to
+        self.requests: list[str] = []
+        self.bytes_sent = 0
+        self.stop = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                outer.requests.append(f"GET {self.path}")
+                outer.answer(self)
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                outer.requests.append(f"POST {self.path}")
+                outer.answer(self)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def answer(self, handler) -> None:  # noqa: ANN001
+        import json
+
+        try:
+            if self.mode == "languages":
+                body = json.dumps([{"code": "en", "name": "English", "targets": ["es"]},
+                                   {"code": "es", "name": "Spanish", "targets": ["en"]}]).encode()  # fmt: skip
+                handler.send_response(200)
+                handler.send_header("Content-Length", str(len(body)))
+                handler.end_headers()
+                handler.wfile.write(body)
+            elif self.mode == "redirect":
+                handler.send_response(302 if handler.command == "GET" else 307)
+                handler.send_header("Location", self.redirect_to + handler.path)
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+            elif self.mode == "huge":
+                handler.send_response(200)
+                handler.end_headers()  # no Content-Length: only the client's limit stops it
+                chunk = b"[" + b'"lol",' * 10000
+                while self.bytes_sent < 256 * 1024 * 1024 and not self.stop.is_set():
+                    handler.wfile.write(chunk)
+                    self.bytes_sent += len(chunk)
+            elif self.mode == "trickle":
+                handler.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                while not self.stop.is_set():  # a header byte every 0.3 s, forever
+                    handler.wfile.write(b"X")
+                    handler.wfile.flush()
+                    time.sleep(0.3)
+            elif self.mode == "nested":
+                body = b"[" * 200_000 + b"]" * 200_000
+                handler.send_response(200)
+                handler.send_header("Content-Length", str(len(body)))
+                handler.end_headers()
+                handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _engine(url: str, **limits: int):  # noqa: ANN202
+    from pipeline.engines.libretranslate import LibreTranslateEngine
+
+    return LibreTranslateEngine(url, retries=2, backoff=0.01, limits=Limits(**limits))
+
+
+def test_libretranslate_follows_no_redirect_on_any_method() -> None:
+    from pipeline.engines.base import EngineError
+
+    elsewhere = _HostileServer("languages")
+    server = _HostileServer("redirect", redirect_to=elsewhere.url)
+    try:
+        engine = _engine(server.url)
+        with pytest.raises(EngineError) as info:
+            engine.languages()
+        assert str(info.value) == (
+            f"LibreTranslate at {server.url} answered /languages with a redirect (HTTP 302 to "
+            f"{elsewhere.url}/languages); redirects are not followed: give the server's own "
+            "address with --url"
+        )
+        engine._languages = {"en": frozenset({"es"})}  # past /languages: POST /translate
+        with pytest.raises(EngineError, match=r"answered /translate with a redirect \(HTTP 307"):
+            engine.translate(["The union calls a strike."], "en", "es")
+        assert elsewhere.requests == []
+        assert server.requests == ["GET /languages", "POST /translate"]  # and not retried
+    finally:
+        server.close()
+        elsewhere.close()
+
+
+def test_libretranslate_answer_is_bounded_in_size() -> None:
+    from pipeline.engines.base import EngineError
+
+    server = _HostileServer("huge")
+    try:
+        with pytest.raises(EngineError) as info:
+            _engine(server.url, max_response_mb=2).languages()
+        assert str(info.value) == (
+            f"{server.url} sent more than 2 MB for /languages: not a LibreTranslate answer "
+            "(limit PIPELINE_MAX_RESPONSE_MB=2)"
+        )
+        time.sleep(0.3)
+        assert server.bytes_sent < 32 * 1024 * 1024  # socket buffers, not the 256 MB on offer
+    finally:
+        server.close()
+
+
+def test_libretranslate_trickling_server_meets_the_overall_deadline() -> None:
+    from pipeline.engines.base import EngineError
+
+    server = _HostileServer("trickle")
+    try:
+        started = time.monotonic()
+        with pytest.raises(EngineError) as info:
+            _engine(server.url, max_request_seconds=2).languages()
+        assert time.monotonic() - started < 5  # the per-read timeout (30 s) never fires
+        assert str(info.value) == (
+            f"LibreTranslate at {server.url} did not finish answering /languages within 2 s "
+            "(limit PIPELINE_MAX_REQUEST_SECONDS); not retried"
+        )
+        assert server.requests == ["GET /languages"]
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("mode", ["nested", "redirect", "huge"])
+def test_libretranslate_misbehaving_is_one_line_per_language_and_the_run_goes_on(
+    cli, tmp_path: Path, mode: str
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a", "b"):
+        (src / f"{name}.txt").write_text("Workers of the world\n\nThe union calls a strike.\n")
+    server = _HostileServer(mode, redirect_to="http://127.0.0.1:9")
+    try:
+        proc = cli(
+            "translate", str(src), "--to", "es,en", "--engine", "libretranslate",
+            "--url", server.url, "--formats", "docx", "--no-glossary",
+            "--out", str(tmp_path / "out"), env={"PIPELINE_MAX_RESPONSE_MB": "4"},
+        )  # fmt: skip
+    finally:
+        server.close()
+    assert proc.returncode == 1
+    assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("es: "), lines
+    assert lines[0].endswith(f"(2 documents: {src / 'a.txt'}, {src / 'b.txt'})")
+    for name in ("a", "b"):
+        assert (tmp_path / f"out/{name}/{name}.en.docx").is_file()
+        assert (tmp_path / f"out/{name}/report.json").is_file()
