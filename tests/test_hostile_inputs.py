@@ -509,3 +509,106 @@ def test_libretranslate_misbehaving_is_one_line_per_language_and_the_run_goes_on
     for name in ("a", "b"):
         assert (tmp_path / f"out/{name}/{name}.en.docx").is_file()
         assert (tmp_path / f"out/{name}/report.json").is_file()
+
+
+# --- TMX import: entities refuse their unit, streaming, size and unit limits ---------------
+
+_TMX_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><tmx version="1.4"><header creationtool="t" '
+    'creationtoolversion="1" datatype="plaintext" segtype="sentence" adminlang="en" '
+    'srclang="en" o-tmf="t"/><body>'
+)
+
+
+def _tu(en: str, es: str) -> str:
+    return (
+        f'<tu><tuv xml:lang="en"><seg>{en}</seg></tuv><tuv xml:lang="es"><seg>{es}</seg></tuv></tu>'
+    )
+
+
+def write_tmx(path: Path, units: int, *, entity_every: int = 0) -> Path:
+    """A TMX of ``units`` units written as a stream (a 1M-unit file in a few seconds)."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_TMX_HEAD)
+        for i in range(units):
+            if entity_every and i % entity_every == 0:
+                out.write(_tu(f"Web &web; x {i}", f"Web &web; x {i}"))
+            else:
+                out.write(
+                    _tu(
+                        f"The union calls strike number {i}.",
+                        f"El sindicato convoca la huelga {i}.",
+                    )
+                )
+        out.write("</body></tmx>")
+    return path
+
+
+def test_tmx_undefined_entity_refuses_the_unit(tmp_path: Path) -> None:
+    from pipeline.memory import TranslationMemory, import_tmx_detailed
+
+    path = tmp_path / "web.tmx"
+    path.write_text(_TMX_HEAD + _tu("Web &web; x", "Web &web; x") + _tu("Unity.", "Unidad.")
+                    + "</body></tmx>")  # fmt: skip
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        result = import_tmx_detailed(memory, path)
+        stored = {e.entry.source: e.entry.target for e in memory.approved_entries()}
+    assert result.refused == [
+        "unit 1: refused: an XML entity reference (&web;) is in the unit; TMX units take plain "
+        "text: type the characters themselves"
+    ]
+    assert stored == {"Unity.": "Unidad."}  # never "Web  x"
+
+
+@pytest.mark.parametrize(
+    ("cut", "message"),
+    [
+        (-30, "Premature end of data"),
+        (None, "Opening and ending tag mismatch"),
+    ],
+)
+def test_tmx_broken_or_truncated_is_refused_whole(tmp_path: Path, cut, message: str) -> None:  # noqa: ANN001
+    from pipeline.memory import TmxError, TranslationMemory, import_tmx_detailed
+
+    text = _TMX_HEAD + _tu("Unity.", "Unidad.") + _tu("Strike.", "Huelga.") + "</body></tmx>"
+    text = (
+        text[:cut] if cut else text.replace("</seg></tuv></tu></body>", "</sg></tuv></tu></body>")
+    )
+    path = tmp_path / "broken.tmx"
+    path.write_text(text)
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        with pytest.raises(TmxError, match=message) as info:
+            import_tmx_detailed(memory, path)
+        assert memory.approved_entries() == []
+    assert str(info.value).startswith(f"{path}: not a TMX file (")
+
+
+def test_tmx_unit_and_size_limits(tmp_path: Path) -> None:
+    from pipeline.memory import TmxError, TranslationMemory, import_tmx_detailed
+
+    path = write_tmx(tmp_path / "many.tmx", 50)
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        with pytest.raises(TmxError) as info:
+            import_tmx_detailed(memory, path, limits=Limits(max_import_units=20))
+        assert str(info.value) == (
+            f"{path}: more than 20 units (limit PIPELINE_MAX_IMPORT_UNITS=20); nothing imported"
+        )
+        with pytest.raises(
+            TmxError, match=r"larger than 1 MB \(4 MB\) \(limit PIPELINE_MAX_IMPORT_MB=1\)"
+        ):
+            big = write_tmx(tmp_path / "big.tmx", 25000)
+            import_tmx_detailed(memory, big, limits=Limits(max_import_mb=1))
+        assert memory.approved_entries() == []
+
+
+def test_tmx_import_says_a_few_hundred_lines_and_counts_the_rest(cli, tmp_path: Path) -> None:
+    path = write_tmx(tmp_path / "web.tmx", 1000, entity_every=2)
+    proc = cli("tm", "import", str(path), "--cache", str(tmp_path / "m.sqlite3"))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 201
+    assert lines[-1] == (
+        f"pipeline: {path}: … and 300 more lines like these (limit PIPELINE_MAX_MESSAGES=200; "
+        "--json lists them all)"
+    )
+    assert "500 approved translations stored" in proc.stdout
