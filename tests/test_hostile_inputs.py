@@ -591,7 +591,7 @@ def test_tmx_unit_and_size_limits(tmp_path: Path) -> None:
         with pytest.raises(TmxError) as info:
             import_tmx_detailed(memory, path, limits=Limits(max_import_units=20))
         assert str(info.value) == (
-            f"{path}: more than 20 units (limit PIPELINE_MAX_IMPORT_UNITS=20); nothing imported"
+            f"{path}: 50 units (limit PIPELINE_MAX_IMPORT_UNITS=20); nothing imported"
         )
         with pytest.raises(
             TmxError, match=r"larger than 1 MB \(4 MB\) \(limit PIPELINE_MAX_IMPORT_MB=1\)"

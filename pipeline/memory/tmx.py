@@ -244,30 +244,30 @@ def iter_tmx(path: Path, limits: Limits) -> Iterator[TmxUnit | str]:
     from lxml import etree
 
     context = etree.iterparse(
-        str(path), events=("start", "end"), resolve_entities=False, load_dtd=False,
-        no_network=True, huge_tree=False, recover=True, remove_comments=True, remove_pis=True,
+        str(path), events=("end",), tag=("header", "tu"), resolve_entities=False,
+        load_dtd=False, no_network=True, huge_tree=False, recover=True, remove_comments=True,
+        remove_pis=True,
     )  # fmt: skip
     number = 0
-    root_seen = False
     try:
-        for event, element in context:
-            tag = element.tag if isinstance(element.tag, str) else ""
-            if not root_seen:
-                root_seen = True
-                if tag != "tmx":
-                    raise TmxError(f"{path}: not a TMX file (the root element is not <tmx>)")
-            if event == "end" and tag == "header":
+        for _, element in context:
+            if number == 0 and element.getroottree().getroot().tag != "tmx":
+                raise TmxError(f"{path}: not a TMX file (the root element is not <tmx>)")
+            if element.tag == "header":
                 yield _language(element.get("srclang")) or ""
-            elif event == "end" and tag == "tu":
-                number += 1
-                if number > limits.max_import_units:
-                    refusal = limits.refusal("max_import_units", f"more than {number - 1} units")
-                    raise TmxError(f"{path}: {refusal}; nothing imported")
-                yield _tmx_unit(element, number)
-                _free(element)
+                continue
+            number += 1
+            if number > limits.max_import_units:
+                refusal = limits.refusal("max_import_units", f"more than {number - 1} units")
+                raise TmxError(f"{path}: {refusal}; nothing imported")
+            yield _tmx_unit(element, number)
+            _free(element)
     except etree.XMLSyntaxError as exc:
         raise TmxError(f"{path}: not a TMX file ({_xml_problem(exc.error_log, exc)})") from None
-    _check_xml_log(path, context.error_log, root_seen)
+    root = context.root
+    if root is not None and root.tag != "tmx":
+        raise TmxError(f"{path}: not a TMX file (the root element is not <tmx>)")
+    _check_xml_log(path, context.error_log, root is not None)
 
 
 def _free(element: _Element) -> None:
@@ -336,6 +336,7 @@ def read_tmx(
         check_import_size(path, limits, "TMX file")
     except ReadError as exc:
         raise TmxError(f"{path}: {exc}; nothing imported") from None
+    _precount_units(path, limits)
     policy = _Policy(path, src, tgt, reviewer, utc_iso(None))
     try:
         for item in iter_tmx(path, limits):
@@ -347,6 +348,24 @@ def read_tmx(
         message = str(exc)
         raise TmxError(message if message.startswith(str(path)) else f"{path}: {message}") from None
     return policy.finish()
+
+
+_TU_TAG = re.compile(rb"<tu[\s>/]")
+
+
+def _precount_units(path: Path, limits: Limits) -> None:
+    """Refuse a file with far too many units in a fraction of a second, by counting ``<tu``
+    tags in its bytes before parsing (the parser counts again, exactly, as it reads)."""
+    import mmap
+
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            units = sum(1 for _ in _TU_TAG.finditer(data))
+    if units > limits.max_import_units:
+        refusal = limits.refusal("max_import_units", f"{units} units")
+        raise TmxError(f"{path}: {refusal}; nothing imported")
 
 
 class _Policy:
@@ -362,6 +381,7 @@ class _Policy:
         self.seen: set[str] = set()
         self.entries: list[NewApproval] = []
         self.refused: list[str] = []
+        self._user: str | None = None
 
     def take(self, unit: TmxUnit) -> None:
         self.units += 1
@@ -409,8 +429,13 @@ class _Policy:
         the OS user) and the time (the tuv's or unit's change/creation date, else now)."""
         people = [d.get(k) for k in _PEOPLE for d in (tuv.attrs, unit.attrs)]
         dates = [_tmx_to_iso(d.get(k)) for k in _DATES for d in (tuv.attrs, unit.attrs)]
-        who = self.reviewer or next((p for p in people if p), None) or os_user()
+        who = self.reviewer or next((p for p in people if p), None) or self._os_user()
         return who, next((d for d in dates if d), None) or self.now
+
+    def _os_user(self) -> str:
+        if self._user is None:
+            self._user = os_user()
+        return self._user
 
     def finish(self) -> TmxRead:
         if self.units and not self.entries and not self.refused:
