@@ -14,6 +14,7 @@ import yaml
 
 from pipeline.ingest.limits import Limits, load_untrusted_yaml
 from pipeline.untrusted import printable
+from tests.conftest import requires_apertium
 
 
 def yaml_bomb(levels: int = 9, width: int = 9) -> str:
@@ -612,3 +613,64 @@ def test_tmx_import_says_a_few_hundred_lines_and_counts_the_rest(cli, tmp_path: 
         "--json lists them all)"
     )
     assert "500 approved translations stored" in proc.stdout
+
+
+# --- review XLIFF import: units counted, streaming, a few hundred lines -------------------
+
+
+def write_xliff_units(path: Path, units: int) -> Path:
+    """An XLIFF 1.2 file of ``units`` trans-units written as a stream."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?><xliff version="1.2" '
+                  'xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="s" '
+                  'source-language="en" target-language="es" datatype="plaintext"><body>')  # fmt: skip
+        for i in range(units):
+            out.write(f'<trans-unit id="b{i}.s1"><source>Strike {i}.</source>'
+                      f"<target>Huelga {i}.</target></trans-unit>")  # fmt: skip
+        out.write("</body></file></xliff>")
+    return path
+
+
+def test_review_xliff_with_too_many_units_is_refused_before_parsing(tmp_path: Path) -> None:
+    from pipeline.review.xliff import XliffError, read_xliff
+
+    path = write_xliff_units(tmp_path / "many.xlf", 300)
+    started = time.monotonic()
+    with pytest.raises(XliffError) as info:
+        read_xliff(path, Limits(max_import_units=200))
+    assert time.monotonic() - started < 1
+    assert str(info.value) == "300 units (limit PIPELINE_MAX_IMPORT_UNITS=200)"
+    with pytest.raises(XliffError, match=r"PIPELINE_MAX_IMPORT_MB=1\)$"):
+        read_xliff(write_xliff_units(tmp_path / "big.xlf", 30000), Limits(max_import_mb=1))
+
+
+def test_review_xliff_truncated_is_refused_whole(tmp_path: Path) -> None:
+    from pipeline.review.xliff import XliffError, read_xliff
+
+    path = write_xliff_units(tmp_path / "cut.xlf", 20)
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(XliffError, match=r"^not a readable XLIFF file \(.*, line 1, column "):
+        read_xliff(path)
+
+
+@requires_apertium
+def test_review_import_of_many_refused_units_says_a_few_hundred_lines(cli, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    source.write_text("Workers of the world\n\nThe union calls a general strike on Monday.\n")
+    out = tmp_path / "out"
+    proc = cli("translate", str(source), "--to", "es", "--engine", "apertium", "--formats",
+               "docx", "--no-glossary", "--review", "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    xlf = (out / "s/review/s.en-es.xlf").read_text(encoding="utf-8")
+    start = xlf.index("<trans-unit")
+    end = xlf.index("</trans-unit>", start) + len("</trans-unit>")
+    returned = tmp_path / "returned.xlf"
+    returned.write_text(xlf[:end] + xlf[start:end] * 1000 + xlf[end:], encoding="utf-8")
+    proc = cli("review", "import", str(returned), "--against", str(out), "--dry-run")
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 201, lines[-3:]
+    assert lines[0].endswith("refused: unit b0.s1 appears twice; only the first was imported")
+    assert lines[-1] == (
+        "… and 800 more lines like these (limit PIPELINE_MAX_MESSAGES=200; --json lists them all)"
+    )
