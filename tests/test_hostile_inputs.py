@@ -674,3 +674,99 @@ def test_review_import_of_many_refused_units_says_a_few_hundred_lines(cli, tmp_p
     assert lines[-1] == (
         "… and 800 more lines like these (limit PIPELINE_MAX_MESSAGES=200; --json lists them all)"
     )
+
+
+# --- RTF: pictures decoded by the reader within a limit, never by pandoc --------------------
+
+_RTF_HEAD = (
+    "{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}\\f0 Free the miners\\par We demand their release.\\par "
+)
+
+
+def _png_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
+    import io
+
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, (200, 0, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _rtf_picture(data: bytes) -> str:
+    return (
+        "{\\*\\shppict{\\pict{\\*\\picprop}\\pngblip\\picw40\\pich30\\picwgoal1440\\pichgoal1080 "
+        + data.hex()
+        + "}}{\\nonshppict{\\pict\\wmetafile8 0100090000}}"
+    )
+
+
+def peak(code: str) -> tuple[float, float, str]:
+    """(peak RSS in MB of the process or any child, seconds, stdout) of ``code`` run in a
+    fresh Python: ``resource.getrusage`` inside it, so no earlier process counts."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    wrapped = (
+        "import resource, time\nstarted = time.monotonic()\n" + code + "\n"
+        "seconds = time.monotonic() - started\n"
+        "rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024\n"
+        "print(f'PEAK {rss:.0f} {seconds:.2f}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    *out, last = done.stdout.strip().splitlines()
+    _, rss, seconds = last.split()
+    return float(rss), float(seconds), "\n".join(out)
+
+
+def test_rtf_picture_is_carried_and_its_fallback_dropped(tmp_path: Path) -> None:
+    from pipeline.ingest import read_document
+
+    path = tmp_path / "s.rtf"
+    path.write_text(_RTF_HEAD + _rtf_picture(_png_bytes()) + "\\par Unity.\\par}", "latin-1")
+    doc = read_document(path)
+    assert [(i.width_px, i.height_px, i.width) for i in doc.images()] == [(40, 30, "1.00in")]
+    assert "ZQX" not in doc.text and "Unity." in doc.text
+    assert not [n for n in doc.notes if "not carried" in n]
+
+
+def test_rtf_picture_past_the_limit_is_left_out_with_a_note(tmp_path: Path) -> None:
+    from pipeline.ingest import read_document
+
+    path = tmp_path / "s.rtf"
+    path.write_text(
+        _RTF_HEAD + _rtf_picture(b"\x89PNG" + b"\xab" * (3 << 20)) + "\\par}", "latin-1"
+    )
+    doc = read_document(path, Limits(max_picture_mb=2))
+    assert doc.images() == []
+    assert doc.notes == [
+        "1 image not carried: picture 1 of the RTF is larger than 2 MB "
+        "(limit PIPELINE_MAX_PICTURE_MB=2)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("picture_mb", "said"),
+    [(20, "is larger than 20 MB (limit PIPELINE_MAX_PICTURE_MB=20)"), (19, "is not a picture")],
+)
+def test_rtf_hex_picture_bomb_is_read_within_500_mb_and_seconds(
+    tmp_path: Path, picture_mb: int, said: str
+) -> None:
+    """A 40 MB RTF that is one 20 MB picture in hex: 1.5 GB and 48 s before the fix."""
+    path = tmp_path / "bomb.rtf"
+    picture = b"\x89PNG" + b"\xab" * (picture_mb << 20)
+    text = "We demand the release of the seven union leaders.\\par " * 2000
+    path.write_text(_RTF_HEAD + _rtf_picture(picture) + "\\par " + text + "}", "latin-1")
+    assert path.stat().st_size > picture_mb * 2_000_000
+    rss, seconds, out = peak(
+        "from pathlib import Path\nfrom pipeline.ingest import read_document\n"
+        f"doc = read_document(Path({str(path)!r}))\nprint(doc.notes, len(doc.blocks))"
+    )
+    assert f"picture 1 of the RTF {said}" in out
+    assert out.endswith(" 2002")  # the title, a paragraph, and the 2000 paragraphs after
+    assert rss < 500, (rss, seconds)

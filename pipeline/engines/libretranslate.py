@@ -517,7 +517,7 @@ class LibreTranslateEngine:
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
         ceiling = min(MAX_BACKOFF_S, self.backoff * (2**attempt))
-        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + self._random.uniform(0, ceiling / 2))
 
     def _refusal(self, path: str, status: int, message: str) -> Exception:
         """The error for a 4xx answer (not retried)."""

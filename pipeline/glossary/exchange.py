@@ -41,7 +41,7 @@ def export_tbx(glossary: Glossary, source_lang: str = "en") -> bytes:
     for term in glossary.terms:
         langs = {lang: term.forms_for(lang) for lang in LANGUAGES if term.forms_for(lang)}
         source = source_lang if source_lang in langs else next(iter(langs))
-        unit = store.addsourceunit(langs[source][0])  # type: ignore[no-untyped-call]
+        unit = store.addsourceunit(langs[source][0])  # type: ignore[no-untyped-call,unused-ignore]
         unit.set_source_terms(list(langs[source]))
         for lang, forms in langs.items():
             if lang != source:
@@ -88,7 +88,7 @@ def import_tbx(
 def _read_tbx(data: bytes, name: str, limits: Limits) -> list[_TbxConcept]:
     """The concepts of a TBX document that have a term in en, es or ja (the reader)."""
     try:
-        store = tbx.tbxfile.parsestring(data)  # type: ignore[no-untyped-call]
+        store = tbx.tbxfile.parsestring(data)  # type: ignore[no-untyped-call,unused-ignore]
     except Exception as exc:  # lxml raises several kinds on broken XML
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise GlossaryError(f"{name}: not a readable TBX file ({detail})") from exc

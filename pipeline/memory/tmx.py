@@ -104,7 +104,7 @@ def export_tmx(
         header.set("srclang", header_src)
     for stored in entries:
         entry = stored.entry
-        unit = store.addsourceunit(entry.source, sourcelang=stored.src)  # type: ignore[no-untyped-call]
+        unit = store.addsourceunit(entry.source, sourcelang=stored.src)  # type: ignore[no-untyped-call,unused-ignore]
         unit.settarget(entry.target, stored.tgt, append=True)
         when = _iso_to_tmx(entry.approved_at)
         for name, value in (
@@ -299,7 +299,7 @@ def _tmx_unit(element: _Element, number: int) -> TmxUnit:
     from translate.misc.xml_helpers import XML_NS, getText, getXMLspace
 
     lang_attr = f"{{{XML_NS}}}lang"
-    space = getXMLspace(element, "default")  # type: ignore[no-untyped-call]
+    space = getXMLspace(element, "default")  # type: ignore[no-untyped-call,unused-ignore]
     unit = TmxUnit(number, _language(element.get("srclang")), dict(element.attrib), [])
     entity = next((n for n in element.iter() if isinstance(n, etree._Entity)), None)
     if entity is not None:
@@ -312,7 +312,7 @@ def _tmx_unit(element: _Element, number: int) -> TmxUnit:
         if lang is None:
             raise TmxError(f"unit {number} has a <tuv> without xml:lang")
         seg = next(node.iterdescendants("seg"), None)
-        text = getText(seg, space) if seg is not None else ""  # type: ignore[no-untyped-call]
+        text = getText(seg, space) if seg is not None else ""  # type: ignore[no-untyped-call,unused-ignore]
         unit.tuvs.append(TmxTuv(lang, text or "", dict(node.attrib)))
     return unit
 

@@ -58,7 +58,7 @@ class _Unit12(tt_xliff.xliffunit):
     namespace = XLIFF_12_NS
 
 
-class Xliff12File(tt_xliff.xlifffile):
+class Xliff12File(tt_xliff.xlifffile):  # type: ignore[type-arg,unused-ignore]
     """translate-toolkit's XLIFF store, writing version 1.2 (its default is 1.1)."""
 
     UnitClass = _Unit12
@@ -183,10 +183,10 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
     copy of the source (``state="needs-translation"``) and the drafts travel as a TMX.
     """
     store = Xliff12File(sourcelanguage=review.src, targetlanguage=review.tgt)
-    filenode = store.getfilenode("NoName")
+    filenode = store.getfilenode("NoName")  # type: ignore[no-untyped-call,unused-ignore]
     filenode.set("target-language", review.tgt)
     filenode.set("product-name", TOOL_ID)
-    header = store.getheadernode(filenode, createifmissing=True)
+    header = store.getheadernode(filenode, createifmissing=True)  # type: ignore[no-untyped-call,unused-ignore]
     filenode.remove(header)
     filenode.insert(0, header)
     tool = etree.SubElement(header, f"{{{XLIFF_12_NS}}}tool")
@@ -200,7 +200,7 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
         meta["omegat"] = True
     note.text = META_PREFIX + json.dumps(meta, ensure_ascii=False)
     for row in review.rows:
-        unit = store.addsourceunit("")
+        unit = store.addsourceunit("")  # type: ignore[no-untyped-call,unused-ignore]
         unit.xmlelement.set("id", row.id)
         unit.rich_source = [markers_to_elem(row.source)]
         unit.rich_target = [markers_to_elem(row.source if for_omegat else row.target)]
@@ -239,7 +239,7 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
             context = etree.SubElement(group, f"{{{XLIFF_12_NS}}}context")
             context.set("context-type", context_type)
             context.text = text_hash(text)
-    store.setfilename(filenode, review.document)
+    store.setfilename(filenode, review.document)  # type: ignore[no-untyped-call,unused-ignore]
     write_bytes_atomic(path, bytes(store))
     return path
 
@@ -358,6 +358,10 @@ class _StreamReader:
         if name == "header":
             self._header(element)
         elif name == "trans-unit":
+            if not self.meta:  # the header comes first: no need to read the units
+                raise XliffError(
+                    "was not written by `pipeline review export` (no pipeline header note)"
+                )
             if len(self.units) >= self.limits.max_import_units:
                 raise XliffError(
                     str(
@@ -366,7 +370,7 @@ class _StreamReader:
                         )
                     )
                 )
-            self.units.append(_read_unit(element, self.ns))
+            self.units.append(_read_unit(element, self.ns or ""))
             _free(element)
 
     def _header(self, header: etree._Element) -> None:
@@ -423,8 +427,12 @@ def _read_unit(node: etree._Element, ns: str) -> XliffUnit:
             problem=f"an XML entity reference ({entity.text}) is in the unit; "
             "review files take plain text: type the characters themselves",
         )  # fmt: skip
-    unit = _UNIT_CLASSES[ns].createfromxmlElement(node)
-    source, target, problem = _unit_texts(unit, target_node is not None)
+    source_node = node.find(f"{q}source")
+    if _plain_text(source_node) and _plain_text(target_node):  # no inline codes: as written
+        source, target, problem = _text(source_node), _text(target_node), None
+    else:
+        unit = _UNIT_CLASSES[ns].createfromxmlElement(node)  # type: ignore[no-untyped-call,unused-ignore]
+        source, target, problem = _unit_texts(unit, target_node is not None)
     group = node.find(f"{q}context-group[@name]")
     group_name = group.get("name", "") if group is not None else ""
     return XliffUnit(
@@ -440,6 +448,14 @@ def _read_unit(node: etree._Element, ns: str) -> XliffUnit:
         if group_name.startswith(CONTEXT_GROUP_PREFIX)
         else None,
     )
+
+
+def _plain_text(node: etree._Element | None) -> bool:
+    return node is None or len(node) == 0
+
+
+def _text(node: etree._Element | None) -> str:
+    return (node.text or "") if node is not None else ""
 
 
 def _unit_texts(unit: tt_xliff.xliffunit, has_target: bool) -> tuple[str, str, str | None]:
