@@ -770,3 +770,138 @@ def test_rtf_hex_picture_bomb_is_read_within_500_mb_and_seconds(
     assert f"picture 1 of the RTF {said}" in out
     assert out.endswith(" 2002")  # the title, a paragraph, and the 2000 paragraphs after
     assert rss < 500, (rss, seconds)
+
+
+# --- every reader: random bytes, truncated files and the hostile set ------------------------
+
+
+def _valid_samples(folder: Path) -> dict[str, Path]:
+    """One real file per reader, written by the libraries users' files come from."""
+    import subprocess
+
+    import docx
+    import pymupdf as fitz
+
+    from pipeline.ingest.pandoc import pandoc_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "Free the miners\n\nWe demand the release of the seven union leaders.\n"
+    samples = {
+        ".txt": folder / "s.txt",
+        ".md": folder / "s.md",
+        ".html": folder / "s.html",
+        ".rtf": folder / "s.rtf",
+        ".docx": folder / "s.docx",
+        ".odt": folder / "s.odt",
+        ".epub": folder / "s.epub",
+        ".pdf": folder / "s.pdf",
+    }
+    samples[".txt"].write_text(text)
+    samples[".md"].write_text("# " + text)
+    samples[".html"].write_text("<h1>Free the miners</h1><p>We demand their release.</p>" * 20)
+    samples[".rtf"].write_text(_RTF_HEAD + _rtf_picture(_png_bytes()) + "\\par Unity.\\par}")
+    document = docx.Document()
+    document.add_heading("Free the miners", 1)
+    for _ in range(20):
+        document.add_paragraph("We demand the release of the seven union leaders.")
+    document.save(str(samples[".docx"]))
+    subprocess.run([pandoc_path(), "--sandbox", "-o", str(samples[".odt"]), str(samples[".md"])],
+                   check=True)  # fmt: skip
+    _epub(samples[".epub"], "pic.png")
+    pdf = fitz.open()
+    page = pdf.new_page()
+    page.insert_text((72, 72), "Free the miners", fontsize=20)
+    page.insert_text((72, 120), "We demand the release of the seven union leaders.")
+    pdf.save(str(samples[".pdf"]))
+    return samples
+
+
+def _hostile_set(folder: Path) -> dict[str, str]:
+    """Hostile documents (name → the start of the line each must get)."""
+    from tests.test_ingest_limits import write_bomb_docx
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bomb_docx(folder / "bomb.docx", 300)
+    (folder / "deep.md").write_text(">" * 600 + " deep\n")
+    (folder / "divs.html").write_text("<div>" * 700 + "deep" + "</div>" * 700)
+    (folder / "nul.txt").write_bytes((b"solidarity,forever;" * 30)[:100] + b"\x00" * 4 + b"x" * 50)
+    (folder / "empty.rtf").write_bytes(b"")
+    (folder / "fake.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    return {
+        "bomb.docx": "the .docx file expands to 300 MB",
+        "deep.md": "quotes, lists or sections are nested more than",
+        "divs.html": "quotes, lists or sections are nested more than",
+        "nul.txt": "looks like binary data, not text",
+        "empty.rtf": "the file is empty",
+        "fake.pdf": "",
+    }
+
+
+def _broken_variants(samples: dict[str, Path], folder: Path, seed: int) -> list[Path]:
+    """Random bytes under each reader's suffix, each sample cut short, and each sample with
+    random bytes written over its middle."""
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    for suffix, sample in samples.items():
+        data = sample.read_bytes()
+        random_bytes = folder / f"random{suffix}"
+        random_bytes.write_bytes(rng.randbytes(rng.randint(1, 5000)))
+        cut = folder / f"cut{suffix}"
+        cut.write_bytes(data[: rng.randint(1, max(1, len(data) - 1))])
+        damaged = folder / f"damaged{suffix}"
+        middle = len(data) // 2
+        damaged.write_bytes(data[:middle] + rng.randbytes(64) + data[middle + 64 :])
+        made += [random_bytes, cut, damaged]
+    return made
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_reader_gives_a_read_error_or_a_document_never_another_exception(
+    tmp_path: Path, seed: int
+) -> None:
+    from pipeline.ingest import ReadError, read_document
+
+    samples = _valid_samples(tmp_path / "good")
+    for path in samples.values():
+        assert read_document(path).blocks  # each sample is a real, readable file
+    for path in _broken_variants(samples, tmp_path / "broken", seed):
+        try:
+            read_document(path, Limits(max_pandoc_seconds=20))
+        except ReadError as exc:
+            assert "\n" not in str(exc) and str(exc), path
+
+
+def _failed_documents(line: str) -> list[str]:
+    """The documents a failure line names: ``PATH: reason`` or ``reason (N documents: …)``."""
+    import re
+
+    grouped = re.search(r" \(\d+ documents: (.*)\)$", line)
+    return grouped.group(1).split(", ") if grouped else [line.split(": ", 1)[0]]
+
+
+@pytest.mark.slow
+def test_a_batch_of_hostile_and_broken_files_is_one_line_each_and_the_rest_written(
+    cli, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    samples = _valid_samples(src / "good")
+    broken = _broken_variants(samples, src / "broken", 7)
+    expected = _hostile_set(src / "hostile")
+    out = tmp_path / "out"
+    proc = cli("translate", str(src), "--to", "en", "--formats", "docx", "--no-glossary",
+               "--out", str(out), env={"PIPELINE_MAX_PANDOC_SECONDS": "20"})  # fmt: skip
+    assert proc.returncode == 1
+    assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    named = [doc for line in lines for doc in _failed_documents(line)]
+    assert len(named) == len(set(named))  # each failed document in one line
+    for name, start in expected.items():
+        (line,) = [ln for ln in lines if str(src / "hostile" / name) in _failed_documents(ln)]
+        assert start in line, line
+    written = {p.parent.name for p in out.rglob("*.en.docx")}
+    assert {f"good--s-{suffix[1:]}" for suffix in samples} <= written  # the good ones
+    for path in broken:  # a broken file either failed in its line or was read and written
+        assert (str(path) in named) != (f"broken--{path.stem}-{path.suffix[1:]}" in written)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,9 @@ def check_zip(path: Path, kind: str, limits: Limits) -> list[str]:
                         f"{ratio:.0f}:1, like a zip bomb",
                     )
             bad = zf.testzip()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error
+    ) as exc:  # fmt: skip
         raise ReadError(f"not a valid .{kind} file (damaged or truncated zip)") from exc
     except NotImplementedError as exc:
         raise ReadError(f"not a valid .{kind} file (unsupported compression)") from exc
