@@ -33,8 +33,8 @@ def test_yaml_anchor_bomb_is_refused_at_once() -> None:
     with pytest.raises(yaml.YAMLError) as info:
         load_untrusted_yaml(yaml_bomb())
     assert time.monotonic() - started < 1
-    assert str(info.value.problem).startswith("expands to more than 200000 values")  # type: ignore[attr-defined]
-    assert "PIPELINE_MAX_YAML_NODES=200000" in str(info.value)
+    assert str(info.value.problem).startswith("expands to more than 1000000 values")  # type: ignore[attr-defined]
+    assert "PIPELINE_MAX_YAML_NODES=1000000" in str(info.value)
 
 
 def test_yaml_alias_inside_itself_is_refused() -> None:
@@ -75,7 +75,7 @@ def test_glossary_anchor_bomb_is_one_line(cli, tmp_path: Path, command: str) -> 
     proc = cli(*args)
     assert time.monotonic() - started < 20  # a whole CLI start; minutes before the fix
     assert proc.returncode != 0
-    assert "expands to more than 200000 values" in proc.stdout + proc.stderr
+    assert "expands to more than 1000000 values" in proc.stdout + proc.stderr
     assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -90,7 +90,7 @@ def test_leaflet_and_engines_yaml_bombs_are_refused(tmp_path: Path, name: str) -
     with pytest.raises((ConfigError, RoutesError)) as info:
         (load_config if name == "leaflet.yml" else load_routes)(path)
     assert time.monotonic() - started < 1
-    assert "expands to more than 200000 values" in str(info.value)
+    assert "expands to more than 1000000 values" in str(info.value)
     assert "\n" not in str(info.value)
 
 
@@ -905,3 +905,80 @@ def test_a_batch_of_hostile_and_broken_files_is_one_line_each_and_the_rest_writt
     assert {f"good--s-{suffix[1:]}" for suffix in samples} <= written  # the good ones
     for path in broken:  # a broken file either failed in its line or was read and written
         assert (str(path) in named) != (f"broken--{path.stem}-{path.suffix[1:]}" in written)
+
+
+def test_every_importer_gives_its_one_line_error_on_random_and_cut_files(tmp_path: Path) -> None:
+    import random
+
+    from pipeline.errors import PipelineError
+    from pipeline.glossary.exchange import read_entries
+    from pipeline.glossary.schema import parse_glossary
+    from pipeline.memory import TranslationMemory, import_tmx_detailed
+    from pipeline.review.xliff import read_xliff
+
+    rng = random.Random(21)
+    tmx = write_tmx(tmp_path / "ok.tmx", 30).read_bytes()
+    xlf = write_xliff_units(tmp_path / "ok.xlf", 30).read_bytes()
+    tbx = (b'<?xml version="1.0"?><martif type="TBX"><text><body><termEntry id="t1">'
+           b'<langSet xml:lang="en"><tig><term>union</term></tig></langSet>'
+           b'<langSet xml:lang="es"><tig><term>sindicato</term></tig></langSet>'
+           b"</termEntry></body></text></martif>")  # fmt: skip
+    samples = {".tmx": tmx, ".xlf": xlf, ".tbx": tbx, ".csv": b"en,es\nunion,sindicato\n"}
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        importers = {
+            ".tmx": lambda path: import_tmx_detailed(memory, path),
+            ".xlf": read_xliff,
+            ".tbx": read_entries,
+            ".csv": read_entries,
+        }
+        for suffix, data in samples.items():
+            for i in range(8):
+                path = tmp_path / f"x{i}{suffix}"
+                cut = data[: rng.randint(0, len(data) - 1)]
+                path.write_bytes(rng.randbytes(rng.randint(0, 3000)) if i % 2 else cut)
+                try:
+                    importers[suffix](path)
+                except PipelineError as exc:
+                    assert str(exc) and "\n" not in str(exc), (path, exc)
+    glossary = b"version: 1\nterms:\n  - {en: union, es: sindicato}\n"
+    for i in range(20):
+        text = (glossary[: rng.randint(0, len(glossary))] + rng.randbytes(i * 10)).decode(
+            "utf-8", "replace"
+        )
+        _, problems = parse_glossary(text)
+        assert all("\n" not in p.format("g.yml") for p in problems)
+
+
+# --- one list of every reader's and importer's bounds, in code and in the README -----------
+
+
+def test_every_reader_and_importer_is_in_the_one_list_of_bounds() -> None:
+    import dataclasses
+
+    from pipeline.ingest import READERS
+    from pipeline.ingest.limits import IMPORTER_BOUNDS, READER_BOUNDS
+
+    assert set(READER_BOUNDS) == set(READERS)
+    fields = {f.name for f in dataclasses.fields(Limits)}
+    rows = [*READER_BOUNDS.values(), *IMPORTER_BOUNDS.values()]
+    for row in rows:
+        assert row.size and set(row.size) <= fields, row
+        assert row.depth.startswith("fixed: ") or row.depth in fields, row
+        assert row.outside_files, row
+    used = {name for row in rows for name in (*row.size, row.depth)}
+    assert fields <= used  # no limit that bounds nothing
+    for name in ("tmx", "xliff", "review-docx", "omegat", "tbx", "csv", "yaml"):
+        assert name in IMPORTER_BOUNDS
+
+
+def test_the_readme_lists_every_limit_and_every_reader() -> None:
+    import dataclasses
+
+    from pipeline.ingest.limits import IMPORTER_BOUNDS, READER_BOUNDS
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for f in dataclasses.fields(Limits):
+        assert f"| `{Limits.variable(f.name)}` | {f.default} |" in readme
+    for row in [*READER_BOUNDS.values(), *IMPORTER_BOUNDS.values()]:
+        assert f"| {row.name} |" in readme, row.name

@@ -14,7 +14,7 @@ PIPELINE_MAX_ZIP_RATIO         100      compression ratio of one entry (above 1 
 PIPELINE_MAX_PICTURE_MB        20       decoded size of one picture written inside an RTF
 PIPELINE_MAX_IMPORT_MB         100      size of a file imported (TMX, XLIFF, TBX, CSV, YAML…)
 PIPELINE_MAX_IMPORT_UNITS      200000   units of a TMX/XLIFF, entries of a TBX/CSV glossary
-PIPELINE_MAX_YAML_NODES        200000   values of a YAML file once its aliases are expanded
+PIPELINE_MAX_YAML_NODES        1000000  values of a YAML file once its aliases are expanded
 PIPELINE_MAX_MESSAGES          200      lines said about one imported file (the rest counted)
 PIPELINE_MAX_RESPONSE_MB       16       body of one answer from a server (LibreTranslate)
 PIPELINE_MAX_REQUEST_SECONDS   300      one whole request to a server, however it trickles
@@ -57,7 +57,7 @@ class Limits:
     max_picture_mb: int = 20
     max_import_mb: int = 100
     max_import_units: int = 200_000
-    max_yaml_nodes: int = 200_000
+    max_yaml_nodes: int = 1_000_000
     max_messages: int = 200
     max_response_mb: int = 16
     max_request_seconds: int = 300
