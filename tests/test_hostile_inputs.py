@@ -623,7 +623,9 @@ def write_xliff_units(path: Path, units: int) -> Path:
     with path.open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?><xliff version="1.2" '
                   'xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="s" '
-                  'source-language="en" target-language="es" datatype="plaintext"><body>')  # fmt: skip
+                  'source-language="en" target-language="es" datatype="plaintext"><header>'
+                  '<note from="statement-pipeline">statement-pipeline review file: '
+                  '{"document": "s"}</note></header><body>')  # fmt: skip
         for i in range(units):
             out.write(f'<trans-unit id="b{i}.s1"><source>Strike {i}.</source>'
                       f"<target>Huelga {i}.</target></trans-unit>")  # fmt: skip
