@@ -405,6 +405,12 @@ class _HostileServer:
                     handler.wfile.write(b"X")
                     handler.wfile.flush()
                     time.sleep(0.3)
+            elif self.mode == "escapes":
+                body = json.dumps({"error": "bad key\n\x1b[2J\x1b[32mall translated"}).encode()
+                handler.send_response(400)
+                handler.send_header("Content-Length", str(len(body)))
+                handler.end_headers()
+                handler.wfile.write(body)
             elif self.mode == "nested":
                 body = b"[" * 200_000 + b"]" * 200_000
                 handler.send_response(200)
@@ -485,7 +491,7 @@ def test_libretranslate_trickling_server_meets_the_overall_deadline() -> None:
         server.close()
 
 
-@pytest.mark.parametrize("mode", ["nested", "redirect", "huge"])
+@pytest.mark.parametrize("mode", ["nested", "redirect", "huge", "escapes"])
 def test_libretranslate_misbehaving_is_one_line_per_language_and_the_run_goes_on(
     cli, tmp_path: Path, mode: str
 ) -> None:
@@ -507,6 +513,7 @@ def test_libretranslate_misbehaving_is_one_line_per_language_and_the_run_goes_on
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("es: "), lines
     assert lines[0].endswith(f"(2 documents: {src / 'a.txt'}, {src / 'b.txt'})")
+    assert "\x1b" not in proc.stderr
     for name in ("a", "b"):
         assert (tmp_path / f"out/{name}/{name}.en.docx").is_file()
         assert (tmp_path / f"out/{name}/report.json").is_file()
