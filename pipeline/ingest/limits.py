@@ -194,6 +194,7 @@ class Bounds:
 _NO_FILES = "reads only the file given"
 _PANDOC = ("max_file_mb", "max_pandoc_mb", "max_pandoc_seconds")
 _ZIPPED = ("max_file_mb", "max_unzipped_mb", "max_zip_entries", "max_zip_ratio", *_PANDOC)
+_PDF = ("max_file_mb", *(f.name for f in fields(Limits) if f.name.startswith("max_pdf_")))
 _PICTURES = (
     "pictures only from inside the source's folder (or data: URIs); an absolute or ../ path "
     "is alt text and a note; nothing fetched (pandoc --sandbox)"
@@ -212,9 +213,9 @@ READER_BOUNDS: dict[str, Bounds] = {
     ".odt": Bounds("ODT", _ZIPPED, "max_nesting", _INSIDE),
     ".epub": Bounds("EPUB", _ZIPPED, "max_nesting", _INSIDE),
     ".rtf": Bounds("RTF", (*_PANDOC, "max_picture_mb"), "max_nesting", _INSIDE),
-    # The PDF reader's own limits (decoded stream bytes, objects and text per page) are set
-    # by its rewrite (issue 23); they are added here with it.
-    ".pdf": Bounds("PDF", ("max_file_mb", "max_pdf_pages"), "max_nesting", _NO_FILES),
+    # Every ``max_pdf_*`` limit is the PDF reader's (pages; the decoded stream bytes and the
+    # objects and text per page of its rewrite, issue 23): the row takes them all.
+    ".pdf": Bounds("PDF", _PDF, "max_nesting", _NO_FILES),
 }
 """Every suffix ``pipeline.ingest.READERS`` reads, with its bounds (a test checks both agree)."""
 
