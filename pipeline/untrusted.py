@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.errors import PipelineError
+
 # C0 and C1 controls (tab, newline and carriage return included: a printed line stays one
 # line), DEL, and the Unicode format characters that reorder or hide text.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -38,7 +40,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-class YamlBounds(yaml.MarkedYAMLError):
+class YamlBounds(yaml.MarkedYAMLError, PipelineError):
     """YAML refused before it was built: too many nodes once aliases are expanded, nested too
     deep, or an alias inside itself. A ``yaml.YAMLError``, so callers' handling applies."""
 
