@@ -991,3 +991,14 @@ def test_the_readme_lists_every_limit_and_every_reader() -> None:
         assert f"| `{Limits.variable(f.name)}` | {f.default} |" in readme
     for row in [*READER_BOUNDS.values(), *IMPORTER_BOUNDS.values()]:
         assert f"| {row.name} |" in readme, row.name
+
+
+def test_omegat_project_tmx_is_read_within_the_unit_limit(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from pipeline.review import omegat
+    from pipeline.review.sidecar import ReviewError
+
+    path = write_tmx(tmp_path / "project_save.tmx", 5)
+    assert len(omegat._read_tmx(path, "en", "es")) == 5
+    monkeypatch.setenv("PIPELINE_MAX_IMPORT_UNITS", "3")
+    with pytest.raises(ReviewError, match=r"^project_save.tmx: more than 3 units \(limit"):
+        omegat._read_tmx(path, "en", "es")
