@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
+from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json, say
 from pipeline.document import LANGUAGES
 
 
@@ -91,6 +91,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from pipeline.detect import detect_text
     from pipeline.errors import PipelineError
+    from pipeline.ingest.limits import Limits, capped
     from pipeline.memory import import_tmx_detailed
 
     with open_memory(args.cache, create=True) as memory:
@@ -105,8 +106,8 @@ def run_import(args: argparse.Namespace) -> int:
             )
         except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
-    for line in result.refused:
-        print(f"pipeline: {result.path}: {line}", file=sys.stderr)
+    for line in capped(result.refused, Limits.from_env()):
+        say(f"pipeline: {result.path}: {line}", file=sys.stderr)
     if args.json:
         print_json(
             {

@@ -21,6 +21,7 @@ from pipeline.cli.common import (
     parse_languages,
     print_json,
     print_skipped,
+    say,
 )
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
@@ -347,9 +348,9 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)  # may carry a server's or a file's own words
     if result.not_done:
         print(
             f"pipeline: interrupted; {len(result.reports)} report.json written; "

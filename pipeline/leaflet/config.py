@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
 from pipeline.export.fonts import installed_families
+from pipeline.ingest.limits import load_untrusted_yaml
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 QUOTE_STYLES = {"«»": "«»", "“”": "“”", "angle": "«»", "curly": "“”", '""': "“”"}
@@ -226,7 +227,7 @@ def load_config(path: Path | str) -> LeafletConfig:
     """Read and check ``leaflet.yml``; raise ``ConfigError`` (one line) when something is wrong."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _, raw = load_untrusted_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such file") from exc
     except (OSError, UnicodeDecodeError) as exc:
