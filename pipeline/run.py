@@ -35,10 +35,10 @@ from pipeline import detect, inplace
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
-from pipeline.export import pandoc_server
+from pipeline.export import libreoffice, pandoc_server
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.pool import WriterPool
-from pipeline.export.writers import Output, outputs_for
+from pipeline.export.writers import Output, outputs_for, warm_up_libreoffice
 from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
@@ -97,6 +97,7 @@ def run_batch(
         with (
             ThreadPoolExecutor(max_workers=options.jobs) as pool,
             pandoc_server.serving(),
+            libreoffice.serving(options.jobs) as office,
             WriterPool(options.jobs if len(jobs) > 1 else 1, options.stop) as writers,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-wave") as background,
         ):
@@ -110,6 +111,8 @@ def run_batch(
             if writing is not None:
                 writing.result()
         result.warnings.extend(engines.notes)
+        if office is not None and office.stats.busy_seconds():
+            result.seconds["libreoffice"] = office.stats.busy_seconds()
         progress.add_segments(0)  # started even when no document needed translating
     finally:
         if memory is not None:
@@ -227,6 +230,13 @@ def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]
         if wave and not batch.warm:  # a document to write: the writers start meanwhile
             batch.writers.warm_up([o.write for o in outputs_for(options.formats)], options.targets)
             batch.warm = True
+        warm_up_libreoffice(
+            [
+                o
+                for job in wave
+                for o in outputs_for(options.formats, job.inplace, options.pdf_engine)
+            ]
+        )
         if options.wave_tokens and tokens >= options.wave_tokens:
             yield wave
             wave, tokens = [], 0

@@ -87,6 +87,7 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
                 inplace.write(skeleton, doc, lang, copy, offline=True)
                 libreoffice.convert(copy, fmt, path)
 
+        write.through_libreoffice = True  # type: ignore[attr-defined]
         return write
 
     def rendered(writer: Writer) -> Writer:
@@ -110,6 +111,15 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
             else Output("docx", rendered(WRITERS["docx"]), "rendered")
         )
     return {"docx": docx, "pdf": [pdf]}
+
+
+def warm_up_libreoffice(outputs: list[Output]) -> None:
+    """Start the batch's running LibreOffices now, in the background, when one of
+    ``outputs`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
+    if any(getattr(output.write, "through_libreoffice", False) for output in outputs):
+        from pipeline.export import libreoffice
+
+        libreoffice.warm_up()
 
 
 def outputs_for(
