@@ -186,3 +186,19 @@ class Progress:
     def segments_done(self, n: int) -> None: ...
 
     def output_done(self, description: str) -> None: ...
+
+    # Reading and writing, file by file (``pipeline.cli.progress``); called from any thread.
+    def documents(self, total: int) -> None:
+        """The batch has ``total`` documents (called first)."""
+
+    def reading(self, names: list[str]) -> None:
+        """These documents are being read."""
+
+    def read(self, n: int) -> None:
+        """``n`` more documents are read (or found up to date)."""
+
+    def file_started(self, path: Path) -> None:
+        """A writer has started on ``path``."""
+
+    def file_done(self, path: Path) -> None:
+        """``path`` is written (or failed)."""

@@ -91,6 +91,7 @@ def run_batch(
     ]
     result.jobs = jobs
     progress = _StreamedProgress(progress or Progress(), len(jobs) * len(options.targets))
+    progress.inner.documents(len(jobs))  # reading and writing shown file by file
     engines = engines or EngineSet(options.engine)
     memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
     try:
@@ -98,7 +99,9 @@ def run_batch(
             ThreadPoolExecutor(max_workers=options.jobs) as pool,
             pandoc_server.serving(),
             libreoffice.serving(options.jobs) as office,
-            WriterPool(options.jobs if len(jobs) > 1 else 1, options.stop) as writers,
+            WriterPool(
+                options.jobs if len(jobs) > 1 else 1, options.stop, progress.inner
+            ) as writers,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-wave") as background,
         ):
             batch = _Batch(options, engines, memory, pool, writers, result, progress)
@@ -248,6 +251,7 @@ def _prepare_window(batch_jobs: list[DocumentJob], batch: _Batch) -> list[Docume
     """Hash, and where needed read, detect and segment a few documents in parallel; those
     whose outputs are up to date are marked unchanged, the others are returned to be built."""
     options, engines, memory = batch.options, batch.engines, batch.memory
+    batch.progress.inner.reading([job.path.name for job in batch_jobs])
     list(batch.pool.map(_read_source, batch_jobs))
     todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
     for job in batch_jobs:
@@ -270,6 +274,7 @@ def _prepare_window(batch_jobs: list[DocumentJob], batch: _Batch) -> list[Docume
             _mark_unchanged(job, stored, batch)
         else:
             build.append(job)
+    batch.progress.inner.read(len(batch_jobs))
     return build
 
 

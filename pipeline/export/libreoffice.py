@@ -82,10 +82,10 @@ class OfficePool:
         self.uno_python = os.environ.get("PIPELINE_UNO_PYTHON", UNO_PYTHON)
         self.stats = OfficeStats()
         self._idle: queue.SimpleQueue[OfficeProcess] = queue.SimpleQueue()
-        self._all = [
+        self.processes = [
             OfficeProcess(binary, self.uno_python, self.stats) for _ in range(max(1, workers))
         ]
-        for office in self._all:
+        for office in self.processes:
             self._idle.put(office)
         self.broken: str | None = None  # why the bridge cannot run (then: one-off soffice)
         self._warm = False
@@ -95,7 +95,7 @@ class OfficePool:
         if self._warm or self.broken is not None:
             return
         self._warm = True
-        for office in self._all:
+        for office in self.processes:
             office.start_in_background()
 
     def convert(self, source: Path, fmt: str, out: Path, timeout: float | None = None) -> bool:
@@ -138,7 +138,7 @@ class OfficePool:
         return True  # not reached
 
     def close(self) -> None:
-        for office in self._all:
+        for office in self.processes:
             office.stop(gently=True)
 
 

@@ -35,10 +35,19 @@ from contextlib import suppress
 from multiprocessing import util
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from pipeline.document import Block, Document, Span
 from pipeline.export import pandoc_server
 from pipeline.export.writers import Writer
+
+
+class FileWatcher(Protocol):
+    """Told when each file is handed to a writer and when it is done (the run's progress)."""
+
+    def file_started(self, path: Path) -> None: ...
+
+    def file_done(self, path: Path) -> None: ...
 
 
 def _start_worker(owner: int) -> None:
@@ -92,8 +101,14 @@ class _Lane:
     """One executor and the writes waiting for it: at most ``slots`` handed over at a time,
     so a write not started yet can still be cancelled."""
 
-    def __init__(self, executor: Executor, slots: int, stop: threading.Event) -> None:
-        self.executor, self.slots, self.stop = executor, slots, stop
+    def __init__(
+        self,
+        executor: Executor,
+        slots: int,
+        stop: threading.Event,
+        watcher: FileWatcher | None = None,
+    ) -> None:
+        self.executor, self.slots, self.stop, self.watcher = executor, slots, stop, watcher
         self.waiting: deque[tuple[Future[None], _Call]] = deque()
         self.lock = threading.Lock()
 
@@ -115,6 +130,9 @@ class _Lane:
                     self.slots -= 1
                     started.append((future, call))
         for future, call in started:
+            if self.watcher is not None:
+                self.watcher.file_started(call[2])
+                future.add_done_callback(functools.partial(_watch_done, self.watcher, call[2]))
             try:
                 inner = self.executor.submit(_write, *call)
             except Exception as exc:  # the executor is shut down or broken
@@ -141,16 +159,26 @@ class _Lane:
             future.cancel()
 
 
+def _watch_done(watcher: FileWatcher, path: Path, future: Future[None]) -> None:
+    watcher.file_done(path)
+
+
 class WriterPool:
     """Writes documents, in ``workers`` processes when more than one; ``stop`` (the run's
-    Ctrl-C) cancels the writes still waiting for a worker."""
+    Ctrl-C) cancels the writes still waiting for a worker; ``watcher`` is told when each file
+    starts and ends."""
 
-    def __init__(self, workers: int, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        stop: threading.Event | None = None,
+        watcher: FileWatcher | None = None,
+    ) -> None:
         self.workers = workers
         self._stop = stop or threading.Event()
         self._processes: ProcessPoolExecutor | None = None
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="writer")
-        self._local = _Lane(self._threads, workers, self._stop)
+        self._local = _Lane(self._threads, workers, self._stop, watcher)
         self._remote: _Lane | None = None
         if workers > 1:
             self._processes = ProcessPoolExecutor(
@@ -159,7 +187,7 @@ class WriterPool:
                 initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
-            self._remote = _Lane(self._processes, workers, self._stop)
+            self._remote = _Lane(self._processes, workers, self._stop, watcher)
 
     def warm_up(self, writers: Sequence[Writer], langs: Sequence[str]) -> None:
         """Start the worker processes now (they start when first needed otherwise) and have
