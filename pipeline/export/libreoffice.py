@@ -98,20 +98,30 @@ class OfficePool:
         for office in self.processes:
             office.start_in_background()
 
-    def convert(self, source: Path, fmt: str, out: Path, timeout: float | None = None) -> bool:
+    def convert(
+        self,
+        source: Path,
+        fmt: str,
+        out: Path,
+        timeout: float | None = None,
+        name: str | None = None,
+    ) -> bool:
         """Convert ``source`` to ``fmt`` at ``out`` in a running LibreOffice; False when none
-        can run (no python3-uno): the caller converts with a one-off soffice. Raises
-        ``LibreOfficeError`` when the document fails (or hangs: then alone)."""
+        can run (no python3-uno), or when it ended twice under this document: the caller
+        converts with a one-off soffice. Raises ``LibreOfficeError`` (naming ``name``, else
+        the file's) when the document fails, or hangs: then alone."""
         if self.broken is not None:
             return False
         office = self._idle.get()
         try:
-            return self._convert_with(office, source, fmt, out, timeout or self.timeout)
+            return self._convert_with(
+                office, source, fmt, out, timeout or self.timeout, name or source.name
+            )
         finally:
             self._idle.put(office)
 
     def _convert_with(
-        self, office: OfficeProcess, source: Path, fmt: str, out: Path, timeout: float
+        self, office: OfficeProcess, source: Path, fmt: str, out: Path, timeout: float, name: str
     ) -> bool:
         for attempt in (1, 2):
             try:
@@ -123,7 +133,7 @@ class OfficePool:
             except OfficeHung:
                 office.stop()
                 raise LibreOfficeError(
-                    f"LibreOffice did not finish converting {source.name} to {fmt.upper()} "
+                    f"LibreOffice did not finish converting {name} to {fmt.upper()} "
                     f"within {timeout:.0f} s (stopped; the batch goes on)"
                 ) from None
             except OfficeGone:
@@ -133,7 +143,7 @@ class OfficePool:
                     return False
             except ValueError as refused:  # LibreOffice's own answer about this document
                 raise LibreOfficeError(
-                    f"LibreOffice could not convert {source.name} to {fmt.upper()}: {refused}"
+                    f"LibreOffice could not convert {name} to {fmt.upper()}: {refused}"
                 ) from None
         return True  # not reached
 
@@ -191,7 +201,7 @@ def convert(source: Path, fmt: str, target: Path, *, timeout: float | None = Non
         copy = folder / f"document{source.suffix.lower()}"
         shutil.copyfile(source, copy)
         result = folder / f"document.{fmt}"
-        if pool is not None and _runs_in(pool, copy, fmt, timeout):
+        if pool is not None and _runs_in(pool, copy, fmt, timeout, source.name):
             if not result.is_file() or result.stat().st_size == 0:
                 raise LibreOfficeError(
                     f"LibreOffice could not convert {source.name} to {fmt.upper()}: no output"
@@ -201,13 +211,13 @@ def convert(source: Path, fmt: str, target: Path, *, timeout: float | None = Non
         write_bytes_atomic(target, result.read_bytes())
 
 
-def _runs_in(pool: OfficePool, copy: Path, fmt: str, timeout: float | None) -> bool:
+def _runs_in(pool: OfficePool, copy: Path, fmt: str, timeout: float | None, name: str) -> bool:
     """Whether ``pool`` converted ``copy`` (False: a one-off soffice must)."""
     # A comment is laid out in a margin window that aborts a LibreOffice without Writer's GUI
     # files once it runs as a server (not in --convert-to); a PDF shows no comments anyway.
     if without_comments(copy, remove=fmt == "pdf") and fmt != "pdf":
         return False
-    return pool.convert(copy, fmt, copy.with_suffix(f".{fmt}"), timeout)
+    return pool.convert(copy, fmt, copy.with_suffix(f".{fmt}"), timeout, name)
 
 
 def write_pdf(source: Path, target: Path, *, timeout: float | None = None) -> None:

@@ -133,7 +133,9 @@ def _serve(uno: Any, pipe: str, desktop: Any) -> None:
                     except Exception:
                         pass
                 message = " ".join(str(getattr(exc, "Message", "") or exc).split())[:300]
-                _say({"error": f"{type(exc).__name__}: {message}", "gone": _gone(exc)})
+                if not isinstance(exc, ValueError):  # LibreOffice's own: its kind too
+                    message = f"{type(exc).__name__}: {message}"
+                _say({"error": message, "gone": _gone(exc)})
                 if _gone(exc):
                     return
             else:
