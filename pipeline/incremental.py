@@ -208,9 +208,37 @@ def fingerprint(
     }
 
 
+def keep_up_to_date(job: DocumentJob, options: RunOptions) -> None:
+    """``job`` is rebuilt because a target of it failed last time (its fingerprint is the
+    same): each other target whose files are all there, byte for byte, keeps them and its
+    report.json entry (``TargetResult.kept``) instead of being written again."""
+    if options.force or not job.fingerprint.get("key"):
+        return
+    try:
+        report = json.loads((job.out_dir / "report.json").read_text(encoding="utf-8"))
+        fp = report["fingerprint"]
+        if report.get("error") or fp.get("key") != job.fingerprint["key"]:
+            return
+        files = fp["files"]
+        for lang, entry in report["targets"].items():
+            target = job.targets.get(lang)
+            outputs = [str(p) for p in entry.get("outputs", {}).values()]
+            if target is None or entry.get("error") or not outputs:
+                continue
+            if all(p in files and _file_digest(Path(p)) == files[p] for p in outputs):
+                target.kept = entry
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+
+
 def written_files(job: DocumentJob) -> list[Path]:
-    """Every file a document's run wrote besides report.json: outputs and review sidecars."""
-    files = [Path(p) for t in job.targets.values() for p in t.outputs.values()]
+    """Every file a document's run wrote (or kept) besides report.json: outputs and review
+    sidecars."""
+    files = [
+        Path(p)
+        for t in job.targets.values()
+        for p in (t.kept["outputs"] if t.kept is not None else t.outputs).values()
+    ]
     review = job.out_dir / "review"
     if review.is_dir():
         files.extend(sorted(review.glob(f"{job.stem}.*.segments.json")))

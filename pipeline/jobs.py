@@ -98,6 +98,9 @@ class TargetResult:
     degenerate: dict[int, tuple[str, str]] = field(default_factory=dict)
     output_route: str = "rendered"  # "in-place" when an output is the source file translated
     released_total: int | None = None  # segment count kept when the texts were released
+    # report.json's entry for this target when its files were up to date and are not rebuilt
+    # (its document is, for another target that failed: pipeline.incremental.keep_up_to_date)
+    kept: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:

@@ -46,7 +46,8 @@ def report_data(job: DocumentJob) -> dict[str, Any]:
     if job.error:
         data["error"] = job.error
     for lang, target in job.targets.items():
-        data["targets"][lang] = _target_data(job, lang, target)
+        kept = target.kept  # up to date, not rebuilt: its entry as the last run wrote it
+        data["targets"][lang] = _target_data(job, lang, target) if kept is None else kept
     return data
 
 

@@ -43,6 +43,7 @@ from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
     is_unchanged,
+    keep_up_to_date,
     mark_unchanged,
     pairs_of,
     stored_report,
@@ -273,6 +274,7 @@ def _prepare_window(batch_jobs: list[DocumentJob], batch: _Batch) -> list[Docume
         if stored is not None and job.fingerprint and is_unchanged(job, options, stored):
             _mark_unchanged(job, stored, batch)
         else:
+            keep_up_to_date(job, options)  # the targets that did not fail last time
             build.append(job)
     batch.progress.inner.read(len(batch_jobs))
     return build
@@ -443,6 +445,8 @@ def _submit_target(job: DocumentJob, target: TargetResult, batch: _Batch) -> _Su
         if options.stop.is_set():
             target.error = target.error or INTERRUPTED
             return submitted
+        if target.kept is not None:
+            return submitted  # its files are up to date (pipeline.incremental.keep_up_to_date)
         if options.glossary is not None:
             target.glossary = verify_glossary(job, target, options.glossary)
         collect_qa(job, target, options.glossary)

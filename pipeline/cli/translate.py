@@ -414,7 +414,9 @@ def closing_line(result: RunResult) -> str | None:
     if not reports:
         return None
     root = reports[0].parent.parent
-    written = any(target.outputs for job in result.jobs for target in job.targets.values())
+    written = any(
+        target.outputs or target.kept for job in result.jobs for target in job.targets.values()
+    )
     if written or result.unchanged:
         return f"Outputs and report.json under {root}/"
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
@@ -445,6 +447,9 @@ def print_summary(result: RunResult, seconds: float) -> None:
             pair = f"{job.doc.lang}→{lang}"
             if target.error:
                 table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
+                continue
+            if target.kept is not None:  # pipeline.incremental.keep_up_to_date
+                table.add_row(job.stem, pair, *empty[1:], "[dim]outputs up to date, kept[/]")
                 continue
             route = target.route
             engine = route.engine if route else "identity"
