@@ -115,8 +115,7 @@ def run_batch(
             if writing is not None:
                 writing.result()
         result.warnings.extend(engines.notes)
-        if office is not None and office.stats.busy_seconds():
-            result.seconds["libreoffice"] = office.stats.busy_seconds()
+        result.seconds.update(libreoffice.seconds(office))
         progress.add_segments(0)  # started even when no document needed translating
     finally:
         if memory is not None:
@@ -234,13 +233,7 @@ def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]
         if wave and not batch.warm:  # a document to write: the writers start meanwhile
             batch.writers.warm_up([o.write for o in outputs_for(options.formats)], options.targets)
             batch.warm = True
-        warm_up_libreoffice(
-            [
-                o
-                for job in wave
-                for o in outputs_for(options.formats, job.inplace, options.pdf_engine)
-            ]
-        )
+        warm_up_libreoffice(options.formats, [job.inplace for job in wave], options.pdf_engine)
         if options.wave_tokens and tokens >= options.wave_tokens:
             yield wave
             wave, tokens = [], 0

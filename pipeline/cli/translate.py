@@ -445,11 +445,9 @@ def print_summary(result: RunResult, seconds: float) -> None:
             continue
         for lang, target in job.targets.items():
             pair = f"{job.doc.lang}→{lang}"
-            if target.error:
-                table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
-                continue
-            if target.kept is not None:  # pipeline.incremental.keep_up_to_date
-                table.add_row(job.stem, pair, *empty[1:], "[dim]outputs up to date, kept[/]")
+            unbuilt = _unbuilt(target)
+            if unbuilt is not None:
+                table.add_row(job.stem, pair, *empty[1:], unbuilt)
                 continue
             route = target.route
             engine = route.engine if route else "identity"
@@ -518,6 +516,15 @@ def _print_review_files(result: RunResult) -> None:
         print(f"  {folder}/  {names}")
     print("Bring the corrections back with:")
     print(f'  pipeline review import {written[0]} --reviewer "NAME"')
+
+
+def _unbuilt(target: TargetResult) -> str | None:
+    """The problems cell of a target that was not built: failed, or kept up to date."""
+    if target.error:
+        return f"[red]{_short(target.error)}[/]"
+    if target.kept is not None:  # pipeline.incremental.keep_up_to_date
+        return "[dim]outputs up to date, kept[/]"
+    return None
 
 
 def _short(error: str) -> str:

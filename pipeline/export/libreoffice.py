@@ -175,6 +175,13 @@ def serving(workers: int = 1) -> Iterator[OfficePool | None]:
             pool.close()
 
 
+def seconds(pool: OfficePool | None) -> dict[str, float]:
+    """``{"libreoffice": s}``: the wall seconds ``pool``'s LibreOffices were starting or
+    converting (the PDF stage of a batch); empty when none was."""
+    busy = pool.stats.busy_seconds() if pool is not None else 0.0
+    return {"libreoffice": busy} if busy else {}
+
+
 def warm_up() -> None:
     """Start the batch's LibreOffices now, in the background (nothing outside ``serving()``)."""
     pool = _pool

@@ -113,9 +113,12 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
     return {"docx": docx, "pdf": [pdf]}
 
 
-def warm_up_libreoffice(outputs: list[Output]) -> None:
-    """Start the batch's running LibreOffices now, in the background, when one of
-    ``outputs`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
+def warm_up_libreoffice(
+    formats: list[str], sources: list[InplaceSource | None], pdf_engine: str
+) -> None:
+    """Start the batch's running LibreOffices now, in the background, when an output of one
+    of ``sources`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
+    outputs = [o for s in sources if s is not None for o in outputs_for(formats, s, pdf_engine)]
     if any(getattr(output.write, "through_libreoffice", False) for output in outputs):
         from pipeline.export import libreoffice
 
