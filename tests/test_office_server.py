@@ -161,3 +161,26 @@ def test_batch_completes_when_libreoffice_is_killed_midway(tmp_path: Path) -> No
     for pdf in pdfs:  # each the Spanish letterhead, as LibreOffice lays it out
         text = _text(pdf)
         assert "mineros" in text and "We stand with the miners" not in text
+
+
+@requires_apertium
+@pytest.mark.slow
+def test_no_libreoffice_outlives_a_killed_pipeline(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    for n in range(3):
+        office.letterhead_docx(src / f"statement-{n}.docx")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PIPELINE_CACHE=str(tmp_path / "memory.sqlite3"))
+    command = [sys.executable, "-m", "pipeline", "translate", str(src), "--to", "es"]
+    command += ["--engine", "apertium", "--out", str(tmp_path / "out"), "--json"]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _office_of(proc.pid) is None and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    soffice = _office_of(proc.pid)
+    assert soffice is not None, "no LibreOffice was started"
+    proc.kill()  # kill -9: no clean-up in the pipeline itself
+    proc.wait()
+    deadline = time.monotonic() + 30  # the bridge sees its stdin end and ends LibreOffice
+    while _office_of(proc.pid) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _office_of(proc.pid) is None, "LibreOffice outlived the pipeline"
