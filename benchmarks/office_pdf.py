@@ -235,6 +235,14 @@ def _report(
         print(f"{name}: whole run {_summary(walls)} = {min(walls) / best_floor:.2f}x the floor")
         print(f"  PDF stage (LibreOffice busy): {_summary(pdf)} = {min(pdf) / best_floor:.2f}x")
         print(f"  per document after the first: {_summary([r['per_doc'] for r in values])}")
+        turns = [r["wall"] / f[0] for r, f in zip(values, floors, strict=True)]
+        pdf_turns = [r.get("libreoffice", 0.0) / f[0] for r, f in zip(values, floors, strict=True)]
+        print(
+            "  against the floor of the same turn: whole run "
+            + ", ".join(f"{x:.2f}x" for x in turns)
+            + "; PDF stage "
+            + ", ".join(f"{x:.2f}x" for x in pdf_turns)
+        )
         for stage in ("prepare", "translate", "write"):
             print(f"  {stage}: {_summary([r.get(stage, 0.0) for r in values])}")
 
