@@ -179,6 +179,10 @@ class WriterPool:
         self._processes: ProcessPoolExecutor | None = None
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="writer")
         self._local = _Lane(self._threads, workers, self._stop, watcher)
+        # Conversions LibreOffice does wait on it, not on the GIL: their own threads, so the
+        # next document's DOCX is written while LibreOffice lays out this one's PDF.
+        self._office_threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="office")
+        self._office = _Lane(self._office_threads, workers, self._stop, watcher)
         self._remote: _Lane | None = None
         if workers > 1:
             self._processes = ProcessPoolExecutor(
@@ -208,6 +212,8 @@ class WriterPool:
         when a worker is free; the future's result is None once it is written, its exception
         what the writer raised. Cancelled if the run is stopped before a worker takes it."""
         lane = self._remote if self._remote is not None and _sendable(writer) else self._local
+        if getattr(writer, "through_libreoffice", False):
+            lane = self._office
         return lane.submit((writer, doc, path, lang, title))
 
     def write(self, writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
@@ -215,10 +221,11 @@ class WriterPool:
         self.submit(writer, doc, path, lang, title).result()
 
     def close(self) -> None:
-        for lane in (self._local, self._remote):
+        for lane in (self._local, self._office, self._remote):
             if lane is not None:
                 lane.cancel_waiting()
         self._threads.shutdown(wait=True, cancel_futures=True)
+        self._office_threads.shutdown(wait=True, cancel_futures=True)
         if self._processes is not None:
             self._processes.shutdown(wait=True, cancel_futures=True)
             self._processes = None
