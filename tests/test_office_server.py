@@ -184,3 +184,22 @@ def test_no_libreoffice_outlives_a_killed_pipeline(tmp_path: Path) -> None:
     while _office_of(proc.pid) is not None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _office_of(proc.pid) is None, "LibreOffice outlived the pipeline"
+
+
+@pytest.mark.skipif(
+    not Path("/usr/lib/libreoffice/program/libsdlo.so").exists(), reason="no LibreOffice Impress"
+)
+def test_slides_through_the_running_libreoffice(tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Free the miners"
+    slide.placeholders[1].text = "We march on Friday"
+    deck.save(str(tmp_path / "deck.pptx"))
+    with libreoffice.serving(1) as pool:
+        libreoffice.write_pdf(tmp_path / "deck.pptx", tmp_path / "deck.pdf")
+        libreoffice.convert(tmp_path / "deck.pptx", "odp", tmp_path / "deck.odp")
+        assert pool is not None and pool.stats.conversions == 2 and pool.broken is None
+    assert "We march on Friday" in _text(tmp_path / "deck.pdf")
+    assert (tmp_path / "deck.odp").read_bytes()[:2] == b"PK"
