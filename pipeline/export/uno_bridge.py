@@ -26,7 +26,6 @@ import time
 from typing import Any
 
 CONNECT_SECONDS = 120.0
-RECONNECT_SECONDS = 30.0
 
 # The export filter per target format and kind of document (LibreOffice's filter names).
 FILTERS = {
@@ -52,14 +51,14 @@ def _say(answer: Any) -> None:
     sys.stdout.flush()
 
 
-def _connect(uno: Any, pipe: str, seconds: float = CONNECT_SECONDS) -> Any:
+def _connect(uno: Any, pipe: str) -> Any:
     from com.sun.star.connection import NoConnectException
 
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
         "com.sun.star.bridge.UnoUrlResolver", local
     )
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + CONNECT_SECONDS
     while True:
         try:
             context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
@@ -114,33 +113,23 @@ def _gone(exc: BaseException) -> bool:
     return name in {"DisposedException", "RuntimeException"} or "Binary URP bridge" in str(exc)
 
 
-def _serve(uno: Any, pipe: str, desktop: Any) -> None:
-    """Answer requests until stdin ends. A connection lost under a request is made again and
-    the request tried once more: a LibreOffice with a new profile restarts itself once after
-    its first start, under the same process."""
+def _serve(uno: Any, desktop: Any) -> None:
+    """Answer requests until stdin ends, or until the connection to LibreOffice is lost (the
+    pipeline then starts another LibreOffice and tries the document again)."""
     for line in sys.stdin:
         if not line.strip():
             continue
-        request = json.loads(line)
-        for attempt in (1, 2):
-            try:
-                _convert(uno, desktop, request)
-            except Exception as exc:
-                if _gone(exc) and attempt == 1:
-                    try:
-                        desktop = _connect(uno, pipe, RECONNECT_SECONDS)
-                        continue
-                    except Exception:
-                        pass
-                message = " ".join(str(getattr(exc, "Message", "") or exc).split())[:300]
-                if not isinstance(exc, ValueError):  # LibreOffice's own: its kind too
-                    message = f"{type(exc).__name__}: {message}"
-                _say({"error": message, "gone": _gone(exc)})
-                if _gone(exc):
-                    return
-            else:
-                _say({"ok": True})
-            break
+        try:
+            _convert(uno, desktop, json.loads(line))
+        except Exception as exc:
+            message = " ".join(str(getattr(exc, "Message", "") or exc).split())[:300]
+            if not isinstance(exc, ValueError):  # LibreOffice's own: its kind too
+                message = f"{type(exc).__name__}: {message}"
+            _say({"error": message, "gone": _gone(exc)})
+            if _gone(exc):
+                return
+        else:
+            _say({"ok": True})
 
 
 def _end(pgid: int, work: str) -> None:
@@ -161,7 +150,7 @@ def main(argv: list[str]) -> int:
             _say(f"error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
             return 1
         _say("ready")
-        _serve(uno, pipe, desktop)
+        _serve(uno, desktop)
         with contextlib.suppress(Exception):  # stdin ended: LibreOffice ends on its own
             desktop.terminate()
         return 0

@@ -54,6 +54,8 @@ def _pdf_through_libreoffice(doc: Document, path: Path, lang: str, title: str) -
         write_pdf(docx, path)
 
 
+_pdf_through_libreoffice.through_libreoffice = True  # type: ignore[attr-defined]
+
 WRITERS: dict[str, Writer] = {"docx": _docx, "pdf": _pdf}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 """Every format ``--format`` accepts, in the order outputs are written by default."""
@@ -118,7 +120,7 @@ def warm_up_libreoffice(
 ) -> None:
     """Start the batch's running LibreOffices now, in the background, when an output of one
     of ``sources`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
-    outputs = [o for s in sources if s is not None for o in outputs_for(formats, s, pdf_engine)]
+    outputs = [o for s in sources for o in outputs_for(formats, s, pdf_engine)]
     if any(getattr(output.write, "through_libreoffice", False) for output in outputs):
         from pipeline.export import libreoffice
 
