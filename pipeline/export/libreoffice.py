@@ -73,13 +73,18 @@ def document_timeout() -> float:
     return value if value > 0 else DOCUMENT_TIMEOUT
 
 
+def uno_python() -> str:
+    """The Python that runs the UNO bridge ($PIPELINE_UNO_PYTHON, else /usr/bin/python3)."""
+    return os.environ.get("PIPELINE_UNO_PYTHON") or UNO_PYTHON
+
+
 class OfficePool:
     """``workers`` running LibreOffices for one batch, each converting one document at a
     time; started lazily, replaced when one dies or hangs."""
 
     def __init__(self, workers: int, binary: str, timeout: float | None = None) -> None:
         self.binary, self.timeout = binary, timeout or document_timeout()
-        self.uno_python = os.environ.get("PIPELINE_UNO_PYTHON", UNO_PYTHON)
+        self.uno_python = uno_python()
         self.stats = OfficeStats()
         self._idle: queue.SimpleQueue[OfficeProcess] = queue.SimpleQueue()
         self.processes = [
