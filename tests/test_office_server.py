@@ -42,8 +42,9 @@ def _text(pdf: Path) -> str:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet waited for, does not)."""
     try:
-        os.killpg(pid, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     stat = Path(f"/proc/{pid}/stat")
@@ -124,13 +125,15 @@ def test_a_document_libreoffice_cannot_open_is_one_line(tmp_path: Path) -> None:
 
 
 def _office_of(pid: int) -> int | None:
-    """The soffice process a pipeline process started (its UNO pipe names the pipeline)."""
+    """The soffice.bin a pipeline process started (its UNO pipe names the pipeline), not
+    the oosplash wrapper in front of it."""
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(arg.startswith(f"--accept=pipe,name=pipeline-{pid}-".encode()) for arg in cmdline):
+        accepts = any(a.startswith(f"--accept=pipe,name=pipeline-{pid}-".encode()) for a in cmdline)
+        if accepts and cmdline[0].endswith(b"soffice.bin"):
             return int(proc.name)
     return None
 
@@ -139,25 +142,28 @@ def _office_of(pid: int) -> int | None:
 @pytest.mark.slow
 def test_batch_completes_when_libreoffice_is_killed_midway(tmp_path: Path) -> None:
     src, out = tmp_path / "src", tmp_path / "out"
-    for n in range(4):
+    for n in range(5):
         office.letterhead_docx(src / f"statement-{n}.docx")
     env = dict(os.environ, PYTHONPATH=str(ROOT), PIPELINE_CACHE=str(tmp_path / "memory.sqlite3"))
     command = [sys.executable, "-m", "pipeline", "translate", str(src), "--to", "es"]
     command += ["--engine", "apertium", "--from", "en", "--out", str(out), "--json"]
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
-    killed = None
+    killed, seen = None, set()
     deadline = time.monotonic() + 300
     while proc.poll() is None and time.monotonic() < deadline:
-        if killed is None and list(out.glob("*/*.es.pdf")):
-            killed = _office_of(proc.pid)
-            if killed is not None:
-                os.kill(killed, signal.SIGKILL)
+        office_pid = _office_of(proc.pid)
+        if office_pid is not None:
+            seen.add(office_pid)
+        if killed is None and office_pid is not None and list(out.glob("*/*.es.pdf")):
+            killed = office_pid
+            os.kill(killed, signal.SIGKILL)  # LibreOffice crashes in the middle of the batch
         time.sleep(0.02)
     stdout, _ = proc.communicate(timeout=300)
     assert killed is not None, "the batch ended before LibreOffice could be killed"
     assert proc.returncode == 0, stdout
+    assert len(seen) >= 2, "no second LibreOffice was started"
     pdfs = sorted(out.glob("*/*.es.pdf"))
-    assert len(pdfs) == 4
+    assert len(pdfs) == 5
     for pdf in pdfs:  # each the Spanish letterhead, as LibreOffice lays it out
         text = _text(pdf)
         assert "mineros" in text and "We stand with the miners" not in text
@@ -203,3 +209,34 @@ def test_slides_through_the_running_libreoffice(tmp_path: Path) -> None:
         assert pool is not None and pool.stats.conversions == 2 and pool.broken is None
     assert "We march on Friday" in _text(tmp_path / "deck.pdf")
     assert (tmp_path / "deck.odp").read_bytes()[:2] == b"PK"
+
+
+@requires_apertium
+@pytest.mark.slow
+def test_batch_goes_on_when_libreoffice_hangs_on_a_document(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    for n in range(6):
+        office.letterhead_docx(src / f"statement-{n}.docx")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PIPELINE_CACHE=str(tmp_path / "memory.sqlite3"))
+    env["PIPELINE_LIBREOFFICE_TIMEOUT"] = "4"
+    command = [sys.executable, "-m", "pipeline", "translate", str(src), "--to", "es"]
+    command += ["--engine", "apertium", "--from", "en", "--out", str(out)]
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    stopped = None
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if stopped is None and list(out.glob("*/*.es.pdf")):
+            stopped = _office_of(proc.pid)
+            if stopped is not None:
+                os.kill(stopped, signal.SIGSTOP)  # LibreOffice hangs on the next document
+        time.sleep(0.02)
+    _, stderr = proc.communicate(timeout=300)
+    assert stopped is not None, "the batch ended before LibreOffice could be stopped"
+    assert proc.returncode == 1, stderr
+    lines = [line for line in stderr.splitlines() if "LibreOffice" in line]
+    assert len(lines) == 1, stderr  # that document alone, one line
+    assert "did not finish converting" in lines[0] and "within 4 s" in lines[0]
+    assert len(list(out.glob("*/*.es.pdf"))) == 5  # every other document has its PDF
+    assert not _alive(stopped)
