@@ -462,8 +462,9 @@ def summary_rows(doc: DocumentReport, cells: int, leaflets: bool) -> list[list[s
     rows = []
     for lang, target in doc.targets.items():
         pair = f"{doc.lang}→{lang}"
-        if target.error:
-            rows.append([doc.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]"])
+        unbuilt = _unbuilt(target)
+        if unbuilt is not None:
+            rows.append([doc.stem, pair, *empty[1:], unbuilt])
             continue
         cells_ = [
             doc.stem,
@@ -537,6 +538,15 @@ def _print_review_files(result: RunResult) -> None:
         print(f"  {folder}/  {names}")
     print("Bring the corrections back with:")
     print(f'  pipeline review import {written[0]} --reviewer "NAME"')
+
+
+def _unbuilt(target: TargetReport) -> str | None:
+    """The problems cell of a target that was not built: failed, or kept up to date."""
+    if target.error:
+        return f"[red]{_short(target.error)}[/]"
+    if target.stored is not None:  # pipeline.incremental.kept_targets
+        return "[dim]outputs up to date, kept[/]"
+    return None
 
 
 def _short(error: str) -> str:
