@@ -53,7 +53,10 @@ def span_inlines(span: Span, notes: dict[str, Block]) -> list[dict[str, Any]]:
         note = notes.get(span.note or "")
         inner = spans_inlines(note.spans, notes) if note else []
         return [{"t": "Note", "c": [{"t": "Para", "c": inner}]}]
-    inlines = _str_inlines(span.text)
+    if span.code:  # pandoc's DOCX writer gives it the "Verbatim Char" style
+        inlines = [{"t": "Code", "c": [["", [], []], span.text]}]
+    else:
+        inlines = _str_inlines(span.text)
     if span.italic:
         inlines = [{"t": "Emph", "c": inlines}]
     if span.bold:
@@ -139,6 +142,9 @@ def document_ast(doc: Document, lang: str, image_path: ImagePath | None = None) 
             blocks.append(
                 {"t": "Header", "c": [level, ["", [], []], spans_inlines(block.spans, notes)]}
             )
+            i += 1
+        elif block.kind == "code":  # pandoc's DOCX writer: the "Source Code" style
+            blocks.append({"t": "CodeBlock", "c": [["", [], []], block.text]})
             i += 1
         elif block.kind == "list_item":
             j = i

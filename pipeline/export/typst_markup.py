@@ -40,6 +40,16 @@ def escape_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
+def escape_raw(text: str) -> str:
+    """Text inside a Typst string literal, line breaks kept (for ``raw``)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def code_block_markup(text: str) -> str:
+    """A code block: monospace, its lines as written, never broken across pages inside."""
+    return f'#block(breakable: false, raw(block: true, "{escape_raw(text)}"))'
+
+
 def span_markup(span: Span, notes: Mapping[str, Block]) -> str:
     """One span (formatting nested as in the pandoc AST: link ⊃ strong ⊃ emph)."""
     if span.kind == "break":
@@ -47,6 +57,9 @@ def span_markup(span: Span, notes: Mapping[str, Block]) -> str:
     if span.kind == "note_ref":
         note = notes.get(span.note or "")
         return f"#footnote[{spans_markup(note.spans, notes) if note else ''}]"
+    if span.code:
+        markup = f'#raw("{escape_raw(span.text)}")'
+        return f'#link("{escape_string(span.link)}")[{markup}]' if span.link else markup
     lines = [escape_text(line) for line in span.text.split("\n")]
     markup = "#linebreak()".join(lines)
     if not span.text.strip():
@@ -105,6 +118,9 @@ def document_markup(
                 parts.append(f"#figure({picture}{cap})")
             elif caption:
                 parts.append(caption)
+            i += 1
+        elif kind == "code":
+            parts.append(code_block_markup(block.text))
             i += 1
         elif kind in ("title", "subtitle") and kind not in meta:
             meta[kind] = spans_markup(block.spans, notes)

@@ -32,12 +32,16 @@ from pipeline.inplace.common import (
     base_format,
     core_items,
     core_spans,
+    field_edges,
+    is_code_paragraph,
+    is_code_style,
+    is_monospace,
+    reassemble,
     file_sha256,
     open_package,
     package_bytes,
     parse_xml,
     serialize,
-    split_edges,
     write_atomic,
 )
 from pipeline.inplace.wordml import (
@@ -84,7 +88,8 @@ class ParagraphRef:
     """Where a block came from: the part, the paragraph's position, its base formatting.
 
     ``area`` is body, header, footer, note or comment; ``aliases`` are the positions of
-    fallback copies of the same paragraph (a text box's VML fallback).
+    fallback copies of the same paragraph (a text box's VML fallback); ``field`` is the
+    field's number in the paragraph (``common.split_fields``).
     """
 
     part: str
@@ -92,6 +97,7 @@ class ParagraphRef:
     base: Format
     aliases: tuple[int, ...] = ()
     area: str = "body"
+    field: int = 0
 
 
 @dataclass
@@ -309,6 +315,19 @@ class _Reader:
             self.items.append(Text(text, fmt))
 
 
+_SEPARATING_RUN_CHILDREN = frozenset({w("tab"), w("ptab")})
+
+
+def is_separator(obj: Obj) -> bool:
+    """A tab: it separates a paragraph's fields ("name ⇥ page ⇥ date"). A page-number field
+    inside a field stays a marker in its sentence ("on page <x1/>."); one beside a tab is at
+    its field's edge, where it never reaches the engine."""
+    fragments = obj.fragments
+    return len(fragments) == 1 and fragments[0][0] == "run" and fragments[0][1].tag in (
+        _SEPARATING_RUN_CHILDREN
+    )
+
+
 def _fallback_aliases(root: etree._Element, order: dict[etree._Element, int]) -> dict[int, int]:
     """Fallback copies of text-box paragraphs (``mc:Fallback``) → the paragraph they copy."""
     aliases: dict[int, int] = {}
@@ -331,6 +350,15 @@ def _in_fallback(paragraph: etree._Element) -> bool:
 @dataclass
 class _Styles:
     names: dict[str, str]
+
+    def is_code(self, paragraph: etree._Element) -> bool:
+        """A paragraph in a code style (pandoc's Source Code, Word's HTML Preformatted)."""
+        ppr = paragraph.find(W_PPR)
+        pstyle = ppr.find(w("pStyle")) if ppr is not None else None
+        style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
+        return bool(style_id) and (
+            is_code_style(style_id) or is_code_style(self.names.get(style_id, ""))
+        )
 
     def kind(self, paragraph: etree._Element) -> tuple[BlockKind, int, bool]:
         ppr = paragraph.find(W_PPR)
@@ -399,13 +427,27 @@ def _parts(entries: dict[str, bytes], main: str) -> tuple[list[str], str | None,
     return ordered, styles, links
 
 
-def _describe(links_by_part: dict[str, str]) -> Callable[[Format], Style]:
+def _is_code_run(rpr: etree._Element, style_names: dict[str, str]) -> bool:
+    """A run in a code character style or a monospace font."""
+    style = rpr.find(w("rStyle"))
+    if style is not None:
+        style_id = style.get(w("val"), "")
+        if is_code_style(style_id) or is_code_style(style_names.get(style_id, "")):
+            return True
+    fonts = rpr.find(w("rFonts"))
+    return fonts is not None and is_monospace(fonts.get(w("ascii"), ""))
+
+
+def _describe(
+    links_by_part: dict[str, str], style_names: dict[str, str]
+) -> Callable[[Format], Style]:
     def describe(fmt: Format) -> Style:
         rpr_xml, link_xml = fmt
-        bold = italic = False
+        bold = italic = code = False
         if rpr_xml:
             rpr = etree.fromstring(rpr_xml)
             bold, italic = _is_on(rpr.find(w("b"))), _is_on(rpr.find(w("i")))
+            code = _is_code_run(rpr, style_names)
         link = None
         for shell in link_xml.split(WRAPPERS) if link_xml else ():
             element = etree.fromstring(shell)
@@ -418,7 +460,7 @@ def _describe(links_by_part: dict[str, str]) -> Callable[[Format], Style]:
             rel = element.get(f"{{{R}}}id")
             anchor = element.get(w("anchor"))
             link = links_by_part.get(rel or "") or (f"#{anchor}" if anchor else "#")
-        return Style(bold, italic, link)
+        return Style(bold, italic, link, code)
 
     return describe
 
@@ -447,7 +489,7 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
     parts, styles_part, links = _parts(entries, main)
     styles = _Styles(_style_names(entries, styles_part))
     table = FormatTable()
-    describe = _describe(links)
+    describe = _describe(links, styles.names)
     blocks: list[Block] = []
     refs: list[ParagraphRef] = []
     changes = 0
@@ -477,19 +519,19 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
         tables = {t: table_count + i for i, t in enumerate(part.root.iter(w("tbl")))}
         table_count += len(tables)
         seen_notes: set[str] = set()
+        area = AREAS.get(etree.QName(part.root).localname, "body")
         for index, paragraph in enumerate(part.paragraphs):
-            if _in_fallback(paragraph):
+            if _in_fallback(paragraph) or styles.is_code(paragraph):
                 continue
-            edges = split_edges(reader.read(paragraph))
-            if edges is None:
-                continue
-            base = base_format(edges.core)
-            spans = core_spans(edges.core, table, base, describe)
-            block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
-            block.spans = spans
-            blocks.append(block)
-            area = AREAS.get(etree.QName(part.root).localname, "body")
-            refs.append(ParagraphRef(part.name, index, base, tuple(copies.get(index, ())), area))
+            for number, edges in field_edges(reader.read(paragraph), is_separator):
+                if is_code_paragraph(edges.core, describe):
+                    continue
+                base = base_format(edges.core)
+                block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
+                block.spans = core_spans(edges.core, table, base, describe)
+                blocks.append(block)
+                aliases = tuple(copies.get(index, ()))
+                refs.append(ParagraphRef(part.name, index, base, aliases, area, number))
     document = Document(blocks=blocks, source_path=str(path), source_format="docx")
     document.notes.extend(linked_images_note(entries))
     skeleton = DocxSkeleton(
@@ -658,16 +700,17 @@ def render(
         for note_id, _ in _note_ids(part.root, "fn" if part.root.tag == w("footnotes") else "en")
     }
     reader = _Reader(notes)
-    plans: list[tuple[etree._Element, list[Item]]] = []
+    cores: dict[etree._Element, dict[int, Callable[[list[Item]], list[Item]]]] = {}
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
         part = parts[ref.part]
         for index in (ref.index, *ref.aliases):
-            paragraph = part.paragraphs[index]
-            edges = split_edges(reader.read(paragraph))
-            if edges is None:
-                continue
-            core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
-            plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
+            cores.setdefault(part.paragraphs[index], {})[ref.field] = _core_of(
+                block, skeleton.formats, ref.base
+            )
+    plans = [
+        (paragraph, reassemble(reader.read(paragraph), is_separator, fields))
+        for paragraph, fields in cores.items()
+    ]
     for paragraph, items in plans:
         _rewrite(paragraph, items, lang)
     changed = {
@@ -680,6 +723,15 @@ def render(
     if offline:
         changed.update(offline_relationships(entries))
     return package_bytes(source, changed)
+
+
+def _core_of(
+    block: Block, formats: dict[str, Format], base: Format
+) -> Callable[[list[Item]], list[Item]]:
+    def core(items: list[Item]) -> list[Item]:
+        return core_items(block.spans, items, formats, base)
+
+    return core
 
 
 def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
