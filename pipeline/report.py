@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
+from pipeline.export.page_fit import pages_entry
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary
 from pipeline.jobs import IDENTITY, DocumentJob, TargetResult
 
@@ -82,6 +83,8 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
         entry["glossary"] = target.glossary.as_json()
     if target.leaflet is not None:
         entry["leaflet"] = target.leaflet
+    if (pages := pages_entry(target.outputs.get("pdf"))) is not None:  # issue 20: page growth
+        entry["pages"] = pages
     if target.error:
         entry["error"] = target.error
     foreign = job.detection.foreign_blocks() if job.detection else []

@@ -241,7 +241,7 @@ def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
     """
     if block.kind == "code":
         return SegmentedBlock(block, [], {})
-    spans = protect(block.spans)
+    spans = protect(_objects_outside_words(block.spans))
     plain, positions = _plain_text(spans)
     bounds = _outside_verbatim(split_sentences(plain, lang), spans, positions)
     formats: dict[int, Span] = {}
@@ -265,6 +265,36 @@ def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
             )
         )
     return SegmentedBlock(block, segments, formats)
+
+
+def _objects_outside_words(spans: list[Span]) -> list[Span]:
+    """``spans`` with every object that cuts a word in two ("noo<bookmark>n", as LibreOffice
+    writes some bookmarks) moved to the end of that word, so the engine sees the word whole."""
+    out = list(spans)
+    i = 1
+    while i < len(out) - 1:
+        obj, before, after = out[i], out[i - 1], out[i + 1]
+        cuts_word = (
+            obj.kind == "object"
+            and before.kind == after.kind == "text"
+            and not before.verbatim
+            and not after.verbatim
+            and before.text[-1:].isalnum()
+            and after.text[:1].isalnum()
+        )
+        if cuts_word:
+            rest = re.match(r"\w*", after.text)
+            cut = rest.end() if rest else 0
+            out[i - 1 : i + 2] = [
+                before,
+                replace(after, text=after.text[:cut]),
+                obj,
+                replace(after, text=after.text[cut:]),
+            ]
+            out = [x for x in out if x.kind != "text" or x.text or x is before]
+            out = merge_spans(out)
+        i += 1
+    return out
 
 
 def _outside_verbatim(

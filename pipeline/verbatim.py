@@ -33,7 +33,7 @@ PATTERN = re.compile(
             # an @handle (not the @ of an e-mail address)
             r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?",
             # a path: /usr/bin/x, ~/campaign/source_docs, ./run.sh, C:\\dir\\file
-            r"(?<![\w/])(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w.\-]+/?(?=[\s,;:!?)\]]|\.(?:\s|$)|$)",
+            r"(?<![\w/])(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+(?:\.[\w\-]+)*/?(?![\w/])",
             r"\b[A-Za-z]:\\(?:[\w.\- ]+\\)*[\w.\-]+",
             # a file name with a known extension, a domain name
             rf"(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS})\b(?![.\w-]*\w)",

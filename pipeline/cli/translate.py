@@ -420,6 +420,19 @@ def closing_line(result: RunResult) -> str | None:
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
 
 
+def page_notes(pdf: str | None) -> list[str]:
+    """The summary's note on an in-place PDF's pages: kept on them by a font step, or grown."""
+    from pipeline.export.page_fit import pages_entry
+
+    entry = pages_entry(pdf)
+    note = entry.get("note") if entry else None
+    if not note:
+        return []
+    grew = entry is not None and entry["translated"] > entry["source"]
+    short = note.split(";")[0]
+    return [f"[red]{short}[/]" if grew else f"[dim]{short}[/]"]
+
+
 def print_summary(result: RunResult, seconds: float) -> None:
     """One row per document and language; failures in full are on stderr already."""
     from rich.console import Console
@@ -461,6 +474,7 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 problems.append(_count(len(target.qa), "QA finding"))
             for note in (target.leaflet or {}).get("notes") or []:
                 problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
+            problems.extend(page_notes(target.outputs.get("pdf")))
             if target.markers_repaired:  # done, not a problem: said in passing
                 put_back = _count(target.markers_repaired, "formatting mark")
                 problems.append(f"[dim]{put_back} put back in place[/]")

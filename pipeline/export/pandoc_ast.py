@@ -53,10 +53,11 @@ def span_inlines(span: Span, notes: dict[str, Block]) -> list[dict[str, Any]]:
         note = notes.get(span.note or "")
         inner = spans_inlines(note.spans, notes) if note else []
         return [{"t": "Note", "c": [{"t": "Para", "c": inner}]}]
-    if span.code:  # pandoc's DOCX writer gives it the "Verbatim Char" style
-        inlines = [{"t": "Code", "c": [["", [], []], span.text]}]
-    else:
-        inlines = _str_inlines(span.text)
+    inlines: list[dict[str, Any]] = (
+        [{"t": "Code", "c": [["", [], []], span.text]}]  # pandoc's DOCX: "Verbatim Char"
+        if span.code
+        else _str_inlines(span.text)
+    )
     if span.italic:
         inlines = [{"t": "Emph", "c": inlines}]
     if span.bold:

@@ -33,14 +33,14 @@ from pipeline.inplace.common import (
     core_items,
     core_spans,
     field_edges,
+    file_sha256,
     is_code_paragraph,
     is_code_style,
     is_monospace,
-    reassemble,
-    file_sha256,
     open_package,
     package_bytes,
     parse_xml,
+    reassemble,
     serialize,
     write_atomic,
 )
@@ -323,8 +323,10 @@ def is_separator(obj: Obj) -> bool:
     inside a field stays a marker in its sentence ("on page <x1/>."); one beside a tab is at
     its field's edge, where it never reaches the engine."""
     fragments = obj.fragments
-    return len(fragments) == 1 and fragments[0][0] == "run" and fragments[0][1].tag in (
-        _SEPARATING_RUN_CHILDREN
+    return (
+        len(fragments) == 1
+        and fragments[0][0] == "run"
+        and fragments[0][1].tag in (_SEPARATING_RUN_CHILDREN)
     )
 
 
@@ -530,8 +532,8 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
                 block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
                 block.spans = core_spans(edges.core, table, base, describe)
                 blocks.append(block)
-                aliases = tuple(copies.get(index, ()))
-                refs.append(ParagraphRef(part.name, index, base, aliases, area, number))
+                copied = tuple(copies.get(index, ()))
+                refs.append(ParagraphRef(part.name, index, base, copied, area, number))
     document = Document(blocks=blocks, source_path=str(path), source_format="docx")
     document.notes.extend(linked_images_note(entries))
     skeleton = DocxSkeleton(
@@ -725,6 +727,12 @@ def render(
     return package_bytes(source, changed)
 
 
+def offline_copy(skeleton: DocxSkeleton) -> bytes:
+    """The source package with every external target but hyperlinks pointed inside it."""
+    source = Path(skeleton.source)
+    return package_bytes(source, offline_relationships(open_package(source, "docx")))
+
+
 def _core_of(
     block: Block, formats: dict[str, Format], base: Format
 ) -> Callable[[list[Item]], list[Item]]:
@@ -741,6 +749,7 @@ def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
 __all__ = [
     "DocxSkeleton",
     "ParagraphRef",
+    "offline_copy",
     "read",
     "render",
     "write",

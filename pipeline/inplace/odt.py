@@ -637,6 +637,19 @@ def render(
     return package_bytes(source, changed)
 
 
+def offline_copy(skeleton: OdtSkeleton) -> bytes:
+    """The source package with remote images, objects and linked sections pointed at nothing."""
+    source = Path(skeleton.source)
+    entries = open_package(source, "odt")
+    changed = {}
+    for name in PARTS:
+        if name in entries:
+            root = parse_xml(entries[name], name)
+            _offline(root)
+            changed[name] = serialize(root)
+    return package_bytes(source, changed)
+
+
 def _core_of(
     block: Block, formats: dict[str, Format], base: Format
 ) -> Callable[[list[Item]], list[Item]]:
@@ -649,6 +662,7 @@ def _core_of(
 __all__ = [
     "OdtSkeleton",
     "ParagraphRef",
+    "offline_copy",
     "accept_changes",
     "read",
     "render",
