@@ -164,7 +164,8 @@ def write_project(review: ReviewSet, folder: Path) -> Path:
         (folder / sub).mkdir(parents=True, exist_ok=True)
     write_text_atomic(folder / PROJECT_FILE, _project_xml(review.src, review.tgt))
     xliff.write_xliff(review, folder / "source" / f"{base}.xlf", for_omegat=True)
-    inserted, offered = [], []
+    inserted: list[tuple[str, str, str]] = []
+    offered: list[tuple[str, str, str]] = []
     for row in review.rows:
         form = omegat_form(row.source)
         draft = _draft_as_omegat(row.target, form)
