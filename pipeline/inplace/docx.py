@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.document import Block, BlockKind, Document, SpanKind
+from pipeline.document import Block, Document, SpanKind
 from pipeline.inplace.common import (
     Format,
     FormatTable,
@@ -27,7 +27,6 @@ from pipeline.inplace.common import (
     InplaceError,
     Item,
     Obj,
-    Style,
     Text,
     base_format,
     core_items,
@@ -35,8 +34,6 @@ from pipeline.inplace.common import (
     field_edges,
     file_sha256,
     is_code_paragraph,
-    is_code_style,
-    is_monospace,
     open_package,
     package_bytes,
     parse_xml,
@@ -59,9 +56,11 @@ from pipeline.inplace.wordml import (
     W_T,
     WRAPPERS,
     XML_NS,
-    R,
+    Styles,
     accept_changes,
     canonical,
+    describe_formats,
+    is_separator,
     linked_images_note,
     main_part,
     natural_key,
@@ -70,6 +69,7 @@ from pipeline.inplace.wordml import (
     set_language,
     set_style_languages,
     shallow,
+    style_names,
     w,
 )
 
@@ -176,10 +176,6 @@ def _rpr_key(rpr: etree._Element | None) -> str:
             if not child.attrib:
                 copy.remove(child)
     return canonical(copy) if len(copy) or copy.attrib else ""
-
-
-def _is_on(element: etree._Element | None) -> bool:
-    return element is not None and element.get(w("val"), "true") not in ("0", "false", "off")
 
 
 class _Reader:
@@ -315,21 +311,6 @@ class _Reader:
             self.items.append(Text(text, fmt))
 
 
-_SEPARATING_RUN_CHILDREN = frozenset({w("tab"), w("ptab")})
-
-
-def is_separator(obj: Obj) -> bool:
-    """A tab: it separates a paragraph's fields ("name ⇥ page ⇥ date"). A page-number field
-    inside a field stays a marker in its sentence ("on page <x1/>."); one beside a tab is at
-    its field's edge, where it never reaches the engine."""
-    fragments = obj.fragments
-    return (
-        len(fragments) == 1
-        and fragments[0][0] == "run"
-        and fragments[0][1].tag in (_SEPARATING_RUN_CHILDREN)
-    )
-
-
 def _fallback_aliases(root: etree._Element, order: dict[etree._Element, int]) -> dict[int, int]:
     """Fallback copies of text-box paragraphs (``mc:Fallback``) → the paragraph they copy."""
     aliases: dict[int, int] = {}
@@ -347,59 +328,6 @@ def _fallback_aliases(root: etree._Element, order: dict[etree._Element, int]) ->
 
 def _in_fallback(paragraph: etree._Element) -> bool:
     return any(a.tag == f"{{{MC}}}Fallback" for a in paragraph.iterancestors())
-
-
-@dataclass
-class _Styles:
-    names: dict[str, str]
-
-    def is_code(self, paragraph: etree._Element) -> bool:
-        """A paragraph in a code style (pandoc's Source Code, Word's HTML Preformatted)."""
-        ppr = paragraph.find(W_PPR)
-        pstyle = ppr.find(w("pStyle")) if ppr is not None else None
-        style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
-        return bool(style_id) and (
-            is_code_style(style_id) or is_code_style(self.names.get(style_id, ""))
-        )
-
-    def kind(self, paragraph: etree._Element) -> tuple[BlockKind, int, bool]:
-        ppr = paragraph.find(W_PPR)
-        style_id = ""
-        numbered = False
-        level = 0
-        if ppr is not None:
-            pstyle = ppr.find(w("pStyle"))
-            style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
-            numpr = ppr.find(w("numPr"))
-            if numpr is not None:
-                numbered = True
-                ilvl = numpr.find(w("ilvl"))
-                level = int(ilvl.get(w("val"), "0")) + 1 if ilvl is not None else 1
-        name = self.names.get(style_id, style_id).lower()
-        if name == "title":
-            return "title", 0, False
-        if name == "subtitle":
-            return "subtitle", 0, False
-        heading = re.fullmatch(r"heading (\d)", name)
-        if heading:
-            return "heading", int(heading.group(1)), False
-        if "quote" in name or name == "block text":
-            return "quote", 0, False
-        if numbered or name.startswith("list"):
-            return "list_item", max(level, 1), "number" in name
-        return "paragraph", 0, False
-
-
-def _style_names(entries: dict[str, bytes], styles_part: str | None) -> dict[str, str]:
-    if styles_part is None or styles_part not in entries:
-        return {}
-    root = parse_xml(entries[styles_part], styles_part)
-    names = {}
-    for style in root.iter(w("style")):
-        name = style.find(w("name"))
-        if name is not None:
-            names[style.get(w("styleId"), "")] = name.get(w("val"), "")
-    return names
 
 
 def _note_ids(root: etree._Element, prefix: str) -> list[tuple[str, etree._Element]]:
@@ -429,44 +357,6 @@ def _parts(entries: dict[str, bytes], main: str) -> tuple[list[str], str | None,
     return ordered, styles, links
 
 
-def _is_code_run(rpr: etree._Element, style_names: dict[str, str]) -> bool:
-    """A run in a code character style or a monospace font."""
-    style = rpr.find(w("rStyle"))
-    if style is not None:
-        style_id = style.get(w("val"), "")
-        if is_code_style(style_id) or is_code_style(style_names.get(style_id, "")):
-            return True
-    fonts = rpr.find(w("rFonts"))
-    return fonts is not None and is_monospace(fonts.get(w("ascii"), ""))
-
-
-def _describe(
-    links_by_part: dict[str, str], style_names: dict[str, str]
-) -> Callable[[Format], Style]:
-    def describe(fmt: Format) -> Style:
-        rpr_xml, link_xml = fmt
-        bold = italic = code = False
-        if rpr_xml:
-            rpr = etree.fromstring(rpr_xml)
-            bold, italic = _is_on(rpr.find(w("b"))), _is_on(rpr.find(w("i")))
-            code = _is_code_run(rpr, style_names)
-        link = None
-        for shell in link_xml.split(WRAPPERS) if link_xml else ():
-            element = etree.fromstring(shell)
-            if element.tag == w("fldSimple"):
-                target = re.search(r'HYPERLINK\s+"([^"]*)"', element.get(w("instr"), ""), re.I)
-                link = target.group(1) if target else "#"
-                continue
-            if element.tag != W_HYPERLINK:
-                continue
-            rel = element.get(f"{{{R}}}id")
-            anchor = element.get(w("anchor"))
-            link = links_by_part.get(rel or "") or (f"#{anchor}" if anchor else "#")
-        return Style(bold, italic, link, code)
-
-    return describe
-
-
 @dataclass
 class _Part:
     """One parsed part: its root, paragraphs in document order, and changes accepted."""
@@ -489,9 +379,9 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
     entries = open_package(path, "docx")
     main = main_part(entries)
     parts, styles_part, links = _parts(entries, main)
-    styles = _Styles(_style_names(entries, styles_part))
+    styles = Styles(style_names(entries, styles_part))
     table = FormatTable()
-    describe = _describe(links, styles.names)
+    describe = describe_formats(links, styles.names)
     blocks: list[Block] = []
     refs: list[ParagraphRef] = []
     changes = 0
@@ -552,7 +442,7 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
 def _block_for(
     paragraph: etree._Element,
     part: _Part,
-    styles: _Styles,
+    styles: Styles,
     tables: dict[etree._Element, int],
     note_of: dict[etree._Element, str],
     seen_notes: set[str],
