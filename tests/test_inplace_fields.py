@@ -71,3 +71,24 @@ def test_code_runs_and_paragraphs_survive_a_reordering_engine(letter: Path, tmp_
         assert piece in text, piece
     listing = [p for p in body if p.style.name == "HTML Preformatted"]
     assert [p.text for p in listing] == [wbo.CODE_BLOCK]
+
+
+def test_a_picture_is_kept_with_its_caption(tmp_path: Path) -> None:
+    """Word's Caption paragraph after a photo: the photo's paragraph keeps with it, so a longer
+    translation cannot push the caption onto the next page alone."""
+    from tests.fixtures import office
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(office.png(300, 200, (30, 90, 160)))
+    document = docx.Document()
+    document.add_paragraph("The families waited outside the prison for the whole day.")
+    document.add_picture(str(photo))
+    document.add_paragraph("The families outside the prison in Lima.", style="Caption")
+    source_path = tmp_path / "photo.docx"
+    document.save(str(source_path))
+    source = inplace.read(source_path)
+    out = tmp_path / "photo.es.docx"
+    inplace.write(source.skeleton, _translate(source), "es", out)
+    paragraphs = docx.Document(str(out)).paragraphs
+    assert [p.paragraph_format.keep_with_next for p in paragraphs] == [None, True, None]
+    assert paragraphs[2].text == "LIMA. IN PRISON THE OUTSIDE FAMILIES THE"

@@ -5,7 +5,9 @@ footers, footnotes, endnotes and comments; every paragraph with words (text boxe
 cells included) becomes a ``Block``, in a stable order: body, headers, footers, footnotes,
 endnotes, comments. Tracked changes are accepted while reading (insertions kept, deletions
 dropped). ``write`` copies the original package entry by entry and replaces only the XML parts
-whose paragraphs it rewrote, plus ``styles.xml`` for the document language. The
+whose paragraphs it rewrote, plus ``styles.xml`` for the document language (and a picture's
+paragraph is kept with its caption's, so a longer translation cannot push the caption to the
+next page). The
 WordprocessingML names, relationships, change acceptance and run properties are in
 ``wordml.py``.
 """
@@ -61,6 +63,7 @@ from pipeline.inplace.wordml import (
     canonical,
     describe_formats,
     is_separator,
+    keep_pictures_with_captions,
     linked_images_note,
     main_part,
     natural_key,
@@ -605,8 +608,12 @@ def render(
     ]
     for paragraph, items in plans:
         _rewrite(paragraph, items, lang)
+    names = style_names(entries, skeleton.styles_part)
+    kept = {name for name, part in parts.items() if keep_pictures_with_captions(part.root, names)}
     changed = {
-        name: serialize(part.root) for name, part in parts.items() if _touched(part, skeleton)
+        name: serialize(part.root)
+        for name, part in parts.items()
+        if _touched(part, skeleton) or name in kept
     }
     if skeleton.styles_part and skeleton.styles_part in entries:
         styles = parse_xml(entries[skeleton.styles_part], skeleton.styles_part)

@@ -403,3 +403,42 @@ def describe_formats(
         return Style(bold, italic, link, code)
 
     return describe
+
+
+_PICTURES = (w("drawing"), w("pict"))
+
+
+def _is_caption(paragraph: etree._Element, names: dict[str, str]) -> bool:
+    ppr = paragraph.find(W_PPR)
+    style = ppr.find(w("pStyle")) if ppr is not None else None
+    style_id = style.get(w("val"), "") if style is not None else ""
+    return bool(style_id) and "caption" in (names.get(style_id, style_id)).lower()
+
+
+def _keep_next(paragraph: etree._Element) -> bool:
+    """Give ``paragraph`` "keep with next" (in schema order); whether it changed."""
+    ppr = paragraph.find(W_PPR)
+    if ppr is None:
+        ppr = etree.Element(W_PPR)
+        paragraph.insert(0, ppr)
+    if ppr.find(w("keepNext")) is not None:
+        return False
+    style = ppr.find(w("pStyle"))
+    ppr.insert(0 if style is None else ppr.index(style) + 1, etree.Element(w("keepNext")))
+    return True
+
+
+def keep_pictures_with_captions(root: etree._Element, names: dict[str, str]) -> bool:
+    """A picture's paragraph and the caption paragraph right after (or before) it are kept on
+    one page ("keep with next"), so a longer translation cannot push the caption away from its
+    picture; whether anything changed."""
+    changed = False
+    for paragraph in list(root.iter(W_P)):
+        if next(paragraph.iter(*_PICTURES), None) is None:
+            continue
+        after, before = paragraph.getnext(), paragraph.getprevious()
+        if after is not None and after.tag == W_P and _is_caption(after, names):
+            changed |= _keep_next(paragraph)
+        if before is not None and before.tag == W_P and _is_caption(before, names):
+            changed |= _keep_next(before)
+    return changed
