@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pipeline.document import Span
+from pipeline.document import Block, Span
 
 _EXTENSIONS = (
     "txt|md|markdown|html?|xhtml|css|docx?|odt|ods|odp|rtf|pdf|epub|pptx?|xlsx?|csv|tsv|json|"
@@ -74,3 +74,15 @@ def protect(spans: list[Span]) -> list[Span]:
 def verbatim_pieces(text: str) -> list[str]:
     """The verbatim pieces ``protect`` finds in plain ``text``, in order (for checks)."""
     return [m.group() for m in PATTERN.finditer(text)]
+
+
+def prose_text(block: Block) -> str:
+    """A block's text without its code and verbatim pieces (what language detection reads):
+    a code block has none."""
+    if block.kind == "code":
+        return ""
+    text = "".join(
+        s.text if s.kind == "text" and not s.verbatim else "\n" if s.kind == "break" else " "
+        for s in block.spans
+    )
+    return PATTERN.sub(" ", text)

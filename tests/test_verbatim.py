@@ -131,3 +131,24 @@ def test_no_sentence_boundary_inside_a_file_name() -> None:
 )
 def test_tidy_spaces(source: str, draft: str, expected: str) -> None:
     assert tidy_spaces(source, draft) == expected
+
+
+def test_language_detection_reads_prose_not_code(tmp_path: Path) -> None:
+    """A Spanish statement with English code and addresses is Spanish, and its code block is
+    not a foreign block."""
+    from pipeline.detect import detect_document
+
+    text = (
+        "# Cómo publicar la declaración\n\n"
+        "Para convertir la declaración, ejecuten `pandoc -o output.html input.txt --sandbox` "
+        "en la carpeta de la campaña y escriban a press@flti.org.\n\n"
+        '```\nfor file in source_docs/*.md; do pandoc --from markdown --to html "$file"; done\n'
+        "echo 'The statement was converted and the output is ready for the website'\n```\n\n"
+        "Los compañeros de la federación minera seguirán la campaña hasta la liberación.\n"
+    )
+    path = tmp_path / "publicar.md"
+    path.write_text(text, encoding="utf-8")
+    doc = read_document(path)
+    found = detect_document(doc)
+    assert found.language == "es"
+    assert found.foreign_blocks() == []
