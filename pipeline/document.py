@@ -252,3 +252,5 @@ class Segment:
     text: str
     lang: str
     trailing: str = " "
+    verbatim: dict[int, str] = field(default_factory=dict)
+    """The text each ``<xN/>`` placeholder of verbatim text (code, a URL…) stands for, by N."""

@@ -254,6 +254,7 @@ def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
                 segments[-1].trailing += text
             continue
         trailing = text[len(text.rstrip()) :]
+        shown = {n: s.text for n, s in formats.items() if s.verbatim and f"<x{n}/>" in stripped}
         segments.append(
             Segment(
                 id=f"b{index}.s{len(segments) + 1}",
@@ -262,6 +263,7 @@ def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
                 text=stripped,
                 lang=lang,
                 trailing=trailing,
+                verbatim=shown,
             )
         )
     return SegmentedBlock(block, segments, formats)

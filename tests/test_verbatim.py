@@ -152,3 +152,36 @@ def test_language_detection_reads_prose_not_code(tmp_path: Path) -> None:
     found = detect_document(doc)
     assert found.language == "es"
     assert found.foreign_blocks() == []
+
+
+def test_review_files_show_what_a_placeholder_keeps(tmp_path: Path) -> None:
+    """A translator sees the code a placeholder stands for: a line in the review DOCX, and the
+    XLIFF ``<x>``'s ``equiv-text`` (the file still valid against the strict schema)."""
+    import docx as python_docx
+    from lxml import etree
+
+    from pipeline.review.files import write_review_files
+    from pipeline.review.sidecar import sidecar_path, write_sidecar
+    from tests.fixtures.xliff_schema import schema_errors, strict_schema
+
+    block = Block("paragraph", [Span("Run "), Span(wbo.CODE_COMMAND, code=True, verbatim=True),
+                                Span(" in the folder.")])  # fmt: skip
+    (segment,) = segment_block(block, 0, "en").segments
+    assert segment.verbatim == {1: wbo.CODE_COMMAND}
+    entry = {
+        "id": segment.id, "block": 0, "source": segment.text,
+        "target": "Ejecuten <x1/> en la carpeta.", "origin": "machine", "glossary": [],
+        "qa": [], "fuzzy": [], "verbatim": {"1": wbo.CODE_COMMAND},
+    }  # fmt: skip
+    sidecar = write_sidecar(
+        sidecar_path(tmp_path / "howto", "howto", "en", "es"),
+        document="howto", src="en", tgt="es", segments=[entry], engine="apertium",
+    )  # fmt: skip
+    files = write_review_files(sidecar)
+    cells = [
+        c.text for row in python_docx.Document(str(files["docx"])).tables[0].rows for c in row.cells
+    ]
+    assert any(f"<x1/> is kept as written: {wbo.CODE_COMMAND}" in c for c in cells)
+    xs = etree.parse(str(files["xliff"])).iter("{urn:oasis:names:tc:xliff:document:1.2}x")
+    assert {x.get("equiv-text") for x in xs} == {wbo.CODE_COMMAND}
+    assert schema_errors(strict_schema(), files["xliff"]) == ""

@@ -50,6 +50,7 @@ class ReviewRow:
     glossary: list[JsonObject] = field(default_factory=list)
     qa: list[JsonObject] = field(default_factory=list)
     fuzzy: list[JsonObject] = field(default_factory=list)
+    verbatim: dict[str, str] = field(default_factory=dict)  # <xN/> → the text kept as written
 
 
 @dataclass
@@ -234,6 +235,7 @@ def load_sidecar(path: Path) -> ReviewSet:
                 glossary=[g for g in seg.get("glossary") or [] if isinstance(g, dict)],
                 qa=[q for q in seg.get("qa") or [] if isinstance(q, dict)],
                 fuzzy=[f for f in seg.get("fuzzy") or [] if isinstance(f, dict)],
+                verbatim={str(k): str(v) for k, v in (seg.get("verbatim") or {}).items()},
             )
         )
     dupes = [i for i, n in Counter(r.id for r in rows).items() if n > 1]
@@ -320,6 +322,7 @@ def record_entry(record: SegmentRecord, tgt: str) -> JsonObject:
         "glossary": [dict(g) for g in record.glossary],
         "qa": [f.as_json() for f in record.qa],
         "fuzzy": [_fuzzy_json(m) for m in record.fuzzy],
+        "verbatim": {str(n): text for n, text in seg.verbatim.items()},
     }
 
 

@@ -221,6 +221,15 @@ def _omegat_state(origin: str) -> tuple[str, str | None]:
     return ("final", None) if origin == "approved" else ("needs-translation", None)
 
 
+def _show_verbatim(unit: etree._Element, verbatim: dict[str, str]) -> None:
+    """Each ``<x/>`` that stands for verbatim text (code, a URL) says which (``equiv-text``),
+    so a CAT tool shows the code instead of a bare tag."""
+    for x in unit.iter(f"{{{XLIFF_12_NS}}}x", "x"):  # translate-toolkit makes them without one
+        text = verbatim.get(x.get("id") or "")
+        if text:
+            x.set("equiv-text", text)
+
+
 def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> Path:
     """Write ``review`` as XLIFF 1.2 at ``path`` (atomically).
 
@@ -280,6 +289,7 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
                              sourcetxt=match.get("source", ""))  # fmt: skip
             alt = unit.xmlelement.findall(f"{{{XLIFF_12_NS}}}alt-trans")[-1]
             alt.set("match-quality", f"{float(match.get('score', 0)):.0f}")
+        _show_verbatim(unit.xmlelement, row.verbatim)
         group = etree.SubElement(unit.xmlelement, f"{{{XLIFF_12_NS}}}context-group")
         # The strict schema wants context-group names unique in the whole <file>.
         group.set("name", f"{CONTEXT_GROUP_PREFIX}{row.id}")
