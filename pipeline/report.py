@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.engines.base import Route
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
+from pipeline.export.page_fit import pages_entry
 from pipeline.jobs import IDENTITY, Prepared, TargetDraft, TargetReport
 from pipeline.qa import Checked
 
@@ -145,6 +146,8 @@ def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
         entry["glossary"] = target.glossary.as_json()
     if target.leaflet is not None:
         entry["leaflet"] = dict(target.leaflet)
+    if (pages := pages_entry(target.outputs.get("pdf"))) is not None:  # issue 20: page growth
+        entry["pages"] = pages
     if target.error:
         entry["error"] = target.error
     entry["foreign_blocks"] = _foreign_blocks(prepared, target)

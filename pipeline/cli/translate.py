@@ -509,10 +509,24 @@ def _problems(target: TargetReport) -> list[str]:
         problems.append(_count(len(target.qa), "QA finding"))
     for note in (target.leaflet or {}).get("notes") or []:
         problems.append(f"leaflet: {note.split(';')[0]}")
+    problems.extend(page_notes(target.outputs.get("pdf")))
     if target.markers_repaired:  # done, not a problem: said in passing
         put_back = _count(target.markers_repaired, "formatting mark")
         problems.append(f"[dim]{put_back} put back in place[/]")
     return problems
+
+
+def page_notes(pdf: str | None) -> list[str]:
+    """The summary's note on an in-place PDF's pages: kept on them by a font step, or grown."""
+    from pipeline.export.page_fit import pages_entry
+
+    entry = pages_entry(pdf)
+    note = entry.get("note") if entry else None
+    if not note:
+        return []
+    grew = entry is not None and entry["translated"] > entry["source"]
+    short = note.split(";")[0]
+    return [f"[red]{short}[/]" if grew else f"[dim]{short}[/]"]
 
 
 def _count(n: int, noun: str) -> str:

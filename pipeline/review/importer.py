@@ -333,7 +333,18 @@ def import_review(
         result.corrections.append(
             Correction(c.segment, c.source, c.draft, c.target, c.reason, status)
         )
+    _settle_omegat_states(path)
     return result
+
+
+def _settle_omegat_states(path: Path) -> None:
+    """In an OmegaT project, the states of OmegaT's translated XLIFF set to what was done."""
+    from pipeline.review import omegat
+
+    try:
+        omegat.settle_states(omegat.project_of(path))
+    except ReviewError:
+        return  # not in an OmegaT project
 
 
 def _keep_newer(
