@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline import detect
+from pipeline.blocking import Held
 from pipeline.document import LANGUAGES, Document, Segment
 from pipeline.engines.base import Route
 from pipeline.engines.registry import EngineOptions
@@ -59,6 +60,8 @@ class RunOptions:
     pdf_engine: str = "auto"  # --pdf-engine: auto | libreoffice | typst (export.writers)
     wave_tokens: int = 16384  # documents go through the engine and out in waves of this many
     # tokens to translate (0: the whole batch in one engine call per pair)
+    allow_blocking: bool = False  # --allow-blocking: print-ready outputs despite blocking QA
+    skip_unavailable: bool = False  # --skip-unavailable: a pair no engine covers is skipped
 
 
 @dataclass
@@ -98,6 +101,8 @@ class TargetResult:
     degenerate: dict[int, tuple[str, str]] = field(default_factory=dict)
     output_route: str = "rendered"  # "in-place" when an output is the source file translated
     released_total: int | None = None  # segment count kept when the texts were released
+    debris: dict[int, str] = field(default_factory=dict)  # flat index → debris removed (detail)
+    held: Held | None = None  # print-ready outputs held back by blocking findings
 
     @property
     def total(self) -> int:

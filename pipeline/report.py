@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipeline.blocking import blocking_fields, debris_finding
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary
@@ -78,6 +79,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
         "outputs": dict(target.outputs),
         "seconds": round(target.seconds, 3),
     }
+    entry.update(blocking_fields(target.qa, target.held))  # "blocking", "held_back"
     if target.glossary is not None:
         entry["glossary"] = target.glossary.as_json()
     if target.leaflet is not None:
@@ -148,4 +150,6 @@ def collect_qa(job: DocumentJob, target: TargetResult, glossary: Glossary | None
     for i, (_how, detail) in sorted(target.degenerate.items()):
         finding = {"segment": flat[i].id, "check": "degenerate", "detail": detail}
         target.review_entries[i]["qa"].insert(0, finding)
+    for i, detail in sorted(target.debris.items()):
+        target.review_entries[i]["qa"].insert(0, debris_finding(flat[i].id, detail))
     target.qa = [q for entry in target.review_entries for q in entry["qa"]]

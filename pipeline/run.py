@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect, inplace
+from pipeline.blocking import held, print_ready
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
@@ -354,6 +355,8 @@ def _report(job: DocumentJob, batch: _Batch) -> None:
     for lang, target in job.targets.items():
         if target.error is not None and lang not in interrupted:
             batch.fail(job, f"{lang}: {target.error}")
+        elif target.held is not None:  # blocking findings: exit 1, one line
+            batch.fail(job, f"{lang}: {target.held.line()}")
     if job.targets and len(interrupted) == len(job.targets):
         return
     report = write_report(job)
@@ -431,6 +434,7 @@ def _submit_target(job: DocumentJob, target: TargetResult, batch: _Batch) -> _Su
         if options.glossary is not None:
             target.glossary = verify_glossary(job, target, options.glossary)
         collect_qa(job, target, options.glossary)
+        target.held = held(target.qa, options.layout, options.allow_blocking)
         if target.error is not None:
             return submitted
         # Translated: reviewers get their files even if a PDF fails.
@@ -438,6 +442,8 @@ def _submit_target(job: DocumentJob, target: TargetResult, batch: _Batch) -> _Su
         if target.route is None:
             target.route = IDENTITY
         for output in outputs_for(options.formats, job.inplace, options.pdf_engine):
+            if target.held is not None and print_ready(output.key):
+                continue  # blocking findings: review material only (pipeline.blocking)
             path = output_path(job, target.lang, output.key)
             future = batch.writers.submit(
                 output.write, submitted.doc, path, target.lang, job.path.name
@@ -456,7 +462,7 @@ def _finish_target(job: DocumentJob, submitted: _Submitted, options: RunOptions)
             _collect(target, output, path, future)
         if submitted.doc is None:
             return
-        if target.error is None and options.layout != "document":
+        if target.error is None and options.layout != "document" and target.held is None:
             doc = submitted.doc
             if job.inplace is not None:  # a leaflet shows the body, not headers and comments
                 doc = inplace.body_document(job.inplace.skeleton, doc)

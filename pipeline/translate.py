@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from pipeline import detect, markers
+from pipeline import debris, detect, markers
 from pipeline.engines import guard
 from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
 from pipeline.engines.registry import EngineSet
@@ -464,13 +464,17 @@ def _record(
         else:
             # Markers made whole here, so QA, review files and the memory see clean drafts.
             stats = RebuildStats()
-            target.translations[i] = fix_segment(repair_markers(text, result.text, stats), tgt)
+            draft = fix_segment(repair_markers(text, result.text, stats), tgt)
+            target.translations[i], removed = debris.clean(text, draft)
+            if removed:  # never in an output; QA "leftover" (blocking) in report.collect_qa
+                target.debris[i] = debris.detail(removed)
             target.markers_repaired += stats.markers_repaired
             if result.origin == "cache":
                 target.from_memory += 1
             else:
                 target.machine_translated += 1
         unknown = _really_unknown(result.unknown_words, text, src, tgt, options.glossary)
+        unknown = debris.without_debris(unknown)  # a placeholder is not an untranslated word
         target.untranslated.extend(unknown)
         target.unknown[i] = unknown
         per_job[id(job)] = per_job.get(id(job), 0) + 1

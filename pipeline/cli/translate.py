@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,6 @@ from pipeline.cli.common import (
     CommandError,
     add_cache_option,
     add_reading_options,
-    load_given_or_default,
     parse_languages,
     print_json,
     print_skipped,
@@ -29,6 +29,7 @@ from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
 from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
+    from pipeline.blocking import Held
     from pipeline.glossary import Glossary
     from pipeline.jobs import RunOptions, RunResult, TargetResult
 
@@ -79,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="movement glossary (default: glossary.yml when present)",
+        help="movement glossary (default: the glossary.yml nearest the inputs: their folder or a "
+        "parent, up to the project root, a folder with .git or pyproject.toml, or your home)",
     )
     p.add_argument(
         "--no-glossary", action="store_true", help="translate without the movement glossary"
@@ -191,6 +193,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(OUT/<stem>/review/); bring corrections back with `pipeline review import`",
     )
     p.add_argument(
+        "--allow-blocking",
+        action="store_true",
+        help="write the PDF and leaflet even of a target with blocking findings (leftover "
+        "placeholders or markers, degenerate drafts left as the source, wrong-language "
+        "segments); by default they are held back, the DOCX and review files are written, "
+        "and the run exits 1",
+    )
+    p.add_argument(
         "--restyle",
         action="store_true",
         help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
@@ -206,7 +216,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def options_from_args(args: argparse.Namespace) -> RunOptions:
+@dataclass(frozen=True)
+class GlossaryChoice:
+    """The glossary a run uses, the summary's line about it, and the warning when none."""
+
+    glossary: Glossary | None
+    line: str
+    warning: str | None = None
+
+
+def choose_glossary(args: argparse.Namespace) -> GlossaryChoice:
+    """``--glossary FILE``, ``--no-glossary``, else the ``glossary.yml`` nearest the inputs
+    (``pipeline.glossary.discovery``); a missing one is a warning, differing ones exit 2."""
+    from pipeline.glossary import discovery
+
+    if args.no_glossary:
+        return GlossaryChoice(None, "Glossary: none (--no-glossary)")
+    if args.glossary is not None:
+        glossary = _load_glossary(args.glossary)
+        return GlossaryChoice(glossary, f"Glossary: {args.glossary} (--glossary)")
+    try:
+        found = discovery.resolve(args.paths or [Path("source_docs")])
+    except discovery.AmbiguousGlossary as exc:
+        raise CommandError(str(exc), 2) from None
+    if found.path is None:
+        warning = discovery.missing_warning(found)
+        return GlossaryChoice(None, "Glossary: none found (see the warning above)", warning)
+    glossary = _load_glossary(found.path)
+    where = ", ".join(str(p) for p in found.inputs)
+    return GlossaryChoice(glossary, f"Glossary: {found.path} (found from {where})")
+
+
+def options_from_args(
+    args: argparse.Namespace, glossary: GlossaryChoice | None = None
+) -> RunOptions:
     from pipeline.export.writers import FORMATS
     from pipeline.jobs import RunOptions
     from pipeline.memory import resolve_memory_path
@@ -233,7 +276,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     routes = _load_routes(args.engines)
     _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
-    glossary = None if args.no_glossary else _load_glossary(args.glossary)
+    chosen = (glossary or choose_glossary(args)).glossary
     leaflet_config = None
     if args.layout != "document":
         from pipeline.cli.leaflet import load_config_or_default
@@ -254,7 +297,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         ),
         jobs=args.jobs,
         force=args.force,
-        glossary=glossary,
+        glossary=chosen,
         layout=args.layout,
         leaflet_config=leaflet_config,
         bleed=args.bleed,
@@ -269,6 +312,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         restyle=args.restyle,
         pdf_engine=args.pdf_engine,
         wave_tokens=args.wave_tokens,
+        allow_blocking=args.allow_blocking,
     )
 
 
@@ -304,11 +348,14 @@ def _check_conflicts(
         raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
 
 
-def _load_glossary(path: Path | None) -> Glossary | None:
-    """The glossary in ``path``, else ./glossary.yml when present, else None."""
+def _load_glossary(path: Path) -> Glossary:
+    """The glossary in ``path``; a wrong one is a usage error naming the file and line."""
     from pipeline.glossary import GlossaryError, load_glossary
 
-    return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
+    try:
+        return load_glossary(path)
+    except GlossaryError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -325,7 +372,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
-    options = options_from_args(args)
+    glossary = choose_glossary(args)
+    options = options_from_args(args, glossary)
+    if glossary.warning:
+        print(f"warning: {glossary.warning}", file=sys.stderr)
     interactive = sys.stdout.isatty() and not args.json
     progress = None
     if interactive:
@@ -363,10 +413,14 @@ def run(args: argparse.Namespace) -> int:
                 "warnings": list(result.warnings),
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+                "glossary": str(options.glossary.path)
+                if options.glossary and options.glossary.path
+                else None,
             }
         )
     else:
         print_summary(result, time.perf_counter() - started)
+        print(glossary.line)
     return result.exit_code
 
 
@@ -453,6 +507,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             if route and route.pivot:
                 engine += f" via {route.pivot}"
             problems = []
+            if target.held is not None:
+                problems.append(f"[red]{held_cell(target.held)}[/]")
             if target.untranslated:
                 problems.append(_count(len(target.untranslated), "untranslated word"))
             if target.degenerate:
@@ -488,6 +544,12 @@ def print_summary(result: RunResult, seconds: float) -> None:
     closing = closing_line(result)
     if closing:
         print(closing)
+
+
+def held_cell(held: Held) -> str:
+    """The summary's mark for a target whose print-ready outputs were held back."""
+    segments = len({f["segment"] for f in held.findings})
+    return f"{_count(segments, 'blocking segment')}: {' and '.join(held.outputs)} not written"
 
 
 def _count(n: int, noun: str) -> str:
