@@ -9,8 +9,8 @@ A **blocking** finding is one that would put garbage in front of readers:
   placeholder, formatting marker, markup or engine mark left in the draft;
 * ``degenerate`` drafts left as the source text (every engine looped or answered in the wrong
   language: the print would carry the original language);
-* ``untranslated`` drafts: empty, identical to the source, or in another language than the
-  target (wrong-language segments).
+* ``untranslated`` drafts: empty, identical to the source, or surely in another language than
+  the target (wrong-language segments, ``WRONG_LANGUAGE_CONFIDENCE``).
 
 A target with a blocking finding gets its **review material** (DOCX, ODT, review DOCX, XLIFF,
 the segments sidecar) so translators can fix it, but not its **print-ready outputs** (the PDF
@@ -20,6 +20,7 @@ line naming the segments and how to fix them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,12 @@ _BLOCKING_LEFTOVERS = (
 )
 """Parts of a ``leftover`` finding's detail (``qa.check_leftovers``, ``debris``) that block;
 "left untranslated by the engine: …" (an unknown word) does not."""
+
+WRONG_LANGUAGE_CONFIDENCE = 0.9
+"""A draft "looks like" another language (QA ``untranslated``) this surely before it blocks: a
+sentence with one word left in the source language ("The reincorporación of all the sacked.",
+0.74) is a QA finding for the reviewer, not a wrong-language segment."""
+_CONFIDENCE = re.compile(r"\(confidence (\d+(?:\.\d+)?)\)")
 
 FIX = (
     "review them (`pipeline translate --review`, edit, then `pipeline review import`), "
@@ -60,10 +67,10 @@ class Held:
         )
         kinds = ", ".join(dict.fromkeys(kind(f) for f in self.findings))
         count = len(segments)
-        return (
-            f"{' and '.join(self.outputs)} not written: {count} segment{'s' if count != 1 else ''}"
-            f" with blocking findings ({kinds}): {shown}; {FIX}"
-        )
+        found = f"{count} segment{'s' if count != 1 else ''} with blocking findings ({kinds})"
+        if not self.outputs:  # nothing print-ready was asked for: the finding still counts
+            return f"{found}: {shown}; review them before printing: {FIX}"
+        return f"{' and '.join(self.outputs)} not written: {found}: {shown}; {FIX}"
 
     def as_json(self) -> list[dict[str, str]]:
         return [dict(f) for f in self.findings]
@@ -77,7 +84,10 @@ def is_blocking(finding: Mapping[str, str]) -> bool:
                    for part in detail.split("; "))  # fmt: skip
     if check == "degenerate":
         return detail.endswith("left as the source text")
-    return check == "untranslated"
+    if check == "untranslated":
+        sure = _CONFIDENCE.search(detail)
+        return sure is None or float(sure.group(1)) >= WRONG_LANGUAGE_CONFIDENCE
+    return False
 
 
 def _is_marker(part: str) -> bool:
@@ -108,12 +118,17 @@ def print_ready(key: str) -> bool:
     return key in PRINT_READY
 
 
-def held(findings: Iterable[Mapping[str, str]], layout: str, allowed: bool) -> Held | None:
-    """What a target's findings hold back; None when nothing blocks or ``allowed``."""
+def held(
+    findings: Iterable[Mapping[str, str]], formats: Iterable[str], layout: str, allowed: bool
+) -> Held | None:
+    """What a target's findings hold back (of the print-ready ``formats`` and the leaflet
+    asked for); None when nothing blocks or ``allowed``. A Held with no outputs still fails
+    the target: the run found something blocking."""
     found = blocking(findings)
     if not found or allowed:
         return None
-    outputs = ["PDF"] + (["leaflet"] if layout != "document" else [])
+    outputs = [f.upper() for f in formats if print_ready(f)]
+    outputs += ["leaflet"] if layout != "document" else []
     return Held(tuple(found), tuple(outputs))
 
 

@@ -109,6 +109,41 @@ class DocumentLanguage:
         """Blocks whose language differs from the document's (not counting undetermined)."""
         return [b for b in self.blocks if b.language not in (self.language, UNDETERMINED)]
 
+    def sure_foreign_blocks(self) -> list[BlockLanguage]:
+        """The foreign blocks detected surely enough to be translated from their own language;
+        an unsure one (below ``LOW_CONFIDENCE``) is treated as the document's language, so a
+        misdetected English paragraph never sends the English export through an engine."""
+        return [b for b in self.foreign_blocks() if b.confidence >= LOW_CONFIDENCE]
+
+    def unsure_blocks(self) -> list[BlockLanguage]:
+        """Foreign-looking blocks treated as the document's language (see above)."""
+        return [b for b in self.foreign_blocks() if b.confidence < LOW_CONFIDENCE]
+
+    def unsure_lines(self) -> list[str]:
+        """What the run says about an unsure detection, with the fix: the document's
+        language (fix: ``--from``), and blocks treated as the document's language."""
+        lines = []
+        if self.low_confidence:
+            others = ", ".join(f"--from {lang}" for lang in LANGUAGES if lang != self.language)
+            lines.append(
+                f"language detection is unsure: {language_label(self.language)} with "
+                f"confidence {self.confidence:.2f} (below {LOW_CONFIDENCE}); if the document "
+                f"is not in {language_label(self.language)}, run again with {others}"
+            )
+        unsure = self.unsure_blocks()
+        if unsure:
+            shown = ", ".join(
+                f"{b.index + 1} ({language_label(b.language)}? {b.confidence:.2f})"
+                for b in unsure[:5]
+            )
+            more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+            lines.append(
+                f"{len(unsure)} block{'s' if len(unsure) > 1 else ''} of unsure language "
+                f"treated as {language_label(self.language)}, the document's language: "
+                f"block {shown}{more}; check them in the outputs"
+            )
+        return lines
+
 
 # Names for languages the detector may report beyond the candidates (fastText knows 176).
 _OTHER_NAMES = {
@@ -123,6 +158,24 @@ _OTHER_NAMES = {
     "eu": "Basque",
     "ast": "Asturian",
 }
+
+
+ORIGINAL_LANGUAGE = "the original's own language: exported as written"
+"""Why a foreign block stays as it is in the export into the document's own language."""
+
+
+def kept_as_written(seg_lang: str, doc_lang: str, target: str, keep_foreign: bool) -> str | None:
+    """Why a segment in ``seg_lang`` (not ``target``) of a ``doc_lang`` document is kept as it
+    is in the ``target`` export, or None when it goes to an engine. The export into the
+    document's own language is the original as written: a Spanish slogan in an English
+    statement stays Spanish there, and a misdetected block never sends en→en to an engine."""
+    if seg_lang == doc_lang:
+        return None
+    if target == doc_lang:
+        return ORIGINAL_LANGUAGE
+    if keep_foreign:
+        return "--keep-foreign"
+    return None if seg_lang in TRANSLATABLE else "no engine"
 
 
 def language_label(lang: str) -> str:

@@ -59,9 +59,7 @@ def pairs_of(job: DocumentJob, options: RunOptions) -> dict[tuple[str, str], lis
         for lang in options.targets:
             if seg.lang == lang:
                 continue
-            if seg.lang != job.doc.lang and (
-                options.keep_foreign or seg.lang not in detect.TRANSLATABLE
-            ):
+            if detect.kept_as_written(seg.lang, job.doc.lang, lang, options.keep_foreign):
                 continue
             pairs.setdefault((seg.lang, lang), []).append(seg.text)
     return pairs

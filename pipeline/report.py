@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.blocking import blocking_fields, debris_finding
+from pipeline.detect import LOW_CONFIDENCE
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary
@@ -87,6 +88,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
     if target.error:
         entry["error"] = target.error
     foreign = job.detection.foreign_blocks() if job.detection else []
+    doc_lang = job.detection.language if job.detection else None
     entry["foreign_blocks"] = [
         {
             "index": b.index,
@@ -95,6 +97,8 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
             "action": (
                 f"kept ({target.kept_blocks[b.index]})"
                 if b.index in target.kept_blocks
+                else f"treated as {doc_lang} (unsure detection)"
+                if b.confidence < LOW_CONFIDENCE
                 else "identity"
                 if b.language == lang
                 else f"translated from {b.language}"

@@ -402,7 +402,7 @@ def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
     if detected.warning and options.strict:
         job.error = f"{detected.warning} (refused with --strict)"
         return
-    for block_lang in detected.foreign_blocks():
+    for block_lang in detected.sure_foreign_blocks():  # unsure ones: the document's language
         doc.blocks[block_lang.index].lang = block_lang.language
     if doc.lang not in detect.TRANSLATABLE:
         job.error = f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"
@@ -434,7 +434,7 @@ def _submit_target(job: DocumentJob, target: TargetResult, batch: _Batch) -> _Su
         if options.glossary is not None:
             target.glossary = verify_glossary(job, target, options.glossary)
         collect_qa(job, target, options.glossary)
-        target.held = held(target.qa, options.layout, options.allow_blocking)
+        target.held = held(target.qa, options.formats, options.layout, options.allow_blocking)
         if target.error is not None:
             return submitted
         # Translated: reviewers get their files even if a PDF fails.

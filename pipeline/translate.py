@@ -182,10 +182,8 @@ def translate_all(
                 if seg.lang == lang:
                     untouched += lang != job.doc.lang
                     continue
-                if seg.lang != job.doc.lang and (
-                    options.keep_foreign or seg.lang not in detect.TRANSLATABLE
-                ):
-                    why = "--keep-foreign" if options.keep_foreign else "no engine"
+                why = detect.kept_as_written(seg.lang, job.doc.lang, lang, options.keep_foreign)
+                if why is not None:
                     target.kept_blocks[seg.block] = why
                     untouched += 1
                     continue

@@ -58,7 +58,11 @@ def _statements(folder: Path, n: int) -> list[Path]:
 def _run(tmp_path: Path, engine: BracketEngine, targets: list[str], n: int = 3) -> tuple:
     _statements(tmp_path / "src", n)
     options = RunOptions(
-        paths=[tmp_path / "src"], targets=targets, formats=["docx"], out_dir=tmp_path / "out"
+        paths=[tmp_path / "src"],
+        targets=targets,
+        formats=["docx"],
+        out_dir=tmp_path / "out",
+        allow_blocking=True,  # the bracket engine's ⟦words⟧ look like English to QA
     )
     progress = Recording()
     result = run_batch(options, progress, EngineSet.with_engines("test", {"test": engine}))

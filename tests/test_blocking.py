@@ -177,6 +177,10 @@ def test_which_findings_block() -> None:
     )
     assert blocking.is_blocking(f("leftover", "placeholder left in draft: ZXQ901"))
     assert blocking.is_blocking(f("untranslated", "draft looks like en, not es (confidence 0.99)"))
+    assert not blocking.is_blocking(
+        f("untranslated", "draft looks like es, not en (confidence 0.74)")
+    )
+    assert blocking.is_blocking(f("untranslated", "draft is identical to the source"))
     assert blocking.is_blocking(f("degenerate", "argos: loops; left as the source text"))
     assert not blocking.is_blocking(f("degenerate", "argos: loops; this draft is from apertium"))
     assert not blocking.is_blocking(f("numbers", "numbers differ: missing in draft: 48"))

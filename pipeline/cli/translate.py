@@ -30,6 +30,7 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.blocking import Held
+    from pipeline.detect import DocumentLanguage
     from pipeline.glossary import Glossary
     from pipeline.jobs import RunOptions, RunResult, TargetResult
 
@@ -392,7 +393,8 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
-    for warning in result.warnings:
+    warnings = [*result.warnings, *unsure_warnings(result)]
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
         print(line, file=sys.stderr)
@@ -410,7 +412,7 @@ def run(args: argparse.Namespace) -> int:
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
-                "warnings": list(result.warnings),
+                "warnings": warnings,
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
                 "glossary": str(options.glossary.path)
@@ -419,8 +421,7 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print_summary(result, time.perf_counter() - started)
-        print(glossary.line)
+        print_summary(result, time.perf_counter() - started, glossary.line)
     return result.exit_code
 
 
@@ -445,6 +446,31 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def unsure_warnings(result: RunResult) -> list[str]:
+    """One line per document whose language (or some of whose blocks') detection is unsure,
+    with the fix; also for documents not rebuilt (from their report.json)."""
+    lines = []
+    for job in result.jobs:
+        if job.detection is not None:
+            found = job.detection.unsure_lines()
+        elif job.unchanged:
+            found = _stored_unsure(job.out_dir / "report.json")
+        else:
+            continue
+        lines += [f"{job.path}: {line}" for line in found]
+    return lines
+
+
+def _stored_unsure(report: Path) -> list[str]:
+    import json
+
+    try:
+        warning = json.loads(report.read_text(encoding="utf-8"))["detected"]["warning"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [warning] if isinstance(warning, str) else []
 
 
 def failure_lines(result: RunResult) -> list[str]:
@@ -474,7 +500,7 @@ def closing_line(result: RunResult) -> str | None:
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
 
 
-def print_summary(result: RunResult, seconds: float) -> None:
+def print_summary(result: RunResult, seconds: float, glossary_line: str | None = None) -> None:
     """One row per document and language; failures in full are on stderr already."""
     from rich.console import Console
     from rich.table import Table
@@ -496,7 +522,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
             continue
         for lang, target in job.targets.items():
-            pair = f"{job.doc.lang}→{lang}"
+            unsure = job.detection is not None and job.detection.low_confidence
+            pair = f"{job.doc.lang}{'?' if unsure else ''}→{lang}"
             if target.error:
                 table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
                 continue
@@ -507,6 +534,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
             if route and route.pivot:
                 engine += f" via {route.pivot}"
             problems = []
+            if job.detection is not None:
+                problems += [f"[yellow]{note}[/]" for note in unsure_cells(job.detection)]
             if target.held is not None:
                 problems.append(f"[red]{held_cell(target.held)}[/]")
             if target.untranslated:
@@ -541,14 +570,28 @@ def print_summary(result: RunResult, seconds: float) -> None:
         n = len(result.unchanged)
         print(f"{_count(n, 'unchanged document')} skipped: outputs up to date (--force rebuilds)")
     _print_review_files(result)
+    if glossary_line:
+        print(glossary_line)
     closing = closing_line(result)
     if closing:
         print(closing)
 
 
+def unsure_cells(detection: DocumentLanguage) -> list[str]:
+    """The summary's marks for an unsure detection (the lines on stderr say more)."""
+    cells = []
+    if detection.low_confidence:
+        cells.append(f"language unsure ({detection.confidence:.2f}): --from")
+    if detection.unsure_blocks():
+        cells.append(f"{_count(len(detection.unsure_blocks()), 'block')} of unsure language")
+    return cells
+
+
 def held_cell(held: Held) -> str:
     """The summary's mark for a target whose print-ready outputs were held back."""
     segments = len({f["segment"] for f in held.findings})
+    if not held.outputs:
+        return _count(segments, "blocking segment")
     return f"{_count(segments, 'blocking segment')}: {' and '.join(held.outputs)} not written"
 
 
