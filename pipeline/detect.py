@@ -164,7 +164,9 @@ ORIGINAL_LANGUAGE = "the original's own language: exported as written"
 """Why a foreign block stays as it is in the export into the document's own language."""
 
 
-def kept_as_written(seg_lang: str, doc_lang: str, target: str, keep_foreign: bool) -> str | None:
+def kept_as_written(
+    seg_lang: str, doc_lang: str | None, target: str, keep_foreign: bool
+) -> str | None:
     """Why a segment in ``seg_lang`` (not ``target``) of a ``doc_lang`` document is kept as it
     is in the ``target`` export, or None when it goes to an engine. The export into the
     document's own language is the original as written: a Spanish slogan in an English
