@@ -69,7 +69,7 @@ class Held:
         count = len(segments)
         found = f"{count} segment{'s' if count != 1 else ''} with blocking findings ({kinds})"
         if not self.outputs:  # nothing print-ready was asked for: the finding still counts
-            return f"{found}: {shown}; review them before printing: {FIX}"
+            return f"{found}: {shown}; before printing, {FIX}"
         return f"{' and '.join(self.outputs)} not written: {found}: {shown}; {FIX}"
 
     def as_json(self) -> list[dict[str, str]]:
