@@ -152,6 +152,11 @@ class DocumentJob:
             target.release()
 
     @property
+    def doc_lang(self) -> str:
+        """The document's language ("" before it is read)."""
+        return (self.doc.lang if self.doc is not None else None) or ""
+
+    @property
     def segments(self) -> list[Segment]:
         """Every segment of the document in order; a target's ``translations`` index these."""
         return [seg for sb in self.segmented for seg in sb.segments]
@@ -165,6 +170,8 @@ class RunResult:
     jobs: list[DocumentJob] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # one line each: suspect models, fallbacks
     not_done: list[str] = field(default_factory=list)  # interrupted: "path" or "path → lang"
+    # --skip-unavailable: targets of pairs no engine on this machine covers (not failures)
+    unavailable: list[Failure] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
 
     @property

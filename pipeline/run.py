@@ -196,6 +196,10 @@ class _Batch:
         with self.lock:
             self.result.failures.append(Failure(str(job.path), reason))
 
+    def unavailable(self, job: DocumentJob, reason: str) -> None:
+        with self.lock:
+            self.result.unavailable.append(Failure(str(job.path), reason))
+
     def reported(self, report: Path) -> None:
         with self.lock:
             self.result.reports.append(report)
@@ -354,7 +358,10 @@ def _report(job: DocumentJob, batch: _Batch) -> None:
         batch.result.not_done.extend(f"{job.path} → {lang}" for lang in interrupted)
     for lang, target in job.targets.items():
         if target.error is not None and lang not in interrupted:
-            batch.fail(job, f"{lang}: {target.error}")
+            if batch.options.skip_unavailable and not batch.engines.covered(job.doc_lang, lang):
+                batch.unavailable(job, f"{lang}: {target.error}")  # asked only if available
+            else:
+                batch.fail(job, f"{lang}: {target.error}")
         elif target.held is not None:  # blocking findings: exit 1, one line
             batch.fail(job, f"{lang}: {target.held.line()}")
     if job.targets and len(interrupted) == len(job.targets):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a co
     from pipeline.blocking import Held
     from pipeline.detect import DocumentLanguage
     from pipeline.glossary import Glossary
-    from pipeline.jobs import RunOptions, RunResult, TargetResult
+    from pipeline.jobs import Failure, RunOptions, RunResult, TargetResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -202,6 +202,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and the run exits 1",
     )
     p.add_argument(
+        "--skip-unavailable",
+        action="store_true",
+        help="a language pair no engine on this machine covers is skipped with one line naming "
+        "the model to install, instead of failing the run (exit 0 when everything the "
+        "installed engines can do was written; scripts/quickstart.sh uses it)",
+    )
+    p.add_argument(
         "--restyle",
         action="store_true",
         help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
@@ -314,6 +321,7 @@ def options_from_args(
         pdf_engine=args.pdf_engine,
         wave_tokens=args.wave_tokens,
         allow_blocking=args.allow_blocking,
+        skip_unavailable=args.skip_unavailable,
     )
 
 
@@ -398,6 +406,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
         print(line, file=sys.stderr)
+    for line in grouped_lines(result.unavailable):
+        print(f"not available on this machine (skipped): {line}", file=sys.stderr)
     if result.not_done:
         print(
             f"pipeline: interrupted; {len(result.reports)} report.json written; "
@@ -412,6 +422,7 @@ def run(args: argparse.Namespace) -> int:
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
+                "unavailable": [s.as_json() for s in result.unavailable],
                 "warnings": warnings,
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
@@ -476,8 +487,13 @@ def _stored_unsure(report: Path) -> list[str]:
 def failure_lines(result: RunResult) -> list[str]:
     """One line per failure, ``PATH: reason``; a reason shared by several documents (a
     language pair no engine covers, with the commands that fix it) is one line naming them."""
+    return grouped_lines(result.failures)
+
+
+def grouped_lines(failures: list[Failure]) -> list[str]:
+    """``PATH: reason`` per entry; a reason shared by several documents is one line."""
     by_reason: dict[str, list[str]] = {}
-    for failure in result.failures:
+    for failure in failures:
         by_reason.setdefault(failure.reason, []).append(failure.path)
     lines = []
     for reason, paths in by_reason.items():
@@ -515,6 +531,7 @@ def print_summary(result: RunResult, seconds: float, glossary_line: str | None =
     for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
     empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
+    skipped = {(f.path, f.reason) for f in result.unavailable}
     for job in result.jobs:
         if job.unchanged:
             continue  # counted below the table
@@ -525,7 +542,10 @@ def print_summary(result: RunResult, seconds: float, glossary_line: str | None =
             unsure = job.detection is not None and job.detection.low_confidence
             pair = f"{job.doc.lang}{'?' if unsure else ''}→{lang}"
             if target.error:
-                table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
+                colour = (
+                    "yellow" if (str(job.path), f"{lang}: {target.error}") in skipped else "red"
+                )
+                table.add_row(job.stem, pair, *empty[1:], f"[{colour}]{_short(target.error)}[/]")
                 continue
             route = target.route
             engine = route.engine if route else "identity"

@@ -132,8 +132,13 @@ class EngineSet:
         return (engine, route) if route is not None else None
 
     def covered(self, src: str, tgt: str) -> bool:
-        """Whether some engine covers src→tgt on this machine."""
-        return bool(self._candidates(src, tgt))
+        """Whether some engine covers src→tgt on this machine (a language into itself is)."""
+        if src == tgt:
+            return True
+        try:
+            return bool(self._candidates(src, tgt))
+        except EngineError:  # e.g. libretranslate without --url
+            return False
 
     def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
         """The engine and route for src→tgt, or EngineError naming what to install.
