@@ -246,6 +246,8 @@ def check_untranslated(
     letters = sum(map(str.isalpha, tgt_plain))
     words = re.findall(r"[^\W\d_]{2,}", tgt_plain)
     if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 4:
+        if detect_text(tgt_plain)[0] == tgt:
+            return []  # already in the target language: a name or an address kept as it is
         return [QaFinding(segment, "untranslated", "draft is identical to the source")]
     if src == tgt or letters < 15 or (tgt != "ja" and len(words) < 4):
         return []
