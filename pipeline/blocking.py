@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 PRINT_READY = ("pdf",)
 """The document formats (report.json ``outputs`` keys) held back by a blocking finding; the
@@ -146,3 +147,16 @@ def blocking_fields(
         "blocking": [dict(f) for f in blocking(findings)],
         "held_back": [o.lower() for o in held_back.outputs] if held_back else [],
     }
+
+
+def rebuild_for_blocking(stored: Mapping[str, Any], allowed: bool) -> bool:
+    """Whether a document whose outputs look up to date is built again because of blocking
+    findings: an output was held back, or findings printed under ``--allow-blocking`` are not
+    allowed in this run (so the run says so again instead of skipping it as unchanged)."""
+    targets = stored.get("targets")
+    if not isinstance(targets, Mapping):
+        return False
+    return any(
+        isinstance(t, Mapping) and (t.get("held_back") or (t.get("blocking") and not allowed))
+        for t in targets.values()
+    )

@@ -109,8 +109,7 @@ def stored_report(job: DocumentJob) -> dict[str, Any] | None:
         fp = report["fingerprint"]
         if not isinstance(fp, dict) or report.get("error"):
             return None
-        # a failed target, or one with blocking findings (pipeline.blocking), is built again
-        if any(t.get("error") or t.get("blocking") for t in report["targets"].values()):
+        if any(t.get("error") for t in report["targets"].values()):
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect, inplace
-from pipeline.blocking import held, print_ready
+from pipeline.blocking import held, print_ready, rebuild_for_blocking
 from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
@@ -247,6 +247,8 @@ def _prepare_window(batch_jobs: list[DocumentJob], batch: _Batch) -> list[Docume
     todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
     for job in batch_jobs:
         stored = None if options.force or job.error or not job.sha256 else stored_report(job)
+        if stored is not None and rebuild_for_blocking(stored, options.allow_blocking):
+            stored = None  # blocking findings not let through: built (and said) again
         if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
             _mark_unchanged(job, stored, batch)
         elif not job.error:

@@ -185,3 +185,26 @@ def test_which_findings_block() -> None:
     assert not blocking.is_blocking(f("degenerate", "argos: loops; this draft is from apertium"))
     assert not blocking.is_blocking(f("numbers", "numbers differ: missing in draft: 48"))
     assert not blocking.is_blocking(f("length", "draft is unusually long"))
+
+
+@requires_apertium
+def test_a_blocked_document_is_built_and_said_again_not_skipped(tmp_path: Path) -> None:
+    _run(tmp_path)
+    again, _ = _run(tmp_path)
+    assert not again.unchanged and again.exit_code == 1
+    allowed, _ = _run(tmp_path, allow_blocking=True)
+    assert allowed.exit_code == 0
+    skipped, _ = _run(tmp_path, allow_blocking=True)  # printed anyway, nothing changed
+    assert len(skipped.unchanged) == 1 and skipped.exit_code == 0
+    strict, _ = _run(tmp_path)  # not allowed this time: built and blocked again
+    assert not strict.unchanged and strict.exit_code == 1
+
+
+def test_rebuild_rule_reads_report_json() -> None:
+    held = {"targets": {"es": {"blocking": [{"check": "leftover"}], "held_back": ["pdf"]}}}
+    printed = {"targets": {"es": {"blocking": [{"check": "leftover"}], "held_back": []}}}
+    clean = {"targets": {"es": {"blocking": [], "held_back": []}}}
+    assert blocking.rebuild_for_blocking(held, allowed=True)
+    assert blocking.rebuild_for_blocking(printed, allowed=False)
+    assert not blocking.rebuild_for_blocking(printed, allowed=True)
+    assert not blocking.rebuild_for_blocking(clean, allowed=False)
