@@ -120,29 +120,8 @@ class DocumentLanguage:
         return [b for b in self.foreign_blocks() if b.confidence < LOW_CONFIDENCE]
 
     def unsure_lines(self) -> list[str]:
-        """What the run says about an unsure detection, with the fix: the document's
-        language (fix: ``--from``), and blocks treated as the document's language."""
-        lines = []
-        if self.low_confidence:
-            others = ", ".join(f"--from {lang}" for lang in LANGUAGES if lang != self.language)
-            lines.append(
-                f"language detection is unsure: {language_label(self.language)} with "
-                f"confidence {self.confidence:.2f} (below {LOW_CONFIDENCE}); if the document "
-                f"is not in {language_label(self.language)}, run again with {others}"
-            )
-        unsure = self.unsure_blocks()
-        if unsure:
-            shown = ", ".join(
-                f"{b.index + 1} ({language_label(b.language)}? {b.confidence:.2f})"
-                for b in unsure[:5]
-            )
-            more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
-            lines.append(
-                f"{len(unsure)} block{'s' if len(unsure) > 1 else ''} of unsure language "
-                f"treated as {language_label(self.language)}, the document's language: "
-                f"block {shown}{more}; check them in the outputs"
-            )
-        return lines
+        """What the run says about an unsure detection, with the fix (see ``unsure_lines``)."""
+        return unsure_lines(self.language, self.confidence, self.unsure_blocks())
 
 
 # Names for languages the detector may report beyond the candidates (fastText knows 176).
@@ -158,6 +137,30 @@ _OTHER_NAMES = {
     "eu": "Basque",
     "ast": "Asturian",
 }
+
+
+def unsure_lines(language: str, confidence: float, unsure: list[BlockLanguage]) -> list[str]:
+    """The lines about an unsure detection: the document's language (fix: ``--from``), and
+    the blocks of unsure language treated as the document's language."""
+    lines = []
+    if confidence < LOW_CONFIDENCE:
+        others = ", ".join(f"--from {lang}" for lang in LANGUAGES if lang != language)
+        lines.append(
+            f"language detection is unsure: {language_label(language)} with confidence "
+            f"{confidence:.2f} (below {LOW_CONFIDENCE}); if the document is not in "
+            f"{language_label(language)}, run again with {others}"
+        )
+    if unsure:
+        shown = ", ".join(
+            f"{b.index + 1} ({language_label(b.language)}? {b.confidence:.2f})" for b in unsure[:5]
+        )
+        more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        lines.append(
+            f"{len(unsure)} block{'s' if len(unsure) > 1 else ''} of unsure language treated "
+            f"as {language_label(language)}, the document's language: block {shown}{more}; "
+            "check them in the outputs"
+        )
+    return lines
 
 
 ORIGINAL_LANGUAGE = "the original's own language: exported as written"

@@ -21,9 +21,9 @@ from pipeline.engines.apertium import ApertiumEngine
 from pipeline.engines.base import Progress, Route, Strategy, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.glossary import load_glossary
-from pipeline.jobs import RunOptions
 from pipeline.run import run_batch
 from tests.conftest import SAMPLE, requires_apertium
+from tests.fixtures.stages import batch
 
 GLOSSARY = """\
 version: 1
@@ -75,7 +75,7 @@ def _run(tmp_path: Path, **options: object):  # noqa: ANN202
     src.mkdir(exist_ok=True)
     (src / "casapalca.txt").write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "glossary.yml").write_text(GLOSSARY, encoding="utf-8")
-    run_options = RunOptions(
+    run_options = batch(
         paths=[src],
         targets=["es"],
         out_dir=tmp_path / "out",
@@ -137,7 +137,7 @@ def test_a_clean_draft_is_printed_and_exits_0(tmp_path: Path) -> None:
     src = tmp_path / "s"
     src.mkdir()
     (src / "casapalca.txt").write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    options = RunOptions(paths=[src], targets=["es"], out_dir=tmp_path / "out")
+    options = batch(paths=[src], targets=["es"], out_dir=tmp_path / "out")
     result = run_batch(options, engines=EngineSet.with_engines("apertium", {}))
     report = json.loads((tmp_path / "out" / "casapalca" / "report.json").read_text())
     target = report["targets"]["es"]

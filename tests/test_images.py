@@ -18,11 +18,11 @@ from PIL import Image as PILImage
 
 from pipeline.engines.registry import EngineSet
 from pipeline.ingest import read_document
-from pipeline.jobs import RunOptions
 from pipeline.leaflet.config import LeafletConfig
 from pipeline.run import run_batch
 from tests.conftest import requires_poppler
 from tests.fixtures.engines import BracketEngine
+from tests.fixtures.stages import batch
 
 PHOTO_PX = (600, 400)  # at 150 dpi: 4 × 2.667 in
 LOGO_PX = (120, 120)
@@ -93,14 +93,14 @@ def statements(tmp_path_factory) -> Path:
 def _run(paths: list[Path], out: Path, **options) -> None:
     engines = EngineSet.with_engines("test", {"test": BracketEngine()})
     result = run_batch(
-        RunOptions(
+        batch(
             paths=paths,
             out_dir=out,
             targets=["es"],
             source_lang="en",
-            allow_blocking=True,  # the bracket engine's ⟦words⟧ look like English to QA
+            allow_blocking=True,
             **options,
-        ),
+        ),  # the bracket engine's ⟦words⟧ look like English to QA
         engines=engines,
     )
     assert result.failures == []
@@ -270,7 +270,7 @@ def test_a_changed_picture_file_rebuilds_the_document(statements: Path, tmp_path
     engines = EngineSet.with_engines("test", {"test": BracketEngine()})
 
     def run():
-        options = RunOptions(
+        options = batch(
             paths=[folder / "miners.md"],
             out_dir=out,
             targets=["es"],

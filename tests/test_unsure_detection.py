@@ -10,9 +10,9 @@ import docx
 
 from pipeline.cli.translate import unsure_warnings
 from pipeline.engines.registry import EngineSet
-from pipeline.jobs import RunOptions
 from pipeline.run import run_batch
 from tests.conftest import DATA, requires_apertium
+from tests.fixtures.stages import batch
 
 EN = (DATA / "casapalca-miners.en.txt").read_text(encoding="utf-8").split("\n\n")
 ES = (DATA / "casapalca-miners.es.txt").read_text(encoding="utf-8").split("\n\n")
@@ -55,9 +55,7 @@ def test_misdetected_blocks_never_send_the_original_language_through_an_engine(
     src = tmp_path / "src"
     src.mkdir()
     (src / "signed.txt").write_text("\n\n".join(SIGNED) + "\n", encoding="utf-8")
-    options = RunOptions(
-        paths=[src], targets=["en", "es"], formats=["docx"], out_dir=tmp_path / "o"
-    )
+    options = batch(paths=[src], targets=["en", "es"], formats=["docx"], out_dir=tmp_path / "o")
     result = run_batch(options, engines=EngineSet.with_engines("apertium", {}))
     report = json.loads((tmp_path / "o" / "signed" / "report.json").read_text(encoding="utf-8"))
     en = report["targets"]["en"]

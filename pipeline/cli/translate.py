@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import (
     CommandError,
@@ -30,12 +30,12 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.blocking import Held
-    from pipeline.detect import DocumentLanguage
     from pipeline.glossary import Glossary
-    from pipeline.jobs import Failure, RunOptions, RunResult, TargetResult
+    from pipeline.jobs import DocumentReport, Failure, RunResult, TargetReport
+    from pipeline.options import Batch
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "translate",
         help="translate statements into en/es/ja and write DOCX and PDF",
@@ -255,12 +255,13 @@ def choose_glossary(args: argparse.Namespace) -> GlossaryChoice:
     return GlossaryChoice(glossary, f"Glossary: {found.path} (found from {where})")
 
 
-def options_from_args(
-    args: argparse.Namespace, glossary: GlossaryChoice | None = None
-) -> RunOptions:
+def options_from_args(args: argparse.Namespace, glossary: GlossaryChoice | None = None) -> Batch:
+    """The batch the arguments ask for; the environment (``PIPELINE_LT_CONCURRENCY``, the
+    ``PIPELINE_MAX_*`` limits) is read here, once."""
     from pipeline.export.writers import FORMATS
-    from pipeline.jobs import RunOptions
+    from pipeline.ingest.limits import Limits
     from pipeline.memory import resolve_memory_path
+    from pipeline.options import Batch, OutputMode, RunControl
 
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -285,17 +286,16 @@ def options_from_args(
     _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
     chosen = (glossary or choose_glossary(args)).glossary
-    leaflet_config = None
+    leaflet = leaflet_config = None
     if args.layout != "document":
         from pipeline.cli.leaflet import load_config_or_default
 
+        leaflet = LeafletOptions(args.layout, bw=args.bw, bleed=args.bleed, two_up=args.two_up)
         leaflet_config = load_config_or_default(args.leaflet_config)
-    return RunOptions(
-        paths=paths,
-        targets=parse_languages(args.to),
+    mode = OutputMode(
+        targets=tuple(parse_languages(args.to)),
         source_lang=args.source,
-        formats=formats,
-        out_dir=args.out,
+        formats=tuple(formats),
         engine=EngineOptions(
             choice=args.engine,
             url=args.url,
@@ -303,26 +303,27 @@ def options_from_args(
             routes=routes,
             lt_concurrency=lt_concurrency,
         ),
-        jobs=args.jobs,
-        force=args.force,
         glossary=chosen,
-        layout=args.layout,
+        leaflet=leaflet,
         leaflet_config=leaflet_config,
-        bleed=args.bleed,
-        bw=args.bw,
-        two_up=args.two_up,
         strict=args.strict,
         keep_foreign=args.keep_foreign,
-        cache=resolve_memory_path(args.cache),
         review=args.review,
-        follow_links=args.follow_links,
         detector=args.detector,
         restyle=args.restyle,
         pdf_engine=args.pdf_engine,
-        wave_tokens=args.wave_tokens,
         allow_blocking=args.allow_blocking,
+    )
+    control = RunControl(
+        jobs=args.jobs,
+        wave_tokens=args.wave_tokens,
+        follow_links=args.follow_links,
+        cache=resolve_memory_path(args.cache),
+        force=args.force,
+        limits=Limits.from_env(),
         skip_unavailable=args.skip_unavailable,
     )
+    return Batch(paths=tuple(paths), out_dir=args.out, mode=mode, control=control)
 
 
 def _check_conflicts(
@@ -382,7 +383,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.run import run_batch
 
     glossary = choose_glossary(args)
-    options = options_from_args(args, glossary)
+    batch = options_from_args(args, glossary)
     if glossary.warning:
         print(f"warning: {glossary.warning}", file=sys.stderr)
     interactive = sys.stdout.isatty() and not args.json
@@ -393,8 +394,8 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        with stop_on_interrupt(options.stop):
-            result = run_batch(options, progress)
+        with stop_on_interrupt(batch.control.stop):
+            result = run_batch(batch, progress)
     except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
@@ -426,8 +427,8 @@ def run(args: argparse.Namespace) -> int:
                 "warnings": warnings,
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-                "glossary": str(options.glossary.path)
-                if options.glossary and options.glossary.path
+                "glossary": str(chosen.path)
+                if (chosen := batch.mode.glossary) and chosen.path
                 else None,
             }
         )
@@ -461,27 +462,40 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
 
 def unsure_warnings(result: RunResult) -> list[str]:
     """One line per document whose language (or some of whose blocks') detection is unsure,
-    with the fix; also for documents not rebuilt (from their report.json)."""
+    with the fix, from its report.json (also for documents not rebuilt)."""
     lines = []
-    for job in result.jobs:
-        if job.detection is not None:
-            found = job.detection.unsure_lines()
-        elif job.unchanged:
-            found = _stored_unsure(job.out_dir / "report.json")
-        else:
-            continue
-        lines += [f"{job.path}: {line}" for line in found]
+    for doc in result.documents:
+        lines += [f"{doc.path}: {line}" for line in _unsure_lines(_detected(doc))]
     return lines
 
 
-def _stored_unsure(report: Path) -> list[str]:
+def _detected(doc: DocumentReport) -> dict[str, Any]:
+    """report.json's ``detected`` and the unsure blocks of one document ({} when none)."""
     import json
 
+    if doc.lang is None and not doc.unchanged:
+        return {}
     try:
-        warning = json.loads(report.read_text(encoding="utf-8"))["detected"]["warning"]
+        data = json.loads((doc.out_dir / "report.json").read_text(encoding="utf-8"))
+        detected = dict(data["detected"])
+        targets = list(data["targets"].values())
     except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    blocks = targets[0].get("foreign_blocks", []) if targets else []
+    detected["unsure_blocks"] = [b for b in blocks if "unsure" in str(b.get("action"))]
+    return detected
+
+
+def _unsure_lines(detected: dict[str, Any]) -> list[str]:
+    from pipeline.detect import BlockLanguage, unsure_lines
+
+    if not detected or detected.get("source") == "--from" and not detected["unsure_blocks"]:
         return []
-    return [warning] if isinstance(warning, str) else []
+    blocks = [
+        BlockLanguage(b["index"], b["language"], b["confidence"]) for b in detected["unsure_blocks"]
+    ]
+    confidence = 1.0 if detected.get("source") == "--from" else detected["confidence"]
+    return unsure_lines(detected["language"] or "und", confidence, blocks)
 
 
 def failure_lines(result: RunResult) -> list[str]:
@@ -510,7 +524,7 @@ def closing_line(result: RunResult) -> str | None:
     if not reports:
         return None
     root = reports[0].parent.parent
-    written = any(target.outputs for job in result.jobs for target in job.targets.values())
+    written = any(target.outputs for doc in result.documents for target in doc.targets.values())
     if written or result.unchanged:
         return f"Outputs and report.json under {root}/"
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
@@ -522,66 +536,17 @@ def print_summary(result: RunResult, seconds: float, glossary_line: str | None =
     from rich.table import Table
 
     console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
-    from pipeline.leaflet import fit_summary
-
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    leaflets = any(t.leaflet for job in result.jobs for t in job.targets.values())
+    leaflets = any(t.leaflet for doc in result.documents for t in doc.targets.values())
     columns = ["document", "lang", "engine", "segments", "glossary", "time"]
     columns += ["leaflet"] if leaflets else []
     for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
-    empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
     skipped = {(f.path, f.reason) for f in result.unavailable}
-    for job in result.jobs:
-        if job.unchanged:
-            continue  # counted below the table
-        if job.doc is None:
-            table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
-            continue
-        for lang, target in job.targets.items():
-            unsure = job.detection is not None and job.detection.low_confidence
-            pair = f"{job.doc.lang}{'?' if unsure else ''}→{lang}"
-            if target.error:
-                colour = (
-                    "yellow" if (str(job.path), f"{lang}: {target.error}") in skipped else "red"
-                )
-                table.add_row(job.stem, pair, *empty[1:], f"[{colour}]{_short(target.error)}[/]")
-                continue
-            route = target.route
-            engine = route.engine if route else "identity"
-            if route and route.engine == "ctranslate2" and route.model:
-                engine = route.model  # which of the installed models ran
-            if route and route.pivot:
-                engine += f" via {route.pivot}"
-            problems = []
-            if job.detection is not None:
-                problems += [f"[yellow]{note}[/]" for note in unsure_cells(job.detection)]
-            if target.held is not None:
-                problems.append(f"[red]{held_cell(target.held)}[/]")
-            if target.untranslated:
-                problems.append(_count(len(target.untranslated), "untranslated word"))
-            if target.degenerate:
-                problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
-            if target.qa:
-                problems.append(_count(len(target.qa), "QA finding"))
-            for note in (target.leaflet or {}).get("notes") or []:
-                problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
-            if target.markers_repaired:  # done, not a problem: said in passing
-                put_back = _count(target.markers_repaired, "formatting mark")
-                problems.append(f"[dim]{put_back} put back in place[/]")
-            cells = [
-                job.stem,
-                pair,
-                engine,
-                _segments_cell(target),
-                _glossary_cell(target),
-                f"{target.seconds:.1f}s",
-            ]
-            if leaflets:
-                entry = target.leaflet
-                fit = fit_summary(entry) if entry else "-"
-                cells.append(f"[red]{fit}[/]" if entry and entry.get("overflow") else fit)
-            table.add_row(*cells, "; ".join(problems))
+    for doc in result.documents:
+        if not doc.unchanged:  # the unchanged ones are counted below the table
+            for row in summary_rows(doc, len(columns) - 1, leaflets, skipped):
+                table.add_row(*row)
     if table.row_count:
         console.print(table)
     else:
@@ -597,14 +562,88 @@ def print_summary(result: RunResult, seconds: float, glossary_line: str | None =
         print(closing)
 
 
-def unsure_cells(detection: DocumentLanguage) -> list[str]:
+def summary_rows(
+    doc: DocumentReport,
+    cells: int,
+    leaflets: bool,
+    skipped: set[tuple[str, str]] | None = None,
+) -> list[list[str]]:
+    """The summary's rows of one document: ``cells`` cells before the problems column;
+    ``skipped``: (path, reason) of targets --skip-unavailable left out (yellow, not red)."""
+    empty = ["-"] * cells  # a failed row: dashes up to the problems column
+    if doc.lang is None:
+        return [[doc.stem, *empty, f"[red]{doc.error or 'not done (interrupted)'}[/]"]]
+    rows = []
+    detected = _detected(doc)
+    unsure = bool(detected) and detected.get("warning") is not None
+    marks = [f"[yellow]{note}[/]" for note in _unsure_cells(detected)]
+    for lang, target in doc.targets.items():
+        pair = f"{doc.lang}{'?' if unsure else ''}→{lang}"
+        if target.error:
+            colour = (
+                "yellow" if (str(doc.path), f"{lang}: {target.error}") in (skipped or ()) else "red"
+            )
+            rows.append([doc.stem, pair, *empty[1:], f"[{colour}]{_short(target.error)}[/]"])
+            continue
+        cells_ = [
+            doc.stem,
+            pair,
+            _engine_cell(target),
+            _segments_cell(target),
+            _glossary_cell(target),
+            f"{target.seconds:.1f}s",
+        ]
+        if leaflets:
+            cells_.append(_leaflet_cell(target))
+        rows.append([*cells_, "; ".join([*marks, *_problems(target)])])
+    return rows
+
+
+def _unsure_cells(detected: dict[str, Any]) -> list[str]:
     """The summary's marks for an unsure detection (the lines on stderr say more)."""
     cells = []
-    if detection.low_confidence:
-        cells.append(f"language unsure ({detection.confidence:.2f}): --from")
-    if detection.unsure_blocks():
-        cells.append(f"{_count(len(detection.unsure_blocks()), 'block')} of unsure language")
+    if detected and detected.get("warning"):
+        cells.append(f"language unsure ({detected['confidence']:.2f}): --from")
+    if detected and detected["unsure_blocks"]:
+        cells.append(f"{_count(len(detected['unsure_blocks']), 'block')} of unsure language")
     return cells
+
+
+def _engine_cell(target: TargetReport) -> str:
+    route = target.route
+    engine = route.engine if route else "identity"
+    if route and route.engine == "ctranslate2" and route.model:
+        engine = route.model  # which of the installed models ran
+    if route and route.pivot:
+        engine += f" via {route.pivot}"
+    return engine
+
+
+def _leaflet_cell(target: TargetReport) -> str:
+    from pipeline.leaflet import fit_summary
+
+    entry = target.leaflet
+    fit = fit_summary(dict(entry)) if entry else "-"
+    return f"[red]{fit}[/]" if entry and entry.get("overflow") else fit
+
+
+def _problems(target: TargetReport) -> list[str]:
+    """What a reader of the summary should look at in one target (in full in report.json)."""
+    problems = []
+    if target.held is not None:
+        problems.append(f"[red]{held_cell(target.held)}[/]")
+    if target.untranslated:
+        problems.append(_count(len(target.untranslated), "untranslated word"))
+    if target.degenerate:
+        problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
+    if target.qa:
+        problems.append(_count(len(target.qa), "QA finding"))
+    for note in (target.leaflet or {}).get("notes") or []:
+        problems.append(f"leaflet: {note.split(';')[0]}")
+    if target.markers_repaired:  # done, not a problem: said in passing
+        put_back = _count(target.markers_repaired, "formatting mark")
+        problems.append(f"[dim]{put_back} put back in place[/]")
+    return problems
 
 
 def held_cell(held: Held) -> str:
@@ -623,8 +662,8 @@ def _print_review_files(result: RunResult) -> None:
     """Where ``--review`` put the review files, and how to bring corrections back."""
     written = [
         Path(target.outputs[key])
-        for job in result.jobs
-        for target in job.targets.values()
+        for doc in result.documents
+        for target in doc.targets.values()
         for key in ("review_docx", "xliff")
         if key in target.outputs
     ]
@@ -645,7 +684,7 @@ def _short(error: str) -> str:
     return error.split(": ", 1)[0] if len(error) > 60 else error
 
 
-def _segments_cell(target: TargetResult) -> str:
+def _segments_cell(target: TargetReport) -> str:
     total = target.total
     parts = [f"{target.approved} approved"] if target.approved else []
     if target.from_memory:
@@ -653,7 +692,7 @@ def _segments_cell(target: TargetResult) -> str:
     return f"{total} ({', '.join(parts)})" if parts else str(total)
 
 
-def _glossary_cell(target: TargetResult) -> str:
+def _glossary_cell(target: TargetReport) -> str:
     report = target.glossary
     if report is None or report.occurrences == 0:
         return "-"

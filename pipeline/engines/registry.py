@@ -17,7 +17,7 @@ from pipeline.engines.pivot import PIVOT, PivotEngine
 ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineOptions:
     """What the user said about engines on the command line."""
 
