@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.blocking import Held, blocking_fields
+from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.base import Route
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
@@ -35,6 +37,7 @@ class TargetFiles:
     markers_repaired: int = 0
     route: Route | None = None
     error: str | None = None
+    held: Held | None = None  # print-ready outputs held back (pipeline.blocking)
 
 
 def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFiles) -> TargetReport:
@@ -61,6 +64,7 @@ def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFile
         leaflet=files.leaflet,
         glossary=checked.glossary if checked is not None else None,
         kept_blocks={r.segment.block: r.kept for r in records if r.kept is not None},
+        held=files.held,
     )
 
 
@@ -142,6 +146,7 @@ def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
         "outputs": dict(target.outputs),
         "seconds": round(target.seconds, 3),
     }
+    entry.update(blocking_fields(target.qa, target.held))  # "blocking", "held_back"
     if target.glossary is not None:
         entry["glossary"] = target.glossary.as_json()
     if target.leaflet is not None:
@@ -165,6 +170,8 @@ def _foreign_blocks(prepared: Prepared, target: TargetReport) -> list[dict[str, 
             "action": (
                 f"kept ({kept[b.index]})"
                 if b.index in kept
+                else f"treated as {prepared.lang} (unsure detection)"
+                if b.confidence < LOW_CONFIDENCE
                 else "identity"
                 if b.language == target.lang
                 else f"translated from {b.language}"
