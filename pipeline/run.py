@@ -413,7 +413,8 @@ def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
 def _read_in_place(path: Path) -> inplace.InplaceSource:
     """A DOCX/ODT read for in-place translation, within the limits every reader keeps."""
     limits = Limits.from_env()
-    if check_regular_file(path, limits).st_size:  # an empty file: inplace says so
+    size = check_regular_file(path, limits).st_size
+    if size and path.suffix.lower() != ".pdf":  # an empty file: inplace says so
         check_zip(path, path.suffix.lower().lstrip("."), limits)
     return inplace.read(path)
 

@@ -9,7 +9,8 @@ A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen p
 ``outputs_for``: its document is the original package with the text replaced (an ODT also gets
 LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out (or, with
 ``--pdf-engine typst``, the re-rendered body). LibreOffice always converts an offline copy, in
-which nothing the file links to outside itself can be fetched.
+which nothing the file links to outside itself can be fetched. A PDF read in place gets the
+source PDF with its text replaced (``pdf_inplace``), and a DOCX rendered from its blocks.
 """
 
 from __future__ import annotations
@@ -69,11 +70,29 @@ class Output:
     route: str
 
 
+def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
+    from pipeline.export.pdf_inplace import write_pdf_in_place
+    from pipeline.inplace.pdf import PdfSkeleton
+
+    skeleton = source.skeleton
+    assert isinstance(skeleton, PdfSkeleton)
+
+    def pdf(doc: Document, path: Path, lang: str, title: str) -> None:
+        write_pdf_in_place(skeleton, doc, lang, path)
+
+    return {
+        "docx": [Output("docx", WRITERS["docx"], "rendered")],
+        "pdf": [Output("pdf", pdf, "in-place")],
+    }
+
+
 def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[Output]]:
     from pipeline import inplace
     from pipeline.export import libreoffice
 
     skeleton = source.skeleton
+    if skeleton.format == "pdf":
+        return _pdf_inplace_writers(source)
     suffix = skeleton.format  # "docx" or "odt"
 
     def document(doc: Document, path: Path, lang: str, title: str) -> None:

@@ -27,12 +27,16 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.document import Block, BlockKind, Document, Span
 from pipeline.ingest import pdf_pages
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits
 from pipeline.ingest.pdf_pages import PdfLine, PdfPage
+
+if TYPE_CHECKING:
+    import pymupdf
 
 # Share of the page height at the top and bottom where headers and footers live.
 _MARGIN_SHARE = 0.09
@@ -147,8 +151,13 @@ class PdfLayout:
 def read_pdf_layout(data: bytes, limits: Limits) -> PdfLayout:
     """``read_pdf``'s Document with where each block stands on its pages."""
     with pdf_pages.opened(data, limits) as pdf:
-        pages = pdf_pages.page_lines(pdf, limits)
-        encrypted = bool(pdf.is_encrypted or pdf.metadata and pdf.metadata.get("encryption"))
+        return layout_of(pdf, limits)
+
+
+def layout_of(pdf: pymupdf.Document, limits: Limits) -> PdfLayout:
+    """The layout of a PDF opened by ``pdf_pages.opened``."""
+    pages = pdf_pages.page_lines(pdf, limits)
+    encrypted = bool(pdf.is_encrypted or pdf.metadata and pdf.metadata.get("encryption"))
     if not any(page.lines for page in pages):
         raise ReadError(
             "the PDF has no text layer (a scan or images only): run OCR on it first "

@@ -53,6 +53,7 @@ class PdfLine:
     serif: bool
     color: int
     page: int
+    baseline: float = 0.0
 
 
 @dataclass
@@ -219,6 +220,7 @@ def _line(line: dict[str, Any], page: int) -> PdfLine | None:
         serif=_serif(main),
         color=int(main.get("color", 0)),
         page=page,
+        baseline=float(main.get("origin", (0.0, y1))[1]),
     )
 
 

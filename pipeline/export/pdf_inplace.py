@@ -1,0 +1,246 @@
+"""The translated PDF in place: the source PDF with each block's text replaced in its box.
+
+Pages, their size, pictures, drawings, colours and links stay as they are. For every block
+whose text changed, the original glyphs of its lines are removed by redaction (text only:
+``PDF_REDACT_IMAGE_NONE`` and ``PDF_REDACT_LINE_ART_NONE`` keep pictures and drawings,
+``fill=None`` paints nothing over the background), and the whole translated paragraph is set
+in the block's room with ``pdf_fit`` (kinsoku line breaking for Japanese), at the block's size
+and weight, a step smaller where it is longer (down to 70 %, then reported as not fitting).
+
+Text is set in Debian's Noto fonts (serif or sans as the original, bold and italic; Noto CJK
+for Japanese and for characters the Latin fonts lack), each embedded as a subset of the
+characters used (fontTools), so a Japanese PDF stays small.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.document import Document
+from pipeline.errors import PipelineError
+from pipeline.export.atomic import write_bytes_atomic
+from pipeline.export.fonts import INSTALL_HINT, font_file
+from pipeline.inplace.pdf import BlockFit, Box, PdfSkeleton, Placement
+from pipeline.inplace.pdf_fit import Fit, fit, split_by_shares
+
+if TYPE_CHECKING:
+    import pymupdf
+
+_DESCENT = 0.3  # below the baseline, as a share of the size
+
+
+class PdfFontError(PipelineError):
+    """A font the in-place PDF needs is not installed."""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Text to draw: at baseline ``x``, ``y`` of ``page`` in ``font`` at ``size``."""
+
+    page: int
+    font: str
+    size: float
+    color: int
+    x: float
+    y: float
+    text: str
+
+
+def write_pdf_in_place(skeleton: PdfSkeleton, translated: Document, lang: str, path: Path) -> None:
+    """Write the translated PDF at ``path``; what fitted where goes to ``skeleton.fits``."""
+    data, fits = render(skeleton, translated, lang)
+    write_bytes_atomic(Path(path), data)
+    skeleton.record(lang, fits)
+
+
+def render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[bytes, list[BlockFit]]:
+    """The translated PDF's bytes and, per block set again, how it fitted."""
+    import pymupdf
+
+    runs: list[_Run] = []
+    fits: list[BlockFit] = []
+    removed: dict[int, list[tuple[float, float, float, float]]] = defaultdict(list)
+    for index, (block, placement) in enumerate(
+        zip(translated.blocks, skeleton.blocks, strict=True)
+    ):
+        text = " ".join(block.text.split())
+        if text == " ".join(placement.source_text.split()):
+            continue  # unchanged (a name, a number, a block already in the language)
+        pieces = split_by_shares(text, [box.share for box in placement.boxes])
+        for box, piece in zip(placement.boxes, pieces, strict=True):
+            removed[box.page].extend(box.lines)
+            if not piece:
+                continue
+            font = _font_name(placement, lang, piece)
+            result = _set(box, placement, piece, font)
+            runs += _runs(box, placement, result, font)
+            fits.append(BlockFit(index, box.page + 1, result.scale, result.fits))
+    doc = pymupdf.open(stream=skeleton.data, filetype="pdf")
+    try:
+        if doc.needs_pass:
+            doc.authenticate("")
+        for page_number, rects in removed.items():
+            _remove_text(doc[page_number], rects)
+        _draw(doc, runs)
+        return doc.tobytes(garbage=3, deflate=True), fits
+    finally:
+        doc.close()
+
+
+def _remove_text(page: pymupdf.Page, rects: list[tuple[float, float, float, float]]) -> None:
+    import pymupdf
+
+    for x0, y0, x1, y1 in rects:
+        inset = (y1 - y0) * 0.2  # the middle of the line: never a glyph of the lines around
+        page.add_redact_annot(pymupdf.Rect(x0, y0 + inset, x1, y1 - inset), fill=None)
+    page.apply_redactions(
+        images=pymupdf.PDF_REDACT_IMAGE_NONE,  # type: ignore[attr-defined]
+        graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,  # type: ignore[attr-defined]
+        text=pymupdf.PDF_REDACT_TEXT_REMOVE,  # type: ignore[attr-defined]
+    )
+
+
+def _set(box: Box, placement: Placement, text: str, font: str) -> Fit:
+    x0, y0, x1, y1 = box.room
+    size = placement.size
+    ascent = max(box.baseline - y0, 0.5 * size)
+    step = placement.leading * size
+
+    def lines_room(scale: float) -> int:
+        first = y0 + ascent * scale
+        free = y1 - _DESCENT * size * scale - first
+        return 0 if free < -0.5 else 1 + int((free + 0.5) // (step * scale))
+
+    indent = placement.indent if box.share and box is placement.boxes[0] else 0.0
+    return fit(text, x1 - x0, lines_room, _measure(font), size, indent)
+
+
+def _runs(box: Box, placement: Placement, result: Fit, font: str) -> list[_Run]:
+    x0, y0, x1, _ = box.room
+    size = placement.size * result.scale
+    measure = _measure(font)
+    space = measure(" ") * size
+    y = y0 + max(box.baseline - y0, 0.5 * placement.size) * result.scale
+    out: list[_Run] = []
+    for n, line in enumerate(result.lines):
+        indent = placement.indent if n == 0 and box is placement.boxes[0] else 0.0
+        width = measure(line.text) * size
+        room = x1 - x0 - indent
+        x = x0 + indent
+        if placement.align == "center":
+            x += (room - width) / 2
+        elif placement.align == "right":
+            x += room - width
+        gaps = sum(1 for u in line.units[1:] if u.space)
+        stretch = (room - width) / gaps if gaps else 0.0
+        if placement.align == "justify" and not line.last and 0 < stretch < 3 * space:
+            for i, unit in enumerate(line.units):
+                if i and unit.space:
+                    x += space + stretch
+                out.append(_Run(box.page, font, size, placement.color, x, y, unit.text))
+                x += measure(unit.text) * size
+        else:
+            out.append(_Run(box.page, font, size, placement.color, x, y, line.text))
+        y += placement.leading * size
+    return out
+
+
+_LATIN = {
+    (True, False, False): "NotoSerif-Regular.ttf",
+    (True, True, False): "NotoSerif-Bold.ttf",
+    (True, False, True): "NotoSerif-Italic.ttf",
+    (True, True, True): "NotoSerif-BoldItalic.ttf",
+    (False, False, False): "NotoSans-Regular.ttf",
+    (False, True, False): "NotoSans-Bold.ttf",
+    (False, False, True): "NotoSans-Italic.ttf",
+    (False, True, True): "NotoSans-BoldItalic.ttf",
+}
+_CJK = {
+    (True, False): "NotoSerifCJK-Regular.ttc",
+    (True, True): "NotoSerifCJK-Bold.ttc",
+    (False, False): "NotoSansCJK-Regular.ttc",
+    (False, True): "NotoSansCJK-Bold.ttc",
+}
+
+
+def _font_name(placement: Placement, lang: str, text: str) -> str:
+    """The Noto font file for a block's text: CJK for Japanese and for text the Latin font
+    cannot show."""
+    cjk = _CJK[(placement.serif, placement.bold)]
+    if lang == "ja":
+        return cjk
+    latin = _LATIN[(placement.serif, placement.bold, placement.italic)]
+    font = _font(latin)
+    if all(font.has_glyph(ord(c)) for c in set(text) if not c.isspace()):
+        return latin
+    return cjk
+
+
+@functools.cache
+def _font(name: str) -> pymupdf.Font:
+    import pymupdf
+
+    path = font_file(name)
+    if path is None:
+        raise PdfFontError(f"the font {name} is not installed ({INSTALL_HINT})")
+    return pymupdf.Font(fontfile=str(path))
+
+
+@functools.cache
+def _measure(name: str) -> functools._lru_cache_wrapper[float]:
+    font = _font(name)
+
+    @functools.lru_cache(maxsize=65536)
+    def measure(text: str) -> float:
+        return float(font.text_length(text, fontsize=1.0))
+
+    return measure
+
+
+def _subset(name: str, chars: set[str]) -> pymupdf.Font:
+    """``name`` cut down to ``chars`` (what one PDF uses), as a font to embed."""
+    import pymupdf
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = font_file(name)
+    assert path is not None  # measured with it already
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False
+    font = TTFont(str(path), fontNumber=0, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(chars)) + " ")
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return pymupdf.Font(fontbuffer=out.getvalue())
+
+
+def _draw(doc: pymupdf.Document, runs: list[_Run]) -> None:
+    import pymupdf
+
+    used: dict[str, set[str]] = defaultdict(set)
+    for run in runs:
+        used[run.font].update(run.text)
+    fonts = {name: _subset(name, chars) for name, chars in used.items()}
+    by_page: dict[tuple[int, int], list[_Run]] = defaultdict(list)
+    for run in runs:
+        by_page[(run.page, run.color)].append(run)
+    for (page_number, color), page_runs in sorted(by_page.items()):
+        page = doc[page_number]
+        writer = pymupdf.TextWriter(page.rect)
+        for run in page_runs:
+            writer.append((run.x, run.y), run.text, font=fonts[run.font], fontsize=run.size)
+        writer.write_text(page, color=_rgb(color))
+
+
+def _rgb(color: int) -> tuple[float, float, float]:
+    return ((color >> 16 & 255) / 255, (color >> 8 & 255) / 255, (color & 255) / 255)

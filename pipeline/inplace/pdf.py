@@ -1,0 +1,229 @@
+"""A PDF read for in-place translation: its Document and where each block stands.
+
+The paragraphs are those ``pipeline.ingest.pdf`` finds (reading order, headings, lists,
+running headers and footers left out, which stay untranslated on the page). Each block gets a
+``Placement``: the rectangle of its lines on each page it runs over (with the share of its
+text there), its first baseline, line spacing, size, weight, colour and alignment, and how far
+down its box may grow before it meets other text, a picture or a rule. The writer
+(``pipeline.export.pdf_inplace``) removes the block's original text and sets the translation
+in that room.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pipeline.document import Document
+from pipeline.ingest.limits import Limits
+from pipeline.ingest.pdf import layout_of
+from pipeline.ingest.pdf_pages import PdfLine, opened
+
+if TYPE_CHECKING:
+    import pymupdf
+
+Rect = tuple[float, float, float, float]
+Align = Literal["left", "center", "right", "justify"]
+
+
+@dataclass(frozen=True)
+class Box:
+    """The part of a block on one page: ``room`` (x0, y0, x1, y1) where its text may go,
+    ``baseline`` of its first line, ``share`` of the block's characters, ``lines`` the source
+    lines' rectangles (the text to remove)."""
+
+    page: int
+    room: Rect
+    baseline: float
+    share: float
+    lines: tuple[Rect, ...]
+    line_count: int
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How one block is set: its boxes and the look of its text."""
+
+    boxes: tuple[Box, ...]
+    size: float
+    leading: float  # baseline to baseline, as a multiple of the size
+    bold: bool
+    italic: bool
+    serif: bool
+    color: int
+    align: Align
+    indent: float  # the first line's indent, in points
+    source_text: str  # the block's text as read (a block left as it is is not set again)
+    area: str = "body"
+
+
+@dataclass(frozen=True)
+class BlockFit:
+    """Where one block's translation went: ``scale`` of its size, and whether it fitted."""
+
+    block: int
+    page: int
+    scale: float
+    fits: bool
+
+
+@dataclass
+class PdfSkeleton:
+    """The source PDF's bytes and one placement per block of its Document.
+
+    ``fits`` is what the writer found for each target language, for report.json (filled in
+    by the writer, which runs in this process: in-place writers are never sent elsewhere)."""
+
+    data: bytes
+    blocks: list[Placement]
+    page_count: int
+    format: str = "pdf"
+    tracked_changes: int = 0
+    fits: dict[str, list[BlockFit]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, lang: str, fits: list[BlockFit]) -> None:
+        with self.lock:
+            self.fits[lang] = fits
+
+
+def read(path: Path) -> tuple[Document, PdfSkeleton]:
+    """The Document of the PDF at ``path`` and its skeleton (``ReadError`` says why not)."""
+    data = Path(path).read_bytes()
+    limits = Limits.from_env()
+    with opened(data, limits) as pdf:
+        layout = layout_of(pdf, limits)
+        obstacles = [_drawn_obstacles(pdf[n]) for n in range(pdf.page_count)]
+        page_count = pdf.page_count
+    text_lines: dict[int, list[PdfLine]] = {}
+    for line in [*layout.furniture, *(ln for lines in layout.lines for ln in lines)]:
+        text_lines.setdefault(line.page, []).append(line)
+    areas = {page.number: _text_area(page.lines) for page in layout.pages}
+    heights = [p.height for p in layout.pages]
+    placements = [
+        _placement(lines, block.text, text_lines, obstacles, areas, heights)
+        for lines, block in zip(layout.lines, layout.document.blocks, strict=True)
+    ]
+    return layout.document, PdfSkeleton(data, placements, page_count)
+
+
+def _drawn_obstacles(page: pymupdf.Page) -> list[Rect]:
+    """Pictures and thin rules (table borders, underlines of sections) on a page."""
+    out: list[Rect] = []
+    for info in page.get_image_info():
+        x0, y0, x1, y1 = info["bbox"]
+        out.append((x0, y0, x1, y1))
+    for drawing in page.get_drawings():
+        r = drawing["rect"]
+        if r.height <= 2.5 and r.width > 6:
+            out.append((r.x0, r.y0, r.x1, r.y1))
+    return out
+
+
+def _text_area(lines: list[PdfLine]) -> tuple[float, float]:
+    if not lines:
+        return (0.0, 0.0)
+    return (min(ln.x0 for ln in lines), max(ln.x1 for ln in lines))
+
+
+def _placement(
+    lines: list[PdfLine],
+    text: str,
+    text_lines: dict[int, list[PdfLine]],
+    obstacles: list[list[Rect]],
+    areas: dict[int, tuple[float, float]],
+    heights: list[float],
+) -> Placement:
+    first = lines[0]
+    sizes = [ln.size for ln in lines]
+    size = statistics.median(sizes)
+    pitches = [
+        (b.baseline - a.baseline) / size
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.page == b.page and 0 < b.baseline - a.baseline < 3 * size
+    ]
+    leading = statistics.median(pitches) if pitches else 1.25
+    align = _alignment(lines, areas[first.page])
+    rest = [ln.x0 for ln in lines[1:] if ln.page == first.page]
+    indent = first.x0 - min(rest) if rest and first.x0 - min(rest) > 2.0 else 0.0
+    pages = sorted({ln.page for ln in lines})
+    total = sum(len(ln.text) for ln in lines) or 1
+    boxes = []
+    for page in pages:
+        own = [ln for ln in lines if ln.page == page]
+        others = [ln for ln in text_lines.get(page, []) if all(ln is not o for o in own)]
+        room = _room(own, others, obstacles[page], areas[page], heights[page], size, align)
+        boxes.append(
+            Box(
+                page=page,
+                room=room,
+                baseline=own[0].baseline,
+                share=sum(len(ln.text) for ln in own) / total,
+                lines=tuple((ln.x0, ln.y0, ln.x1, ln.y1) for ln in own),
+                line_count=len(own),
+            )
+        )
+    return Placement(
+        boxes=tuple(boxes),
+        size=size,
+        leading=max(1.0, min(leading, 2.5)),
+        bold=sum(ln.bold for ln in lines) * 2 > len(lines),
+        italic=sum(ln.italic for ln in lines) * 2 > len(lines),
+        serif=sum(ln.serif for ln in lines) * 2 >= len(lines),
+        color=first.color,
+        align=align,
+        indent=indent if align in ("left", "justify") else 0.0,
+        source_text=text,
+    )
+
+
+def _alignment(lines: list[PdfLine], area: tuple[float, float]) -> Align:
+    left, right = area
+    centre = (left + right) / 2
+    if all(abs((ln.x0 + ln.x1) / 2 - centre) < 3.0 for ln in lines) and lines[0].x0 > left + 6:
+        return "center"
+    if all(abs(ln.x1 - right) < 2.0 for ln in lines) and lines[0].x0 > centre:
+        return "right"
+    full = [ln for ln in lines[:-1] if abs(ln.x1 - max(x.x1 for x in lines)) < 1.5]
+    if len(lines) > 2 and len(full) == len(lines) - 1:
+        return "justify"
+    return "left"
+
+
+def _room(
+    own: list[PdfLine],
+    others: list[PdfLine],
+    obstacles: list[Rect],
+    area: tuple[float, float],
+    height: float,
+    size: float,
+    align: Align,
+) -> Rect:
+    """Where the block's text may go on one page: its lines' rectangle, as wide as its column
+    (the page's text area when centred), and down to the next text, picture or rule below."""
+    x0 = min(ln.x0 for ln in own)
+    y0 = min(ln.y0 for ln in own)
+    x1 = max(ln.x1 for ln in own)
+    y1 = max(ln.y1 for ln in own)
+    if align == "center":
+        half = max((area[1] - area[0]) / 2, (x1 - x0) / 2)
+        centre = (x0 + x1) / 2
+        x0, x1 = centre - half, centre + half
+    elif align != "right":
+        same_column = [ln.x1 for ln in others if abs(ln.x0 - x0) < 3 * size]
+        x1 = max([x1, *same_column])
+    around = [*((o.x0, o.y0, o.x1, o.y1) for o in others), *obstacles]
+    own_right = max(ln.x1 for ln in own)
+    for ox0, oy0, _ox1, oy1 in around:  # something to the right, level with the lines
+        if oy1 > y0 + 0.5 and oy0 < y1 - 0.5 and ox0 >= own_right - 0.5:
+            x1 = min(x1, ox0 - 0.5 * size)
+    x1 = max(x1, own_right)
+    limit = height - max(size, 0.04 * height)
+    for ox0, oy0, ox1, oy1 in around:
+        if ox1 <= x0 or ox0 >= x1 or oy0 < y1 - 0.5 or oy1 <= y1:
+            continue  # beside the block, or above its last line
+        limit = min(limit, oy0 - 0.15 * size)
+    return (x0, y0, x1, max(y1, limit))
