@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipeline import inplace
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
 from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary
@@ -80,6 +81,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
     }
     if target.glossary is not None:
         entry["glossary"] = target.glossary.as_json()
+    entry.update(inplace.layout_report(job.inplace, lang))  # a PDF in place: what did not fit
     if target.leaflet is not None:
         entry["leaflet"] = target.leaflet
     if target.error:

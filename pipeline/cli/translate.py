@@ -426,6 +426,7 @@ def print_summary(result: RunResult, seconds: float) -> None:
     from rich.table import Table
 
     console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
+    from pipeline.inplace import layout_report
     from pipeline.leaflet import fit_summary
 
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
@@ -459,6 +460,8 @@ def print_summary(result: RunResult, seconds: float) -> None:
                 problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
             if target.qa:
                 problems.append(_count(len(target.qa), "QA finding"))
+            if overflow := layout_report(job.inplace, lang).get("overflow"):
+                problems.append(_count(len(overflow), "PDF block") + " did not fit")
             for note in (target.leaflet or {}).get("notes") or []:
                 problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
             if target.markers_repaired:  # done, not a problem: said in passing

@@ -138,23 +138,14 @@ def _placement(
     heights: list[float],
 ) -> Placement:
     first = lines[0]
-    sizes = [ln.size for ln in lines]
-    size = statistics.median(sizes)
-    pitches = [
-        (b.baseline - a.baseline) / size
-        for a, b in zip(lines, lines[1:], strict=False)
-        if a.page == b.page and 0 < b.baseline - a.baseline < 3 * size
-    ]
-    leading = statistics.median(pitches) if pitches else 1.25
+    size = statistics.median(ln.size for ln in lines)
     align = _alignment(lines, areas[first.page])
-    rest = [ln.x0 for ln in lines[1:] if ln.page == first.page]
-    indent = first.x0 - min(rest) if rest and first.x0 - min(rest) > 2.0 else 0.0
-    pages = sorted({ln.page for ln in lines})
     total = sum(len(ln.text) for ln in lines) or 1
     boxes = []
-    for page in pages:
-        own = [ln for ln in lines if ln.page == page]
-        others = [ln for ln in text_lines.get(page, []) if all(ln is not o for o in own)]
+    for own in _runs_of(lines):
+        page = own[0].page
+        mine = {id(ln) for ln in own}
+        others = [ln for ln in text_lines.get(page, []) if id(ln) not in mine]
         room = _room(own, others, obstacles[page], areas[page], heights[page], size, align)
         boxes.append(
             Box(
@@ -169,15 +160,43 @@ def _placement(
     return Placement(
         boxes=tuple(boxes),
         size=size,
-        leading=max(1.0, min(leading, 2.5)),
+        leading=_leading(lines, size),
         bold=sum(ln.bold for ln in lines) * 2 > len(lines),
         italic=sum(ln.italic for ln in lines) * 2 > len(lines),
         serif=sum(ln.serif for ln in lines) * 2 >= len(lines),
         color=first.color,
         align=align,
-        indent=indent if align in ("left", "justify") else 0.0,
+        indent=_indent(lines) if align in ("left", "justify") else 0.0,
         source_text=text,
     )
+
+
+def _runs_of(lines: list[PdfLine]) -> list[list[PdfLine]]:
+    """A block's lines cut where they go on to another page or back up (the next column)."""
+    runs: list[list[PdfLine]] = []
+    for line in lines:
+        last = runs[-1][-1] if runs else None
+        if last is None or line.page != last.page or line.y0 < last.y0 - 0.5:
+            runs.append([line])
+        else:
+            runs[-1].append(line)
+    return runs
+
+
+def _leading(lines: list[PdfLine], size: float) -> float:
+    """Baseline to baseline as a multiple of the size (1.25 for a single line)."""
+    pitches = [
+        (b.baseline - a.baseline) / size
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.page == b.page and 0 < b.baseline - a.baseline < 3 * size
+    ]
+    return max(1.0, min(statistics.median(pitches) if pitches else 1.25, 2.5))
+
+
+def _indent(lines: list[PdfLine]) -> float:
+    first = lines[0]
+    rest = [ln.x0 for ln in lines[1:] if ln.page == first.page]
+    return first.x0 - min(rest) if rest and first.x0 - min(rest) > 2.0 else 0.0
 
 
 def _alignment(lines: list[PdfLine], area: tuple[float, float]) -> Align:
