@@ -1,6 +1,7 @@
 """The translated PDF in place: the source PDF with each block's text replaced in its box.
 
-Pages, their size, pictures, drawings, colours and links stay as they are. For every block
+Pages, their size, pictures, drawings, colours and links stay as they are (a link keeps its
+area on the page: the words it covered are translated with their paragraph). For every block
 whose text changed, the original glyphs of its lines are removed by redaction (text only:
 ``PDF_REDACT_IMAGE_NONE`` and ``PDF_REDACT_LINE_ART_NONE`` keep pictures and drawings,
 ``fill=None`` paints nothing over the background), and the whole translated paragraph is set
@@ -30,9 +31,6 @@ from pipeline.inplace.pdf_fit import Fit, fit, split_by_shares
 
 if TYPE_CHECKING:
     import pymupdf
-
-_DESCENT = 0.3  # below the baseline, as a share of the size
-
 
 class PdfFontError(PipelineError):
     """A font the in-place PDF needs is not installed."""
@@ -71,6 +69,8 @@ def render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byte
         text = " ".join(block.text.split())
         if text == " ".join(placement.source_text.split()):
             continue  # unchanged (a name, a number, a block already in the language)
+        if placement.marker:
+            text = f"{placement.marker} {text}"
         pieces = split_by_shares(text, [box.share for box in placement.boxes])
         for box, piece in zip(placement.boxes, pieces, strict=True):
             removed[box.page].extend(box.lines)
@@ -95,6 +95,7 @@ def render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byte
 def _remove_text(page: pymupdf.Page, rects: list[tuple[float, float, float, float]]) -> None:
     import pymupdf
 
+    links = page.get_links()  # redaction drops the links it touches: they are put back
     for x0, y0, x1, y1 in rects:
         inset = (y1 - y0) * 0.2  # the middle of the line: never a glyph of the lines around
         page.add_redact_annot(pymupdf.Rect(x0, y0 + inset, x1, y1 - inset), fill=None)
@@ -103,17 +104,23 @@ def _remove_text(page: pymupdf.Page, rects: list[tuple[float, float, float, floa
         graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,  # type: ignore[attr-defined]
         text=pymupdf.PDF_REDACT_TEXT_REMOVE,  # type: ignore[attr-defined]
     )
+    kept = {(tuple(link["from"]), link.get("uri"), link.get("page")) for link in page.get_links()}
+    for link in links:
+        if (tuple(link["from"]), link.get("uri"), link.get("page")) not in kept:
+            link.pop("xref", None)
+            page.insert_link(link)
 
 
 def _set(box: Box, placement: Placement, text: str, font: str) -> Fit:
     x0, y0, x1, y1 = box.room
     size = placement.size
-    ascent = max(box.baseline - y0, 0.5 * size)
     step = placement.leading * size
+    # below the baseline as the source's own first line reaches (Noto's is alike)
+    descent = min(max((box.lines[0][3] - box.baseline) / size, 0.15), 0.3)
 
     def lines_room(scale: float) -> int:
-        first = y0 + ascent * scale
-        free = y1 - _DESCENT * size * scale - first
+        # the first line stays on its baseline; smaller type leaves more room below it
+        free = y1 - descent * size * scale - box.baseline
         return 0 if free < -0.5 else 1 + int((free + 0.5) // (step * scale))
 
     indent = placement.indent if box.share and box is placement.boxes[0] else 0.0
@@ -125,7 +132,7 @@ def _runs(box: Box, placement: Placement, result: Fit, font: str) -> list[_Run]:
     size = placement.size * result.scale
     measure = _measure(font)
     space = measure(" ") * size
-    y = y0 + max(box.baseline - y0, 0.5 * placement.size) * result.scale
+    y = box.baseline
     out: list[_Run] = []
     for n, line in enumerate(result.lines):
         indent = placement.indent if n == 0 and box is placement.boxes[0] else 0.0

@@ -43,6 +43,8 @@ _MARGIN_SHARE = 0.09
 # A line this much larger than the body text is a heading; this much, the title.
 _HEADING_RATIO = 1.15
 _TITLE_RATIO = 1.6
+# The title may be a little smaller than the largest heading (this tool's own template).
+_TITLE_OF_LARGEST = 0.9
 # A gap between lines wider than this many times the usual line spacing ends a paragraph.
 _PARAGRAPH_GAP = 1.2
 # Single lines above the title that do not stop it from being the title (a letterhead).
@@ -75,6 +77,7 @@ class _Line:
     page_height: float
     sources: list[PdfLine]
     column_right: float = 0.0  # where the lines of its column end on the right
+    marker_apart: bool = False  # its list marker is a line of its own in the PDF
 
     @classmethod
     def of(cls, line: PdfLine, page: PdfPage) -> _Line:
@@ -104,6 +107,7 @@ class _Paragraph:
     kind: BlockKind = "paragraph"
     ordered: bool = False
     level: int = 0
+    marker: str = ""  # a list marker on the same PDF line as the item's text
 
     @property
     def first(self) -> _Line:
@@ -146,6 +150,7 @@ class PdfLayout:
     lines: list[list[PdfLine]]
     furniture: list[PdfLine]  # running headers, footers and page numbers (not in the Document)
     pages: list[PdfPage]
+    markers: list[str]  # per block, the list marker that shares its first line ("": none)
 
 
 def read_pdf_layout(data: bytes, limits: Limits) -> PdfLayout:
@@ -177,6 +182,7 @@ def layout_of(pdf: pymupdf.Document, limits: Limits) -> PdfLayout:
         [[s for ln in p.lines for s in ln.sources] for p in kept],
         [s for ln in furniture for s in ln.sources],
         pages,
+        [p.marker.strip() for p in kept],
     )
 
 
@@ -191,6 +197,8 @@ def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     right = [ln for ln in lines if ln.x0 > middle - slack]
     if len(right) < 3 or len(left) < 3 or len(right) < 0.2 * len(lines):
         return lines  # one column (short lines on the right are not a column)
+    if statistics.median(ln.x1 - ln.x0 for ln in left) < _COLUMN_SHARE * width:
+        return lines  # short pieces side by side: a table or a form, read row by row
     ordered: list[_Line] = []
     band_left: list[_Line] = []
     band_right: list[_Line] = []
@@ -205,6 +213,7 @@ def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     return ordered + band_left + band_right
 
 
+_COLUMN_SHARE = 0.28  # a column's lines are mostly at least this share of the page wide
 _EDGE_BIN = 6.0  # points: lines starting this close to each other share a column
 
 
@@ -287,9 +296,12 @@ def _join_lone_bullets(lines: list[_Line]) -> list[_Line]:
                 or (line.x0 - previous.x1 < 0.6 * line.size and line.size == previous.size)
             )
         ):
+            apart = bool(_LONE_BULLET.match(previous.text))
             line.text = f"{previous.text.strip()} {line.text}"
             line.x0 = previous.x0
-            line.sources = previous.sources + line.sources
+            # a marker set apart stays on the page as it is: only the item's text is replaced
+            line.sources = line.sources if apart else previous.sources + line.sources
+            line.marker_apart = apart
             out[-1] = line
             continue
         out.append(line)
@@ -318,6 +330,8 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
         current = _Paragraph([line])
         if marker is not None:
             current.kind, current.ordered = "list_item", marker[0]
+            if not line.marker_apart:
+                current.marker = line.text.strip()[: len(line.text.strip()) - len(marker[1])]
             line.text = marker[1]
         paragraphs.append(current)
     return paragraphs
@@ -359,7 +373,7 @@ def _classify(paragraphs: list[_Paragraph]) -> tuple[list[Block], list[_Paragrap
     title_index: int | None = None
     largest = max((p.size for p in paragraphs), default=0.0)
     for index, paragraph in enumerate(paragraphs[: _MASTHEAD_LINES + 1]):
-        if paragraph.size >= largest:
+        if paragraph.size >= largest * _TITLE_OF_LARGEST:
             if (
                 is_heading_size[index]
                 and paragraph.first.page == 0

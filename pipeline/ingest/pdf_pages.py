@@ -206,7 +206,10 @@ def _line(line: dict[str, Any], page: int) -> PdfLine | None:
     total = sum(weight.values())
     bold = sum(weight[id(s)] for s in worded if _bold(s)) * 2 > total
     italic = sum(weight[id(s)] for s in worded if s["flags"] & 2) * 2 > total
-    sizes = sorted(round(float(s["size"]), 1) for s in worded)
+    by_size: dict[float, int] = {}
+    for s in worded:  # the size most of the line's characters have
+        size = round(float(s["size"]), 1)
+        by_size[size] = by_size.get(size, 0) + weight[id(s)]
     x0, y0, x1, y1 = (float(v) for v in line["bbox"])
     return PdfLine(
         text=text,
@@ -214,7 +217,7 @@ def _line(line: dict[str, Any], page: int) -> PdfLine | None:
         y0=y0,
         x1=x1,
         y1=y1,
-        size=sizes[len(sizes) // 2],
+        size=max(by_size, key=lambda k: (by_size[k], -k)),
         bold=bold,
         italic=italic,
         serif=_serif(main),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import statistics
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -57,6 +57,7 @@ class Placement:
     align: Align
     indent: float  # the first line's indent, in points
     source_text: str  # the block's text as read (a block left as it is is not set again)
+    marker: str = ""  # the list marker its text replaces along with the item's words
     area: str = "body"
 
 
@@ -104,8 +105,10 @@ def read(path: Path) -> tuple[Document, PdfSkeleton]:
     areas = {page.number: _text_area(page.lines) for page in layout.pages}
     heights = [p.height for p in layout.pages]
     placements = [
-        _placement(lines, block.text, text_lines, obstacles, areas, heights)
-        for lines, block in zip(layout.lines, layout.document.blocks, strict=True)
+        replace(_placement(lines, block.text, text_lines, obstacles, areas, heights), marker=marker)
+        for lines, block, marker in zip(
+            layout.lines, layout.document.blocks, layout.markers, strict=True
+        )
     ]
     return layout.document, PdfSkeleton(data, placements, page_count)
 
@@ -237,12 +240,13 @@ def _room(
     around = [*((o.x0, o.y0, o.x1, o.y1) for o in others), *obstacles]
     own_right = max(ln.x1 for ln in own)
     for ox0, oy0, _ox1, oy1 in around:  # something to the right, level with the lines
-        if oy1 > y0 + 0.5 and oy0 < y1 - 0.5 and ox0 >= own_right - 0.5:
+        if min(oy1, y1) - max(oy0, y0) > 0.25 * size and ox0 >= own_right - 0.5:
             x1 = min(x1, ox0 - 0.5 * size)
     x1 = max(x1, own_right)
     limit = height - max(size, 0.04 * height)
+    last_middle = (own[-1].y0 + own[-1].y1) / 2
     for ox0, oy0, ox1, oy1 in around:
-        if ox1 <= x0 or ox0 >= x1 or oy0 < y1 - 0.5 or oy1 <= y1:
+        if ox1 <= x0 or ox0 >= x1 or (oy0 + oy1) / 2 <= last_middle or oy1 <= y1:
             continue  # beside the block, or above its last line
         limit = min(limit, oy0 - 0.15 * size)
     return (x0, y0, x1, max(y1, limit))

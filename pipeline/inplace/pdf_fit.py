@@ -5,7 +5,9 @@ character joined to its neighbours by the Japanese line-breaking rules (kinsoku 
 closing bracket, a comma or full stop, a small kana or the prolonged sound mark never starts a
 line, an opening bracket never ends one. Lines are filled greedily with the font's own
 advance widths; a paragraph that does not fit its box is set again a step smaller, down to
-``MIN_SCALE`` of its size (then ``FLOOR_SCALE``, reported as not fitting).
+``MIN_SCALE`` of its size. One that still does not fit is reported as such and set smaller
+still until it fits (never below ``FLOOR_POINTS``): small print that a reviewer is told about
+is better than text running over its neighbours or text left out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 MIN_SCALE = 0.7
 """The smallest share of the original font size a translation is set at to fit its box."""
-FLOOR_SCALE = 0.5
+FLOOR_POINTS = 3.0
 """Below ``MIN_SCALE`` a paragraph is reported as not fitting, and set no smaller than this."""
 _STEP = 0.05
 
@@ -158,7 +160,8 @@ def fit(
     """Set ``text`` at the largest scale (1.0, 0.95 … ``MIN_SCALE``) whose lines fit.
 
     ``lines_room(scale)`` is how many lines the box holds at that scale. Past ``MIN_SCALE``
-    the text is set down to ``FLOOR_SCALE`` and the fit says it does not fit."""
+    the text is set smaller until it fits (down to ``FLOOR_POINTS``), and the fit says it
+    does not fit."""
     parts = units(text)
     space = measure(" ")
     scale = 1.0
@@ -167,10 +170,11 @@ def fit(
         lines = break_lines(parts, width / unit, measure, space, indent / unit)
         room = lines_room(scale)
         if len(lines) <= room:
-            return Fit(lines, round(scale, 2), scale >= MIN_SCALE - 1e-9)
-        if scale <= FLOOR_SCALE + 1e-9:
-            return Fit(lines, round(scale, 2), False)
-        scale -= _STEP
+            return Fit(lines, round(scale, 3), scale >= MIN_SCALE - 1e-9)
+        smaller = scale - _STEP if scale > MIN_SCALE + 1e-9 else scale * 0.9
+        if size * smaller < FLOOR_POINTS:
+            return Fit(lines, round(scale, 3), False)
+        scale = smaller
 
 
 def split_by_shares(text: str, shares: list[float]) -> list[str]:
