@@ -4,6 +4,7 @@ two-column PDF; the outputs checked with PyMuPDF and poppler (``pdffonts``, ``pd
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from pipeline.export.pdf_inplace import render
 from pipeline.ingest import read_document
 from pipeline.inplace.pdf import PdfSkeleton
 from pipeline.inplace.pdf_fit import NO_START, units
-from tests.conftest import requires_poppler
+from tests.conftest import requires_apertium, requires_poppler
 from tests.fixtures import office
 
 requires_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="no LibreOffice")
@@ -286,3 +287,36 @@ def test_soft_hyphen_and_hyphenated_line_end_are_joined(tmp_path: Path) -> None:
         re.sub(r"\s+", " ", block.text)
         == "The miners of the union recognise no company rule over them."
     )
+
+
+@pytest.mark.slow
+@requires_apertium
+@requires_poppler
+def test_pdf_translated_in_place_through_the_cli(cli, own_pdf: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src" / "statement.pdf"
+    source.parent.mkdir()
+    source.write_bytes(own_pdf.read_bytes())
+    before = source.read_bytes()
+    out = tmp_path / "out"
+    args = (str(source), "--to", "es", "--engine", "apertium", "--out", str(out), "--json")
+    done = cli("translate", *args, "--review")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((out / "statement" / "report.json").read_text(encoding="utf-8"))
+    es = report["targets"]["es"]
+    assert es["route"] == "in-place" and es["overflow"] == [] and "shrunk" in es
+    pdf = Path(es["outputs"]["pdf"])
+    assert pdf.name == "statement.es.pdf"
+    _same_pages(source, pdf)
+    assert _overlaps(_lines(pdf)) == [] and _fonts_embedded(pdf) == []
+    text = pymupdf.open(pdf)[0].get_text()
+    assert "Libre" in text and "mineros" in text and "Free the Casapalca" not in text
+    assert Path(es["outputs"]["docx"]).is_file()  # a DOCX of its blocks, rendered
+    assert list((out / "statement" / "review").glob("*.review.docx"))
+    assert source.read_bytes() == before
+    again = cli("translate", *args, "--review")
+    assert again.returncode == 0
+    assert json.loads(again.stdout)["unchanged"] == [str(out / "statement" / "report.json")]
+    restyled = cli("translate", *args, "--restyle")
+    assert restyled.returncode == 0
+    report = json.loads((out / "statement" / "report.json").read_text(encoding="utf-8"))
+    assert report["targets"]["es"]["route"] == "rendered"
