@@ -26,11 +26,13 @@ from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.fonts import INSTALL_HINT, font_file
+from pipeline.ingest.pdf_pages import MUPDF_LOCK
 from pipeline.inplace.pdf import BlockFit, Box, PdfSkeleton, Placement
 from pipeline.inplace.pdf_fit import Fit, fit, split_by_shares
 
 if TYPE_CHECKING:
     import pymupdf
+
 
 class PdfFontError(PipelineError):
     """A font the in-place PDF needs is not installed."""
@@ -58,6 +60,11 @@ def write_pdf_in_place(skeleton: PdfSkeleton, translated: Document, lang: str, p
 
 def render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[bytes, list[BlockFit]]:
     """The translated PDF's bytes and, per block set again, how it fitted."""
+    with MUPDF_LOCK:
+        return _render(skeleton, translated, lang)
+
+
+def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[bytes, list[BlockFit]]:
     import pymupdf
 
     runs: list[_Run] = []
@@ -209,8 +216,24 @@ def _measure(name: str) -> functools._lru_cache_wrapper[float]:
     return measure
 
 
+_LATIN_SET = frozenset(
+    chr(c)
+    for r in ((0x20, 0x7F), (0xA0, 0x250), (0x2010, 0x2050), (0x20AC, 0x20AD))
+    for c in range(*r)
+)
+"""The characters every Latin subset holds, so one subset serves document after document."""
+
+
 def _subset(name: str, chars: set[str]) -> pymupdf.Font:
-    """``name`` cut down to ``chars`` (what one PDF uses), as a font to embed."""
+    """``name`` cut down to ``chars`` (what one PDF uses), as a font to embed. A Latin
+    font's subset also holds ``_LATIN_SET`` and is made once per process."""
+    if name.endswith(".ttc"):
+        return _subset_font(name, frozenset(chars))
+    return _subset_font(name, _LATIN_SET | frozenset(chars))
+
+
+@functools.lru_cache(maxsize=16)
+def _subset_font(name: str, chars: frozenset[str]) -> pymupdf.Font:
     import pymupdf
     from fontTools import subset
     from fontTools.ttLib import TTFont

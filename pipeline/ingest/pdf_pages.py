@@ -15,6 +15,7 @@ restricts printing or copying) is read; one that needs a password is refused in 
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,10 @@ _CHUNK = 1 << 20
 _WORST_RATIO = {"/LZWDecode": 2731, "/RunLengthDecode": 128, "/ASCII85Decode": 5}
 _DISPLAY_ONLY = {"/DCTDecode", "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode"}
 _OPERATOR = re.compile(rb"(?<![\w/\\])(?:Tj|TJ|'|\"|Do|re|[mlcvyhfFSsBbn]\*?|BI|sh)(?=[\s\[(<]|$)")
+
+MUPDF_LOCK = threading.RLock()
+"""Held while MuPDF works: PyMuPDF must not run on two threads at once (documents are read
+on ``--jobs`` threads, in-place PDFs written on the writers' threads)."""
 
 DAMAGED = "not a valid .pdf file (damaged or truncated)"
 ENCRYPTED = "the PDF is encrypted with a password: give an unprotected copy"
@@ -67,6 +72,11 @@ class PdfPage:
 @contextmanager
 def opened(data: bytes, limits: Limits) -> Iterator[pymupdf.Document]:
     """The PDF in ``data`` opened by PyMuPDF, after the checks above; closed afterwards."""
+    with MUPDF_LOCK:
+        yield from _opened(data, limits)
+
+
+def _opened(data: bytes, limits: Limits) -> Iterator[pymupdf.Document]:
     import pymupdf
 
     pymupdf.TOOLS.mupdf_display_errors(False)
