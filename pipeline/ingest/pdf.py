@@ -177,6 +177,10 @@ def layout_of(pdf: pymupdf.Document, limits: Limits) -> PdfLayout:
     doc = Document(blocks=blocks, source_format="pdf")
     if encrypted:
         doc.notes.append("the PDF is encrypted with an empty password: read without one")
+    if getattr(pdf, "is_repaired", False):
+        doc.notes.append(
+            "the PDF is damaged in places (repaired while reading); some text may be missing"
+        )
     return PdfLayout(
         doc,
         [[s for ln in p.lines for s in ln.sources] for p in kept],
