@@ -320,3 +320,31 @@ def test_pdf_translated_in_place_through_the_cli(cli, own_pdf: Path, tmp_path: P
     assert restyled.returncode == 0
     report = json.loads((out / "statement" / "report.json").read_text(encoding="utf-8"))
     assert report["targets"]["es"]["route"] == "rendered"
+
+
+@requires_poppler
+def test_running_header_translated_on_every_page_page_numbers_kept(tmp_path: Path) -> None:
+    import typst
+
+    body = "\n\n".join(_paragraph(n, 60) for n in range(14))
+    source = tmp_path / "running.typ"
+    source.write_text(
+        '#set page(paper: "a5", header: [Workers Solidarity Committee], '
+        "footer: context [#h(1fr) #counter(page).display() #h(1fr)])\n"
+        '#set text(font: "Noto Serif", size: 11pt)\n' + body + "\n"
+    )
+    pdf = tmp_path / "running.pdf"
+    typst.compile(str(source), output=str(pdf), font_paths=["/usr/share/fonts"])
+    pages = pymupdf.open(pdf).page_count
+    assert pages >= 3
+    assert "Workers" not in " ".join(b.text for b in read_document(pdf).blocks)
+    read = inplace.read(pdf)
+    areas = [p.area for p in read.skeleton.blocks]  # type: ignore[union-attr]
+    assert areas.count("header") == 1 and "footer" not in areas  # bare numbers stay
+    assert inplace.body_document(read.skeleton, read.document).blocks == read.document.blocks[:-1]
+    out = tmp_path / "running.es.pdf"
+    _in_place(pdf, out, lambda d: _longer(d, 1.1, "Comité"))
+    for number, page in enumerate(pymupdf.open(out), start=1):
+        text = page.get_text()
+        assert "Comité Solidarity Committee" in text and str(number) in text.split()
+    assert _overlaps(_lines(out)) == []

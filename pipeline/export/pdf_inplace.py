@@ -78,7 +78,11 @@ def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byt
             continue  # unchanged (a name, a number, a block already in the language)
         if placement.marker:
             text = f"{placement.marker} {text}"
-        pieces = split_by_shares(text, [box.share for box in placement.boxes])
+        pieces = (
+            [text] * len(placement.boxes)
+            if placement.repeated
+            else split_by_shares(text, [box.share for box in placement.boxes])
+        )
         for box, piece in zip(placement.boxes, pieces, strict=True):
             removed[box.page].extend(box.lines)
             if not piece:

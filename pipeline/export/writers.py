@@ -71,6 +71,7 @@ class Output:
 
 
 def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
+    from pipeline import inplace
     from pipeline.export.pdf_inplace import write_pdf_in_place
     from pipeline.inplace.pdf import PdfSkeleton
 
@@ -80,8 +81,11 @@ def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
     def pdf(doc: Document, path: Path, lang: str, title: str) -> None:
         write_pdf_in_place(skeleton, doc, lang, path)
 
+    def docx(doc: Document, path: Path, lang: str, title: str) -> None:
+        WRITERS["docx"](inplace.body_document(skeleton, doc), path, lang, title)
+
     return {
-        "docx": [Output("docx", WRITERS["docx"], "rendered")],
+        "docx": [Output("docx", docx, "rendered")],
         "pdf": [Output("pdf", pdf, "in-place")],
     }
 

@@ -1,7 +1,8 @@
 """A PDF read for in-place translation: its Document and where each block stands.
 
-The paragraphs are those ``pipeline.ingest.pdf`` finds (reading order, headings, lists,
-running headers and footers left out, which stay untranslated on the page). Each block gets a
+The paragraphs are those ``pipeline.ingest.pdf`` finds (reading order, headings, lists), then
+the running headers and footers, one block per distinct text (area ``header``/``footer``, set
+again on every page they repeat on; bare page numbers stay as they are). Each block gets a
 ``Placement``: the rectangle of its lines on each page it runs over (with the share of its
 text there), its first baseline, line spacing, size, weight, colour and alignment, and how far
 down its box may grow before it meets other text, a picture or a rule. The writer
@@ -11,13 +12,14 @@ in that room.
 
 from __future__ import annotations
 
+import re
 import statistics
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pipeline.document import Document
+from pipeline.document import Block, Document, Span
 from pipeline.ingest.limits import Limits
 from pipeline.ingest.pdf import layout_of
 from pipeline.ingest.pdf_pages import PdfLine, opened
@@ -58,7 +60,8 @@ class Placement:
     indent: float  # the first line's indent, in points
     source_text: str  # the block's text as read (a block left as it is is not set again)
     marker: str = ""  # the list marker its text replaces along with the item's words
-    area: str = "body"
+    area: str = "body"  # "header", "footer": a running header or footer (not in the body)
+    repeated: bool = False  # each box shows the whole text (a running header on every page)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,28 @@ def read(path: Path) -> tuple[Document, PdfSkeleton]:
             layout.lines, layout.document.blocks, layout.markers, strict=True
         )
     ]
-    return layout.document, PdfSkeleton(data, placements, page_count)
+    blocks = list(layout.document.blocks)
+    for text, lines in _furniture_groups(layout.furniture).items():
+        placement = _placement(lines, text, text_lines, obstacles, areas, heights)
+        area = "header" if lines[0].y1 < heights[lines[0].page] / 2 else "footer"
+        placements.append(replace(placement, area=area, repeated=True))
+        blocks.append(Block("paragraph", [Span(text)]))
+    document = replace(layout.document, blocks=blocks)
+    return document, PdfSkeleton(data, placements, page_count)
+
+
+_NUMBERS_ONLY = re.compile(r"^[\s\d/.,:;()\[\]\-–—]*$")
+
+
+def _furniture_groups(lines: list[PdfLine]) -> dict[str, list[PdfLine]]:
+    """Running headers and footers by their text (a line repeated on every page is one block,
+    set again on each page); bare page numbers stay as they are."""
+    groups: dict[str, list[PdfLine]] = {}
+    for line in lines:
+        text = " ".join(line.text.split())
+        if text and not _NUMBERS_ONLY.match(text):
+            groups.setdefault(text, []).append(line)
+    return groups
 
 
 def _drawn_obstacles(page: pymupdf.Page) -> list[Rect]:
