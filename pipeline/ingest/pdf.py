@@ -372,21 +372,7 @@ def _classify(paragraphs: list[_Paragraph]) -> tuple[list[Block], list[_Paragrap
     is_heading_size = [
         p.kind != "list_item" and p.size >= body_size * _HEADING_RATIO for p in paragraphs
     ]
-    # The title: the first paragraph of the largest size, on the first page, above which
-    # there are at most masthead lines (single lines, e.g. a letterhead's organisation name).
-    title_index: int | None = None
-    largest = max((p.size for p in paragraphs), default=0.0)
-    for index, paragraph in enumerate(paragraphs[: _MASTHEAD_LINES + 1]):
-        if paragraph.size >= largest * _TITLE_OF_LARGEST:
-            if (
-                is_heading_size[index]
-                and paragraph.first.page == 0
-                and paragraph.size >= body_size * _TITLE_RATIO
-            ):
-                title_index = index
-            break
-        if len(paragraph.lines) > 1 or paragraph.first.page != 0:
-            break
+    title_index = _title_index(paragraphs, is_heading_size, body_size)
     level_sizes = sorted(
         {p.size for i, p in enumerate(paragraphs) if is_heading_size[i] and i != title_index},
         reverse=True,
@@ -405,14 +391,38 @@ def _classify(paragraphs: list[_Paragraph]) -> tuple[list[Block], list[_Paragrap
         elif is_heading_size[index]:
             kind = "heading"
             level = min(6, 1 + sum(1 for s in level_sizes if s > paragraph.size))
-        elif (
-            kind == "paragraph"
-            and paragraph.bold
-            and len(paragraph.lines) == 1
-            and len(text) <= _BOLD_HEADING_CHARS
-            and not _SENTENCE_END.search(text)
-        ):
+        elif kind == "paragraph" and _bold_heading(paragraph, text):
             kind = "heading"
             level = min(6, len(level_sizes) + 1)
         blocks.append(Block(kind, [Span(text)], level=level, ordered=paragraph.ordered))
     return blocks, kept
+
+
+def _title_index(
+    paragraphs: list[_Paragraph], is_heading_size: list[bool], body_size: float
+) -> int | None:
+    """The title: the first paragraph of (about) the largest size, on the first page, above
+    which there are at most masthead lines (single lines, e.g. a letterhead's name)."""
+    largest = max((p.size for p in paragraphs), default=0.0)
+    for index, paragraph in enumerate(paragraphs[: _MASTHEAD_LINES + 1]):
+        if paragraph.size >= largest * _TITLE_OF_LARGEST:
+            if (
+                is_heading_size[index]
+                and paragraph.first.page == 0
+                and paragraph.size >= body_size * _TITLE_RATIO
+            ):
+                return index
+            return None
+        if len(paragraph.lines) > 1 or paragraph.first.page != 0:
+            return None
+    return None
+
+
+def _bold_heading(paragraph: _Paragraph, text: str) -> bool:
+    """A short bold line that does not end a sentence."""
+    return (
+        paragraph.bold
+        and len(paragraph.lines) == 1
+        and len(text) <= _BOLD_HEADING_CHARS
+        and not _SENTENCE_END.search(text)
+    )
