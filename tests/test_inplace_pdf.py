@@ -348,3 +348,21 @@ def test_running_header_translated_on_every_page_page_numbers_kept(tmp_path: Pat
         text = page.get_text()
         assert "Comité Solidarity Committee" in text and str(number) in text.split()
     assert _overlaps(_lines(out)) == []
+
+
+def test_damaged_pdfs_in_place_fail_in_one_line_or_work(own_pdf: Path, tmp_path: Path) -> None:
+    from pipeline.errors import PipelineError
+
+    data = own_pdf.read_bytes()
+    for n, cut in enumerate([40, len(data) // 3, len(data) // 2, len(data) - 200]):
+        broken = tmp_path / f"cut{n}.pdf"
+        flipped = bytearray(data[:cut])
+        flipped[cut // 2 : cut // 2 + 64] = bytes(64)
+        broken.write_bytes(bytes(flipped))
+        try:
+            read = inplace.read(broken)
+        except PipelineError as exc:
+            assert "\n" not in str(exc) and str(exc)
+            continue
+        data_out, _ = render(read.skeleton, _longer(read.document), "es")  # type: ignore[arg-type]
+        assert pymupdf.open(stream=data_out).page_count == pymupdf.open(broken).page_count

@@ -38,6 +38,10 @@ class PdfFontError(PipelineError):
     """A font the in-place PDF needs is not installed."""
 
 
+class PdfWriteError(PipelineError):
+    """MuPDF could not write the translated PDF; the message is one line."""
+
+
 @dataclass(frozen=True)
 class _Run:
     """Text to draw: at baseline ``x``, ``y`` of ``page`` in ``font`` at ``size``."""
@@ -61,7 +65,13 @@ def write_pdf_in_place(skeleton: PdfSkeleton, translated: Document, lang: str, p
 def render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[bytes, list[BlockFit]]:
     """The translated PDF's bytes and, per block set again, how it fitted."""
     with MUPDF_LOCK:
-        return _render(skeleton, translated, lang)
+        try:
+            return _render(skeleton, translated, lang)
+        except PipelineError:
+            raise
+        except Exception as exc:  # MuPDF failing on a damaged part of the source
+            detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise PdfWriteError(f"cannot write the PDF in place: {detail}") from exc
 
 
 def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[bytes, list[BlockFit]]:

@@ -166,7 +166,15 @@ def _inflated_size(raw: bytes, cap: int) -> int:
 
 def page_lines(doc: pymupdf.Document, limits: Limits) -> list[PdfPage]:
     """The text lines of every page of ``doc`` (in content order; ``pdf`` orders them)."""
-    return [_page(doc[n], n, limits) for n in range(doc.page_count)]
+    pages = []
+    for n in range(doc.page_count):
+        try:
+            pages.append(_page(doc[n], n, limits))
+        except ReadError:
+            raise
+        except Exception as exc:  # MuPDF fails on a page it cannot repair
+            raise ReadError(f"{DAMAGED[:-1]}: page {n + 1} cannot be read)") from exc
+    return pages
 
 
 def _page(page: pymupdf.Page, number: int, limits: Limits) -> PdfPage:

@@ -138,7 +138,15 @@ def _furniture_groups(lines: list[PdfLine]) -> dict[str, list[PdfLine]]:
 
 
 def _drawn_obstacles(page: pymupdf.Page) -> list[Rect]:
-    """Pictures and thin rules (table borders, underlines of sections) on a page."""
+    """Pictures and thin rules (table borders, underlines of sections) on a page (none when
+    MuPDF cannot list them: its text was read, so the page is usable)."""
+    try:
+        return _drawings(page)
+    except Exception:  # a damaged drawing or picture: MuPDF draws what it can as well
+        return []
+
+
+def _drawings(page: pymupdf.Page) -> list[Rect]:
     out: list[Rect] = []
     for info in page.get_image_info():
         x0, y0, x1, y1 = info["bbox"]
