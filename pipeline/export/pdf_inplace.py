@@ -28,7 +28,7 @@ from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.fonts import INSTALL_HINT, font_file
 from pipeline.ingest.pdf_pages import MUPDF_LOCK
 from pipeline.inplace.pdf import BlockFit, Box, PdfSkeleton, Placement
-from pipeline.inplace.pdf_fit import Fit, fit, split_by_shares
+from pipeline.inplace.pdf_fit import Fit, SetLine, fit, split_by_shares
 
 if TYPE_CHECKING:
     import pymupdf
@@ -164,18 +164,31 @@ def _runs(box: Box, placement: Placement, result: Fit, font: str) -> list[_Run]:
             x += (room - width) / 2
         elif placement.align == "right":
             x += room - width
-        gaps = sum(1 for u in line.units[1:] if u.space)
-        stretch = (room - width) / gaps if gaps else 0.0
-        if placement.align == "justify" and not line.last and 0 < stretch < 3 * space:
+        stretch = _stretch(line, room - width, space, size)
+        if placement.align == "justify" and not line.last and stretch is not None:
             for i, unit in enumerate(line.units):
-                if i and unit.space:
-                    x += space + stretch
+                if i and (unit.space or not any(u.space for u in line.units[1:])):
+                    x += (space if unit.space else 0.0) + stretch
                 out.append(_Run(box.page, font, size, placement.color, x, y, unit.text))
                 x += measure(unit.text) * size
         else:
             out.append(_Run(box.page, font, size, placement.color, x, y, line.text))
         y += placement.leading * size
     return out
+
+
+def _stretch(line: SetLine, spare: float, space: float, size: float) -> float | None:
+    """What a justified line adds at each break between its units: at its spaces (Latin
+    text), else between every two units (Japanese, which has no spaces); None when the line
+    would look torn apart."""
+    spaced = sum(1 for u in line.units[1:] if u.space)
+    if spaced:
+        stretch = spare / spaced
+        return stretch if 0 < stretch < 3 * space else None
+    if len(line.units) < 2:
+        return None
+    stretch = spare / (len(line.units) - 1)
+    return stretch if 0 < stretch < 0.5 * size else None
 
 
 _LATIN = {
