@@ -193,7 +193,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--restyle",
         action="store_true",
-        help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
+        help="DOCX/ODT/PDF inputs: re-render them in the pipeline's own style instead of "
         "translating the original file in place (the default)",
     )
     p.add_argument(
@@ -201,7 +201,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="auto",
         choices=PDF_ENGINES,
         help="who lays the PDF out: libreoffice (the in-place document as it is) or typst "
-        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst",
+        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst "
+        "(a PDF translated in place is the source PDF itself)",
     )
     p.set_defaults(func=run)
 
