@@ -366,3 +366,21 @@ def test_damaged_pdfs_in_place_fail_in_one_line_or_work(own_pdf: Path, tmp_path:
             continue
         data_out, _ = render(read.skeleton, _longer(read.document), "es")  # type: ignore[arg-type]
         assert pymupdf.open(stream=data_out).page_count == pymupdf.open(broken).page_count
+
+
+def test_many_short_paragraphs_over_pages_come_back(tmp_path: Path) -> None:
+    """Short paragraphs (most gaps between lines are gaps between paragraphs), "Article N"
+    lines that fall into a page's bottom margin now and then, a compound hyphen at a line
+    end: every block comes back as written."""
+    blocks = [Block("title", [Span("Declaration of the rights of miners")])]
+    for n in range(1, 31):
+        blocks.append(Block("paragraph", [Span(f"Article {n}")]))
+        length = 12 + (n * 7) % 30
+        text = _paragraph(n, length).replace("the state", "the non\u2010political state", 1)
+        blocks.append(Block("paragraph", [Span(text)]))
+    doc = Document(blocks=blocks, lang="en")
+    pdf = tmp_path / "articles.pdf"
+    write_pdf(doc, pdf, "en")
+    assert pymupdf.open(pdf).page_count >= 3
+    back = read_document(pdf).blocks
+    assert [(b.kind, b.text) for b in back] == [(b.kind, b.text) for b in blocks]

@@ -129,8 +129,8 @@ class _Paragraph:
                 out = piece
             elif out.endswith("\u00ad") or re.search(r"[^\W\d_]-$", out) and piece[:1].islower():
                 out = out[:-1] + piece
-            elif _CJK.search(out[-1:]) and _CJK.search(piece[:1]):
-                out += piece
+            elif out.endswith("\u2010") or _CJK.search(out[-1:]) and _CJK.search(piece[:1]):
+                out += piece  # a hyphen that is part of the word (kept), or Japanese
             else:
                 out += " " + piece
         return re.sub(r"\s+", " ", out).strip()
@@ -252,22 +252,40 @@ def _furniture_key(text: str) -> str:
 
 
 def _drop_page_furniture(pages: list[list[_Line]]) -> tuple[list[_Line], list[_Line]]:
-    """Every page's lines without running headers, footers and page numbers; and those."""
+    """Every page's lines without running headers, footers and page numbers; and those.
+
+    A running header or footer is a line in the top or bottom margin whose text stands at the
+    same height on at least half of the pages (and two), the same text or one whose number
+    goes up with the page; a heading that happens to open pages is not one."""
 
     def in_margin(line: _Line) -> bool:
         margin = line.page_height * _MARGIN_SHARE
         return line.top > line.page_height - margin or line.bottom < margin
 
-    repeats = Counter(
-        key for lines in pages for key in {_furniture_key(ln.text) for ln in lines if in_margin(ln)}
-    )
+    places: dict[str, list[_Line]] = {}
+    for lines in pages:
+        for line in lines:
+            if in_margin(line):
+                places.setdefault(_furniture_key(line.text), []).append(line)
+    needed = max(2, (len(pages) + 1) // 2)
+
+    def repeated(line: _Line) -> bool:
+        near = [o for o in places[_furniture_key(line.text)] if abs(o.top - line.top) < 4]
+        if len({o.page for o in near}) < needed:
+            return False
+        if len({o.text.strip() for o in near}) == 1:
+            return True
+        # the texts differ in their numbers: furniture only if the number counts the pages
+        # ("Page 3 of 5"), not when it counts something else ("Article 13" atop a page)
+        offsets = {int(re.findall(r"\d+", o.text)[0]) - o.page for o in near}
+        return len(offsets) == 1
+
     kept: list[_Line] = []
     dropped: list[_Line] = []
     for lines in pages:
         for line in lines:
             if in_margin(line) and (
-                _PAGE_NUMBER.match(line.text)
-                or (len(pages) > 1 and repeats[_furniture_key(line.text)] > 1)
+                _PAGE_NUMBER.match(line.text) or (len(pages) > 1 and repeated(line))
             ):
                 dropped.append(line)
                 continue
@@ -322,7 +340,9 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
         for a, b in zip(body, body[1:], strict=False)
         if a.page == b.page and 0 < a.bottom - b.bottom < 3 * a.size and a.size == b.size
     ]
-    pitch = statistics.median(pitches) if pitches else 0.0
+    # the line spacing inside paragraphs: a low quantile, since in a statement of short
+    # paragraphs most gaps between lines can be gaps between paragraphs
+    pitch = sorted(pitches)[len(pitches) // 4] if pitches else 0.0
     right_edge = max((ln.x1 for ln in lines), default=0.0)
     paragraphs: list[_Paragraph] = []
     current: _Paragraph | None = None
