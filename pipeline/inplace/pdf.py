@@ -199,11 +199,19 @@ def _placement(
         bold=sum(ln.bold for ln in lines) * 2 > len(lines),
         italic=sum(ln.italic for ln in lines) * 2 > len(lines),
         serif=sum(ln.serif for ln in lines) * 2 >= len(lines),
-        color=first.color,
+        color=_main_color(lines),
         align=align,
         indent=_indent(lines) if align in ("left", "justify") else 0.0,
         source_text=text,
     )
+
+
+def _main_color(lines: list[PdfLine]) -> int:
+    """The colour most of the block's characters have."""
+    weight: dict[int, int] = {}
+    for line in lines:
+        weight[line.color] = weight.get(line.color, 0) + len(line.text)
+    return max(weight, key=lambda c: weight[c])
 
 
 def _runs_of(lines: list[PdfLine]) -> list[list[PdfLine]]:
