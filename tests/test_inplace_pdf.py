@@ -262,6 +262,31 @@ def test_libreoffice_pdf_with_picture_table_and_heading(tmp_path: Path) -> None:
     assert abs(title.y1 - source_title.y1) < 4 and abs(title.x0 - source_title.x0) < 60
     assert text.count("•") == pymupdf.open(source)[0].get_text().count("•")
     assert [f for f in skeleton.fits["es"] if not f.fits] == []
+    # the red 14 pt words are a span of their own, and come back red in their size
+    (red,) = [b for b in read.document.blocks if "Free them now" in b.text]
+    assert [(sp.text, sp.format_key) for sp in red.spans] == [
+        ("We stand with the miners. ", None),
+        ("Free them now!", "s1"),
+    ]
+    styled = replace(
+        read.document,
+        blocks=[
+            b.with_spans([Span("Estamos con los mineros. "), Span("¡Libres ya!", format_key="s1")])
+            if b is red
+            else b
+            for b in read.document.blocks
+        ],
+    )
+    data, _ = render(skeleton, styled, "es")
+    spans = [
+        s
+        for block in pymupdf.open(stream=data)[0].get_text("dict")["blocks"]
+        for line in block.get("lines", [])
+        for s in line["spans"]
+    ]
+    (slogan,) = [s for s in spans if "Libres ya" in s["text"]]
+    assert slogan["color"] == 0xC00000 and round(slogan["size"]) == 14
+    assert [s for s in spans if "Estamos" in s["text"]][0]["size"] == 11
 
 
 def test_scanned_pdf_in_place_is_one_clear_line(tmp_path: Path) -> None:

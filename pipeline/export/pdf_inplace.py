@@ -18,17 +18,17 @@ from __future__ import annotations
 import functools
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.document import Document
+from pipeline.document import Block, Document
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.fonts import INSTALL_HINT, font_file
 from pipeline.ingest.pdf_pages import MUPDF_LOCK
 from pipeline.inplace.pdf import BlockFit, Box, PdfSkeleton, Placement
-from pipeline.inplace.pdf_fit import Fit, SetLine, fit, split_by_shares
+from pipeline.inplace.pdf_fit import Fit, SetLine, Unit, fit, split_by_shares, units
 
 if TYPE_CHECKING:
     import pymupdf
@@ -83,23 +83,24 @@ def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byt
     for index, (block, placement) in enumerate(
         zip(translated.blocks, skeleton.blocks, strict=True)
     ):
-        text = " ".join(block.text.split())
+        text, styles = _styled_text(block, len(placement.styles))
         if text == " ".join(placement.source_text.split()):
             continue  # unchanged (a name, a number, a block already in the language)
         if placement.marker:
-            text = f"{placement.marker} {text}"
+            text, styles = f"{placement.marker} {text}", [0] * (len(placement.marker) + 1) + styles
+        setting = _setting(placement, lang, text)
+        parts = units(text, styles)
         pieces = (
-            [text] * len(placement.boxes)
+            [parts] * len(placement.boxes)
             if placement.repeated
-            else split_by_shares(text, [box.share for box in placement.boxes])
+            else split_by_shares(parts, [box.share for box in placement.boxes])
         )
         for box, piece in zip(placement.boxes, pieces, strict=True):
             removed[box.page].extend(box.lines)
             if not piece:
                 continue
-            font = _font_name(placement, lang, piece)
-            result = _set(box, placement, piece, font)
-            runs += _runs(box, placement, result, font)
+            result = _set(box, placement, piece, setting)
+            runs += _runs(box, placement, result, setting)
             fits.append(BlockFit(index, box.page + 1, result.scale, result.fits))
     doc = pymupdf.open(stream=skeleton.data, filetype="pdf")
     try:
@@ -111,6 +112,54 @@ def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byt
         return doc.tobytes(garbage=3, deflate=True), fits
     finally:
         doc.close()
+
+
+def _styled_text(block: Block, looks: int) -> tuple[str, list[int]]:
+    """A translated block's text with runs of whitespace made one space, and each
+    character's look: 0 the block's own, n the span with format key ``s<n>``."""
+    chars: list[tuple[str, int]] = []
+    for span in block.spans:
+        if span.kind == "break":
+            chars.append((" ", 0))
+        if span.kind != "text":
+            continue
+        key = span.format_key or ""
+        look = int(key[1:]) if key[:1] == "s" and key[1:].isdigit() else 0
+        look = look if 0 < look <= looks else 0
+        chars += [(c, look) for c in span.text]
+    text, styles = "", list[int]()
+    for char, look in chars:
+        if char.isspace():
+            if text and not text.endswith(" "):
+                text, styles = text + " ", [*styles, look]
+            continue
+        text += char
+        styles.append(look)
+    if text.endswith(" "):
+        text, styles = text[:-1], styles[:-1]
+    return text, styles
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """The fonts, relative sizes and colours of a block's looks (0: its own)."""
+
+    fonts: tuple[str, ...]
+    ratios: tuple[float, ...]
+    colors: tuple[int, ...]
+
+    def measure(self, text: str, look: int) -> float:
+        return _measure(self.fonts[look])(text) * self.ratios[look]
+
+
+def _setting(placement: Placement, lang: str, text: str) -> _Setting:
+    own = (placement.bold, placement.italic, placement.serif, placement.color, placement.size)
+    looks = (own, *placement.styles)
+    return _Setting(
+        fonts=tuple(_font_name(look[2], look[0], look[1], lang, text) for look in looks),
+        ratios=tuple(min(max(look[4] / placement.size, 0.5), 2.0) for look in looks),
+        colors=tuple(look[3] for look in looks),
+    )
 
 
 def _remove_text(page: pymupdf.Page, rects: list[tuple[float, float, float, float]]) -> None:
@@ -132,7 +181,7 @@ def _remove_text(page: pymupdf.Page, rects: list[tuple[float, float, float, floa
             page.insert_link(link)
 
 
-def _set(box: Box, placement: Placement, text: str, font: str) -> Fit:
+def _set(box: Box, placement: Placement, parts: list[Unit], setting: _Setting) -> Fit:
     x0, y0, x1, y1 = box.room
     size = placement.size
     step = placement.leading * size
@@ -145,19 +194,20 @@ def _set(box: Box, placement: Placement, text: str, font: str) -> Fit:
         return 0 if free < -0.5 else 1 + int((free + 0.5) // (step * scale))
 
     indent = placement.indent if box.share and box is placement.boxes[0] else 0.0
-    return fit(text, x1 - x0, lines_room, _measure(font), size, indent)
+    return fit(parts, x1 - x0, lines_room, setting.measure, size, indent)
 
 
-def _runs(box: Box, placement: Placement, result: Fit, font: str) -> list[_Run]:
-    x0, y0, x1, _ = box.room
+def _runs(box: Box, placement: Placement, result: Fit, setting: _Setting) -> list[_Run]:
+    x0, _, x1, _ = box.room
     size = placement.size * result.scale
-    measure = _measure(font)
-    space = measure(" ") * size
+    space = setting.measure(" ", 0) * size
     y = box.baseline
     out: list[_Run] = []
     for n, line in enumerate(result.lines):
         indent = placement.indent if n == 0 and box is placement.boxes[0] else 0.0
-        width = measure(line.text) * size
+        widths = [setting.measure(u.text, u.style) * size for u in line.units]
+        gaps = sum(1 for u in line.units[1:] if u.space)
+        width = sum(widths) + gaps * space
         room = x1 - x0 - indent
         x = x0 + indent
         if placement.align == "center":
@@ -165,16 +215,36 @@ def _runs(box: Box, placement: Placement, result: Fit, font: str) -> list[_Run]:
         elif placement.align == "right":
             x += room - width
         stretch = _stretch(line, room - width, space, size)
-        if placement.align == "justify" and not line.last and stretch is not None:
-            for i, unit in enumerate(line.units):
-                if i and (unit.space or not any(u.space for u in line.units[1:])):
-                    x += (space if unit.space else 0.0) + stretch
-                out.append(_Run(box.page, font, size, placement.color, x, y, unit.text))
-                x += measure(unit.text) * size
-        else:
-            out.append(_Run(box.page, font, size, placement.color, x, y, line.text))
+        if placement.align != "justify" or line.last or stretch is None:
+            stretch = 0.0
+        spaced = gaps > 0
+        for i, (unit, advance) in enumerate(zip(line.units, widths, strict=True)):
+            if i and (unit.space or not spaced):
+                x += (space if unit.space else 0.0) + stretch
+            look = unit.style
+            run = _Run(
+                box.page,
+                setting.fonts[look],
+                size * setting.ratios[look],
+                setting.colors[look],
+                x,
+                y,
+                unit.text,
+            )
+            previous = out[-1] if out and i else None
+            if previous and stretch == 0.0 and _same_run(previous, run):
+                out[-1] = replace(
+                    previous, text=previous.text + (" " if unit.space else "") + unit.text
+                )
+            else:
+                out.append(run)
+            x += advance
         y += placement.leading * size
     return out
+
+
+def _same_run(a: _Run, b: _Run) -> bool:
+    return (a.page, a.font, a.size, a.color, a.y) == (b.page, b.font, b.size, b.color, b.y)
 
 
 def _stretch(line: SetLine, spare: float, space: float, size: float) -> float | None:
@@ -209,13 +279,13 @@ _CJK = {
 }
 
 
-def _font_name(placement: Placement, lang: str, text: str) -> str:
-    """The Noto font file for a block's text: CJK for Japanese and for text the Latin font
-    cannot show."""
-    cjk = _CJK[(placement.serif, placement.bold)]
+def _font_name(serif: bool, bold: bool, italic: bool, lang: str, text: str) -> str:
+    """The Noto font file for a look: CJK for Japanese and for text the Latin font cannot
+    show."""
+    cjk = _CJK[(serif, bold)]
     if lang == "ja":
         return cjk
-    latin = _LATIN[(placement.serif, placement.bold, placement.italic)]
+    latin = _LATIN[(serif, bold, italic)]
     font = _font(latin)
     if all(font.has_glyph(ord(c)) for c in set(text) if not c.isspace()):
         return latin

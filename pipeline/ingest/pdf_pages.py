@@ -43,6 +43,10 @@ DAMAGED = "not a valid .pdf file (damaged or truncated)"
 ENCRYPTED = "the PDF is encrypted with a password: give an unprotected copy"
 
 
+RunStyle = tuple[bool, bool, bool, int, float]
+"""How a run of text looks: bold, italic, serif, sRGB colour, size in points."""
+
+
 @dataclass
 class PdfLine:
     """One line of text on a page, in PDF points with y going down (PyMuPDF's space)."""
@@ -59,6 +63,7 @@ class PdfLine:
     color: int
     page: int
     baseline: float = 0.0
+    runs: tuple[tuple[str, RunStyle], ...] = ()  # the line's text in its spans' looks
 
 
 @dataclass
@@ -242,6 +247,17 @@ def _line(line: dict[str, Any], page: int) -> PdfLine | None:
         color=int(main.get("color", 0)),
         page=page,
         baseline=float(main.get("origin", (0.0, y1))[1]),
+        runs=tuple((s["text"].replace("\n", " "), _style(s)) for s in spans),
+    )
+
+
+def _style(span: dict[str, Any]) -> RunStyle:
+    return (
+        _bold(span),
+        bool(span["flags"] & 2),
+        _serif(span),
+        int(span.get("color", 0)),
+        round(float(span["size"]), 1),
     )
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from pipeline.document import Block, Document, Span
 from pipeline.ingest.limits import Limits
 from pipeline.ingest.pdf import layout_of
-from pipeline.ingest.pdf_pages import PdfLine, opened
+from pipeline.ingest.pdf_pages import PdfLine, RunStyle, opened
 
 if TYPE_CHECKING:
     import pymupdf
@@ -60,6 +60,7 @@ class Placement:
     indent: float  # the first line's indent, in points
     source_text: str  # the block's text as read (a block left as it is is not set again)
     marker: str = ""  # the list marker its text replaces along with the item's words
+    styles: tuple[RunStyle, ...] = ()  # the looks of its spans with format key s1, s2…
     area: str = "body"  # "header", "footer": a running header or footer (not in the body)
     repeated: bool = False  # each box shows the whole text (a running header on every page)
 
@@ -107,13 +108,15 @@ def read(path: Path) -> tuple[Document, PdfSkeleton]:
         text_lines.setdefault(line.page, []).append(line)
     areas = {page.number: _text_area(page.lines) for page in layout.pages}
     heights = [p.height for p in layout.pages]
-    placements = [
-        replace(_placement(lines, block.text, text_lines, obstacles, areas, heights), marker=marker)
-        for lines, block, marker in zip(
-            layout.lines, layout.document.blocks, layout.markers, strict=True
-        )
-    ]
-    blocks = list(layout.document.blocks)
+    placements: list[Placement] = []
+    blocks: list[Block] = []
+    for lines, block, marker in zip(
+        layout.lines, layout.document.blocks, layout.markers, strict=True
+    ):
+        placement = _placement(lines, block.text, text_lines, obstacles, areas, heights)
+        spans, styles = styled_spans(block.text, lines, _look(placement))
+        placements.append(replace(placement, marker=marker, styles=styles))
+        blocks.append(block.with_spans(spans))
     for text, lines in _furniture_groups(layout.furniture).items():
         placement = _placement(lines, text, text_lines, obstacles, areas, heights)
         area = "header" if lines[0].y1 < heights[lines[0].page] / 2 else "footer"
@@ -135,6 +138,57 @@ def _furniture_groups(lines: list[PdfLine]) -> dict[str, list[PdfLine]]:
         if text and not _NUMBERS_ONLY.match(text):
             groups.setdefault(text, []).append(line)
     return groups
+
+
+def _look(placement: Placement) -> RunStyle:
+    return (placement.bold, placement.italic, placement.serif, placement.color, placement.size)
+
+
+def styled_spans(
+    text: str, lines: list[PdfLine], base: RunStyle
+) -> tuple[list[Span], tuple[RunStyle, ...]]:
+    """``text`` (a block as read) as spans: the words that look like the block itself plain,
+    each other look (a red phrase, a bold word) a span with format key ``s1``, ``s2``… (they
+    reach the engine as inline markers, as a DOCX run's formatting does); and those looks."""
+    source = [(c, style) for ln in lines for piece, style in ln.runs for c in piece]
+    looks: list[RunStyle] = []
+    marks: list[int] = []
+    at = 0
+    for char in text:
+        if char.isspace():
+            marks.append(-1)
+            continue
+        while at < len(source) and source[at][0] != char:
+            at += 1  # a character the reader dropped (a line-end hyphen, a list marker)
+        style = source[at][1] if at < len(source) else base
+        at += 1
+        if _same_look(style, base):
+            marks.append(0)
+        else:
+            if style not in looks:
+                looks.append(style)
+            marks.append(looks.index(style) + 1)
+    # a space takes the look of the words on both its sides, else the block's
+    for i, mark in enumerate(marks):
+        if mark == -1:
+            before = next((m for m in reversed(marks[:i]) if m != -1), 0)
+            after = next((m for m in marks[i + 1 :] if m != -1), 0)
+            marks[i] = before if before == after else 0
+    spans: list[Span] = []
+    for char, mark in zip(text, marks, strict=True):
+        key = f"s{mark}" if mark else None
+        if spans and spans[-1].format_key == key:
+            spans[-1] = replace(spans[-1], text=spans[-1].text + char)
+            continue
+        look = looks[mark - 1] if mark else base
+        spans.append(
+            Span(char, bold=look[0] and mark > 0, italic=look[1] and mark > 0, format_key=key)
+        )
+    return spans or [Span(text)], tuple(looks)
+
+
+def _same_look(a: RunStyle, b: RunStyle) -> bool:
+    return a[:4] == b[:4] and abs(a[4] - b[4]) < 0.6
 
 
 def _drawn_obstacles(page: pymupdf.Page) -> list[Rect]:

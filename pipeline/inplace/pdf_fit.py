@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MIN_SCALE = 0.7
 """The smallest share of the original font size a translation is set at to fit its box."""
@@ -32,8 +32,8 @@ NO_END = frozenset("‘“（〔［｛〈《「『【〘〖〝｟«([{")
 
 _CJK = re.compile(r"[\u2e80-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
-Measure = Callable[[str], float]
-"""The advance width of a text at font size 1."""
+Measure = Callable[[str, int], float]
+"""The advance width of a text in a style (0: the block's own) at the block's font size 1."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Unit:
 
     text: str
     space: bool
+    style: int = 0  # the style of its first character (0: the block's own)
 
 
 @dataclass(frozen=True)
@@ -59,27 +60,31 @@ class SetLine:
         return out
 
 
-def units(text: str) -> list[Unit]:
-    """``text`` cut where a line may break (spaces; between CJK characters, by kinsoku)."""
+def units(text: str, styles: list[int] | None = None) -> list[Unit]:
+    """``text`` cut where a line may break (spaces; between CJK characters, by kinsoku);
+    ``styles`` gives each character's style."""
     atoms: list[Unit] = []
     space = False
-    word = ""
-    for char in text:
+    word, style = "", 0
+    for index, char in enumerate(text):
+        own = styles[index] if styles else 0
         if char.isspace():
             if word:
-                atoms.append(Unit(word, space))
+                atoms.append(Unit(word, space, style))
                 word = ""
             space = bool(atoms)
         elif _CJK.match(char) or char in NO_START or char in NO_END:
             if word:
-                atoms.append(Unit(word, space))
+                atoms.append(Unit(word, space, style))
                 word, space = "", False
-            atoms.append(Unit(char, space))
+            atoms.append(Unit(char, space, own))
             space = False
         else:
+            if not word:
+                style = own
             word += char
     if word:
-        atoms.append(Unit(word, space))
+        atoms.append(Unit(word, space, style))
     return _glue(atoms)
 
 
@@ -88,7 +93,7 @@ def _glue(atoms: list[Unit]) -> list[Unit]:
     out: list[Unit] = []
     for atom in atoms:
         if out and not atom.space and _no_break(out[-1].text, atom.text):
-            out[-1] = Unit(out[-1].text + atom.text, out[-1].space)
+            out[-1] = replace(out[-1], text=out[-1].text + atom.text)
         else:
             out.append(atom)
     return out
@@ -110,12 +115,12 @@ def break_lines(
     current: list[Unit] = []
     used = indent
     for unit in _fitting(parts, width, measure):
-        advance = measure(unit.text)
+        advance = measure(unit.text, unit.style)
         gap = space if unit.space and current else 0.0
         if current and used + gap + advance > width:
             lines.append(SetLine(tuple(current), last=False))
             current, used, gap = [], 0.0, 0.0
-        current.append(unit if current else Unit(unit.text, False))
+        current.append(unit if current else replace(unit, space=False))
         used += gap + advance
     if current:
         lines.append(SetLine(tuple(current), last=True))
@@ -125,17 +130,17 @@ def break_lines(
 def _fitting(parts: list[Unit], width: float, measure: Measure) -> list[Unit]:
     out: list[Unit] = []
     for unit in parts:
-        if measure(unit.text) <= width or len(unit.text) == 1:
+        if measure(unit.text, unit.style) <= width or len(unit.text) == 1:
             out.append(unit)
             continue
         piece, space = "", unit.space
         for char in unit.text:
-            if piece and measure(piece + char) > width:
-                out.append(Unit(piece, space))
+            if piece and measure(piece + char, unit.style) > width:
+                out.append(Unit(piece, space, unit.style))
                 piece, space = "", False
             piece += char
         if piece:
-            out.append(Unit(piece, space))
+            out.append(Unit(piece, space, unit.style))
     return out
 
 
@@ -150,7 +155,7 @@ class Fit:
 
 
 def fit(
-    text: str,
+    parts: list[Unit],
     width: float,
     lines_room: Callable[[float], int],
     measure: Measure,
@@ -162,8 +167,7 @@ def fit(
     ``lines_room(scale)`` is how many lines the box holds at that scale. Past ``MIN_SCALE``
     the text is set smaller until it fits (down to ``FLOOR_POINTS``), and the fit says it
     does not fit."""
-    parts = units(text)
-    space = measure(" ")
+    space = measure(" ", 0)
     scale = 1.0
     while True:
         unit = size * scale
@@ -177,12 +181,11 @@ def fit(
         scale = smaller
 
 
-def split_by_shares(text: str, shares: list[float]) -> list[str]:
-    """``text`` cut at unit boundaries into pieces about ``shares`` of its length (the parts of
-    a paragraph that runs over a page or column break)."""
+def split_by_shares(parts: list[Unit], shares: list[float]) -> list[list[Unit]]:
+    """``parts`` cut into pieces about ``shares`` of their length (the parts of a paragraph
+    that runs over a page or column break)."""
     if len(shares) <= 1:
-        return [text]
-    parts = units(text)
+        return [parts]
     total = sum(len(u.text) + u.space for u in parts) or 1
     pieces: list[list[Unit]] = [[] for _ in shares]
     bounds, acc = [], 0.0
@@ -196,4 +199,4 @@ def split_by_shares(text: str, shares: list[float]) -> list[str]:
             index += 1
         pieces[index].append(unit)
         done += len(unit.text) + unit.space
-    return [SetLine(tuple(p), True).text for p in pieces]
+    return [[replace(p[0], space=False), *p[1:]] if p else [] for p in pieces]
