@@ -200,46 +200,55 @@ def _set(box: Box, placement: Placement, parts: list[Unit], setting: _Setting) -
 def _runs(box: Box, placement: Placement, result: Fit, setting: _Setting) -> list[_Run]:
     x0, _, x1, _ = box.room
     size = placement.size * result.scale
-    space = setting.measure(" ", 0) * size
     y = box.baseline
     out: list[_Run] = []
     for n, line in enumerate(result.lines):
         indent = placement.indent if n == 0 and box is placement.boxes[0] else 0.0
-        widths = [setting.measure(u.text, u.style) * size for u in line.units]
-        gaps = sum(1 for u in line.units[1:] if u.space)
-        width = sum(widths) + gaps * space
-        room = x1 - x0 - indent
-        x = x0 + indent
-        if placement.align == "center":
-            x += (room - width) / 2
-        elif placement.align == "right":
-            x += room - width
-        stretch = _stretch(line, room - width, space, size)
-        if placement.align != "justify" or line.last or stretch is None:
-            stretch = 0.0
-        spaced = gaps > 0
-        for i, (unit, advance) in enumerate(zip(line.units, widths, strict=True)):
-            if i and (unit.space or not spaced):
-                x += (space if unit.space else 0.0) + stretch
-            look = unit.style
-            run = _Run(
-                box.page,
-                setting.fonts[look],
-                size * setting.ratios[look],
-                setting.colors[look],
-                x,
-                y,
-                unit.text,
-            )
-            previous = out[-1] if out and i else None
-            if previous and stretch == 0.0 and _same_run(previous, run):
-                out[-1] = replace(
-                    previous, text=previous.text + (" " if unit.space else "") + unit.text
-                )
-            else:
-                out.append(run)
-            x += advance
+        out += _line_runs(line, box.page, (x0 + indent, x1), y, size, placement.align, setting)
         y += placement.leading * size
+    return out
+
+
+def _line_runs(
+    line: SetLine,
+    page: int,
+    span: tuple[float, float],
+    y: float,
+    size: float,
+    align: str,
+    setting: _Setting,
+) -> list[_Run]:
+    """One line's runs between ``span`` (left, right), aligned; a run per look, or per unit
+    on a justified line."""
+    space = setting.measure(" ", 0) * size
+    widths = [setting.measure(u.text, u.style) * size for u in line.units]
+    gaps = sum(1 for u in line.units[1:] if u.space)
+    room = span[1] - span[0]
+    spare = room - sum(widths) - gaps * space
+    x = span[0] + {"center": spare / 2, "right": spare}.get(align, 0.0)
+    stretch = _stretch(line, spare, space, size)
+    if align != "justify" or line.last or stretch is None:
+        stretch = 0.0
+    out: list[_Run] = []
+    for i, (unit, advance) in enumerate(zip(line.units, widths, strict=True)):
+        if i and (unit.space or not gaps):
+            x += (space if unit.space else 0.0) + stretch
+        look = unit.style
+        run = _Run(
+            page,
+            setting.fonts[look],
+            size * setting.ratios[look],
+            setting.colors[look],
+            x,
+            y,
+            unit.text,
+        )
+        if out and stretch == 0.0 and _same_run(out[-1], run):
+            joined = out[-1].text + (" " if unit.space else "") + unit.text
+            out[-1] = replace(out[-1], text=joined)
+        else:
+            out.append(run)
+        x += advance
     return out
 
 

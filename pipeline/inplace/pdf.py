@@ -150,6 +150,26 @@ def styled_spans(
     """``text`` (a block as read) as spans: the words that look like the block itself plain,
     each other look (a red phrase, a bold word) a span with format key ``s1``, ``s2``… (they
     reach the engine as inline markers, as a DOCX run's formatting does); and those looks."""
+    marks, looks = _char_looks(text, lines, base)
+    spans: list[Span] = []
+    for char, mark in zip(text, marks, strict=True):
+        key = f"s{mark}" if mark else None
+        if spans and spans[-1].format_key == key:
+            spans[-1] = replace(spans[-1], text=spans[-1].text + char)
+            continue
+        look = looks[mark - 1] if mark else base
+        spans.append(
+            Span(char, bold=look[0] and bool(mark), italic=look[1] and bool(mark), format_key=key)
+        )
+    return spans or [Span(text)], tuple(looks)
+
+
+def _char_looks(
+    text: str, lines: list[PdfLine], base: RunStyle
+) -> tuple[list[int], list[RunStyle]]:
+    """Each character's look (0: the block's own, n: ``looks[n - 1]``), found by walking the
+    source spans' characters alongside ``text``; a space takes the look of the words on both
+    its sides, else the block's."""
     source = [(c, style) for ln in lines for piece, style in ln.runs for c in piece]
     looks: list[RunStyle] = []
     marks: list[int] = []
@@ -162,29 +182,15 @@ def styled_spans(
             at += 1  # a character the reader dropped (a line-end hyphen, a list marker)
         style = source[at][1] if at < len(source) else base
         at += 1
-        if _same_look(style, base):
-            marks.append(0)
-        else:
-            if style not in looks:
-                looks.append(style)
-            marks.append(looks.index(style) + 1)
-    # a space takes the look of the words on both its sides, else the block's
+        if not _same_look(style, base) and style not in looks:
+            looks.append(style)
+        marks.append(0 if _same_look(style, base) else looks.index(style) + 1)
     for i, mark in enumerate(marks):
         if mark == -1:
             before = next((m for m in reversed(marks[:i]) if m != -1), 0)
             after = next((m for m in marks[i + 1 :] if m != -1), 0)
             marks[i] = before if before == after else 0
-    spans: list[Span] = []
-    for char, mark in zip(text, marks, strict=True):
-        key = f"s{mark}" if mark else None
-        if spans and spans[-1].format_key == key:
-            spans[-1] = replace(spans[-1], text=spans[-1].text + char)
-            continue
-        look = looks[mark - 1] if mark else base
-        spans.append(
-            Span(char, bold=look[0] and mark > 0, italic=look[1] and mark > 0, format_key=key)
-        )
-    return spans or [Span(text)], tuple(looks)
+    return marks, looks
 
 
 def _same_look(a: RunStyle, b: RunStyle) -> bool:
