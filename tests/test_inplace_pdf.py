@@ -409,3 +409,32 @@ def test_many_short_paragraphs_over_pages_come_back(tmp_path: Path) -> None:
     assert pymupdf.open(pdf).page_count >= 3
     back = read_document(pdf).blocks
     assert [(b.kind, b.text) for b in back] == [(b.kind, b.text) for b in blocks]
+
+
+def test_ocr_scan_translation_covers_the_scanned_words(tmp_path: Path) -> None:
+    """A scan with an invisible OCR text layer: the words are in the picture, so the
+    translation goes on white boxes over them (never on top of the scanned words)."""
+    typed = pymupdf.open()
+    typed.new_page().insert_text((72, 100), "The miners are free today.", fontsize=14)
+    picture = typed[0].get_pixmap(dpi=100).tobytes("png")
+    scan = pymupdf.open()
+    page = scan.new_page()
+    page.insert_image(page.rect, stream=picture)
+    page.insert_text((72, 100), "The miners are free today.", fontsize=14, render_mode=3)
+    path = tmp_path / "scan-ocr.pdf"
+    scan.save(str(path))
+    read = inplace.read(path)
+    assert any("invisible layer" in note for note in read.document.notes)
+    out = tmp_path / "scan-ocr.es.pdf"
+    _in_place(path, out, lambda d: _longer(d, 1.0, "Los"))
+    result = pymupdf.open(out)[0]
+    assert "Los miners are free today." in result.get_text()
+    assert _images(out) == 1
+    line = read.skeleton.blocks[0].boxes[0].lines[0]  # type: ignore[union-attr]
+    covers = [
+        d["rect"]
+        for d in result.get_drawings()
+        if d.get("fill") == (1.0, 1.0, 1.0)
+        and abs((d["rect"] & pymupdf.Rect(line)).get_area() - pymupdf.Rect(line).get_area()) < 2
+    ]
+    assert covers

@@ -79,7 +79,7 @@ def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byt
 
     runs: list[_Run] = []
     fits: list[BlockFit] = []
-    removed: dict[int, list[tuple[float, float, float, float]]] = defaultdict(list)
+    removed: dict[int, list[tuple[tuple[float, float, float, float], bool]]] = defaultdict(list)
     for index, (block, placement) in enumerate(
         zip(translated.blocks, skeleton.blocks, strict=True)
     ):
@@ -96,7 +96,7 @@ def _render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[byt
             else split_by_shares(parts, [box.share for box in placement.boxes])
         )
         for box, piece in zip(placement.boxes, pieces, strict=True):
-            removed[box.page].extend(box.lines)
+            removed[box.page].extend((rect, placement.hidden) for rect in box.lines)
             if not piece:
                 continue
             result = _set(box, placement, piece, setting)
@@ -162,11 +162,18 @@ def _setting(placement: Placement, lang: str, text: str) -> _Setting:
     )
 
 
-def _remove_text(page: pymupdf.Page, rects: list[tuple[float, float, float, float]]) -> None:
+def _remove_text(
+    page: pymupdf.Page, rects: list[tuple[tuple[float, float, float, float], bool]]
+) -> None:
+    """Remove the glyphs of the lines at ``rects``; a line of an invisible text layer (an
+    OCR'd scan) is covered with white instead, since its words are in the picture below."""
     import pymupdf
 
     links = page.get_links()  # redaction drops the links it touches: they are put back
-    for x0, y0, x1, y1 in rects:
+    for (x0, y0, x1, y1), hidden in rects:
+        if hidden:
+            page.add_redact_annot(pymupdf.Rect(x0, y0, x1, y1), fill=(1, 1, 1))
+            continue
         inset = (y1 - y0) * 0.2  # the middle of the line: never a glyph of the lines around
         page.add_redact_annot(pymupdf.Rect(x0, y0 + inset, x1, y1 - inset), fill=None)
     page.apply_redactions(

@@ -64,6 +64,7 @@ class PdfLine:
     page: int
     baseline: float = 0.0
     runs: tuple[tuple[str, RunStyle], ...] = ()  # the line's text in its spans' looks
+    visible: bool = True  # False: an invisible text layer (an OCR'd scan's, over its picture)
 
 
 @dataclass
@@ -248,6 +249,7 @@ def _line(line: dict[str, Any], page: int) -> PdfLine | None:
         page=page,
         baseline=float(main.get("origin", (0.0, y1))[1]),
         runs=tuple((s["text"].replace("\n", " "), _style(s)) for s in spans),
+        visible=any(s.get("alpha", 255) > 0 for s in worded),
     )
 
 

@@ -61,6 +61,7 @@ class Placement:
     source_text: str  # the block's text as read (a block left as it is is not set again)
     marker: str = ""  # the list marker its text replaces along with the item's words
     styles: tuple[RunStyle, ...] = ()  # the looks of its spans with format key s1, s2…
+    hidden: bool = False  # its text is an invisible layer over a picture (an OCR'd scan)
     area: str = "body"  # "header", "footer": a running header or footer (not in the body)
     repeated: bool = False  # each box shows the whole text (a running header on every page)
 
@@ -123,6 +124,11 @@ def read(path: Path) -> tuple[Document, PdfSkeleton]:
         placements.append(replace(placement, area=area, repeated=True))
         blocks.append(Block("paragraph", [Span(text)]))
     document = replace(layout.document, blocks=blocks)
+    if any(p.hidden for p in placements):
+        document.notes.append(
+            "the PDF's text is an invisible layer over a picture (a scan with OCR): the "
+            "translation is set on white boxes over the scanned words"
+        )
     return document, PdfSkeleton(data, placements, page_count)
 
 
@@ -263,6 +269,7 @@ def _placement(
         align=align,
         indent=_indent(lines) if align in ("left", "justify") else 0.0,
         source_text=text,
+        hidden=sum(not ln.visible for ln in lines) * 2 > len(lines),
     )
 
 
