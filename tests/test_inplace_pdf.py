@@ -17,9 +17,9 @@ import pytest
 from pipeline import inplace
 from pipeline.document import Block, Document, Span
 from pipeline.export.pdf import write_pdf
-from pipeline.export.pdf_inplace import render
+from pipeline.export.pdf_inplace import layout_entries, render
 from pipeline.ingest import read_document
-from pipeline.inplace.pdf import PdfSkeleton
+from pipeline.inplace.pdf import BlockFit, PdfSkeleton
 from pipeline.inplace.pdf_fit import NO_START, units
 from tests.conftest import requires_apertium, requires_poppler
 from tests.fixtures import office
@@ -126,14 +126,15 @@ def _same_pages(a: Path, b: Path) -> None:
         assert abs(p.rect.width - q.rect.width) < 0.01 and abs(p.rect.height - q.rect.height) < 0.01
 
 
-def _in_place(source: Path, out: Path, translate=_longer, lang: str = "es") -> PdfSkeleton:
+def _in_place(
+    source: Path, out: Path, translate=_longer, lang: str = "es"
+) -> tuple[PdfSkeleton, list[BlockFit]]:
     read = inplace.read(source)
     skeleton = read.skeleton
     assert isinstance(skeleton, PdfSkeleton)
     data, fits = render(skeleton, translate(read.document), lang)
     out.write_bytes(data)
-    skeleton.record(lang, fits)
-    return skeleton
+    return skeleton, fits
 
 
 def test_pipeline_pdf_comes_back_with_its_paragraphs(own_pdf: Path) -> None:
@@ -146,7 +147,7 @@ def test_pipeline_pdf_comes_back_with_its_paragraphs(own_pdf: Path) -> None:
 @requires_poppler
 def test_pipeline_pdf_in_place(own_pdf: Path, tmp_path: Path) -> None:
     out = tmp_path / "statement.es.pdf"
-    skeleton = _in_place(own_pdf, out)
+    _, fits = _in_place(own_pdf, out)
     _same_pages(own_pdf, out)
     assert _overlaps(_lines(out)) == []
     assert _fonts_embedded(out) == []
@@ -157,8 +158,8 @@ def test_pipeline_pdf_in_place(own_pdf: Path, tmp_path: Path) -> None:
     assert abs(title.y0 - source_title.y0) < 3 and abs(title.y1 - source_title.y1) < 3
     assert abs((title.x0 + title.x1) / 2 - (source_title.x0 + source_title.x1) / 2) < 3
     assert len(pymupdf.open(out)[0].get_links()) == len(pymupdf.open(own_pdf)[0].get_links()) > 0
-    report = inplace.layout_report(inplace.InplaceSource(read_document(own_pdf), skeleton), "es")
-    assert report["overflow"] == [] and report["shrunk"] >= 0
+    report = layout_entries(fits)
+    assert report["overflow"] == [] and report["shrunk"] == sum(f.scale < 1 for f in fits)
 
 
 def test_overflow_is_reported_and_stays_in_its_block(own_pdf: Path, tmp_path: Path) -> None:
@@ -167,10 +168,10 @@ def test_overflow_is_reported_and_stays_in_its_block(own_pdf: Path, tmp_path: Pa
         blocks[4] = blocks[4].with_spans([Span(" ".join([blocks[4].text] * 8))])  # 9 words x 8
         return _longer(replace(doc, blocks=blocks), 1.05)
 
-    skeleton = _in_place(own_pdf, tmp_path / "long.pdf", much_longer)
-    overflow = [f for f in skeleton.fits["es"] if not f.fits]
+    _, fits = _in_place(own_pdf, tmp_path / "long.pdf", much_longer)
+    overflow = [f for f in fits if not f.fits]
     assert [(f.block, f.page) for f in overflow] == [(4, 1)]
-    shrunk = [f for f in skeleton.fits["es"] if f.scale < 1.0]
+    shrunk = [f for f in fits if f.scale < 1.0]
     assert overflow[0] in shrunk
 
 
@@ -250,7 +251,7 @@ def test_libreoffice_pdf_with_picture_table_and_heading(tmp_path: Path) -> None:
     assert kinds[:2] == ["heading", "title"]  # the letterhead's name above the title
     assert texts.index("Action") + 1 == texts.index("Days")  # the table read row by row
     out = tmp_path / "letterhead.es.pdf"
-    skeleton = _in_place(source, out, lambda d: _longer(d, 1.2, "Trad"))
+    skeleton, fits = _in_place(source, out, lambda d: _longer(d, 1.2, "Trad"))
     _same_pages(source, out)
     assert _images(out) == _images(source) == 2
     assert _overlaps(_lines(out)) == []
@@ -261,7 +262,7 @@ def test_libreoffice_pdf_with_picture_table_and_heading(tmp_path: Path) -> None:
     title = pymupdf.open(out)[0].search_for("jailed leaders")[0]
     assert abs(title.y1 - source_title.y1) < 4 and abs(title.x0 - source_title.x0) < 60
     assert text.count("•") == pymupdf.open(source)[0].get_text().count("•")
-    assert [f for f in skeleton.fits["es"] if not f.fits] == []
+    assert [f for f in fits if not f.fits] == []
     # the red 14 pt words are a span of their own, and come back red in their size
     (red,) = [b for b in read.document.blocks if "Free them now" in b.text]
     assert [(sp.text, sp.format_key) for sp in red.spans] == [

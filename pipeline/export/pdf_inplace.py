@@ -55,11 +55,26 @@ class _Run:
     text: str
 
 
-def write_pdf_in_place(skeleton: PdfSkeleton, translated: Document, lang: str, path: Path) -> None:
-    """Write the translated PDF at ``path``; what fitted where goes to ``skeleton.fits``."""
+def write_pdf_in_place(
+    skeleton: PdfSkeleton, translated: Document, lang: str, path: Path
+) -> dict[str, object]:
+    """Write the translated PDF at ``path``; returns its report.json entries
+    (``layout_entries``)."""
     data, fits = render(skeleton, translated, lang)
     write_bytes_atomic(Path(path), data)
-    skeleton.record(lang, fits)
+    return layout_entries(fits)
+
+
+def layout_entries(fits: list[BlockFit]) -> dict[str, object]:
+    """report.json's entries for a PDF in place: ``shrunk`` (how many blocks were set
+    smaller to fit) and ``overflow`` (page, block and scale of each that did not fit within
+    the smallest size allowed)."""
+    return {
+        "shrunk": sum(1 for f in fits if f.scale < 1.0),
+        "overflow": [
+            {"page": f.page, "block": f.block, "scale": f.scale} for f in fits if not f.fits
+        ],
+    }
 
 
 def render(skeleton: PdfSkeleton, translated: Document, lang: str) -> tuple[bytes, list[BlockFit]]:

@@ -26,8 +26,10 @@ from pipeline.document import Document
 if TYPE_CHECKING:
     from pipeline.inplace import InplaceSource
 
-Writer = Callable[[Document, Path, str, str], None]
-"""``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically."""
+Writer = Callable[[Document, Path, str, str], object]
+"""``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically; what it returns
+(a PDF in place: its ``layout`` entries, see ``pdf_inplace.layout_entries``) goes to the
+target's report, None for nothing."""
 
 PDF_ENGINES = ("auto", "libreoffice", "typst")
 """``--pdf-engine``: auto is LibreOffice for in-place documents (when installed), else Typst."""
@@ -78,8 +80,8 @@ def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
     skeleton = source.skeleton
     assert isinstance(skeleton, PdfSkeleton)
 
-    def pdf(doc: Document, path: Path, lang: str, title: str) -> None:
-        write_pdf_in_place(skeleton, doc, lang, path)
+    def pdf(doc: Document, path: Path, lang: str, title: str) -> dict[str, object]:
+        return write_pdf_in_place(skeleton, doc, lang, path)
 
     def docx(doc: Document, path: Path, lang: str, title: str) -> None:
         WRITERS["docx"](inplace.body_document(skeleton, doc), path, lang, title)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from pipeline.document import Document
 from pipeline.inplace import docx, odt, pdf
@@ -98,30 +97,12 @@ def body_document(skeleton: Skeleton, doc: Document) -> Document:
     return replace(doc, blocks=keep)
 
 
-def layout_report(source: InplaceSource | None, lang: str) -> dict[str, Any]:
-    """report.json's fields for a PDF translated in place into ``lang``: ``shrunk`` (how many
-    blocks were set smaller to fit) and ``overflow`` (page and block of each that did not fit
-    within the smallest size allowed); nothing for other inputs."""
-    if source is None or not isinstance(source.skeleton, pdf.PdfSkeleton):
-        return {}
-    fits = source.skeleton.fits.get(lang)
-    if fits is None:
-        return {}
-    return {
-        "shrunk": sum(1 for f in fits if f.scale < 1.0),
-        "overflow": [
-            {"page": f.page, "block": f.block, "scale": f.scale} for f in fits if not f.fits
-        ],
-    }
-
-
 __all__ = [
     "SUFFIXES",
     "InplaceError",
     "InplaceSource",
     "Skeleton",
     "body_document",
-    "layout_report",
     "read",
     "render",
     "supports",

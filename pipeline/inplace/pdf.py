@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 import statistics
-import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -76,24 +75,15 @@ class BlockFit:
     fits: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class PdfSkeleton:
-    """The source PDF's bytes and one placement per block of its Document.
-
-    ``fits`` is what the writer found for each target language, for report.json (filled in
-    by the writer, which runs in this process: in-place writers are never sent elsewhere)."""
+    """The source PDF's bytes and one placement per block of its Document."""
 
     data: bytes
     blocks: list[Placement]
     page_count: int
     format: str = "pdf"
     tracked_changes: int = 0
-    fits: dict[str, list[BlockFit]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(self, lang: str, fits: list[BlockFit]) -> None:
-        with self.lock:
-            self.fits[lang] = fits
 
 
 def read(path: Path) -> tuple[Document, PdfSkeleton]:
