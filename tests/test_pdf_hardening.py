@@ -31,7 +31,12 @@ try:
 except Exception as exc:
     outcome = {"error": str(exc), "type": type(exc).__name__}
 outcome["seconds"] = time.monotonic() - start
-outcome["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry over the parent's, from before exec)
+status = Path("/proc/self/status").read_text()
+peak = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
+outcome["rss_mb"] = int(peak[0]) / 1024 if peak else (
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+)
 print(json.dumps(outcome))
 """
 
