@@ -102,8 +102,21 @@ def report_data(
     return data
 
 
+def kept_target(lang: str, entry: Mapping[str, Any]) -> TargetReport:
+    """A target whose files were up to date and kept (``pipeline.incremental.kept_targets``):
+    its report.json ``entry`` as the last run wrote it."""
+    return TargetReport(
+        lang=lang,
+        outputs=dict(entry.get("outputs", {})),
+        output_route=str(entry.get("route", "rendered")),
+        stored=entry,
+    )
+
+
 def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
     """One ``targets`` entry of report.json."""
+    if target.stored is not None:  # kept as it was
+        return dict(target.stored)
     # a target that failed before any engine was chosen names none (not ``identity``)
     route = target.route or (None if target.error else IDENTITY)
     entry: dict[str, Any] = {

@@ -7,12 +7,13 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
+from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json, say
+from pipeline.ingest.limits import Limits, capped
 
 FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xliff")}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "review",
         help="export review files (DOCX, XLIFF, OmegaT projects) and import reviewed translations",
@@ -194,21 +195,30 @@ def run_import(args: argparse.Namespace) -> int:
             }  # fmt: skip
         )
         return 1 if refused_any else 0
+    limits = Limits.from_env()
     for result in results:
-        for refusal in result.refused:
-            where = f"{result.path}: {refusal.segment}" if refusal.segment else f"{result.path}"
-            print(f"pipeline: {where}: refused: {refusal.reason}", file=sys.stderr)
+        refusals = [
+            f"pipeline: {result.path}{': ' + r.segment if r.segment else ''}: refused: {r.reason}"
+            for r in result.refused
+        ]
+        for line in capped(refusals, limits):
+            say(line, file=sys.stderr)
         if any(r.segment is None for r in result.refused):
             continue
         for note in result.notes:
             print(f"note: {result.path}: {note}")
         changed = [c for c in result.corrections if c.status != "unchanged"]
         verb = "would approve" if args.dry_run else "approved"
-        for c in changed:
+        for c in changed[: limits.max_messages]:
             print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
             if c.draft is not None and c.reason == "edited":
                 print(_wrapped("was", c.draft))
             print(_wrapped("now", c.target))
+        if len(changed) > limits.max_messages:
+            print(
+                f"… and {len(changed) - limits.max_messages} more {verb} (limit "
+                f"PIPELINE_MAX_MESSAGES={limits.max_messages}; --json lists them all)"
+            )
         unchanged = len(result.corrections) - len(changed)
         seg_refused = sum(1 for r in result.refused if r.segment)
         print(

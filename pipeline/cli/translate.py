@@ -21,6 +21,7 @@ from pipeline.cli.common import (
     parse_languages,
     print_json,
     print_skipped,
+    say,
 )
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
@@ -348,9 +349,9 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)  # may carry a server's or a file's own words
     if result.not_done:
         print(
             f"pipeline: interrupted; {len(result.reports)} report.json written; "
@@ -462,8 +463,9 @@ def summary_rows(doc: DocumentReport, cells: int, leaflets: bool) -> list[list[s
     rows = []
     for lang, target in doc.targets.items():
         pair = f"{doc.lang}→{lang}"
-        if target.error:
-            rows.append([doc.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]"])
+        unbuilt = _unbuilt(target)
+        if unbuilt is not None:
+            rows.append([doc.stem, pair, *empty[1:], unbuilt])
             continue
         cells_ = [
             doc.stem,
@@ -539,6 +541,15 @@ def _print_review_files(result: RunResult) -> None:
         print(f"  {folder}/  {names}")
     print("Bring the corrections back with:")
     print(f'  pipeline review import {written[0]} --reviewer "NAME"')
+
+
+def _unbuilt(target: TargetReport) -> str | None:
+    """The problems cell of a target that was not built: failed, or kept up to date."""
+    if target.error:
+        return f"[red]{_short(target.error)}[/]"
+    if target.stored is not None:  # pipeline.incremental.kept_targets
+        return "[dim]outputs up to date, kept[/]"
+    return None
 
 
 def _short(error: str) -> str:

@@ -57,6 +57,8 @@ def _pdf_through_libreoffice(doc: Document, path: Path, lang: str, title: str) -
         write_pdf(docx, path)
 
 
+_pdf_through_libreoffice.through_libreoffice = True  # type: ignore[attr-defined]
+
 WRITERS: dict[str, Writer] = {"docx": _docx, "pdf": _pdf}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 """Every format ``--format`` accepts, in the order outputs are written by default."""
@@ -112,6 +114,7 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
                 inplace.write(skeleton, doc, lang, copy, offline=True)
                 libreoffice.convert(copy, fmt, path)
 
+        write.through_libreoffice = True  # type: ignore[attr-defined]
         return write
 
     def rendered(writer: Writer) -> Writer:
@@ -135,6 +138,18 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
             else Output("docx", rendered(WRITERS["docx"]), "rendered")
         )
     return {"docx": docx, "pdf": [pdf]}
+
+
+def warm_up_libreoffice(
+    formats: list[str], sources: list[InplaceSource | None], pdf_engine: str
+) -> None:
+    """Start the batch's running LibreOffices now, in the background, when an output of one
+    of ``sources`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
+    outputs = [o for s in sources for o in outputs_for(formats, s, pdf_engine)]
+    if any(getattr(output.write, "through_libreoffice", False) for output in outputs):
+        from pipeline.export import libreoffice
+
+        libreoffice.warm_up()
 
 
 def outputs_for(

@@ -23,7 +23,9 @@ from pipeline import markers
 from pipeline.review.files import current_sidecar, read_returned
 from pipeline.review.sidecar import (
     JsonObject,
+    ReturnedSegment,
     ReviewError,
+    ReviewRow,
     ReviewSet,
     load_sidecar,
     normalize_text,
@@ -211,100 +213,99 @@ def _plan(
     except ReviewError as exc:
         result.refused.append(Refusal(None, str(exc)))
         return result, []
-    meta, returned = returned_file.meta, returned_file.segments
+    meta = returned_file.meta
     result.document, result.src, result.tgt = meta.document, meta.src, meta.tgt
     result.exported_at = meta.exported_at
+    try:
+        current = _current_segments(result, returned_file.home or path, against)
+    except ReviewError as exc:
+        result.refused.append(Refusal(None, str(exc)))
+        return result, []
+    rows_now = current.by_id() if current else {}
+    corrections: list[Correction] = []
+    for seg in returned_file.segments:
+        decided = _decide(seg, rows_now.get(seg.id), current is not None, approve_unchanged)
+        if isinstance(decided, Refusal):
+            result.refused.append(decided)
+        elif decided is not None:
+            corrections.append(decided)
+    return result, corrections
 
-    current: ReviewSet | None = None
-    near = returned_file.home or path
+
+def _current_segments(result: ImportResult, near: Path, against: Path | None) -> ReviewSet | None:
+    """The document's segments as they are now (its current sidecar), or None with a note
+    when it is not found; ``ReviewError`` when it cannot be read or is another document's."""
     sidecar = current_sidecar(result.document, result.src, result.tgt, near, against)
-    if sidecar is not None:
-        try:
-            current = load_sidecar(sidecar)
-        except ReviewError as exc:
-            result.refused.append(
-                Refusal(None, f"the latest translation of this document cannot be read: {exc}")
-            )
-            return result, []
-        if (current.document, current.src, current.tgt) != (
-            result.document,
-            result.src,
-            result.tgt,
-        ):
-            result.refused.append(
-                Refusal(
-                    None,
-                    f"file is for {result.document} ({result.src}→{result.tgt}), "
-                    f"not {current.document} ({current.src}→{current.tgt})",
-                )
-            )
-            return result, []
-    else:
+    if sidecar is None:
         result.notes.append(
             f"the latest translation of {result.document} was not found next to the file"
             + (f" or under {against}" if against else "")
             + "; checked against the original sentences stored in the file only (give the "
             "output folder with --against OUT_DIR)"
         )
-    rows_now = current.by_id() if current else {}
+        return None
+    try:
+        current = load_sidecar(sidecar)
+    except ReviewError as exc:
+        raise ReviewError(
+            f"the latest translation of this document cannot be read: {exc}"
+        ) from None
+    if (current.document, current.src, current.tgt) != (result.document, result.src, result.tgt):
+        raise ReviewError(
+            f"file is for {result.document} ({result.src}→{result.tgt}), "
+            f"not {current.document} ({current.src}→{current.tgt})"
+        )
+    return current
 
-    corrections: list[Correction] = []
-    for seg in returned:
-        if seg.problem:
-            result.refused.append(Refusal(seg.id, seg.problem))
-            continue
-        if seg.source_edited:
-            result.refused.append(
-                Refusal(
-                    seg.id,
-                    "the original sentence was edited in the review file; only the draft "
-                    "may change",
-                )
-            )
-            continue
-        now = rows_now.get(seg.id)
-        if current is not None and now is None:
-            result.refused.append(
-                Refusal(seg.id, "this sentence is no longer in the document (it was re-translated)")
-            )
-            continue
-        if now is not None and normalize_text(now.source) != normalize_text(seg.source):
-            result.refused.append(
-                Refusal(
-                    seg.id,
-                    "the original sentence changed after this review file was made, so this "
-                    "correction may no longer fit; review it again in the new file from "
-                    "`pipeline review export`",
-                )
-            )
-            continue
-        wanted = seg.draft_changed or seg.confirmed or approve_unchanged
-        if not wanted:
-            continue
-        if (
-            now is not None
-            and now.origin == "degenerate"
-            and not (seg.draft_changed or seg.confirmed)
-        ):
-            result.refused.append(
-                Refusal(seg.id, "the draft is the source text (every engine's draft was "
-                        "degenerate); translate it before approving")
-            )  # fmt: skip
-            continue
-        if now is not None and now.origin == "approved" and not seg.draft_changed:
-            continue
-        target = normalize_text(seg.target)
-        if not target:
-            result.refused.append(Refusal(seg.id, "draft is empty"))
-            continue
-        problem = marker_problem(seg.source, target)
-        if problem:
-            result.refused.append(Refusal(seg.id, problem))
-            continue
-        reason = "edited" if seg.draft_changed else "confirmed"
-        draft = now.target if now is not None else None
-        corrections.append(Correction(seg.id, seg.source, draft, target, reason))
-    return result, corrections
+
+_SOURCE_EDITED = "the original sentence was edited in the review file; only the draft may change"
+_RETRANSLATED = "this sentence is no longer in the document (it was re-translated)"
+_SOURCE_CHANGED = (
+    "the original sentence changed after this review file was made, so this correction may no "
+    "longer fit; review it again in the new file from `pipeline review export`"
+)
+_DEGENERATE = (
+    "the draft is the source text (every engine's draft was degenerate); translate it before "
+    "approving"
+)
+
+
+def _decide(
+    seg: ReturnedSegment, now: ReviewRow | None, have_current: bool, approve_unchanged: bool
+) -> Correction | Refusal | None:
+    """What to do with one returned segment: a correction, a refusal, or nothing."""
+    refusal = _refusal_before_target(seg, now, have_current)
+    if refusal is not None:
+        return Refusal(seg.id, refusal)
+    edited_or_confirmed = seg.draft_changed or seg.confirmed
+    if not (edited_or_confirmed or approve_unchanged):
+        return None
+    if now is not None and now.origin == "degenerate" and not edited_or_confirmed:
+        return Refusal(seg.id, _DEGENERATE)
+    if now is not None and now.origin == "approved" and not seg.draft_changed:
+        return None
+    target = normalize_text(seg.target)
+    if not target:
+        return Refusal(seg.id, "draft is empty")
+    problem = marker_problem(seg.source, target)
+    if problem:
+        return Refusal(seg.id, problem)
+    reason = "edited" if seg.draft_changed else "confirmed"
+    return Correction(seg.id, seg.source, now.target if now is not None else None, target, reason)
+
+
+def _refusal_before_target(
+    seg: ReturnedSegment, now: ReviewRow | None, have_current: bool
+) -> str | None:
+    if seg.problem:
+        return seg.problem
+    if seg.source_edited:
+        return _SOURCE_EDITED
+    if have_current and now is None:
+        return _RETRANSLATED
+    if now is not None and normalize_text(now.source) != normalize_text(seg.source):
+        return _SOURCE_CHANGED
+    return None
 
 
 def import_review(
