@@ -105,6 +105,7 @@ class TargetReport:
     seconds: float = 0.0
     error: str | None = None
     leaflet: Mapping[str, Any] | None = None
+    layout: Mapping[str, Any] | None = None  # a PDF in place: report.json's shrunk, overflow
     glossary: GlossaryReport | None = None
     kept_blocks: Mapping[int, str] = field(default_factory=dict)  # block → why it was kept
     # report.json's entry as the last run wrote it: the target's files were up to date and

@@ -38,6 +38,7 @@ class TargetFiles:
     route: Route | None = None
     error: str | None = None
     held: Held | None = None  # print-ready outputs held back (pipeline.blocking)
+    layout: Mapping[str, Any] | None = None  # a PDF in place: shrunk and overflow blocks
 
 
 def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFiles) -> TargetReport:
@@ -62,6 +63,7 @@ def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFile
         seconds=draft.seconds,
         error=draft.error or files.error,
         leaflet=files.leaflet,
+        layout=files.layout,
         glossary=checked.glossary if checked is not None else None,
         kept_blocks={r.segment.block: r.kept for r in records if r.kept is not None},
         held=files.held,
@@ -149,6 +151,7 @@ def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
     entry.update(blocking_fields(target.qa, target.held))  # "blocking", "held_back"
     if target.glossary is not None:
         entry["glossary"] = target.glossary.as_json()
+    entry.update(target.layout or {})  # a PDF in place: shrunk, overflow
     if target.leaflet is not None:
         entry["leaflet"] = dict(target.leaflet)
     if (pages := pages_entry(target.outputs.get("pdf"))) is not None:  # issue 20: page growth

@@ -347,6 +347,7 @@ class _Submitted:
     outputs: dict[str, str] = field(default_factory=dict)
     leaflet: dict[str, Any] | None = None
     in_place: bool = False
+    layout: dict[str, Any] | None = None
     error: str | None = None
     failed: set[str] = field(default_factory=set)  # specs with an error
     held: Held | None = None  # print-ready outputs held back by blocking findings
@@ -359,7 +360,7 @@ class _Submitted:
     def files_report(self) -> TargetFiles:
         route = (self.draft.route or IDENTITY) if self.target is not None else None
         return TargetFiles(self.outputs, self.leaflet, self.in_place, self.markers_repaired,
-                           route, self.error, self.held)  # fmt: skip
+                           route, self.error, self.held, self.layout)  # fmt: skip
 
 
 def _write_wave(
@@ -459,6 +460,8 @@ def _collect(submitted: _Submitted, spec: OutputSpec, task: Task, future: Future
     submitted.in_place = submitted.in_place or written.in_place
     if written.leaflet is not None:
         submitted.leaflet = dict(written.leaflet)
+    if written.layout is not None:  # a PDF in place: what was shrunk, what did not fit
+        submitted.layout = dict(written.layout)
 
 
 def _error_line(spec: OutputSpec, exc: Exception, path: Path) -> str:

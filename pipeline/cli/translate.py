@@ -212,7 +212,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--restyle",
         action="store_true",
-        help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
+        help="DOCX/ODT/PDF inputs: re-render them in the pipeline's own style instead of "
         "translating the original file in place (the default)",
     )
     p.add_argument(
@@ -220,7 +220,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="auto",
         choices=PDF_ENGINES,
         help="who lays the PDF out: libreoffice (the in-place document as it is) or typst "
-        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst",
+        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst "
+        "(a PDF translated in place is the source PDF itself)",
     )
     p.set_defaults(func=run)
 
@@ -638,6 +639,8 @@ def _problems(target: TargetReport) -> list[str]:
         problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
     if target.qa:
         problems.append(_count(len(target.qa), "QA finding"))
+    if overflow := (target.layout or {}).get("overflow"):
+        problems.append(_count(len(overflow), "PDF block") + " did not fit")
     for note in (target.leaflet or {}).get("notes") or []:
         problems.append(f"leaflet: {note.split(';')[0]}")
     problems.extend(page_notes(target.outputs.get("pdf")))
