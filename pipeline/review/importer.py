@@ -24,6 +24,7 @@ from pipeline.review.files import current_sidecar, read_returned
 from pipeline.review.sidecar import (
     JsonObject,
     ReviewError,
+    ReviewRow,
     ReviewSet,
     load_sidecar,
     normalize_text,
@@ -278,33 +279,76 @@ def _plan(
                 )
             )
             continue
-        wanted = seg.draft_changed or seg.confirmed or approve_unchanged
-        if not wanted:
-            continue
-        if (
-            now is not None
-            and now.origin == "degenerate"
-            and not (seg.draft_changed or seg.confirmed)
-        ):
-            result.refused.append(
-                Refusal(seg.id, "the draft is the source text (every engine's draft was "
-                        "degenerate); translate it before approving")
-            )  # fmt: skip
-            continue
-        if now is not None and now.origin == "approved" and not seg.draft_changed:
-            continue
-        target = normalize_text(seg.target)
-        if not target:
-            result.refused.append(Refusal(seg.id, "draft is empty"))
-            continue
-        problem = marker_problem(seg.source, target)
-        if problem:
-            result.refused.append(Refusal(seg.id, problem))
-            continue
-        reason = "edited" if seg.draft_changed else "confirmed"
-        draft = now.target if now is not None else None
-        corrections.append(Correction(seg.id, seg.source, draft, target, reason))
+        decision = check_correction(
+            now,
+            seg.id,
+            seg.source,
+            seg.target,
+            draft_changed=seg.draft_changed,
+            confirmed=seg.confirmed,
+            approve_unchanged=approve_unchanged,
+        )
+        if isinstance(decision, Refusal):
+            result.refused.append(decision)
+        elif decision is not None:
+            corrections.append(decision)
     return result, corrections
+
+
+def check_correction(
+    now: ReviewRow | None,
+    segment: str,
+    source: str,
+    target: str,
+    *,
+    draft_changed: bool,
+    confirmed: bool,
+    approve_unchanged: bool = False,
+) -> Correction | Refusal | None:
+    """The one rule deciding whether a reviewed ``target`` of a segment is approved.
+
+    ``now`` is the segment as the latest run left it (None when unknown); ``draft_changed``:
+    the reviewer edited the draft; ``confirmed``: the reviewer approved it as it is (an XLIFF
+    unit marked final, a click on Approve in the workbench); ``approve_unchanged``: drafts
+    left as they were are approved too (``--approve-unchanged``), except degenerate ones (the
+    source text). Returns the correction to store, a refusal saying why not, or None when
+    there is nothing to store. The review import and the workbench both decide with it.
+    """
+    if not (draft_changed or confirmed or approve_unchanged):
+        return None
+    if now is not None and now.origin == "degenerate" and not (draft_changed or confirmed):
+        return Refusal(segment, "the draft is the source text (every engine's draft was "
+                       "degenerate); translate it before approving")  # fmt: skip
+    if now is not None and now.origin == "approved" and not draft_changed:
+        return None
+    text = normalize_text(target)
+    if not text:
+        return Refusal(segment, "draft is empty")
+    problem = marker_problem(source, text)
+    if problem:
+        return Refusal(segment, problem)
+    reason = "edited" if draft_changed else "confirmed"
+    draft = now.target if now is not None else None
+    return Correction(segment, source, draft, text, reason)
+
+
+def store_corrections(
+    memory: ApprovingMemory,
+    src: str,
+    tgt: str,
+    corrections: Sequence[Correction],
+    reviewer: str | None,
+    when: datetime | None,
+    origin: str,
+) -> list[Correction]:
+    """Store accepted corrections as approved; each comes back with its status."""
+    who = reviewer or default_reviewer()
+    stored = []
+    for c in corrections:
+        changed = memory.approve(src, tgt, c.source, c.target, who, when, origin)
+        status = "approved" if changed else "unchanged"
+        stored.append(Correction(c.segment, c.source, c.draft, c.target, c.reason, status))
+    return stored
 
 
 def import_review(
@@ -324,14 +368,11 @@ def import_review(
     result, corrections = plan_import(
         path, against, approve_unchanged, memory=memory, overwrite_newer=overwrite_newer
     )
-    who = reviewer or default_reviewer()
-    origin = f"review:{path.name}"
-    for c in corrections:
-        changed = memory.approve(result.src, result.tgt, c.source, c.target, who, when, origin)
-        status = "approved" if changed else "unchanged"
-        result.corrections.append(
-            Correction(c.segment, c.source, c.draft, c.target, c.reason, status)
+    result.corrections.extend(
+        store_corrections(
+            memory, result.src, result.tgt, corrections, reviewer, when, f"review:{path.name}"
         )
+    )
     return result
 
 
