@@ -6,9 +6,16 @@ The browser tests (real Chromium) are in ``test_workbench_browser.py``."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import docx
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -22,6 +29,7 @@ from pipeline.workbench.app import CSRF_HEADER, Workbench, create_app
 from pipeline.workbench.catalog import find_pairs, load_segments
 from pipeline.workbench.markup import highlight
 from pipeline.workbench.rebuild import Rebuilder, RebuildError, RebuildSettings, rebuild_options
+from tests.conftest import ROOT
 
 TOKEN = "test-token-123"
 XSS_SOURCE = 'Free them! <script>alert("x")</script> <img src=x onerror=alert(1)>'
@@ -154,10 +162,14 @@ def test_document_text_is_escaped(client: TestClient) -> None:
 
 
 def test_glossary_terms_are_marked_with_their_required_translation() -> None:
-    html = str(highlight("The Union and the union-hall <b>", [{"term": "union", "expected": "sindicato"}]))
+    html = str(
+        highlight("The Union and the union-hall <b>", [{"term": "union", "expected": "sindicato"}])
+    )
     assert html.count('<mark class="term"') == 2  # case-insensitive, not inside "unions"
     assert 'data-expected="sindicato"' in html and "&lt;b&gt;" in html
-    assert str(highlight("労働組合の声明", [{"term": "労働組合", "expected": "labour union"}])).startswith("<mark")
+    assert str(
+        highlight("労働組合の声明", [{"term": "労働組合", "expected": "labour union"}])
+    ).startswith("<mark")
     assert "<mark" not in str(highlight("unionist", [{"term": "union", "expected": "x"}]))
 
 
@@ -173,11 +185,15 @@ def test_save_approves_into_the_memory_with_reviewer_and_time(
     assert stored.entry.reviewer == "ana" and stored.entry.approved_at
     assert stored.origin == "workbench"
     html = client.get("/doc/peru/en-es").text
-    assert 'data-segment="b1.s1" data-version="' + data["version"] + '" data-state="approved"' in html
+    assert (
+        'data-segment="b1.s1" data-version="' + data["version"] + '" data-state="approved"' in html
+    )
 
 
 def test_reviewer_name_from_the_page(client: TestClient, bench: Workbench, memory) -> None:
-    save(client, bench, "b1.s1", "El sindicato.", version(bench, "b1.s1"), reviewer="  Kenji  Sato ")
+    save(
+        client, bench, "b1.s1", "El sindicato.", version(bench, "b1.s1"), reviewer="  Kenji  Sato "
+    )
     assert memory.approved_entries()[0].entry.reviewer == "Kenji Sato"
 
 
@@ -203,7 +219,9 @@ def test_second_save_of_a_changed_segment_is_a_conflict(
 
 
 def test_the_import_rule_refuses_broken_tags_here_too(client: TestClient, bench: Workbench) -> None:
-    response = save(client, bench, "b3.s1", "Solidaridad con los <g1>mineros.", version(bench, "b3.s1"))
+    response = save(
+        client, bench, "b3.s1", "Solidaridad con los <g1>mineros.", version(bench, "b3.s1")
+    )
     assert response.status_code == 422
     assert "not closed" in response.json()["reason"]
     empty = save(client, bench, "b0.s1", "   ", version(bench, "b0.s1"))
@@ -217,7 +235,9 @@ def test_approving_an_approved_segment_again_changes_nothing(client: TestClient,
     assert again["status"] == "unchanged" and again["approved_at"] == first["approved_at"]
 
 
-def test_workbench_and_review_import_agree(tmp_path: Path, client: TestClient, bench, memory) -> None:
+def test_workbench_and_review_import_agree(
+    tmp_path: Path, client: TestClient, bench, memory
+) -> None:
     """One memory, one rule: what the workbench approved, an import of the same correction
     finds already approved; what the import approved, the workbench shows approved."""
     sidecar = find_pairs(bench.out_dir)[0].sidecar
@@ -233,7 +253,10 @@ def test_workbench_and_review_import_agree(tmp_path: Path, client: TestClient, b
     assert statuses == {"b1.s1": "unchanged", "b0.s1": "approved"}, result.as_json()
     html = client.get("/doc/peru/en-es").text
     for segment in ("b0.s1", "b1.s1"):
-        assert f'data-segment="{segment}" data-version="{version(bench, segment)}" data-state="approved"' in html
+        assert (
+            f'data-segment="{segment}" data-version="{version(bench, segment)}" data-state="approved"'
+            in html
+        )
 
 
 def test_other_engines_drafts_and_memory_matches_are_alternatives(
@@ -258,4 +281,71 @@ def test_rebuild_options_follow_the_report(tmp_path: Path, bench: Workbench) -> 
     source.write_text("Solidarity with the jailed miners.\n", encoding="utf-8")
     options = rebuild_options(folder, bench.rebuilder.settings)
     assert options.paths == [source] and options.targets == ["es"] and options.source_lang == "en"
-    assert options.engine.choice == "apertium" and options.review and options.cache == bench.memory.path
+    assert (
+        options.engine.choice == "apertium"
+        and options.review
+        and options.cache == bench.memory.path
+    )
+
+
+def _serve(out: Path, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PIPELINE_CACHE=str(tmp_path / "memory.sqlite3"))
+    command = [sys.executable, "-m", "pipeline", "review", "serve", str(out), "--port", "0"]
+    return subprocess.Popen(
+        [*command, "--no-glossary", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_the_url_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
+    make_output(tmp_path / "out")
+    process = _serve(tmp_path / "out", tmp_path)
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready
+        url = process.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{20,}", url), url
+        base = url.split("/?token=")[0]
+        with httpx.Client(follow_redirects=True) as http:
+            assert http.get(base + "/").status_code == 403
+            assert http.get(url).status_code == 200  # redirected, with the cookie
+            assert "peru" in http.get(base + "/").text
+        process.send_signal(stop)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in process.stderr.read()  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_serve_warns_on_a_non_loopback_host(tmp_path: Path) -> None:
+    make_output(tmp_path / "out")
+    process = _serve(tmp_path / "out", tmp_path, "--host", "0.0.0.0")
+    try:
+        assert process.stdout is not None
+        select.select([process.stdout], [], [], 60)
+        assert process.stdout.readline().startswith("http://127.0.0.1:")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "warning: listening on 0.0.0.0" in process.stderr.read()  # type: ignore[union-attr]
+
+
+def test_serve_usage_errors(cli, tmp_path: Path) -> None:
+    missing = cli("review", "serve", str(tmp_path / "nowhere"), "--port", "0")
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad = cli("review", "serve", str(tmp_path), "--port", "70000")
+    assert bad.returncode == 2 and "--port" in bad.stderr

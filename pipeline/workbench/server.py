@@ -2,17 +2,22 @@
 
 The socket is bound before uvicorn starts so that ``--port 0`` (any free port) can be printed
 at once, as one line on stdout. uvicorn handles Ctrl-C and SIGTERM (it finishes the requests
-in flight and stops); running rebuilds are then asked to stop after the file being written.
+in flight and stops); running rebuilds are then asked to stop after the file being written,
+and the command exits 0.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pipeline.memory import TranslationMemory
 from pipeline.workbench.app import Workbench, create_app, new_token
@@ -78,12 +83,34 @@ def serve(
         actual_port = sock.getsockname()[1]
         line = url_of(host, actual_port, token)
         (announce or _print_line)(line)
-        try:
-            server.run(sockets=[sock])
-        finally:
-            rebuilder.stop()
-            sock.close()
+        with _signals_stop(server):
+            try:
+                server.run(sockets=[sock])
+            finally:
+                rebuilder.stop()
+                sock.close()
+    print("workbench stopped", file=sys.stderr)
     return 0
+
+
+@contextmanager
+def _signals_stop(server: Any) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop ``server``: uvicorn installs its own handlers while it runs and,
+    once stopped, raises the signal again, which lands here instead of killing the process; a
+    signal before uvicorn's handlers are in place stops it too."""
+    wanted: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread():
+        wanted = ()
+
+    def stop(number: int, frame: object) -> None:
+        server.should_exit = True
+
+    before = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def _print_line(line: str) -> None:
