@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.memory import TranslationMemory
 from pipeline.review.importer import Refusal, check_correction, store_corrections
 from pipeline.review.sidecar import ReviewError, normalize_text
-from pipeline.workbench.catalog import find_pair, load_segments, version_of
+from pipeline.workbench.catalog import find_pair, load_segment, version_of
 
 ORIGIN = "workbench"
 """The origin stored with approvals made in the workbench."""
@@ -60,10 +60,9 @@ class Approver:
         if ref is None:
             return SaveOutcome("missing", segment, reason=f"no document {document} ({pair})")
         try:
-            review, views = load_segments(ref, self.memory, alternatives=False)
+            review, view = load_segment(ref, self.memory, segment)
         except ReviewError as exc:
             return SaveOutcome("missing", segment, reason=str(exc))
-        view = next((v for v in views if v.id == segment), None)
         if view is None:
             return SaveOutcome(
                 "missing", segment, reason="this sentence is no longer in the document"

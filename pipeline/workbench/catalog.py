@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from pipeline.workbench.markup import highlight
 FUZZY_THRESHOLD = 75.0
 FUZZY_LIMIT = 3
 MAX_ALTERNATIVES = 6
+
+_SIDECAR_NAME = re.compile(r"(?P<document>.+)\.(?P<src>[a-z]{2})-(?P<tgt>[a-z]{2})\.segments\.json")
 
 ORIGIN_LABELS = {
     "machine": "engine",
@@ -70,7 +73,6 @@ class SegmentView:
 
     id: str
     source: str
-    source_html: Markup
     draft: str  # what the run wrote
     target: str  # what the row shows now (approved text, else the draft)
     origin: str
@@ -78,6 +80,11 @@ class SegmentView:
     qa: list[dict[str, Any]]
     glossary: list[dict[str, Any]]
     alternatives: list[Alternative] = field(default_factory=list)
+
+    @property
+    def source_html(self) -> Markup:
+        """The source escaped, its glossary terms marked (only the page needs it)."""
+        return highlight(self.source, self.glossary)
 
     @property
     def state(self) -> str:
@@ -121,15 +128,13 @@ def version_of(target: str, approved: ApprovedEntry | None) -> str:
 
 
 def find_pairs(out_dir: Path) -> list[PairRef]:
-    """Every document × pair that has a sidecar under ``out_dir``, sorted."""
+    """Every document × pair that has a sidecar under ``out_dir``, sorted (known by the
+    sidecar's name, ``<document>.<src>-<tgt>.segments.json``, without reading it)."""
     refs = []
     for sidecar in find_sidecars(out_dir):
-        try:
-            head = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(head, dict) and head.get("document") and head.get("src") and head.get("tgt"):
-            refs.append(PairRef(str(head["document"]), str(head["src"]), str(head["tgt"]), sidecar))
+        named = _SIDECAR_NAME.fullmatch(sidecar.name)
+        if named:
+            refs.append(PairRef(named["document"], named["src"], named["tgt"], sidecar))
     return sorted(refs, key=lambda r: (r.document, r.src, r.tgt))
 
 
@@ -144,25 +149,36 @@ def load_segments(
     review = load_sidecar(ref.sidecar)
     sources = [r.source for r in review.rows]
     approved = memory.get_approved(review.src, review.tgt, sources)
-    views = []
-    for row in review.rows:
-        entry = approved.get(row.source)
-        views.append(
-            SegmentView(
-                id=row.id,
-                source=row.source,
-                source_html=highlight(row.source, row.glossary),
-                draft=row.target,
-                target=entry.target if entry is not None else row.target,
-                origin=row.origin,
-                approved=entry,
-                qa=list(row.qa),
-                glossary=list(row.glossary),
-            )
-        )
+    views = [_view(row, approved.get(row.source)) for row in review.rows]
     if alternatives:
         _add_alternatives(review, views, memory)
     return review, views
+
+
+def load_segment(
+    ref: PairRef, memory: TranslationMemory, segment: str
+) -> tuple[ReviewSet, SegmentView | None]:
+    """One row with its current text (what a save checks against), or None when the
+    document no longer has it; ``ReviewError`` when the sidecar is unusable."""
+    review = load_sidecar(ref.sidecar)
+    row = review.by_id().get(segment)
+    if row is None:
+        return review, None
+    entry = memory.get_approved(review.src, review.tgt, [row.source]).get(row.source)
+    return review, _view(row, entry)
+
+
+def _view(row: ReviewRow, entry: ApprovedEntry | None) -> SegmentView:
+    return SegmentView(
+        id=row.id,
+        source=row.source,
+        draft=row.target,
+        target=entry.target if entry is not None else row.target,
+        origin=row.origin,
+        approved=entry,
+        qa=list(row.qa),
+        glossary=list(row.glossary),
+    )
 
 
 def _add_alternatives(

@@ -178,8 +178,17 @@
     }
   });
 
+  function checkTerms(row) {
+    const text = row.querySelector('textarea[name="target"]').value.toLowerCase();
+    for (const term of row.querySelectorAll(".terms li[data-expected]")) {
+      const present = text.includes(term.dataset.expected.toLowerCase());
+      term.className = present ? "present" : "missing";
+    }
+  }
+
   bench.addEventListener("input", (event) => {
     const row = rowOf(event.target);
+    if (row && event.target.name === "target") checkTerms(row);
     if (row && event.target.name === "target" && row.dataset.state === "approved") {
       row.dataset.state = "edited";
       setStatus(row, "edited, not saved", "");
