@@ -132,7 +132,9 @@ def main() -> int:
                 trips, fetches = [], []
                 for n in range(args.rounds):
                     segment = ids[(n * 17) % len(ids)]
-                    trips.append(page.evaluate(APPROVE_JS, [segment, f"Texto aprobado número {n}."]))
+                    trips.append(
+                        page.evaluate(APPROVE_JS, [segment, f"Texto aprobado número {n}."])
+                    )
                     fetches.append(page.evaluate(FETCH_JS))
                 browser.close()
         finally:

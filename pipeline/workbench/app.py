@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -136,31 +137,38 @@ def _environment() -> Environment:
     return env
 
 
-def create_app(bench: Workbench) -> ASGIApp:
-    """The ASGI application serving ``bench``."""
-    env = _environment()
+class _Handlers:
+    """The pages and the JSON API of one workbench."""
 
-    def page(name: str, **context: Any) -> HTMLResponse:
-        html = env.get_template(name).render(csrf=bench.csrf, reviewer=bench.reviewer, **context)
+    def __init__(self, bench: Workbench) -> None:
+        self.bench = bench
+        self.env = _environment()
+
+    def page(self, name: str, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(
+            csrf=self.bench.csrf, reviewer=self.bench.reviewer, **context
+        )
         return HTMLResponse(
             html, headers={"Content-Security-Policy": _CSP, "Cache-Control": "no-store"}
         )
 
-    def index(request: Request) -> Response:
-        summaries = [summarize(ref, bench.memory) for ref in find_pairs(bench.out_dir)]
-        return page("index.html", out_dir=str(bench.out_dir), summaries=summaries)
+    def index(self, request: Request) -> Response:
+        summaries = [summarize(ref, self.bench.memory) for ref in find_pairs(self.bench.out_dir)]
+        return self.page("index.html", out_dir=str(self.bench.out_dir), summaries=summaries)
 
-    def document(request: Request) -> Response:
-        ref = find_pair(bench.out_dir, request.path_params["document"], request.path_params["pair"])
+    def document(self, request: Request) -> Response:
+        ref = find_pair(
+            self.bench.out_dir, request.path_params["document"], request.path_params["pair"]
+        )
         if ref is None:
             return PlainTextResponse("no such document or language pair", 404)
         try:
-            review, views = load_segments(ref, bench.memory)
+            review, views = load_segments(ref, self.bench.memory)
         except ReviewError as exc:
             return PlainTextResponse(str(exc), 500)
         report = read_report(ref.folder)
         target = (report.get("targets") or {}).get(ref.tgt) or {}
-        return page(
+        return self.page(
             "document.html",
             ref=ref,
             review=review,
@@ -168,61 +176,66 @@ def create_app(bench: Workbench) -> ASGIApp:
             approved=sum(v.approved is not None for v in views),
             findings=sum(bool(v.qa) for v in views),
             engine=target.get("engine") or review.engine,
-            rebuild=bench.rebuilder.status(ref.document),
+            rebuild=self.bench.rebuilder.status(ref.document),
         )
 
-    async def save(request: Request) -> Response:
+    async def save(self, request: Request) -> Response:
         body = await _json_body(request)
         if body is None:
             return JSONResponse({"status": "refused", "reason": "bad request"}, 400)
         text = str(body.get("target", ""))
         if len(text) > MAX_TEXT:
             return JSONResponse({"status": "refused", "reason": "text too long"}, 413)
-        reviewer = " ".join(str(body.get("reviewer") or bench.reviewer).split())[:80]
-        outcome = bench.approver.save(
+        reviewer = " ".join(str(body.get("reviewer") or self.bench.reviewer).split())[:80]
+        outcome = await run_in_threadpool(  # SQLite may wait for a rebuild's write
+            self.bench.approver.save,
             str(body.get("document", "")),
             str(body.get("pair", "")),
             str(body.get("segment", "")),
             text,
             str(body.get("version", "")),
-            reviewer or bench.reviewer,
+            reviewer or self.bench.reviewer,
         )
         code = {"conflict": 409, "refused": 422, "missing": 404}.get(outcome.status, 200)
         return JSONResponse(outcome.as_json(), code)
 
-    async def rebuild_start(request: Request) -> Response:
+    async def rebuild_start(self, request: Request) -> Response:
         body = await _json_body(request)
-        folder = _document_folder(bench, str((body or {}).get("document", "")))
+        folder = _document_folder(self.bench, str((body or {}).get("document", "")))
         if folder is None:
             return JSONResponse({"state": "failed", "message": "no such document"}, 404)
-        return JSONResponse(bench.rebuilder.start(folder))
+        return JSONResponse(self.bench.rebuilder.start(folder))
 
-    def rebuild_status(request: Request) -> Response:
-        return JSONResponse(bench.rebuilder.status(request.path_params["document"]))
+    def rebuild_status(self, request: Request) -> Response:
+        return JSONResponse(self.bench.rebuilder.status(request.path_params["document"]))
 
-    def output_file(request: Request) -> Response:
-        folder = _document_folder(bench, request.path_params["document"])
+    def output_file(self, request: Request) -> Response:
+        folder = _document_folder(self.bench, request.path_params["document"])
         path = _inside(folder, request.path_params["path"]) if folder else None
         if path is None or not path.is_file():
             return PlainTextResponse("not found", 404)
         return FileResponse(path, headers={"Cache-Control": "no-store"})
 
-    def preview(request: Request) -> Response:
+    def preview(self, request: Request) -> Response:
         document, pdf = request.path_params["document"], request.path_params["pdf"]
         page_number = request.path_params["page"]
-        path = _inside(bench.rebuilder.preview_dir, f"{document}/{pdf}.{page_number}.png")
+        path = _inside(self.bench.rebuilder.preview_dir, f"{document}/{pdf}.{page_number}.png")
         if path is None or not path.is_file():
             return PlainTextResponse("not found", 404)
         return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-store"})
 
+
+def create_app(bench: Workbench) -> ASGIApp:
+    """The ASGI application serving ``bench``."""
+    handlers = _Handlers(bench)
     routes = [
-        Route("/", index),
-        Route("/doc/{document}/{pair}", document),
-        Route("/api/save", save, methods=["POST"]),
-        Route("/api/rebuild", rebuild_start, methods=["POST"]),
-        Route("/api/rebuild/{document}", rebuild_status),
-        Route("/files/{document}/{path:path}", output_file),
-        Route("/preview/{document}/{pdf}/{page:int}.png", preview),
+        Route("/", handlers.index),
+        Route("/doc/{document}/{pair}", handlers.document),
+        Route("/api/save", handlers.save, methods=["POST"]),
+        Route("/api/rebuild", handlers.rebuild_start, methods=["POST"]),
+        Route("/api/rebuild/{document}", handlers.rebuild_status),
+        Route("/files/{document}/{path:path}", handlers.output_file),
+        Route("/preview/{document}/{pdf}/{page:int}.png", handlers.preview),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return TokenGate(Starlette(routes=routes), bench)

@@ -110,9 +110,40 @@ class _PageProgress(Progress):
 def rebuild_options(folder: Path, settings: RebuildSettings) -> RunOptions:
     """The batch options that rebuild the document in ``folder`` as its last run made it."""
     report = read_report(folder)
-    targets = report.get("targets") or {}
+    targets: dict[str, dict[str, Any]] = report.get("targets") or {}
+    source = _source_of(folder, report)
+    written = [
+        (kind, str(path))
+        for t in targets.values()
+        for kind, path in (t.get("outputs") or {}).items()
+    ]
+    layout = next((kind for kind, _ in written if kind in LAYOUTS), "document")
+    leaflets = " ".join(Path(path).name for kind, path in written if kind == layout)
+    kind = str((report.get("source") or {}).get("format") or "")
+    in_place = any(t.get("route") == "in-place" for t in targets.values())
+    return RunOptions(
+        paths=[source],
+        targets=list(targets),
+        source_lang=str((report.get("detected") or {}).get("language") or "auto"),
+        formats=[f for f in FORMATS if f in dict(written)] or list(FORMATS),
+        out_dir=settings.out_dir,
+        engine=EngineOptions(choice=_engine_choice(targets, settings), url=settings.url),
+        glossary=settings.glossary,
+        layout=layout,
+        leaflet_config=settings.leaflet_config if layout != "document" else None,
+        bw=".bw." in leaflets,
+        bleed=".bleed." in leaflets,
+        two_up=".2up." in leaflets,
+        cache=settings.cache,
+        review=True,
+        restyle=kind in ("docx", "odt") and not in_place,
+    )
+
+
+def _source_of(folder: Path, report: dict[str, Any]) -> Path:
+    """The document's source file, when it is there and a batch of it alone writes ``folder``."""
     source = Path(str((report.get("source") or {}).get("path") or ""))
-    if not targets or not source.name:
+    if not report.get("targets") or not source.name:
         raise RebuildError(
             f"{folder / 'report.json'}: missing or unreadable; run `pipeline translate` again"
         )
@@ -121,40 +152,19 @@ def rebuild_options(folder: Path, settings: RebuildSettings) -> RunOptions:
     if output_names([source], [source])[0] != folder.name:
         raise RebuildError(
             f"{folder.name} was translated as part of a folder; rebuild it with "
-            f"`pipeline translate` on that folder"
+            "`pipeline translate` on that folder"
         )
-    outputs = [o for t in targets.values() for o in (t.get("outputs") or {})]
-    layout = next((o for o in outputs if o in LAYOUTS), "document")
-    leaflets = [
-        str(p) for t in targets.values() for k, p in (t.get("outputs") or {}).items() if k == layout
-    ]
-    engines = {
-        str(t.get("engine"))
-        for t in targets.values()
-        if t.get("engine") not in (None, "identity", "memory")
-    }
-    engine = settings.engine or (engines.pop() if len(engines) == 1 else "auto")
-    kind = str((report.get("source") or {}).get("format") or "")
-    routes = {t.get("route") for t in targets.values()}
-    return RunOptions(
-        paths=[source],
-        targets=list(targets),
-        source_lang=str((report.get("detected") or {}).get("language") or "auto"),
-        formats=[f for f in FORMATS if f in outputs] or list(FORMATS),
-        out_dir=settings.out_dir,
-        engine=EngineOptions(
-            choice=engine if engine in ENGINE_CHOICES else "auto", url=settings.url
-        ),
-        glossary=settings.glossary,
-        layout=layout,
-        leaflet_config=settings.leaflet_config if layout != "document" else None,
-        bw=any(".bw." in Path(p).name for p in leaflets),
-        bleed=any(".bleed." in Path(p).name for p in leaflets),
-        two_up=any(".2up." in Path(p).name for p in leaflets),
-        cache=settings.cache,
-        review=True,
-        restyle=kind in ("docx", "odt") and "in-place" not in routes,
-    )
+    return source
+
+
+def _engine_choice(targets: dict[str, dict[str, Any]], settings: RebuildSettings) -> str:
+    """``--engine`` of the server, else the one engine the report names, else auto."""
+    if settings.engine:
+        return settings.engine
+    used = {str(t.get("engine")) for t in targets.values()}
+    used -= {"None", "identity", "memory"}
+    engine = used.pop() if len(used) == 1 else "auto"
+    return engine if engine in ENGINE_CHOICES else "auto"
 
 
 RunBatch = Callable[[RunOptions, Progress], RunResult]
