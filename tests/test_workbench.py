@@ -271,6 +271,7 @@ def test_other_engines_drafts_and_memory_matches_are_alternatives(
     assert "El sindicato los respalda." in row and "argos" in row
     assert "El sindicato nos respalda." in row and "memory" in row
     assert 'data-action="use-alt" data-n="2"' in row
+    assert "fuzzy 88%" in row  # the origin line names the close match and its score
 
 
 def test_rebuild_options_follow_the_report(tmp_path: Path, bench: Workbench) -> None:
@@ -349,3 +350,24 @@ def test_serve_usage_errors(cli, tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     bad = cli("review", "serve", str(tmp_path), "--port", "70000")
     assert bad.returncode == 2 and "--port" in bad.stderr
+
+
+def test_rebuild_options_keep_leaflets_and_in_place_route(tmp_path: Path, bench: Workbench) -> None:
+    folder = bench.out_dir / "peru"
+    source = bench.out_dir.parent / "peru.docx"
+    source.write_bytes(b"PK")  # only its presence matters here
+    leaflet = str(folder / "peru.es.leaflet-a5.bw.bleed.pdf")
+    report = {
+        "source": {"path": str(source), "format": "docx"},
+        "detected": {"language": "en"},
+        "targets": {
+            "es": {"engine": "apertium", "route": "in-place",
+                   "outputs": {"docx": "x.docx", "leaflet-a5": leaflet}},
+            "ja": {"engine": "argos", "route": "in-place", "outputs": {"docx": "y.docx"}},
+        },
+    }  # fmt: skip
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    options = rebuild_options(folder, bench.rebuilder.settings)
+    assert options.layout == "leaflet-a5" and options.bw and options.bleed and not options.two_up
+    assert options.formats == ["docx"] and not options.restyle
+    assert options.engine.choice == "auto"  # two engines in the report: choose per pair again

@@ -169,6 +169,11 @@ def test_document_page_has_a_row_per_segment(page, served: Served) -> None:
     assert ids == list(sidecar_rows(served))  # the ids of report.json and the review XLIFF
     xliff = next(served.out.glob("*/review/*.xlf")).read_text(encoding="utf-8")
     assert all(f'id="{i}"' in xliff for i in ids)
+    report = json.loads((served.out / DOCUMENT / "report.json").read_text(encoding="utf-8"))
+    flagged = {q["segment"] for q in report["targets"]["es"]["qa"]}
+    assert flagged and flagged <= set(ids)  # report.json's QA names rows of the page
+    for segment in flagged:
+        assert row(page, segment).locator(".findings li").count() >= 1
     first = row(page, "b0.s1")
     assert first.locator('textarea[name="target"]').input_value().startswith("Solidaridad")
     assert first.locator("mark.term").first.get_attribute("data-expected")  # glossary marked

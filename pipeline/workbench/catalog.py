@@ -65,6 +65,7 @@ class Alternative:
     kind: str  # "memory" | "engine" | "draft"
     label: str
     text: str
+    score: float | None = None  # a memory match's fuzzy score (0-100)
 
 
 @dataclass
@@ -85,6 +86,12 @@ class SegmentView:
     def source_html(self) -> Markup:
         """The source escaped, its glossary terms marked (only the page needs it)."""
         return highlight(self.source, self.glossary)
+
+    @property
+    def best_fuzzy(self) -> float | None:
+        """The best memory match's score, when the memory has a close match."""
+        scores = [a.score for a in self.alternatives if a.score is not None]
+        return max(scores) if scores else None
 
     @property
     def state(self) -> str:
@@ -196,10 +203,11 @@ def _add_alternatives(
         for match in fuzzy.get(view.source, []):
             if normalize_text(match.source) != own:
                 label = f"memory {match.score:.0f}% · {match.source}"
-                offers.append(Alternative("memory", label, match.target))
+                offers.append(Alternative("memory", label, match.target, match.score))
         for item in stored_fuzzy.get(view.id, []):
-            label = f"memory {float(item.get('score', 0)):.0f}% · {item.get('source', '')}"
-            offers.append(Alternative("memory", label, str(item.get("target", ""))))
+            score = float(item.get("score", 0))
+            label = f"memory {score:.0f}% · {item.get('source', '')}"
+            offers.append(Alternative("memory", label, str(item.get("target", "")), score))
         for draft in drafts.get(view.source, []):
             if (draft.engine, draft.model) == (review.engine, review.model):
                 continue  # the draft itself, before the glossary and typography
