@@ -77,7 +77,7 @@ class Approver:
                 reviewer=who.reviewer if who else "",
                 approved_at=who.approved_at if who else "",
                 reason="changed since this page was loaded"
-                + (f": approved by {who.reviewer} at {who.approved_at}" if who else ""),
+                + (f": approved by {who.reviewer} at {_shown(who.approved_at)}" if who else ""),
                 yours=text,
             )
         decision = check_correction(
@@ -107,3 +107,8 @@ class Approver:
             reviewer=entry.reviewer,
             approved_at=entry.approved_at,
         )
+
+
+def _shown(stamp: str) -> str:
+    """``2026-12-07T01:55:34+00:00`` as ``2026-12-07 01:55 UTC``."""
+    return stamp[:16].replace("T", " ") + (" UTC" if stamp.endswith("+00:00") else "")
