@@ -270,7 +270,11 @@ def test_keyboard_moves_and_approves(page, served: Served) -> None:
 
 
 def test_screenshot_of_the_document_page(page, served: Served, tmp_path: Path) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(served.base + PAGE)
+    page.wait_for_load_state("networkidle")
+    assert requested and all(url.startswith(served.base + "/") for url in requested), requested
     row(page, "b2.s1").locator('textarea[name="target"]').click()
     shot = Path(os.environ.get("WORKBENCH_SCREENSHOT", tmp_path / "workbench.png"))
     page.screenshot(path=str(shot))
