@@ -19,17 +19,21 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from pipeline.engines.registry import EngineOptions
+from pipeline.jobs import RunOptions
 from pipeline.memory import TranslationMemory
 from pipeline.memory.drafts import engine_drafts
 from pipeline.memory.store import MemoryKey
 from pipeline.review import import_review, segment_entry, sidecar_path, write_sidecar
 from pipeline.review.files import write_review_files
 from pipeline.review.sidecar import load_sidecar
+from pipeline.run import run_batch
 from pipeline.workbench.app import CSRF_HEADER, Workbench, create_app
-from pipeline.workbench.catalog import find_pairs, load_segments
+from pipeline.workbench.approve import Approver
+from pipeline.workbench.catalog import find_pairs, load_segments, read_report
 from pipeline.workbench.markup import highlight
 from pipeline.workbench.rebuild import Rebuilder, RebuildError, RebuildSettings, rebuild_options
-from tests.conftest import ROOT
+from tests.conftest import ROOT, requires_apertium
 
 TOKEN = "test-token-123"
 XSS_SOURCE = 'Free them! <script>alert("x")</script> <img src=x onerror=alert(1)>'
@@ -371,3 +375,42 @@ def test_rebuild_options_keep_leaflets_and_in_place_route(tmp_path: Path, bench:
     assert options.layout == "leaflet-a5" and options.bw and options.bleed and not options.two_up
     assert options.formats == ["docx"] and not options.restyle
     assert options.engine.choice == "auto"  # two engines in the report: choose per pair again
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_rebuild_of_a_word_file_keeps_it_in_place(tmp_path: Path) -> None:
+    """A DOCX translated in place is rebuilt in place (letterhead kept) with the approved text."""
+    from tests.fixtures.office import letterhead_docx
+
+    source = letterhead_docx(tmp_path / "letter.docx")
+    out, cache = tmp_path / "out", tmp_path / "memory.sqlite3"
+    options = RunOptions(
+        paths=[source], targets=["es"], source_lang="en", formats=["docx"], out_dir=out,
+        engine=EngineOptions(choice="apertium"), cache=cache, review=True,
+    )  # fmt: skip
+    first = run_batch(options)
+    assert first.exit_code == 0, first.failures
+    folder = out / "letter"
+    assert read_report(folder)["targets"]["es"]["route"] == "in-place"
+    ref = find_pairs(out)[0]
+    with TranslationMemory(cache) as memory:
+        _, views = load_segments(ref, memory, alternatives=False)
+        title = next(v for v in views if v.source == "Free the jailed leaders")
+        saved = Approver(out, memory).save(
+            "letter", "en-es", title.id, "Liberen a los dirigentes presos", title.version, "ana"
+        )
+        assert saved.status == "approved"
+        rebuilder = Rebuilder(RebuildSettings(out_dir=out, cache=cache), tmp_path / "previews")
+        assert rebuilder.start(folder)["state"] == "running"
+        rebuilder.wait(timeout=300)
+        status = rebuilder.status("letter")
+    assert status["state"] == "done", status["message"]
+    assert "letter.es.docx" in status["files"]
+    rebuilt = docx.Document(str(folder / "letter.es.docx"))
+    body = "\n".join(p.text for p in rebuilt.paragraphs)
+    assert "Liberen a los dirigentes presos" in body
+    header = "\n".join(p.text for s in rebuilt.sections for p in s.header.paragraphs)
+    assert "Solidaridad" in header  # the letterhead, translated where it was
+    assert rebuilt.sections[0].header.part.related_parts  # its logo still there
+    assert read_report(folder)["targets"]["es"]["segments"]["approved"] == 1

@@ -206,7 +206,11 @@ class Rebuilder:
     def stop(self, timeout: float = 30.0) -> None:
         """Ask running rebuilds to stop after the file being written, and wait for them."""
         self._stop.set()
-        for thread in self._threads:
+        self.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the rebuilds started so far to finish."""
+        for thread in list(self._threads):
             thread.join(timeout)
 
     def _rebuild(self, folder: Path, status: RebuildStatus) -> None:
