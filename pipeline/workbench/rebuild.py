@@ -32,7 +32,7 @@ from pipeline.workbench.catalog import read_report
 
 ENGINE_CHOICES = ("argos", "apertium", "libretranslate", "ctranslate2")
 PREVIEW_PAGES = 4
-PREVIEW_DPI = 48
+PREVIEW_DPI = 72
 
 
 class RebuildError(PipelineError):

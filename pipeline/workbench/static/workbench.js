@@ -257,7 +257,11 @@
         image.alt = pdf + " page " + page;
         image.src = "/preview/" + encodeURIComponent(bench.dataset.document) + "/" +
           encodeURIComponent(pdf) + "/" + page + ".png?t=" + stamp;
-        figure.appendChild(image);
+        const full = document.createElement("a");
+        full.href = image.src;
+        full.target = "_blank";
+        full.appendChild(image);
+        figure.appendChild(full);
       }
       previews.appendChild(figure);
     }
