@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.engines.registry import EngineOptions
 from pipeline.errors import PipelineError
@@ -29,6 +29,10 @@ from pipeline.jobs import Progress, RunOptions, RunResult
 from pipeline.leaflet.options import LAYOUTS
 from pipeline.outnames import output_names
 from pipeline.workbench.catalog import read_report
+
+if TYPE_CHECKING:
+    from pipeline.glossary import Glossary
+    from pipeline.leaflet.config import LeafletConfig
 
 ENGINE_CHOICES = ("argos", "apertium", "libretranslate", "ctranslate2")
 PREVIEW_PAGES = 4
@@ -45,8 +49,8 @@ class RebuildSettings:
 
     out_dir: Path
     cache: Path
-    glossary: Any = None  # a pipeline.glossary.Glossary, or None
-    leaflet_config: Any = None  # a LeafletConfig, or None for the defaults
+    glossary: Glossary | None = None
+    leaflet_config: LeafletConfig | None = None  # None: the defaults
     engine: str | None = None  # None: the engine report.json names, else auto
     url: str | None = None
 
