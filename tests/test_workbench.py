@@ -20,10 +20,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.engines.registry import EngineOptions
-from pipeline.jobs import RunOptions
+from pipeline.leaflet.options import LeafletOptions
 from pipeline.memory import TranslationMemory
 from pipeline.memory.drafts import engine_drafts
 from pipeline.memory.store import MemoryKey
+from pipeline.options import Batch, OutputMode, RunControl
 from pipeline.review import import_review, segment_entry, sidecar_path, write_sidecar
 from pipeline.review.files import write_review_files
 from pipeline.review.sidecar import load_sidecar
@@ -284,13 +285,11 @@ def test_rebuild_options_follow_the_report(tmp_path: Path, bench: Workbench) -> 
         rebuild_options(folder, bench.rebuilder.settings)
     source = bench.out_dir.parent / "peru.txt"
     source.write_text("Solidarity with the jailed miners.\n", encoding="utf-8")
-    options = rebuild_options(folder, bench.rebuilder.settings)
-    assert options.paths == [source] and options.targets == ["es"] and options.source_lang == "en"
-    assert (
-        options.engine.choice == "apertium"
-        and options.review
-        and options.cache == bench.memory.path
-    )
+    batch = rebuild_options(folder, bench.rebuilder.settings)
+    mode = batch.mode
+    assert batch.paths == (source,) and mode.targets == ("es",) and mode.source_lang == "en"
+    assert mode.engine.choice == "apertium" and mode.review
+    assert batch.control.cache == bench.memory.path and batch.out_dir == bench.out_dir
 
 
 def _serve(out: Path, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
@@ -371,10 +370,10 @@ def test_rebuild_options_keep_leaflets_and_in_place_route(tmp_path: Path, bench:
         },
     }  # fmt: skip
     (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
-    options = rebuild_options(folder, bench.rebuilder.settings)
-    assert options.layout == "leaflet-a5" and options.bw and options.bleed and not options.two_up
-    assert options.formats == ["docx"] and not options.restyle
-    assert options.engine.choice == "auto"  # two engines in the report: choose per pair again
+    mode = rebuild_options(folder, bench.rebuilder.settings).mode
+    assert mode.leaflet == LeafletOptions("leaflet-a5", bw=True, bleed=True, two_up=False)
+    assert mode.formats == ("docx",) and not mode.restyle
+    assert mode.engine.choice == "auto"  # two engines in the report: choose per pair again
 
 
 @pytest.mark.slow
@@ -385,11 +384,11 @@ def test_rebuild_of_a_word_file_keeps_it_in_place(tmp_path: Path) -> None:
 
     source = letterhead_docx(tmp_path / "letter.docx")
     out, cache = tmp_path / "out", tmp_path / "memory.sqlite3"
-    options = RunOptions(
-        paths=[source], targets=["es"], source_lang="en", formats=["docx"], out_dir=out,
-        engine=EngineOptions(choice="apertium"), cache=cache, review=True,
+    mode = OutputMode(
+        targets=("es",), source_lang="en", formats=("docx",),
+        engine=EngineOptions(choice="apertium"), review=True,
     )  # fmt: skip
-    first = run_batch(options)
+    first = run_batch(Batch((source,), out, mode, RunControl(cache=cache)))
     assert first.exit_code == 0, first.failures
     folder = out / "letter"
     assert read_report(folder)["targets"]["es"]["route"] == "in-place"

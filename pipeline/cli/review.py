@@ -172,7 +172,12 @@ def run_serve(args: argparse.Namespace) -> int:
             args.glossary, Path("glossary.yml"), load_glossary, GlossaryError
         )
     from pipeline.cli.leaflet import load_config_or_default
+    from pipeline.engines.routes import RoutesError, load_routes
 
+    try:
+        routes = load_routes(None)  # ./engines.yml when present, as `pipeline translate`
+    except RoutesError as exc:
+        raise CommandError(str(exc), 2) from exc
     settings = RebuildSettings(
         out_dir=root,
         cache=resolve_memory_path(args.cache),
@@ -180,6 +185,7 @@ def run_serve(args: argparse.Namespace) -> int:
         leaflet_config=load_config_or_default(args.leaflet_config),
         engine=args.engine,
         url=args.url,
+        routes=routes,
     )
     if not is_loopback(args.host):
         print(

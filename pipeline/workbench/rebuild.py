@@ -18,15 +18,16 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.engines.registry import EngineOptions
 from pipeline.errors import PipelineError
 from pipeline.export.writers import FORMATS
-from pipeline.jobs import Progress, RunOptions, RunResult
-from pipeline.leaflet.options import LAYOUTS
+from pipeline.jobs import Progress, RunResult
+from pipeline.leaflet.options import LAYOUTS, LeafletOptions
+from pipeline.options import Batch, OutputMode, RunControl
 from pipeline.outnames import output_names
 from pipeline.workbench.catalog import read_report
 
@@ -53,6 +54,7 @@ class RebuildSettings:
     leaflet_config: LeafletConfig | None = None  # None: the defaults
     engine: str | None = None  # None: the engine report.json names, else auto
     url: str | None = None
+    routes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # engines.yml
 
 
 @dataclass
@@ -111,8 +113,8 @@ class _PageProgress(Progress):
             self.status.message = f"wrote {description}"
 
 
-def rebuild_options(folder: Path, settings: RebuildSettings) -> RunOptions:
-    """The batch options that rebuild the document in ``folder`` as its last run made it."""
+def rebuild_options(folder: Path, settings: RebuildSettings) -> Batch:
+    """The batch that rebuilds the document in ``folder`` as its last run made it."""
     report = read_report(folder)
     targets: dict[str, dict[str, Any]] = report.get("targets") or {}
     source = _source_of(folder, report)
@@ -121,27 +123,30 @@ def rebuild_options(folder: Path, settings: RebuildSettings) -> RunOptions:
         for t in targets.values()
         for kind, path in (t.get("outputs") or {}).items()
     ]
-    layout = next((kind for kind, _ in written if kind in LAYOUTS), "document")
+    layout = next((kind for kind, _ in written if kind in LAYOUTS), None)
     leaflets = " ".join(Path(path).name for kind, path in written if kind == layout)
     kind = str((report.get("source") or {}).get("format") or "")
     in_place = any(t.get("route") == "in-place" for t in targets.values())
-    return RunOptions(
-        paths=[source],
-        targets=list(targets),
+    leaflet = None
+    if layout is not None:
+        leaflet = LeafletOptions(
+            layout, bw=".bw." in leaflets, bleed=".bleed." in leaflets, two_up=".2up." in leaflets
+        )
+    mode = OutputMode(
+        targets=tuple(targets),
         source_lang=str((report.get("detected") or {}).get("language") or "auto"),
-        formats=[f for f in FORMATS if f in dict(written)] or list(FORMATS),
-        out_dir=settings.out_dir,
-        engine=EngineOptions(choice=_engine_choice(targets, settings), url=settings.url),
+        formats=tuple(f for f in FORMATS if f in dict(written)) or FORMATS,
+        engine=EngineOptions(
+            choice=_engine_choice(targets, settings), url=settings.url, routes=settings.routes
+        ),
         glossary=settings.glossary,
-        layout=layout,
-        leaflet_config=settings.leaflet_config if layout != "document" else None,
-        bw=".bw." in leaflets,
-        bleed=".bleed." in leaflets,
-        two_up=".2up." in leaflets,
-        cache=settings.cache,
+        leaflet=leaflet,
+        leaflet_config=settings.leaflet_config if leaflet is not None else None,
         review=True,
         restyle=kind in ("docx", "odt") and not in_place,
     )
+    control = RunControl(cache=settings.cache)
+    return Batch(paths=(source,), out_dir=settings.out_dir, mode=mode, control=control)
 
 
 def _source_of(folder: Path, report: dict[str, Any]) -> Path:
@@ -171,7 +176,7 @@ def _engine_choice(targets: dict[str, dict[str, Any]], settings: RebuildSettings
     return engine if engine in ENGINE_CHOICES else "auto"
 
 
-RunBatch = Callable[[RunOptions, Progress], RunResult]
+RunBatch = Callable[[Batch, Progress], RunResult]
 
 
 class Rebuilder:
@@ -219,9 +224,9 @@ class Rebuilder:
 
     def _rebuild(self, folder: Path, status: RebuildStatus) -> None:
         try:
-            options = rebuild_options(folder, self.settings)
-            options.stop = self._stop
-            result = self._runner()(options, _PageProgress(status, self._lock))
+            batch = rebuild_options(folder, self.settings)
+            batch = replace(batch, control=replace(batch.control, stop=self._stop))
+            result = self._runner()(batch, _PageProgress(status, self._lock))
             problems = [f"{f.path}: {f.reason}" for f in result.failures]
             problems += [f"not done: {item}" for item in result.not_done]
             files = self._files(folder)
