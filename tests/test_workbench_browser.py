@@ -265,6 +265,11 @@ def test_keyboard_moves_and_approves(page, served: Served) -> None:
     assert approved(served)["Free the union leaders of Casapalca!"][0] == (
         "¡Liberen a los dirigentes sindicales de Casapalca!"
     )
+    page.reload()  # now the run's draft is alternative 1 of the approved row
+    area = row(page, "b5.s1").locator('textarea[name="target"]')
+    area.click()
+    page.keyboard.press("Alt+1")
+    assert area.input_value() == sidecar_rows(served)["b5.s1"]["target"]
     shortcuts = page.locator("p.keys").inner_text().replace(" ", "")
     assert all(k in shortcuts for k in ("Ctrl+Enter", "Alt+↓", "Alt+C", "Alt+1…9"))
 

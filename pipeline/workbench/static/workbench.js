@@ -72,6 +72,7 @@
   }
 
   function markApproved(row, data) {
+    delete row.dataset.dirty;
     row.dataset.state = "approved";
     row.dataset.version = data.version;
     row.querySelector(".conflict").hidden = true;
@@ -158,6 +159,7 @@
     else if (action === "use-alt") useAlternative(row, button.dataset.n);
     else if (action === "use-theirs") {
       useText(row, row.querySelector(".conflict .theirs").textContent);
+      delete row.dataset.dirty;
       row.dataset.version = row.dataset.theirVersion;
       row.dataset.state = "approved";
       row.querySelector(".conflict").hidden = true;
@@ -188,7 +190,10 @@
 
   bench.addEventListener("input", (event) => {
     const row = rowOf(event.target);
-    if (row && event.target.name === "target") checkTerms(row);
+    if (row && event.target.name === "target") {
+      checkTerms(row);
+      row.dataset.dirty = "1";
+    }
     if (row && event.target.name === "target" && row.dataset.state === "approved") {
       row.dataset.state = "edited";
       setStatus(row, "edited, not saved", "");
@@ -215,6 +220,14 @@
     } else if (event.altKey && /^Digit[1-9]$/.test(event.code) && current) {
       event.preventDefault();
       useAlternative(current, event.code.slice(5));
+    }
+  });
+
+  // Leaving the page with edits not approved asks first (the browser's own question).
+  window.addEventListener("beforeunload", (event) => {
+    if (rows.some((row) => row.dataset.dirty)) {
+      event.preventDefault();
+      event.returnValue = "";
     }
   });
 
