@@ -15,6 +15,7 @@ debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk font
   libreoffice-writer-nogui python3-uno)
 if [ "$mode" = test ]; then
   debian+=(omegat)  # the OmegaT round-trip tests (console mode)
+  debian+=(chromium)  # the review workbench's browser tests (Playwright drives /usr/bin/chromium)
 fi
 
 missing=()
