@@ -87,6 +87,8 @@ def offline_source(skeleton: Skeleton) -> bytes:
     itself can be fetched): for laying the source out to count its pages."""
     if isinstance(skeleton, docx.DocxSkeleton):
         return docx.offline_copy(skeleton)
+    if isinstance(skeleton, pdf.PdfSkeleton):
+        return skeleton.data  # read with PyMuPDF, never converted by LibreOffice
     return odt.offline_copy(skeleton)
 
 
