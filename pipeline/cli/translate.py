@@ -154,6 +154,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="documents written in parallel (default: 1)",
     )
     p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="translate on a Dask cluster: tcp://HOST:PORT or tls://HOST:PORT of a running "
+        "`dask scheduler`, or local:N (N worker processes for this run); needs "
+        '"statement-pipeline[cluster]"',
+    )
+    p.add_argument(
         "--wave-tokens",
         type=int,
         default=16384,
@@ -380,6 +387,7 @@ def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.cluster import cluster_engines
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
@@ -395,10 +403,10 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        with stop_on_interrupt(batch.control.stop):
-            result = run_batch(batch, progress)
-    except PipelineError as exc:  # the memory file cannot be used
-        raise CommandError(str(exc), 1) from None
+        with stop_on_interrupt(batch.control.stop), cluster_engines(args.cluster, batch) as engines:
+            result = run_batch(batch, progress, engines)
+    except PipelineError as exc:  # the memory file cannot be used, the cluster cannot
+        raise CommandError(str(exc), getattr(exc, "exit_code", 1)) from None
     finally:
         if progress:
             progress.stop()
