@@ -1,0 +1,262 @@
+"""``pipeline translate --cluster``: a real Dask scheduler and two worker processes on
+127.0.0.1 (ports chosen by the OS), started and always shut down by these tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+
+from pipeline.cluster import INSTALL_HINT, translate_chunk
+from pipeline.engines.base import EngineError, Route
+from pipeline.engines.registry import EngineOptions
+from tests.conftest import ROOT, SAMPLE, requires_apertium
+
+distributed = pytest.importorskip("distributed")
+
+ARGS = ("--to", "es", "--engine", "apertium", "--formats", "docx", "--no-glossary")
+
+
+def _statements(folder: Path, n: int, repeat: int = 1) -> Path:
+    """``n`` different English statements (the sample, numbered), ``repeat`` times as long."""
+    folder.mkdir(parents=True)
+    text = SAMPLE.read_text(encoding="utf-8")
+    for i in range(n):
+        body = "\n\n".join(text.replace("miners", f"miners of site {i}-{r}") for r in range(repeat))
+        (folder / f"statement{i}.txt").write_text(body, encoding="utf-8")
+    return folder
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    env["PIPELINE_MODELS_DIR"] = str(tmp_path / "ct2-models")  # none installed
+    return env
+
+
+@pytest.fixture
+def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A ``dask scheduler`` and two ``dask worker`` processes (no nanny: a killed one stays
+    dead); yields the scheduler's address and the worker processes."""
+    env = _env(tmp_path)
+    file = tmp_path / "scheduler.json"
+    log = (tmp_path / "dask.log").open("wb")
+    cli = [sys.executable, "-m", "distributed.cli"]
+    procs = [
+        subprocess.Popen(
+            [
+                *cli[:2],
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(file),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )  # fmt: skip
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() or not file.read_text().strip():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.2)
+        address = json.loads(file.read_text())["address"]
+        workers = [
+            subprocess.Popen(
+                [
+                    *cli[:2],
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )  # fmt: skip
+            for _ in range(2)
+        ]
+        procs += workers
+        with distributed.Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, workers
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+def _translate(tmp_path: Path, docs: Path, out: str, *extra: str) -> subprocess.Popen[str]:
+    env = _env(tmp_path)
+    env["PIPELINE_CACHE"] = str(tmp_path / f"{out}.sqlite3")
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "translate", str(docs), *ARGS,
+         "--out", str(tmp_path / out), *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+
+
+def _finished(proc: subprocess.Popen[str], timeout: float = 600) -> tuple[int, str]:
+    _, stderr = proc.communicate(timeout=timeout)
+    return proc.returncode, stderr
+
+
+def _docx_texts(out: Path) -> dict[str, list[str]]:
+    return {
+        p.parent.name: [para.text for para in Document(str(p)).paragraphs]
+        for p in sorted(out.glob("*/*.es.docx"))
+    }
+
+
+def _counts(out: Path) -> dict[str, Any]:
+    """What report.json counts per document: segments, QA findings, untranslated words."""
+    found = {}
+    for report in sorted(out.glob("*/report.json")):
+        target = json.loads(report.read_text())["targets"]["es"]
+        found[report.parent.name] = {
+            k: target[k]
+            for k in ("engine", "model", "segments", "qa", "untranslated_words", "degenerate")
+        }
+    return found
+
+
+def _memory_rows(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        return sum(db.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables)
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_cluster_outputs_equal_a_local_run(tmp_path: Path, scheduler: Any) -> None:
+    address, _ = scheduler
+    docs = _statements(tmp_path / "docs", 3)
+    local = _finished(_translate(tmp_path, docs, "local"))
+    on_cluster = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    assert local[0] == on_cluster[0] == 0, on_cluster[1]
+    texts = _docx_texts(tmp_path / "cluster")
+    assert len(texts) == 3 and all(any("minero" in t for t in v) for v in texts.values())
+    assert texts == _docx_texts(tmp_path / "local")
+    assert _counts(tmp_path / "cluster") == _counts(tmp_path / "local")
+    # the new drafts came back into this machine's memory, as many as in the local run
+    assert _memory_rows(tmp_path / "cluster.sqlite3") == _memory_rows(tmp_path / "local.sqlite3")
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_a_worker_killed_mid_run_leaves_nothing_missing(tmp_path: Path, scheduler: Any) -> None:
+    address, workers = scheduler
+    docs = _statements(tmp_path / "docs", 6, repeat=3)
+    run = _translate(tmp_path, docs, "cluster", "--cluster", address)
+    killed = None
+    with distributed.Client(address, timeout=30) as client:
+        deadline = time.monotonic() + 300
+        while killed is None and run.poll() is None and time.monotonic() < deadline:
+            busy = [w for w, tasks in client.processing().items() if tasks]
+            if busy:
+                pid = client.scheduler_info()["workers"][busy[0]]["pid"]
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+            time.sleep(0.05)
+        code, stderr = _finished(run)
+        assert killed is not None, "no task was seen running"
+        assert len(client.scheduler_info()["workers"]) == 1  # one of the two is dead
+    assert code == 0, stderr
+    assert sorted(p.parent.name for p in (tmp_path / "cluster").glob("*/*.es.docx")) == [
+        f"statement{i}" for i in range(6)
+    ]
+    assert len(list((tmp_path / "cluster").glob("*/report.json"))) == 6
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_local_cluster_of_two_workers(tmp_path: Path) -> None:
+    docs = _statements(tmp_path / "docs", 2)
+    local = _finished(_translate(tmp_path, docs, "local"))
+    on_cluster = _finished(_translate(tmp_path, docs, "cluster", "--cluster", "local:2"))
+    assert local[0] == on_cluster[0] == 0, on_cluster[1]
+    assert _docx_texts(tmp_path / "cluster") == _docx_texts(tmp_path / "local")
+    assert len(_docx_texts(tmp_path / "cluster")) == 2
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_fails_in_one_line_within_a_minute(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    docs = _statements(tmp_path / "docs", 1)
+    started = time.monotonic()
+    code, stderr = _finished(
+        _translate(tmp_path, docs, "cluster", "--cluster", f"tcp://127.0.0.1:{port}"), 90
+    )
+    assert time.monotonic() - started < 60
+    assert code == 1
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert (
+        len(lines) == 1 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in lines[0]
+    )
+    assert not (tmp_path / "cluster").exists() or not list((tmp_path / "cluster").rglob("*.docx"))
+
+
+def test_without_dask_cluster_says_how_to_install_it(tmp_path: Path) -> None:
+    docs = _statements(tmp_path / "docs", 1)
+    code = (
+        "import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
+        "from pipeline.cli import main\n"
+        f"sys.argv = ['pipeline', 'translate', {str(docs)!r}, '--no-glossary', "
+        f"'--out', {str(tmp_path / 'out')!r}, '--cluster', 'local:2']\n"
+        "sys.exit(main())\n"
+    )
+    env = _env(tmp_path)
+    env["PIPELINE_CACHE"] = str(tmp_path / "memory.sqlite3")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and INSTALL_HINT in lines[0], done.stderr
+
+
+def test_bad_cluster_address_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
+    docs = _statements(tmp_path / "docs", 1)
+    done = cli("translate", str(docs), "--no-glossary", "--out", str(tmp_path / "o"),
+               "--cluster", "127.0.0.1:8786")  # fmt: skip
+    assert done.returncode == 2
+    assert "tcp://HOST:PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+@requires_apertium
+def test_a_worker_without_the_plans_model_is_named() -> None:
+    wanted = Route(engine="apertium", model="apertium-eng-spa", version="9.9-not-here")
+    with pytest.raises(EngineError) as raised:
+        translate_chunk(
+            EngineOptions(choice="apertium"), "apertium", ["Hello."], "en", "es", wanted
+        )
+    line = str(raised.value)
+    assert "apertium model apertium-eng-spa 9.9-not-here" in line and "\n" not in line
+    assert "en→es" in line
