@@ -176,11 +176,12 @@ def test_a_worker_killed_mid_run_leaves_nothing_missing(tmp_path: Path, schedule
     run = _translate(tmp_path, docs, "cluster", "--cluster", address)
     killed = None
     with distributed.Client(address, timeout=30) as client:
+        pids = client.run(os.getpid)  # worker address → process id
         deadline = time.monotonic() + 300
         while killed is None and run.poll() is None and time.monotonic() < deadline:
             busy = [w for w, tasks in client.processing().items() if tasks]
             if busy:
-                pid = client.scheduler_info()["workers"][busy[0]]["pid"]
+                pid = pids[busy[0]]
                 os.kill(pid, signal.SIGKILL)
                 killed = pid
             time.sleep(0.05)
