@@ -188,6 +188,10 @@ def libretranslate_point(segments: int = 240) -> None:
 
 
 def main() -> int:
+    if "--cluster" in sys.argv[1:]:  # the Dask figures: benchmarks/cluster.py
+        import runpy
+
+        runpy.run_path(str(Path(__file__).with_name("cluster.py")), run_name="__main__")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,10,50,200", help="batch sizes (documents)")
     parser.add_argument("--engines", default="libretranslate,apertium,argos")
