@@ -197,6 +197,26 @@ def test_a_worker_killed_mid_run_leaves_nothing_missing(tmp_path: Path, schedule
 
 @pytest.mark.slow
 @requires_apertium
+def test_ctrl_c_cancels_the_clusters_tasks(tmp_path: Path, scheduler: Any) -> None:
+    address, _ = scheduler
+    docs = _statements(tmp_path / "docs", 6, repeat=4)
+    run = _translate(tmp_path, docs, "cluster", "--cluster", address)
+    with distributed.Client(address, timeout=30) as client:
+        deadline = time.monotonic() + 300
+        while not any(client.processing().values()):
+            assert run.poll() is None and time.monotonic() < deadline, "no task was seen"
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        code, stderr = _finished(run, 120)
+        assert code != 0 and "interrupted" in stderr and "Traceback" not in stderr
+        deadline = time.monotonic() + 20
+        while any(client.processing().values()) or client.who_has():
+            assert time.monotonic() < deadline, "tasks left on the cluster"
+            time.sleep(0.1)
+
+
+@pytest.mark.slow
+@requires_apertium
 def test_local_cluster_of_two_workers(tmp_path: Path) -> None:
     docs = _statements(tmp_path / "docs", 2)
     local = _finished(_translate(tmp_path, docs, "local"))
