@@ -5,11 +5,10 @@ UDHR statements (``benchmarks/scale.py``'s, a title and eight paragraphs each), 
 en→es, DOCX, ``--jobs 2``, a fresh memory per run, each run a fresh process. For each
 point a scheduler and N worker processes are started once on 127.0.0.1 (as ``dask scheduler``
 and ``dask worker`` would be) and the command runs with ``--cluster tcp://…``; each point is
-also run with one document, so the fixed cost (the command's start, the first engine load on
-each worker) is taken out:
+first run with one document ("1 doc s": the command's start and the first engine load on each
+worker, cold), then with all of them on the warm workers:
 
-    per document = (wall(N docs) − wall(1 doc)) / (N − 1)
-    overhead per document = the cluster's per document − the local run's per document
+    overhead per document = (wall on the cluster − wall of the local run) / documents
 
 ``--cluster local:N`` adds the start and stop of its N worker processes to every run: measured
 once (``local:2`` with one document against the local run with one).
@@ -64,6 +63,7 @@ def _point(
     with distributed.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
         scheduler_port=0, dashboard_address=None, silence_logs=logging.CRITICAL,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
     ) as cluster:  # fmt: skip
         address = cluster.scheduler_address
         fixed = _wall(work, docs[1], address, env, f"w{workers}-one")
@@ -109,11 +109,10 @@ def main() -> int:
 
 
 def _row(name: str, wall: float, fixed: float, docs: int, base: float | None) -> float:
-    per_doc = max(wall - fixed, 0.0) / max(docs - 1, 1)
-    overhead = f"{per_doc - base:+.3f} s" if base is not None else "-"
-    print(f"{name:<10} {wall:8.1f} {fixed:8.1f} {docs / wall:7.2f} {per_doc:7.3f} {overhead:>13}",
+    overhead = f"{(wall - base) / docs:+.3f} s" if base is not None else "-"
+    print(f"{name:<10} {wall:8.1f} {fixed:8.1f} {docs / wall:7.2f} {wall / docs:7.3f} {overhead:>13}",
           flush=True)  # fmt: skip
-    return per_doc
+    return wall
 
 
 if __name__ == "__main__":

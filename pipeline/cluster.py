@@ -76,6 +76,7 @@ def connect(spec: str) -> Iterator[Any]:
             host="127.0.0.1",
             scheduler_port=0,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.CRITICAL,  # workers' noise while the cluster shuts down
         )
         try:
