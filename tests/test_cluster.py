@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +46,20 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    """A ``dask scheduler`` and two ``dask worker`` processes (no nanny: a killed one stays
-    dead); yields the scheduler's address and the worker processes."""
+@contextmanager
+def _dask(
+    tmp_path: Path, workers: int = 2, worker_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (no nanny: a killed one
+    stays dead), all shut down afterwards; yields the scheduler's address and the workers."""
     env = _env(tmp_path)
     file = tmp_path / "scheduler.json"
     log = (tmp_path / "dask.log").open("wb")
-    cli = [sys.executable, "-m", "distributed.cli"]
+    python = [sys.executable, "-m"]
     procs = [
         subprocess.Popen(
             [
-                *cli[:2],
+                *python,
                 "distributed.cli.dask_scheduler",
                 "--host",
                 "127.0.0.1",
@@ -77,10 +80,10 @@ def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes
             assert time.monotonic() < deadline, "the scheduler did not start"
             time.sleep(0.2)
         address = json.loads(file.read_text())["address"]
-        workers = [
+        started = [
             subprocess.Popen(
                 [
-                    *cli[:2],
+                    *python,
                     "distributed.cli.dask_worker",
                     address,
                     "--nthreads",
@@ -90,16 +93,16 @@ def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes
                     "--host",
                     "127.0.0.1",
                 ],
-                env=env,
+                env={**env, **(worker_env or {})},
                 stdout=log,
                 stderr=log,
             )  # fmt: skip
-            for _ in range(2)
+            for _ in range(workers)
         ]
-        procs += workers
+        procs += started
         with distributed.Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address, workers
+            client.wait_for_workers(workers, timeout=60)
+        yield address, started
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -110,6 +113,13 @@ def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+@pytest.fixture
+def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A real scheduler and two worker processes on 127.0.0.1."""
+    with _dask(tmp_path) as started:
+        yield started
 
 
 def _translate(tmp_path: Path, docs: Path, out: str, *extra: str) -> subprocess.Popen[str]:
@@ -269,6 +279,18 @@ def test_bad_cluster_address_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
                "--cluster", "127.0.0.1:8786")  # fmt: skip
     assert done.returncode == 2
     assert "tcp://HOST:PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_a_worker_without_the_engine_is_named_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()  # the worker's PATH: no apertium there
+    docs = _statements(tmp_path / "docs", 2)
+    with _dask(tmp_path, workers=1, worker_env={"PATH": str(tmp_path / "bin")}) as (address, _):
+        code, stderr = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    assert code == 1 and "Traceback" not in stderr
+    assert "cannot translate en→es: the plan needs apertium model apertium-eng-spa" in stderr
+    assert "the worker has nothing" in stderr and "Dask worker tcp://127.0.0.1:" in stderr
 
 
 @requires_apertium
