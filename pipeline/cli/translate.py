@@ -22,6 +22,13 @@ from pipeline.cli.common import (
     print_json,
     print_skipped,
 )
+from pipeline.cli.notes import (
+    detected_of,
+    grouped_lines,
+    held_cell,
+    unsure_cells,
+    unsure_warnings,
+)
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.export.writers import PDF_ENGINES
@@ -29,9 +36,8 @@ from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
 from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
-    from pipeline.blocking import Held
     from pipeline.glossary import Glossary
-    from pipeline.jobs import DocumentReport, Failure, RunResult, TargetReport
+    from pipeline.jobs import DocumentReport, RunResult, TargetReport
     from pipeline.options import Batch
 
 
@@ -401,37 +407,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.stop()
-    print_skipped([(s.path, s.reason) for s in result.skipped])
-    warnings = [*result.warnings, *unsure_warnings(result)]
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    for line in failure_lines(result):
-        print(line, file=sys.stderr)
-    for line in grouped_lines(result.unavailable):
-        print(f"not available on this machine (skipped): {line}", file=sys.stderr)
-    if result.not_done:
-        print(
-            f"pipeline: interrupted; {len(result.reports)} report.json written; "
-            f"not done ({len(result.not_done)}):",
-            file=sys.stderr,
-        )
-        for item in result.not_done:
-            print(f"  {item}", file=sys.stderr)
+    warnings = print_lines(result)
     if args.json:
-        print_json(
-            {
-                "documents": [str(p) for p in result.reports],
-                "failed": [f.as_json() for f in result.failures],
-                "skipped": [s.as_json() for s in result.skipped],
-                "unavailable": [s.as_json() for s in result.unavailable],
-                "warnings": warnings,
-                "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
-                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-                "glossary": str(chosen.path)
-                if (chosen := batch.mode.glossary) and chosen.path
-                else None,
-            }
-        )
+        print_json(json_result(result, warnings, batch))
     else:
         print_summary(result, time.perf_counter() - started, glossary.line)
     return result.exit_code
@@ -460,62 +438,47 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def unsure_warnings(result: RunResult) -> list[str]:
-    """One line per document whose language (or some of whose blocks') detection is unsure,
-    with the fix, from its report.json (also for documents not rebuilt)."""
-    lines = []
-    for doc in result.documents:
-        lines += [f"{doc.path}: {line}" for line in _unsure_lines(_detected(doc))]
-    return lines
+def print_lines(result: RunResult) -> list[str]:
+    """What goes to stderr after a run: skipped sources, warnings (the run's, then unsure
+    detections), failures, pairs not available, an interruption. Returns the warnings."""
+    print_skipped([(s.path, s.reason) for s in result.skipped])
+    warnings = [*result.warnings, *unsure_warnings(result)]
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for line in failure_lines(result):
+        print(line, file=sys.stderr)
+    for line in grouped_lines(result.unavailable):
+        print(f"not available on this machine (skipped): {line}", file=sys.stderr)
+    if result.not_done:
+        print(
+            f"pipeline: interrupted; {len(result.reports)} report.json written; "
+            f"not done ({len(result.not_done)}):",
+            file=sys.stderr,
+        )
+        for item in result.not_done:
+            print(f"  {item}", file=sys.stderr)
+    return warnings
 
 
-def _detected(doc: DocumentReport) -> dict[str, Any]:
-    """report.json's ``detected`` and the unsure blocks of one document ({} when none)."""
-    import json
-
-    if doc.lang is None and not doc.unchanged:
-        return {}
-    try:
-        data = json.loads((doc.out_dir / "report.json").read_text(encoding="utf-8"))
-        detected = dict(data["detected"])
-        targets = list(data["targets"].values())
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    blocks = targets[0].get("foreign_blocks", []) if targets else []
-    detected["unsure_blocks"] = [b for b in blocks if "unsure" in str(b.get("action"))]
-    return detected
-
-
-def _unsure_lines(detected: dict[str, Any]) -> list[str]:
-    from pipeline.detect import BlockLanguage, unsure_lines
-
-    if not detected or detected.get("source") == "--from" and not detected["unsure_blocks"]:
-        return []
-    blocks = [
-        BlockLanguage(b["index"], b["language"], b["confidence"]) for b in detected["unsure_blocks"]
-    ]
-    confidence = 1.0 if detected.get("source") == "--from" else detected["confidence"]
-    return unsure_lines(detected["language"] or "und", confidence, blocks)
+def json_result(result: RunResult, warnings: list[str], batch: Batch) -> dict[str, Any]:
+    """``--json``'s object (README "For people batch-translating")."""
+    glossary = batch.mode.glossary
+    return {
+        "documents": [str(p) for p in result.reports],
+        "failed": [f.as_json() for f in result.failures],
+        "skipped": [s.as_json() for s in result.skipped],
+        "unavailable": [s.as_json() for s in result.unavailable],
+        "warnings": warnings,
+        "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
+        "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+        "glossary": str(glossary.path) if glossary is not None and glossary.path else None,
+    }
 
 
 def failure_lines(result: RunResult) -> list[str]:
     """One line per failure, ``PATH: reason``; a reason shared by several documents (a
     language pair no engine covers, with the commands that fix it) is one line naming them."""
     return grouped_lines(result.failures)
-
-
-def grouped_lines(failures: list[Failure]) -> list[str]:
-    """``PATH: reason`` per entry; a reason shared by several documents is one line."""
-    by_reason: dict[str, list[str]] = {}
-    for failure in failures:
-        by_reason.setdefault(failure.reason, []).append(failure.path)
-    lines = []
-    for reason, paths in by_reason.items():
-        if len(paths) == 1:
-            lines.append(f"{paths[0]}: {reason}")
-        else:
-            lines.append(f"{reason} ({len(paths)} documents: {', '.join(paths)})")
-    return lines
 
 
 def closing_line(result: RunResult) -> str | None:
@@ -574,9 +537,9 @@ def summary_rows(
     if doc.lang is None:
         return [[doc.stem, *empty, f"[red]{doc.error or 'not done (interrupted)'}[/]"]]
     rows = []
-    detected = _detected(doc)
+    detected = detected_of(doc)
     unsure = bool(detected) and detected.get("warning") is not None
-    marks = [f"[yellow]{note}[/]" for note in _unsure_cells(detected)]
+    marks = [f"[yellow]{note}[/]" for note in unsure_cells(detected)]
     for lang, target in doc.targets.items():
         pair = f"{doc.lang}{'?' if unsure else ''}→{lang}"
         if target.error:
@@ -597,16 +560,6 @@ def summary_rows(
             cells_.append(_leaflet_cell(target))
         rows.append([*cells_, "; ".join([*marks, *_problems(target)])])
     return rows
-
-
-def _unsure_cells(detected: dict[str, Any]) -> list[str]:
-    """The summary's marks for an unsure detection (the lines on stderr say more)."""
-    cells = []
-    if detected and detected.get("warning"):
-        cells.append(f"language unsure ({detected['confidence']:.2f}): --from")
-    if detected and detected["unsure_blocks"]:
-        cells.append(f"{_count(len(detected['unsure_blocks']), 'block')} of unsure language")
-    return cells
 
 
 def _engine_cell(target: TargetReport) -> str:
@@ -644,14 +597,6 @@ def _problems(target: TargetReport) -> list[str]:
         put_back = _count(target.markers_repaired, "formatting mark")
         problems.append(f"[dim]{put_back} put back in place[/]")
     return problems
-
-
-def held_cell(held: Held) -> str:
-    """The summary's mark for a target whose print-ready outputs were held back."""
-    segments = len({f["segment"] for f in held.findings})
-    if not held.outputs:
-        return _count(segments, "blocking segment")
-    return f"{_count(segments, 'blocking segment')}: {' and '.join(held.outputs)} not written"
 
 
 def _count(n: int, noun: str) -> str:
