@@ -38,6 +38,7 @@ from typing import Any
 
 from pipeline.document import LANGUAGE_NAMES, LANGUAGES, Document
 from pipeline.errors import PipelineError
+from pipeline.verbatim import prose_text
 
 #: Languages the pipeline can translate from.
 TRANSLATABLE: frozenset[str] = frozenset(LANGUAGES)
@@ -530,6 +531,7 @@ def detect_document(
 
     ``blocks`` has one entry per ``doc.blocks`` item, in order; a block without letters
     inherits the document's language. ``language`` fixes the document's language (``--from``)
-    and only the blocks are detected.
+    and only the blocks are detected. Code, URLs and addresses are left out: they are no
+    language.
     """
-    return detect_blocks([b.text for b in doc.blocks], language, detector)
+    return detect_blocks([prose_text(b) for b in doc.blocks], language, detector)

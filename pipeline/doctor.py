@@ -179,6 +179,27 @@ def _apertium() -> list[Check]:
     return checks
 
 
+def _uno() -> Check:
+    """python3-uno: one LibreOffice stays up for a batch (without it, a soffice per PDF)."""
+    from pipeline.export.libreoffice import uno_python
+
+    name = "python3-uno (one LibreOffice for a whole batch)"
+    python = uno_python()
+    try:
+        ok = subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0
+    except OSError:
+        ok = False
+    if ok:
+        return Check(name, True, python, essential=False)
+    return Check(
+        name,
+        False,
+        f"{python} cannot import uno: each PDF gets a soffice of its own (slower)",
+        "apt-get install python3-uno",
+        essential=False,
+    )
+
+
 def _libreoffice() -> Check:
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if not path:
@@ -325,4 +346,6 @@ def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
     checks += _argos_models(covered)
     checks += _family_models()
     checks.append(_libreoffice())
+    if checks[-1].ok:
+        checks.append(_uno())
     return checks

@@ -105,8 +105,12 @@ class TargetReport:
     seconds: float = 0.0
     error: str | None = None
     leaflet: Mapping[str, Any] | None = None
+    layout: Mapping[str, Any] | None = None  # a PDF in place: report.json's shrunk, overflow
     glossary: GlossaryReport | None = None
     kept_blocks: Mapping[int, str] = field(default_factory=dict)  # block → why it was kept
+    # report.json's entry as the last run wrote it: the target's files were up to date and
+    # were kept while its document was built again for another target that had failed
+    stored: Mapping[str, Any] | None = None
     held: Held | None = None  # print-ready outputs held back by blocking findings
 
 
@@ -172,3 +176,19 @@ class Progress:
     def segments_done(self, n: int) -> None: ...
 
     def output_done(self, description: str) -> None: ...
+
+    # Reading and writing, file by file (``pipeline.cli.progress``); called from any thread.
+    def documents(self, total: int) -> None:
+        """The batch has ``total`` documents (called first)."""
+
+    def reading(self, names: list[str]) -> None:
+        """These documents are being read."""
+
+    def read(self, n: int) -> None:
+        """``n`` more documents are read (or found up to date)."""
+
+    def file_started(self, path: Path) -> None:
+        """A writer has started on ``path``."""
+
+    def file_done(self, path: Path) -> None:
+        """``path`` is written (or failed)."""

@@ -16,7 +16,7 @@ else (a subtitle track, a slide deck's notes, …) an ``OutputSpec``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,7 @@ class Written:
     outputs: Mapping[str, str] = field(default_factory=dict)
     leaflet: Mapping[str, Any] | None = None
     in_place: bool = False
+    layout: Mapping[str, Any] | None = None  # a PDF in place: shrunk and overflow blocks
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,17 @@ def _document_tasks(target: OutputTarget) -> list[Task]:
         path = prepared.source.out_dir / output_file(prepared.source.stem, target.lang, output.key)
         written = Written({output.key: str(path)}, in_place=output.route == "in-place")
         args = (target.document, path, target.lang, prepared.source.path.name)
-        tasks.append(Task(path, output.write, args, _constant(written)))
+        tasks.append(Task(path, output.write, args, _with_layout(written)))
     return tasks
 
 
 def _constant(written: Written) -> Callable[[Any], Written]:
     return lambda _returned: written
+
+
+def _with_layout(written: Written) -> Callable[[Any], Written]:
+    """``written``, with what a writer returned as its layout (a PDF in place), if anything."""
+    return lambda returned: replace(written, layout=returned) if returned else written
 
 
 # --- the leaflet: --layout ---------------------------------------------------------------

@@ -74,7 +74,8 @@ def _read_detect_segment(
 
 
 def _read_in_place(path: Path, limits: Limits) -> inplace.InplaceSource:
-    """A DOCX/ODT read for in-place translation, within the limits every reader keeps."""
-    if check_regular_file(path, limits).st_size:  # an empty file: inplace says so
+    """A DOCX/ODT/PDF read for in-place translation, within the limits every reader keeps."""
+    size = check_regular_file(path, limits).st_size
+    if size and path.suffix.lower() != ".pdf":  # an empty file: inplace says so
         check_zip(path, path.suffix.lower().lstrip("."), limits)
     return inplace.read(path)

@@ -381,7 +381,7 @@ def test_leaflet_fit_shrinks_the_photo_before_the_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["odt", "epub"])
 def test_odt_and_epub_embedded_pictures_reach_the_docx(
-    statements: Path, tmp_path: Path, fmt: str
+    statements: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pictures inside an ODT or EPUB (pandoc writes the files here from the Markdown
     statement) are extracted into a temporary folder, carried, and the folder is removed."""
@@ -393,6 +393,9 @@ def test_odt_and_epub_embedded_pictures_reach_the_docx(
         cwd=statements,
         check=True,
     )
+    own_tmp = tmp_path / "tmp"  # not /tmp: tests running in parallel make their own folders
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     before = set(Path(tempfile.gettempdir()).glob("pipeline-media-*"))
     doc = read_document(source)
     assert set(Path(tempfile.gettempdir()).glob("pipeline-media-*")) == before

@@ -21,6 +21,7 @@ from pipeline.cli.common import (
     parse_languages,
     print_json,
     print_skipped,
+    say,
 )
 from pipeline.cli.notes import (
     detected_of,
@@ -217,7 +218,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--restyle",
         action="store_true",
-        help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
+        help="DOCX/ODT/PDF inputs: re-render them in the pipeline's own style instead of "
         "translating the original file in place (the default)",
     )
     p.add_argument(
@@ -225,7 +226,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="auto",
         choices=PDF_ENGINES,
         help="who lays the PDF out: libreoffice (the in-place document as it is) or typst "
-        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst",
+        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst "
+        "(a PDF translated in place is the source PDF itself)",
     )
     p.set_defaults(func=run)
 
@@ -444,11 +446,11 @@ def print_lines(result: RunResult) -> list[str]:
     print_skipped([(s.path, s.reason) for s in result.skipped])
     warnings = [*result.warnings, *unsure_warnings(result)]
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)  # may carry a server's or a file's own words
     for line in grouped_lines(result.unavailable):
-        print(f"not available on this machine (skipped): {line}", file=sys.stderr)
+        say(f"not available on this machine (skipped): {line}", file=sys.stderr)
     if result.not_done:
         print(
             f"pipeline: interrupted; {len(result.reports)} report.json written; "
@@ -542,11 +544,10 @@ def summary_rows(
     marks = [f"[yellow]{note}[/]" for note in unsure_cells(detected)]
     for lang, target in doc.targets.items():
         pair = f"{doc.lang}{'?' if unsure else ''}→{lang}"
-        if target.error:
-            colour = (
-                "yellow" if (str(doc.path), f"{lang}: {target.error}") in (skipped or ()) else "red"
-            )
-            rows.append([doc.stem, pair, *empty[1:], f"[{colour}]{_short(target.error)}[/]"])
+        skipped_here = (str(doc.path), f"{lang}: {target.error}") in (skipped or ())
+        unbuilt = _unbuilt(target, "yellow" if skipped_here else "red")
+        if unbuilt is not None:
+            rows.append([doc.stem, pair, *empty[1:], unbuilt])
             continue
         cells_ = [
             doc.stem,
@@ -591,12 +592,28 @@ def _problems(target: TargetReport) -> list[str]:
         problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
     if target.qa:
         problems.append(_count(len(target.qa), "QA finding"))
+    if overflow := (target.layout or {}).get("overflow"):
+        problems.append(_count(len(overflow), "PDF block") + " did not fit")
     for note in (target.leaflet or {}).get("notes") or []:
         problems.append(f"leaflet: {note.split(';')[0]}")
+    problems.extend(page_notes(target.outputs.get("pdf")))
     if target.markers_repaired:  # done, not a problem: said in passing
         put_back = _count(target.markers_repaired, "formatting mark")
         problems.append(f"[dim]{put_back} put back in place[/]")
     return problems
+
+
+def page_notes(pdf: str | None) -> list[str]:
+    """The summary's note on an in-place PDF's pages: kept on them by a font step, or grown."""
+    from pipeline.export.page_fit import pages_entry
+
+    entry = pages_entry(pdf)
+    note = entry.get("note") if entry else None
+    if not note:
+        return []
+    grew = entry is not None and entry["translated"] > entry["source"]
+    short = note.split(";")[0]
+    return [f"[red]{short}[/]" if grew else f"[dim]{short}[/]"]
 
 
 def _count(n: int, noun: str) -> str:
@@ -622,6 +639,16 @@ def _print_review_files(result: RunResult) -> None:
         print(f"  {folder}/  {names}")
     print("Bring the corrections back with:")
     print(f'  pipeline review import {written[0]} --reviewer "NAME"')
+
+
+def _unbuilt(target: TargetReport, colour: str = "red") -> str | None:
+    """The problems cell of a target that was not built: failed (``colour``: yellow for a pair
+    ``--skip-unavailable`` left out), or kept up to date."""
+    if target.error:
+        return f"[{colour}]{_short(target.error)}[/]"
+    if target.stored is not None:  # pipeline.incremental.kept_targets
+        return "[dim]outputs up to date, kept[/]"
+    return None
 
 
 def _short(error: str) -> str:

@@ -76,7 +76,8 @@ class _PairModel:
     target_prefix: str
 
     def encode(self, text: str) -> list[str]:
-        return self.tokenizer.encode(text, out_type=str)
+        pieces: list[str] = self.tokenizer.encode(text, out_type=str)
+        return pieces
 
     def unknown_words(self, pieces: Sequence[str]) -> tuple[str, ...]:
         """Source words holding pieces outside the vocabulary (copied through as they are)."""
@@ -154,6 +155,7 @@ class ArgosEngine:
             model="+".join(m.package_id for m in hops),
             version="+".join(m.version for m in hops),
             pivot=argos_packages.PIVOT if len(hops) == 2 else None,
+            settings=ct2_batch.Decoding(beam_size=self.beam_size).describe(),
         )
 
     def translate(

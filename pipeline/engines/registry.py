@@ -65,7 +65,8 @@ class EngineSet:
                 module = importlib.import_module("pipeline.engines.argos")
             except ImportError:
                 return None
-            return module.ArgosEngine()
+            argos: Engine = module.ArgosEngine()
+            return argos
         if name == "ctranslate2" or name.startswith("model:"):
             from pipeline.engines.ct2 import FamilyEngine
 
@@ -78,9 +79,10 @@ class EngineSet:
             extra = {}
             if self.options.lt_concurrency:
                 extra["concurrency"] = self.options.lt_concurrency
-            return module.LibreTranslateEngine(
+            server: Engine = module.LibreTranslateEngine(
                 self.options.url, api_key=self.options.api_key, **extra
             )
+            return server
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
     def _names(self, src: str, tgt: str) -> list[str]:
