@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipeline.cli.common import (
     CommandError,
@@ -23,13 +23,7 @@ from pipeline.cli.common import (
     print_skipped,
     say,
 )
-from pipeline.cli.notes import (
-    detected_of,
-    grouped_lines,
-    held_cell,
-    unsure_cells,
-    unsure_warnings,
-)
+from pipeline.cli.summary import failure_lines, grouped_lines, print_summary, unsure_warnings
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.export.writers import PDF_ENGINES
@@ -38,7 +32,6 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
-    from pipeline.jobs import DocumentReport, RunResult, TargetReport
     from pipeline.options import Batch
 
 
@@ -409,9 +402,37 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.stop()
-    warnings = print_lines(result)
+    print_skipped([(s.path, s.reason) for s in result.skipped])
+    warnings = [*result.warnings, *unsure_warnings(result)]
+    for warning in warnings:
+        say(f"warning: {warning}", file=sys.stderr)
+    for line in failure_lines(result):
+        say(line, file=sys.stderr)  # may carry a server's or a file's own words
+    for line in grouped_lines(result.unavailable):
+        say(f"not available on this machine (skipped): {line}", file=sys.stderr)
+    if result.not_done:
+        print(
+            f"pipeline: interrupted; {len(result.reports)} report.json written; "
+            f"not done ({len(result.not_done)}):",
+            file=sys.stderr,
+        )
+        for item in result.not_done:
+            print(f"  {item}", file=sys.stderr)
     if args.json:
-        print_json(json_result(result, warnings, batch))
+        print_json(
+            {
+                "documents": [str(p) for p in result.reports],
+                "failed": [f.as_json() for f in result.failures],
+                "skipped": [s.as_json() for s in result.skipped],
+                "unavailable": [s.as_json() for s in result.unavailable],
+                "warnings": warnings,
+                "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+                "glossary": str(chosen.path)
+                if (chosen := batch.mode.glossary) and chosen.path
+                else None,
+            }
+        )
     else:
         print_summary(result, time.perf_counter() - started, glossary.line)
     return result.exit_code
@@ -438,234 +459,3 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def print_lines(result: RunResult) -> list[str]:
-    """What goes to stderr after a run: skipped sources, warnings (the run's, then unsure
-    detections), failures, pairs not available, an interruption. Returns the warnings."""
-    print_skipped([(s.path, s.reason) for s in result.skipped])
-    warnings = [*result.warnings, *unsure_warnings(result)]
-    for warning in warnings:
-        say(f"warning: {warning}", file=sys.stderr)
-    for line in failure_lines(result):
-        say(line, file=sys.stderr)  # may carry a server's or a file's own words
-    for line in grouped_lines(result.unavailable):
-        say(f"not available on this machine (skipped): {line}", file=sys.stderr)
-    if result.not_done:
-        print(
-            f"pipeline: interrupted; {len(result.reports)} report.json written; "
-            f"not done ({len(result.not_done)}):",
-            file=sys.stderr,
-        )
-        for item in result.not_done:
-            print(f"  {item}", file=sys.stderr)
-    return warnings
-
-
-def json_result(result: RunResult, warnings: list[str], batch: Batch) -> dict[str, Any]:
-    """``--json``'s object (README "For people batch-translating")."""
-    glossary = batch.mode.glossary
-    return {
-        "documents": [str(p) for p in result.reports],
-        "failed": [f.as_json() for f in result.failures],
-        "skipped": [s.as_json() for s in result.skipped],
-        "unavailable": [s.as_json() for s in result.unavailable],
-        "warnings": warnings,
-        "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
-        "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-        "glossary": str(glossary.path) if glossary is not None and glossary.path else None,
-    }
-
-
-def failure_lines(result: RunResult) -> list[str]:
-    """One line per failure, ``PATH: reason``; a reason shared by several documents (a
-    language pair no engine covers, with the commands that fix it) is one line naming them."""
-    return grouped_lines(result.failures)
-
-
-def closing_line(result: RunResult) -> str | None:
-    """Where the outputs are, only when some were written; else what was written instead."""
-    reports = result.reports
-    if not reports:
-        return None
-    root = reports[0].parent.parent
-    written = any(target.outputs for doc in result.documents for target in doc.targets.values())
-    if written or result.unchanged:
-        return f"Outputs and report.json under {root}/"
-    return f"No outputs written; report.json under {root}/<document>/ says why for each document"
-
-
-def print_summary(result: RunResult, seconds: float, glossary_line: str | None = None) -> None:
-    """One row per document and language; failures in full are on stderr already."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
-    table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    leaflets = any(t.leaflet for doc in result.documents for t in doc.targets.values())
-    columns = ["document", "lang", "engine", "segments", "glossary", "time"]
-    columns += ["leaflet"] if leaflets else []
-    for column in [*columns, "problems"]:
-        table.add_column(column, no_wrap=column != "problems")
-    skipped = {(f.path, f.reason) for f in result.unavailable}
-    for doc in result.documents:
-        if not doc.unchanged:  # the unchanged ones are counted below the table
-            for row in summary_rows(doc, len(columns) - 1, leaflets, skipped):
-                table.add_row(*row)
-    if table.row_count:
-        console.print(table)
-    else:
-        print(f"Done in {seconds:.1f} s")
-    if result.unchanged:
-        n = len(result.unchanged)
-        print(f"{_count(n, 'unchanged document')} skipped: outputs up to date (--force rebuilds)")
-    _print_review_files(result)
-    if glossary_line:
-        print(glossary_line)
-    closing = closing_line(result)
-    if closing:
-        print(closing)
-
-
-def summary_rows(
-    doc: DocumentReport,
-    cells: int,
-    leaflets: bool,
-    skipped: set[tuple[str, str]] | None = None,
-) -> list[list[str]]:
-    """The summary's rows of one document: ``cells`` cells before the problems column;
-    ``skipped``: (path, reason) of targets --skip-unavailable left out (yellow, not red)."""
-    empty = ["-"] * cells  # a failed row: dashes up to the problems column
-    if doc.lang is None:
-        return [[doc.stem, *empty, f"[red]{doc.error or 'not done (interrupted)'}[/]"]]
-    rows = []
-    detected = detected_of(doc)
-    unsure = bool(detected) and detected.get("warning") is not None
-    marks = [f"[yellow]{note}[/]" for note in unsure_cells(detected)]
-    for lang, target in doc.targets.items():
-        pair = f"{doc.lang}{'?' if unsure else ''}→{lang}"
-        skipped_here = (str(doc.path), f"{lang}: {target.error}") in (skipped or ())
-        unbuilt = _unbuilt(target, "yellow" if skipped_here else "red")
-        if unbuilt is not None:
-            rows.append([doc.stem, pair, *empty[1:], unbuilt])
-            continue
-        cells_ = [
-            doc.stem,
-            pair,
-            _engine_cell(target),
-            _segments_cell(target),
-            _glossary_cell(target),
-            f"{target.seconds:.1f}s",
-        ]
-        if leaflets:
-            cells_.append(_leaflet_cell(target))
-        rows.append([*cells_, "; ".join([*marks, *_problems(target)])])
-    return rows
-
-
-def _engine_cell(target: TargetReport) -> str:
-    route = target.route
-    engine = route.engine if route else "identity"
-    if route and route.engine == "ctranslate2" and route.model:
-        engine = route.model  # which of the installed models ran
-    if route and route.pivot:
-        engine += f" via {route.pivot}"
-    return engine
-
-
-def _leaflet_cell(target: TargetReport) -> str:
-    from pipeline.leaflet import fit_summary
-
-    entry = target.leaflet
-    fit = fit_summary(dict(entry)) if entry else "-"
-    return f"[red]{fit}[/]" if entry and entry.get("overflow") else fit
-
-
-def _problems(target: TargetReport) -> list[str]:
-    """What a reader of the summary should look at in one target (in full in report.json)."""
-    problems = []
-    if target.held is not None:
-        problems.append(f"[red]{held_cell(target.held)}[/]")
-    if target.untranslated:
-        problems.append(_count(len(target.untranslated), "untranslated word"))
-    if target.degenerate:
-        problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
-    if target.qa:
-        problems.append(_count(len(target.qa), "QA finding"))
-    if overflow := (target.layout or {}).get("overflow"):
-        problems.append(_count(len(overflow), "PDF block") + " did not fit")
-    for note in (target.leaflet or {}).get("notes") or []:
-        problems.append(f"leaflet: {note.split(';')[0]}")
-    problems.extend(page_notes(target.outputs.get("pdf")))
-    if target.markers_repaired:  # done, not a problem: said in passing
-        put_back = _count(target.markers_repaired, "formatting mark")
-        problems.append(f"[dim]{put_back} put back in place[/]")
-    return problems
-
-
-def page_notes(pdf: str | None) -> list[str]:
-    """The summary's note on an in-place PDF's pages: kept on them by a font step, or grown."""
-    from pipeline.export.page_fit import pages_entry
-
-    entry = pages_entry(pdf)
-    note = entry.get("note") if entry else None
-    if not note:
-        return []
-    grew = entry is not None and entry["translated"] > entry["source"]
-    short = note.split(";")[0]
-    return [f"[red]{short}[/]" if grew else f"[dim]{short}[/]"]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _print_review_files(result: RunResult) -> None:
-    """Where ``--review`` put the review files, and how to bring corrections back."""
-    written = [
-        Path(target.outputs[key])
-        for doc in result.documents
-        for target in doc.targets.values()
-        for key in ("review_docx", "xliff")
-        if key in target.outputs
-    ]
-    if not written:
-        return
-    out_dir = written[0].parent.parent.parent
-    print("Review files for translators (edit the Draft column of the .docx, or open the .xlf")
-    print(f"in a CAT tool; `pipeline review export {out_dir} --omegat` makes OmegaT projects):")
-    for folder in dict.fromkeys(p.parent for p in written):
-        names = ", ".join(p.name for p in written if p.parent == folder)
-        print(f"  {folder}/  {names}")
-    print("Bring the corrections back with:")
-    print(f'  pipeline review import {written[0]} --reviewer "NAME"')
-
-
-def _unbuilt(target: TargetReport, colour: str = "red") -> str | None:
-    """The problems cell of a target that was not built: failed (``colour``: yellow for a pair
-    ``--skip-unavailable`` left out), or kept up to date."""
-    if target.error:
-        return f"[{colour}]{_short(target.error)}[/]"
-    if target.stored is not None:  # pipeline.incremental.kept_targets
-        return "[dim]outputs up to date, kept[/]"
-    return None
-
-
-def _short(error: str) -> str:
-    """The first clause of an error (the full line is on stderr)."""
-    return error.split(": ", 1)[0] if len(error) > 60 else error
-
-
-def _segments_cell(target: TargetReport) -> str:
-    total = target.total
-    parts = [f"{target.approved} approved"] if target.approved else []
-    if target.from_memory:
-        parts.append(f"{target.from_memory} from memory")
-    return f"{total} ({', '.join(parts)})" if parts else str(total)
-
-
-def _glossary_cell(target: TargetReport) -> str:
-    report = target.glossary
-    if report is None or report.occurrences == 0:
-        return "-"
-    return f"{report.compliance:.0%} ({report.applied}/{report.occurrences})"
