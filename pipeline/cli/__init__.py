@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_debug(subparsers: argparse._SubParsersAction) -> None:
+def _add_debug(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``--debug`` after any command too (``pipeline translate --debug``), sub-commands included."""
     for command in subparsers.choices.values():
         command.add_argument(

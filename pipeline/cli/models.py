@@ -41,7 +41,7 @@ Pairs without a direct model (es↔ja) are translated through English automatica
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "models",
         help="list, install or remove translation models (Argos, OPUS-MT, NLLB-200, M2M-100)",
@@ -282,7 +282,7 @@ def _is_family_item(path: Path) -> bool:
 
 
 def _install_family(paths: list[Path], args: argparse.Namespace) -> int:
-    from pipeline.engines import ct2_models, opus_mt
+    from pipeline.engines import ct2_manifest, ct2_models, opus_mt
 
     if len(paths) > 1 and (args.name or args.source or args.target or args.manifest):
         raise CommandError("--name, --from, --to and --manifest apply to one model at a time", 2)
@@ -296,7 +296,7 @@ def _install_family(paths: list[Path], args: argparse.Namespace) -> int:
                 model = opus_mt.install_opus_mt_zip(
                     path, args.source, args.target, args.name, args.quantization, force=args.force
                 )
-        except ct2_models.FamilyModelError as exc:
+        except ct2_manifest.FamilyModelError as exc:
             failed += 1
             results.append({"file": str(path), "ok": False, "error": str(exc)})
             if not args.json:
@@ -383,12 +383,12 @@ def _install_pair(src: str, tgt: str, as_json: bool) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     from pipeline.engines import argos_packages as packages
-    from pipeline.engines import ct2_models
+    from pipeline.engines import ct2_manifest, ct2_models
 
     if len(args.items) == 1:
         try:
             model = ct2_models.remove_family_model(args.items[0])
-        except ct2_models.FamilyModelError as exc:
+        except ct2_manifest.FamilyModelError as exc:
             raise CommandError(str(exc), 1) from exc
         if args.json:
             print_json({"removed": [model.to_json()]})

@@ -10,7 +10,7 @@ from pipeline.cli.common import CommandError, add_cache_option, open_memory, pri
 from pipeline.document import LANGUAGES
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``pipeline tm export|import|stats``."""
     common = argparse.ArgumentParser(add_help=False)
     add_cache_option(common)

@@ -22,6 +22,10 @@ PIPELINE_MAX_PANDOC_MB         1024     memory pandoc may use (its ``+RTS -M`` h
 PIPELINE_MAX_PANDOC_SECONDS    60       time pandoc may take to read one file
 PIPELINE_MAX_NESTING           200      depth of nested quotes, lists, divs
 PIPELINE_MAX_PDF_PAGES         500      pages of a PDF
+PIPELINE_MAX_PDF_STREAM_MB     100      decoded size of one PDF stream (measured, not kept)
+PIPELINE_MAX_PDF_DECODED_MB    500      decoded size of all of a PDF's streams together
+PIPELINE_MAX_PDF_PAGE_OBJECTS  200000   drawing and text operators on one PDF page
+PIPELINE_MAX_PDF_PAGE_CHARS    100000   characters of text on one PDF page
 =============================  =======  ===================================================
 """
 
@@ -65,6 +69,10 @@ class Limits:
     max_pandoc_seconds: int = 60
     max_nesting: int = 200
     max_pdf_pages: int = 500
+    max_pdf_stream_mb: int = 100
+    max_pdf_decoded_mb: int = 500
+    max_pdf_page_objects: int = 200_000
+    max_pdf_page_chars: int = 100_000
 
     @staticmethod
     def variable(name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
@@ -180,7 +180,7 @@ def _key(loc: tuple[object, ...]) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith(("str", "dict", "list")))
 
 
-def _one_line(exc: ValidationError, data: dict) -> str:
+def _one_line(exc: ValidationError, data: dict[str, Any]) -> str:
     err = exc.errors()[0]
     key = _key(err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
