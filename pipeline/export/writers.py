@@ -125,6 +125,8 @@ def _inplace_writers(
         document = path.with_suffix(f".{suffix}") if with_document else None
         page_fit.write_fitted_pdf(skeleton, doc, lang, path, document)
 
+    fitted_pdf.through_libreoffice = True  # type: ignore[attr-defined]
+
     def rendered(writer: Writer) -> Writer:
         def write(doc: Document, path: Path, lang: str, title: str) -> None:
             writer(inplace.body_document(skeleton, doc), path, lang, title)
