@@ -58,7 +58,7 @@ def _read_detect_segment(
     doc.lang, doc.lang_confidence = detected.language, detected.confidence
     if detected.warning and mode.strict:
         return f"{detected.warning} (refused with --strict)"
-    for block_lang in detected.foreign_blocks():
+    for block_lang in detected.sure_foreign_blocks():  # unsure ones: the document's language
         doc.blocks[block_lang.index].lang = block_lang.language
     if doc.lang not in detect.TRANSLATABLE:
         return f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"
@@ -74,7 +74,8 @@ def _read_detect_segment(
 
 
 def _read_in_place(path: Path, limits: Limits) -> inplace.InplaceSource:
-    """A DOCX/ODT read for in-place translation, within the limits every reader keeps."""
-    if check_regular_file(path, limits).st_size:  # an empty file: inplace says so
+    """A DOCX/ODT/PDF read for in-place translation, within the limits every reader keeps."""
+    size = check_regular_file(path, limits).st_size
+    if size and path.suffix.lower() != ".pdf":  # an empty file: inplace says so
         check_zip(path, path.suffix.lower().lstrip("."), limits)
     return inplace.read(path)

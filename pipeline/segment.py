@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pipeline import markers
 from pipeline.document import Block, Document, Segment, Span, merge_spans
@@ -121,7 +122,7 @@ class RebuildStats:
     markers_repaired: int = 0
 
 
-def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no types
+def _segmenter(lang: str) -> Any:  # pysbd has no types
     """A new pysbd segmenter for one call.
 
     Never share one: ``Segmenter.segment`` keeps the text it works on in ``self.original_text``

@@ -12,7 +12,7 @@ from pipeline.cli.common import CommandError, add_reading_options, print_json, p
 _PREVIEW = 60
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "detect",
         help="detect the language of statements (and of each block)",

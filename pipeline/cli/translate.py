@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,12 @@ from pipeline.cli.common import (
     CommandError,
     add_cache_option,
     add_reading_options,
-    load_given_or_default,
     parse_languages,
     print_json,
     print_skipped,
+    say,
 )
+from pipeline.cli.summary import failure_lines, grouped_lines, print_summary, unsure_warnings
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.export.writers import PDF_ENGINES
@@ -30,7 +32,6 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
-    from pipeline.jobs import DocumentReport, RunResult, TargetReport
     from pipeline.options import Batch
 
 
@@ -80,7 +81,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         default=None,
         metavar="FILE",
-        help="movement glossary (default: glossary.yml when present)",
+        help="movement glossary (default: the glossary.yml nearest the inputs: their folder or a "
+        "parent, up to the project root, a folder with .git or pyproject.toml, or your home)",
     )
     p.add_argument(
         "--no-glossary", action="store_true", help="translate without the movement glossary"
@@ -192,9 +194,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(OUT/<stem>/review/); bring corrections back with `pipeline review import`",
     )
     p.add_argument(
+        "--allow-blocking",
+        action="store_true",
+        help="write the PDF and leaflet even of a target with blocking findings (leftover "
+        "placeholders or markers, degenerate drafts left as the source, wrong-language "
+        "segments); by default they are held back, the DOCX and review files are written, "
+        "and the run exits 1",
+    )
+    p.add_argument(
+        "--skip-unavailable",
+        action="store_true",
+        help="a language pair no engine on this machine covers is skipped with one line naming "
+        "the model to install, instead of failing the run (exit 0 when everything the "
+        "installed engines can do was written; scripts/quickstart.sh uses it)",
+    )
+    p.add_argument(
         "--restyle",
         action="store_true",
-        help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
+        help="DOCX/ODT/PDF inputs: re-render them in the pipeline's own style instead of "
         "translating the original file in place (the default)",
     )
     p.add_argument(
@@ -202,12 +219,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="auto",
         choices=PDF_ENGINES,
         help="who lays the PDF out: libreoffice (the in-place document as it is) or typst "
-        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst",
+        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst "
+        "(a PDF translated in place is the source PDF itself)",
     )
     p.set_defaults(func=run)
 
 
-def options_from_args(args: argparse.Namespace) -> Batch:
+@dataclass(frozen=True)
+class GlossaryChoice:
+    """The glossary a run uses, the summary's line about it, and the warning when none."""
+
+    glossary: Glossary | None
+    line: str
+    warning: str | None = None
+
+
+def choose_glossary(args: argparse.Namespace) -> GlossaryChoice:
+    """``--glossary FILE``, ``--no-glossary``, else the ``glossary.yml`` nearest the inputs
+    (``pipeline.glossary.discovery``); a missing one is a warning, differing ones exit 2."""
+    from pipeline.glossary import discovery
+
+    if args.no_glossary:
+        return GlossaryChoice(None, "Glossary: none (--no-glossary)")
+    if args.glossary is not None:
+        glossary = _load_glossary(args.glossary)
+        return GlossaryChoice(glossary, f"Glossary: {args.glossary} (--glossary)")
+    try:
+        found = discovery.resolve(args.paths or [Path("source_docs")])
+    except discovery.AmbiguousGlossary as exc:
+        raise CommandError(str(exc), 2) from None
+    if found.path is None:
+        warning = discovery.missing_warning(found)
+        return GlossaryChoice(None, "Glossary: none found (see the warning above)", warning)
+    glossary = _load_glossary(found.path)
+    where = ", ".join(str(p) for p in found.inputs)
+    return GlossaryChoice(glossary, f"Glossary: {found.path} (found from {where})")
+
+
+def options_from_args(args: argparse.Namespace, glossary: GlossaryChoice | None = None) -> Batch:
     """The batch the arguments ask for; the environment (``PIPELINE_LT_CONCURRENCY``, the
     ``PIPELINE_MAX_*`` limits) is read here, once."""
     from pipeline.export.writers import FORMATS
@@ -237,7 +286,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
     routes = _load_routes(args.engines)
     _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
-    glossary = None if args.no_glossary else _load_glossary(args.glossary)
+    chosen = (glossary or choose_glossary(args)).glossary
     leaflet = leaflet_config = None
     if args.layout != "document":
         from pipeline.cli.leaflet import load_config_or_default
@@ -255,7 +304,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
             routes=routes,
             lt_concurrency=lt_concurrency,
         ),
-        glossary=glossary,
+        glossary=chosen,
         leaflet=leaflet,
         leaflet_config=leaflet_config,
         strict=args.strict,
@@ -264,6 +313,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
         detector=args.detector,
         restyle=args.restyle,
         pdf_engine=args.pdf_engine,
+        allow_blocking=args.allow_blocking,
     )
     control = RunControl(
         jobs=args.jobs,
@@ -272,6 +322,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
         cache=resolve_memory_path(args.cache),
         force=args.force,
         limits=Limits.from_env(),
+        skip_unavailable=args.skip_unavailable,
     )
     return Batch(paths=tuple(paths), out_dir=args.out, mode=mode, control=control)
 
@@ -308,11 +359,14 @@ def _check_conflicts(
         raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
 
 
-def _load_glossary(path: Path | None) -> Glossary | None:
-    """The glossary in ``path``, else ./glossary.yml when present, else None."""
+def _load_glossary(path: Path) -> Glossary:
+    """The glossary in ``path``; a wrong one is a usage error naming the file and line."""
     from pipeline.glossary import GlossaryError, load_glossary
 
-    return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
+    try:
+        return load_glossary(path)
+    except GlossaryError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -329,7 +383,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
-    batch = options_from_args(args)
+    glossary = choose_glossary(args)
+    batch = options_from_args(args, glossary)
+    if glossary.warning:
+        print(f"warning: {glossary.warning}", file=sys.stderr)
     interactive = sys.stdout.isatty() and not args.json
     progress = None
     if interactive:
@@ -346,10 +403,13 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    warnings = [*result.warnings, *unsure_warnings(result)]
+    for warning in warnings:
+        say(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)  # may carry a server's or a file's own words
+    for line in grouped_lines(result.unavailable):
+        say(f"not available on this machine (skipped): {line}", file=sys.stderr)
     if result.not_done:
         print(
             f"pipeline: interrupted; {len(result.reports)} report.json written; "
@@ -364,13 +424,17 @@ def run(args: argparse.Namespace) -> int:
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
-                "warnings": list(result.warnings),
+                "unavailable": [s.as_json() for s in result.unavailable],
+                "warnings": warnings,
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+                "glossary": str(chosen.path)
+                if (chosen := batch.mode.glossary) and chosen.path
+                else None,
             }
         )
     else:
-        print_summary(result, time.perf_counter() - started)
+        print_summary(result, time.perf_counter() - started, glossary.line)
     return result.exit_code
 
 
@@ -395,178 +459,3 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def failure_lines(result: RunResult) -> list[str]:
-    """One line per failure, ``PATH: reason``; a reason shared by several documents (a
-    language pair no engine covers, with the commands that fix it) is one line naming them."""
-    by_reason: dict[str, list[str]] = {}
-    for failure in result.failures:
-        by_reason.setdefault(failure.reason, []).append(failure.path)
-    lines = []
-    for reason, paths in by_reason.items():
-        if len(paths) == 1:
-            lines.append(f"{paths[0]}: {reason}")
-        else:
-            lines.append(f"{reason} ({len(paths)} documents: {', '.join(paths)})")
-    return lines
-
-
-def closing_line(result: RunResult) -> str | None:
-    """Where the outputs are, only when some were written; else what was written instead."""
-    reports = result.reports
-    if not reports:
-        return None
-    root = reports[0].parent.parent
-    written = any(target.outputs for doc in result.documents for target in doc.targets.values())
-    if written or result.unchanged:
-        return f"Outputs and report.json under {root}/"
-    return f"No outputs written; report.json under {root}/<document>/ says why for each document"
-
-
-def print_summary(result: RunResult, seconds: float) -> None:
-    """One row per document and language; failures in full are on stderr already."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
-    table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    leaflets = any(t.leaflet for doc in result.documents for t in doc.targets.values())
-    columns = ["document", "lang", "engine", "segments", "glossary", "time"]
-    columns += ["leaflet"] if leaflets else []
-    for column in [*columns, "problems"]:
-        table.add_column(column, no_wrap=column != "problems")
-    for doc in result.documents:
-        if not doc.unchanged:  # the unchanged ones are counted below the table
-            for row in summary_rows(doc, len(columns) - 1, leaflets):
-                table.add_row(*row)
-    if table.row_count:
-        console.print(table)
-    else:
-        print(f"Done in {seconds:.1f} s")
-    if result.unchanged:
-        n = len(result.unchanged)
-        print(f"{_count(n, 'unchanged document')} skipped: outputs up to date (--force rebuilds)")
-    _print_review_files(result)
-    closing = closing_line(result)
-    if closing:
-        print(closing)
-
-
-def summary_rows(doc: DocumentReport, cells: int, leaflets: bool) -> list[list[str]]:
-    """The summary's rows of one document: ``cells`` cells before the problems column."""
-    empty = ["-"] * cells  # a failed row: dashes up to the problems column
-    if doc.lang is None:
-        return [[doc.stem, *empty, f"[red]{doc.error or 'not done (interrupted)'}[/]"]]
-    rows = []
-    for lang, target in doc.targets.items():
-        pair = f"{doc.lang}→{lang}"
-        if target.error:
-            rows.append([doc.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]"])
-            continue
-        cells_ = [
-            doc.stem,
-            pair,
-            _engine_cell(target),
-            _segments_cell(target),
-            _glossary_cell(target),
-            f"{target.seconds:.1f}s",
-        ]
-        if leaflets:
-            cells_.append(_leaflet_cell(target))
-        rows.append([*cells_, "; ".join(_problems(target))])
-    return rows
-
-
-def _engine_cell(target: TargetReport) -> str:
-    route = target.route
-    engine = route.engine if route else "identity"
-    if route and route.engine == "ctranslate2" and route.model:
-        engine = route.model  # which of the installed models ran
-    if route and route.pivot:
-        engine += f" via {route.pivot}"
-    return engine
-
-
-def _leaflet_cell(target: TargetReport) -> str:
-    from pipeline.leaflet import fit_summary
-
-    entry = target.leaflet
-    fit = fit_summary(dict(entry)) if entry else "-"
-    return f"[red]{fit}[/]" if entry and entry.get("overflow") else fit
-
-
-def _problems(target: TargetReport) -> list[str]:
-    """What a reader of the summary should look at in one target (in full in report.json)."""
-    problems = []
-    if target.untranslated:
-        problems.append(_count(len(target.untranslated), "untranslated word"))
-    if target.degenerate:
-        problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
-    if target.qa:
-        problems.append(_count(len(target.qa), "QA finding"))
-    for note in (target.leaflet or {}).get("notes") or []:
-        problems.append(f"leaflet: {note.split(';')[0]}")
-    problems.extend(page_notes(target.outputs.get("pdf")))
-    if target.markers_repaired:  # done, not a problem: said in passing
-        put_back = _count(target.markers_repaired, "formatting mark")
-        problems.append(f"[dim]{put_back} put back in place[/]")
-    return problems
-
-
-def page_notes(pdf: str | None) -> list[str]:
-    """The summary's note on an in-place PDF's pages: kept on them by a font step, or grown."""
-    from pipeline.export.page_fit import pages_entry
-
-    entry = pages_entry(pdf)
-    note = entry.get("note") if entry else None
-    if not note:
-        return []
-    grew = entry is not None and entry["translated"] > entry["source"]
-    short = note.split(";")[0]
-    return [f"[red]{short}[/]" if grew else f"[dim]{short}[/]"]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _print_review_files(result: RunResult) -> None:
-    """Where ``--review`` put the review files, and how to bring corrections back."""
-    written = [
-        Path(target.outputs[key])
-        for doc in result.documents
-        for target in doc.targets.values()
-        for key in ("review_docx", "xliff")
-        if key in target.outputs
-    ]
-    if not written:
-        return
-    out_dir = written[0].parent.parent.parent
-    print("Review files for translators (edit the Draft column of the .docx, or open the .xlf")
-    print(f"in a CAT tool; `pipeline review export {out_dir} --omegat` makes OmegaT projects):")
-    for folder in dict.fromkeys(p.parent for p in written):
-        names = ", ".join(p.name for p in written if p.parent == folder)
-        print(f"  {folder}/  {names}")
-    print("Bring the corrections back with:")
-    print(f'  pipeline review import {written[0]} --reviewer "NAME"')
-
-
-def _short(error: str) -> str:
-    """The first clause of an error (the full line is on stderr)."""
-    return error.split(": ", 1)[0] if len(error) > 60 else error
-
-
-def _segments_cell(target: TargetReport) -> str:
-    total = target.total
-    parts = [f"{target.approved} approved"] if target.approved else []
-    if target.from_memory:
-        parts.append(f"{target.from_memory} from memory")
-    return f"{total} ({', '.join(parts)})" if parts else str(total)
-
-
-def _glossary_cell(target: TargetReport) -> str:
-    report = target.glossary
-    if report is None or report.occurrences == 0:
-        return "-"
-    return f"{report.compliance:.0%} ({report.applied}/{report.occurrences})"

@@ -81,6 +81,10 @@ def _layout(package: bytes, suffix: str, folder: Path, name: str) -> bytes:
 def source_pages(skeleton: Skeleton, folder: Path) -> int:
     """How many pages LibreOffice lays the source out on (its offline copy); once per file."""
     from pipeline import inplace
+    from pipeline.inplace.pdf import PdfSkeleton
+
+    if isinstance(skeleton, PdfSkeleton):  # a PDF in place keeps its pages by construction
+        return skeleton.page_count
 
     if skeleton.sha256 not in _source_pages_cache:
         pdf = _layout(inplace.offline_source(skeleton), skeleton.format, folder, "source")

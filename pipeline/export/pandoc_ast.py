@@ -131,9 +131,7 @@ def _run_end(body: list[Block], start: int) -> int:
     """Where the run of blocks of ``body[start]``'s kind (and table) ends."""
     first = body[start]
     end = start
-    while end < len(body) and body[end].kind == first.kind:
-        if first.kind == "table_cell" and body[end].table != first.table:
-            break
+    while end < len(body) and body[end].kind == first.kind and body[end].table == first.table:
         end += 1
     return end
 

@@ -10,7 +10,8 @@ A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen p
 LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out, kept on the source's pages by a
 small font step when it can be (``page_fit``; or, with ``--pdf-engine typst``, the re-rendered
 body). LibreOffice always converts an offline copy, in
-which nothing the file links to outside itself can be fetched.
+which nothing the file links to outside itself can be fetched. A PDF read in place gets the
+source PDF with its text replaced (``pdf_inplace``), and a DOCX rendered from its blocks.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from pipeline.document import Document
 if TYPE_CHECKING:
     from pipeline.inplace import InplaceSource
 
-Writer = Callable[[Document, Path, str, str], None]
-"""``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically."""
+Writer = Callable[[Document, Path, str, str], object]
+"""``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically; what it returns
+(a PDF in place: its ``layout`` entries, see ``pdf_inplace.layout_entries``) goes to the
+target's report, None for nothing."""
 
 PDF_ENGINES = ("auto", "libreoffice", "typst")
 """``--pdf-engine``: auto is LibreOffice for in-place documents (when installed), else Typst."""
@@ -55,6 +58,8 @@ def _pdf_through_libreoffice(doc: Document, path: Path, lang: str, title: str) -
         write_pdf(docx, path)
 
 
+_pdf_through_libreoffice.through_libreoffice = True  # type: ignore[attr-defined]
+
 WRITERS: dict[str, Writer] = {"docx": _docx, "pdf": _pdf}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 """Every format ``--format`` accepts, in the order outputs are written by default."""
@@ -70,6 +75,26 @@ class Output:
     route: str
 
 
+def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
+    from pipeline import inplace
+    from pipeline.export.pdf_inplace import write_pdf_in_place
+    from pipeline.inplace.pdf import PdfSkeleton
+
+    skeleton = source.skeleton
+    assert isinstance(skeleton, PdfSkeleton)
+
+    def pdf(doc: Document, path: Path, lang: str, title: str) -> dict[str, object]:
+        return write_pdf_in_place(skeleton, doc, lang, path)
+
+    def docx(doc: Document, path: Path, lang: str, title: str) -> None:
+        WRITERS["docx"](inplace.body_document(skeleton, doc), path, lang, title)
+
+    return {
+        "docx": [Output("docx", docx, "rendered")],
+        "pdf": [Output("pdf", pdf, "in-place")],
+    }
+
+
 def _inplace_writers(
     source: InplaceSource, pdf_engine: str, with_document: bool = True
 ) -> dict[str, list[Output]]:
@@ -77,6 +102,8 @@ def _inplace_writers(
     from pipeline.export import libreoffice, page_fit
 
     skeleton = source.skeleton
+    if skeleton.format == "pdf":
+        return _pdf_inplace_writers(source)
     suffix = skeleton.format  # "docx" or "odt"
 
     def document(doc: Document, path: Path, lang: str, title: str) -> None:
@@ -90,6 +117,7 @@ def _inplace_writers(
                 inplace.write(skeleton, doc, lang, copy, offline=True)
                 libreoffice.convert(copy, fmt, path)
 
+        write.through_libreoffice = True  # type: ignore[attr-defined]
         return write
 
     def fitted_pdf(doc: Document, path: Path, lang: str, title: str) -> None:
@@ -118,6 +146,18 @@ def _inplace_writers(
             else Output("docx", rendered(WRITERS["docx"]), "rendered")
         )
     return {"docx": docx, "pdf": [pdf]}
+
+
+def warm_up_libreoffice(
+    formats: list[str], sources: list[InplaceSource | None], pdf_engine: str
+) -> None:
+    """Start the batch's running LibreOffices now, in the background, when an output of one
+    of ``sources`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
+    outputs = [o for s in sources for o in outputs_for(formats, s, pdf_engine)]
+    if any(getattr(output.write, "through_libreoffice", False) for output in outputs):
+        from pipeline.export import libreoffice
+
+        libreoffice.warm_up()
 
 
 def outputs_for(

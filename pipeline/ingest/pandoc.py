@@ -251,7 +251,8 @@ class _AstWalker:
             self.remote_images.append(target)
             return alt
         try:
-            image = load_image(target, self.base, self.limits)
+            inside = [Path(self.extracted)] if self.extracted else []
+            image = load_image(target, self.base, self.limits, inside=inside)
         except ImageProblem as exc:
             self.problems.append(str(exc))
             return alt

@@ -1,8 +1,10 @@
-"""In-place translation of Word (DOCX) and LibreOffice (ODT) files.
+"""In-place translation of Word (DOCX), LibreOffice (ODT) and PDF files.
 
 ``read(path)`` gives the translatable paragraphs as a ``Document`` plus a skeleton that knows
 where each block came from; ``write(skeleton, translated, lang, path)`` writes the original
-package with only those paragraphs' text replaced.
+package with only those paragraphs' text replaced. A PDF's skeleton (``inplace.pdf``) holds
+where each block stands on its pages; its writer is ``pipeline.export.pdf_inplace`` (it sets
+text in the fonts that ``export`` finds), so ``render``/``write`` here are for DOCX and ODT.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.inplace import docx, odt
+from pipeline.inplace import docx, odt, pdf
 from pipeline.inplace.common import MAX_FILE_BYTES, InplaceError, write_atomic
 
-SUFFIXES = (".docx", ".odt")
+SUFFIXES = (".docx", ".odt", ".pdf")
 
-Skeleton = docx.DocxSkeleton | odt.OdtSkeleton
+Skeleton = docx.DocxSkeleton | odt.OdtSkeleton | pdf.PdfSkeleton
 
 
 @dataclass
@@ -42,7 +44,7 @@ def read(path: Path) -> InplaceSource:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InplaceError(
-            f"in-place translation needs a .docx or .odt file, not {suffix or path.name}"
+            f"in-place translation needs a .docx, .odt or .pdf file, not {suffix or path.name}"
         )
     try:
         size = path.stat().st_size
@@ -54,7 +56,14 @@ def read(path: Path) -> InplaceSource:
         raise InplaceError("the file is empty")
     if size > MAX_FILE_BYTES:
         raise InplaceError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    source = InplaceSource(*(docx.read(path) if suffix == ".docx" else odt.read(path)))
+    skeleton: Skeleton
+    if suffix == ".docx":
+        document, skeleton = docx.read(path)
+    elif suffix == ".odt":
+        document, skeleton = odt.read(path)
+    else:
+        document, skeleton = pdf.read(path)
+    source = InplaceSource(document, skeleton)
     if not any(block.text.strip() for block in source.document.blocks):
         raise InplaceError("no text found in the document")
     return source
@@ -68,6 +77,8 @@ def render(skeleton: Skeleton, translated: Document, lang: str, *, offline: bool
     """
     if isinstance(skeleton, docx.DocxSkeleton):
         return docx.render(skeleton, translated, lang, offline=offline)
+    if isinstance(skeleton, pdf.PdfSkeleton):
+        raise InplaceError("a PDF is written in place by pipeline.export.pdf_inplace")
     return odt.render(skeleton, translated, lang, offline=offline)
 
 
@@ -76,6 +87,8 @@ def offline_source(skeleton: Skeleton) -> bytes:
     itself can be fetched): for laying the source out to count its pages."""
     if isinstance(skeleton, docx.DocxSkeleton):
         return docx.offline_copy(skeleton)
+    if isinstance(skeleton, pdf.PdfSkeleton):
+        return skeleton.data  # read with PyMuPDF, never converted by LibreOffice
     return odt.offline_copy(skeleton)
 
 

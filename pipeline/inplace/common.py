@@ -290,7 +290,7 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
 
 
 def serialize(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def open_package(path: Path, kind: str) -> dict[str, bytes]:

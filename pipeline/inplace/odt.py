@@ -131,7 +131,7 @@ def accept_changes(root: etree._Element) -> int:
 
 
 def _canonical(element: etree._Element) -> str:
-    return etree.tostring(element, method="c14n", exclusive=True).decode("utf-8")
+    return bytes(etree.tostring(element, method="c14n", exclusive=True)).decode("utf-8")
 
 
 def _shallow(element: etree._Element) -> str:

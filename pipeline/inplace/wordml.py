@@ -146,7 +146,7 @@ def accept_changes(root: etree._Element) -> int:
 
 def canonical(element: etree._Element) -> str:
     """``element`` as XML with only the namespaces it uses (the same in every part)."""
-    return etree.tostring(element, method="c14n", exclusive=True).decode("utf-8")
+    return bytes(etree.tostring(element, method="c14n", exclusive=True)).decode("utf-8")
 
 
 def shallow(element: etree._Element) -> str:

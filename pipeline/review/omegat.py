@@ -38,6 +38,8 @@ from lxml import etree
 
 from pipeline import __version__, markers
 from pipeline.export.atomic import write_bytes_atomic, write_text_atomic
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits, check_import_size
 from pipeline.review import xliff
 from pipeline.review.sidecar import (
     ReturnedFile,
@@ -381,20 +383,37 @@ def _from_tmx(tmx: Path, source_xlf: Path, project: Path) -> ReturnedFile:
 
 
 def _read_tmx(path: Path, src: str, tgt: str) -> dict[str, str]:
-    """{source segment: translation} of a TMX's default translations (OmegaT's text)."""
+    """{source segment: translation} of a TMX's default translations (OmegaT's text), read
+    as a stream within ``max_import_mb`` and ``max_import_units`` (no DTD, no entity)."""
+    limits = Limits.from_env()
     try:
-        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        check_import_size(path, limits, "OmegaT TMX")
+    except ReadError as exc:
+        raise ReviewError(f"{path.name}: {exc}") from None
+    found: dict[str, str] = {}
+    units = 0
+    try:
+        for _, tu in etree.iterparse(
+            str(path), tag="tu", resolve_entities=False, no_network=True, load_dtd=False
+        ):
+            units += 1
+            if units > limits.max_import_units:
+                refusal = limits.refusal("max_import_units", f"more than {units - 1} units")
+                raise ReviewError(f"{path.name}: {refusal}")
+            _take_unit(tu, src, tgt, found)
+            tu.clear(keep_tail=False)
     except (OSError, etree.XMLSyntaxError) as exc:
         raise ReviewError(f"not a readable TMX file ({exc})".splitlines()[0]) from None
-    found: dict[str, str] = {}
-    lang_attrs = ("{http://www.w3.org/XML/1998/namespace}lang", "lang")
-    for tu in tree.iter("tu"):
-        texts: dict[str, str] = {}
-        for tuv in tu.iter("tuv"):
-            lang = next((tuv.get(a) for a in lang_attrs if tuv.get(a)), "") or ""
-            seg = tuv.find("seg")
-            if seg is not None:
-                texts[lang.split("-")[0].split("_")[0].lower()] = "".join(seg.itertext())
-        if src in texts and tgt in texts and texts[tgt].strip():
-            found.setdefault(texts[src], texts[tgt])
     return found
+
+
+def _take_unit(tu: etree._Element, src: str, tgt: str, found: dict[str, str]) -> None:
+    lang_attrs = ("{http://www.w3.org/XML/1998/namespace}lang", "lang")
+    texts: dict[str, str] = {}
+    for tuv in tu.iter("tuv"):
+        lang = next((tuv.get(a) for a in lang_attrs if tuv.get(a)), "") or ""
+        seg = tuv.find("seg")
+        if seg is not None:
+            texts[lang.split("-")[0].split("_")[0].lower()] = "".join(seg.itertext())
+    if src in texts and tgt in texts and texts[tgt].strip():
+        found.setdefault(texts[src], texts[tgt])
