@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline import detect
+from pipeline.blocking import Held
 from pipeline.document import Document, Segment
 from pipeline.engines.base import Route
 from pipeline.glossary import GlossaryReport
@@ -110,6 +111,7 @@ class TargetReport:
     # report.json's entry as the last run wrote it: the target's files were up to date and
     # were kept while its document was built again for another target that had failed
     stored: Mapping[str, Any] | None = None
+    held: Held | None = None  # print-ready outputs held back by blocking findings
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)  # one line each: suspect models, fallbacks
     not_done: list[str] = field(default_factory=list)  # interrupted: "path" or "path → lang"
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
+    # --skip-unavailable: targets of pairs no engine on this machine covers (not failures)
+    unavailable: list[Failure] = field(default_factory=list)
 
     @property
     def unchanged(self) -> list[DocumentReport]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import inplace
+from pipeline.blocking import Held, print_ready
 from pipeline.document import Document
 from pipeline.engines.base import Route
 from pipeline.export.writers import outputs_for
@@ -43,6 +44,7 @@ class OutputTarget:
     document: Document
     checked: Checked
     route: Route
+    held: Held | None = None  # blocking findings: no print-ready output (pipeline.blocking)
 
     @property
     def translated(self) -> bool:
@@ -113,6 +115,8 @@ def _document_tasks(target: OutputTarget) -> list[Task]:
     prepared, mode = target.prepared, target.mode
     tasks = []
     for output in outputs_for(list(mode.formats), prepared.inplace, mode.pdf_engine):
+        if target.held is not None and print_ready(output.key):
+            continue  # review material only until the blocking findings are reviewed
         path = prepared.source.out_dir / output_file(prepared.source.stem, target.lang, output.key)
         written = Written({output.key: str(path)}, in_place=output.route == "in-place")
         args = (target.document, path, target.lang, prepared.source.path.name)
@@ -133,7 +137,7 @@ def _with_layout(written: Written) -> Callable[[Any], Written]:
 
 
 def _wants_leaflet(target: OutputTarget) -> bool:
-    if target.mode.layout == DOCUMENT_LAYOUT:
+    if target.mode.layout == DOCUMENT_LAYOUT or target.held is not None:
         return False
     return not (target.mode.layout == "bilingual" and not target.translated)
 

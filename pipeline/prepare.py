@@ -58,7 +58,7 @@ def _read_detect_segment(
     doc.lang, doc.lang_confidence = detected.language, detected.confidence
     if detected.warning and mode.strict:
         return f"{detected.warning} (refused with --strict)"
-    for block_lang in detected.foreign_blocks():
+    for block_lang in detected.sure_foreign_blocks():  # unsure ones: the document's language
         doc.blocks[block_lang.index].lang = block_lang.language
     if doc.lang not in detect.TRANSLATABLE:
         return f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"

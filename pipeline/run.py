@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.blocking import Held, held, rebuild_for_blocking
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.export import libreoffice, pandoc_server
@@ -206,6 +207,10 @@ class _Run:
         with self.lock:
             self.result.failures.append(Failure(str(source.path), reason))
 
+    def unavailable(self, source: Source, reason: str) -> None:
+        with self.lock:
+            self.result.unavailable.append(Failure(str(source.path), reason))
+
     def settle(self, report: DocumentReport) -> None:
         with self.lock:
             self.settled[report.source] = report
@@ -265,6 +270,8 @@ def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
             errors[source] = error
             continue
         stored = None if control.force or not sha256 else stored_report(source.out_dir)
+        if stored is not None and rebuild_for_blocking(stored, mode.allow_blocking):
+            stored = None  # blocking findings not let through: built (and said) again
         if stored is not None and unchanged_before_reading(
             sha256, mode, run.routes, memory, stored
         ):
@@ -343,6 +350,7 @@ class _Submitted:
     layout: dict[str, Any] | None = None
     error: str | None = None
     failed: set[str] = field(default_factory=set)  # specs with an error
+    held: Held | None = None  # print-ready outputs held back by blocking findings
 
     def fails(self, line: str, spec: str | None = None) -> None:
         self.error = self.error or line  # the first error is the target's line
@@ -352,7 +360,7 @@ class _Submitted:
     def files_report(self) -> TargetFiles:
         route = (self.draft.route or IDENTITY) if self.target is not None else None
         return TargetFiles(self.outputs, self.leaflet, self.in_place, self.markers_repaired,
-                           route, self.error, self.layout)  # fmt: skip
+                           route, self.error, self.held, self.layout)  # fmt: skip
 
 
 def _write_wave(
@@ -389,6 +397,8 @@ def _submit_target(plan: DocumentPlan, draft: TargetDraft, run: _Run) -> _Submit
             submitted.fails(draft.error or INTERRUPTED)
             return submitted
         submitted.checked = check_target(plan.targets[draft.lang], draft.records, mode.glossary)
+        submitted.held = held(submitted.checked.findings_json, mode.formats, mode.layout,
+                              mode.allow_blocking)  # fmt: skip
         if draft.error is not None:
             return submitted
         # Translated: reviewers get their files even if a PDF fails.
@@ -396,7 +406,7 @@ def _submit_target(plan: DocumentPlan, draft: TargetDraft, run: _Run) -> _Submit
         document, repaired = translated_document(prepared, submitted.checked.records, draft.lang)
         submitted.markers_repaired = repaired
         submitted.target = OutputTarget(prepared, draft.lang, mode, document, submitted.checked,
-                                        draft.route or IDENTITY)  # fmt: skip
+                                        draft.route or IDENTITY, submitted.held)  # fmt: skip
         _submit_phase(submitted, 0, run)
     except Exception as exc:
         submitted.fails(draft.error or unexpected(exc, "while writing"))
@@ -483,7 +493,12 @@ def _finish_document(item: _ToBuild, submitted: list[_Submitted], run: _Run) -> 
         run.result.not_done.extend(f"{source.path} → {lang}" for lang in interrupted)
     for lang, target in targets.items():
         if target.error is not None and lang not in interrupted:
-            run.fail(source, f"{lang}: {target.error}")
+            if run.batch.control.skip_unavailable and not run.engines.covered(prepared.lang, lang):
+                run.unavailable(source, f"{lang}: {target.error}")  # asked only if available
+            else:
+                run.fail(source, f"{lang}: {target.error}")
+        elif target.held is not None:  # blocking findings: exit 1, one line
+            run.fail(source, f"{lang}: {target.held.line()}")
     if targets and len(interrupted) == len(targets):
         return
     outputs = [p for t in targets.values() for p in t.outputs.values()]

@@ -21,8 +21,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.doctor import bottom_line, directions, run_checks
+    from pipeline.engines.registry import EngineOptions
+    from pipeline.engines.routes import RoutesError, load_routes
 
-    found = directions()
+    try:  # ./engines.yml, as `pipeline translate` reads it
+        options = EngineOptions(routes=load_routes(None))
+    except RoutesError as exc:
+        print(f"pipeline doctor: {exc}", file=sys.stderr)
+        return 2
+    found = directions(options=options)
     checks = run_checks(found)
     summary = bottom_line(checks, found)
     if args.json:

@@ -2,7 +2,7 @@
 
 Only this engine opens network connections, and only to the URL the user gave. Segments go in
 batches (``q`` as a list) as HTML, so inline markers travel as ``<span class="gN">`` and
-``<br class="xN">``. 429 and 5xx answers are retried with exponential backoff and jitter
+``<span class="xN"></span>``. 429 and 5xx answers are retried with exponential backoff and jitter
 (``Retry-After`` honoured); every failure ends in one ``EngineError`` line naming the server.
 Standard library only (urllib).
 """

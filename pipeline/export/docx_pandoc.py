@@ -189,7 +189,21 @@ def _fonts_element(lang: str) -> Any:
     return fonts
 
 
+CODE_RUN_STYLES = frozenset({"VerbatimChar"})
+"""pandoc's character style of code (inline code and code blocks): its monospace font stays."""
+
+
+def _is_code_run(rpr: Any) -> bool:
+    style = rpr.find(qn("w:rStyle"))
+    return style is not None and style.get(qn("w:val")) in CODE_RUN_STYLES
+
+
 def _set_run_properties(rpr: Any, lang: str) -> None:
+    if _is_code_run(rpr):  # code keeps its monospace font; only its language is set
+        for old in rpr.findall(qn("w:lang")):
+            rpr.remove(old)
+        rpr.append(_lang_element(lang))
+        return
     for tag in ("w:lang", "w:rFonts"):
         for old in rpr.findall(qn(tag)):
             rpr.remove(old)

@@ -7,8 +7,9 @@ is one function and one table entry here.
 
 A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen per input by
 ``outputs_for``: its document is the original package with the text replaced (an ODT also gets
-LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out (or, with
-``--pdf-engine typst``, the re-rendered body). LibreOffice always converts an offline copy, in
+LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out, kept on the source's pages by a
+small font step when it can be (``page_fit``; or, with ``--pdf-engine typst``, the re-rendered
+body). LibreOffice always converts an offline copy, in
 which nothing the file links to outside itself can be fetched. A PDF read in place gets the
 source PDF with its text replaced (``pdf_inplace``), and a DOCX rendered from its blocks.
 """
@@ -94,9 +95,11 @@ def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
     }
 
 
-def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[Output]]:
+def _inplace_writers(
+    source: InplaceSource, pdf_engine: str, with_document: bool = True
+) -> dict[str, list[Output]]:
     from pipeline import inplace
-    from pipeline.export import libreoffice
+    from pipeline.export import libreoffice, page_fit
 
     skeleton = source.skeleton
     if skeleton.format == "pdf":
@@ -117,6 +120,11 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
         write.through_libreoffice = True  # type: ignore[attr-defined]
         return write
 
+    def fitted_pdf(doc: Document, path: Path, lang: str, title: str) -> None:
+        # on the source's pages when a font step can keep it there (export/page_fit.py)
+        document = path.with_suffix(f".{suffix}") if with_document else None
+        page_fit.write_fitted_pdf(skeleton, doc, lang, path, document)
+
     def rendered(writer: Writer) -> Writer:
         def write(doc: Document, path: Path, lang: str, title: str) -> None:
             writer(inplace.body_document(skeleton, doc), path, lang, title)
@@ -126,7 +134,7 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
     has_libreoffice = libreoffice.available()
     use_libreoffice = pdf_engine == "libreoffice" or (pdf_engine == "auto" and has_libreoffice)
     pdf = (
-        Output("pdf", converted("pdf"), "in-place")
+        Output("pdf", fitted_pdf, "in-place")
         if use_libreoffice
         else Output("pdf", rendered(WRITERS["pdf"]), "rendered")
     )
@@ -162,7 +170,7 @@ def outputs_for(
     to DOCX by LibreOffice (``<stem>.<lang>.odt`` and ``.docx``).
     """
     if source is not None:
-        table = _inplace_writers(source, pdf_engine)
+        table = _inplace_writers(source, pdf_engine, with_document="docx" in formats)
     else:
         pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else WRITERS["pdf"]
         table = {

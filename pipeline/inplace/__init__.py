@@ -82,6 +82,16 @@ def render(skeleton: Skeleton, translated: Document, lang: str, *, offline: bool
     return odt.render(skeleton, translated, lang, offline=offline)
 
 
+def offline_source(skeleton: Skeleton) -> bytes:
+    """The source package as it was read, made safe to convert (nothing it links to outside
+    itself can be fetched): for laying the source out to count its pages."""
+    if isinstance(skeleton, docx.DocxSkeleton):
+        return docx.offline_copy(skeleton)
+    if isinstance(skeleton, pdf.PdfSkeleton):
+        return skeleton.data  # read with PyMuPDF, never converted by LibreOffice
+    return odt.offline_copy(skeleton)
+
+
 def write(
     skeleton: Skeleton, translated: Document, lang: str, path: Path, *, offline: bool = False
 ) -> None:

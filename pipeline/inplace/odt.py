@@ -30,12 +30,16 @@ from pipeline.inplace.common import (
     base_format,
     core_items,
     core_spans,
+    field_edges,
     file_sha256,
+    is_code_paragraph,
+    is_code_style,
+    is_monospace,
     open_package,
     package_bytes,
     parse_xml,
+    reassemble,
     serialize,
-    split_edges,
     write_atomic,
 )
 
@@ -72,13 +76,15 @@ ORDER = {"body": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
 class ParagraphRef:
     """Where a block came from: the part, the paragraph's position, its base formatting.
 
-    ``area`` is body, header, footer, note or comment.
+    ``area`` is body, header, footer, note or comment; ``field`` the field's number in the
+    paragraph (``common.split_fields``).
     """
 
     part: str
     index: int
     base: Format
     area: str = "body"
+    field: int = 0
 
 
 @dataclass
@@ -210,8 +216,30 @@ class _StyleInfo:
     display: dict[str, str] = field(default_factory=dict)
     bold: set[str] = field(default_factory=set)
     italic: set[str] = field(default_factory=set)
+    fonts: dict[str, str] = field(default_factory=dict)  # style → its font (a font-face name)
+    fixed: set[str] = field(default_factory=set)  # font-face names of fixed pitch
+
+    def is_code(self, scoped: str) -> bool:
+        """A style, or one it inherits from, in a code style or a monospace font."""
+        seen: list[str] = []
+        while scoped and scoped not in seen and len(seen) < 20:
+            seen.append(scoped)
+            name = scoped.partition("|")[2] or scoped
+            font = self.fonts.get(scoped, "")
+            if (
+                is_code_style(self.display.get(scoped, name))
+                or is_code_style(name)
+                or font in self.fixed
+                or is_monospace(font)
+            ):
+                return True
+            scoped = self.parents.get(scoped, "")
+        return False
 
     def add(self, root: etree._Element, part: str) -> None:
+        for face in root.iter(s("font-face")):
+            if face.get(s("font-pitch")) == "fixed":
+                self.fixed.add(face.get(s("name"), ""))
         for style in root.iter(s("style")):
             name = style.get(s("name"), "")
             scoped = (
@@ -223,6 +251,9 @@ class _StyleInfo:
             self.display[scoped] = style.get(s("display-name"), name.replace("_20_", " "))
             props = style.find(s("text-properties"))
             if props is not None:
+                font = props.get(s("font-name")) or props.get(f"{{{FO}}}font-family") or ""
+                if font:
+                    self.fonts[scoped] = font.strip("'\"")
                 if props.get(f"{{{FO}}}font-weight") == "bold":
                     self.bold.add(scoped)
                 if props.get(f"{{{FO}}}font-style") == "italic":
@@ -300,7 +331,10 @@ def _describe(styles: _StyleInfo) -> Callable[[Format], Style]:
         scoped = [f"{part}|{n}" if f"{part}|{n}" in styles.parents else n for n in chain]
         link = etree.fromstring(fmt[1]).get(f"{{{XLINK}}}href") if fmt[1] else None
         return Style(
-            any(n in styles.bold for n in scoped), any(n in styles.italic for n in scoped), link
+            any(n in styles.bold for n in scoped),
+            any(n in styles.italic for n in scoped),
+            link,
+            any(styles.is_code(n) for n in scoped),
         )
 
     return describe
@@ -326,16 +360,17 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         table_count += len(tables)
         seen_notes: set[str] = set()
         for index, paragraph in enumerate(part.paragraphs):
-            edges = split_edges(reader.read(paragraph))
-            if edges is None:
+            if _is_code_paragraph(paragraph, part.name, styles):
                 continue
-            base = base_format(edges.core)
             area = _area(paragraph)
-            block = _block(paragraph, part.name, area, styles, tables, seen_notes)
-            block.spans = core_spans(edges.core, table, base, describe)
-            found.append(
-                (ORDER[area], part_no, index, block, ParagraphRef(part.name, index, base, area))
-            )
+            for number, edges in field_edges(reader.read(paragraph), is_separator):
+                if is_code_paragraph(edges.core, describe):
+                    continue
+                base = base_format(edges.core)
+                block = _block(paragraph, part.name, area, styles, tables, seen_notes)
+                block.spans = core_spans(edges.core, table, base, describe)
+                ref = ParagraphRef(part.name, index, base, area, number)
+                found.append((ORDER[area], part_no, index, block, ref))
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format="odt")
     remote = list(dict.fromkeys(h for part in parts for h in _remote_links(part.root, images=True)))
@@ -353,6 +388,18 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         tracked_changes=sum(p.changes for p in parts),
     )
     return document, skeleton
+
+
+def is_separator(obj: Obj) -> bool:
+    """A tab: it separates a paragraph's fields ("name ⇥ page ⇥ date")."""
+    return len(obj.fragments) == 1 and obj.fragments[0][1].tag == t("tab")
+
+
+def _is_code_paragraph(paragraph: etree._Element, part: str, styles: _StyleInfo) -> bool:
+    """A paragraph in a code style (Preformatted Text, Source Code) or a monospace font."""
+    name = paragraph.get(t("style-name"), "")
+    scoped = f"{part}|{name}" if f"{part}|{name}" in styles.parents else name
+    return bool(name) and styles.is_code(scoped)
 
 
 def _block(
@@ -570,14 +617,15 @@ def render(
         raise InplaceError(f"{source.name} changed while it was being translated; run again")
     entries = open_package(source, "odt")
     parts = {name: _load(entries, name) for name in PARTS if name in entries}
-    plans: list[tuple[etree._Element, list[Item]]] = []
+    cores: dict[etree._Element, tuple[str, dict[int, Callable[[list[Item]], list[Item]]]]] = {}
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
         paragraph = parts[ref.part].paragraphs[ref.index]
-        edges = split_edges(_Reader(ref.part).read(paragraph))
-        if edges is None:
-            continue
-        core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
-        plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
+        fields = cores.setdefault(paragraph, (ref.part, {}))[1]
+        fields[ref.field] = _core_of(block, skeleton.formats, ref.base)
+    plans = [
+        (paragraph, reassemble(_Reader(part).read(paragraph), is_separator, fields))
+        for paragraph, (part, fields) in cores.items()
+    ]
     for paragraph, items in plans:
         _rewrite(paragraph, items)
     changed: dict[str, bytes] = {}
@@ -589,9 +637,32 @@ def render(
     return package_bytes(source, changed)
 
 
+def offline_copy(skeleton: OdtSkeleton) -> bytes:
+    """The source package with remote images, objects and linked sections pointed at nothing."""
+    source = Path(skeleton.source)
+    entries = open_package(source, "odt")
+    changed = {}
+    for name in PARTS:
+        if name in entries:
+            root = parse_xml(entries[name], name)
+            _offline(root)
+            changed[name] = serialize(root)
+    return package_bytes(source, changed)
+
+
+def _core_of(
+    block: Block, formats: dict[str, Format], base: Format
+) -> Callable[[list[Item]], list[Item]]:
+    def core(items: list[Item]) -> list[Item]:
+        return core_items(block.spans, items, formats, base)
+
+    return core
+
+
 __all__ = [
     "OdtSkeleton",
     "ParagraphRef",
+    "offline_copy",
     "accept_changes",
     "read",
     "render",

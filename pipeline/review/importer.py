@@ -264,10 +264,6 @@ _SOURCE_CHANGED = (
     "the original sentence changed after this review file was made, so this correction may no "
     "longer fit; review it again in the new file from `pipeline review export`"
 )
-_DEGENERATE = (
-    "the draft is the source text (every engine's draft was degenerate); translate it before "
-    "approving"
-)
 
 
 def _decide(
@@ -277,21 +273,15 @@ def _decide(
     refusal = _refusal_before_target(seg, now, have_current)
     if refusal is not None:
         return Refusal(seg.id, refusal)
-    edited_or_confirmed = seg.draft_changed or seg.confirmed
-    if not (edited_or_confirmed or approve_unchanged):
-        return None
-    if now is not None and now.origin == "degenerate" and not edited_or_confirmed:
-        return Refusal(seg.id, _DEGENERATE)
-    if now is not None and now.origin == "approved" and not seg.draft_changed:
-        return None
-    target = normalize_text(seg.target)
-    if not target:
-        return Refusal(seg.id, "draft is empty")
-    problem = marker_problem(seg.source, target)
-    if problem:
-        return Refusal(seg.id, problem)
-    reason = "edited" if seg.draft_changed else "confirmed"
-    return Correction(seg.id, seg.source, now.target if now is not None else None, target, reason)
+    return check_correction(
+        now,
+        seg.id,
+        seg.source,
+        seg.target,
+        draft_changed=seg.draft_changed,
+        confirmed=seg.confirmed,
+        approve_unchanged=approve_unchanged,
+    )
 
 
 def _refusal_before_target(
@@ -306,6 +296,62 @@ def _refusal_before_target(
     if now is not None and normalize_text(now.source) != normalize_text(seg.source):
         return _SOURCE_CHANGED
     return None
+
+
+def check_correction(
+    now: ReviewRow | None,
+    segment: str,
+    source: str,
+    target: str,
+    *,
+    draft_changed: bool,
+    confirmed: bool,
+    approve_unchanged: bool = False,
+) -> Correction | Refusal | None:
+    """The one rule deciding whether a reviewed ``target`` of a segment is approved.
+
+    ``now`` is the segment as the latest run left it (None when unknown); ``draft_changed``:
+    the reviewer edited the draft; ``confirmed``: the reviewer approved it as it is (an XLIFF
+    unit marked final, a click on Approve in the workbench); ``approve_unchanged``: drafts
+    left as they were are approved too (``--approve-unchanged``), except degenerate ones (the
+    source text). Returns the correction to store, a refusal saying why not, or None when
+    there is nothing to store. The review import and the workbench both decide with it.
+    """
+    if not (draft_changed or confirmed or approve_unchanged):
+        return None
+    if now is not None and now.origin == "degenerate" and not (draft_changed or confirmed):
+        return Refusal(segment, "the draft is the source text (every engine's draft was "
+                       "degenerate); translate it before approving")  # fmt: skip
+    if now is not None and now.origin == "approved" and not draft_changed:
+        return None
+    text = normalize_text(target)
+    if not text:
+        return Refusal(segment, "draft is empty")
+    problem = marker_problem(source, text)
+    if problem:
+        return Refusal(segment, problem)
+    reason = "edited" if draft_changed else "confirmed"
+    draft = now.target if now is not None else None
+    return Correction(segment, source, draft, text, reason)
+
+
+def store_corrections(
+    memory: ApprovingMemory,
+    src: str,
+    tgt: str,
+    corrections: Sequence[Correction],
+    reviewer: str | None,
+    when: datetime | None,
+    origin: str,
+) -> list[Correction]:
+    """Store accepted corrections as approved; each comes back with its status."""
+    who = reviewer or default_reviewer()
+    stored = []
+    for c in corrections:
+        changed = memory.approve(src, tgt, c.source, c.target, who, when, origin)
+        status = "approved" if changed else "unchanged"
+        stored.append(Correction(c.segment, c.source, c.draft, c.target, c.reason, status))
+    return stored
 
 
 def import_review(
@@ -325,15 +371,23 @@ def import_review(
     result, corrections = plan_import(
         path, against, approve_unchanged, memory=memory, overwrite_newer=overwrite_newer
     )
-    who = reviewer or default_reviewer()
-    origin = f"review:{path.name}"
-    for c in corrections:
-        changed = memory.approve(result.src, result.tgt, c.source, c.target, who, when, origin)
-        status = "approved" if changed else "unchanged"
-        result.corrections.append(
-            Correction(c.segment, c.source, c.draft, c.target, c.reason, status)
+    result.corrections.extend(
+        store_corrections(
+            memory, result.src, result.tgt, corrections, reviewer, when, f"review:{path.name}"
         )
+    )
+    _settle_omegat_states(path)
     return result
+
+
+def _settle_omegat_states(path: Path) -> None:
+    """In an OmegaT project, the states of OmegaT's translated XLIFF set to what was done."""
+    from pipeline.review import omegat
+
+    try:
+        omegat.settle_states(omegat.project_of(path))
+    except ReviewError:
+        return  # not in an OmegaT project
 
 
 def _keep_newer(

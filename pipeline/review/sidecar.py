@@ -50,6 +50,7 @@ class ReviewRow:
     glossary: list[JsonObject] = field(default_factory=list)
     qa: list[JsonObject] = field(default_factory=list)
     fuzzy: list[JsonObject] = field(default_factory=list)
+    verbatim: dict[str, str] = field(default_factory=dict)  # <xN/> → the text kept as written
 
 
 @dataclass
@@ -256,7 +257,13 @@ def _review_row(path: Path, n: int, seg: object) -> ReviewRow:
         glossary=_objects(seg.get("glossary")),
         qa=_objects(seg.get("qa")),
         fuzzy=_objects(seg.get("fuzzy")),
+        verbatim=_strings(seg.get("verbatim")),
     )
+
+
+def _strings(items: Any) -> dict[str, str]:
+    """A mapping of strings (the sidecar's ``verbatim``: marker id → the text it keeps)."""
+    return {str(k): str(v) for k, v in items.items()} if isinstance(items, dict) else {}
 
 
 def _objects(items: Any) -> list[JsonObject]:
@@ -332,6 +339,7 @@ def record_entry(record: SegmentRecord, tgt: str) -> JsonObject:
         "glossary": [dict(g) for g in record.glossary],
         "qa": [f.as_json() for f in record.qa],
         "fuzzy": [_fuzzy_json(m) for m in record.fuzzy],
+        "verbatim": {str(n): text for n, text in seg.verbatim.items()},
     }
 
 

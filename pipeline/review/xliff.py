@@ -3,8 +3,11 @@
 One file per document × language pair. Each segment is a ``trans-unit`` whose ``id`` is the
 segment id; the pipeline's inline markers become XLIFF inline elements (``<g1>…</g1>`` →
 ``<g id="1">…</g>``, ``<x1/>`` → ``<x id="1"/>``) so CAT tools show them as tags a translator
-moves but cannot mistype. Glossary hints and QA findings are ``<note>``s, fuzzy matches from
-the translation memory are ``<alt-trans>`` suggestions, and the state says what to do:
+moves but cannot mistype. Glossary hints, QA findings and where the draft came from are
+``<note>``s in plain words (and one in the header saying what the file is and what to do);
+fuzzy matches from the translation memory are ``<alt-trans>`` suggestions; the data the
+pipeline needs to recognise the file on import is an ``<internal-file>`` reference in the
+header, out of the translator's way; and the state says what to do:
 ``needs-review-translation`` with ``state-qualifier="leveraged-mt"`` (a machine draft),
 ``translated`` (kept or same-language text), ``final`` (approved).
 Hashes of the exported source and draft (``sidecar.text_hash``) sit in one ``<context-group>``
@@ -26,6 +29,7 @@ from translate.storage.placeables import StringElem
 from translate.storage.placeables import xliff as px
 
 from pipeline import __version__, markers
+from pipeline.document import LANGUAGE_NAMES
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_import_size
@@ -45,6 +49,8 @@ from pipeline.review.sidecar import (
 XLIFF_12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 TOOL_ID = "statement-pipeline"
 META_PREFIX = "statement-pipeline review file: "
+"""Files exported before the data moved to an ``<internal-file>`` kept it in a header note."""
+META_FORM = "application/json"
 DRAFT_CONTEXT = "x-draft-sha256"
 SOURCE_CONTEXT = "x-source-sha256"
 CONTEXT_GROUP_PREFIX = "x-statement-pipeline:"
@@ -175,12 +181,65 @@ def _state_for(origin: str) -> tuple[str, str | None]:
     return "needs-review-translation", MACHINE_QUALIFIER  # engine or memory of engine output
 
 
+def _language(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def draft_note(origin: str, review: ReviewSet) -> str:
+    """Where a unit's draft came from, in words a translator understands."""
+    engine = review.model or review.engine or "an offline engine"
+    words = {
+        "machine": f"Machine translation ({engine}): check it against the original.",
+        "cache": f"Machine translation ({engine}) kept from an earlier run: check it against "
+        "the original.",
+        "approved": "Approved earlier by a reviewer: change it only if it is wrong.",
+        "identity": f"Already in {_language(review.tgt)}: kept as written.",
+        "kept": "Kept in its own language on purpose; leave it unless it must be translated.",
+        "degenerate": "The machine translation was unusable, so the original sentence stands "
+        "here: translate it.",
+    }
+    return words.get(origin, f"Draft: {origin}.")
+
+
+def header_note(review: ReviewSet, for_omegat: bool) -> str:
+    """The header's note: what the file is and what to do with it."""
+    pair = f"{_language(review.src)} → {_language(review.tgt)}"
+    if for_omegat:
+        return (
+            f"{review.document}, {pair}, for OmegaT. The machine drafts are offered as matches "
+            "(Ctrl+I inserts one); approved translations are already in. Keep the tags as they "
+            "are; then `pipeline review import` this project."
+        )
+    return (
+        f"{review.document}, {pair}: machine drafts to review. Correct the "
+        f"{_language(review.tgt)} text, keep the tags as they are, and confirm (final) what "
+        "you approve; then `pipeline review import` this file."
+    )
+
+
+def _omegat_state(origin: str) -> tuple[str, str | None]:
+    """The state of a unit in an OmegaT project's source file, which OmegaT copies unchanged
+    into the file it writes: ``final`` for an approved translation (OmegaT inserts it from
+    ``tm/auto``), ``needs-translation`` for the rest until ``pipeline review import`` sets
+    what the translator did (``omegat.settle_states``)."""
+    return ("final", None) if origin == "approved" else ("needs-translation", None)
+
+
+def _show_verbatim(unit: etree._Element, verbatim: dict[str, str]) -> None:
+    """Each ``<x/>`` that stands for verbatim text (code, a URL) says which (``equiv-text``),
+    so a CAT tool shows the code instead of a bare tag."""
+    for x in unit.iter(f"{{{XLIFF_12_NS}}}x", "x"):  # translate-toolkit makes them without one
+        text = verbatim.get(x.get("id") or "")
+        if text:
+            x.set("equiv-text", text)
+
+
 def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> Path:
     """Write ``review`` as XLIFF 1.2 at ``path`` (atomically).
 
     ``for_omegat``: the source file of an OmegaT project (``pipeline.review.omegat``).
     OmegaT's XLIFF filter translates the text of ``<target>``, so there the target holds a
-    copy of the source (``state="needs-translation"``) and the drafts travel as a TMX.
+    copy of the source and the drafts travel as a TMX.
     """
     store = Xliff12File(sourcelanguage=review.src, targetlanguage=review.tgt)
     filenode = store.getfilenode("NoName")  # type: ignore[no-untyped-call,unused-ignore]
@@ -193,12 +252,16 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
     tool.set("tool-id", TOOL_ID)
     tool.set("tool-name", TOOL_ID)
     tool.set("tool-version", __version__)
-    note = etree.SubElement(header, f"{{{XLIFF_12_NS}}}note")
-    note.set("from", TOOL_ID)
     meta = review.meta() | {"ids": [r.id for r in review.rows]}
     if for_omegat:
         meta["omegat"] = True
-    note.text = META_PREFIX + json.dumps(meta, ensure_ascii=False)
+    reference = etree.SubElement(header, f"{{{XLIFF_12_NS}}}reference")
+    data = etree.SubElement(reference, f"{{{XLIFF_12_NS}}}internal-file")
+    data.set("form", META_FORM)
+    data.text = json.dumps(meta, ensure_ascii=False)
+    note = etree.SubElement(header, f"{{{XLIFF_12_NS}}}note")
+    note.set("from", TOOL_ID)
+    note.text = header_note(review, for_omegat)
     for row in review.rows:
         unit = store.addsourceunit("")  # type: ignore[no-untyped-call,unused-ignore]
         unit.xmlelement.set("id", row.id)
@@ -216,21 +279,21 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
             unit.addnote(
                 f"QA {finding.get('check', '')}: {finding.get('detail', '')}", origin="pipeline QA"
             )
-        if row.origin and row.origin != "machine":
-            unit.addnote(f"Draft from: {row.origin}", origin="developer")
-        state, qualifier = ("needs-translation", None) if for_omegat else _state_for(row.origin)
+        unit.addnote(draft_note(row.origin, review), origin="developer")
+        state, qualifier = _omegat_state(row.origin) if for_omegat else _state_for(row.origin)
         unit.set_state_n(unit.statemap[state])
         target_node = unit.xmlelement.find(f"{{{XLIFF_12_NS}}}target")
         if target_node is not None:
             target_node.set("state", state)
             if qualifier:
                 target_node.set("state-qualifier", qualifier)
-        unit.markapproved(state == "final" and not for_omegat)
+        unit.markapproved(state == "final")
         for match in [] if for_omegat else row.fuzzy:
             unit.addalttrans(match.get("target", ""), origin="translation-memory",
                              sourcetxt=match.get("source", ""))  # fmt: skip
             alt = unit.xmlelement.findall(f"{{{XLIFF_12_NS}}}alt-trans")[-1]
             alt.set("match-quality", f"{float(match.get('score', 0)):.0f}")
+        _show_verbatim(unit.xmlelement, row.verbatim)
         group = etree.SubElement(unit.xmlelement, f"{{{XLIFF_12_NS}}}context-group")
         # The strict schema wants context-group names unique in the whole <file>.
         group.set("name", f"{CONTEXT_GROUP_PREFIX}{row.id}")
@@ -360,7 +423,7 @@ class _StreamReader:
         elif name == "trans-unit":
             if not self.meta:  # the header comes first: no need to read the units
                 raise XliffError(
-                    "was not written by `pipeline review export` (no pipeline header note)"
+                    "was not written by `pipeline review export` (no pipeline data in its header)"
                 )
             if len(self.units) >= self.limits.max_import_units:
                 raise XliffError(
@@ -374,16 +437,8 @@ class _StreamReader:
             _free(element)
 
     def _header(self, header: etree._Element) -> None:
-        for note in header.iterchildren(f"{{{self.ns}}}note" if self.ns else "note"):
-            text = note.text or ""
-            if not text.startswith(META_PREFIX):
-                continue
-            try:
-                stored = json.loads(text[len(META_PREFIX) :])
-            except (json.JSONDecodeError, RecursionError):
-                stored = None
-            if not isinstance(stored, dict):
-                raise XliffError("its pipeline header note is damaged")
+        stored = _header_meta(header, self.ns or "")
+        if stored:
             self.meta = stored
 
     def review(self) -> XliffReview:
@@ -393,7 +448,7 @@ class _StreamReader:
             )
         if not self.meta:
             raise XliffError(
-                "was not written by `pipeline review export` (no pipeline header note)"
+                "was not written by `pipeline review export` (no pipeline data in its header)"
             )
         filenode = self.files[0]
         return XliffReview(
@@ -475,6 +530,31 @@ def _unit_texts(unit: tt_xliff.xliffunit, has_target: bool) -> tuple[str, str, s
 def _context(node: etree._Element, q: str, context_type: str) -> str | None:
     found = node.find(f"{q}context-group/{q}context[@context-type='{context_type}']")
     return found.text.strip() if found is not None and found.text else None
+
+
+def _header_meta(header: etree._Element, ns: str) -> JsonObject:
+    """The pipeline's data in a review file's ``<header>`` (``{}`` when it has none)."""
+    q = f"{{{ns}}}" if ns else ""
+    texts = [
+        node.text or ""
+        for node in header.iterfind(f"{q}reference/{q}internal-file")
+        if node.get("form") == META_FORM
+    ]
+    texts += [  # files exported before: a header note
+        (note.text or "")[len(META_PREFIX) :]
+        for note in header.iterfind(f"{q}note")
+        if (note.text or "").startswith(META_PREFIX)
+    ]
+    for text in texts:
+        try:
+            stored = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            stored = None
+        if not isinstance(stored, dict):
+            raise XliffError("its pipeline data (in the header) is damaged")
+        if stored.get("format"):
+            return stored
+    return {}
 
 
 def read_returned(path: Path) -> ReturnedFile:
