@@ -5,11 +5,13 @@ title (the source file's name, for the DOCX's properties). Writers raise ``Pipel
 subclasses or ``OSError``; the caller records either as the target's failure. Adding a format
 is one function and one table entry here.
 
-A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen per input by
-``outputs_for``: its document is the original package with the text replaced (an ODT also gets
-LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out (or, with
-``--pdf-engine typst``, the re-rendered body). LibreOffice always converts an offline copy, in
-which nothing the file links to outside itself can be fetched.
+A file read in place (``pipeline.inplace``: DOCX, ODT, PPTX, ODP, SRT, VTT) has its own
+writers, chosen per input by ``outputs_for``: its document is the original file with the text
+replaced (an ODT also gets LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it
+out (or, with ``--pdf-engine typst``, the re-rendered body). A subtitle file's translation is
+the subtitle file alone, whichever formats are asked for (a subtitle has no page to print).
+LibreOffice always converts an offline copy, in which nothing the file links to outside
+itself can be fetched.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
     from pipeline.export import libreoffice
 
     skeleton = source.skeleton
-    suffix = skeleton.format  # "docx" or "odt"
+    suffix = skeleton.format  # "docx", "odt", "pptx", "odp", "srt" or "vtt"
 
     def document(doc: Document, path: Path, lang: str, title: str) -> None:
         inplace.write(skeleton, doc, lang, path)
@@ -95,6 +97,9 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
 
         return write
 
+    if suffix in ("srt", "vtt"):
+        subtitle = Output(suffix, document, "in-place")
+        return {"docx": [subtitle], "pdf": [subtitle]}
     has_libreoffice = libreoffice.available()
     use_libreoffice = pdf_engine == "libreoffice" or (pdf_engine == "auto" and has_libreoffice)
     pdf = (
@@ -129,4 +134,5 @@ def outputs_for(
             "docx": [Output("docx", WRITERS["docx"], "rendered")],
             "pdf": [Output("pdf", pdf, "rendered")],
         }
-    return [output for fmt in formats for output in table[fmt]]
+    outputs = [output for fmt in formats for output in table[fmt]]
+    return [o for i, o in enumerate(outputs) if all(p.key != o.key for p in outputs[:i])]

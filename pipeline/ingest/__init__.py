@@ -104,6 +104,23 @@ def _read_pdf(path: Path, data: bytes, limits: Limits) -> Document:
     return pdf.read_pdf(data, limits)
 
 
+def _read_in_place(kind: str) -> Reader:
+    """Slides (PPTX, ODP) and subtitles (SRT, VTT): read by their in-place module, after the
+    zip checks for a package (they are translated in place unless ``--restyle``)."""
+
+    def read(path: Path, data: bytes, limits: Limits) -> Document:
+        from pipeline import inplace  # the in-place readers load only for these files
+
+        if kind in ("pptx", "odp"):
+            check_zip(path, kind, limits)
+        try:
+            return inplace.read(path).document
+        except inplace.InplaceError as exc:
+            raise ReadError(str(exc)) from exc
+
+    return read
+
+
 READERS: dict[str, Reader] = {
     ".txt": _read_text,
     ".md": _read_markup("markdown"),
@@ -115,6 +132,10 @@ READERS: dict[str, Reader] = {
     ".epub": _read_epub,
     ".rtf": _read_rtf,
     ".pdf": _read_pdf,
+    ".pptx": _read_in_place("pptx"),
+    ".odp": _read_in_place("odp"),
+    ".srt": _read_in_place("srt"),
+    ".vtt": _read_in_place("vtt"),
 }
 """Suffix → reader: ``reader(path, data, limits)`` with the file's bytes already read."""
 SUPPORTED = tuple(READERS)

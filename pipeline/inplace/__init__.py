@@ -1,8 +1,10 @@
-"""In-place translation of Word (DOCX) and LibreOffice (ODT) files.
+"""In-place translation of documents (DOCX, ODT), slide decks (PPTX, ODP) and subtitles
+(SRT, WebVTT).
 
 ``read(path)`` gives the translatable paragraphs as a ``Document`` plus a skeleton that knows
 where each block came from; ``write(skeleton, translated, lang, path)`` writes the original
-package with only those paragraphs' text replaced.
+file with only those paragraphs' text replaced. One module per format: ``docx``, ``odt`` (ODT
+and ODP), ``presentation`` (PPTX), ``subtitles`` (SRT and VTT).
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.inplace import docx, odt
+from pipeline.inplace import docx, odt, presentation, subtitles
 from pipeline.inplace.common import MAX_FILE_BYTES, InplaceError, write_atomic
 
-SUFFIXES = (".docx", ".odt")
+SUFFIXES = (".docx", ".odt", ".pptx", ".odp", ".srt", ".vtt")
+ZIPPED = (".docx", ".odt", ".pptx", ".odp")
+"""The suffixes of zip packages (checked against zip bombs before they are read)."""
+SUBTITLES = (".srt", ".vtt")
 
-Skeleton = docx.DocxSkeleton | odt.OdtSkeleton
+Skeleton = (
+    docx.DocxSkeleton | odt.OdtSkeleton | presentation.PptxSkeleton | subtitles.SubtitleSkeleton
+)
 
 
 @dataclass
@@ -36,13 +43,29 @@ def supports(path: Path) -> bool:
     return Path(path).suffix.lower() in SUFFIXES
 
 
+def zipped(path: Path) -> bool:
+    """Whether ``path`` names a zip package (DOCX, ODT, PPTX, ODP), not a text file."""
+    return Path(path).suffix.lower() in ZIPPED
+
+
+def _read_format(path: Path, suffix: str) -> tuple[Document, Skeleton]:
+    if suffix == ".docx":
+        return docx.read(path)
+    if suffix == ".pptx":
+        return presentation.read(path)
+    if suffix in SUBTITLES:
+        return subtitles.read(path)
+    return odt.read(path)  # .odt and .odp
+
+
 def read(path: Path) -> InplaceSource:
-    """Read a .docx or .odt file for in-place translation; ``InplaceError`` says why not."""
+    """Read a file of one of ``SUFFIXES`` for in-place translation; ``InplaceError`` says
+    why not."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InplaceError(
-            f"in-place translation needs a .docx or .odt file, not {suffix or path.name}"
+            f"in-place translation needs one of {', '.join(SUFFIXES)}, not {suffix or path.name}"
         )
     try:
         size = path.stat().st_size
@@ -54,7 +77,7 @@ def read(path: Path) -> InplaceSource:
         raise InplaceError("the file is empty")
     if size > MAX_FILE_BYTES:
         raise InplaceError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    source = InplaceSource(*(docx.read(path) if suffix == ".docx" else odt.read(path)))
+    source = InplaceSource(*_read_format(path, suffix))
     if not any(block.text.strip() for block in source.document.blocks):
         raise InplaceError("no text found in the document")
     return source
@@ -68,6 +91,10 @@ def render(skeleton: Skeleton, translated: Document, lang: str, *, offline: bool
     """
     if isinstance(skeleton, docx.DocxSkeleton):
         return docx.render(skeleton, translated, lang, offline=offline)
+    if isinstance(skeleton, presentation.PptxSkeleton):
+        return presentation.render(skeleton, translated, lang, offline=offline)
+    if isinstance(skeleton, subtitles.SubtitleSkeleton):
+        return subtitles.render(skeleton, translated, lang)
     return odt.render(skeleton, translated, lang, offline=offline)
 
 
@@ -96,4 +123,5 @@ __all__ = [
     "render",
     "supports",
     "write",
+    "zipped",
 ]

@@ -47,6 +47,7 @@ TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 XLINK = "http://www.w3.org/1999/xlink"
 SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 
 PARTS = ("content.xml", "styles.xml")
 COUNTRIES = {"en": "GB", "es": "ES", "ja": "JP"}
@@ -65,14 +66,19 @@ T_P, T_H, T_SPAN, T_A, T_S = t("p"), t("h"), t("span"), t("a"), t("s")
 PARAGRAPHS = (T_P, T_H)
 HINTS = {t("soft-page-break")}
 CHANGE_MARKS = {t("change-start"), t("change-end"), t("change")}
-ORDER = {"body": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
+ORDER = {"body": 0, "speaker_notes": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
+SLIDE_CLASSES: dict[str, tuple[BlockKind, int]] = {
+    "title": ("heading", 1),
+    "subtitle": ("subtitle", 0),
+}
+"""A presentation frame's ``presentation:class`` → the kind of its paragraphs."""
 
 
 @dataclass(frozen=True)
 class ParagraphRef:
     """Where a block came from: the part, the paragraph's position, its base formatting.
 
-    ``area`` is body, header, footer, note or comment.
+    ``area`` is body, header, footer, note, comment or speaker_notes (a slide's notes).
     """
 
     part: str
@@ -239,6 +245,10 @@ class _StyleInfo:
 
 
 def _kind(paragraph: etree._Element, part: str, styles: _StyleInfo) -> tuple[BlockKind, int, bool]:
+    frame = next(paragraph.iterancestors(f"{{{DRAW}}}frame"), None)
+    slide_class = frame.get(f"{{{PRESENTATION}}}class", "") if frame is not None else ""
+    if slide_class in SLIDE_CLASSES:
+        return (*SLIDE_CLASSES[slide_class], False)
     if paragraph.tag == T_H:
         level = int(paragraph.get(t("outline-level"), "1") or 1)
         return "heading", level, False
@@ -264,6 +274,8 @@ def _area(paragraph: etree._Element) -> str:
         tag = ancestor.tag
         if tag == t("note-body"):
             return "note"
+        if tag == f"{{{PRESENTATION}}}notes":
+            return "speaker_notes"
         if tag == f"{{{OFFICE}}}annotation":
             return "comment"
         if tag in (s("header"), s("header-left"), s("header-first")):
@@ -307,11 +319,14 @@ def _describe(styles: _StyleInfo) -> Callable[[Format], Style]:
 
 
 def read(path: Path) -> tuple[Document, OdtSkeleton]:
-    """Read an ODT into a Document of its translatable paragraphs and the skeleton to write it."""
+    """Read an ODT or ODP into a Document of its translatable paragraphs and the skeleton to
+    write it. A presentation's (ODP) blocks are its slides' frames, tables and speaker notes in
+    slide order; its master pages' placeholder prompts are not translated."""
     path = Path(path)
-    entries = open_package(path, "odt")
+    kind = "odp" if path.suffix.lower() == ".odp" else "odt"
+    entries = open_package(path, kind)
     if "content.xml" not in entries:
-        raise InplaceError("not a valid .odt file (no content.xml)")
+        raise InplaceError(f"not a valid .{kind} file (no content.xml)")
     parts = [_load(entries, name) for name in PARTS if name in entries]
     styles = _StyleInfo()
     for part in parts:
@@ -325,7 +340,7 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         tables = {tb: table_count + i for i, tb in enumerate(part.root.iter(f"{{{TABLE}}}table"))}
         table_count += len(tables)
         seen_notes: set[str] = set()
-        for index, paragraph in enumerate(part.paragraphs):
+        for index, paragraph in enumerate(part.paragraphs if _translated(part, kind) else ()):
             edges = split_edges(reader.read(paragraph))
             if edges is None:
                 continue
@@ -337,7 +352,7 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
                 (ORDER[area], part_no, index, block, ParagraphRef(part.name, index, base, area))
             )
     found.sort(key=lambda f: (f[0], f[1], f[2]))
-    document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format="odt")
+    document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format=kind)
     remote = list(dict.fromkeys(h for part in parts for h in _remote_links(part.root, images=True)))
     if remote:
         n = len(remote)
@@ -351,8 +366,15 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         blocks=[f[4] for f in found],
         formats=dict(table.formats),
         tracked_changes=sum(p.changes for p in parts),
+        format=kind,
     )
     return document, skeleton
+
+
+def _translated(part: _Part, kind: str) -> bool:
+    """Whether a part's paragraphs are read: a presentation's styles.xml holds only its
+    master pages' prompts ("Click to add Title"), never the deck's words."""
+    return kind == "odt" or part.name == "content.xml"
 
 
 def _block(
@@ -395,28 +417,36 @@ def _block(
 class _Writer:
     """Emits items as the mixed content of a rewritten paragraph."""
 
-    def __init__(self, paragraph: etree._Element):
+    def __init__(self, paragraph: etree._Element, link_inside: bool = False):
         self.paragraph = paragraph
         self.key: tuple[tuple[str, ...], str] = ((), "")
         self.container = paragraph
         self.at_line_start = True
+        self.link_inside = link_inside  # spans around the link, not in it (Impress)
 
     def _target(self, spans: tuple[str, ...], link: str) -> etree._Element:
         if (spans, link) == self.key:
             return self.container
         self.key = (spans, link)
         container = self.paragraph
-        if link:
-            anchor = etree.fromstring(link)
-            container.append(anchor)
-            container = anchor
+        if link and not self.link_inside:
+            container = self._link(container, link)
         for name in spans:
             span = etree.SubElement(container, T_SPAN)
             if name:
                 span.set(t("style-name"), name)
             container = span
+        if link and self.link_inside:
+            container = self._link(container, link)
         self.container = container
         return container
+
+    @staticmethod
+    def _link(container: etree._Element, link: str) -> etree._Element:
+        """A presentation's link is a field that shows only its own text: no span inside."""
+        anchor = etree.fromstring(link)
+        container.append(anchor)
+        return anchor
 
     @staticmethod
     def _append_text(container: etree._Element, text: str) -> None:
@@ -464,11 +494,11 @@ class _Writer:
             self.at_line_start = item.kind == "break"
 
 
-def _rewrite(paragraph: etree._Element, items: list[Item]) -> None:
+def _rewrite(paragraph: etree._Element, items: list[Item], link_inside: bool = False) -> None:
     for child in list(paragraph):
         paragraph.remove(child)
     paragraph.text = None
-    writer = _Writer(paragraph)
+    writer = _Writer(paragraph, link_inside)
     for item in items:
         writer.emit(item)
 
@@ -568,7 +598,7 @@ def render(
         )
     if file_sha256(source) != skeleton.sha256:
         raise InplaceError(f"{source.name} changed while it was being translated; run again")
-    entries = open_package(source, "odt")
+    entries = open_package(source, skeleton.format)
     parts = {name: _load(entries, name) for name in PARTS if name in entries}
     plans: list[tuple[etree._Element, list[Item]]] = []
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
@@ -579,7 +609,7 @@ def render(
         core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
         plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
     for paragraph, items in plans:
-        _rewrite(paragraph, items)
+        _rewrite(paragraph, items, link_inside=skeleton.format == "odp")
     changed: dict[str, bytes] = {}
     for name, part in parts.items():
         set_languages(part.root, lang, defaults=name == "styles.xml")
