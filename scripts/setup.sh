@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
-# LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst).
+# LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst), and
+# Impress that of a PPTX/ODP.
 debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core
-  libreoffice-writer-nogui)
+  libreoffice-writer-nogui libreoffice-impress)
 if [ "$mode" = test ]; then
   debian+=(omegat)  # the OmegaT round-trip tests (console mode)
 fi

@@ -19,6 +19,7 @@ from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_zip, read_bytes
 from pipeline.ingest.sources import Sources
 from pipeline.ingest.sources import find_sources as _find_sources
+from pipeline.textcodec import decode
 
 __all__ = [
     "READERS",
@@ -35,7 +36,7 @@ Reader = Callable[[Path, bytes, Limits], Document]
 
 
 def _read_text(path: Path, data: bytes, limits: Limits) -> Document:
-    decoded, encoding = text.decode(data)
+    decoded, encoding = decode(data)
     return Document(blocks=text.read_text(decoded), source_format="txt", encoding=encoding)
 
 
@@ -43,7 +44,7 @@ def _read_markup(fmt: str) -> Reader:
     """Markdown and HTML: decoded here (any encoding), then read by pandoc from UTF-8."""
 
     def read(path: Path, data: bytes, limits: Limits) -> Document:
-        decoded, encoding = text.decode(data)
+        decoded, encoding = decode(data)
         doc = pandoc.read_pandoc(path, fmt, limits, text=decoded)
         doc.encoding = encoding
         return doc

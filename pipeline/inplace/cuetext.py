@@ -157,11 +157,26 @@ def wrap(
     limits = limits_for(lang)
     tokens = to_tokens(items, escaped)
     if dialogue:
-        lines = "".join(t for t, _ in tokens).split("\n")
-        lines = [dialogue_line(line.strip()) for line in lines]
-        visible = _visible(tokens, escaped).split("\n")
-        too_long = any(len(v.strip()) > limits.hard for v in visible)
-        return lines, too_long or len(lines) > MAX_LINES
+        groups: list[list[tuple[str, bool]]] = [[]]
+        for token in tokens:
+            if token == ("\n", True):
+                groups.append([])
+            else:
+                groups[-1].append(token)
+        worded: list[list[tuple[str, bool]]] = []
+        pending: list[tuple[str, bool]] = []
+        for group in groups:  # a line of tags alone (a closing </i>) joins its neighbour
+            if _visible(group, escaped).strip():
+                worded.append(pending + group)
+                pending = []
+            elif worded:
+                worded[-1].extend(group)
+            else:
+                pending.extend(group)
+        if len(worded) > 1:
+            lines = [dialogue_line("".join(t for t, _ in g).strip()) for g in worded]
+            too_long = any(len(_visible(g, escaped).strip()) > limits.hard for g in worded)
+            return lines, too_long or len(lines) > MAX_LINES
     tokens = [(" ", False) if t == "\n" else (t, m) for t, m in tokens]
     text = _visible(tokens, escaped)
     text_clean = " ".join(text.split()) if limits.spaced else text.strip()
@@ -182,15 +197,38 @@ def best_break(text: str, limits: Limits) -> int | None:
     if not candidates:
         return None
 
-    def cost(cut: int) -> tuple[int, int, int]:
+    def cost(cut: int) -> int:
         first, second = len(text[:cut].strip()), len(text[cut:].strip())
-        over = max(0, first - limits.soft) + max(0, second - limits.soft)
-        after_punct = (
-            0 if text[cut - 1] in "、。，,;:" or text[cut - 1 : cut + 1].startswith(", ") else 1
+        over_hard = max(0, first - limits.hard) + max(0, second - limits.hard)
+        over_soft = max(0, first - limits.soft) + max(0, second - limits.soft)
+        heavy_top = 1 if first > second else 0
+        return (
+            over_hard * 1000
+            + over_soft * 100
+            + abs(first - second)
+            + heavy_top
+            + _break_penalty(text, cut)
         )
-        return (over, max(first, second) + (1 if first > second else 0), after_punct)
 
     return min(candidates, key=cost)
+
+
+def _break_penalty(text: str, cut: int) -> int:
+    """How poor a place to break a line is: after a comma or a stop 0, between two words
+    (Latin) or after a particle before a kanji or katakana word (Japanese) 4, else 8."""
+    before = text[:cut].rstrip()[-1:]
+    after = text[cut:].lstrip()[:1]
+    if before in "、。，,;:.!?":
+        return 0
+    if text[cut - 1 : cut] == " " or text[cut : cut + 1] == " ":
+        return 4
+    if _is_hiragana(before) and after and not _is_hiragana(after):
+        return 4
+    return 8
+
+
+def _is_hiragana(char: str) -> bool:
+    return bool(char) and "\u3041" <= char <= "\u309f"
 
 
 def _break_points(text: str, spaced: bool) -> list[int]:

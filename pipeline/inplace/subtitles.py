@@ -179,8 +179,8 @@ def _timing_line(block: list[str], fmt: str, first: bool) -> int | None:
 
 
 def _decode(path: Path) -> tuple[str, str, bool]:
-    from pipeline.ingest.errors import ReadError
-    from pipeline.ingest.text import decode
+    from pipeline.errors import ReadError
+    from pipeline.textcodec import decode
 
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
@@ -295,8 +295,9 @@ def _translatable_groups(parsed: Parsed, escaped: bool) -> list[list[int]]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _pieces(items: list[Item], members: list[int]) -> list[list[Item]] | None:
-    """``items`` cut at the cue objects the engine kept in order; None when it did not."""
+def _pieces(items: list[Item], members: list[int], spaced: bool) -> list[list[Item]] | None:
+    """``items`` cut at the cue objects the engine kept in order; None when it did not, or
+    (``spaced``: a language with spaces between words) when one is inside a word."""
     pieces: list[list[Item]] = [[]]
     expected = iter(members[1:])
     for item in items:
@@ -308,6 +309,12 @@ def _pieces(items: list[Item], members: list[int]) -> list[list[Item]] | None:
             pieces[-1].append(item)
     if len(pieces) != len(members):
         return None
+    if spaced:
+        for before, after in zip(pieces, pieces[1:], strict=False):
+            left = "".join(i.text for i in before if isinstance(i, Text))[-1:]
+            right = "".join(i.text for i in after if isinstance(i, Text))[:1]
+            if left and right and not left.isspace() and not right.isspace():
+                return None
     return [cuetext.trimmed(p) for p in pieces]
 
 
@@ -332,13 +339,13 @@ def split_group(
     stats.groups += 1
     if len(members) == 1:
         return [cuetext.trimmed(items)]
-    pieces = _pieces(items, members)
+    spaced = cuetext.limits_for(lang).spaced
+    pieces = _pieces(items, members, spaced)
     if pieces is not None and _proportionate(pieces, weights):
         stats.by_markers += 1
         return pieces
     stats.by_length += 1
     plain = [i for i in items if not (isinstance(i, Obj) and i.fragments[0][0] == "cue")]
-    spaced = cuetext.limits_for(lang).spaced
     return [cuetext.trimmed(p) for p in cuetext.split_by_length(plain, weights, spaced)]
 
 
