@@ -36,7 +36,23 @@ WRAP_SLACK = 1.08
 DEFAULT_INSETS = {"lIns": 91440, "rIns": 91440, "tIns": 45720, "bIns": 45720}
 INSCRIBED = {"ellipse": 0.7071, "diamond": 0.5, "triangle": 0.5, "octagon": 0.85}
 """Preset shapes whose text area is smaller than the shape (a share of each side)."""
-PLACEHOLDER_SIZES = {"title": 44.0, "ctrTitle": 44.0, "subTitle": 32.0}
+DEFAULT_SIZE = 18.0
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """What a frame takes from its layout, master and presentation when it does not say:
+    its autofit (``normAutofit``, ``spAutoFit``, ``noAutofit`` or "") and its font size in
+    points per paragraph level (level 0 first)."""
+
+    autofit: str = ""
+    sizes: tuple[float, ...] = ()
+
+    def size(self, level: int) -> float:
+        if not self.sizes:
+            return DEFAULT_SIZE
+        return self.sizes[min(level, len(self.sizes) - 1)]
+
 
 Outcome = Literal["unchanged", "fits", "autofit", "grows", "shrunk", "overflow"]
 
@@ -108,19 +124,16 @@ def char_em(char: str) -> float:
     return 0.5
 
 
-def _size(paragraph: etree._Element, placeholder: str) -> float:
-    """The paragraph's font size in points: its first explicit size, else a default."""
-    for rpr in paragraph.iter(a("rPr"), a("endParaRPr"), a("defRPr")):
+def _size(paragraph: etree._Element, inherited: Inherited) -> float:
+    """The paragraph's font size in points: its first explicit size, else the inherited one
+    for its level."""
+    for rpr in paragraph.iter(a("rPr"), a("endParaRPr")):
         size = rpr.get("sz")
         if size and size.isdigit():
             return int(size) / 100
-    if placeholder in PLACEHOLDER_SIZES:
-        return PLACEHOLDER_SIZES[placeholder]
-    if placeholder in ("body", "obj"):
-        ppr = paragraph.find(a("pPr"))
-        level = int(ppr.get("lvl", "0")) if ppr is not None else 0
-        return max(28.0 - 4 * level, 18.0)
-    return 18.0
+    ppr = paragraph.find(a("pPr"))
+    level = ppr.get("lvl", "0") if ppr is not None else "0"
+    return inherited.size(int(level) if level.isdigit() else 0)
 
 
 def _lines_of(paragraph: etree._Element) -> list[str]:
@@ -158,11 +171,13 @@ def wrapped_lines(line: str, size: float, width_pt: float) -> float:
     return lines
 
 
-def extent(body: etree._Element, width_pt: float, placeholder: str, scale: float = 1.0) -> float:
+def extent(
+    body: etree._Element, width_pt: float, inherited: Inherited, scale: float = 1.0
+) -> float:
     """The estimated height in points of the text of ``body`` at ``scale`` times its sizes."""
     height = 0.0
     for paragraph in body.iter(a("p")):
-        size = _size(paragraph, placeholder) * scale
+        size = _size(paragraph, inherited) * scale
         for line in _lines_of(paragraph):
             height += wrapped_lines(line, size, width_pt) * size * LINE_HEIGHT
     return height
@@ -199,12 +214,12 @@ def _autofit(body: etree._Element) -> str:
     return ""
 
 
-def source_extent(body: etree._Element, width: int, height: int, placeholder: str) -> float:
+def source_extent(body: etree._Element, width: int, height: int, inherited: Inherited) -> float:
     """The frame's estimated text height before translation (at its own autofit scale)."""
     width_pt, _ = _box(body, width, height)
     if width_pt <= 0:
         return 0.0
-    return extent(body, width_pt, placeholder, _font_scale(body))
+    return extent(body, width_pt, inherited, _font_scale(body))
 
 
 def _font_scale(body: etree._Element) -> float:
@@ -214,11 +229,23 @@ def _font_scale(body: etree._Element) -> float:
     return int(value) / 100000 if value and value.isdigit() else 1.0
 
 
-def _step_down(body: etree._Element, placeholder: str, scale: float) -> None:
+def _own_autofit(body: etree._Element) -> etree._Element:
+    """The frame's ``a:normAutofit``, added when it had the layout's only."""
+    props = body.find(a("bodyPr"))
+    if props is None:
+        props = etree.Element(a("bodyPr"))
+        body.insert(0, props)
+    auto = props.find(a("normAutofit"))
+    if auto is None:
+        auto = etree.SubElement(props, a("normAutofit"))
+    return auto
+
+
+def _step_down(body: etree._Element, inherited: Inherited, scale: float) -> None:
     """Scale every font size of the frame; a paragraph's runs without one get the size the
     paragraph had, scaled."""
     for paragraph in body.iter(a("p")):
-        size = _size(paragraph, placeholder)
+        size = _size(paragraph, inherited)
         for rpr in paragraph.iter(a("rPr"), a("endParaRPr")):
             own = rpr.get("sz")
             points = int(own) / 100 if own and own.isdigit() else size
@@ -231,7 +258,11 @@ def _step_down(body: etree._Element, placeholder: str, scale: float) -> None:
 
 
 def fit_frame(
-    body: etree._Element, width: int, height: int, before: float, placeholder: str
+    body: etree._Element,
+    width: int,
+    height: int,
+    before: float,
+    inherited: Inherited = Inherited(),
 ) -> Outcome:
     """Fit the translated text of ``body`` (a shape ``width`` × ``height`` EMU) whose source
     took ``before`` points of height; the frame is changed in place."""
@@ -239,23 +270,22 @@ def fit_frame(
     if width_pt <= 0 or height_pt <= 0:
         return "unchanged"
     limit = max(height_pt, before)
-    kind = _autofit(body)
+    kind = _autofit(body) or inherited.autofit
     scale = _font_scale(body) if kind == "normAutofit" else 1.0
-    if extent(body, width_pt, placeholder, scale) <= limit:
+    if extent(body, width_pt, inherited, scale) <= limit:
         return "fits"
     if kind == "spAutoFit":
         return "grows"
     needed = scale
-    while needed - STEP >= MIN_SCALE - 1e-9 and extent(body, width_pt, placeholder, needed) > limit:
+    while needed - STEP >= MIN_SCALE - 1e-9 and extent(body, width_pt, inherited, needed) > limit:
         needed -= STEP
     needed = round(needed, 2)
-    fits = extent(body, width_pt, placeholder, needed) <= limit
+    fits = extent(body, width_pt, inherited, needed) <= limit
     if kind == "normAutofit":
-        auto = body.find(f"{a('bodyPr')}/{a('normAutofit')}")
-        assert auto is not None
+        auto = _own_autofit(body)
         auto.set("fontScale", str(round(needed * 100000)))
         if needed < 0.9:
             auto.set("lnSpcReduction", "10000")
         return "autofit" if fits else "overflow"
-    _step_down(body, placeholder, needed)
+    _step_down(body, inherited, needed)
     return "shrunk" if fits else "overflow"

@@ -101,6 +101,7 @@ class _Frame:
     area: str
     table: int | None = None
     cells: dict[etree._Element, tuple[int, int]] = field(default_factory=dict)
+    inherited: fit.Inherited = fit.Inherited()
 
 
 @dataclass
@@ -120,16 +121,71 @@ def _ph_type(shape: Any) -> str:
     return str(ph.get("type", "body"))
 
 
-def _shape_frames(shapes: Any, tables: list[int]) -> Iterator[_Frame]:
+_STYLES = {"title": "titleStyle", "ctrTitle": "titleStyle", "": "otherStyle"}
+"""The master's text style a placeholder type takes its sizes from (else ``bodyStyle``)."""
+
+
+def _autofit_of(element: Any) -> str:
+    props = element.find(f".//{a('bodyPr')}") if element is not None else None
+    for kind in ("normAutofit", "spAutoFit", "noAutofit"):
+        if props is not None and props.find(a(kind)) is not None:
+            return kind
+    return ""
+
+
+def _level_sizes(style: etree._Element | None) -> list[float | None]:
+    """Sizes in points per level (``a:lvl1pPr``…``a:lvl9pPr``) that ``style`` sets."""
+    out: list[float | None] = []
+    for level in range(1, 10):
+        rpr = style.find(f"{a(f'lvl{level}pPr')}/{a('defRPr')}") if style is not None else None
+        size = rpr.get("sz") if rpr is not None else None
+        out.append(int(size) / 100 if size and size.isdigit() else None)
+    return out
+
+
+def _inherited(shape: Any, master: Any, defaults: etree._Element | None) -> fit.Inherited:
+    """A shape's autofit and sizes as its layout and master placeholders (a placeholder) or
+    the presentation's default text style (any other shape) give them."""
+    chain = [shape._element]
+    base = shape
+    while getattr(base, "is_placeholder", False) and len(chain) < 3:
+        try:
+            base = base._base_placeholder
+        except (AttributeError, KeyError, ValueError):
+            base = None
+        if base is None:
+            break
+        chain.append(base._element)
+    autofit = next((k for k in map(_autofit_of, chain) if k), "")
+    ph = _ph_type(shape)
+    styles: list[etree._Element | None] = [e.find(f".//{a('lstStyle')}") for e in chain]
+    if ph:
+        name = _STYLES.get(ph, "bodyStyle")
+        styles.append(master._element.find(f"{{{P}}}txStyles/{{{P}}}{name}"))
+    else:
+        styles.append(defaults)
+    levels = [_level_sizes(style) for style in styles]
+    sizes: list[float] = []
+    for level in range(9):
+        given = [lv[level] for lv in levels if lv[level] is not None]
+        sizes.append(float(given[0]) if given and given[0] is not None else fit.DEFAULT_SIZE)
+    return fit.Inherited(autofit, tuple(sizes))
+
+
+def _shape_frames(
+    shapes: Any, tables: list[int], master: Any, defaults: etree._Element | None
+) -> Iterator[_Frame]:
     from pptx.shapes.group import GroupShape
 
     for shape in shapes:
         if isinstance(shape, GroupShape):
-            yield from _shape_frames(shape.shapes, tables)  # a group: into it
+            yield from _shape_frames(shape.shapes, tables, master, defaults)  # into the group
             continue
         width, height = int(shape.width or 0), int(shape.height or 0)
         if getattr(shape, "has_text_frame", False) and shape.has_text_frame:
-            yield _Frame(shape.text_frame._txBody, width, height, _ph_type(shape), "body")
+            body = shape.text_frame._txBody
+            inherited = _inherited(shape, master, defaults)
+            yield _Frame(body, width, height, _ph_type(shape), "body", inherited=inherited)
         elif getattr(shape, "has_table", False) and shape.has_table:
             tbl = shape._element.find(f".//{a('tbl')}")
             cells = {}
@@ -149,8 +205,10 @@ def _walk(data: bytes) -> _Walk:
         raise InplaceError(f"not a valid .pptx file ({type(exc).__name__})") from exc
     frames: list[tuple[int, _Frame]] = []
     tables = [0]
+    defaults = presentation._element.find(f"{{{P}}}defaultTextStyle")
     for number, slide in enumerate(presentation.slides):
-        for frame in _shape_frames(slide.shapes, tables):
+        master = slide.slide_layout.slide_master
+        for frame in _shape_frames(slide.shapes, tables, master, defaults):
             frames.append((number, frame))
         if slide.has_notes_slide:
             notes = slide.notes_slide.notes_text_frame
@@ -363,7 +421,7 @@ def render_with_fit(
         if edges is None:
             continue
         if id(frame.body) not in changed:
-            before = fit.source_extent(frame.body, frame.width, frame.height, frame.placeholder)
+            before = fit.source_extent(frame.body, frame.width, frame.height, frame.inherited)
             changed[id(frame.body)] = (frame, before)
         core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
         _rewrite(paragraph, [*edges.prefix, *core, *edges.suffix], lang)
@@ -371,7 +429,7 @@ def render_with_fit(
     for frame, before in changed.values():
         if frame.table is None and frame.area == "body":
             report.add(
-                fit.fit_frame(frame.body, frame.width, frame.height, before, frame.placeholder)
+                fit.fit_frame(frame.body, frame.width, frame.height, before, frame.inherited)
             )
     out = io.BytesIO()
     walk.presentation.save(out)
