@@ -233,3 +233,21 @@ def test_bad_subtitle_files_are_one_line(tmp_path: Path) -> None:
 def test_ingest_reads_subtitles_for_restyle(srt: Path) -> None:
     doc = read_document(srt)
     assert doc.blocks[0].text.startswith("The miners of Casapalca have been in prison")
+
+
+def test_words_move_to_the_neighbouring_cue_when_one_is_too_long() -> None:
+    """A translation longer than its cue's two lines gives words at its edge to the next cue
+    of its sentence when that one has room."""
+    long = "Todo el mundo tiene derecho a la vida, a la libertad y a la seguridad de su persona"
+    pieces = [[Text(long + " y a un juicio justo", ("", ""))], [Text("sin demora.", ("", ""))]]
+    moved, changed = cuetext.rebalance(pieces, "es")
+    assert changed
+    texts = ["".join(i.text for i in p if isinstance(i, Text)) for p in moved]
+    assert " ".join(texts) == f"{long} y a un juicio justo sin demora."
+    limits = cuetext.limits_for("es")
+    assert all(cuetext.fits(t, limits) for t in texts)
+    assert texts[1].endswith("sin demora.") and len(texts[1]) > len("sin demora.")
+    same, unchanged = cuetext.rebalance(
+        [[Text("Corto.", ("", ""))], [Text("Bien.", ("", ""))]], "es"
+    )
+    assert not unchanged and same[0][0].text == "Corto."  # type: ignore[union-attr]

@@ -156,28 +156,14 @@ def wrap(
     still breaks them (more than two lines, or a line over the hard limit)."""
     limits = limits_for(lang)
     tokens = to_tokens(items, escaped)
-    if dialogue:
-        groups: list[list[tuple[str, bool]]] = [[]]
-        for token in tokens:
-            if token == ("\n", True):
-                groups.append([])
-            else:
-                groups[-1].append(token)
-        worded: list[list[tuple[str, bool]]] = []
-        pending: list[tuple[str, bool]] = []
-        for group in groups:  # a line of tags alone (a closing </i>) joins its neighbour
-            if _visible(group, escaped).strip():
-                worded.append(pending + group)
-                pending = []
-            elif worded:
-                worded[-1].extend(group)
-            else:
-                pending.extend(group)
-        if len(worded) > 1:
-            lines = [dialogue_line("".join(t for t, _ in g).strip()) for g in worded]
-            too_long = any(len(_visible(g, escaped).strip()) > limits.hard for g in worded)
-            return lines, too_long or len(lines) > MAX_LINES
+    worded = _speaker_lines(tokens, escaped) if dialogue else []
+    if len(worded) > 1:
+        lines = [dialogue_line("".join(t for t, _ in g).strip()) for g in worded]
+        too_long = any(len(_visible(g, escaped).strip()) > limits.hard for g in worded)
+        return lines, too_long or len(lines) > MAX_LINES
     tokens = [(" ", False) if t == "\n" else (t, m) for t, m in tokens]
+    if limits.spaced:
+        tokens = _single_spaces(tokens)
     text = _visible(tokens, escaped)
     text_clean = " ".join(text.split()) if limits.spaced else text.strip()
     if len(text_clean) <= limits.soft:
@@ -188,6 +174,45 @@ def wrap(
     first, second = _cut_tokens(tokens, cut, escaped, drop_space=limits.spaced)
     over = max(len(text[:cut].strip()), len(text[cut:].strip())) > limits.hard
     return [first.strip(), second.strip()], over
+
+
+def _speaker_lines(tokens: list[tuple[str, bool]], escaped: bool) -> list[list[tuple[str, bool]]]:
+    """A dialogue cue's tokens line by line (at its breaks), lines without words (a closing
+    ``</i>`` alone) joined to their neighbour."""
+    groups: list[list[tuple[str, bool]]] = [[]]
+    for token in tokens:
+        if token == ("\n", True):
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    worded: list[list[tuple[str, bool]]] = []
+    pending: list[tuple[str, bool]] = []
+    for group in groups:
+        if _visible(group, escaped).strip():
+            worded.append(pending + group)
+            pending = []
+        elif worded:
+            worded[-1].extend(group)
+        else:
+            pending.extend(group)
+    return worded
+
+
+def _single_spaces(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Runs of spaces (an engine's, around a marker) as one space, across tags too."""
+    out: list[tuple[str, bool]] = []
+    after_space = True
+    for token, markup in tokens:
+        if markup:
+            out.append((token, markup))
+            continue
+        token = re.sub(r" {2,}", " ", token)
+        if after_space:
+            token = token.lstrip(" ")
+        if token:
+            after_space = token.endswith(" ")
+        out.append((token, markup))
+    return out
 
 
 def best_break(text: str, limits: Limits) -> int | None:
@@ -307,6 +332,75 @@ def split_by_length(items: list[Item], weights: list[int], spaced: bool) -> list
         options = [p for p in points if not cuts or p > cuts[-1]]
         cuts.append(min(options, key=lambda p: abs(p - goal)) if options else len(text))
     return _split_items_at(items, cuts)
+
+
+def fits(text: str, limits: Limits) -> bool:
+    """Whether ``text`` fits a cue's two lines of ``limits.hard`` characters."""
+    text = " ".join(text.split()) if limits.spaced else text.strip()
+    if len(text) <= limits.hard:
+        return True
+    cut = best_break(text, limits)
+    return cut is not None and max(len(text[:cut].strip()), len(text[cut:].strip())) <= limits.hard
+
+
+REBALANCE_WINDOW = 48
+"""How far (characters) a cue boundary may move to let every cue of a group fit."""
+
+
+def rebalance(pieces: list[list[Item]], lang: str) -> tuple[list[list[Item]], bool]:
+    """Move the boundaries between neighbouring cues' texts (at word breaks, at most
+    ``REBALANCE_WINDOW`` characters) so that as many cues as can fit their two lines, the
+    boundaries as near as they were; whether any moved."""
+    limits = limits_for(lang)
+    joiner: list[Item] = [Text(" ", ("", ""))] if limits.spaced else []
+    flat: list[Item] = []
+    cuts: list[int] = []
+    for number, piece in enumerate(pieces):
+        if number:
+            flat.extend(joiner)
+            cuts.append(visible_length(flat))
+        flat.extend(piece)
+    text = "".join(i.text for i in flat if isinstance(i, Text))
+    bounds = [0, *cuts, len(text)]
+    if all(fits(text[a:b], limits) for a, b in zip(bounds, bounds[1:], strict=False)):
+        return pieces, False
+    points = _break_points(text, limits.spaced)
+    options = [sorted({c, *(p for p in points if abs(p - c) <= REBALANCE_WINDOW)}) for c in cuts]
+    chosen = _best_cuts(text, cuts, options, limits)
+    if chosen == cuts:
+        return pieces, False
+    return [trimmed(p) for p in _split_items_at(flat, chosen)], True
+
+
+def _best_cuts(text: str, cuts: list[int], options: list[list[int]], limits: Limits) -> list[int]:
+    """The cuts (one from each ``options``, increasing) with the fewest cues that do not fit,
+    then the least distance from ``cuts`` (dynamic programming over the boundaries)."""
+    overflow = 10_000
+
+    def piece_cost(a: int, b: int) -> int:
+        return 0 if fits(text[a:b], limits) else overflow
+
+    # best[k][q] = (cost of the pieces before cut q, the previous cut)
+    best: list[dict[int, tuple[int, int]]] = []
+    for k, candidates in enumerate(options):
+        row: dict[int, tuple[int, int]] = {}
+        for q in candidates:
+            previous = best[k - 1].items() if k else [(0, (0, 0))]
+            scored = [
+                (cost + piece_cost(p, q) + abs(q - cuts[k]), p)
+                for p, (cost, _) in previous
+                if p < q
+            ]
+            if scored:
+                row[q] = min(scored)
+        best.append(row)
+    if not best or not best[-1]:
+        return cuts
+    last = min(best[-1], key=lambda q: best[-1][q][0] + piece_cost(q, len(text)))
+    chosen = [last]
+    for k in range(len(options) - 1, 0, -1):
+        chosen.append(best[k][chosen[-1]][1])
+    return chosen[::-1]
 
 
 def _split_items_at(items: list[Item], cuts: list[int]) -> list[list[Item]]:

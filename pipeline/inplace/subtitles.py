@@ -101,6 +101,7 @@ class SplitStats:
     groups: int = 0
     by_markers: int = 0
     by_length: int = 0
+    rebalanced: int = 0  # groups whose words moved between cues so each fits two lines
     over_limit: list[int] = field(default_factory=list)  # cue indices still too long
 
 
@@ -335,7 +336,8 @@ def split_group(
     items: list[Item], members: list[int], weights: list[int], lang: str, stats: SplitStats
 ) -> list[list[Item]]:
     """A group's translated items as one list per cue: at the engine's markers when they are
-    in order and in proportion, else by the source cues' lengths."""
+    in order and in proportion, else by the source cues' lengths; then words at the edges
+    move to a neighbouring cue where one is too long for two lines and the neighbour is not."""
     stats.groups += 1
     if len(members) == 1:
         return [cuetext.trimmed(items)]
@@ -343,10 +345,13 @@ def split_group(
     pieces = _pieces(items, members, spaced)
     if pieces is not None and _proportionate(pieces, weights):
         stats.by_markers += 1
-        return pieces
-    stats.by_length += 1
-    plain = [i for i in items if not (isinstance(i, Obj) and i.fragments[0][0] == "cue")]
-    return [cuetext.trimmed(p) for p in cuetext.split_by_length(plain, weights, spaced)]
+    else:
+        stats.by_length += 1
+        plain = [i for i in items if not (isinstance(i, Obj) and i.fragments[0][0] == "cue")]
+        pieces = [cuetext.trimmed(p) for p in cuetext.split_by_length(plain, weights, spaced)]
+    pieces, moved = cuetext.rebalance(pieces, lang)
+    stats.rebalanced += moved
+    return pieces
 
 
 def render(
@@ -380,10 +385,9 @@ def render_with_stats(
             continue
         items = core_items(block.spans, core, skeleton.formats, ref.base)
         weights = [_weight(parsed.cues[i], escaped) for i in members]
-        pieces = split_group(items, members, weights, lang, stats)
-        for position, (index, piece) in enumerate(zip(members, pieces, strict=True)):
-            if position and _starts_lower(parsed.cues[index], escaped):
-                piece = cuetext.lower_first(piece)
+        lower = {i for i in members[1:] if _starts_lower(parsed.cues[i], escaped)}
+        pieces = split_group(_lower_after_markers(items, lower), members, weights, lang, stats)
+        for index, piece in zip(members, pieces, strict=True):
             texts[index] = _cue_lines(parsed.cues[index], piece, lang, escaped, stats, index)
     out: list[str] = []
     for kept in parsed.pieces:
@@ -394,6 +398,21 @@ def render_with_stats(
             out.append("\r\n".join(lines) if parsed.newline == "\r\n" else "\n".join(lines))
     body = "".join(out)
     return (codecs.BOM_UTF8 if skeleton.bom else b"") + body.encode("utf-8"), stats
+
+
+def _lower_after_markers(items: list[Item], cues: set[int]) -> list[Item]:
+    """The first word after the marker of each cue in ``cues`` lowercased (see
+    ``_starts_lower``), before the text is split between the cues."""
+    out: list[Item] = []
+    pending = False
+    for item in items:
+        if isinstance(item, Obj) and item.fragments and item.fragments[0][0] == "cue":
+            pending = item.fragments[0][1] in cues
+        elif pending and isinstance(item, Text) and item.text.strip():
+            item = cuetext.lower_first([item])[0]
+            pending = False
+        out.append(item)
+    return out
 
 
 def _starts_lower(cue: Cue, escaped: bool) -> bool:
