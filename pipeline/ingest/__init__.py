@@ -115,9 +115,10 @@ def _read_in_place(kind: str) -> Reader:
         if kind in ("pptx", "odp"):
             check_zip(path, kind, limits)
         try:
-            return inplace.read(path).document
+            source = inplace.read(path)
         except inplace.InplaceError as exc:
             raise ReadError(str(exc)) from exc
+        return inplace.body_document(source.skeleton, source.document)  # no speaker notes
 
     return read
 
