@@ -251,3 +251,43 @@ def test_words_move_to_the_neighbouring_cue_when_one_is_too_long() -> None:
         [[Text("Corto.", ("", ""))], [Text("Bien.", ("", ""))]], "es"
     )
     assert not unchanged and same[0][0].text == "Corto."  # type: ignore[union-attr]
+
+
+def test_parse_round_trip_on_random_files() -> None:
+    """Whatever the blank lines, line endings and junk around the cues, the pieces and cues
+    join back into the very text (so everything but the cue text is kept)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    line = st.sampled_from(
+        [
+            "1",
+            "2",
+            "00:00:01,000 --> 00:00:02,000",
+            "0:01.5 --> 0:02.5 line:0",
+            "hello",
+            "<i>word</i>",
+            "",
+            " ",
+            "NOTE x",
+            "WEBVTT",
+            "- a",
+            "\u3042\u3044",
+        ]
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.lists(line, max_size=20),
+        st.sampled_from(["\n", "\r\n"]),
+        st.sampled_from(["srt", "vtt"]),
+    )
+    def check(lines: list[str], newline: str, fmt: str) -> None:
+        text = newline.join(lines)
+        parsed = subtitles.parse(text, fmt)
+        joined = "".join(
+            p if isinstance(p, str) else newline.join(parsed.cues[p].lines) for p in parsed.pieces
+        )
+        assert joined == text
+
+    check()
