@@ -31,6 +31,7 @@ requires_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
 )
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 ODF = {
     "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
@@ -219,6 +220,21 @@ def test_odp_in_place(deck: Path, tmp_path: Path) -> None:
         content = etree.fromstring(b.read("content.xml"))
     back = [b.text for b in inplace.read(out).document.blocks]
     assert all("⟦" in t for t in back)
+    # the fixed-size text box the longer translation overflows now shrinks text on overflow
+    with zipfile.ZipFile(odp) as zf:
+        before = etree.fromstring(zf.read("content.xml"))
+    tight = '//draw:custom-shape[.//text:p[contains(., "{}")]]'
+    for root, text, shrinks in (
+        (before, "workers demand", "false"),
+        (content, "⟦workers⟧", "true"),
+    ):
+        frame = root.xpath(tight.format(text), namespaces=ODF)[0]
+        name = frame.get("{" + ODF["draw"] + "}style-name")
+        style = root.xpath(
+            f'//style:style[@style:name="{name}"]', namespaces={**ODF, "style": STYLE}
+        )[0]
+        props = style.find(f"{{{STYLE}}}graphic-properties")
+        assert props.get(f"{{{STYLE}}}shrink-to-fit") == shrinks
     link = content.xpath("//text:a", namespaces=ODF)[0]
     assert link.get(f"{{{ODF['xlink']}}}href") == slides.URL
     assert "⟦website⟧" in "".join(link.itertext()) and len(link) == 0  # Impress: text only

@@ -552,6 +552,41 @@ def set_languages(root: etree._Element, lang: str, defaults: bool) -> None:
     _language(props, lang)
 
 
+def shrink_on_overflow(root: etree._Element, paragraphs: list[etree._Element]) -> int:
+    """Let the fixed-size slide frames whose text was translated shrink it on overflow.
+
+    A frame that neither grows with its text nor shrinks it (``draw:auto-grow-height`` and
+    ``style:shrink-to-fit`` false in its automatic style) would let a longer translation run
+    out of it: its style gets ``style:shrink-to-fit``, which LibreOffice applies only when the
+    text does not fit (Impress's "Autofit text"). Speaker notes and table cells are left as
+    they are. Returns how many styles were changed."""
+    automatic = root.find(f"{{{OFFICE}}}automatic-styles")
+    if automatic is None:
+        return 0
+    styles = {st.get(s("name")): st for st in automatic.iter(s("style"))}
+    changed = 0
+    for paragraph in paragraphs:
+        if (
+            _area(paragraph) != "body"
+            or next(paragraph.iterancestors(f"{{{TABLE}}}table"), None) is not None
+        ):
+            continue
+        frame = next(paragraph.iterancestors(f"{{{DRAW}}}frame", f"{{{DRAW}}}custom-shape"), None)
+        if frame is None:
+            continue
+        name = frame.get(f"{{{PRESENTATION}}}style-name") or frame.get(f"{{{DRAW}}}style-name")
+        props = styles[name].find(s("graphic-properties")) if name in styles else None
+        if props is None or props.get(f"{{{DRAW}}}auto-grow-height") != "false":
+            continue
+        if props.get(s("shrink-to-fit")) != "true" and props.get(f"{{{DRAW}}}fit-to-size") in (
+            None,
+            "false",
+        ):
+            props.set(s("shrink-to-fit"), "true")
+            changed += 1
+    return changed
+
+
 def write(skeleton: OdtSkeleton, translated: Document, lang: str, path: Path) -> None:
     """Write the source package with the translated blocks' text in place, atomically."""
     write_atomic(Path(path), render(skeleton, translated, lang))
@@ -610,6 +645,8 @@ def render(
         plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
     for paragraph, items in plans:
         _rewrite(paragraph, items, link_inside=skeleton.format == "odp")
+    if skeleton.format == "odp" and "content.xml" in parts:
+        shrink_on_overflow(parts["content.xml"].root, [p for p, _ in plans])
     changed: dict[str, bytes] = {}
     for name, part in parts.items():
         set_languages(part.root, lang, defaults=name == "styles.xml")
