@@ -265,3 +265,26 @@ def test_skeleton_is_picklable(deck: Path) -> None:
     assert (
         io.BytesIO(inplace.render(source.skeleton, source.document, "en")).getvalue()[:2] == b"PK"
     )
+
+
+def test_linked_picture_is_not_fetched_and_named(deck: Path, tmp_path: Path) -> None:
+    """A picture linked from outside the deck: never opened, named in report.json's notes,
+    and pointed at nothing in the copy LibreOffice converts."""
+    linked = tmp_path / "linked.pptx"
+    with zipfile.ZipFile(deck) as zin, zipfile.ZipFile(linked, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "ppt/slides/_rels/slide3.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/image" Target="http://127.0.0.1:9/x.png"'
+                    b' TargetMode="External"/></Relationships>',
+                )
+            zout.writestr(info, data)
+    source = inplace.read(linked)
+    assert any("http://127.0.0.1:9/x.png" in note for note in source.document.notes)
+    offline = inplace.render(source.skeleton, source.document, "en", offline=True)
+    with zipfile.ZipFile(io.BytesIO(offline)) as zf:
+        rels = zf.read("ppt/slides/_rels/slide3.xml.rels")
+    assert b"127.0.0.1" not in rels and b"offline-not-fetched" in rels

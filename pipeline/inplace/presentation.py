@@ -38,7 +38,7 @@ from pipeline.inplace.common import (
     open_package,
     split_edges,
 )
-from pipeline.inplace.wordml import canonical, offline_relationships
+from pipeline.inplace.wordml import canonical, linked_images_note, offline_relationships
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -303,7 +303,7 @@ def _cell_block(frame: _Frame, paragraph: etree._Element) -> Block | None:
 def read(path: Path) -> tuple[Document, PptxSkeleton]:
     """Read a PPTX into a Document of its translatable paragraphs and the skeleton to write it."""
     path = Path(path)
-    open_package(path, "pptx")  # the zip checks, before python-pptx unpacks anything
+    entries = open_package(path, "pptx")  # the zip checks, before python-pptx unpacks anything
     walk = _walk(path.read_bytes())
     table = FormatTable()
     blocks: list[Block] = []
@@ -327,6 +327,7 @@ def read(path: Path) -> tuple[Document, PptxSkeleton]:
             blocks.append(block)
             refs.append(ParagraphRef(index - 1, base, frame.area, slide_no))
     document = Document(blocks=blocks, source_path=str(path), source_format="pptx")
+    document.notes.extend(linked_images_note(entries))  # linked pictures are never fetched
     skeleton = PptxSkeleton(
         source=str(path),
         sha256=file_sha256(path),
