@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__, detect
-from pipeline.engines.registry import EngineSet
+from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_text_atomic
-from pipeline.jobs import DocumentJob, RunOptions
+from pipeline.jobs import Source
 from pipeline.memory import TranslationMemory
+from pipeline.options import OutputMode
+from pipeline.plan import DocumentPlan, RouteTable
 
 FINGERPRINT_VERSION = 2  # bump when what goes into the fingerprint changes
 
@@ -50,64 +52,16 @@ def _file_digest(path: Path) -> dict[str, Any]:
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def pairs_of(job: DocumentJob, options: RunOptions) -> dict[tuple[str, str], list[str]]:
-    """The segment texts of ``job`` that go to an engine, per (source, target) pair (the same
-    rule as ``pipeline.translate.translate_all``)."""
-    assert job.doc is not None
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for seg in job.segments:
-        for lang in options.targets:
-            if seg.lang == lang:
-                continue
-            if seg.lang != job.doc.lang and (
-                options.keep_foreign or seg.lang not in detect.TRANSLATABLE
-            ):
-                continue
-            pairs.setdefault((seg.lang, lang), []).append(seg.text)
-    return pairs
-
-
-def _options_data(options: RunOptions) -> dict[str, Any]:
-    return {
-        "targets": options.targets,
-        "formats": options.formats,
-        "layout": options.layout,
-        "leaflet": repr(options.leaflet_config) if options.layout != "document" else None,
-        "print": [options.bleed, options.bw, options.two_up],
-        "strict": options.strict,
-        "keep_foreign": options.keep_foreign,
-        "review": options.review,
-        "engine": [options.engine.choice, options.engine.url],
-        "glossary": options.glossary is not None,
-        "from": options.source_lang,
-        "restyle": options.restyle,
-        "pdf_engine": options.pdf_engine,
-        "detector": options.detector,
-    }
-
-
-def base_key(job: DocumentJob, options: RunOptions) -> str:
+def base_key(sha256: str, mode: OutputMode) -> str:
     """The part of the fingerprint known before the document is read: its bytes, the code's
-    version and the run's options (``job.sha256`` is set)."""
-    return _digest([FINGERPRINT_VERSION, __version__, job.sha256, _options_data(options)])
+    version and the options that change the outputs."""
+    return _digest([FINGERPRINT_VERSION, __version__, sha256, mode.cache_key()])
 
 
-def _route(engines: EngineSet, src: str, tgt: str) -> Any:
-    try:
-        _, route = engines.choose(src, tgt)
-    except PipelineError as exc:
-        return f"error: {exc}"
-    return [route.engine, route.model, route.version, route.pivot]
-
-
-def _glossary_version(options: RunOptions) -> str:
-    return options.glossary.version if options.glossary is not None else ""
-
-
-def stored_report(job: DocumentJob) -> dict[str, Any] | None:
+def stored_report(out_dir: Path) -> dict[str, Any] | None:
     """The last run's report.json when it has a fingerprint and no error, else None."""
     try:
-        report = json.loads((job.out_dir / "report.json").read_text(encoding="utf-8"))
+        report: dict[str, Any] = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
         fp = report["fingerprint"]
         if not isinstance(fp, dict) or report.get("error"):
             return None
@@ -119,9 +73,9 @@ def stored_report(job: DocumentJob) -> dict[str, Any] | None:
 
 
 def unchanged_before_reading(
-    job: DocumentJob,
-    options: RunOptions,
-    engines: EngineSet,
+    sha256: str,
+    mode: OutputMode,
+    routes: RouteTable,
     memory: TranslationMemory | None,
     stored: dict[str, Any] | None,
 ) -> bool:
@@ -129,20 +83,18 @@ def unchanged_before_reading(
     the same bytes and options, the same glossary version and, for every language pair the
     document had, the same route and no approval added or changed for that pair (else the
     document is read and its exact fingerprint compared, see ``fingerprint``)."""
-    if stored is None or set(stored["targets"]) != set(options.targets):
+    if stored is None or set(stored["targets"]) != set(mode.targets):
         return False
     fp = stored["fingerprint"]
     try:
-        if fp["base"] != base_key(job, options) or fp["glossary_version"] != _glossary_version(
-            options
-        ):
+        if fp["base"] != base_key(sha256, mode) or fp["glossary_version"] != mode.glossary_version:
             return False
         media = fp.get("media", {})
         if media and _media_digests(list(media)) != media:
             return False  # a picture file the document shows has changed
         for pair, data in fp["pairs"].items():
             src, tgt = pair.split("-")
-            if data["route"] != _route(engines, src, tgt):
+            if data["route"] != routes.get(src, tgt).fingerprint():
                 return False
             state = memory.approval_state(src, tgt) if memory is not None else None
             if data["approval_state"] != state:
@@ -153,80 +105,87 @@ def unchanged_before_reading(
 
 
 def fingerprint(
-    job: DocumentJob,
-    options: RunOptions,
-    engines: EngineSet,
+    plan: DocumentPlan,
+    mode: OutputMode,
     memory: TranslationMemory | None,
     stored: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What ``job``'s outputs are made from (``job`` is prepared): ``key`` is the exact hash
+    """What a document's outputs are made from, from its plan: ``key`` is the exact hash
     (with the approved translations of its own segments and the glossary terms found in
-    them); the other fields let the next run decide without reading the document."""
-    assert job.doc is not None
-    segments = _digest([[s.id, s.lang, s.text] for s in job.segments])
+    them); the other fields let the next run decide without reading the document. Raises
+    ``PipelineError`` when the memory cannot be asked."""
+    prepared = plan.prepared
+    segments = _digest([[s.id, s.lang, s.text] for s in prepared.segments])
     old = (stored or {}).get("fingerprint", {})
     reuse_terms = (
         old.get("segments") == segments
-        and old.get("glossary_version") == _glossary_version(options)
+        and old.get("glossary_version") == mode.glossary_version
         and isinstance(old.get("pairs"), dict)
     )
     pairs: dict[str, Any] = {}
-    for (src, tgt), texts in sorted(pairs_of(job, options).items()):
+    for (src, tgt), pair in sorted(plan.pairs.items()):
+        if pair.approval_error is not None:
+            raise PipelineError(pair.approval_error)
         name = f"{src}-{tgt}"
-        approved = memory.get_approved(src, tgt, texts) if memory is not None else {}
         terms = old["pairs"].get(name, {}).get("glossary") if reuse_terms else None
-        if terms is None:
-            found: list[Any] = []
-            if options.glossary is not None:
-                for text in texts:
-                    for match in options.glossary.find(text, src, tgt):
-                        t = match.term
-                        found.append([t.id, t.forms, t.keep, t.note, t.case_sensitive, t.gender])
-            terms = _digest(found)
         pairs[name] = {
-            "route": _route(engines, src, tgt),
-            "approved": _digest(sorted((s, e.target) for s, e in approved.items())),
+            "route": pair.route.fingerprint(),
+            "approved": _digest(sorted((s, e.target) for s, e in pair.approved.items())),
             "approval_state": memory.approval_state(src, tgt) if memory is not None else None,
-            "glossary": terms,
+            "glossary": terms if terms is not None else _terms_digest(pair.texts, src, tgt, mode),
         }
-    media = _media_digests(sorted({i.path for i in job.doc.images() if i.path}))
+    media = _media_digests(sorted({i.path for i in prepared.doc.images() if i.path}))
     exact = {
-        "base": base_key(job, options),
+        "base": base_key(prepared.sha256, mode),
         "media": media,
-        "language": [job.doc.lang, job.language_given],
+        "language": [prepared.doc.lang, prepared.language_given],
         "segments": segments,
         "pairs": {k: [v["route"], v["approved"], v["glossary"]] for k, v in pairs.items()},
-        "glossary_version": bool(options.glossary),
+        "glossary_version": bool(mode.glossary),
     }
     return {
         "key": _digest(exact),
         "base": exact["base"],
         "segments": segments,
-        "glossary_version": _glossary_version(options),
+        "glossary_version": mode.glossary_version,
         "pairs": pairs,
         "media": media,
     }
 
 
-def written_files(job: DocumentJob) -> list[Path]:
-    """Every file a document's run wrote besides report.json: outputs and review sidecars."""
-    files = [Path(p) for t in job.targets.values() for p in t.outputs.values()]
-    review = job.out_dir / "review"
+def _terms_digest(texts: Sequence[str], src: str, tgt: str, mode: OutputMode) -> str:
+    """The glossary terms found in a pair's texts."""
+    found: list[Any] = []
+    if mode.glossary is not None:
+        for text in texts:
+            for match in mode.glossary.find(text, src, tgt):
+                t = match.term
+                found.append([t.id, t.forms, t.keep, t.note, t.case_sensitive, t.gender])
+    return _digest(found)
+
+
+def written_files(source: Source, outputs: Iterable[str]) -> list[Path]:
+    """Every file a document's run wrote besides report.json: its targets' ``outputs`` and
+    the review sidecars."""
+    files = [Path(p) for p in outputs]
+    review = source.out_dir / "review"
     if review.is_dir():
-        files.extend(sorted(review.glob(f"{job.stem}.*.segments.json")))
+        files.extend(sorted(review.glob(f"{source.stem}.*.segments.json")))
     return files
 
 
-def fingerprint_data(job: DocumentJob) -> dict[str, Any]:
-    """report.json's ``fingerprint``: ``job.fingerprint`` and the size and SHA-256 of every
-    file written."""
+def fingerprint_data(
+    fingerprint: Mapping[str, Any], source: Source, outputs: Iterable[str]
+) -> dict[str, Any]:
+    """report.json's ``fingerprint``: the document's fingerprint and the size and SHA-256 of
+    every file written."""
     files: dict[str, Any] = {}
-    for path in written_files(job):
+    for path in written_files(source, outputs):
         try:
             files[str(path)] = _file_digest(path)
         except OSError:
             continue  # not written; the next run rebuilds
-    return {**job.fingerprint, "files": files}
+    return {**fingerprint, "files": files}
 
 
 def outputs_intact(stored: dict[str, Any]) -> bool:
@@ -241,18 +200,20 @@ def outputs_intact(stored: dict[str, Any]) -> bool:
         return False
 
 
-def is_unchanged(job: DocumentJob, options: RunOptions, stored: dict[str, Any] | None) -> bool:
+def is_unchanged(
+    fingerprint: Mapping[str, Any], mode: OutputMode, stored: dict[str, Any] | None
+) -> bool:
     """True when the last run made the outputs from the same exact fingerprint, for the same
     targets, and every file is intact."""
-    if stored is None or set(stored["targets"]) != set(options.targets):
+    if stored is None or set(stored["targets"]) != set(mode.targets):
         return False
-    return stored["fingerprint"].get("key") == job.fingerprint.get("key") and outputs_intact(stored)
+    return stored["fingerprint"].get("key") == fingerprint.get("key") and outputs_intact(stored)
 
 
-def mark_unchanged(job: DocumentJob, stored: dict[str, Any]) -> Path | None:
+def mark_unchanged(out_dir: Path, stored: dict[str, Any]) -> Path | None:
     """Keep report.json's content, saying ``"unchanged": true``; None when it cannot be
     written."""
-    path = job.out_dir / "report.json"
+    path = out_dir / "report.json"
     try:
         write_text_atomic(
             path, json.dumps({**stored, "unchanged": True}, ensure_ascii=False, indent=2) + "\n"

@@ -46,6 +46,13 @@ def safe_name(text: str) -> str:
     return name
 
 
+def output_file(stem: str, langs: str, kind: str) -> str:
+    """The name of every output file: ``<stem>.<langs>.<kind>``. ``langs`` is the target
+    language (``peru.es.docx``, ``peru.es.leaflet-a5.bw.pdf``) or the pair (``peru.en-es.
+    segments.json``, ``peru.en-es.bilingual.pdf``); ``kind`` the format or what the file is."""
+    return f"{stem}.{langs}.{kind}"
+
+
 def _relative_folders(path: Path, roots: Sequence[Path]) -> list[str]:
     """The folders between the deepest root containing ``path`` and the file."""
     real = os.path.abspath(path)

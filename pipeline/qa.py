@@ -9,10 +9,13 @@ Check names (the ``check`` field, also used in report.json's ``qa`` list):
 brackets unbalanced), ``length`` (length ratio far outside the usual for the pair),
 ``leftover`` (engine unknown-word marks, broken inline markers, leftover placeholders);
 ``agreement`` (a Spanish determiner or adjective next to a glossary term that does not agree
-with it in gender or number) is found by ``pipeline.glossary.check.disagreements`` and added
-with the others where review entries are made (``pipeline.review.sidecar``).
-The translate stage adds ``degenerate`` findings (``pipeline.engines.guard``: an engine's draft
-that looped or was in the wrong language, and what was done about it).
+with it in gender or number, ``pipeline.glossary.check.disagreements``); ``degenerate`` (an
+engine's draft that looped or was in the wrong language, ``pipeline.engines.guard``, and what
+the translate stage did about it).
+
+QA is a stage of the batch: ``check_target`` takes one document × target language's segment
+records and returns new records carrying their findings, with the target's glossary
+compliance; the review sidecar, the summary and report.json only read what it returns.
 """
 
 from __future__ import annotations
@@ -21,10 +24,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from pipeline import markers
 from pipeline.document import LANGUAGES
+from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary, GlossaryReport, verify
+from pipeline.glossary.check import disagreements
+from pipeline.records import QaFinding, SegmentRecord
 
 CHECKS = ("numbers", "glossary", "untranslated", "brackets", "length", "leftover", "agreement")
 
@@ -57,18 +64,6 @@ _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _MONTH_WORD = re.compile(r"(?<!\w)(" + _MONTH_NAMES + r")\.?(?!\w)", re.I)
 _NEAR_NUMBER = re.compile(r"^\W{0,3}(?:de\s+|del\s+|of\s+)?\d|\d(?:st|nd|rd|th)?\W{0,3}(?:de\s+)?$")
 _JA_MONTH = re.compile(r"(\d{1,2})\s*月")
-
-
-@dataclass(frozen=True)
-class QaFinding:
-    """One problem found in a segment's draft."""
-
-    segment: str
-    check: str
-    detail: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"segment": self.segment, "check": self.check, "detail": self.detail}
 
 
 def _values(token: str, lang: str) -> frozenset[str]:
@@ -481,3 +476,119 @@ def check_segment(
     findings += check_length(segment_id, source, target, src, tgt)
     findings += check_leftovers(segment_id, source, target, placeholder_patterns, unknown_words)
     return findings
+
+
+NOT_CHECKED = ("approved", "identity", "kept", "degenerate")
+"""Origins whose text no engine wrote: QA does not check them."""
+
+
+def segment_findings(
+    segment_id: str,
+    source: str,
+    target: str,
+    src: str,
+    tgt: str,
+    *,
+    origin: str = "machine",
+    glossary: Sequence[Mapping[str, Any]] = (),
+    expected_terms: Sequence[str] | None = None,
+    placeholder_patterns: Sequence[str | re.Pattern[str]] = (),
+    unknown_words: Sequence[str] = (),
+) -> list[QaFinding]:
+    """Every check on one segment's draft, agreement with the glossary's Spanish forms
+    included; nothing for a draft no engine wrote (``NOT_CHECKED``). ``glossary``: the
+    ``{"term", "expected", "note"}`` dicts of the terms in the source; ``expected_terms``,
+    when given, replaces their expected forms (the glossary's own, inflection-aware
+    verdict: the forms of ``GlossaryReport.misses`` for this segment)."""
+    if origin in NOT_CHECKED:
+        return []
+    expected = (
+        [g.get("expected", "") for g in glossary] if expected_terms is None else expected_terms
+    )
+    findings = check_segment(
+        segment_id,
+        source,
+        target,
+        src,
+        tgt,
+        expected_terms=expected,
+        placeholder_patterns=placeholder_patterns,
+        unknown_words=unknown_words,
+    )
+    if tgt == "es" and glossary:
+        forms = [str(g.get("expected", "")) for g in glossary]
+        findings += [QaFinding(segment_id, "agreement", d) for d in disagreements(target, forms)]
+    return findings
+
+
+class TargetItem(Protocol):
+    """What QA needs of a plan's target (``pipeline.plan.TargetPlan``)."""
+
+    @property
+    def lang(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Checked:
+    """QA's result for one document × target language: the records with their glossary
+    terms and findings, and the glossary compliance (None without a glossary)."""
+
+    records: tuple[SegmentRecord, ...]
+    glossary: GlossaryReport | None = None
+
+    @property
+    def findings(self) -> list[QaFinding]:
+        """Every finding, in segment order (report.json's ``qa``)."""
+        return [finding for record in self.records for finding in record.qa]
+
+
+def check_target(
+    item: TargetItem, records: Sequence[SegmentRecord], glossary: Glossary | None
+) -> Checked:
+    """QA of one translated target: the glossary's compliance over its segments, then every
+    segment's checks (``degenerate`` first, for a draft the guard replaced)."""
+    lang = item.lang
+    report = _glossary_report(lang, records, glossary) if glossary is not None else None
+    misses: dict[str, list[str]] = {}
+    for miss in report.misses if report else []:
+        misses.setdefault(miss["segment"], []).append(miss["expected"])
+    checked = []
+    for record in records:
+        seg = record.segment
+        terms = tuple(glossary.terms_in(seg.text, seg.lang, lang)) if glossary else ()
+        found = segment_findings(
+            seg.id,
+            seg.text,
+            record.draft,
+            seg.lang,
+            lang,
+            origin=record.review_origin,
+            glossary=terms,
+            expected_terms=misses.get(seg.id, []) if glossary else None,
+            placeholder_patterns=(TOKEN_PLACEHOLDER.pattern,),
+            unknown_words=record.unknown_words,
+        )
+        if record.degenerate is not None:
+            found.insert(0, QaFinding(seg.id, "degenerate", record.degenerate.detail))
+        checked.append(replace(record, glossary=terms, qa=tuple(found)))
+    return Checked(tuple(checked), report)
+
+
+def _glossary_report(
+    lang: str, records: Sequence[SegmentRecord], glossary: Glossary
+) -> GlossaryReport:
+    """Glossary compliance of one target's drafts (segments grouped by source language)."""
+    report = GlossaryReport()
+    for src in sorted({r.segment.lang for r in records}):
+        if src == lang:
+            continue
+        group = [r for r in records if r.segment.lang == src]
+        report = report + verify(
+            glossary,
+            [r.segment.text for r in group],
+            [r.draft for r in group],
+            src,
+            lang,
+            [r.segment.id for r in group],
+        )
+    return report

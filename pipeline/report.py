@@ -1,56 +1,106 @@
-"""report.json: what happened to one document, per target language; and the QA findings in it.
+"""report.json: what happened to one document, per target language.
 
-The fields are the CLI's contract (README "report.json"); change none without changing that.
+A pure function of the stages' values: the prepared document, each target's draft (its
+segment records), QA's findings and what the writers wrote. The fields are the CLI's
+contract (README "report.json"); extend them, never rename them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.engines.base import Route
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
-from pipeline.glossary import TOKEN_PLACEHOLDER, Glossary
-from pipeline.jobs import IDENTITY, DocumentJob, TargetResult
+from pipeline.jobs import IDENTITY, Prepared, TargetDraft, TargetReport
+from pipeline.qa import Checked
+
+DEGENERATE_HANDLING = ("redecoded", "fallback", "source")
 
 
-def report_data(job: DocumentJob) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TargetFiles:
+    """What the write stage did for one target: the files (``outputs`` keys and paths), the
+    leaflet's fit, whether a file is the source translated in place, the formatting marks
+    put back while rebuilding, the route the files name, and the first error."""
+
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    leaflet: Mapping[str, Any] | None = None
+    in_place: bool = False
+    markers_repaired: int = 0
+    route: Route | None = None
+    error: str | None = None
+
+
+def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFiles) -> TargetReport:
+    """One target's report from its draft (records, route, time, error), QA's result (None
+    when QA did not run: interrupted) and what was written."""
+    records = checked.records if checked is not None else draft.records
+    origins = [r.origin for r in records]
+    return TargetReport(
+        lang=draft.lang,
+        route=files.route or draft.route,
+        total=len(records),
+        machine_translated=origins.count("machine"),
+        from_memory=origins.count("cache"),
+        approved=origins.count("approved"),
+        fuzzy_suggested=sum(1 for r in records if r.fuzzy),
+        qa=tuple(f.as_json() for f in checked.findings) if checked is not None else (),
+        untranslated=tuple(w for r in records for w in r.unknown_words),
+        markers_repaired=sum(r.markers_repaired for r in records) + files.markers_repaired,
+        degenerate=tuple((r.degenerate.how, r.degenerate.detail) for r in records if r.degenerate),
+        output_route="in-place" if files.in_place else "rendered",
+        outputs=dict(files.outputs),
+        seconds=draft.seconds,
+        error=draft.error or files.error,
+        leaflet=files.leaflet,
+        glossary=checked.glossary if checked is not None else None,
+        kept_blocks={r.segment.block: r.kept for r in records if r.kept is not None},
+    )
+
+
+def report_data(
+    prepared: Prepared,
+    targets: Mapping[str, TargetReport],
+    fingerprint: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """report.json's content for one document."""
-    doc = job.doc
+    doc, source, detection = prepared.doc, prepared.source, prepared.detection
     data: dict[str, Any] = {
         "source": {
-            "path": str(job.path),
-            "sha256": job.sha256,
-            "format": job.path.suffix.lower().lstrip("."),
-            "encoding": doc.encoding if doc else None,
-            "images": len(doc.images()) if doc else 0,
+            "path": str(source.path),
+            "sha256": prepared.sha256,
+            "format": source.path.suffix.lower().lstrip("."),
+            "encoding": doc.encoding,
+            "images": len(doc.images()),
         },
-        "notes": list(doc.notes) if doc else [],
+        "notes": list(doc.notes),
         "detected": {
-            "language": doc.lang if doc else None,
-            "confidence": round(doc.lang_confidence, 4) if doc else 0.0,
-            "source": "--from" if job.language_given else "detected",
-            "warning": job.detection.warning if job.detection else None,
+            "language": doc.lang,
+            "confidence": round(doc.lang_confidence, 4),
+            "source": "--from" if prepared.language_given else "detected",
+            "warning": detection.warning if detection else None,
         },
         "targets": {},
-        "unchanged": job.unchanged,
+        "unchanged": False,
     }
-    if job.inplace is not None and job.inplace.tracked_changes:
+    if prepared.inplace is not None and prepared.inplace.tracked_changes:
         data["source"]["tracked_changes"] = {
-            "accepted": job.inplace.tracked_changes,
+            "accepted": prepared.inplace.tracked_changes,
             "note": "translated as the document reads with its tracked changes accepted",
         }
-    if job.fingerprint_data:
-        data["fingerprint"] = job.fingerprint_data
-    if job.error:
-        data["error"] = job.error
-    for lang, target in job.targets.items():
-        data["targets"][lang] = _target_data(job, lang, target)
+    if fingerprint:
+        data["fingerprint"] = dict(fingerprint)
+    for lang, target in targets.items():
+        data["targets"][lang] = target_data(prepared, target)
     return data
 
 
-def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str, Any]:
+def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
     """One ``targets`` entry of report.json."""
     # a target that failed before any engine was chosen names none (not ``identity``)
     route = target.route or (None if target.error else IDENTITY)
@@ -63,7 +113,7 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
             "machine_translated": target.machine_translated,
             "from_memory": target.from_memory,
             "approved": target.approved,
-            "fuzzy_suggested": len(target.fuzzy),
+            "fuzzy_suggested": target.fuzzy_suggested,
         },
         "qa": list(target.qa),
         "untranslated_words": len(target.untranslated),
@@ -71,8 +121,8 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
         "markers_repaired": target.markers_repaired,
         "degenerate": len(target.degenerate),
         "degenerate_handling": {
-            how: sum(1 for done, _ in target.degenerate.values() if done == how)
-            for how in ("redecoded", "fallback", "source")
+            how: sum(1 for done, _ in target.degenerate if done == how)
+            for how in DEGENERATE_HANDLING
         },
         "route": target.output_route,
         "outputs": dict(target.outputs),
@@ -81,33 +131,38 @@ def _target_data(job: DocumentJob, lang: str, target: TargetResult) -> dict[str,
     if target.glossary is not None:
         entry["glossary"] = target.glossary.as_json()
     if target.leaflet is not None:
-        entry["leaflet"] = target.leaflet
+        entry["leaflet"] = dict(target.leaflet)
     if target.error:
         entry["error"] = target.error
-    foreign = job.detection.foreign_blocks() if job.detection else []
-    entry["foreign_blocks"] = [
+    entry["foreign_blocks"] = _foreign_blocks(prepared, target)
+    return entry
+
+
+def _foreign_blocks(prepared: Prepared, target: TargetReport) -> list[dict[str, Any]]:
+    foreign = prepared.detection.foreign_blocks() if prepared.detection else []
+    kept = target.kept_blocks
+    return [
         {
             "index": b.index,
             "language": b.language,
             "confidence": b.confidence,
             "action": (
-                f"kept ({target.kept_blocks[b.index]})"
-                if b.index in target.kept_blocks
+                f"kept ({kept[b.index]})"
+                if b.index in kept
                 else "identity"
-                if b.language == lang
+                if b.language == target.lang
                 else f"translated from {b.language}"
             ),
         }
         for b in foreign
     ]
-    return entry
 
 
-def write_report(job: DocumentJob) -> Path | None:
+def write_report(out_dir: Path, data: Mapping[str, Any]) -> Path | None:
     """Write ``OUT/<stem>/report.json``; None when it cannot be written."""
-    path = job.out_dir / "report.json"
+    path = out_dir / "report.json"
     try:
-        text = json.dumps(report_data(job), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         write_text_atomic(path, text)
     except OSError:
         return None
@@ -115,37 +170,3 @@ def write_report(job: DocumentJob) -> Path | None:
         unexpected(exc, f"while writing {path}")  # logged for --debug
         return None
     return path
-
-
-def collect_qa(job: DocumentJob, target: TargetResult, glossary: Glossary | None) -> None:
-    """Sidecar entries, with QA findings, for every segment of one document × target; the
-    findings also go to ``target.qa`` (report.json's ``qa``)."""
-    from pipeline.review import segment_entry
-
-    flat = job.segments
-    misses: dict[str, list[str]] = {}
-    for miss in target.glossary.misses if target.glossary else []:
-        misses.setdefault(miss["segment"], []).append(miss["expected"])
-    target.review_entries = [
-        segment_entry(
-            seg.id,
-            seg.text,
-            text,
-            seg.lang,
-            target.lang,
-            block=seg.block,
-            origin="kept" if seg.block in target.kept_blocks else origin,
-            glossary=glossary.terms_in(seg.text, seg.lang, target.lang) if glossary else (),
-            expected_terms=misses.get(seg.id, []) if glossary else None,
-            fuzzy=target.fuzzy.get(i, ()),
-            unknown_words=target.unknown.get(i, ()),
-            placeholder_patterns=(TOKEN_PLACEHOLDER.pattern,),
-        )
-        for i, (seg, text, origin) in enumerate(
-            zip(flat, target.translations, target.origins, strict=True)
-        )
-    ]
-    for i, (_how, detail) in sorted(target.degenerate.items()):
-        finding = {"segment": flat[i].id, "check": "degenerate", "detail": detail}
-        target.review_entries[i]["qa"].insert(0, finding)
-    target.qa = [q for entry in target.review_entries for q in entry["qa"]]

@@ -1,26 +1,27 @@
-"""One batch: documents × target languages → translated DOCX/PDF files and report.json.
+"""One batch: documents × target languages → translated files and report.json.
 
-Orchestration only. Documents go through in waves (``RunOptions.wave_tokens`` tokens to
-translate each), and within a wave each language pair goes through its engine in one call
-(one Apertium process, one CTranslate2 batch sorted by length):
+Orchestration only: each stage takes values and returns new ones.
 
-    prepare (read → detect → segment → fingerprint; unchanged documents stop here,
-    ``pipeline.incremental``) → translate (``pipeline.translate``, per language pair) → write
-    (rebuild, ``pipeline.export.writers``, leaflet, review files) → report (``pipeline.report``)
-    → the wave's documents are released
+    prepare (``pipeline.prepare``: read → detect → segment) → plan (``pipeline.plan``: per
+    document and language pair what to translate, the route, the approved translations;
+    fingerprint, ``pipeline.incremental``: unchanged documents stop here) → translate
+    (``pipeline.translate``: one engine call per pair, a record per segment) → QA
+    (``pipeline.qa.check_target``) → outputs (``pipeline.outputs.OUTPUTS``, through the writer
+    pool) → report (``pipeline.report``, a pure function of the above)
 
-The stages overlap: wave k is written by a background thread (QA there, the files in the
-writer processes, several documents' files in flight) while the main thread prepares and
-translates wave k + 1; wave k's write is finished before wave k + 1's starts, so at most two
-waves are in memory. ``RunResult``'s lists and the progress are touched under a lock.
+Documents go through in waves (``RunControl.wave_tokens`` tokens to translate each); within a
+wave each language pair goes through its engine in one call. The stages overlap: wave k is
+written by a background thread (QA there, the files in the writer processes, several
+documents' files in flight) while the main thread prepares and translates wave k + 1; wave
+k's write is finished before wave k + 1's starts, so at most two waves are in memory.
+``RunResult``'s lists and the progress are touched under a lock.
 
-A document or target that fails records one line (``job.error`` / ``target.error``) and the
-batch goes on; every user-facing failure is a ``PipelineError`` (or an ``OSError`` from the disk).
+A document or target that fails records one line and the batch goes on; every user-facing
+failure is a ``PipelineError`` (or an ``OSError`` from the disk).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import deque
@@ -31,92 +32,94 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import detect, inplace
-from pipeline.document import Document
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.export import pandoc_server
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.pool import WriterPool
-from pipeline.export.writers import Output, outputs_for
+from pipeline.export.writers import outputs_for
 from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
     is_unchanged,
     mark_unchanged,
-    pairs_of,
     stored_report,
     unchanged_before_reading,
 )
-from pipeline.ingest import file_sha256, find_sources, read_document
-from pipeline.ingest.limits import Limits, check_regular_file, check_zip
+from pipeline.ingest import find_sources
 from pipeline.jobs import (
     IDENTITY,
     INTERRUPTED,
-    DocumentJob,
+    DocumentReport,
     Failure,
     Progress,
-    RunOptions,
-    RunResult,
-    TargetResult,
+    Source,
+    TargetDraft,
+    TargetReport,
 )
+from pipeline.jobs import RunResult as RunResult
 from pipeline.memory import TranslationMemory
+from pipeline.options import Batch
 from pipeline.outnames import output_names
-from pipeline.report import collect_qa, write_report
-from pipeline.segment import RebuildStats, rebuild_block, segment_document
-from pipeline.translate import translate_all, verify_glossary
+from pipeline.outputs import OUTPUTS, PHASES, OutputSpec, OutputTarget, Task, translated_document
+from pipeline.plan import DocumentPlan, RouteTable, TranslationPlan, plan_document
+from pipeline.prepare import prepare, source_hash
+from pipeline.qa import Checked, check_target
+from pipeline.report import TargetFiles, report_data, target_report, write_report
+from pipeline.translate import translate_plan
 
 
 def run_batch(
-    options: RunOptions, progress: Progress | None = None, engines: EngineSet | None = None
+    batch: Batch, progress: Progress | None = None, engines: EngineSet | None = None
 ) -> RunResult:
-    """Translate every document in ``options.paths`` into every target language.
+    """Translate every document in ``batch.paths`` into every target language.
 
-    Documents go through in waves of about ``options.wave_tokens`` tokens to translate: each
-    wave is read, goes through the engine (one call per language pair, sorted batching inside)
-    and is written out and released in the background while the next is read and translated,
-    so memory stays flat however long the batch (two waves at most). A document whose outputs
-    are up to date (``pipeline.incremental``) is skipped unless ``options.force``.
+    Documents go through in waves of about ``wave_tokens`` tokens to translate: each wave is
+    read, goes through the engine (one call per language pair, sorted batching inside) and is
+    written out in the background while the next is read and translated, so memory stays
+    flat however long the batch (two waves at most). A document whose outputs are up to date
+    (``pipeline.incremental``) is skipped unless ``force``.
     """
+    control, mode = batch.control, batch.mode
     result = RunResult()
-    sources = find_sources(
-        options.paths, exclude=[options.out_dir], follow_links=options.follow_links
+    found = find_sources(
+        list(batch.paths), exclude=[batch.out_dir], follow_links=control.follow_links
     )
-    files = sources.files
-    result.failures.extend(Failure(str(path), reason) for path, reason in sources.problems)
-    result.skipped.extend(Failure(str(path), reason) for path, reason in sources.skipped)
-    jobs = [
-        DocumentJob(path=f, stem=s, out_dir=options.out_dir / s)
-        for f, s in zip(files, output_names(files, options.paths), strict=True)
+    files = found.files
+    result.failures.extend(Failure(str(path), reason) for path, reason in found.problems)
+    result.skipped.extend(Failure(str(path), reason) for path, reason in found.skipped)
+    sources = [
+        Source(path=f, stem=s, out_dir=batch.out_dir / s)
+        for f, s in zip(files, output_names(files, list(batch.paths)), strict=True)
     ]
-    result.jobs = jobs
-    progress = _StreamedProgress(progress or Progress(), len(jobs) * len(options.targets))
-    engines = engines or EngineSet(options.engine)
-    memory = TranslationMemory(options.cache) if options.cache else None  # MemoryFileError: CLI
+    streamed = _StreamedProgress(progress or Progress(), len(sources) * len(mode.targets))
+    engines = engines or EngineSet(mode.engine)
+    memory = TranslationMemory(control.cache) if control.cache else None  # MemoryFileError: CLI
+    settled: dict[Source, DocumentReport] = {}
     try:
         with (
-            ThreadPoolExecutor(max_workers=options.jobs) as pool,
+            ThreadPoolExecutor(max_workers=control.jobs) as pool,
             pandoc_server.serving(),
-            WriterPool(options.jobs if len(jobs) > 1 else 1, options.stop) as writers,
+            WriterPool(control.jobs if len(sources) > 1 else 1, control.stop) as writers,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-wave") as background,
         ):
-            batch = _Batch(options, engines, memory, pool, writers, result, progress)
+            run = _Run(batch, engines, RouteTable(engines), memory, pool, writers, result,
+                       streamed, settled)  # fmt: skip
             writing: Future[None] | None = None  # the wave being written, in the background
-            for wave in _waves(jobs, batch):
-                _translate_wave(wave, batch)
+            for wave in _waves(sources, run):
+                drafts = _translate_wave(wave, run)
                 if writing is not None:
                     writing.result()  # wave k is written before wave k + 1 is
-                writing = background.submit(_write_wave, wave, batch)
+                writing = background.submit(_write_wave, wave, drafts, run)
             if writing is not None:
                 writing.result()
         result.warnings.extend(engines.notes)
-        progress.add_segments(0)  # started even when no document needed translating
+        streamed.add_segments(0)  # started even when no document needed translating
     finally:
         if memory is not None:
             memory.close()
-    result.not_done.extend(
-        str(j.path) for j in jobs if j.doc is None and j.error is None and not j.unchanged
-    )
+    result.documents = [settled.get(s) or DocumentReport(s) for s in sources]
+    result.not_done.extend(str(s.path) for s in sources if s not in settled)
     result.reports = list(dict.fromkeys(result.reports))  # each report.json once
     return result
 
@@ -173,17 +176,19 @@ class _Clock:
 
 
 @dataclass
-class _Batch:
-    """What every stage of one run works with. ``result``'s lists are changed only under
-    ``lock``: the main thread reads and translates while another writes the previous wave."""
+class _Run:
+    """What every stage of one run works with. ``result``'s lists and ``settled`` are changed
+    only under ``lock``: the main thread reads and translates while another writes."""
 
-    options: RunOptions
+    batch: Batch
     engines: EngineSet
+    routes: RouteTable
     memory: TranslationMemory | None
     pool: ThreadPoolExecutor  # reads --jobs documents at once
     writers: WriterPool
     result: RunResult
     progress: _StreamedProgress
+    settled: dict[Source, DocumentReport]  # what happened to each source, once it is known
     clock: _Clock = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
     warm: bool = False  # the writer processes have been started
@@ -191,403 +196,280 @@ class _Batch:
     def __post_init__(self) -> None:
         self.clock = _Clock(self.result.seconds)
 
-    def fail(self, job: DocumentJob, reason: str) -> None:
+    def fail(self, source: Source, reason: str) -> None:
         with self.lock:
-            self.result.failures.append(Failure(str(job.path), reason))
+            self.result.failures.append(Failure(str(source.path), reason))
+
+    def settle(self, report: DocumentReport) -> None:
+        with self.lock:
+            self.settled[report.source] = report
 
     def reported(self, report: Path) -> None:
         with self.lock:
             self.result.reports.append(report)
 
 
-_CJK_CHARACTER = re.compile(r"[^\u0000-\u2fff]")
+@dataclass(frozen=True)
+class _ToBuild:
+    """A document whose outputs are to be made: its plan and its fingerprint."""
+
+    plan: DocumentPlan
+    fingerprint: dict[str, Any]
 
 
-def _tokens(text: str) -> int:
-    """A rough count of engine tokens in ``text`` (words, and each CJK character)."""
-    return len(text.split()) * 4 // 3 + len(_CJK_CHARACTER.findall(text))
-
-
-def _waves(jobs: list[DocumentJob], batch: _Batch) -> Iterator[list[DocumentJob]]:
-    """Prepared documents that need building, in waves of about ``options.wave_tokens``
-    tokens; unchanged ones are marked and reported here and never reach a wave."""
-    options = batch.options
-    window = max(4, 2 * options.jobs)  # read ahead only this many documents at a time
-    wave: list[DocumentJob] = []
+def _waves(sources: list[Source], run: _Run) -> Iterator[list[_ToBuild]]:
+    """Prepared documents that need building, in waves of about ``wave_tokens`` tokens (the
+    plan's count); unchanged ones are marked and reported here and never reach a wave."""
+    control, mode = run.batch.control, run.batch.mode
+    window = max(4, 2 * control.jobs)  # read ahead only this many documents at a time
+    wave: list[_ToBuild] = []
     tokens = 0
-    for first in range(0, len(jobs), window):
-        if options.stop.is_set():
+    for first in range(0, len(sources), window):
+        if control.stop.is_set():
             break  # interrupted: the documents not read yet are not done (RunResult.not_done)
-        with batch.clock.stage("prepare"):
-            for job in _prepare_window(jobs[first : first + window], batch):
-                wave.append(job)
-                tokens += sum(
-                    _tokens(t) for texts in pairs_of(job, options).values() for t in texts
-                )
-        if wave and not batch.warm:  # a document to write: the writers start meanwhile
-            batch.writers.warm_up([o.write for o in outputs_for(options.formats)], options.targets)
-            batch.warm = True
-        if options.wave_tokens and tokens >= options.wave_tokens:
+        with run.clock.stage("prepare"):
+            for item in _prepare_window(sources[first : first + window], run):
+                wave.append(item)
+                tokens += item.plan.tokens
+        if wave and not run.warm:  # a document to write: the writers start meanwhile
+            writers = [o.write for o in outputs_for(list(mode.formats))]
+            run.writers.warm_up(writers, mode.targets)
+            run.warm = True
+        if control.wave_tokens and tokens >= control.wave_tokens:
             yield wave
             wave, tokens = [], 0
     if wave:
         yield wave
 
 
-def _prepare_window(batch_jobs: list[DocumentJob], batch: _Batch) -> list[DocumentJob]:
-    """Hash, and where needed read, detect and segment a few documents in parallel; those
-    whose outputs are up to date are marked unchanged, the others are returned to be built."""
-    options, engines, memory = batch.options, batch.engines, batch.memory
-    list(batch.pool.map(_read_source, batch_jobs))
-    todo: list[tuple[DocumentJob, dict[str, Any] | None]] = []
-    for job in batch_jobs:
-        stored = None if options.force or job.error or not job.sha256 else stored_report(job)
-        if stored is not None and unchanged_before_reading(job, options, engines, memory, stored):
-            _mark_unchanged(job, stored, batch)
-        elif not job.error:
-            todo.append((job, stored))
-    list(batch.pool.map(lambda item: _prepare(item[0], options), todo))
-    for job in batch_jobs:
-        if job.error:
-            batch.fail(job, job.error)
-    build = []
-    for job, stored in todo:
-        if job.error:
+def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
+    """Hash, and where needed read, detect, segment and plan a few documents in parallel;
+    those whose outputs are up to date are marked unchanged, the others returned."""
+    control, mode, memory = run.batch.control, run.batch.mode, run.memory
+    hashes = list(run.pool.map(lambda s: source_hash(s, control.limits), sources))
+    errors: dict[Source, str] = {}
+    todo: list[tuple[Source, str, dict[str, Any] | None]] = []
+    for source, (sha256, error) in zip(sources, hashes, strict=True):
+        if error is not None:
+            errors[source] = error
             continue
-        with suppress(PipelineError):  # the translate stage says what is wrong with the memory
-            job.fingerprint = fingerprint(job, options, engines, memory, stored)
-        if stored is not None and job.fingerprint and is_unchanged(job, options, stored):
-            _mark_unchanged(job, stored, batch)
+        stored = None if control.force or not sha256 else stored_report(source.out_dir)
+        if stored is not None and unchanged_before_reading(
+            sha256, mode, run.routes, memory, stored
+        ):
+            _mark_unchanged(source, stored, run)
         else:
-            build.append(job)
+            todo.append((source, sha256, stored))
+
+    def read(item: tuple[Source, str, dict[str, Any] | None]) -> Any:
+        if control.stop.is_set():
+            return None  # interrupted: neither read nor failed (RunResult.not_done)
+        return prepare(item[0], item[1], mode, control.limits)
+
+    prepared = list(run.pool.map(read, todo))
+    for (source, _, _), outcome in zip(todo, prepared, strict=True):
+        if isinstance(outcome, str):
+            errors[source] = outcome
+    for source in sources:
+        if source in errors:
+            run.fail(source, errors[source])
+            run.settle(DocumentReport(source, error=errors[source]))
+    build = []
+    for (source, _, stored), outcome in zip(todo, prepared, strict=True):
+        if outcome is None or isinstance(outcome, str):
+            continue
+        plan = plan_document(outcome, mode, run.routes, memory)
+        fp: dict[str, Any] = {}
+        with suppress(PipelineError):  # the translate stage says what is wrong with the memory
+            fp = fingerprint(plan, mode, memory, stored)
+        if stored is not None and fp and is_unchanged(fp, mode, stored):
+            _mark_unchanged(source, stored, run, outcome.lang)
+        else:
+            build.append(_ToBuild(plan, fp))
     return build
 
 
-def _mark_unchanged(job: DocumentJob, stored: dict[str, Any], batch: _Batch) -> None:
-    """``job``'s outputs are up to date: report.json says so (with the fingerprint just
-    computed, if any, so the next run decides without reading it) and nothing is rebuilt."""
-    report = mark_unchanged(job, stored)
+def _mark_unchanged(
+    source: Source, stored: dict[str, Any], run: _Run, lang: str | None = None
+) -> None:
+    """``source``'s outputs are up to date: report.json says so and nothing is rebuilt."""
+    report = mark_unchanged(source.out_dir, stored)
     if report is None:
-        batch.fail(job, f"cannot write {job.out_dir / 'report.json'}")
+        reason = f"cannot write {source.out_dir / 'report.json'}"
+        run.fail(source, reason)
+        run.settle(DocumentReport(source, lang, error=reason))
         return
-    job.unchanged = True
-    batch.reported(report)
-    job.release()
-    for lang in batch.options.targets:
-        batch.progress.output_done(f"{job.stem} → {lang} (unchanged)")
+    run.settle(DocumentReport(source, lang, unchanged=True))
+    run.reported(report)
+    for target in run.batch.mode.targets:
+        run.progress.output_done(f"{source.stem} → {target} (unchanged)")
 
 
-def _translate_wave(wave: list[DocumentJob], batch: _Batch) -> None:
+def _translate_wave(wave: list[_ToBuild], run: _Run) -> dict[tuple[int, str], TargetDraft]:
     """Every segment of one wave through the engines (one call per language pair)."""
-    options = batch.options
-    # Every segment of every translated target, and foreign blocks in the source language's
-    # own target: what translate_all reports done (translated, reused, kept or failed).
-    batch.progress.add_segments(
-        sum(
-            1
-            for job in wave
-            if job.doc is not None
-            for seg in job.segments
-            for t in options.targets
-            if t != job.doc.lang or seg.lang != t
+    plan = TranslationPlan(tuple(item.plan for item in wave))
+    run.progress.add_segments(plan.counted)
+    with run.clock.stage("translate"):
+        batch = run.batch
+        return translate_plan(
+            plan, batch.mode, batch.control, run.engines, run.progress, run.memory
         )
-    )
-    with batch.clock.stage("translate"):
-        translate_all(wave, options, batch.engines, batch.progress, batch.memory)
 
 
 @dataclass
 class _Submitted:
-    """One target's files handed to the writers, and the document they are written from."""
+    """One target on its way through QA and the writers (the write stage's own state)."""
 
-    target: TargetResult
-    doc: Document | None = None  # None: nothing to write (interrupted, failed, or QA failed)
-    files: list[tuple[Output, Path, Future[None]]] = field(default_factory=list)
+    draft: TargetDraft
+    checked: Checked | None = None
+    target: OutputTarget | None = None  # None: nothing to write (interrupted, failed)
+    markers_repaired: int = 0
+    files: list[tuple[OutputSpec, Task, Future[Any]]] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    leaflet: dict[str, Any] | None = None
+    in_place: bool = False
+    error: str | None = None
+    failed: set[str] = field(default_factory=set)  # specs with an error
+
+    def fails(self, line: str, spec: str | None = None) -> None:
+        self.error = self.error or line  # the first error is the target's line
+        if spec is not None:
+            self.failed.add(spec)
+
+    def files_report(self) -> TargetFiles:
+        route = (self.draft.route or IDENTITY) if self.target is not None else None
+        return TargetFiles(self.outputs, self.leaflet, self.in_place, self.markers_repaired,
+                           route, self.error)  # fmt: skip
 
 
-def _write_wave(wave: list[DocumentJob], batch: _Batch) -> None:
-    """Write one wave's documents and reports, and let go of their text. Runs in the
-    background while the main thread prepares and translates the next wave: QA here, the
-    files in the writer processes, several documents' files in flight at once."""
-    with batch.clock.stage("write"):
-        in_flight: deque[tuple[DocumentJob, list[_Submitted]]] = deque()
-        ahead = 2 * batch.writers.workers  # documents whose files wait for a free writer
-        for job in wave:
-            remove_stale_parts(job.out_dir)  # left by an earlier run that was killed
+def _write_wave(
+    wave: list[_ToBuild], drafts: dict[tuple[int, str], TargetDraft], run: _Run
+) -> None:
+    """Write one wave's documents and reports. Runs in the background while the main thread
+    prepares and translates the next wave: QA here, the files in the writer processes,
+    several documents' files in flight at once."""
+    with run.clock.stage("write"):
+        in_flight: deque[tuple[_ToBuild, list[_Submitted]]] = deque()
+        ahead = 2 * run.writers.workers  # documents whose files wait for a free writer
+        for n, item in enumerate(wave):
+            remove_stale_parts(item.plan.prepared.source.out_dir)  # left by a killed run
             submitted = [
-                _submit_target(job, job.targets[lang], batch) for lang in batch.options.targets
+                _submit_target(item.plan, drafts[(n, lang)], run) for lang in run.batch.mode.targets
             ]
-            in_flight.append((job, submitted))
+            in_flight.append((item, submitted))
             if len(in_flight) > ahead:
-                _finish_document(*in_flight.popleft(), batch)
+                _finish_document(*in_flight.popleft(), run)
         while in_flight:
-            _finish_document(*in_flight.popleft(), batch)
+            _finish_document(*in_flight.popleft(), run)
 
 
-def _finish_document(job: DocumentJob, submitted: list[_Submitted], batch: _Batch) -> None:
-    """Once its files are written: the leaflet and review files of each target, then
-    report.json; the document's text is let go."""
-    for item in submitted:
-        _finish_target(job, item, batch.options)
-        batch.progress.output_done(f"{job.stem} → {item.target.lang}")
-    job.fingerprint_data = fingerprint_data(job)
-    _report(job, batch)
-    job.release()
-
-
-def _read_source(job: DocumentJob) -> None:
-    """The source file's SHA-256 (``job.sha256``); an unreadable file becomes ``job.error``."""
+def _submit_target(plan: DocumentPlan, draft: TargetDraft, run: _Run) -> _Submitted:
+    """QA of one translated target, then its first files handed to the writers; an
+    unforeseen error becomes the target's line and the other targets go on."""
+    submitted = _Submitted(draft)
+    mode, control = run.batch.mode, run.batch.control
     try:
-        job.sha256 = file_sha256(job.path)  # "" when it is not a file to read: _prepare says why
-    except OSError as exc:
-        job.error = f"cannot read: {exc.strerror or exc}"
-
-
-def _report(job: DocumentJob, batch: _Batch) -> None:
-    """Failures and report.json of one finished document. A document the run was interrupted
-    before finishing keeps its earlier report.json unless one of its targets was written."""
-    interrupted = [
-        lang for lang, t in job.targets.items() if (t.error or "").startswith(INTERRUPTED)
-    ]
-    with batch.lock:
-        batch.result.not_done.extend(f"{job.path} → {lang}" for lang in interrupted)
-    for lang, target in job.targets.items():
-        if target.error is not None and lang not in interrupted:
-            batch.fail(job, f"{lang}: {target.error}")
-    if job.targets and len(interrupted) == len(job.targets):
-        return
-    report = write_report(job)
-    if report is not None:
-        batch.reported(report)
-    else:
-        batch.fail(job, f"cannot write {job.out_dir / 'report.json'}")
-
-
-def _prepare(job: DocumentJob, options: RunOptions) -> None:
-    """Read, detect and segment one document; errors, even unforeseen ones, become
-    ``job.error`` (one line) and the batch goes on."""
-    if options.stop.is_set():
-        return  # interrupted: neither read nor failed (RunResult.not_done)
-    try:
-        _read_detect_segment(job, options)
-    except Exception as exc:  # a bug or a library failing oddly: this document's line only
-        job.doc, job.error = None, unexpected(exc, "while reading")
-
-
-def _read_detect_segment(job: DocumentJob, options: RunOptions) -> None:
-    try:
-        if inplace.supports(job.path) and not options.restyle:
-            job.inplace = _read_in_place(job.path)
-            doc = job.inplace.document
-        else:
-            doc = read_document(job.path)
-    except PipelineError as exc:
-        job.error = str(exc)
-        return
-    except OSError as exc:
-        job.error = f"cannot read: {exc.strerror or exc}"
-        return
-    given = None if options.source_lang == "auto" else options.source_lang
-    try:
-        # With --from the document's language is given; its blocks are still detected.
-        detected = detect.detect_document(doc, language=given, detector=options.detector)
-    except PipelineError as exc:
-        job.error = str(exc)
-        return
-    job.detection, job.language_given = detected, given is not None
-    doc.lang, doc.lang_confidence = detected.language, detected.confidence
-    if detected.warning and options.strict:
-        job.error = f"{detected.warning} (refused with --strict)"
-        return
-    for block_lang in detected.foreign_blocks():
-        doc.blocks[block_lang.index].lang = block_lang.language
-    if doc.lang not in detect.TRANSLATABLE:
-        job.error = f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"
-        return
-    job.doc = doc
-    job.segmented = segment_document(doc, doc.lang)
-    for lang in options.targets:
-        job.targets[lang] = TargetResult(lang=lang)
-
-
-def _read_in_place(path: Path) -> inplace.InplaceSource:
-    """A file read for in-place translation, within the limits every reader keeps."""
-    limits = Limits.from_env()
-    if check_regular_file(path, limits).st_size and inplace.zipped(path):  # empty: inplace says
-        check_zip(path, path.suffix.lower().lstrip("."), limits)
-    return inplace.read(path)
-
-
-def _submit_target(job: DocumentJob, target: TargetResult, batch: _Batch) -> _Submitted:
-    """Glossary check and QA for one translated target, then its files handed to the
-    writers; an unforeseen error becomes ``target.error`` (one line) and the other targets
-    and documents go on."""
-    submitted = _Submitted(target)
-    options = batch.options
-    try:
-        if options.stop.is_set():
-            target.error = target.error or INTERRUPTED
+        if control.stop.is_set():
+            submitted.fails(draft.error or INTERRUPTED)
             return submitted
-        if options.glossary is not None:
-            target.glossary = verify_glossary(job, target, options.glossary)
-        collect_qa(job, target, options.glossary)
-        if target.error is not None:
+        submitted.checked = check_target(plan.targets[draft.lang], draft.records, mode.glossary)
+        if draft.error is not None:
             return submitted
         # Translated: reviewers get their files even if a PDF fails.
-        submitted.doc = translated_document(job, target)
-        if target.route is None:
-            target.route = IDENTITY
-        for output in outputs_for(options.formats, job.inplace, options.pdf_engine):
-            path = output_path(job, target.lang, output.key)
-            future = batch.writers.submit(
-                output.write, submitted.doc, path, target.lang, job.path.name
-            )
-            submitted.files.append((output, path, future))
+        prepared = plan.prepared
+        document, repaired = translated_document(prepared, submitted.checked.records, draft.lang)
+        submitted.markers_repaired = repaired
+        submitted.target = OutputTarget(prepared, draft.lang, mode, document, submitted.checked,
+                                        draft.route or IDENTITY)  # fmt: skip
+        _submit_phase(submitted, 0, run)
     except Exception as exc:
-        target.error = target.error or unexpected(exc, "while writing")
+        submitted.fails(draft.error or unexpected(exc, "while writing"))
     return submitted
 
 
-def _finish_target(job: DocumentJob, submitted: _Submitted, options: RunOptions) -> None:
-    """Wait for one target's files, then write its leaflet and review files."""
+def _submit_phase(submitted: _Submitted, phase: int, run: _Run) -> None:
+    """The files of every output spec of ``phase`` this target gets, to the writers."""
     target = submitted.target
+    assert target is not None
+    for spec in OUTPUTS:
+        if spec.phase != phase or not spec.wanted(target):
+            continue
+        if any(earlier in submitted.failed for earlier in spec.after):
+            continue
+        for task in spec.tasks(target):
+            future = run.writers.submit(task.call, *task.args, finish=phase > 0)
+            submitted.files.append((spec, task, future))
+
+
+def _finish_target(submitted: _Submitted, run: _Run) -> TargetReport:
+    """Wait for one target's files, phase by phase, and make its report."""
     try:
-        for output, path, future in submitted.files:
-            _collect(target, output, path, future)
-        if submitted.doc is None:
-            return
-        if target.error is None and options.layout != "document":
-            doc = submitted.doc
-            if job.inplace is not None:  # a leaflet shows the body, not headers and comments
-                doc = inplace.body_document(job.inplace.skeleton, doc)
-            _write_leaflet(job, target, doc, options)
-        _write_review(job, target, options)
-        if target.error is not None and options.stop.is_set():
+        for phase in PHASES:
+            if phase > 0 and submitted.target is not None:
+                _submit_phase(submitted, phase, run)
+            files, submitted.files = submitted.files, []
+            for spec, task, future in files:
+                _collect(submitted, spec, task, future)
+        if submitted.error is not None and run.batch.control.stop.is_set():
             # A writer's subprocess can catch the terminal's Ctrl-C while it starts (before it
             # has its own process group): that file was interrupted, not bad; none is half-done.
-            target.error = INTERRUPTED
+            submitted.error = INTERRUPTED
     except Exception as exc:
-        target.error = target.error or unexpected(exc, "while writing")
+        submitted.fails(unexpected(exc, "while writing"))
+    return target_report(submitted.draft, submitted.checked, submitted.files_report())
 
 
-def _collect(target: TargetResult, output: Output, path: Path, future: Future[None]) -> None:
-    """One file's outcome: recorded in ``target.outputs``, or its error (the first one) in
-    ``target.error``; a file no writer had started when the run was interrupted is not done."""
+def _collect(submitted: _Submitted, spec: OutputSpec, task: Task, future: Future[Any]) -> None:
+    """One file's outcome: its report entries, or its error (the first one is the target's
+    line); a file no writer had started when the run was interrupted is not done."""
     if future.cancelled():
-        target.error = target.error or INTERRUPTED
+        submitted.fails(INTERRUPTED, spec.key)
         return
     try:
-        with _target_fails_on_error(target, path):
-            future.result()
-            target.outputs[output.key] = str(path)
-            if output.route == "in-place":
-                target.output_route = "in-place"
+        written = task.done(future.result())
     except Exception as exc:
-        target.error = target.error or unexpected(exc, "while writing")
+        submitted.fails(_error_line(spec, exc, task.path), spec.key)
+        return
+    submitted.outputs.update(written.outputs)
+    submitted.in_place = submitted.in_place or written.in_place
+    if written.leaflet is not None:
+        submitted.leaflet = dict(written.leaflet)
 
 
-@contextmanager
-def _target_fails_on_error(target: TargetResult, path: Path) -> Iterator[None]:
-    """Writing ``path`` for ``target``: a ``PipelineError`` or ``OSError`` becomes
-    ``target.error`` (one line, unless the target already failed) instead of stopping the
-    batch."""
-    try:
-        yield
-    except PipelineError as exc:
-        target.error = target.error or str(exc)
-    except OSError as exc:
-        target.error = target.error or f"cannot write {path}: {exc.strerror or exc}"
+def _error_line(spec: OutputSpec, exc: Exception, path: Path) -> str:
+    """A writer's error as the target's line: the spec's own wording, else the message of a
+    ``PipelineError``, the ``OSError`` with the path, or an unexpected error."""
+    own = spec.error_line(exc, path) if spec.error_line is not None else None
+    if own is not None:
+        return own
+    if isinstance(exc, PipelineError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot write {path}: {exc.strerror or exc}"
+    return unexpected(exc, "while writing")
 
 
-def translated_document(job: DocumentJob, target: TargetResult) -> Document:
-    """The job's document with every block's text replaced by the target translations."""
-    assert job.doc is not None
-    stats = RebuildStats()
-    blocks = []
-    cursor = 0
-    for sb in job.segmented:
-        n = len(sb.segments)
-        blocks.append(
-            rebuild_block(sb, target.translations[cursor : cursor + n], target.lang, stats)
-        )
-        cursor += n
-    target.markers_repaired += stats.markers_repaired  # approved drafts with broken markers
-    return Document(
-        blocks=blocks,
-        source_path=job.doc.source_path,
-        source_format=job.doc.source_format,
-        lang=target.lang,
-        lang_confidence=1.0,
-        metadata=dict(job.doc.metadata),
-    )
-
-
-def output_path(job: DocumentJob, lang: str, fmt: str) -> Path:
-    return job.out_dir / f"{job.stem}.{lang}.{fmt}"
-
-
-def _write_leaflet(
-    job: DocumentJob, target: TargetResult, doc: Document, options: RunOptions
-) -> None:
-    from pipeline.leaflet import leaflet_filename, write_leaflet
-    from pipeline.leaflet.config import LeafletConfig
-
-    assert job.doc is not None
-    if options.layout == "bilingual" and target.lang == job.doc.lang:
-        return  # the original beside itself is not a bilingual edition
-    name = leaflet_filename(
-        job.stem,
-        target.lang,
-        options.layout,
-        src=job.doc.lang,
-        bw=options.bw,
-        bleed=options.bleed,
-        two_up=options.two_up,
-    )
-    with _target_fails_on_error(target, job.out_dir / name):
-        result = write_leaflet(
-            doc,
-            job.out_dir / name,
-            options.layout,
-            options.leaflet_config or LeafletConfig(),
-            lang=target.lang,
-            original=job.doc
-            if job.inplace is None
-            else inplace.body_document(job.inplace.skeleton, job.doc),
-            bleed=options.bleed,
-            bw=options.bw,
-            two_up=options.two_up,
-        )
-        target.outputs[options.layout] = str(result.path)
-        target.leaflet = result.as_dict()
-
-
-def _write_review(job: DocumentJob, target: TargetResult, options: RunOptions) -> None:
-    """The segments sidecar always; the review DOCX and XLIFF with --review."""
-    from pipeline.review import sidecar_path, write_sidecar
-
-    assert job.doc is not None
-    if job.doc.lang == target.lang:
-        return  # nothing was translated, nothing to review
-    route = target.route or IDENTITY
-    path = sidecar_path(job.out_dir, job.stem, job.doc.lang or "", target.lang)
-    try:
-        write_sidecar(
-            path,
-            document=job.stem,
-            src=job.doc.lang or "",
-            tgt=target.lang,
-            segments=target.review_entries,
-            source_path=str(job.path),
-            source_sha256=job.sha256,
-            engine=route.engine,
-            model=route.model or "",
-        )
-        if options.review:
-            from pipeline.review import write_review_files  # python-docx: only when asked
-
-            files = write_review_files(path)
-            target.outputs["review_docx"] = str(files["docx"])
-            target.outputs["xliff"] = str(files["xliff"])
-    except (PipelineError, OSError) as exc:  # the review files' own wording, not the writers'
-        target.error = target.error or f"cannot write review files: {exc}"
+def _finish_document(item: _ToBuild, submitted: list[_Submitted], run: _Run) -> None:
+    """Once its files are written: report.json, from the stages' values."""
+    prepared = item.plan.prepared
+    source = prepared.source
+    targets: dict[str, TargetReport] = {}
+    for sub in submitted:
+        targets[sub.draft.lang] = _finish_target(sub, run)
+        run.progress.output_done(f"{source.stem} → {sub.draft.lang}")
+    run.settle(DocumentReport(source, prepared.lang, targets=targets))
+    interrupted = [lang for lang, t in targets.items() if (t.error or "").startswith(INTERRUPTED)]
+    with run.lock:
+        run.result.not_done.extend(f"{source.path} → {lang}" for lang in interrupted)
+    for lang, target in targets.items():
+        if target.error is not None and lang not in interrupted:
+            run.fail(source, f"{lang}: {target.error}")
+    if targets and len(interrupted) == len(targets):
+        return
+    outputs = [p for t in targets.values() for p in t.outputs.values()]
+    data = report_data(prepared, targets, fingerprint_data(item.fingerprint, source, outputs))
+    report = write_report(source.out_dir, data)
+    if report is not None:
+        run.reported(report)
+    else:
+        run.fail(source, f"cannot write {source.out_dir / 'report.json'}")

@@ -13,17 +13,18 @@ covers the pair under ``--engine auto`` (Apertium for en↔es), else left as the
 model is broken: ``auto`` takes the whole pair from the next engine, otherwise the pair fails
 with one line naming the model.
 
-Approved translations are looked up first and exactly once (``approved_translations``); they
-need no engine, so a pair with no engine still uses them. The glossary compliance of the result
-(``verify_glossary``) is an input of QA and the report.
+Which segment goes to which pair, and the approved translations that answer some of them,
+come from the plan (``pipeline.plan``); approved ones need no engine, so a pair with no
+engine still uses them. The stage returns one ``TargetDraft`` per document × target language:
+a frozen record per segment (``pipeline.records``), the route, the seconds, or the error.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pipeline import detect, markers
@@ -31,21 +32,14 @@ from pipeline.engines import guard
 from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
-from pipeline.glossary import Glossary, GlossaryReport, protect, restore, verify
-from pipeline.jobs import (
-    INTERRUPTED,
-    MEMORY_ONLY,
-    DocumentJob,
-    Progress,
-    RunOptions,
-    TargetResult,
-)
+from pipeline.glossary import Glossary, protect, restore
+from pipeline.jobs import INTERRUPTED, MEMORY_ONLY, Prepared, Progress, TargetDraft
 from pipeline.memory import MemoryKey, TranslationMemory, normalize_source
+from pipeline.options import OutputMode, RunControl
+from pipeline.plan import PlannedSegment, TargetPlan, TranslationPlan
+from pipeline.records import DegenerateHandling, SegmentRecord
 from pipeline.segment import RebuildStats, repair_markers
 from pipeline.typography import fix_segment
-
-PairItem = tuple[DocumentJob, int, str]
-"""One segment waiting for a pair's engine: its job, flat segment index and source text."""
 
 
 @dataclass(frozen=True)
@@ -86,21 +80,6 @@ MachineTranslate = Callable[[list[str]], Sequence[_HasText | str]]
 plain text."""
 
 
-def approved_translations(
-    memory: TranslationMemory | None, src: str, tgt: str, texts: Sequence[str]
-) -> list[MemoryResult | None]:
-    """The approved-first rule: a segment a person approved is translated by that approval,
-    exactly, and by nothing else. None where no approval exists (or there is no memory)."""
-    approved = memory.get_approved(src, tgt, texts) if memory else {}
-    results: list[MemoryResult | None] = []
-    for text in texts:
-        entry = approved.get(text)
-        results.append(
-            MemoryResult(entry.target, "approved", reviewer=entry.reviewer) if entry else None
-        )
-    return results
-
-
 def cached_or_machine(
     memory: TranslationMemory | None,
     key: MemoryKey,
@@ -129,80 +108,165 @@ def cached_or_machine(
             raise ValueError(f"translate returned {len(answers)} results for {len(unique)} texts")
         stored: list[tuple[str, str, tuple[str, ...]]] = []
         for source, indices, answer in zip(unique, todo.values(), answers, strict=True):
-            text = answer if isinstance(answer, str) else answer.text
-            unknown = () if isinstance(answer, str) else tuple(getattr(answer, "unknown_words", ()))
-            bad = getattr(answer, "degenerate", None)
-            fixed = getattr(answer, "redecoded", None)
+            result = _machine_result(answer)
             for i in indices:
-                results[i] = MemoryResult(
-                    text, "machine", unknown, degenerate=bad or fixed, guarded=fixed and "redecoded"
-                )
-            if text.strip() and bad is None:
-                stored.append((source, text, unknown))
+                results[i] = result
+            if result.text.strip() and getattr(answer, "degenerate", None) is None:
+                stored.append((source, result.text, result.unknown_words))
         if memory:
             memory.put_cached(key, stored)
     return [r if r is not None else MemoryResult("", "machine") for r in results]
 
 
-def translate_with_memory(
-    memory: TranslationMemory | None,
-    key: MemoryKey,
-    texts: Sequence[str],
-    translate: MachineTranslate,
-    *,
-    force: bool = False,
-) -> list[MemoryResult]:
-    """Translate ``texts`` (one language pair): approved → cache → ``translate`` (once)."""
-    results = approved_translations(memory, key.src, key.tgt, texts)
-    rest = [i for i, result in enumerate(results) if result is None]
-    found = cached_or_machine(memory, key, [texts[i] for i in rest], translate, force=force)
-    for i, result in zip(rest, found, strict=True):
-        results[i] = result
-    return [r for r in results if r is not None]
+def _machine_result(answer: _HasText | str) -> MemoryResult:
+    """An engine's answer as a result: a degenerate draft, or one decoded again, marked."""
+    if isinstance(answer, str):
+        return MemoryResult(answer, "machine")
+    unknown = tuple(getattr(answer, "unknown_words", ()))
+    bad = getattr(answer, "degenerate", None)
+    fixed = getattr(answer, "redecoded", None)
+    return MemoryResult(
+        answer.text, "machine", unknown, degenerate=bad or fixed, guarded=fixed and "redecoded"
+    )
 
 
-def translate_all(
-    jobs: list[DocumentJob],
-    options: RunOptions,
+def translate_plan(
+    plan: TranslationPlan,
+    mode: OutputMode,
+    control: RunControl,
     engines: EngineSet,
     progress: Progress,
     memory: TranslationMemory | None = None,
-) -> None:
-    """Translate every pending segment, one engine call per (source, target) pair."""
-    pending: dict[tuple[str, str], list[PairItem]] = {}
-    untouched = 0  # segments of translated targets that need no translation (progress)
-    for job in jobs:
-        assert job.doc is not None
-        flat = job.segments
-        for lang in options.targets:
-            target = job.targets[lang]
-            target.translations = [seg.text for seg in flat]
-            target.origins = ["identity"] * len(flat)
-            for i, seg in enumerate(flat):
-                if seg.lang == lang:
-                    untouched += lang != job.doc.lang
-                    continue
-                if seg.lang != job.doc.lang and (
-                    options.keep_foreign or seg.lang not in detect.TRANSLATABLE
-                ):
-                    why = "--keep-foreign" if options.keep_foreign else "no engine"
-                    target.kept_blocks[seg.block] = why
-                    untouched += 1
-                    continue
-                pending.setdefault((seg.lang, lang), []).append((job, i, seg.text))
-
+) -> dict[tuple[int, str], TargetDraft]:
+    """Translate every segment the plan sends to an engine, one engine call per language
+    pair; returns each (document position, target language)'s draft."""
+    pending = plan.pairs()
+    untouched = plan.counted - sum(len(items) for items in pending.values())
     if untouched:
-        progress.segments_done(untouched)
+        progress.segments_done(untouched)  # identity and kept segments are done already
+    errors = plan.approval_errors()
+    outcomes: list[_PairOutcome] = []
     for (src, tgt), items in pending.items():
-        if options.stop.is_set():
-            _fail_pair(items, src, tgt, INTERRUPTED)
+        if control.stop.is_set():
+            outcomes.append(_PairOutcome(src, tgt, items, [None] * len(items), INTERRUPTED))
             continue
         counted = _CountedProgress(progress, len(items))
         try:
-            translate_pair(src, tgt, items, options, engines, counted, memory)
+            if (src, tgt) in errors:
+                outcome = _PairOutcome(src, tgt, items, [None] * len(items), errors[(src, tgt)])
+            else:
+                outcome = translate_pair(
+                    src, tgt, items, plan, mode, control, engines, counted, memory
+                )
         except Exception as exc:  # unforeseen: the pair's documents fail, the batch goes on
-            _fail_pair(items, src, tgt, unexpected(exc, f"while translating {src}→{tgt}"))
+            reason = unexpected(exc, f"while translating {src}→{tgt}")
+            outcome = _PairOutcome(src, tgt, items, [None] * len(items), reason)
+        outcomes.append(outcome)
         counted.finish()  # failed, deduplicated or glossary-only segments are done too
+    return _assemble(plan, outcomes, mode)
+
+
+@dataclass(frozen=True)
+class _PairOutcome:
+    """What one pair's engine call gave: a result per item (None: not translated, ``failure``
+    says why), the route that made them, the seconds, and fuzzy suggestions by text."""
+
+    src: str
+    tgt: str
+    items: list[PlannedSegment]
+    results: list[MemoryResult | None]
+    failure: str | None = None
+    route: Route | None = None
+    seconds: float = 0.0
+    fuzzy: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+
+
+def translate_pair(
+    src: str,
+    tgt: str,
+    items: list[PlannedSegment],
+    plan: TranslationPlan,
+    mode: OutputMode,
+    control: RunControl,
+    engines: EngineSet,
+    progress: Progress,
+    memory: TranslationMemory | None = None,
+) -> _PairOutcome:
+    """All pending segments of one language pair: approved translations (the plan's) first,
+    then cached ones and one engine call (glossary around it) for the rest. When no engine
+    can be had, only the segments that need one fail."""
+    texts = [item.text for item in items]
+    started = time.perf_counter()
+    results: list[MemoryResult | None] = [
+        MemoryResult(a.target, "approved", reviewer=a.reviewer) if a else None
+        for a in (item.approved for item in items)
+    ]  # the approved-first rule: a person's approval, exactly, and nothing else
+    need = [k for k, result in enumerate(results) if result is None]
+    pair = plan.documents[items[0].document].pairs[(src, tgt)].route
+    route, failure = pair.route, pair.failure
+    if need and pair.engine is not None and route is not None:
+        route, failure = _engine_drafts(
+            (src, tgt), pair.engine, route, texts, need, results, mode, control, engines,
+            progress, memory,
+        )  # fmt: skip
+        if failure is not None:  # the model is broken: none of its drafts is written
+            for k in need:
+                results[k] = None
+    progress.segments_done(sum(r is not None and r.origin != "machine" for r in results))
+    elapsed = time.perf_counter() - started
+    if any(r is None for r in results):
+        # An engine killed by the terminal's Ctrl-C (same process group) is an interruption.
+        failure = INTERRUPTED if control.stop.is_set() else failure or "no engine"
+    similar = _similar(memory, src, tgt, texts, results)
+    return _PairOutcome(src, tgt, items, results, failure, route, elapsed, similar)
+
+
+def _similar(
+    memory: TranslationMemory | None,
+    src: str,
+    tgt: str,
+    texts: list[str],
+    results: list[MemoryResult | None],
+) -> Mapping[str, Sequence[Any]]:
+    """Approved translations of sentences like the drafted ones, for the reviewer."""
+    if memory is None:
+        return {}
+    rest = [t for t, r in zip(texts, results, strict=True) if r and r.origin != "approved"]
+    return memory.fuzzy_many(src, tgt, rest)
+
+
+def _engine_drafts(
+    pair: tuple[str, str],
+    engine: Engine,
+    route: Route,
+    texts: list[str],
+    need: list[int],
+    results: list[MemoryResult | None],
+    mode: OutputMode,
+    control: RunControl,
+    engines: EngineSet,
+    progress: Progress,
+    memory: TranslationMemory | None,
+) -> tuple[Route, str | None]:
+    """Cached or machine drafts for the segments ``need`` (put into ``results``, this pair's
+    own list), the degenerate ones handled; returns the pair's route and its failure."""
+    src, tgt = pair
+    key = MemoryKey.from_route(route, src, tgt, mode.glossary_version)
+    machine = _machine(engine, src, tgt, mode.glossary, _Stoppable(progress, control.stop))
+    try:
+        found = cached_or_machine(
+            memory,
+            key,
+            [texts[k] for k in need],
+            machine,
+            force=control.force,
+            accept=lambda source, draft: _check(source, draft, src, tgt) is None,
+        )
+        for k, result in zip(need, found, strict=True):
+            results[k] = result
+        return _degenerate(src, tgt, texts, need, results, engine, route, engines, mode.glossary)
+    except PipelineError as exc:
+        return route, str(exc)
 
 
 class _CountedProgress(Progress):
@@ -223,76 +287,6 @@ class _CountedProgress(Progress):
 
     def finish(self) -> None:
         self.segments_done(self.left)
-
-
-def translate_pair(
-    src: str,
-    tgt: str,
-    items: list[PairItem],
-    options: RunOptions,
-    engines: EngineSet,
-    progress: Progress,
-    memory: TranslationMemory | None = None,
-) -> None:
-    """All pending segments of one language pair: approved translations from the memory first
-    (they need no engine), then cached ones and one engine call (glossary around it) for the
-    rest. When no engine can be had, only the segments that need one fail."""
-    texts = [text for _, _, text in items]
-    started = time.perf_counter()
-    try:
-        results = approved_translations(memory, src, tgt, texts)
-    except PipelineError as exc:
-        _fail_pair(items, src, tgt, str(exc))
-        return
-    need = [k for k, result in enumerate(results) if result is None]
-
-    route: Route | None = None
-    failure: str | None = None
-    try:
-        engine, route = engines.choose(src, tgt)
-    except PipelineError as exc:
-        failure = str(exc)
-
-    if need and route is not None:
-        key = MemoryKey.from_route(
-            route, src, tgt, options.glossary.version if options.glossary else ""
-        )
-        machine = _machine(engine, src, tgt, options.glossary, _Stoppable(progress, options.stop))
-        try:
-            found = cached_or_machine(
-                memory,
-                key,
-                [texts[k] for k in need],
-                machine,
-                force=options.force,
-                accept=lambda source, draft: _check(source, draft, src, tgt) is None,
-            )
-            for k, result in zip(need, found, strict=True):
-                results[k] = result
-            route, failure = _degenerate(
-                src, tgt, texts, need, results, engine, route, engines, options
-            )
-        except PipelineError as exc:
-            failure = str(exc)
-        if failure is not None:  # the model is broken: none of its drafts is written
-            for k in need:
-                results[k] = None
-    progress.segments_done(sum(r is not None and r.origin != "machine" for r in results))
-    elapsed = time.perf_counter() - started
-
-    done = [(item, r) for item, r in zip(items, results, strict=True) if r is not None]
-    _record(done, src, tgt, route, elapsed, options)
-    failed = [item for item, result in zip(items, results, strict=True) if result is None]
-    if failed:
-        # An engine killed by the terminal's Ctrl-C (same process group) is an interruption.
-        why = INTERRUPTED if options.stop.is_set() else failure or "no engine"
-        _fail_pair(failed, src, tgt, why)
-    if memory is not None:  # approved translations of similar sentences, for the reviewer
-        rest = [item for item, r in done if r.origin != "approved"]
-        similar = memory.fuzzy_many(src, tgt, [text for _, _, text in rest])
-        for job, i, text in rest:
-            if similar.get(text):
-                job.targets[tgt].fuzzy[i] = similar[text]
 
 
 class Interrupted(PipelineError):
@@ -376,24 +370,13 @@ def _degenerate(
     engine: Engine,
     route: Route,
     engines: EngineSet,
-    options: RunOptions,
+    glossary: Glossary | None,
 ) -> tuple[Route, str | None]:
     """Segments whose draft is still degenerate: from the next engine (``auto``), else the
     source text kept; most of the pair degenerate: the model is broken (the whole pair from
     the next engine, or the pair fails). Returns the pair's route and its failure, if any."""
     model = " ".join(x for x in (route.model or route.engine, route.version) if x)
-    bad: list[int] = []
-    findings: list[guard.Degenerate] = []
-    for k in need:
-        result = results[k]
-        if result is None or result.degenerate is None:
-            continue
-        if result.guarded == "redecoded":
-            note = f"{model}: {result.degenerate.line()}; decoded again with repetition guards"
-            results[k] = replace(result, note=note)
-        else:
-            bad.append(k)
-            findings.append(result.degenerate)
+    bad, findings = _still_degenerate(model, need, results)
     if not bad:
         return route, None
     line = f"{model} produces {guard.summary(findings)} ({len(bad)} of {len(need)} segments)"
@@ -409,26 +392,56 @@ def _degenerate(
         return route, None
     other, other_route = fallback
     redo = [k for k in need if results[k] is not None] if broken else bad
-    answers = _machine(other, src, tgt, options.glossary, Progress())([texts[k] for k in redo])
+    answers = _machine(other, src, tgt, glossary, Progress())([texts[k] for k in redo])
     first = dict(zip(bad, findings, strict=True))
     for k, answer in zip(redo, answers, strict=True):
         previous = results[k]
         earlier = first.get(k) or (previous.degenerate if previous else None)  # or redecoded
-        if answer.degenerate is not None:  # the next engine's draft is degenerate too
-            note = f"{model} and {other.name}: {answer.degenerate.line()}; left as the source text"
-            results[k] = MemoryResult(
-                texts[k], "degenerate", (), None, earlier or answer.degenerate, "source", note
-            )
-        elif earlier is not None:
-            note = f"{model}: {earlier.line()}; this draft is from {other.name}"
-            results[k] = MemoryResult(
-                answer.text, "machine", answer.unknown_words, None, earlier, "fallback", note
-            )
-        else:
-            results[k] = MemoryResult(answer.text, "machine", answer.unknown_words)
+        results[k] = _from_fallback(texts[k], answer, earlier, model, other.name)
     scope = "the whole pair" if broken else _count(len(bad), "segment")
     engines.note(f"{src}→{tgt}: {line}; {scope} taken from {other.name} instead")
     return (other_route if broken else route), None
+
+
+def _still_degenerate(
+    model: str, need: list[int], results: list[MemoryResult | None]
+) -> tuple[list[int], list[guard.Degenerate]]:
+    """The segments whose draft is degenerate still, with the guard's findings; those a
+    second decoding saved get their note (in ``results``, the pair's own list)."""
+    bad: list[int] = []
+    findings: list[guard.Degenerate] = []
+    for k in need:
+        result = results[k]
+        if result is None or result.degenerate is None:
+            continue
+        if result.guarded == "redecoded":
+            note = f"{model}: {result.degenerate.line()}; decoded again with repetition guards"
+            results[k] = replace(result, note=note)
+        else:
+            bad.append(k)
+            findings.append(result.degenerate)
+    return bad, findings
+
+
+def _from_fallback(
+    source: str,
+    answer: GuardedTranslation,
+    earlier: guard.Degenerate | None,
+    model: str,
+    other: str,
+) -> MemoryResult:
+    """A segment taken from the next engine: its draft, or the source text when that draft
+    is degenerate too; ``earlier`` is the first engine's finding, if any."""
+    if answer.degenerate is not None:  # the next engine's draft is degenerate too
+        note = f"{model} and {other}: {answer.degenerate.line()}; left as the source text"
+        finding = earlier or answer.degenerate
+        return MemoryResult(source, "degenerate", (), None, finding, "source", note)
+    if earlier is not None:
+        note = f"{model}: {earlier.line()}; this draft is from {other}"
+        return MemoryResult(
+            answer.text, "machine", answer.unknown_words, None, earlier, "fallback", note
+        )
+    return MemoryResult(answer.text, "machine", answer.unknown_words)
 
 
 def _see(engine: Engine, src: str, tgt: str) -> str:
@@ -439,66 +452,105 @@ def _see(engine: Engine, src: str, tgt: str) -> str:
     return "see `pipeline doctor`, and install another version of the model"
 
 
-def _record(
-    done: list[tuple[PairItem, MemoryResult]],
-    src: str,
-    tgt: str,
-    route: Route | None,
-    elapsed: float,
-    options: RunOptions,
-) -> None:
-    """Put the pair's translations into their targets: approved ones exactly as written, the
-    others with markers repaired and typography fixed; counts, unknown words, route, time."""
-    affected = {id(job): job for (job, _, _), _ in done}
-    per_job: dict[int, int] = {}
-    for (job, i, text), result in done:
-        target = job.targets[tgt]
-        target.origins[i] = result.origin
-        if result.degenerate is not None and result.guarded:
-            target.degenerate[i] = (result.guarded, result.note or result.degenerate.line())
+def _assemble(
+    plan: TranslationPlan, outcomes: list[_PairOutcome], mode: OutputMode
+) -> dict[tuple[int, str], TargetDraft]:
+    """Each target's records from the pairs' outcomes, taken in the order the pairs ran."""
+    drafts = {
+        (n, lang): _TargetDrafts(doc.prepared, target)
+        for n, doc in enumerate(plan.documents)
+        for lang, target in doc.targets.items()
+    }
+    for outcome in outcomes:
+        done = [(item, r) for item, r in zip(outcome.items, outcome.results, strict=True) if r]
+        shares: dict[int, int] = {}
+        for item, result in done:
+            drafts[(item.document, outcome.tgt)].put(item, result, outcome, mode.glossary)
+            shares[item.document] = shares.get(item.document, 0) + 1
+        for document, count in shares.items():
+            drafts[(document, outcome.tgt)].seconds += outcome.seconds * count / len(done)
+        failed = [item for item, r in zip(outcome.items, outcome.results, strict=True) if not r]
+        needing: dict[int, int] = {}
+        for item in failed:
+            target = drafts[(item.document, outcome.tgt)]
+            if target.prepared.lang == outcome.src:
+                needing[item.document] = needing.get(item.document, 0) + 1
+            else:  # a foreign block no engine can translate: kept as it is
+                target.keep(item.index, "no engine")
+        for document, count in needing.items():
+            drafts[(document, outcome.tgt)].fail(outcome.failure or "no engine", count)
+    return {key: target.draft() for key, target in drafts.items()}
+
+
+class _TargetDrafts:
+    """One target's records while the pairs come back (local to ``_assemble``)."""
+
+    def __init__(self, prepared: Prepared, plan: TargetPlan) -> None:
+        self.prepared, self.lang = prepared, plan.lang
+        self.records = [
+            SegmentRecord(seg, seg.text, kept=routing.kept)
+            for seg, routing in zip(prepared.segments, plan.routing, strict=True)
+        ]
+        self.route: Route | None = None
+        self.error: str | None = None
+        self.seconds = 0.0
+        self.approved = 0
+
+    def put(
+        self,
+        item: PlannedSegment,
+        result: MemoryResult,
+        outcome: _PairOutcome,
+        glossary: Glossary | None,
+    ) -> None:
+        """A translated segment: approved drafts exactly as the reviewer wrote them, the
+        source text for a degenerate one, the others with markers repaired (so QA, review
+        files and the memory see clean drafts) and typography fixed."""
+        src, tgt, text = outcome.src, outcome.tgt, item.text
+        stats = RebuildStats()
         if result.origin == "approved":
-            target.translations[i] = result.text  # exactly as the reviewer wrote it
-            target.approved += 1
+            draft = result.text
+            self.approved += 1
         elif result.origin == "degenerate":
-            target.translations[i] = text  # the source text, marked (QA "degenerate")
+            draft = text
         else:
-            # Markers made whole here, so QA, review files and the memory see clean drafts.
-            stats = RebuildStats()
-            target.translations[i] = fix_segment(repair_markers(text, result.text, stats), tgt)
-            target.markers_repaired += stats.markers_repaired
-            if result.origin == "cache":
-                target.from_memory += 1
-            else:
-                target.machine_translated += 1
-        unknown = _really_unknown(result.unknown_words, text, src, tgt, options.glossary)
-        target.untranslated.extend(unknown)
-        target.unknown[i] = unknown
-        per_job[id(job)] = per_job.get(id(job), 0) + 1
-        if target.route is None or (job.doc is not None and job.doc.lang == src):
-            target.route = route or MEMORY_ONLY
-    for job_id, count in per_job.items():
-        affected[job_id].targets[tgt].seconds += elapsed * count / max(len(done), 1)
+            draft = fix_segment(repair_markers(text, result.text, stats), tgt)
+        handling = None
+        if result.degenerate is not None and result.guarded:
+            handling = DegenerateHandling(result.guarded, result.note or result.degenerate.line())
+        fuzzy = () if result.origin == "approved" else tuple(outcome.fuzzy.get(text) or ())
+        self.records[item.index] = replace(
+            self.records[item.index],
+            draft=draft,
+            origin=result.origin,
+            unknown_words=tuple(_really_unknown(result.unknown_words, text, src, tgt, glossary)),
+            degenerate=handling,
+            fuzzy=fuzzy,
+            reviewer=result.reviewer,
+            markers_repaired=stats.markers_repaired,
+        )
+        if self.route is None or self.prepared.lang == src:
+            self.route = outcome.route or MEMORY_ONLY
 
+    def keep(self, index: int, why: str) -> None:
+        """The block of segment ``index`` is kept as it is (all its segments)."""
+        block = self.records[index].segment.block
+        for i, record in enumerate(self.records):
+            if record.segment.block == block:
+                self.records[i] = replace(record, kept=why)
 
-def _fail_pair(items: list[PairItem], src: str, tgt: str, reason: str) -> None:
-    """Segments no engine could translate: their document's target fails with ``reason`` (and
-    how many segments needed the engine, when approved translations covered the others); a
-    foreign block is kept as it is."""
-    needing: dict[int, tuple[DocumentJob, int]] = {}
-    for job, i, _ in items:
-        if job.doc is not None and job.doc.lang == src:
-            needing[id(job)] = (job, needing.get(id(job), (job, 0))[1] + 1)
-        else:  # a foreign block no engine can translate: kept as it is
-            job.targets[tgt].kept_blocks[job.segments[i].block] = "no engine"
-    for job, count in needing.values():
-        target = job.targets[tgt]
-        target.error = reason
-        used = target.approved
-        if used:
-            target.error += (
+    def fail(self, reason: str, count: int) -> None:
+        """Segments no engine could translate: the target fails with ``reason`` (and how many
+        segments needed the engine, when approved translations covered the others)."""
+        self.error = reason
+        if self.approved:
+            self.error += (
                 f" ({_count(count, 'segment')} could not be translated; "
-                f"{_count(used, 'approved translation')} from the memory used)"
+                f"{_count(self.approved, 'approved translation')} from the memory used)"
             )
+
+    def draft(self) -> TargetDraft:
+        return TargetDraft(self.lang, tuple(self.records), self.route, self.error, self.seconds)
 
 
 def _count(n: int, noun: str) -> str:
@@ -528,22 +580,3 @@ def _call_engine(
         Translation(markers.unshield(a.text, literals), a.unknown_words)
         for a, (_, literals) in zip(answers, shielded, strict=True)
     ]
-
-
-def verify_glossary(job: DocumentJob, target: TargetResult, glossary: Glossary) -> GlossaryReport:
-    """Glossary compliance of one document's translation (segments grouped by source language)."""
-    flat = job.segments
-    report = GlossaryReport()
-    for lang in sorted({seg.lang for seg in flat}):
-        if lang == target.lang:
-            continue
-        idx = [i for i, seg in enumerate(flat) if seg.lang == lang]
-        report = report + verify(
-            glossary,
-            [flat[i].text for i in idx],
-            [target.translations[i] for i in idx],
-            lang,
-            target.lang,
-            [flat[i].id for i in idx],
-        )
-    return report

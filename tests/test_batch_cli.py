@@ -18,11 +18,12 @@ from pipeline.cli.translate import closing_line, failure_lines, print_summary
 from pipeline.doctor import Check, Direction, bottom_line, directions, run_checks
 from pipeline.document import Block, Document, Span
 from pipeline.engines.registry import EngineSet
-from pipeline.jobs import DocumentJob, Progress, RunOptions, RunResult, TargetResult
+from pipeline.jobs import DocumentReport, Progress, RunResult, Source, TargetReport
 from pipeline.run import run_batch
 from pipeline.segment import join_segments, rebuild_block, segment_document
 from tests.conftest import requires_apertium
 from tests.fixtures.engines import BracketEngine
+from tests.fixtures.stages import batch
 
 EN_TEXT = (
     "Free the Casapalca miners\n\n"
@@ -57,9 +58,7 @@ def _statements(folder: Path, n: int) -> list[Path]:
 
 def _run(tmp_path: Path, engine: BracketEngine, targets: list[str], n: int = 3) -> tuple:
     _statements(tmp_path / "src", n)
-    options = RunOptions(
-        paths=[tmp_path / "src"], targets=targets, formats=["docx"], out_dir=tmp_path / "out"
-    )
+    options = batch([tmp_path / "src"], tmp_path / "out", targets=targets, formats=["docx"])
     progress = Recording()
     result = run_batch(options, progress, EngineSet.with_engines("test", {"test": engine}))
     return result, progress
@@ -85,9 +84,7 @@ def test_progress_counts_foreign_blocks_in_the_source_language_target(tmp_path: 
         EN_TEXT + "\n«¡El pueblo unido jamás será vencido! Lo gritamos en todas las calles.»\n",
         encoding="utf-8",
     )
-    options = RunOptions(
-        paths=[src], targets=["en", "es"], formats=["docx"], out_dir=tmp_path / "o"
-    )
+    options = batch([src], tmp_path / "o", targets=["en", "es"], formats=["docx"])
     progress = Recording()
     run_batch(options, progress, EngineSet.with_engines("test", {"test": BracketEngine()}))
     assert progress.segments == progress.total_segments > 0
@@ -136,47 +133,51 @@ def _summary(result: RunResult) -> str:
     return buf.getvalue()
 
 
-def _job_with(target: TargetResult) -> DocumentJob:
-    doc = Document([Block("paragraph", [Span("Free them.")])], source_path="s.txt", lang="en")
-    job = DocumentJob(path=Path("s.txt"), stem="s", out_dir=Path("out/s"), doc=doc)
-    job.targets[target.lang] = target
-    return job
+def _doc_with(*targets: TargetReport) -> DocumentReport:
+    source = Source(path=Path("s.txt"), stem="s", out_dir=Path("out/s"))
+    return DocumentReport(source, "en", targets={t.lang: t for t in targets})
 
 
 def test_repaired_formatting_marks_read_as_done_not_as_a_problem() -> None:
-    one = TargetResult(lang="es", translations=["x"], markers_repaired=1)
-    two = TargetResult(lang="es", translations=["x"], markers_repaired=2, untranslated=["w"])
-    out_one = _summary(RunResult(jobs=[_job_with(one)]))
-    out_two = _summary(RunResult(jobs=[_job_with(two)]))
+    one = TargetReport(lang="es", total=1, markers_repaired=1)
+    two = TargetReport(lang="es", total=1, markers_repaired=2, untranslated=("w",))
+    out_one = _summary(RunResult(documents=[_doc_with(one)]))
+    out_two = _summary(RunResult(documents=[_doc_with(two)]))
     assert "1 formatting mark put back" in out_one and "marks repaired" not in out_one
     assert "2 formatting marks put back" in out_two and "1 untranslated word" in out_two
     assert "1 untranslated words" not in out_two
 
 
 def test_summary_shows_leaflet_pages_and_fit() -> None:
-    fits = TargetResult(lang="es", translations=["x"])
-    fits.leaflet = {"pages": 2, "font_size": 8.5, "overflow": None, "overflow_pages": 0}
-    over = TargetResult(lang="ja", translations=["x"])
-    over.leaflet = {
-        "pages": 3,
-        "font_size": 7.5,
-        "overflow": "overflows one sheet (front and back) by 0.4 page",
-        "overflow_pages": 0.4,
-        "suggestion": "fits on A4 at 9 pt (--layout leaflet-a4)",
-    }
-    job = _job_with(fits)
-    job.targets["ja"] = over
-    text = _summary(RunResult(jobs=[job]))
+    fits = TargetReport(
+        lang="es",
+        total=1,
+        leaflet={"pages": 2, "font_size": 8.5, "overflow": None, "overflow_pages": 0},
+    )
+    over = TargetReport(
+        lang="ja",
+        total=1,
+        leaflet={
+            "pages": 3,
+            "font_size": 7.5,
+            "overflow": "overflows one sheet (front and back) by 0.4 page",
+            "overflow_pages": 0.4,
+            "suggestion": "fits on A4 at 9 pt (--layout leaflet-a4)",
+        },
+    )
+    text = _summary(RunResult(documents=[_doc_with(fits, over)]))
     assert "leaflet" in text.splitlines()[1] or "leaflet" in text
     assert "2 p, 8.5 pt" in text
     assert "3 p, 7.5 pt: overflows; fits on A4 at 9 pt" in text
-    failed = TargetResult(lang="es", error="no engine can translate en→es")
-    job_failed = _job_with(failed)
-    job_failed.targets["ja"] = over
-    rows = [r for r in _summary(RunResult(jobs=[job_failed])).splitlines() if "en→es" in r]
+    failed = TargetReport(lang="es", error="no engine can translate en→es")
+    rows = [
+        r
+        for r in _summary(RunResult(documents=[_doc_with(failed, over)])).splitlines()
+        if "en→es" in r
+    ]
     cells = [c.strip() for c in rows[0].split("│")[1:-1]]
     assert cells[-1] == "no engine can translate en→es" and cells[-2] == "-"  # not in "leaflet"
-    plain = _summary(RunResult(jobs=[_job_with(TargetResult(lang="es", translations=["x"]))]))
+    plain = _summary(RunResult(documents=[_doc_with(TargetReport(lang="es", total=1))]))
     assert "leaflet" not in plain  # no column without leaflets
 
 

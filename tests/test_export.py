@@ -12,10 +12,10 @@ from docx.oxml.ns import qn
 
 from pipeline.engines.registry import EngineSet
 from pipeline.ingest import read_document
-from pipeline.jobs import RunOptions
 from pipeline.run import run_batch
 from tests.conftest import requires_poppler
 from tests.fixtures.engines import BracketEngine
+from tests.fixtures.stages import batch
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def translated(tmp_path_factory):
     source_docs = Path(__file__).resolve().parents[1] / "source_docs"
     out = tmp_path_factory.mktemp("out")
     engines = EngineSet.with_engines("test", {"test": BracketEngine()})
-    result = run_batch(RunOptions(paths=[source_docs], out_dir=out), engines=engines)
+    result = run_batch(batch(paths=[source_docs], out_dir=out), engines=engines)
     assert result.failures == []
     return out
 

@@ -5,24 +5,23 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 
-from pipeline.document import Block, Document, Span
+from pipeline.document import Segment
 from pipeline.engines import argos_packages as models
 from pipeline.engines.apertium import ApertiumEngine
 from pipeline.engines.argos import ArgosEngine
 from pipeline.engines.known_bad import KNOWN_BAD
 from pipeline.engines.registry import EngineSet
-from pipeline.jobs import DocumentJob, Progress, RunOptions, TargetResult
+from pipeline.jobs import Prepared
 from pipeline.memory import MemoryKey, TranslationMemory
-from pipeline.report import collect_qa, report_data
-from pipeline.segment import segment_document
-from pipeline.translate import translate_all
 from tests.conftest import requires_apertium
 from tests.fixtures import argos_models as fx
 from tests.fixtures import looping_models as lm
+from tests.fixtures import stages
 from tests.fixtures.engines import BracketEngine, LoopingEngine
 
 SPANISH = [
@@ -34,18 +33,21 @@ SPANISH = [
 LOOP = "de de de"
 
 
-def _job(tmp_path: Path, texts: list[str], lang: str = "es", targets=("en",)) -> DocumentJob:
-    doc = Document(
-        blocks=[Block(kind="paragraph", spans=[Span(text=t)]) for t in texts],
-        lang=lang,
-        lang_confidence=1.0,
-    )
-    job = DocumentJob(path=tmp_path / "statement.txt", stem="statement", out_dir=tmp_path / "out")
-    job.doc = doc
-    job.segmented = segment_document(doc, lang)
-    for target in targets:
-        job.targets[target] = TargetResult(lang=target)
-    return job
+@dataclass
+class _Job:
+    """A prepared document and, once translated, its targets."""
+
+    prepared: Prepared
+    langs: tuple[str, ...]
+    targets: dict[str, stages.Target] = field(default_factory=dict)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self.prepared.segments
+
+
+def _job(tmp_path: Path, texts: list[str], lang: str = "es", targets=("en",)) -> _Job:
+    return _Job(stages.prepared(tmp_path, texts, lang, "statement.txt"), tuple(targets))
 
 
 def _install(folder: Path, *packages: Path, force: bool = False) -> list[models.InstalledModel]:
@@ -63,12 +65,9 @@ def looping(tmp_path_factory: pytest.TempPathFactory) -> list[models.InstalledMo
     return _install(work / "packages", fx.cached_package("en", "ja"))
 
 
-def _translate(job: DocumentJob, engines: EngineSet, memory: TranslationMemory | None = None):
-    options = RunOptions(paths=[], targets=list(job.targets))
-    translate_all([job], options, engines, Progress(), memory)
-    for target in job.targets.values():
-        collect_qa(job, target, None)
-    return report_data(job)
+def _translate(job: _Job, engines: EngineSet, memory: TranslationMemory | None = None):
+    job.targets = stages.translate([job.prepared], engines, memory, targets=job.langs)[0]
+    return stages.report(job.prepared, job.targets)
 
 
 # --- real looping models ------------------------------------------------------------------------
@@ -178,7 +177,7 @@ def test_auto_takes_a_few_degenerate_segments_from_the_next_engine(tmp_path) -> 
         "auto",
         {"argos": LoopingEngine(trigger="huelga"), "apertium": BracketEngine()},
     )
-    engines.options.choice = "auto"
+    engines.options = replace(engines.options, choice="auto")
     # the registry's auto order is argos then apertium; the doubles stand in for them
     job = _job(tmp_path, SPANISH)
     data = _translate(job, engines)

@@ -69,9 +69,9 @@ def test_unexpected_error_in_one_document_is_its_line(tmp_path: Path, monkeypatc
     one document) fails that document's target; the other documents and reports are written."""
     from pipeline.engines.registry import EngineSet
     from pipeline.export import writers
-    from pipeline.jobs import RunOptions
     from pipeline.run import run_batch
     from tests.fixtures.engines import BracketEngine
+    from tests.fixtures.stages import batch
 
     src = tmp_path / "src"
     _write(src / "bad.txt")
@@ -84,7 +84,7 @@ def test_unexpected_error_in_one_document_is_its_line(tmp_path: Path, monkeypatc
         return real(doc, path, lang, title)
 
     monkeypatch.setitem(writers.WRITERS, "docx", flaky)
-    options = RunOptions(paths=[src], targets=["en"], formats=["docx"], out_dir=tmp_path / "out")
+    options = batch(paths=[src], targets=["en"], formats=["docx"], out_dir=tmp_path / "out")
     result = run_batch(options, engines=EngineSet.with_engines("test", {"test": BracketEngine()}))
     assert [(f.path, f.reason) for f in result.failures] == [
         (

@@ -18,11 +18,11 @@ from PIL import Image as PILImage
 
 from pipeline.engines.registry import EngineSet
 from pipeline.ingest import read_document
-from pipeline.jobs import RunOptions
 from pipeline.leaflet.config import LeafletConfig
 from pipeline.run import run_batch
 from tests.conftest import requires_poppler
 from tests.fixtures.engines import BracketEngine
+from tests.fixtures.stages import batch
 
 PHOTO_PX = (600, 400)  # at 150 dpi: 4 × 2.667 in
 LOGO_PX = (120, 120)
@@ -93,7 +93,7 @@ def statements(tmp_path_factory) -> Path:
 def _run(paths: list[Path], out: Path, **options) -> None:
     engines = EngineSet.with_engines("test", {"test": BracketEngine()})
     result = run_batch(
-        RunOptions(paths=paths, out_dir=out, targets=["es"], source_lang="en", **options),
+        batch(paths=paths, out_dir=out, targets=["es"], source_lang="en", **options),
         engines=engines,
     )
     assert result.failures == []
@@ -263,7 +263,7 @@ def test_a_changed_picture_file_rebuilds_the_document(statements: Path, tmp_path
     engines = EngineSet.with_engines("test", {"test": BracketEngine()})
 
     def run():
-        options = RunOptions(
+        options = batch(
             paths=[folder / "miners.md"],
             out_dir=out,
             targets=["es"],

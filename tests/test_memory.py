@@ -31,7 +31,22 @@ from pipeline.memory import (
     normalize_source,
     resolve_memory_path,
 )
-from pipeline.translate import translate_with_memory
+from pipeline.translate import MemoryResult, cached_or_machine
+
+
+def translate_with_memory(memory, key, texts, translate, *, force=False) -> list[MemoryResult]:  # noqa: ANN001
+    """The translate stage's memory rule on one pair: approved, else cached, else
+    ``translate`` called once (``pipeline.translate.translate_pair`` without the plan)."""
+    approved = memory.get_approved(key.src, key.tgt, texts) if memory else {}
+    rest = [t for t in texts if t not in approved]
+    found = iter(cached_or_machine(memory, key, rest, translate, force=force))
+    return [
+        MemoryResult(approved[t].target, "approved", reviewer=approved[t].reviewer)
+        if t in approved
+        else next(found)
+        for t in texts
+    ]
+
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = MemoryKey("apertium", "apertium-eng-spa", "", "en", "es", "")
@@ -504,7 +519,6 @@ def test_fuzzy_sees_new_approvals_from_this_and_other_connections(memory):
 def test_cached_output_keeps_the_words_the_engine_left_untranslated(tmp_path):
     from pipeline.engines.base import Translation
     from pipeline.memory import TranslationMemory
-    from pipeline.translate import translate_with_memory
 
     with TranslationMemory(tmp_path / "m.sqlite3") as memory:
         first = translate_with_memory(

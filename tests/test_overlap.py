@@ -16,9 +16,9 @@ from pipeline.errors import PipelineError
 from pipeline.export import writers as export_writers
 from pipeline.export.pool import WriterPool
 from pipeline.export.writers import WRITERS
-from pipeline.jobs import RunOptions
 from pipeline.run import run_batch
 from tests.fixtures.engines import BracketEngine
+from tests.fixtures.stages import batch
 
 DOCUMENTS = 12  # read 4 at a time: with --wave-tokens 1, three waves of 4
 
@@ -66,7 +66,7 @@ def test_a_wave_is_written_while_the_next_is_translated(tmp_path, monkeypatch) -
         docx(doc, path, lang, title)
 
     monkeypatch.setitem(export_writers.WRITERS, "docx", docx_after_the_second_wave)
-    options = RunOptions(
+    options = batch(
         paths=[_statements(tmp_path / "src")],
         targets=["es"],
         formats=["docx"],
@@ -84,13 +84,13 @@ def test_a_wave_is_written_while_the_next_is_translated(tmp_path, monkeypatch) -
     assert engine.waves[0] <= engine.reported[2]
     assert not engine.reported[2] & engine.waves[2]
     assert len(result.reports) == DOCUMENTS
-    for job in result.jobs:
-        assert job.doc is not None and job.doc.blocks == []  # released
-        assert Path(job.targets["es"].outputs["docx"]).is_file()
+    for doc in result.documents:  # what is kept of a document: its report, none of its text
+        assert doc.lang == "en" and not hasattr(doc, "doc") and not hasattr(doc, "segments")
+        assert Path(doc.targets["es"].outputs["docx"]).is_file()
 
 
 class StoppingEngine(BracketEngine):
-    """Ctrl-C (``options.stop``) arrives while the second wave is at the engine."""
+    """Ctrl-C (``RunControl.stop``) arrives while the second wave is at the engine."""
 
     def __init__(self, stop: threading.Event) -> None:
         super().__init__()
@@ -109,10 +109,10 @@ def test_ctrl_c_during_the_next_wave_stops_after_the_files_being_written(
 ) -> None:
     src = _statements(tmp_path / "src")
     out = tmp_path / "out"
-    options = RunOptions(
+    options = batch(
         paths=[src], targets=["es"], formats=["docx", "pdf"], out_dir=out, wave_tokens=1, jobs=jobs
     )
-    engine = StoppingEngine(options.stop)
+    engine = StoppingEngine(options.control.stop)
     result = run_batch(options, engines=EngineSet.with_engines("test", {"test": engine}))
     assert result.exit_code == 130
     assert engine.calls_seen == 2  # the third wave was never read

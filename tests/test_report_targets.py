@@ -8,11 +8,8 @@ from pathlib import Path
 from pipeline.document import Block, Document, Span
 from pipeline.engines.apertium import ApertiumEngine
 from pipeline.engines.registry import EngineSet
-from pipeline.jobs import DocumentJob, Progress, RunOptions, TargetResult
-from pipeline.report import collect_qa, report_data
-from pipeline.segment import segment_document
-from pipeline.translate import translate_all
 from tests.conftest import requires_apertium
+from tests.fixtures import stages
 
 
 @requires_apertium
@@ -22,16 +19,10 @@ def test_a_target_no_engine_covers_names_no_engine(tmp_path: Path) -> None:
         lang="en",
         lang_confidence=1.0,
     )
-    job = DocumentJob(path=tmp_path / "s.txt", stem="s", out_dir=tmp_path / "out")
-    job.doc = doc
-    job.segmented = segment_document(doc, "en")
-    for lang in ("es", "ja"):
-        job.targets[lang] = TargetResult(lang=lang)
+    job = stages.prepare_document(tmp_path, doc, "s.txt")
     engines = EngineSet.with_engines("auto", {"apertium": ApertiumEngine()})
-    translate_all([job], RunOptions(paths=[], targets=["es", "ja"]), engines, Progress(), None)
-    for target in job.targets.values():
-        collect_qa(job, target, None)
-    data = report_data(job)
+    [targets] = stages.translate([job], engines, None, targets=("es", "ja"))
+    data = stages.report(job, targets)
     es, ja = data["targets"]["es"], data["targets"]["ja"]
     assert es["engine"] == "apertium" and "error" not in es
     assert "no engine can translate en→ja" in ja["error"]

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pipeline.engines.base import Route, Translation
 from pipeline.engines.registry import EngineSet
-from pipeline.jobs import RunOptions
 from pipeline.memory import TranslationMemory
 from pipeline.run import run_batch
 from pipeline.segment import split_sentences
 from tests.fixtures.engines import BracketEngine
+from tests.fixtures.stages import batch
 
 WORDS = [
     "the",
@@ -115,13 +115,13 @@ def test_a_rerun_at_jobs_2_makes_no_engine_call(tmp_path):
 
     def run(out: str) -> tuple[BracketEngine, list[int]]:
         engine = SpanishWords()
-        options = RunOptions(
+        options = batch(
             paths=[docs], targets=["es"], formats=[], out_dir=tmp_path / out, jobs=2, cache=cache
         )
         result = run_batch(options, engines=EngineSet.with_engines("test", {"test": engine}))
         assert result.exit_code == 0, result.failures
-        machine = [job.targets["es"].machine_translated for job in result.jobs]
-        assert not any(job.targets["es"].degenerate for job in result.jobs)
+        machine = [doc.targets["es"].machine_translated for doc in result.documents]
+        assert not any(doc.targets["es"].degenerate for doc in result.documents)
         return engine, machine
 
     first, machine = run("first")
@@ -166,7 +166,7 @@ terms:
 def _incremental_run(tmp_path: Path, engine: BracketEngine, **extra) -> dict[str, dict]:
     from pipeline.glossary import load_glossary
 
-    options = RunOptions(
+    options = batch(
         paths=[tmp_path / "docs"],
         targets=["en", "es"],
         formats=["docx"],
@@ -256,7 +256,7 @@ def test_writers_in_worker_processes_write_every_document_and_report_failures(tm
     out = tmp_path / "out"
     (out / "union").mkdir(parents=True)
     (out / "union" / "union.es.pdf").mkdir()  # a folder where the PDF should go
-    options = RunOptions(paths=[docs], targets=["es"], out_dir=out, jobs=2)
+    options = batch(paths=[docs], targets=["es"], out_dir=out, jobs=2)
     result = run_batch(options, engines=EngineSet.with_engines("test", {"test": BracketEngine()}))
     for stem in ("miners", "teachers"):
         written = docx.Document(str(out / stem / f"{stem}.es.docx"))

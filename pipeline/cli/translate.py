@@ -30,10 +30,11 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
-    from pipeline.jobs import RunOptions, RunResult, TargetResult
+    from pipeline.jobs import DocumentReport, RunResult, TargetReport
+    from pipeline.options import Batch
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "translate",
         help="translate statements into en/es/ja and write DOCX and PDF",
@@ -206,10 +207,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def options_from_args(args: argparse.Namespace) -> RunOptions:
+def options_from_args(args: argparse.Namespace) -> Batch:
+    """The batch the arguments ask for; the environment (``PIPELINE_LT_CONCURRENCY``, the
+    ``PIPELINE_MAX_*`` limits) is read here, once."""
     from pipeline.export.writers import FORMATS
-    from pipeline.jobs import RunOptions
+    from pipeline.ingest.limits import Limits
     from pipeline.memory import resolve_memory_path
+    from pipeline.options import Batch, OutputMode, RunControl
 
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -234,17 +238,16 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
     glossary = None if args.no_glossary else _load_glossary(args.glossary)
-    leaflet_config = None
+    leaflet = leaflet_config = None
     if args.layout != "document":
         from pipeline.cli.leaflet import load_config_or_default
 
+        leaflet = LeafletOptions(args.layout, bw=args.bw, bleed=args.bleed, two_up=args.two_up)
         leaflet_config = load_config_or_default(args.leaflet_config)
-    return RunOptions(
-        paths=paths,
-        targets=parse_languages(args.to),
+    mode = OutputMode(
+        targets=tuple(parse_languages(args.to)),
         source_lang=args.source,
-        formats=formats,
-        out_dir=args.out,
+        formats=tuple(formats),
         engine=EngineOptions(
             choice=args.engine,
             url=args.url,
@@ -252,24 +255,25 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
             routes=routes,
             lt_concurrency=lt_concurrency,
         ),
-        jobs=args.jobs,
-        force=args.force,
         glossary=glossary,
-        layout=args.layout,
+        leaflet=leaflet,
         leaflet_config=leaflet_config,
-        bleed=args.bleed,
-        bw=args.bw,
-        two_up=args.two_up,
         strict=args.strict,
         keep_foreign=args.keep_foreign,
-        cache=resolve_memory_path(args.cache),
         review=args.review,
-        follow_links=args.follow_links,
         detector=args.detector,
         restyle=args.restyle,
         pdf_engine=args.pdf_engine,
-        wave_tokens=args.wave_tokens,
     )
+    control = RunControl(
+        jobs=args.jobs,
+        wave_tokens=args.wave_tokens,
+        follow_links=args.follow_links,
+        cache=resolve_memory_path(args.cache),
+        force=args.force,
+        limits=Limits.from_env(),
+    )
+    return Batch(paths=tuple(paths), out_dir=args.out, mode=mode, control=control)
 
 
 def _check_conflicts(
@@ -325,7 +329,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
-    options = options_from_args(args)
+    batch = options_from_args(args)
     interactive = sys.stdout.isatty() and not args.json
     progress = None
     if interactive:
@@ -334,8 +338,8 @@ def run(args: argparse.Namespace) -> int:
         progress = RichProgress()
     started = time.perf_counter()
     try:
-        with stop_on_interrupt(options.stop):
-            result = run_batch(options, progress)
+        with stop_on_interrupt(batch.control.stop):
+            result = run_batch(batch, progress)
     except PipelineError as exc:  # the memory file cannot be used
         raise CommandError(str(exc), 1) from None
     finally:
@@ -414,7 +418,7 @@ def closing_line(result: RunResult) -> str | None:
     if not reports:
         return None
     root = reports[0].parent.parent
-    written = any(target.outputs for job in result.jobs for target in job.targets.values())
+    written = any(target.outputs for doc in result.documents for target in doc.targets.values())
     if written or result.unchanged:
         return f"Outputs and report.json under {root}/"
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
@@ -426,57 +430,16 @@ def print_summary(result: RunResult, seconds: float) -> None:
     from rich.table import Table
 
     console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=160)
-    from pipeline.leaflet import fit_summary
-
     table = Table(title=f"Translated in {seconds:.1f} s", title_justify="left")
-    leaflets = any(t.leaflet for job in result.jobs for t in job.targets.values())
+    leaflets = any(t.leaflet for doc in result.documents for t in doc.targets.values())
     columns = ["document", "lang", "engine", "segments", "glossary", "time"]
     columns += ["leaflet"] if leaflets else []
     for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
-    empty = ["-"] * (len(columns) - 1)  # a failed row: dashes up to the problems column
-    for job in result.jobs:
-        if job.unchanged:
-            continue  # counted below the table
-        if job.doc is None:
-            table.add_row(job.stem, *empty, f"[red]{job.error or 'not done (interrupted)'}[/]")
-            continue
-        for lang, target in job.targets.items():
-            pair = f"{job.doc.lang}→{lang}"
-            if target.error:
-                table.add_row(job.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]")
-                continue
-            route = target.route
-            engine = route.engine if route else "identity"
-            if route and route.engine == "ctranslate2" and route.model:
-                engine = route.model  # which of the installed models ran
-            if route and route.pivot:
-                engine += f" via {route.pivot}"
-            problems = []
-            if target.untranslated:
-                problems.append(_count(len(target.untranslated), "untranslated word"))
-            if target.degenerate:
-                problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
-            if target.qa:
-                problems.append(_count(len(target.qa), "QA finding"))
-            for note in (target.leaflet or {}).get("notes") or []:
-                problems.append(f"leaflet: {note.split(';')[0]}")  # in full in report.json
-            if target.markers_repaired:  # done, not a problem: said in passing
-                put_back = _count(target.markers_repaired, "formatting mark")
-                problems.append(f"[dim]{put_back} put back in place[/]")
-            cells = [
-                job.stem,
-                pair,
-                engine,
-                _segments_cell(target),
-                _glossary_cell(target),
-                f"{target.seconds:.1f}s",
-            ]
-            if leaflets:
-                entry = target.leaflet
-                fit = fit_summary(entry) if entry else "-"
-                cells.append(f"[red]{fit}[/]" if entry and entry.get("overflow") else fit)
-            table.add_row(*cells, "; ".join(problems))
+    for doc in result.documents:
+        if not doc.unchanged:  # the unchanged ones are counted below the table
+            for row in summary_rows(doc, len(columns) - 1, leaflets):
+                table.add_row(*row)
     if table.row_count:
         console.print(table)
     else:
@@ -490,6 +453,66 @@ def print_summary(result: RunResult, seconds: float) -> None:
         print(closing)
 
 
+def summary_rows(doc: DocumentReport, cells: int, leaflets: bool) -> list[list[str]]:
+    """The summary's rows of one document: ``cells`` cells before the problems column."""
+    empty = ["-"] * cells  # a failed row: dashes up to the problems column
+    if doc.lang is None:
+        return [[doc.stem, *empty, f"[red]{doc.error or 'not done (interrupted)'}[/]"]]
+    rows = []
+    for lang, target in doc.targets.items():
+        pair = f"{doc.lang}→{lang}"
+        if target.error:
+            rows.append([doc.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]"])
+            continue
+        cells_ = [
+            doc.stem,
+            pair,
+            _engine_cell(target),
+            _segments_cell(target),
+            _glossary_cell(target),
+            f"{target.seconds:.1f}s",
+        ]
+        if leaflets:
+            cells_.append(_leaflet_cell(target))
+        rows.append([*cells_, "; ".join(_problems(target))])
+    return rows
+
+
+def _engine_cell(target: TargetReport) -> str:
+    route = target.route
+    engine = route.engine if route else "identity"
+    if route and route.engine == "ctranslate2" and route.model:
+        engine = route.model  # which of the installed models ran
+    if route and route.pivot:
+        engine += f" via {route.pivot}"
+    return engine
+
+
+def _leaflet_cell(target: TargetReport) -> str:
+    from pipeline.leaflet import fit_summary
+
+    entry = target.leaflet
+    fit = fit_summary(dict(entry)) if entry else "-"
+    return f"[red]{fit}[/]" if entry and entry.get("overflow") else fit
+
+
+def _problems(target: TargetReport) -> list[str]:
+    """What a reader of the summary should look at in one target (in full in report.json)."""
+    problems = []
+    if target.untranslated:
+        problems.append(_count(len(target.untranslated), "untranslated word"))
+    if target.degenerate:
+        problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
+    if target.qa:
+        problems.append(_count(len(target.qa), "QA finding"))
+    for note in (target.leaflet or {}).get("notes") or []:
+        problems.append(f"leaflet: {note.split(';')[0]}")
+    if target.markers_repaired:  # done, not a problem: said in passing
+        put_back = _count(target.markers_repaired, "formatting mark")
+        problems.append(f"[dim]{put_back} put back in place[/]")
+    return problems
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -498,8 +521,8 @@ def _print_review_files(result: RunResult) -> None:
     """Where ``--review`` put the review files, and how to bring corrections back."""
     written = [
         Path(target.outputs[key])
-        for job in result.jobs
-        for target in job.targets.values()
+        for doc in result.documents
+        for target in doc.targets.values()
         for key in ("review_docx", "xliff")
         if key in target.outputs
     ]
@@ -520,7 +543,7 @@ def _short(error: str) -> str:
     return error.split(": ", 1)[0] if len(error) > 60 else error
 
 
-def _segments_cell(target: TargetResult) -> str:
+def _segments_cell(target: TargetReport) -> str:
     total = target.total
     parts = [f"{target.approved} approved"] if target.approved else []
     if target.from_memory:
@@ -528,7 +551,7 @@ def _segments_cell(target: TargetResult) -> str:
     return f"{total} ({', '.join(parts)})" if parts else str(total)
 
 
-def _glossary_cell(target: TargetResult) -> str:
+def _glossary_cell(target: TargetReport) -> str:
     report = target.glossary
     if report is None or report.occurrences == 0:
         return "-"

@@ -132,11 +132,8 @@ def _pair(value: object, where: str) -> tuple[str, str]:
     )
 
 
-def parse_manifest(data: object, where: str) -> Manifest:
-    """A manifest from its YAML/JSON data; FamilyModelError names ``where`` and the key."""
-    if not isinstance(data, dict):
-        raise FamilyModelError(f"{where}: a manifest is a mapping (name, family, licence, …)")
-    unknown = set(data) - {
+_KEYS = frozenset(
+    {
         "name",
         "family",
         "licence",
@@ -151,15 +148,17 @@ def parse_manifest(data: object, where: str) -> Manifest:
         "origin",
         "url",
     }
+)
+
+
+def parse_manifest(data: object, where: str) -> Manifest:
+    """A manifest from its YAML/JSON data; FamilyModelError names ``where`` and the key."""
+    if not isinstance(data, dict):
+        raise FamilyModelError(f"{where}: a manifest is a mapping (name, family, licence, …)")
+    unknown = set(data) - _KEYS
     if unknown:
         raise FamilyModelError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    name = data.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise FamilyModelError(
-            f"{where}: name: {name!r} is not a model name (lower-case letters, digits, . _ -)"
-        )
-    if name in ("argos", "apertium", "libretranslate", "ctranslate2", "auto"):
-        raise FamilyModelError(f"{where}: name: {name!r} is an engine's name; choose another")
+    name = _manifest_name(data, where)
     family = data.get("family")
     if family not in FAMILIES:
         raise FamilyModelError(
@@ -172,23 +171,56 @@ def parse_manifest(data: object, where: str) -> Manifest:
             f"{where}: licence: missing; write the model's licence (e.g. CC-BY-NC-4.0 for "
             "NLLB-200, MIT for M2M-100, CC-BY-4.0 for OPUS-MT) so users see it"
         )
-    pairs: list[tuple[str, str]] = []
+    pairs = _manifest_pairs(data, where)
+    if not spec.multilingual and len(pairs) != 1:
+        raise FamilyModelError(f"{where}: pairs: a {family} model translates one direction")
+    tokens = _manifest_tokens(data, spec, pairs, where)
+    source_spm, target_spm = _manifest_spm(data, spec, where)
+    return Manifest(
+        name=name,
+        family=str(family),
+        licence=licence.strip(),
+        pairs=tuple(pairs),
+        tokens=tokens,
+        source_spm=source_spm,
+        target_spm=target_spm,
+        version=str(data.get("version", "") or ""),
+        origin=str(data.get("origin", data.get("url", "")) or ""),
+    )
+
+
+def _manifest_name(data: dict[Any, Any], where: str) -> str:
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise FamilyModelError(
+            f"{where}: name: {name!r} is not a model name (lower-case letters, digits, . _ -)"
+        )
+    if name in ("argos", "apertium", "libretranslate", "ctranslate2", "auto"):
+        raise FamilyModelError(f"{where}: name: {name!r} is an engine's name; choose another")
+    return name
+
+
+def _manifest_pairs(data: dict[Any, Any], where: str) -> list[tuple[str, str]]:
+    """The directions: ``pairs: [en-ja, …]``, or every direction between ``languages``."""
     if "pairs" in data:
         raw = data["pairs"]
         if not isinstance(raw, list) or not raw:
             raise FamilyModelError(f"{where}: pairs: a list of directions such as [en-ja, ja-en]")
-        pairs = [_pair(item, f"{where}: pairs") for item in raw]
-    elif "languages" in data:
+        return [_pair(item, f"{where}: pairs") for item in raw]
+    if "languages" in data:
         langs = data["languages"]
         if not isinstance(langs, list) or len(langs) < 2 or any(x not in LANGUAGES for x in langs):
             raise FamilyModelError(
                 f"{where}: languages: a list of two or more of en, es, ja (got {langs!r})"
             )
-        pairs = [(s, t) for s in langs for t in langs if s != t]
-    else:
-        raise FamilyModelError(f"{where}: give languages: [en, es, ja] or pairs: [en-ja, …]")
-    if not spec.multilingual and len(pairs) != 1:
-        raise FamilyModelError(f"{where}: pairs: a {family} model translates one direction")
+        return [(s, t) for s in langs for t in langs if s != t]
+    raise FamilyModelError(f"{where}: give languages: [en, es, ja] or pairs: [en-ja, …]")
+
+
+def _manifest_tokens(
+    data: dict[Any, Any], spec: Family, pairs: list[tuple[str, str]], where: str
+) -> dict[str, str]:
+    """The family's language tokens with the manifest's own, for the languages it has."""
     tokens = dict(spec.tokens)
     given = data.get("tokens", {})
     if not isinstance(given, dict) or any(
@@ -201,23 +233,18 @@ def parse_manifest(data: object, where: str) -> Manifest:
             if lang not in tokens:
                 raise FamilyModelError(f"{where}: tokens: no language token for {lang}")
         tokens = {k: v for k, v in tokens.items() if any(k in pair for pair in pairs)}
+    return tokens
+
+
+def _manifest_spm(data: dict[Any, Any], spec: Family, where: str) -> tuple[str, str]:
+    """The SentencePiece files' names in the model folder (source, target)."""
     spm = data.get("sentencepiece")
     source_spm = data.get("source_spm", spm or spec.source_spm)
     target_spm = data.get("target_spm", spm or spec.target_spm)
     for key, value in (("source_spm", source_spm), ("target_spm", target_spm)):
         if not isinstance(value, str) or "/" in value or value.startswith("."):
             raise FamilyModelError(f"{where}: {key}: a file name in the model folder")
-    return Manifest(
-        name=name,
-        family=str(family),
-        licence=licence.strip(),
-        pairs=tuple(pairs),
-        tokens=tokens,
-        source_spm=str(source_spm),
-        target_spm=str(target_spm),
-        version=str(data.get("version", "") or ""),
-        origin=str(data.get("origin", data.get("url", "")) or ""),
-    )
+    return str(source_spm), str(target_spm)
 
 
 def read_manifest_file(path: Path) -> Manifest:

@@ -16,7 +16,7 @@ from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
 ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineOptions:
     """What the user said about engines on the command line."""
 

@@ -87,6 +87,24 @@ def document_ast(doc: Document, lang: str, image_path: ImagePath | None = None) 
     """The pandoc AST of ``doc`` (title, subtitle, author, date and abstract go to metadata,
     as pandoc expects); without ``image_path`` a figure is its caption's paragraph."""
     notes = doc.footnotes()
+    meta = _metadata(doc, lang, notes)
+    body = [b for b in doc.body_blocks() if b.kind != "abstract"]
+    captions = {b.table: b for b in body if b.kind == "caption" and b.table is not None}
+    blocks: list[dict[str, Any]] = []
+    i = 0
+    while i < len(body):
+        if body[i].kind in _RUNS:  # consecutive blocks that make one pandoc block
+            j = _run_end(body, i)
+            blocks.append(_run_ast(body[i:j], notes, captions, image_path))
+            i = j
+        else:
+            blocks.extend(_block_ast(body[i], meta, notes, image_path))
+            i += 1
+    return {"pandoc-api-version": PANDOC_API_VERSION, "meta": meta, "blocks": blocks}
+
+
+def _metadata(doc: Document, lang: str, notes: dict[str, Block]) -> dict[str, Any]:
+    """The language, author, date and abstract (the title and subtitle come with the body)."""
     meta: dict[str, Any] = {"lang": {"t": "MetaString", "c": lang}}
     for key in ("author", "date"):
         if doc.metadata.get(key):
@@ -98,79 +116,72 @@ def document_ast(doc: Document, lang: str, image_path: ImagePath | None = None) 
     ]
     if abstract:
         meta["abstract"] = {"t": "MetaBlocks", "c": abstract}
-    blocks: list[dict[str, Any]] = []
-    body = [b for b in doc.body_blocks() if b.kind != "abstract"]
-    captions = {b.table: b for b in body if b.kind == "caption" and b.table is not None}
-    i = 0
-    while i < len(body):
-        block = body[i]
-        if block.kind == "caption":
-            if block.table is None:
-                blocks.append({"t": "Para", "c": spans_inlines(block.spans, notes)})
-            i += 1
-        elif block.kind == "figure":
-            inlines = spans_inlines(block.spans, notes)
-            if block.image is not None and image_path is not None:
-                picture = image_inline(block.image, inlines, image_path, TEXT_WIDTH_IN)
-                shown = block.image.captioned and block.text.strip()
-                caption = [{"t": "Plain", "c": inlines}] if shown else []
-                blocks.append(
-                    {
-                        "t": "Figure",
-                        "c": [["", [], []], [None, caption], [{"t": "Plain", "c": [picture]}]],
-                    }
-                )
-            elif block.text.strip():
-                blocks.append({"t": "Para", "c": inlines})
-            i += 1
-        elif block.kind == "title" and "title" not in meta:
-            meta["title"] = _meta_inlines(block.spans, notes)
-            i += 1
-        elif block.kind == "subtitle" and "subtitle" not in meta:
-            meta["subtitle"] = _meta_inlines(block.spans, notes)
-            i += 1
-        elif block.kind in ("title", "subtitle"):
-            blocks.append(
-                {"t": "Header", "c": [1, ["", [], []], spans_inlines(block.spans, notes)]}
-            )
-            i += 1
-        elif block.kind == "heading":
-            level = max(1, min(block.level or 1, 6))
-            blocks.append(
-                {"t": "Header", "c": [level, ["", [], []], spans_inlines(block.spans, notes)]}
-            )
-            i += 1
-        elif block.kind == "list_item":
-            j = i
-            while j < len(body) and body[j].kind == "list_item":
-                j += 1
-            blocks.append(_list(body[i:j], notes, level=body[i].level or 1))
-            i = j
-        elif block.kind == "quote":
-            j = i
-            while j < len(body) and body[j].kind == "quote":
-                j += 1
-            paras = [{"t": "Para", "c": spans_inlines(b.spans, notes)} for b in body[i:j]]
-            blocks.append(
-                {
-                    "t": "Div",
-                    "c": [
-                        ["", [], [["custom-style", QUOTE_STYLE]]],
-                        [{"t": "BlockQuote", "c": paras}],
-                    ],
-                }
-            )
-            i = j
-        elif block.kind == "table_cell":
-            j = i
-            while j < len(body) and body[j].kind == "table_cell" and body[j].table == block.table:
-                j += 1
-            blocks.append(_table(body[i:j], notes, captions.get(block.table or 0), image_path))
-            i = j
-        else:
-            blocks.append({"t": "Para", "c": spans_inlines(block.spans, notes)})
-            i += 1
-    return {"pandoc-api-version": PANDOC_API_VERSION, "meta": meta, "blocks": blocks}
+    return meta
+
+
+_RUNS = ("list_item", "quote", "table_cell")
+"""Block kinds whose consecutive blocks make one pandoc block (a list, a quote, a table)."""
+
+
+def _run_end(body: list[Block], start: int) -> int:
+    """Where the run of blocks of ``body[start]``'s kind (and table) ends."""
+    first = body[start]
+    end = start
+    while end < len(body) and body[end].kind == first.kind:
+        if first.kind == "table_cell" and body[end].table != first.table:
+            break
+        end += 1
+    return end
+
+
+def _run_ast(
+    run: list[Block],
+    notes: dict[str, Block],
+    captions: dict[int, Block],
+    image_path: ImagePath | None,
+) -> dict[str, Any]:
+    first = run[0]
+    if first.kind == "list_item":
+        return _list(run, notes, level=first.level or 1)
+    if first.kind == "quote":
+        paras = [{"t": "Para", "c": spans_inlines(b.spans, notes)} for b in run]
+        attributes = ["", [], [["custom-style", QUOTE_STYLE]]]
+        return {"t": "Div", "c": [attributes, [{"t": "BlockQuote", "c": paras}]]}
+    return _table(run, notes, captions.get(first.table or 0), image_path)
+
+
+def _block_ast(
+    block: Block, meta: dict[str, Any], notes: dict[str, Block], image_path: ImagePath | None
+) -> list[dict[str, Any]]:
+    """The pandoc blocks of one block (none for a title that goes to ``meta``, or a
+    table's caption, which goes with its table)."""
+    kind = block.kind
+    if kind == "caption":
+        return (
+            [{"t": "Para", "c": spans_inlines(block.spans, notes)}] if block.table is None else []
+        )
+    if kind == "figure":
+        return _figure(block, notes, image_path)
+    if kind in ("title", "subtitle") and kind not in meta:
+        meta[kind] = _meta_inlines(block.spans, notes)
+        return []
+    if kind in ("title", "subtitle", "heading"):
+        level = max(1, min(block.level or 1, 6)) if kind == "heading" else 1
+        return [{"t": "Header", "c": [level, ["", [], []], spans_inlines(block.spans, notes)]}]
+    return [{"t": "Para", "c": spans_inlines(block.spans, notes)}]
+
+
+def _figure(
+    block: Block, notes: dict[str, Block], image_path: ImagePath | None
+) -> list[dict[str, Any]]:
+    inlines = spans_inlines(block.spans, notes)
+    if block.image is not None and image_path is not None:
+        picture = image_inline(block.image, inlines, image_path, TEXT_WIDTH_IN)
+        shown = block.image.captioned and block.text.strip()
+        caption = [{"t": "Plain", "c": inlines}] if shown else []
+        content = [["", [], []], [None, caption], [{"t": "Plain", "c": [picture]}]]
+        return [{"t": "Figure", "c": content}]
+    return [{"t": "Para", "c": inlines}] if block.text.strip() else []
 
 
 def _list(items: list[Block], notes: dict[str, Block], level: int) -> dict[str, Any]:

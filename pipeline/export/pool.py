@@ -7,10 +7,11 @@ runs threads), each with its own running pandoc (``pandoc_server``); with one jo
 single document, they run in a thread of the calling process. Errors come back as they were
 raised (``PipelineError`` subclasses, ``OSError``).
 
-``submit`` returns at once with a future, so the files of several documents can be in
-flight together; no more than ``N`` are handed to the workers at a time, and those waiting
-for a worker are cancelled once ``stop`` is set (an interrupted run finishes the files being
-written and starts no other).
+``submit(call, *args)`` returns at once with a future of what ``call`` returns, so the files
+of several documents can be in flight together; no more than ``N`` are handed to the workers
+at a time, and those waiting for a worker are cancelled once ``stop`` is set (an interrupted
+run finishes the files being written and starts no other), unless submitted with
+``finish=True`` (the files made from files already written: a leaflet, the review files).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import (
     CancelledError,
     Executor,
@@ -35,6 +36,7 @@ from contextlib import suppress
 from multiprocessing import util
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pipeline.document import Block, Document, Span
 from pipeline.export import pandoc_server
@@ -61,8 +63,8 @@ def _exit_without(owner: int) -> None:
             os._exit(1)
 
 
-def _write(writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
-    writer(doc, path, lang, title)
+def _call(call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return call(*args)
 
 
 def _warm(writers: Sequence[Writer], langs: Sequence[str]) -> None:
@@ -78,14 +80,14 @@ def _warm(writers: Sequence[Writer], langs: Sequence[str]) -> None:
                     writer(doc, Path(folder) / f"warm-{lang}-{n}.out", lang, "warm-up")
 
 
-_Call = tuple[Writer, Document, Path, str, str]
+_Call = tuple[Callable[..., Any], tuple[Any, ...], bool]  # call, its arguments, finish
 
 
-def _sendable(writer: Writer) -> bool:
+def _sendable(call: Callable[..., Any]) -> bool:
     """A writer another process can run: a module-level function (sent by name). The
     in-place writers are closures over the source package and run in the calling process."""
-    name = getattr(writer, "__qualname__", "")
-    return bool(name) and "<locals>" not in name and getattr(writer, "__module__", None) is not None
+    name = getattr(call, "__qualname__", "")
+    return bool(name) and "<locals>" not in name and getattr(call, "__module__", None) is not None
 
 
 class _Lane:
@@ -94,42 +96,49 @@ class _Lane:
 
     def __init__(self, executor: Executor, slots: int, stop: threading.Event) -> None:
         self.executor, self.slots, self.stop = executor, slots, stop
-        self.waiting: deque[tuple[Future[None], _Call]] = deque()
+        self.waiting: deque[tuple[Future[Any], _Call]] = deque()
         self.lock = threading.Lock()
 
-    def submit(self, call: _Call) -> Future[None]:
-        future: Future[None] = Future()
+    def submit(self, call: _Call) -> Future[Any]:
+        future: Future[Any] = Future()
         with self.lock:
             self.waiting.append((future, call))
         self._dispatch()
         return future
 
     def _dispatch(self) -> None:
-        started: list[tuple[Future[None], _Call]] = []
+        started: list[tuple[Future[Any], _Call]] = []
         with self.lock:
-            while self.waiting and (self.stop.is_set() or self.slots > 0):
+            if self.stop.is_set():  # interrupted: only the calls that must finish are left
+                for future, call in list(self.waiting):
+                    if not call[2]:
+                        self.waiting.remove((future, call))
+                        future.cancel()
+            while self.waiting and self.slots > 0:
                 future, call = self.waiting.popleft()
-                if self.stop.is_set():
-                    future.cancel()
-                elif future.set_running_or_notify_cancel():
+                if future.set_running_or_notify_cancel():
                     self.slots -= 1
                     started.append((future, call))
         for future, call in started:
             try:
-                inner = self.executor.submit(_write, *call)
+                inner = self.executor.submit(_call, call[0], call[1])
             except Exception as exc:  # the executor is shut down or broken
-                self._done(future, exc)
+                self._done(future, None, exc)
                 continue
             inner.add_done_callback(functools.partial(self._finished, future))
 
-    def _finished(self, outer: Future[None], inner: Future[None]) -> None:
-        self._done(outer, CancelledError() if inner.cancelled() else inner.exception())
+    def _finished(self, outer: Future[Any], inner: Future[Any]) -> None:
+        if inner.cancelled():
+            self._done(outer, None, CancelledError())
+        else:
+            exc = inner.exception()
+            self._done(outer, None if exc is not None else inner.result(), exc)
 
-    def _done(self, outer: Future[None], exc: BaseException | None) -> None:
+    def _done(self, outer: Future[Any], value: Any, exc: BaseException | None) -> None:
         with self.lock:
             self.slots += 1
         if exc is None:
-            outer.set_result(None)
+            outer.set_result(value)
         else:
             outer.set_exception(exc)
         self._dispatch()
@@ -173,14 +182,13 @@ class WriterPool:
             with suppress(Exception):
                 self._processes.submit(_warm, sendable, list(langs))
 
-    def submit(
-        self, writer: Writer, doc: Document, path: Path, lang: str, title: str
-    ) -> Future[None]:
-        """Write ``doc`` at ``path`` with ``writer`` (one of ``pipeline.export.writers``)
-        when a worker is free; the future's result is None once it is written, its exception
-        what the writer raised. Cancelled if the run is stopped before a worker takes it."""
-        lane = self._remote if self._remote is not None and _sendable(writer) else self._local
-        return lane.submit((writer, doc, path, lang, title))
+    def submit(self, call: Callable[..., Any], *args: Any, finish: bool = False) -> Future[Any]:
+        """Run ``call(*args)`` (a writer of ``pipeline.export.writers``: ``doc, path, lang,
+        title``; or any output's writer, ``pipeline.outputs``) when a worker is free; the
+        future's result is what it returned, its exception what it raised. Cancelled if the
+        run is stopped before a worker takes it, unless ``finish``."""
+        lane = self._remote if self._remote is not None and _sendable(call) else self._local
+        return lane.submit((call, args, finish))
 
     def write(self, writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
         """Write ``doc`` at ``path`` with ``writer``; returns when it is written."""

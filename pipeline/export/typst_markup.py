@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from pipeline.document import Block, Document, Image, Span
 
@@ -79,6 +80,25 @@ def document_markup(
     """The body markup of ``doc`` and its title block fields (``title``, ``subtitle``,
     ``author``, ``date``, ``abstract``); without ``image_path`` a figure is its caption."""
     notes = doc.footnotes()
+    meta = _metadata(doc, notes)
+    page = _Page(notes, image_path, text_width)
+    body = [b for b in doc.body_blocks() if b.kind != "abstract"]
+    captions = {b.table: b for b in body if b.kind == "caption" and b.table is not None}
+    parts: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i].kind in _RUNS:  # consecutive blocks that make one element
+            j = _run_end(body, i)
+            parts.append(_run_markup(body[i:j], page, captions))
+            i = j
+        else:
+            parts.extend(_block_markup(body[i], meta, page))
+            i += 1
+    return "\n\n".join(parts) + "\n", meta
+
+
+def _metadata(doc: Document, notes: Mapping[str, Block]) -> dict[str, str]:
+    """The author, date and abstract (the title and subtitle come with the body)."""
     meta: dict[str, str] = {}
     for key in ("author", "date"):
         if doc.metadata.get(key):
@@ -86,56 +106,65 @@ def document_markup(
     abstract = [spans_markup(b.spans, notes) for b in doc.blocks if b.kind == "abstract"]
     if abstract:
         meta["abstract"] = "\n\n".join(abstract)
-    parts: list[str] = []
-    body = [b for b in doc.body_blocks() if b.kind != "abstract"]
-    captions = {b.table: b for b in body if b.kind == "caption" and b.table is not None}
-    i = 0
-    while i < len(body):
-        block = body[i]
-        kind = block.kind
-        if kind == "caption":
-            if block.table is None:
-                parts.append(spans_markup(block.spans, notes))
-            i += 1
-        elif kind == "figure":
-            caption = spans_markup(block.spans, notes)
-            if block.image is not None and image_path is not None:
-                picture = image_markup(block.image, image_path, text_width, block.text)
-                cap = f", caption: [{caption}]" if caption and block.image.captioned else ""
-                parts.append(f"#figure({picture}{cap})")
-            elif caption:
-                parts.append(caption)
-            i += 1
-        elif kind in ("title", "subtitle") and kind not in meta:
-            meta[kind] = spans_markup(block.spans, notes)
-            i += 1
-        elif kind in ("title", "subtitle", "heading"):
-            level = 1 if kind != "heading" else max(1, min(block.level or 1, 6))
-            parts.append(f"{'=' * level} {spans_markup(block.spans, notes)}")
-            i += 1
-        elif kind in ("list_item", "quote", "table_cell"):
-            j = i
-            while (
-                j < len(body)
-                and body[j].kind == kind
-                and (kind != "table_cell" or body[j].table == block.table)
-            ):
-                j += 1
-            run = body[i:j]
-            if kind == "list_item":
-                parts.append("\n".join(_list(run, notes, run[0].level or 1, 0)))
-            elif kind == "quote":
-                paras = "\n\n".join(spans_markup(b.spans, notes) for b in run)
-                parts.append(f"#quote(block: true)[\n{paras}\n]")
-            else:
-                table_caption = captions.get(block.table or 0)
-                cap = spans_markup(table_caption.spans, notes) if table_caption else ""
-                parts.append(_table(run, notes, cap, image_path, text_width))
-            i = j
-        else:
-            parts.append(spans_markup(block.spans, notes))
-            i += 1
-    return "\n\n".join(parts) + "\n", meta
+    return meta
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What every block's markup needs: the footnotes, where pictures are, the text width."""
+
+    notes: Mapping[str, Block]
+    image_path: ImagePath | None
+    text_width: float
+
+
+_RUNS = ("list_item", "quote", "table_cell")
+"""Block kinds whose consecutive blocks make one element (a list, a quote, a table)."""
+
+
+def _run_end(body: list[Block], start: int) -> int:
+    """Where the run of blocks of ``body[start]``'s kind (and table) ends."""
+    first = body[start]
+    end = start
+    while end < len(body) and body[end].kind == first.kind:
+        if first.kind == "table_cell" and body[end].table != first.table:
+            break
+        end += 1
+    return end
+
+
+def _run_markup(run: list[Block], page: _Page, captions: Mapping[int, Block]) -> str:
+    first, notes = run[0], page.notes
+    if first.kind == "list_item":
+        return "\n".join(_list(run, notes, first.level or 1, 0))
+    if first.kind == "quote":
+        paras = "\n\n".join(spans_markup(b.spans, notes) for b in run)
+        return f"#quote(block: true)[\n{paras}\n]"
+    table_caption = captions.get(first.table or 0)
+    cap = spans_markup(table_caption.spans, notes) if table_caption else ""
+    return _table(run, notes, cap, page.image_path, page.text_width)
+
+
+def _block_markup(block: Block, meta: dict[str, str], page: _Page) -> list[str]:
+    """The markup of one block (none for a title that goes to ``meta``, or a table's
+    caption, which goes with its table)."""
+    kind, notes = block.kind, page.notes
+    if kind == "caption":
+        return [spans_markup(block.spans, notes)] if block.table is None else []
+    if kind == "figure":
+        caption = spans_markup(block.spans, notes)
+        if block.image is not None and page.image_path is not None:
+            picture = image_markup(block.image, page.image_path, page.text_width, block.text)
+            cap = f", caption: [{caption}]" if caption and block.image.captioned else ""
+            return [f"#figure({picture}{cap})"]
+        return [caption] if caption else []
+    if kind in ("title", "subtitle") and kind not in meta:
+        meta[kind] = spans_markup(block.spans, notes)
+        return []
+    if kind in ("title", "subtitle", "heading"):
+        level = 1 if kind != "heading" else max(1, min(block.level or 1, 6))
+        return [f"{'=' * level} {spans_markup(block.spans, notes)}"]
+    return [spans_markup(block.spans, notes)]
 
 
 def _list(items: list[Block], notes: Mapping[str, Block], level: int, depth: int) -> list[str]:

@@ -32,6 +32,7 @@ from pipeline.leaflet.typst import (
     overflow_pages,
     render,
 )
+from pipeline.outnames import output_file
 
 if TYPE_CHECKING:
     from pipeline.document import Document
@@ -114,7 +115,7 @@ def leaflet_filename(
     check_layout(layout)
     langs = f"{src}-{lang}" if layout == "bilingual" else lang
     suffix = "".join(s for s, on in ((".bw", bw), (".bleed", bleed), (".2up", two_up)) if on)
-    return f"{stem}.{langs}.{layout}{suffix}.pdf"
+    return output_file(stem, langs, f"{layout}{suffix}.pdf")
 
 
 def write_leaflet(

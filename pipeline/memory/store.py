@@ -410,14 +410,6 @@ class TranslationMemory:
         except sqlite3.Error as exc:
             raise self._guard(exc) from None
 
-    def clear_cache(self) -> int:
-        """Forget all machine output (approved entries stay); returns how many were removed."""
-        try:
-            with self._write() as cur:
-                return cur.execute("DELETE FROM cache").rowcount
-        except sqlite3.Error as exc:
-            raise self._guard(exc) from None
-
     # -- approved translations -------------------------------------------------------------
 
     def approval_state(self, src: str, tgt: str) -> list[Any]:
@@ -654,13 +646,6 @@ class TranslationMemory:
                 for s, t, n, r, latest in approved
             ],
         }
-
-    def integrity_ok(self) -> bool:
-        """SQLite's own ``PRAGMA integrity_check``."""
-        try:
-            return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        except sqlite3.Error:
-            return False
 
 
 def _key_tuple(key: MemoryKey) -> tuple[str, str, str, str, str, str]:

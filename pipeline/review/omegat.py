@@ -140,11 +140,6 @@ def _pair_closes_at(tokens: list[markers.Marker], open_at: int, close_at: int) -
 # ---------------------------------------------------------------- writing a project
 
 
-def project_dir(sidecar: Path) -> Path:
-    """``<stem>.<src>-<tgt>.omegat`` next to the sidecar ``<stem>.<src>-<tgt>.segments.json``."""
-    return sidecar.with_name(sidecar.name.removesuffix(".segments.json") + PROJECT_SUFFIX)
-
-
 def write_project(review: ReviewSet, folder: Path) -> Path:
     """Write (or refresh) an OmegaT project for ``review`` in ``folder``; returns ``folder``.
 

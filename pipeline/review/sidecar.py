@@ -23,17 +23,15 @@ from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_text_atomic
-from pipeline.glossary.check import disagreements
-from pipeline.qa import QaFinding, check_segment
+from pipeline.outnames import output_file
+from pipeline.qa import segment_findings
+from pipeline.records import SegmentRecord
 
 FORMAT = "statement-pipeline-review/1"
 SIDECAR_SUFFIX = ".segments.json"
 
 JsonObject = dict[str, Any]
 """A JSON object as stored in a sidecar (glossary hints, QA findings, memory suggestions)."""
-
-NOT_CHECKED = ("approved", "identity", "kept", "degenerate")
-"""Origins whose text no engine wrote: QA does not check them."""
 
 
 class ReviewError(PipelineError):
@@ -255,7 +253,7 @@ def load_sidecar(path: Path) -> ReviewSet:
 
 
 def sidecar_name(document: str, src: str, tgt: str) -> str:
-    return f"{document}.{src}-{tgt}{SIDECAR_SUFFIX}"
+    return output_file(document, f"{src}-{tgt}", SIDECAR_SUFFIX.removeprefix("."))
 
 
 def sidecar_path(document_out_dir: Path, document: str, src: str, tgt: str) -> Path:
@@ -286,28 +284,18 @@ def segment_entry(
     expected forms for the QA ``glossary`` check (pass the expected forms of this segment's
     ``GlossaryReport.misses`` to defer to the glossary's own, inflection-aware verdict).
     """
-    findings = []
-    if origin not in NOT_CHECKED:
-        findings = check_segment(
-            segment_id,
-            source,
-            target,
-            src,
-            tgt,
-            expected_terms=(
-                [g.get("expected", "") for g in glossary]
-                if expected_terms is None
-                else expected_terms
-            ),
-            placeholder_patterns=placeholder_patterns,
-            unknown_words=unknown_words,
-        )
-        if tgt == "es" and glossary:
-            forms = [str(g.get("expected", "")) for g in glossary]
-            findings += [
-                QaFinding(segment_id, "agreement", detail)
-                for detail in disagreements(target, forms)
-            ]
+    findings = segment_findings(
+        segment_id,
+        source,
+        target,
+        src,
+        tgt,
+        origin=origin,
+        glossary=glossary,
+        expected_terms=expected_terms,
+        placeholder_patterns=placeholder_patterns,
+        unknown_words=unknown_words,
+    )
     return {
         "id": segment_id,
         "block": block,
@@ -317,6 +305,21 @@ def segment_entry(
         "glossary": [dict(g) for g in glossary],
         "qa": [f.as_json() for f in findings],
         "fuzzy": [_fuzzy_json(m) for m in fuzzy],
+    }
+
+
+def record_entry(record: SegmentRecord, tgt: str) -> JsonObject:
+    """The sidecar segment of one QA-checked record (``pipeline.qa.check_target``)."""
+    seg = record.segment
+    return {
+        "id": seg.id,
+        "block": seg.block,
+        "source": seg.text,
+        "target": record.draft,
+        "origin": record.review_origin,
+        "glossary": [dict(g) for g in record.glossary],
+        "qa": [f.as_json() for f in record.qa],
+        "fuzzy": [_fuzzy_json(m) for m in record.fuzzy],
     }
 
 
