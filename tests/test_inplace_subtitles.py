@@ -232,7 +232,8 @@ def test_bad_subtitle_files_are_one_line(tmp_path: Path) -> None:
 
 def test_ingest_reads_subtitles_for_restyle(srt: Path) -> None:
     doc = read_document(srt)
-    assert doc.blocks[0].text.startswith("The miners of Casapalca have been in prison")
+    assert doc.blocks[0].text.startswith("The miners of Casapalca have been in prison for two")
+    assert not [s for b in doc.blocks for s in b.spans if s.kind == "object"]  # a transcript
 
 
 def test_words_move_to_the_neighbouring_cue_when_one_is_too_long() -> None:

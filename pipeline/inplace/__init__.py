@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.document import Document
+from pipeline.document import Document, merge_spans
 from pipeline.inplace import docx, odt, presentation, subtitles
 from pipeline.inplace.common import MAX_FILE_BYTES, InplaceError, write_atomic
 
@@ -106,10 +106,13 @@ def write(
 
 
 def body_document(skeleton: Skeleton, doc: Document) -> Document:
-    """``doc`` without the blocks of headers, footers and comments: what a re-rendered PDF or
-    a leaflet shows (the body, its text boxes and tables, and its notes)."""
+    """``doc`` without the blocks of headers, footers, comments and speaker notes: what a
+    re-rendered PDF or a leaflet shows (the body, its text boxes and tables, and its notes; a
+    subtitle file's text without its cue boundaries)."""
     areas = [ref.area for ref in skeleton.blocks]
     keep = [b for b, area in zip(doc.blocks, areas, strict=True) if area in ("body", "note")]
+    if isinstance(skeleton, subtitles.SubtitleSkeleton):  # a transcript: no cue boundaries
+        keep = [b.with_spans(merge_spans([s for s in b.spans if s.kind != "object"])) for b in keep]
     return replace(doc, blocks=keep)
 
 
