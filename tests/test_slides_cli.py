@@ -146,3 +146,38 @@ def test_second_run_skips_everything(run: tuple[Path, Path, dict]) -> None:  # t
     assert len(reports["again"].get("unchanged", [])) == 4 or all(
         _report(out, stem)["unchanged"] for stem in ("deck", "meeting", "talk", "video")
     )
+
+
+EDIT = "<g1>Los mineros de Casapalca</g1> llevan<x2/> dos años presos, y sus familias siguen esperando."
+
+
+def test_reviewed_cue_reaches_the_subtitles(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A reviewer's edit of a sentence across two cues (its cue marker kept) reaches the SRT
+    on the next run, split where the reviewer put the marker."""
+    import docx
+
+    source = tmp_path / "src" / "talk.srt"
+    source.parent.mkdir()
+    source.write_bytes(slides.SRT.encode("cp1252"))
+    out, cache = tmp_path / "out", tmp_path / "tm.sqlite"
+    args = ("translate", str(source), "--to", "es", "--from", "en", "--engine", "apertium")
+    args += ("--out", str(out), "--cache", str(cache), "--review", "--no-glossary")
+    done = cli(*args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sidecar = next(out.glob("talk/review/*.en-es.segments.json"))
+    segments = json.loads(sidecar.read_text(encoding="utf-8"))["segments"]
+    first = next(s for s in segments if "<x2/>" in s["source"])
+    review_docx = sidecar.with_name(sidecar.name.replace(".segments.json", ".review.docx"))
+    document = docx.Document(str(review_docx))
+    (row,) = [r for r in document.tables[0].rows if r.cells[0].text == first["id"]]
+    row.cells[2].text = EDIT
+    document.save(str(review_docx))
+    done = cli("review", "import", str(review_docx), "--reviewer", "ana", "--cache", str(cache))
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = cli(*args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((out / "talk" / "report.json").read_text(encoding="utf-8"))
+    assert report["targets"]["es"]["segments"]["approved"] == 1
+    cues = subtitles.parse((out / "talk" / "talk.es.srt").read_bytes().decode("utf-8"), "srt").cues
+    assert " ".join(cues[0].lines) == "<i>Los mineros de Casapalca</i> llevan"
+    assert " ".join(cues[1].lines) == "dos años presos, y sus familias siguen esperando."
