@@ -184,6 +184,17 @@ def _libreoffice() -> Check:
     )
 
 
+def _impress() -> Check:
+    """Impress lays out the PDF of a slide deck (``loimpress`` comes with it on Debian)."""
+    name = "LibreOffice Impress (PDF of PPTX/ODP translated in place)"
+    found = shutil.which("loimpress") or shutil.which("simpress")
+    if not found:
+        return Check(
+            name, False, "not installed", "apt-get install libreoffice-impress", essential=False
+        )
+    return Check(name, True, found, essential=False)
+
+
 def argos_lines(languages: Sequence[str] = LANGUAGES) -> list[tuple[str, bool, str]]:
     """(check, ok, fix command) for every direction among ``languages``.
 
@@ -310,4 +321,5 @@ def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
     checks += _argos_models(covered)
     checks += _family_models()
     checks.append(_libreoffice())
+    checks.append(_impress())
     return checks
