@@ -10,7 +10,9 @@ as a separate process per point, with the shipped glossary and a fresh translati
   (Apertium; the Argos-sized int8 identity model of benchmarks/argos_speed.py);
 * the unchanged re-run (same command again) as a fraction of the first run;
 * the export share of a run (``--json`` ``seconds.write`` over the run's wall time);
-* Apertium: the run against the bare ``apertium en-es`` process on the same text;
+* Apertium: the run against the bare ``apertium en-es`` process on the same text, and the
+  translate stage alone (memory, glossary, the engine with each segment on its own, guard:
+  ``--json`` ``seconds.translate``) against it;
 * Argos: the run against ``argostranslate.translate`` (per document, as its users call it,
   with an offline sentence splitter) on the same input, both as fresh processes;
 * ``--wave-tokens 0`` (every document in one engine call, as before) against the default
@@ -278,8 +280,10 @@ def main() -> int:
                     key=lambda r: r.seconds,
                 )
                 assert len(bare.output) > len(plain) // 2, "apertium gave no translation"
+                translate = info["seconds"]["translate"]
                 baseline = (
-                    f"{first.seconds / bare.seconds:.1f}× bare apertium ({bare.seconds:.2f} s)"
+                    f"{first.seconds / bare.seconds:.1f}× bare apertium ({bare.seconds:.2f} s); "
+                    f"translate stage {translate:.2f} s = {translate / bare.seconds:.1f}×"
                 )
             elif size == args.argostranslate:
                 a = run_process(

@@ -60,7 +60,8 @@ class PairRoute:
         """The route as the incremental fingerprint keeps it."""
         if self.route is None:
             return f"error: {self.failure}"
-        return [self.route.engine, self.route.model, self.route.version, self.route.pivot]
+        route = self.route
+        return [route.engine, route.model, route.version, route.pivot, route.settings]
 
 
 class RouteTable:

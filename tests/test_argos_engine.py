@@ -125,7 +125,7 @@ def test_deterministic(engine: ArgosEngine) -> None:
     assert first == engine.translate(texts, "en", "ja")
 
 
-def test_one_batch_call_per_pair_with_bounded_decoding(
+def test_one_call_per_input_length_with_its_own_decoding_bound(
     installed: list[models.InstalledModel],
 ) -> None:
     engine = ArgosEngine(models=installed)
@@ -148,14 +148,20 @@ def test_one_batch_call_per_pair_with_bounded_decoding(
     translators = {pair: m.translator for pair, m in engine._loaded.items()}
     result = engine.translate(texts, "es", "ja")
     assert [t.text for t in result] == texts
-    assert [c[0] for c in calls] == ["es-en", "en-ja"]
+    pairs = [c[0] for c in calls]
+    assert pairs == sorted(pairs, key=["es-en", "en-ja"].index) and set(pairs) == {"es-en", "en-ja"}
+    for pair in ("es-en", "en-ja"):
+        batches = [batch for name, batch, _ in calls if name == pair]
+        assert sum(len(batch) for batch in batches) == len(texts)
+        lengths = [len(batch[0]) for batch in batches]
+        assert lengths == sorted(set(lengths))  # one call per input length, shortest first
     for _, batch, options in calls:
-        assert len(batch) == len(texts)
-        assert [len(b) for b in batch] == sorted(len(b) for b in batch)
+        # no padding, and a bound that depends on the segment's own length only
+        assert len({len(b) for b in batch}) == 1
+        assert options["max_decoding_length"] == 2 * len(batch[0]) + 16
         assert options["beam_size"] == 4
         assert options["batch_type"] == "tokens"
         assert options["replace_unknowns"] is True
-        assert options["max_decoding_length"] == 2 * max(len(b) for b in batch) + 16
     # the same Translator objects serve later calls (one per pair for the engine's life)
     assert {pair: m.translator for pair, m in engine._loaded.items()} == translators
 

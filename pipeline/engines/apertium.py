@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 from pipeline import markers
+from pipeline.engines.apertium_pipe import IndependentPipeline, mode_file, mode_stages
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
@@ -41,8 +44,28 @@ def _installed_modes(binary: str) -> frozenset[str]:
     return frozenset(line.strip() for line in out.splitlines() if line.strip())
 
 
+@cache
+def _data_version(mode: str) -> str:
+    """Which Apertium data a draft comes from: the mode's files by size and time of change."""
+    path = mode_file(mode)
+    if path is None:
+        return "apertium, no mode file: one segment a call"
+    try:
+        files = [path, *(Path(p) for p in re.findall(r"'([^']+\.bin)'", path.read_text()))]
+        stamp = ",".join(f"{f.stat().st_size}:{int(f.stat().st_mtime)}" for f in files)
+    except OSError:
+        stamp = "unreadable"
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:12]
+    return f"data {digest}, each segment on its own"
+
+
 class ApertiumEngine:
-    """Runs the ``apertium`` command once per batch (one process per document and direction)."""
+    """Runs Apertium's programs once per batch and direction, each segment translated on its own.
+
+    A segment's draft depends on the segment alone, never on what it is batched with
+    (``pipeline.engines.apertium_pipe`` says why Apertium's own ``apertium`` command does not
+    give that); a mode without a mode file falls back to ``apertium`` once per segment.
+    """
 
     name = "apertium"
     markup = True
@@ -51,6 +74,7 @@ class ApertiumEngine:
     def __init__(self, binary: str | None = None, timeout: float = 600.0):
         self.binary = binary or shutil.which("apertium")
         self.timeout = timeout
+        self._pipelines: dict[str, IndependentPipeline | None] = {}
 
     def available(self) -> bool:
         return bool(self.binary)
@@ -59,7 +83,7 @@ class ApertiumEngine:
         mode = MODES.get((src, tgt))
         if not self.binary or not mode or mode not in _installed_modes(self.binary):
             return None
-        return Route(engine=self.name, model=f"apertium-{mode}")
+        return Route(engine=self.name, model=f"apertium-{mode}", settings=_data_version(mode))
 
     def translate(
         self, texts: Sequence[str], src: str, tgt: str, progress: Progress | None = None
@@ -78,13 +102,22 @@ class ApertiumEngine:
         return results
 
     def _run_batch(self, texts: list[str], mode: str) -> list[str]:
-        payload = "\n".join(f"<p>{markers.to_html(t)}</p>" for t in texts) + "\n"
-        out = self._call(mode, payload)
-        pieces = _SEGMENT.findall(out)
-        if len(pieces) == len(texts):
-            return pieces
-        # A segment whose markup confused the deformatter: fall back to one call each.
+        pipeline = self._pipeline(mode)
+        if pipeline is not None:
+            out = pipeline.translate([f"<p>{markers.to_html(t)}</p>" for t in texts])
+            pieces = _SEGMENT.findall(out)
+            if len(pieces) == len(texts):
+                return pieces
+        # No mode file, or a segment whose markup confused the deformatter: one call each.
         return [self._single(mode, t) for t in texts]
+
+    def _pipeline(self, mode: str) -> IndependentPipeline | None:
+        if mode not in self._pipelines:
+            path = mode_file(mode)
+            self._pipelines[mode] = (
+                IndependentPipeline(mode_stages(path), timeout=self.timeout) if path else None
+            )
+        return self._pipelines[mode]
 
     def _single(self, mode: str, text: str) -> str:
         out = self._call(mode, f"<p>{markers.to_html(text)}</p>\n")

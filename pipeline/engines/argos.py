@@ -154,6 +154,7 @@ class ArgosEngine:
             model="+".join(m.package_id for m in hops),
             version="+".join(m.version for m in hops),
             pivot=argos_packages.PIVOT if len(hops) == 2 else None,
+            settings=ct2_batch.Decoding(beam_size=self.beam_size).describe(),
         )
 
     def translate(

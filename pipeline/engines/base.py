@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from pipeline.errors import PipelineError
@@ -29,6 +29,10 @@ class Route:
     model: str | None = None
     version: str | None = None
     pivot: str | None = None
+    settings: str | None = field(default=None, compare=False)
+    """What else a draft depends on besides the segment, the model and the glossary (decoding
+    options, the engine's data): part of the memory key and of a document's fingerprint, so a
+    changed setting makes new drafts; not part of which route it is."""
 
 
 GlossaryMode = Literal["wrap", "empty", "token"]

@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Sequence
 
+from pipeline.engines import ct2_batch
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
 from pipeline.engines.ct2_batch import BEAM_SIZE, GUARDED_OPTIONS
 from pipeline.engines.ct2_models import FamilyModel, family_models_for, installed_family_models
@@ -92,6 +93,7 @@ class FamilyEngine:
             model="+".join(m.name for m, _, _ in hops),
             version="+".join(versions) if any(versions) else None,
             pivot=PIVOT if len(hops) == 2 else None,
+            settings=ct2_batch.Decoding(beam_size=self.beam_size).describe(),
         )
 
     def translate(

@@ -1,17 +1,21 @@
-"""One CTranslate2 call for every segment of a language pair: the batching every CTranslate2
+"""The CTranslate2 calls for every segment of a language pair: the batching every CTranslate2
 model shares (Argos packages, OPUS-MT, NLLB-200, M2M-100).
 
 Segments arrive as SentencePiece pieces. Each is cut into chunks of at most ``max_input_tokens``
 pieces (a long segment is never truncated), the chunks are wrapped in the model's source prefix
-and suffix tokens (NLLB: ``eng_Latn`` … ``</s>``), sorted by length and sent in a single
-asynchronous ``translate_batch`` with token-based batches; decoding is bounded by twice the
-source length, the target prefix (``spa_Latn``, Argos's own prefix) is forced and removed from
-every hypothesis, and chunk outputs are joined again. Pieces become text with ``decode_pieces``.
+and suffix tokens (NLLB: ``eng_Latn`` … ``</s>``) and sent in one asynchronous
+``translate_batch`` per input length, with token-based batches. Chunks of one call have the
+same length, so none is padded, and decoding is bounded by twice that length: a segment's
+draft depends on the segment and the decoding settings (``Decoding.describe``), never on what
+it is batched with. The target prefix (``spa_Latn``, Argos's own prefix) is forced and removed
+from every hypothesis, and chunk outputs are joined again. Pieces become text with
+``decode_pieces``.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +72,13 @@ class Decoding:
     length_penalty: float = LENGTH_PENALTY
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def describe(self) -> str:
+        """What of the decoding a draft depends on (batch sizes are not: see translate_pieces)."""
+        return (
+            f"beam {self.beam_size}, length penalty {self.length_penalty}, "
+            f"chunks of {self.max_input_tokens}, bound 2n+16, one call per length"
+        )
+
 
 @dataclass(frozen=True)
 class Wrapping:
@@ -77,6 +88,9 @@ class Wrapping:
     source_prefix: tuple[str, ...] = ()
     source_suffix: tuple[str, ...] = ()
     target_prefix: tuple[str, ...] = ()
+
+
+Chunk = tuple[int, int, list[str]]  # segment index, chunk number, pieces
 
 
 def translate_pieces(
@@ -93,58 +107,21 @@ def translate_pieces(
     when CTranslate2 fails.
     """
     outputs: list[list[list[str]]] = [[[]] for _ in pieces]
-    size = max(1, decoding.max_input_tokens)
-    chunks = [
-        (i, k, list(p[start : start + size]))
-        for i, p in enumerate(pieces)
-        for k, start in enumerate(range(0, len(p), size))
-    ]
-    chunks.sort(key=lambda chunk: len(chunk[2]))
+    chunks = _chunks(pieces, max(1, decoding.max_input_tokens))
     empty = sum(1 for p in pieces if not p)
-    if not chunks:
-        if progress:
-            progress(len(pieces))
-        return outputs
-    prefix, suffix = list(wrapping.source_prefix), list(wrapping.source_suffix)
-    batch = [prefix + chunk[2] + suffix for chunk in chunks]
-    target = list(wrapping.target_prefix)
-    options: dict[str, Any] = {
-        "beam_size": decoding.beam_size,
-        "length_penalty": decoding.length_penalty,
-        "batch_type": "tokens",
-        "max_batch_size": decoding.max_batch_tokens,
-        # Decoding stops at twice the longest source (+16 for very short ones): a looping
-        # model cannot run away. Inputs are sorted, so batches hold similar lengths.
-        "max_decoding_length": 2 * len(batch[-1]) + 16,
-        "max_input_length": 0,
-        "replace_unknowns": True,
-        "asynchronous": True,
-        **decoding.extra,
-    }
-    if options.get("num_hypotheses", 1) > options["beam_size"]:
-        options["beam_size"] = options["num_hypotheses"]
-    if target:
-        options["target_prefix"] = [target] * len(batch)
-    produced: dict[int, dict[int, list[list[str]]]] = {}
-    remaining = {i: len(range(0, len(p), size)) for i, p in enumerate(pieces)}
-    done_since_report = 0
     try:
-        results = translator.translate_batch(batch, **options)
-        for (index, part, _), result in zip(chunks, results, strict=True):
-            hypotheses = [
-                h[len(target) :] if target and h[: len(target)] == target else h
-                for h in result.result().hypotheses
-            ]
+        submitted = _submit_by_length(translator, chunks, wrapping, decoding)
+        target = list(wrapping.target_prefix)
+        remaining = Counter(index for index, _, _ in chunks)
+        produced: dict[int, dict[int, list[list[str]]]] = {}
+        done_since_report = 0
+        for (index, part, _), result in submitted:
+            hypotheses = [_without_prefix(h, target) for h in result.result().hypotheses]
             produced.setdefault(index, {})[part] = hypotheses
             remaining[index] -= 1
             if remaining[index]:
                 continue
-            parts = produced.pop(index)
-            # Alternative k joins every chunk's k-th hypothesis (or its best one).
-            outputs[index] = [
-                [p for c in sorted(parts) for p in parts[c][min(k, len(parts[c]) - 1)]]
-                for k in range(max(len(h) for h in parts.values()))
-            ]
+            outputs[index] = _joined(produced.pop(index))
             done_since_report += 1
             if progress and done_since_report >= 16:
                 progress(done_since_report)
@@ -154,3 +131,68 @@ def translate_pieces(
     if progress:
         progress(done_since_report + empty)
     return outputs
+
+
+def _chunks(pieces: Sequence[Sequence[str]], size: int) -> list[Chunk]:
+    """Segments cut into chunks of at most ``size`` pieces (a long one is never truncated)."""
+    return [
+        (i, k, list(p[start : start + size]))
+        for i, p in enumerate(pieces)
+        for k, start in enumerate(range(0, len(p), size))
+    ]
+
+
+def _submit_by_length(
+    translator: Any, chunks: Sequence[Chunk], wrapping: Wrapping, decoding: Decoding
+) -> list[tuple[Chunk, Any]]:
+    """One asynchronous call per input length, shortest first: no chunk is padded, and each
+    decoding bound depends on the chunk's own length only, so a segment's draft never
+    depends on what it is batched with."""
+    by_length: dict[int, list[Chunk]] = {}
+    for chunk in chunks:
+        by_length.setdefault(len(chunk[2]), []).append(chunk)
+    prefix, suffix = list(wrapping.source_prefix), list(wrapping.source_suffix)
+    target = list(wrapping.target_prefix)
+    submitted: list[tuple[Chunk, Any]] = []
+    for length in sorted(by_length):
+        group = by_length[length]
+        batch = [prefix + chunk[2] + suffix for chunk in group]
+        options = _options(decoding, target, len(batch), len(batch[0]))
+        submitted.extend(zip(group, translator.translate_batch(batch, **options), strict=True))
+    return submitted
+
+
+def _without_prefix(hypothesis: list[str], target: list[str]) -> list[str]:
+    return (
+        hypothesis[len(target) :] if target and hypothesis[: len(target)] == target else hypothesis
+    )
+
+
+def _joined(parts: dict[int, list[list[str]]]) -> list[list[str]]:
+    """Alternative k joins every chunk's k-th hypothesis (or its best one)."""
+    return [
+        [p for c in sorted(parts) for p in parts[c][min(k, len(parts[c]) - 1)]]
+        for k in range(max(len(h) for h in parts.values()))
+    ]
+
+
+def _options(decoding: Decoding, target: list[str], count: int, length: int) -> dict[str, Any]:
+    """CTranslate2's options for ``count`` inputs of ``length`` tokens each."""
+    options: dict[str, Any] = {
+        "beam_size": decoding.beam_size,
+        "length_penalty": decoding.length_penalty,
+        "batch_type": "tokens",
+        "max_batch_size": decoding.max_batch_tokens,
+        # Decoding stops at twice the source length (+16 for very short ones): a looping
+        # model cannot run away.
+        "max_decoding_length": 2 * length + 16,
+        "max_input_length": 0,
+        "replace_unknowns": True,
+        "asynchronous": True,
+        **decoding.extra,
+    }
+    if options.get("num_hypotheses", 1) > options["beam_size"]:
+        options["beam_size"] = options["num_hypotheses"]
+    if target:
+        options["target_prefix"] = [target] * count
+    return options

@@ -9,7 +9,6 @@ Apertium a suffix heuristic answers instead.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -17,6 +16,8 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
+
+from pipeline.engines.apertium_pipe import apertium_data_dirs
 
 Features = tuple[str | None, str | None]
 """Gender (``m``/``f``/None) and number (``sg``/``pl``/None) of a Spanish form."""
@@ -72,18 +73,6 @@ def english_verb_use(folded: str, start: int, end: int) -> bool:
 
 
 # ---------------------------------------------------------------- finding Apertium's analyser
-
-
-def apertium_data_dirs() -> list[Path]:
-    """Where Apertium keeps its language pairs, in the order the ``apertium`` command looks."""
-    dirs: list[Path] = []
-    if os.environ.get("APERTIUM_DATADIR"):
-        dirs.append(Path(os.environ["APERTIUM_DATADIR"]))
-    program = shutil.which("apertium")
-    if program:
-        dirs.append(Path(program).resolve().parent.parent / "share" / "apertium")
-    dirs.append(Path("/usr/share/apertium"))
-    return list(dict.fromkeys(dirs))
 
 
 def analyser_in_mode(mode_file: Path) -> Path | None:

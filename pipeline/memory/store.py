@@ -109,7 +109,8 @@ class MemoryKey:
         model = route.model or ""
         if route.pivot:
             model = f"{model} via {route.pivot}"
-        return cls(route.engine, model, route.version or "", src, tgt, glossary)
+        version = "; ".join(part for part in (route.version, route.settings) if part)
+        return cls(route.engine, model, version, src, tgt, glossary)
 
 
 @dataclass(frozen=True)
