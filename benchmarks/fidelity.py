@@ -14,6 +14,8 @@ output (headers, footers, footnotes and text boxes included), and per element ho
 source's survive. The baseline, run in the same process, is pandoc alone (``pandoc -f docx -t
 docx``); ratios are route ÷ baseline. The in-place route (``pipeline.inplace``, issue 12 item 1:
 ``read`` then ``write`` with the text as read) is measured too when that package exists.
+``python -m benchmarks.fidelity --pdf [--count N]`` measures the PDF routes instead (in place
+and rendered: pages, pictures, overflow, seconds per page; ``benchmarks/fidelity_pdf.py``).
 """
 
 from __future__ import annotations
@@ -214,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["--slides"]:  # slides and subtitles in place (issue 23)
         slides_report(Path(args[1]) if len(args) > 1 else None)
         return 0
+    if args[:1] == ["--pdf"]:  # the PDF routes, in place and rendered: fidelity_pdf.py
+        from benchmarks.fidelity_pdf import main as pdf_main
+
+        return pdf_main(args[1:])
     if args:
         files = sorted(
             p for a in args for p in (Path(a).glob("*.docx") if Path(a).is_dir() else [Path(a)])

@@ -38,6 +38,7 @@ from typing import Any
 
 from pipeline.document import LANGUAGE_NAMES, LANGUAGES, Document
 from pipeline.errors import PipelineError
+from pipeline.verbatim import prose_text
 
 #: Languages the pipeline can translate from.
 TRANSLATABLE: frozenset[str] = frozenset(LANGUAGES)
@@ -109,6 +110,20 @@ class DocumentLanguage:
         """Blocks whose language differs from the document's (not counting undetermined)."""
         return [b for b in self.blocks if b.language not in (self.language, UNDETERMINED)]
 
+    def sure_foreign_blocks(self) -> list[BlockLanguage]:
+        """The foreign blocks detected surely enough to be translated from their own language;
+        an unsure one (below ``LOW_CONFIDENCE``) is treated as the document's language, so a
+        misdetected English paragraph never sends the English export through an engine."""
+        return [b for b in self.foreign_blocks() if b.confidence >= LOW_CONFIDENCE]
+
+    def unsure_blocks(self) -> list[BlockLanguage]:
+        """Foreign-looking blocks treated as the document's language (see above)."""
+        return [b for b in self.foreign_blocks() if b.confidence < LOW_CONFIDENCE]
+
+    def unsure_lines(self) -> list[str]:
+        """What the run says about an unsure detection, with the fix (see ``unsure_lines``)."""
+        return unsure_lines(self.language, self.confidence, self.unsure_blocks())
+
 
 # Names for languages the detector may report beyond the candidates (fastText knows 176).
 _OTHER_NAMES = {
@@ -123,6 +138,50 @@ _OTHER_NAMES = {
     "eu": "Basque",
     "ast": "Asturian",
 }
+
+
+def unsure_lines(language: str, confidence: float, unsure: list[BlockLanguage]) -> list[str]:
+    """The lines about an unsure detection: the document's language (fix: ``--from``), and
+    the blocks of unsure language treated as the document's language."""
+    lines = []
+    if confidence < LOW_CONFIDENCE:
+        others = ", ".join(f"--from {lang}" for lang in LANGUAGES if lang != language)
+        lines.append(
+            f"language detection is unsure: {language_label(language)} with confidence "
+            f"{confidence:.2f} (below {LOW_CONFIDENCE}); if the document is not in "
+            f"{language_label(language)}, run again with {others}"
+        )
+    if unsure:
+        shown = ", ".join(
+            f"{b.index + 1} ({language_label(b.language)}? {b.confidence:.2f})" for b in unsure[:5]
+        )
+        more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        lines.append(
+            f"{len(unsure)} block{'s' if len(unsure) > 1 else ''} of unsure language treated "
+            f"as {language_label(language)}, the document's language: block {shown}{more}; "
+            "check them in the outputs"
+        )
+    return lines
+
+
+ORIGINAL_LANGUAGE = "the original's own language: exported as written"
+"""Why a foreign block stays as it is in the export into the document's own language."""
+
+
+def kept_as_written(
+    seg_lang: str, doc_lang: str | None, target: str, keep_foreign: bool
+) -> str | None:
+    """Why a segment in ``seg_lang`` (not ``target``) of a ``doc_lang`` document is kept as it
+    is in the ``target`` export, or None when it goes to an engine. The export into the
+    document's own language is the original as written: a Spanish slogan in an English
+    statement stays Spanish there, and a misdetected block never sends en→en to an engine."""
+    if seg_lang == doc_lang:
+        return None
+    if target == doc_lang:
+        return ORIGINAL_LANGUAGE
+    if keep_foreign:
+        return "--keep-foreign"
+    return None if seg_lang in TRANSLATABLE else "no engine"
 
 
 def language_label(lang: str) -> str:
@@ -472,6 +531,7 @@ def detect_document(
 
     ``blocks`` has one entry per ``doc.blocks`` item, in order; a block without letters
     inherits the document's language. ``language`` fixes the document's language (``--from``)
-    and only the blocks are detected.
+    and only the blocks are detected. Code, URLs and addresses are left out: they are no
+    language.
     """
-    return detect_blocks([b.text for b in doc.blocks], language, detector)
+    return detect_blocks([prose_text(b) for b in doc.blocks], language, detector)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.engines.registry import EngineOptions
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,21 @@ class Direction:
         return f"{self.src}→{self.tgt}"
 
 
-def directions(languages: Sequence[str] = LANGUAGES) -> list[Direction]:
-    """What ``pipeline translate --engine auto`` can do for every direction, asked of the
-    same engine choice the run makes (so the answer cannot drift from the run's)."""
-    from pipeline.engines.registry import EngineSet
+def engine_label(route_engine: str, pivot: str | None) -> str:
+    """``Argos``, ``Argos through en``, ``Argos + Apertium through en`` (a pivot across engines)."""
+    label = " + ".join(ENGINE_NAMES.get(name, name) for name in route_engine.split("+"))
+    return label + (f" through {pivot}" if pivot else "")
 
-    engines = EngineSet()
+
+def directions(
+    languages: Sequence[str] = LANGUAGES, options: EngineOptions | None = None
+) -> list[Direction]:
+    """What ``pipeline translate --engine auto`` can do for every direction, asked of the
+    same engine choice the run makes (so the answer cannot drift from the run's); ``options``
+    carries engines.yml as the run reads it."""
+    from pipeline.engines.registry import EngineOptions, EngineSet
+
+    engines = EngineSet(options or EngineOptions())
     found = []
     for src in languages:
         for tgt in languages:
@@ -64,9 +77,7 @@ def directions(languages: Sequence[str] = LANGUAGES) -> list[Direction]:
             except PipelineError as exc:
                 found.append(Direction(src, tgt, reason=str(exc)))
                 continue
-            engine = ENGINE_NAMES.get(route.engine, route.engine)
-            engine += f" through {route.pivot}" if route.pivot else ""
-            found.append(Direction(src, tgt, engine=engine))
+            found.append(Direction(src, tgt, engine=engine_label(route.engine, route.pivot)))
     return found
 
 
@@ -168,6 +179,27 @@ def _apertium() -> list[Check]:
     return checks
 
 
+def _uno() -> Check:
+    """python3-uno: one LibreOffice stays up for a batch (without it, a soffice per PDF)."""
+    from pipeline.export.libreoffice import uno_python
+
+    name = "python3-uno (one LibreOffice for a whole batch)"
+    python = uno_python()
+    try:
+        ok = subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0
+    except OSError:
+        ok = False
+    if ok:
+        return Check(name, True, python, essential=False)
+    return Check(
+        name,
+        False,
+        f"{python} cannot import uno: each PDF gets a soffice of its own (slower)",
+        "apt-get install python3-uno",
+        essential=False,
+    )
+
+
 def _libreoffice() -> Check:
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if not path:
@@ -195,7 +227,9 @@ def _impress() -> Check:
     return Check(name, True, found, essential=False)
 
 
-def argos_lines(languages: Sequence[str] = LANGUAGES) -> list[tuple[str, bool, str]]:
+def argos_lines(
+    languages: Sequence[str] = LANGUAGES, covered: Collection[str] = ()
+) -> list[tuple[str, bool, str]]:
     """(check, ok, fix command) for every direction among ``languages``.
 
     The check names the direction and, when covered, the packages used (``en→es (argos-en-es
@@ -225,7 +259,9 @@ def argos_lines(languages: Sequence[str] = LANGUAGES) -> list[tuple[str, bool, s
                 lines.append((f"{src}→{tgt}", False, packages.install_command(src, tgt)))
             else:
                 hops = [(src, pivot), (pivot, tgt)]
-                needed = [hop for hop in hops if hop not in by_pair]
+                # a leg another engine covers (Apertium es→en) needs no Argos model: the run
+                # pivots across engines (pipeline.engines.pivot)
+                needed = [h for h in hops if h not in by_pair and f"{h[0]}→{h[1]}" not in covered]
                 fix = " && ".join(packages.install_command(s, t) for s, t in needed)
                 lines.append((f"{src}→{tgt} (direct or through {pivot})", False, fix))
     return lines
@@ -281,10 +317,10 @@ def _argos_models(covered: dict[str, str] | None = None) -> list[Check]:
     optional extra, not a problem."""
     covered = covered or {}
     checks = []
-    for name, ok, fix in argos_lines():
+    for name, ok, fix in argos_lines(covered=covered):
         direction = name.split(" ", 1)[0]
         other = covered.get(direction, "")
-        if ok or not other or other.startswith("Argos"):
+        if ok or not other or other in ("Argos", "Argos through en"):
             detail = "installed" if ok else "no model"
             checks.append(Check(f"Argos {name}", ok, detail, fix, essential=False))
         else:
@@ -321,5 +357,7 @@ def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
     checks += _argos_models(covered)
     checks += _family_models()
     checks.append(_libreoffice())
-    checks.append(_impress())
+    if checks[-1].ok:
+        checks.append(_uno())
+        checks.append(_impress())
     return checks

@@ -1,7 +1,7 @@
 """The plain data model passed between the pipeline's stages.
 
 A ``Document`` is a flat list of ``Block``s (title, heading, paragraph, list item, quote,
-table cell, table caption, figure, abstract, footnote), each holding inline ``Span``s; a
+table cell, table caption, figure, abstract, footnote, code block), each holding inline ``Span``s; a
 figure block also holds its ``Image``. Readers build it, transforms rewrite
 the text of its spans, writers turn it into files. Nothing here knows about formats.
 """
@@ -23,6 +23,7 @@ BlockKind = Literal[
     "figure",
     "abstract",
     "footnote",
+    "code",
 ]
 
 SpanKind = Literal["text", "break", "note_ref", "object"]
@@ -51,7 +52,10 @@ class Span:
     "note_ref" (a reference to the footnote block whose ``note_id`` is ``note``) or "object"
     (an opaque inline placeholder: a field, bookmark or drawing kept by an in-place writer).
     ``format_key`` is an opaque formatting (or object) identity set by in-place readers:
-    spans with different keys are different formats.
+    spans with different keys are different formats. ``verbatim`` text is never translated
+    (inline code, a URL, an e-mail address, a file name, an @handle): it travels through the
+    engines as a placeholder and comes back as it was; ``code`` text is also shown as code
+    (a monospace code style).
     """
 
     text: str = ""
@@ -61,10 +65,18 @@ class Span:
     kind: SpanKind = "text"
     note: str | None = None
     format_key: str | None = None
+    code: bool = False
+    verbatim: bool = False
 
     @property
     def formatted(self) -> bool:
-        return self.bold or self.italic or self.link is not None or self.format_key is not None
+        return (
+            self.bold
+            or self.italic
+            or self.link is not None
+            or self.format_key is not None
+            or self.code
+        )
 
     def same_format(self, other: Span) -> bool:
         return (
@@ -73,6 +85,8 @@ class Span:
             and self.italic == other.italic
             and self.link == other.link
             and self.format_key == other.format_key
+            and self.code == other.code
+            and self.verbatim == other.verbatim
         )
 
 
@@ -156,7 +170,8 @@ class Block:
     paragraphs, and list items: ``level`` ≥ 1 on a table cell is a list item inside it);
     a ``caption`` block with ``table`` set is that table's caption; a ``figure`` block holds
     an ``image`` and its spans are the caption (or, without one, the alt text), so they are
-    translated like any text; ``abstract`` blocks are the document's abstract; ``lang`` is
+    translated like any text; a ``code`` block is a code listing (one verbatim code span, lines
+    kept), never translated; ``abstract`` blocks are the document's abstract; ``lang`` is
     the block's own language when detection found it differs from the document's.
     """
 
@@ -237,3 +252,5 @@ class Segment:
     text: str
     lang: str
     trailing: str = " "
+    verbatim: dict[int, str] = field(default_factory=dict)
+    """The text each ``<xN/>`` placeholder of verbatim text (code, a URL…) stands for, by N."""

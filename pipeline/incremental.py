@@ -164,6 +164,32 @@ def _terms_digest(texts: Sequence[str], src: str, tgt: str, mode: OutputMode) ->
     return _digest(found)
 
 
+def kept_targets(
+    out_dir: Path, fingerprint: Mapping[str, Any], force: bool = False
+) -> dict[str, dict[str, Any]]:
+    """A document built again because a target of it failed last time (its fingerprint is
+    the same): the report.json entries of the other targets, whose files are all there byte
+    for byte; those keep their files instead of being written again. Empty with ``force``."""
+    if force or not fingerprint.get("key"):
+        return {}
+    kept: dict[str, dict[str, Any]] = {}
+    try:
+        report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+        fp = report["fingerprint"]
+        if report.get("error") or fp.get("key") != fingerprint["key"]:
+            return {}
+        files = fp["files"]
+        for lang, entry in report["targets"].items():
+            outputs = [str(p) for p in entry.get("outputs", {}).values()]
+            if entry.get("error") or not outputs:
+                continue
+            if all(p in files and _file_digest(Path(p)) == files[p] for p in outputs):
+                kept[lang] = entry
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return kept
+
+
 def written_files(source: Source, outputs: Iterable[str]) -> list[Path]:
     """Every file a document's run wrote besides report.json: its targets' ``outputs`` and
     the review sidecars."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline import detect
+from pipeline.blocking import Held
 from pipeline.document import Document, Segment
 from pipeline.engines.base import Route
 from pipeline.glossary import GlossaryReport
@@ -104,8 +105,13 @@ class TargetReport:
     seconds: float = 0.0
     error: str | None = None
     leaflet: Mapping[str, Any] | None = None
+    layout: Mapping[str, Any] | None = None  # a PDF in place: report.json's shrunk, overflow
     glossary: GlossaryReport | None = None
     kept_blocks: Mapping[int, str] = field(default_factory=dict)  # block → why it was kept
+    # report.json's entry as the last run wrote it: the target's files were up to date and
+    # were kept while its document was built again for another target that had failed
+    stored: Mapping[str, Any] | None = None
+    held: Held | None = None  # print-ready outputs held back by blocking findings
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)  # one line each: suspect models, fallbacks
     not_done: list[str] = field(default_factory=list)  # interrupted: "path" or "path → lang"
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: prepare, translate, write
+    # --skip-unavailable: targets of pairs no engine on this machine covers (not failures)
+    unavailable: list[Failure] = field(default_factory=list)
 
     @property
     def unchanged(self) -> list[DocumentReport]:
@@ -168,3 +176,19 @@ class Progress:
     def segments_done(self, n: int) -> None: ...
 
     def output_done(self, description: str) -> None: ...
+
+    # Reading and writing, file by file (``pipeline.cli.progress``); called from any thread.
+    def documents(self, total: int) -> None:
+        """The batch has ``total`` documents (called first)."""
+
+    def reading(self, names: list[str]) -> None:
+        """These documents are being read."""
+
+    def read(self, n: int) -> None:
+        """``n`` more documents are read (or found up to date)."""
+
+    def file_started(self, path: Path) -> None:
+        """A writer has started on ``path``."""
+
+    def file_done(self, path: Path) -> None:
+        """``path`` is written (or failed)."""

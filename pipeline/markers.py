@@ -35,7 +35,9 @@ OPENING_AT_END = re.compile(r"<g(\d+)>$")
 
 _SPLIT = re.compile(r"(</?g\d+>|<x\d+/>)")
 _DAMAGED = re.compile(r"</?[gx]\d+\s*/?>|<\s*/?\s*[gx]\s*\d")
-_HTML_MARK = re.compile(r'<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?')
+_HTML_MARK = re.compile(
+    r'<span class="x(\d+)">\s*</span>|<span class="g(\d+)">|</span>|<br class="x(\d+)"\s*/?>(?:</br>)?'
+)
 
 ESCAPE = "\ue000"
 """Stands for the ``<`` of marker-like literal text (a private-use character; see ``escape``)."""
@@ -147,11 +149,16 @@ def check(source: str, target: str) -> list[str]:
 
 
 def to_html(text: str) -> str:
-    """Escape a marker-carrying segment and turn its markers into inline HTML spans/breaks."""
+    """Escape a marker-carrying segment and turn its markers into inline HTML spans.
+
+    An ``<xN/>`` is an empty ``<span class="xN"></span>``, not a ``<br>``: an engine's HTML
+    reader takes a ``<br>`` for the end of a sentence (Apertium capitalised the next word and
+    translated "run" as a past participle) where it stands for code, a URL or a field inside it.
+    """
     out = html.escape(text, quote=False)
     out = re.sub(r"&lt;g(\d+)&gt;", r'<span class="g\1">', out)
     out = re.sub(r"&lt;/g\d+&gt;", "</span>", out)
-    out = re.sub(r"&lt;x(\d+)/&gt;", r'<br class="x\1">', out)
+    out = re.sub(r"&lt;x(\d+)/&gt;", r'<span class="x\1"></span>', out)
     return out
 
 
@@ -167,11 +174,12 @@ def from_html(text: str, unescape: bool = True) -> str:
     for m in _HTML_MARK.finditer(text):
         out.append(text[pos : m.start()])
         pos = m.end()
-        if m.group(1):
-            stack.append(m.group(1))
-            out.append(f"<g{m.group(1)}>")
-        elif m.group(2):
-            out.append(f"<x{m.group(2)}/>")
+        empty = m.group(1) or m.group(3)
+        if m.group(2):
+            stack.append(m.group(2))
+            out.append(f"<g{m.group(2)}>")
+        elif empty:
+            out.append(f"<x{empty}/>")
         elif stack:
             out.append(f"</g{stack.pop()}>")
     out.append(text[pos:])

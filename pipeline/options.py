@@ -42,6 +42,7 @@ class OutputMode:
     detector: str = "fasttext"  # --detector
     restyle: bool = False  # --restyle: DOCX/ODT re-rendered instead of translated in place
     pdf_engine: str = "auto"  # --pdf-engine (pipeline.export.writers.PDF_ENGINES)
+    allow_blocking: bool = False  # --allow-blocking: the PDF and leaflet despite blocking QA
 
     @property
     def layout(self) -> str:
@@ -75,6 +76,7 @@ class OutputMode:
             "restyle": self.restyle,
             "pdf_engine": self.pdf_engine,
             "detector": self.detector,
+            "allow_blocking": self.allow_blocking,
         }
 
 
@@ -91,6 +93,7 @@ class RunControl:
     cache: Path | None = None  # the translation memory file (--cache); None: no memory
     force: bool = False  # --force: translate again, rebuild what is up to date
     limits: Limits = field(default_factory=Limits.from_env)  # PIPELINE_MAX_*, read once
+    skip_unavailable: bool = False  # --skip-unavailable: a pair no engine covers is no failure
 
 
 @dataclass(frozen=True)

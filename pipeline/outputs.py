@@ -16,11 +16,12 @@ else (a subtitle track, a slide deck's notes, …) an ``OutputSpec``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pipeline import inplace
+from pipeline.blocking import Held, print_ready
 from pipeline.document import Document
 from pipeline.engines.base import Route
 from pipeline.export.writers import outputs_for
@@ -43,6 +44,7 @@ class OutputTarget:
     document: Document
     checked: Checked
     route: Route
+    held: Held | None = None  # blocking findings: no print-ready output (pipeline.blocking)
 
     @property
     def translated(self) -> bool:
@@ -75,6 +77,7 @@ class Written:
     outputs: Mapping[str, str] = field(default_factory=dict)
     leaflet: Mapping[str, Any] | None = None
     in_place: bool = False
+    layout: Mapping[str, Any] | None = None  # a PDF in place: shrunk and overflow blocks
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,12 @@ def _document_tasks(target: OutputTarget) -> list[Task]:
     prepared, mode = target.prepared, target.mode
     tasks = []
     for output in outputs_for(list(mode.formats), prepared.inplace, mode.pdf_engine):
+        if target.held is not None and print_ready(output.key):
+            continue  # review material only until the blocking findings are reviewed
         path = prepared.source.out_dir / output_file(prepared.source.stem, target.lang, output.key)
         written = Written({output.key: str(path)}, in_place=output.route == "in-place")
         args = (target.document, path, target.lang, prepared.source.path.name)
-        tasks.append(Task(path, output.write, args, _constant(written)))
+        tasks.append(Task(path, output.write, args, _with_layout(written)))
     return tasks
 
 
@@ -123,11 +128,16 @@ def _constant(written: Written) -> Callable[[Any], Written]:
     return lambda _returned: written
 
 
+def _with_layout(written: Written) -> Callable[[Any], Written]:
+    """``written``, with what a writer returned as its layout (a PDF in place), if anything."""
+    return lambda returned: replace(written, layout=returned) if returned else written
+
+
 # --- the leaflet: --layout ---------------------------------------------------------------
 
 
 def _wants_leaflet(target: OutputTarget) -> bool:
-    if target.mode.layout == DOCUMENT_LAYOUT:
+    if target.mode.layout == DOCUMENT_LAYOUT or target.held is not None:
         return False
     return not (target.mode.layout == "bilingual" and not target.translated)
 

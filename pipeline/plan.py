@@ -37,12 +37,14 @@ class Routing:
 def route_segment(seg_lang: str, lang: str, doc_lang: str, keep_foreign: bool) -> Routing:
     """The routing rule. A segment already in ``lang`` is kept (and counted only in a target
     that is translated); a foreign block (not in the document's language) is kept with
-    ``--keep-foreign`` or when no engine can read its language; every other segment goes
+    ``--keep-foreign``, when no engine can read its language, and always in the export into
+    the document's own language (``detect.kept_as_written``); every other segment goes
     through the pair (its language, ``lang``)."""
     if seg_lang == lang:
         return Routing(counted=lang != doc_lang)
-    if seg_lang != doc_lang and (keep_foreign or seg_lang not in detect.TRANSLATABLE):
-        return Routing(kept="--keep-foreign" if keep_foreign else "no engine")
+    why = detect.kept_as_written(seg_lang, doc_lang, lang, keep_foreign)  # the export into
+    if why is not None:  # the document's own language is the original as written
+        return Routing(kept=why)
     return Routing(pair=(seg_lang, lang))
 
 

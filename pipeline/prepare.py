@@ -40,9 +40,11 @@ def _read_detect_segment(
     path = source.path
     found = None
     try:
-        if inplace.supports(path) and not mode.restyle:
+        if inplace.supports(path) and (not mode.restyle or inplace.only_in_place(path)):
             found = _read_in_place(path, limits)
             doc = found.document
+            if mode.restyle:  # a deck's or subtitles' text, re-rendered
+                doc, found = inplace.body_document(found.skeleton, doc), None
         else:
             doc = read_document(path, limits)
     except PipelineError as exc:
@@ -58,7 +60,7 @@ def _read_detect_segment(
     doc.lang, doc.lang_confidence = detected.language, detected.confidence
     if detected.warning and mode.strict:
         return f"{detected.warning} (refused with --strict)"
-    for block_lang in detected.foreign_blocks():
+    for block_lang in detected.sure_foreign_blocks():  # unsure ones: the document's language
         doc.blocks[block_lang.index].lang = block_lang.language
     if doc.lang not in detect.TRANSLATABLE:
         return f"{detect.unsupported_message(doc.lang or 'und')}; use --from to override"
@@ -75,6 +77,7 @@ def _read_detect_segment(
 
 def _read_in_place(path: Path, limits: Limits) -> inplace.InplaceSource:
     """A file read for in-place translation, within the limits every reader keeps."""
-    if check_regular_file(path, limits).st_size and inplace.zipped(path):  # empty: inplace says
+    size = check_regular_file(path, limits).st_size
+    if size and inplace.zipped(path):  # an empty file: inplace says so; a PDF is no zip
         check_zip(path, path.suffix.lower().lstrip("."), limits)
     return inplace.read(path)

@@ -241,6 +241,8 @@ def check_untranslated(
     letters = sum(map(str.isalpha, tgt_plain))
     words = re.findall(r"[^\W\d_]{2,}", tgt_plain)
     if src != tgt and tgt_plain and tgt_plain == src_plain and len(words) >= 4:
+        if detect_text(tgt_plain)[0] == tgt:
+            return []  # already in the target language: a name or an address kept as it is
         return [QaFinding(segment, "untranslated", "draft is identical to the source")]
     if src == tgt or letters < 15 or (tgt != "ja" and len(words) < 4):
         return []
@@ -541,6 +543,11 @@ class Checked:
         """Every finding, in segment order (report.json's ``qa``)."""
         return [finding for record in self.records for finding in record.qa]
 
+    @property
+    def findings_json(self) -> list[dict[str, str]]:
+        """The findings as report.json has them (``pipeline.blocking`` reads these)."""
+        return [finding.as_json() for finding in self.findings]
+
 
 def check_target(
     item: TargetItem, records: Sequence[SegmentRecord], glossary: Glossary | None
@@ -570,6 +577,8 @@ def check_target(
         )
         if record.degenerate is not None:
             found.insert(0, QaFinding(seg.id, "degenerate", record.degenerate.detail))
+        if record.debris is not None:  # removed from the draft: a blocking leftover
+            found.insert(0, QaFinding(seg.id, "leftover", record.debris))
         checked.append(replace(record, glossary=terms, qa=tuple(found)))
     return Checked(tuple(checked), report)
 

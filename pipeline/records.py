@@ -60,6 +60,7 @@ class SegmentRecord:
     markers_repaired: int = 0
     glossary: tuple[dict[str, Any], ...] = ()
     qa: tuple[QaFinding, ...] = ()
+    debris: str | None = None  # placeholder debris removed from the draft (pipeline.debris)
 
     @property
     def review_origin(self) -> str:

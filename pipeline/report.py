@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.blocking import Held, blocking_fields
+from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.base import Route
 from pipeline.errors import unexpected
 from pipeline.export.atomic import write_text_atomic
+from pipeline.export.page_fit import pages_entry
 from pipeline.jobs import IDENTITY, Prepared, TargetDraft, TargetReport
 from pipeline.qa import Checked
 
@@ -34,6 +37,8 @@ class TargetFiles:
     markers_repaired: int = 0
     route: Route | None = None
     error: str | None = None
+    held: Held | None = None  # print-ready outputs held back (pipeline.blocking)
+    layout: Mapping[str, Any] | None = None  # a PDF in place: shrunk and overflow blocks
 
 
 def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFiles) -> TargetReport:
@@ -58,8 +63,10 @@ def target_report(draft: TargetDraft, checked: Checked | None, files: TargetFile
         seconds=draft.seconds,
         error=draft.error or files.error,
         leaflet=files.leaflet,
+        layout=files.layout,
         glossary=checked.glossary if checked is not None else None,
         kept_blocks={r.segment.block: r.kept for r in records if r.kept is not None},
+        held=files.held,
     )
 
 
@@ -100,8 +107,21 @@ def report_data(
     return data
 
 
+def kept_target(lang: str, entry: Mapping[str, Any]) -> TargetReport:
+    """A target whose files were up to date and kept (``pipeline.incremental.kept_targets``):
+    its report.json ``entry`` as the last run wrote it."""
+    return TargetReport(
+        lang=lang,
+        outputs=dict(entry.get("outputs", {})),
+        output_route=str(entry.get("route", "rendered")),
+        stored=entry,
+    )
+
+
 def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
     """One ``targets`` entry of report.json."""
+    if target.stored is not None:  # kept as it was
+        return dict(target.stored)
     # a target that failed before any engine was chosen names none (not ``identity``)
     route = target.route or (None if target.error else IDENTITY)
     entry: dict[str, Any] = {
@@ -128,10 +148,14 @@ def target_data(prepared: Prepared, target: TargetReport) -> dict[str, Any]:
         "outputs": dict(target.outputs),
         "seconds": round(target.seconds, 3),
     }
+    entry.update(blocking_fields(target.qa, target.held))  # "blocking", "held_back"
     if target.glossary is not None:
         entry["glossary"] = target.glossary.as_json()
+    entry.update(target.layout or {})  # a PDF in place: shrunk, overflow
     if target.leaflet is not None:
         entry["leaflet"] = dict(target.leaflet)
+    if (pages := pages_entry(target.outputs.get("pdf"))) is not None:  # issue 20: page growth
+        entry["pages"] = pages
     if target.error:
         entry["error"] = target.error
     entry["foreign_blocks"] = _foreign_blocks(prepared, target)
@@ -149,6 +173,8 @@ def _foreign_blocks(prepared: Prepared, target: TargetReport) -> list[dict[str, 
             "action": (
                 f"kept ({kept[b.index]})"
                 if b.index in kept
+                else f"treated as {prepared.lang} (unsure detection)"
+                if b.confidence < LOW_CONFIDENCE
                 else "identity"
                 if b.language == target.lang
                 else f"translated from {b.language}"

@@ -32,16 +32,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.blocking import Held, held, rebuild_for_blocking
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
-from pipeline.export import pandoc_server
+from pipeline.export import libreoffice, pandoc_server
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.pool import WriterPool
-from pipeline.export.writers import outputs_for
+from pipeline.export.writers import outputs_for, warm_up_libreoffice
 from pipeline.incremental import (
     fingerprint,
     fingerprint_data,
     is_unchanged,
+    kept_targets,
     mark_unchanged,
     stored_report,
     unchanged_before_reading,
@@ -65,7 +67,7 @@ from pipeline.outputs import OUTPUTS, PHASES, OutputSpec, OutputTarget, Task, tr
 from pipeline.plan import DocumentPlan, RouteTable, TranslationPlan, plan_document
 from pipeline.prepare import prepare, source_hash
 from pipeline.qa import Checked, check_target
-from pipeline.report import TargetFiles, report_data, target_report, write_report
+from pipeline.report import TargetFiles, kept_target, report_data, target_report, write_report
 from pipeline.translate import translate_plan
 
 
@@ -93,6 +95,7 @@ def run_batch(
         for f, s in zip(files, output_names(files, list(batch.paths)), strict=True)
     ]
     streamed = _StreamedProgress(progress or Progress(), len(sources) * len(mode.targets))
+    streamed.inner.documents(len(sources))  # reading and writing shown file by file
     engines = engines or EngineSet(mode.engine)
     memory = TranslationMemory(control.cache) if control.cache else None  # MemoryFileError: CLI
     settled: dict[Source, DocumentReport] = {}
@@ -100,7 +103,10 @@ def run_batch(
         with (
             ThreadPoolExecutor(max_workers=control.jobs) as pool,
             pandoc_server.serving(),
-            WriterPool(control.jobs if len(sources) > 1 else 1, control.stop) as writers,
+            libreoffice.serving(control.jobs) as office,
+            WriterPool(
+                control.jobs if len(sources) > 1 else 1, control.stop, streamed.inner
+            ) as writers,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-wave") as background,
         ):
             run = _Run(batch, engines, RouteTable(engines), memory, pool, writers, result,
@@ -114,6 +120,7 @@ def run_batch(
             if writing is not None:
                 writing.result()
         result.warnings.extend(engines.notes)
+        result.seconds.update(libreoffice.seconds(office))
         streamed.add_segments(0)  # started even when no document needed translating
     finally:
         if memory is not None:
@@ -200,6 +207,10 @@ class _Run:
         with self.lock:
             self.result.failures.append(Failure(str(source.path), reason))
 
+    def unavailable(self, source: Source, reason: str) -> None:
+        with self.lock:
+            self.result.unavailable.append(Failure(str(source.path), reason))
+
     def settle(self, report: DocumentReport) -> None:
         with self.lock:
             self.settled[report.source] = report
@@ -215,6 +226,7 @@ class _ToBuild:
 
     plan: DocumentPlan
     fingerprint: dict[str, Any]
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)  # incremental.kept_targets
 
 
 def _waves(sources: list[Source], run: _Run) -> Iterator[list[_ToBuild]]:
@@ -235,6 +247,9 @@ def _waves(sources: list[Source], run: _Run) -> Iterator[list[_ToBuild]]:
             writers = [o.write for o in outputs_for(list(mode.formats))]
             run.writers.warm_up(writers, mode.targets)
             run.warm = True
+        warm_up_libreoffice(
+            list(mode.formats), [item.plan.prepared.inplace for item in wave], mode.pdf_engine
+        )
         if control.wave_tokens and tokens >= control.wave_tokens:
             yield wave
             wave, tokens = [], 0
@@ -246,6 +261,7 @@ def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
     """Hash, and where needed read, detect, segment and plan a few documents in parallel;
     those whose outputs are up to date are marked unchanged, the others returned."""
     control, mode, memory = run.batch.control, run.batch.mode, run.memory
+    run.progress.inner.reading([source.path.name for source in sources])
     hashes = list(run.pool.map(lambda s: source_hash(s, control.limits), sources))
     errors: dict[Source, str] = {}
     todo: list[tuple[Source, str, dict[str, Any] | None]] = []
@@ -254,6 +270,8 @@ def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
             errors[source] = error
             continue
         stored = None if control.force or not sha256 else stored_report(source.out_dir)
+        if stored is not None and rebuild_for_blocking(stored, mode.allow_blocking):
+            stored = None  # blocking findings not let through: built (and said) again
         if stored is not None and unchanged_before_reading(
             sha256, mode, run.routes, memory, stored
         ):
@@ -284,8 +302,9 @@ def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
             fp = fingerprint(plan, mode, memory, stored)
         if stored is not None and fp and is_unchanged(fp, mode, stored):
             _mark_unchanged(source, stored, run, outcome.lang)
-        else:
-            build.append(_ToBuild(plan, fp))
+        else:  # the targets that did not fail last time keep their files
+            build.append(_ToBuild(plan, fp, kept_targets(source.out_dir, fp, control.force)))
+    run.progress.inner.read(len(sources))
     return build
 
 
@@ -328,8 +347,10 @@ class _Submitted:
     outputs: dict[str, str] = field(default_factory=dict)
     leaflet: dict[str, Any] | None = None
     in_place: bool = False
+    layout: dict[str, Any] | None = None
     error: str | None = None
     failed: set[str] = field(default_factory=set)  # specs with an error
+    held: Held | None = None  # print-ready outputs held back by blocking findings
 
     def fails(self, line: str, spec: str | None = None) -> None:
         self.error = self.error or line  # the first error is the target's line
@@ -339,7 +360,7 @@ class _Submitted:
     def files_report(self) -> TargetFiles:
         route = (self.draft.route or IDENTITY) if self.target is not None else None
         return TargetFiles(self.outputs, self.leaflet, self.in_place, self.markers_repaired,
-                           route, self.error)  # fmt: skip
+                           route, self.error, self.held, self.layout)  # fmt: skip
 
 
 def _write_wave(
@@ -354,7 +375,10 @@ def _write_wave(
         for n, item in enumerate(wave):
             remove_stale_parts(item.plan.prepared.source.out_dir)  # left by a killed run
             submitted = [
-                _submit_target(item.plan, drafts[(n, lang)], run) for lang in run.batch.mode.targets
+                _submit_target(item.plan, drafts[(n, lang)], run)
+                if lang not in item.kept
+                else _Submitted(drafts[(n, lang)])  # up to date: nothing to write
+                for lang in run.batch.mode.targets
             ]
             in_flight.append((item, submitted))
             if len(in_flight) > ahead:
@@ -373,6 +397,8 @@ def _submit_target(plan: DocumentPlan, draft: TargetDraft, run: _Run) -> _Submit
             submitted.fails(draft.error or INTERRUPTED)
             return submitted
         submitted.checked = check_target(plan.targets[draft.lang], draft.records, mode.glossary)
+        submitted.held = held(submitted.checked.findings_json, mode.formats, mode.layout,
+                              mode.allow_blocking)  # fmt: skip
         if draft.error is not None:
             return submitted
         # Translated: reviewers get their files even if a PDF fails.
@@ -380,7 +406,7 @@ def _submit_target(plan: DocumentPlan, draft: TargetDraft, run: _Run) -> _Submit
         document, repaired = translated_document(prepared, submitted.checked.records, draft.lang)
         submitted.markers_repaired = repaired
         submitted.target = OutputTarget(prepared, draft.lang, mode, document, submitted.checked,
-                                        draft.route or IDENTITY)  # fmt: skip
+                                        draft.route or IDENTITY, submitted.held)  # fmt: skip
         _submit_phase(submitted, 0, run)
     except Exception as exc:
         submitted.fails(draft.error or unexpected(exc, "while writing"))
@@ -397,7 +423,7 @@ def _submit_phase(submitted: _Submitted, phase: int, run: _Run) -> None:
         if any(earlier in submitted.failed for earlier in spec.after):
             continue
         for task in spec.tasks(target):
-            future = run.writers.submit(task.call, *task.args, finish=phase > 0)
+            future = run.writers.submit(task.call, *task.args, finish=phase > 0, path=task.path)
             submitted.files.append((spec, task, future))
 
 
@@ -434,6 +460,8 @@ def _collect(submitted: _Submitted, spec: OutputSpec, task: Task, future: Future
     submitted.in_place = submitted.in_place or written.in_place
     if written.leaflet is not None:
         submitted.leaflet = dict(written.leaflet)
+    if written.layout is not None:  # a PDF in place: what was shrunk, what did not fit
+        submitted.layout = dict(written.layout)
 
 
 def _error_line(spec: OutputSpec, exc: Exception, path: Path) -> str:
@@ -455,7 +483,9 @@ def _finish_document(item: _ToBuild, submitted: list[_Submitted], run: _Run) -> 
     source = prepared.source
     targets: dict[str, TargetReport] = {}
     for sub in submitted:
-        targets[sub.draft.lang] = _finish_target(sub, run)
+        lang = sub.draft.lang
+        kept = item.kept.get(lang)
+        targets[lang] = _finish_target(sub, run) if kept is None else kept_target(lang, kept)
         run.progress.output_done(f"{source.stem} → {sub.draft.lang}")
     run.settle(DocumentReport(source, prepared.lang, targets=targets))
     interrupted = [lang for lang, t in targets.items() if (t.error or "").startswith(INTERRUPTED)]
@@ -463,7 +493,12 @@ def _finish_document(item: _ToBuild, submitted: list[_Submitted], run: _Run) -> 
         run.result.not_done.extend(f"{source.path} → {lang}" for lang in interrupted)
     for lang, target in targets.items():
         if target.error is not None and lang not in interrupted:
-            run.fail(source, f"{lang}: {target.error}")
+            if run.batch.control.skip_unavailable and not run.engines.covered(prepared.lang, lang):
+                run.unavailable(source, f"{lang}: {target.error}")  # asked only if available
+            else:
+                run.fail(source, f"{lang}: {target.error}")
+        elif target.held is not None:  # blocking findings: exit 1, one line
+            run.fail(source, f"{lang}: {target.held.line()}")
     if targets and len(interrupted) == len(targets):
         return
     outputs = [p for t in targets.values() for p in t.outputs.values()]

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pipeline import markers
 from pipeline.document import Block, Document, Segment, Span, merge_spans
-from pipeline.typography import sentence_gap
+from pipeline.typography import sentence_gap, tidy_spaces
+from pipeline.verbatim import protect
 
 ABBREVIATIONS = {
     "en": {
@@ -120,7 +122,7 @@ class RebuildStats:
     markers_repaired: int = 0
 
 
-def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no types
+def _segmenter(lang: str) -> Any:  # pysbd has no types
     """A new pysbd segmenter for one call.
 
     Never share one: ``Segmenter.segment`` keeps the text it works on in ``self.original_text``
@@ -233,19 +235,27 @@ def segment_document(doc: Document, lang: str | None = None) -> list[SegmentedBl
 
 
 def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
-    """Cut one block into segments; headings, list items and cells are cut too when long."""
-    plain, positions = _plain_text(block.spans)
-    bounds = split_sentences(plain, lang)
+    """Cut one block into segments; headings, list items and cells are cut too when long.
+
+    A code block has none (it is never translated); verbatim text (inline code, URLs, file
+    names…, see ``verbatim.py``) is one ``<xN/>`` placeholder inside its sentence.
+    """
+    if block.kind == "code":
+        return SegmentedBlock(block, [], {})
+    spans = protect(_objects_outside_words(block.spans))
+    plain, positions = _plain_text(spans)
+    bounds = _outside_verbatim(split_sentences(plain, lang), spans, positions)
     formats: dict[int, Span] = {}
     segments: list[Segment] = []
     for start, end in bounds:
-        text = _marked_text(block.spans, positions, start, end, formats)
+        text = _marked_text(spans, positions, start, end, formats)
         stripped = text.strip()
         if not stripped:
             if segments:
                 segments[-1].trailing += text
             continue
         trailing = text[len(text.rstrip()) :]
+        shown = {n: s.text for n, s in formats.items() if s.verbatim and f"<x{n}/>" in stripped}
         segments.append(
             Segment(
                 id=f"b{index}.s{len(segments) + 1}",
@@ -254,9 +264,57 @@ def segment_block(block: Block, index: int, lang: str) -> SegmentedBlock:
                 text=stripped,
                 lang=lang,
                 trailing=trailing,
+                verbatim=shown,
             )
         )
     return SegmentedBlock(block, segments, formats)
+
+
+def _objects_outside_words(spans: list[Span]) -> list[Span]:
+    """``spans`` with every object that cuts a word in two ("noo<bookmark>n", as LibreOffice
+    writes some bookmarks) moved to the end of that word, so the engine sees the word whole."""
+    out = list(spans)
+    i = 1
+    while i < len(out) - 1:
+        obj, before, after = out[i], out[i - 1], out[i + 1]
+        cuts_word = (
+            obj.kind == "object"
+            and before.kind == after.kind == "text"
+            and not before.verbatim
+            and not after.verbatim
+            and before.text[-1:].isalnum()
+            and after.text[:1].isalnum()
+        )
+        if cuts_word:
+            rest = re.match(r"\w*", after.text)
+            cut = rest.end() if rest else 0
+            out[i - 1 : i + 2] = [
+                before,
+                replace(after, text=after.text[:cut]),
+                obj,
+                replace(after, text=after.text[cut:]),
+            ]
+            out = [x for x in out if x.kind != "text" or x.text or x is before]
+            out = merge_spans(out)
+        i += 1
+    return out
+
+
+def _outside_verbatim(
+    bounds: list[tuple[int, int]], spans: list[Span], positions: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """``bounds`` with every sentence boundary that falls inside a verbatim span removed (a
+    file name's dot, a URL's "?" never end a sentence)."""
+    inside = [(s, e) for span, (s, e) in zip(spans, positions, strict=True) if span.verbatim]
+    if not inside:
+        return bounds
+    merged: list[tuple[int, int]] = []
+    for start, end in bounds:
+        if merged and any(s < start < e for s, e in inside):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _plain_text(spans: list[Span]) -> tuple[str, list[tuple[int, int]]]:
@@ -281,6 +339,13 @@ def _marked_text(
 ) -> str:
     out: list[str] = []
     for span, (s, e) in zip(spans, positions, strict=True):
+        if span.kind == "text" and span.verbatim:
+            # Never translated: the engine sees a placeholder, the text comes back from formats.
+            if start <= s < end and span.text:
+                n = len(formats) + 1
+                formats[n] = span
+                out.append(f"<x{n}/>")
+            continue
         if span.kind != "text":
             # Zero-width: belongs to the sentence it ends, or starts when it opens the block.
             if (start < s <= end) or (s == start == 0):
@@ -322,9 +387,11 @@ def rebuild_block(
     stats: RebuildStats | None = None,
 ) -> Block:
     """A copy of the block whose text is the translation, formatting restored from markers."""
+    if not sb.segments:  # nothing to translate (a code block, a lone note reference)
+        return sb.block
     stats = stats if stats is not None else RebuildStats()
     repaired = [
-        repair_markers(seg.text, tr, stats)
+        tidy_spaces(seg.text, repair_markers(seg.text, tr, stats))
         for seg, tr in zip(sb.segments, translations, strict=True)
     ]
     text = join_segments(repaired, [s.trailing for s in sb.segments], lang)
@@ -348,7 +415,7 @@ def _spans_from_markers(text: str, formats: dict[int, Span]) -> list[Span]:
         else:
             template = formats.get(int(m.group(3)))
             if template is not None:
-                spans.append(replace(template, text=""))
+                spans.append(template if template.verbatim else replace(template, text=""))
     if pos < len(text):
         spans.append(replace(current or Span(), text=markers.unescape(text[pos:])))
     return merge_spans(spans)

@@ -47,6 +47,8 @@ def _decode(data: bytes) -> tuple[str, str]:
                 ) from exc
     head = data[:4096]
     if b"\x00" in head:
+        if _ascii_with_stray_zeros(head):
+            raise ReadError("looks like binary data, not text")
         utf16 = _utf16_without_bom(head)
         if utf16:
             try:
@@ -88,3 +90,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
         if bad <= len(sample) // 100 and (best is None or bad < best[0]):
             best = (bad, encoding)
     return best[1] if best else None
+
+
+def _ascii_with_stray_zeros(head: bytes) -> bool:
+    """Bytes all below 0x80 with zero bytes among them, too few for UTF-16 (where text in the
+    ASCII range has a zero in every other byte): ASCII with NULs, never Japanese UTF-16, whose
+    kanji and kana put bytes of 0x80 and above in any real sentence."""
+    return max(head) < 0x80 and head.count(0) < len(head) // 4

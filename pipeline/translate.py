@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from pipeline import detect, markers
+from pipeline import debris, detect, markers
 from pipeline.engines import guard
 from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
 from pipeline.engines.registry import EngineSet
@@ -515,6 +515,7 @@ class _TargetDrafts:
             draft = text
         else:
             draft = fix_segment(repair_markers(text, result.text, stats), tgt)
+        draft, removed = debris.clean(text, draft) if result.origin != "approved" else (draft, [])
         handling = None
         if result.degenerate is not None and result.guarded:
             handling = DegenerateHandling(result.guarded, result.note or result.degenerate.line())
@@ -523,7 +524,12 @@ class _TargetDrafts:
             self.records[item.index],
             draft=draft,
             origin=result.origin,
-            unknown_words=tuple(_really_unknown(result.unknown_words, text, src, tgt, glossary)),
+            unknown_words=tuple(
+                debris.without_debris(
+                    _really_unknown(result.unknown_words, text, src, tgt, glossary)
+                )
+            ),
+            debris=debris.detail(removed) if removed else None,  # QA: a blocking "leftover"
             degenerate=handling,
             fuzzy=fuzzy,
             reviewer=result.reviewer,

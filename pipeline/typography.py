@@ -51,3 +51,26 @@ def sentence_gap(left: str, right: str, gap: str, lang: str) -> str:
     if all(wide) or (lang == "ja" and any(wide)):
         return ""
     return gap or " "
+
+
+_MARKS = rf"(?:{markers.ANY_SOURCE})"
+_CLOSING = ".,;:!?)]}»”…、。"
+_SPACE_BEFORE_CLOSING = re.compile(rf" +((?:{_MARKS})*)([{re.escape(_CLOSING)}])")
+_DOUBLE_AROUND_MARKERS = re.compile(rf" ((?:{_MARKS})+) +")
+_DOUBLE = re.compile(r"(?<=\S)  +(?=\S)")
+
+
+def tidy_spaces(source: str, translated: str) -> str:
+    """``translated`` without the spaces an engine adds where ``source`` had none: before
+    closing punctuation ("párrafo nuevo ." next to a comment anchor, a bookmark, a field) and
+    doubled (a space on both sides of such a marker). Both texts carry markers."""
+    plain = markers.strip(source)
+
+    def before_closing(m: re.Match[str]) -> str:
+        return m.group(0) if f" {m.group(2)}" in plain else m.group(1) + m.group(2)
+
+    out = _SPACE_BEFORE_CLOSING.sub(before_closing, translated)
+    if "  " not in plain:
+        out = _DOUBLE_AROUND_MARKERS.sub(lambda m: f" {m.group(1)}", out)
+        out = _DOUBLE.sub(" ", out)
+    return out

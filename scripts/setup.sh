@@ -10,11 +10,13 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 # LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst), and
-# Impress that of a PPTX/ODP.
+# Impress that of a PPTX/ODP; python3-uno lets one LibreOffice stay up for a batch (without it:
+# a soffice per document).
 debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core
-  libreoffice-writer-nogui libreoffice-impress)
+  libreoffice-writer-nogui libreoffice-impress python3-uno)
 if [ "$mode" = test ]; then
   debian+=(omegat)  # the OmegaT round-trip tests (console mode)
+  debian+=(chromium)  # the review workbench's browser tests (Playwright drives /usr/bin/chromium)
 fi
 
 missing=()
@@ -29,15 +31,30 @@ as_root() {
 can_be_root() {
   [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
 }
+# apt waits for another apt or dpkg (an unattended upgrade, a second shell) instead of failing
+# on its lock: dpkg's lock through DPkg::Lock::Timeout, the package lists' lock by retrying.
+apt_wait=(-o DPkg::Lock::Timeout=600)
+apt_update() {
+  local err i
+  for i in $(seq 1 120); do
+    if err=$(as_root apt-get "${apt_wait[@]}" update -qq 2>&1 >/dev/null); then return 0; fi
+    case $err in
+      *"Could not get lock"*|*"Unable to lock"*|*"is held by process"*) sleep "${SETUP_APT_RETRY_SECONDS:-5}" ;;
+      *) echo "$err" >&2; return 1 ;;
+    esac
+  done
+  echo "setup: apt's lock was still held after 10 minutes" >&2
+  return 1
+}
 if [ ${#missing[@]} -gt 0 ]; then
   if can_be_root; then
     echo "setup: installing Debian packages: ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" >/dev/null
+    apt_update || echo "setup: apt-get update failed; installing from the package lists there are" >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "setup: missing Debian packages (not root, no sudo): ${missing[*]}" >&2
-    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install -o DPkg::Lock::Timeout=600 ${missing[*]}" >&2
   fi
 fi
 
@@ -52,7 +69,7 @@ fetch_xliff_schema() {
   tmp=$(mktemp -d)
   download() { (cd "$tmp" && apt-get download php-symfony-translation) >>"$tmp/log" 2>&1; }
   # A machine whose package lists were never fetched needs an update first.
-  download || { can_be_root && as_root apt-get update -qq >>"$tmp/log" 2>&1 && download; } || true
+  download || { can_be_root && apt_update >>"$tmp/log" 2>&1 && download; } || true
   if (cd "$tmp" && dpkg -x php-symfony-translation_*.deb unpacked) >>"$tmp/log" 2>&1 &&
      [ -f "$tmp/unpacked/$schemas/xliff-core-1.2-strict.xsd" ]; then
     mkdir -p "$dest"

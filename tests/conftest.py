@@ -52,14 +52,24 @@ def cli(tmp_path: Path):
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test that runs ``python -m pipeline`` through the ``cli`` fixture is ``slow``.
+    """Every test that runs ``python -m pipeline`` through the ``cli`` fixture is ``slow``, and
+    so is every test that needs LibreOffice (it starts the office suite to convert a file).
 
-    ``pytest -m "not slow"`` is the fast inner loop; tests that start the CLI another way
+    ``pytest -n 2 -m "not slow"`` is the fast inner loop; tests that start the CLI another way
     carry ``@pytest.mark.slow`` themselves.
     """
     for item in items:
-        if "cli" in getattr(item, "fixturenames", ()):
+        if "cli" in getattr(item, "fixturenames", ()) or _needs_libreoffice(item):
             item.add_marker(pytest.mark.slow)
+
+
+def _needs_libreoffice(item: pytest.Item) -> bool:
+    """A test skipped without LibreOffice (its skipif names soffice or LibreOffice)."""
+    for mark in item.iter_markers("skipif"):
+        reason = str(mark.kwargs.get("reason", ""))
+        if "soffice" in reason or "LibreOffice" in reason:
+            return True
+    return False
 
 
 def requires(binary: str) -> pytest.MarkDecorator:

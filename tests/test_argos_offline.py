@@ -104,6 +104,7 @@ def test_pipeline_translate_offline_end_to_end(
         "argos",
         "--formats",
         "docx,pdf",
+        "--allow-blocking",  # identity models: their drafts are the source language, blocked
         "--out",
         str(out),
         "--no-glossary",  # exact text below; tests/test_glossary_argos.py covers the glossary
@@ -191,7 +192,7 @@ def test_pipeline_cli_in_a_network_namespace(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = offline(
         "translate", str(source), "--from", "es", "--to", "ja", "--engine", "argos",
-        "--out", str(out), "--json",
+        "--out", str(out), "--json", "--allow-blocking",  # identity model: blocked drafts
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads((out / "solidaridad" / "report.json").read_text(encoding="utf-8"))

@@ -393,6 +393,7 @@ def test_cli_install_list_translate_report_and_remove(
         "--formats",
         "docx",
         "--no-glossary",
+        "--allow-blocking",  # identity models: their drafts are the source language
         "--engines",
         str(engines),
         env=env,
@@ -414,6 +415,7 @@ def test_cli_install_list_translate_report_and_remove(
         "--formats",
         "docx",
         "--no-glossary",
+        "--allow-blocking",
         env=env,
     )
     assert default.returncode == 0, default.stderr

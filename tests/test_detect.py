@@ -251,20 +251,29 @@ def test_cli_plain_output(cli, statement_files: tuple[Path, Path]) -> None:
 
 
 @requires_apertium
-def test_spanish_quote_in_english_statement_is_translated_from_spanish(
+def test_spanish_quote_in_english_statement_stays_as_written_in_the_english_export(
     cli, statement_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
+    """The export into the document's own language is the original as written: no engine
+    runs en→en (a misdetected block would otherwise be garbled), the quote stays Spanish."""
     import docx
 
     mixed, _ = statement_files
     out = tmp_path / "out"
-    proc = cli("translate", str(mixed), "--to", "en", "--formats", "docx", "--out", str(out))
+    args = ["translate", str(mixed), "--to", "en,es", "--formats", "docx", "--out", str(out)]
+    proc = cli(*args, "--json")
     assert proc.returncode == 0, proc.stderr
     text = "\n".join(
         p.text for p in docx.Document(str(out / "statement" / "statement.en.docx")).paragraphs
     )
-    assert "Los mineros no están solos" not in text
-    assert "miners are not alone" in text
+    assert "Los mineros no están solos" in text
+    report = json.loads((out / "statement" / "report.json").read_text(encoding="utf-8"))
+    en = report["targets"]["en"]
+    assert en["engine"] == "identity" and en["segments"]["machine_translated"] == 0
+    quote = next(b for b in en["foreign_blocks"] if b["language"] == "es")
+    assert quote["action"].startswith("kept (the original's own language")
+    es = report["targets"]["es"]
+    assert next(b for b in es["foreign_blocks"] if b["language"] == "es")["action"] == "identity"
 
 
 @requires_apertium

@@ -138,7 +138,7 @@ def test_a_garbage_package_is_refused_and_the_working_model_stays(cli, tmp_path)
     doc.write_text("Los mineros de Casapalca exigen justicia.\n", encoding="utf-8")
     run = cli(
         "translate", str(doc), "--to", "en", "--engine", "argos", "--formats", "docx",
-        "--out", str(tmp_path / "out"), "--no-glossary", env=env,
+        "--out", str(tmp_path / "out"), "--no-glossary", "--allow-blocking", env=env,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
 

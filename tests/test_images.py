@@ -93,7 +93,14 @@ def statements(tmp_path_factory) -> Path:
 def _run(paths: list[Path], out: Path, **options) -> None:
     engines = EngineSet.with_engines("test", {"test": BracketEngine()})
     result = run_batch(
-        batch(paths=paths, out_dir=out, targets=["es"], source_lang="en", **options),
+        batch(
+            paths=paths,
+            out_dir=out,
+            targets=["es"],
+            source_lang="en",
+            allow_blocking=True,
+            **options,
+        ),  # the bracket engine's ⟦words⟧ look like English to QA
         engines=engines,
     )
     assert result.failures == []
@@ -269,6 +276,7 @@ def test_a_changed_picture_file_rebuilds_the_document(statements: Path, tmp_path
             targets=["es"],
             source_lang="en",
             formats=["docx"],
+            allow_blocking=True,  # the bracket engine's ⟦words⟧ look like English to QA
         )
         return run_batch(options, engines=engines)
 
@@ -373,7 +381,7 @@ def test_leaflet_fit_shrinks_the_photo_before_the_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["odt", "epub"])
 def test_odt_and_epub_embedded_pictures_reach_the_docx(
-    statements: Path, tmp_path: Path, fmt: str
+    statements: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pictures inside an ODT or EPUB (pandoc writes the files here from the Markdown
     statement) are extracted into a temporary folder, carried, and the folder is removed."""
@@ -385,6 +393,9 @@ def test_odt_and_epub_embedded_pictures_reach_the_docx(
         cwd=statements,
         check=True,
     )
+    own_tmp = tmp_path / "tmp"  # not /tmp: tests running in parallel make their own folders
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     before = set(Path(tempfile.gettempdir()).glob("pipeline-media-*"))
     doc = read_document(source)
     assert set(Path(tempfile.gettempdir()).glob("pipeline-media-*")) == before

@@ -17,7 +17,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.conftest import requires_apertium
+from tests.conftest import ROOT, requires_apertium
 from tests.fixtures import office
 
 pytestmark = [pytest.mark.slow, requires_apertium]
@@ -28,7 +28,8 @@ EDIT = "Una herida a uno es una herida a todos, corregido por Ana."
 
 
 def _translate(cli, *args: str) -> dict:
-    done = cli("translate", *args, "--engine", "apertium", "--json")
+    glossary = str(ROOT / "glossary.yml")  # the inputs are in tmp: no glossary.yml beside them
+    done = cli("translate", *args, "--engine", "apertium", "--json", "--glossary", glossary)
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout)
 

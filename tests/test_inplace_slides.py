@@ -19,7 +19,6 @@ from pptx import Presentation
 
 from pipeline import inplace
 from pipeline.document import Document, Span
-from pipeline.ingest import read_document
 from pipeline.inplace import fit, presentation
 from pipeline.inplace.common import InplaceError
 from tests.fixtures import slides
@@ -156,7 +155,7 @@ def test_fit_report_counts_what_still_overflows(deck: Path) -> None:
 
 
 def test_ingest_and_bad_packages(deck: Path, tmp_path: Path) -> None:
-    restyled = [b.text for b in read_document(deck).blocks]  # --restyle reads it too
+    restyled = [b.text for b in inplace.text_of(deck).blocks]  # --restyle reads it so
     assert restyled[0] == slides.TITLE and not set(slides.NOTES) & set(restyled)
     broken = tmp_path / "broken.pptx"
     broken.write_bytes(deck.read_bytes()[:2000])

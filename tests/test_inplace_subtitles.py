@@ -11,7 +11,6 @@ import pytest
 
 from pipeline import inplace
 from pipeline.document import Document, Span
-from pipeline.ingest import read_document
 from pipeline.inplace import cuetext, subtitles
 from pipeline.inplace.common import InplaceError, Text
 from pipeline.segment import segment_document
@@ -231,7 +230,7 @@ def test_bad_subtitle_files_are_one_line(tmp_path: Path) -> None:
 
 
 def test_ingest_reads_subtitles_for_restyle(srt: Path) -> None:
-    doc = read_document(srt)
+    doc = inplace.text_of(srt)
     assert doc.blocks[0].text.startswith("The miners of Casapalca have been in prison for two")
     assert not [s for b in doc.blocks for s in b.spans if s.kind == "object"]  # a transcript
 

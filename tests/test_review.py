@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -761,15 +762,23 @@ def test_omegat_project_layout(exported, tmp_path):
     source = project / "source" / "peru.en-es.xlf"
     assert schema_errors(strict_schema(), source) == ""
     units = etree.parse(str(source)).getroot().findall(".//x:trans-unit", NS)
-    for unit, (_, english, *_rest) in zip(units, SEGMENTS, strict=True):
+    for unit, (_, english, _draft, origin, *_rest) in zip(units, SEGMENTS, strict=True):
         target = unit.find("x:target", NS)  # OmegaT translates <target>: the English is there
-        assert target.get("state") == "needs-translation"
+        assert target.get("state") == ("final" if origin == "approved" else "needs-translation")
         assert "".join(target.itertext()) == markers_strip(english)
-    drafts = _tmx_pairs(project / "tm" / "auto" / "peru.en-es.tmx")
+    header = etree.parse(str(source)).getroot().find(".//x:header", NS)
+    assert "{" not in header.findtext("x:note", namespaces=NS)  # plain words, no data
+    notes = " ".join(n.text for n in etree.parse(str(source)).iterfind(".//x:note", NS))
+    assert "Draft from" not in notes and "cache" not in notes
+    # machine drafts are matches (tm/mt), not inserted; approved translations are (tm/auto)
+    drafts = _tmx_pairs(project / "tm" / "mt" / "peru.en-es.tmx")
     assert drafts["Solidarity with the <g0>miners</g0> of Peru"] == (
         "Solidaridad con los <g0>mineros</g0> de Perú"
     )
-    assert drafts["The union stands with them."] == "El sindicato está con ellos."
+    assert "The union stands with them." not in drafts
+    assert _tmx_pairs(project / "tm" / "auto" / "peru.en-es.tmx") == {
+        "The union stands with them.": "El sindicato está con ellos."
+    }
     suggestions = _tmx_pairs(project / "tm" / "peru.en-es.memory.tmx")
     assert "On October 19, 900 workers went on strike." in suggestions
     glossary = (project / "glossary" / "peru.en-es.glossary.txt").read_text(encoding="utf-8")
@@ -777,15 +786,21 @@ def test_omegat_project_layout(exported, tmp_path):
 
 
 def test_omegat_round_trip(exported, memory, tmp_path):
-    """Debian's OmegaT opens the exported project with English as the source and the drafts
-    inserted; what the translator changed comes back as approved, the rest does not."""
+    """Debian's OmegaT opens the exported project with English as the source, the approved
+    translation inserted and the machine drafts left for the translator (remaining); what the
+    translator changed comes back as approved, the rest does not; after the import OmegaT's
+    translated XLIFF says per unit what was done."""
     project = write_review_files(exported["sidecar"], ("omegat",))["omegat"]
     done = _omegat(project, "--mode=console-translate")
     assert done.returncode == 0, done.stdout + done.stderr
     target = project / "target" / "peru.en-es.xlf"
     read = read_xliff(target)
     assert [u.source for u in read.units] == [s[1] for s in SEGMENTS]  # English as the source
-    assert [u.target for u in read.units] == [s[2] for s in SEGMENTS]  # every draft inserted
+    assert [u.target for u in read.units] == [  # only the approved translation is in
+        s[2] if s[3] == "approved" else s[1] for s in SEGMENTS
+    ]
+    stats = (project / "omegat" / "project_stats.txt").read_text(encoding="utf-8")
+    assert re.search(r"Remaining:\s+3\s", stats), stats  # the three machine drafts
     assert schema_errors(strict_schema(), target) == ""  # OmegaT kept the file valid
     nothing, corrections = plan_import(project)
     assert nothing.refused == [] and corrections == []  # drafts as inserted: nothing to approve
@@ -793,7 +808,11 @@ def test_omegat_round_trip(exported, memory, tmp_path):
     # the translator corrects one segment in OmegaT (it saves omegat/project_save.tmx) and
     # creates the translated documents
     corrected = "Solidaridad con los <g0>trabajadores mineros</g0> del Perú"
-    _project_save(project, {"Solidarity with the <g0>miners</g0> of Peru": corrected})
+    inserted = "¡Liberad a nuestros hermanos!"  # the machine draft, inserted with Ctrl+I
+    _project_save(
+        project,
+        {"Solidarity with the <g0>miners</g0> of Peru": corrected, "Free our brothers!": inserted},
+    )
     done = _omegat(project, "--mode=console-translate")
     assert done.returncode == 0, done.stdout + done.stderr
     wanted = [("b0.s0", "Solidaridad con los <g1>trabajadores mineros</g1> del Perú")]
@@ -806,3 +825,11 @@ def test_omegat_round_trip(exported, memory, tmp_path):
         (*wanted[0], "approved")
     ]
     assert approvals(memory)[SEGMENTS[0][1]] == (wanted[0][1], "ana")
+    states = {u.id: u.state for u in read_xliff(target).units}
+    assert states == {
+        "b0.s0": "translated",  # corrected by the translator
+        "b1.s0": "needs-translation",  # still the English
+        "b1.s1": "final",  # approved before
+        "b2.s0": "needs-review-translation",  # the machine draft as it was
+    }
+    assert schema_errors(strict_schema(), target) == ""

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.conftest import requires_apertium
+from tests.conftest import ROOT, requires_apertium
 
 pytestmark = [pytest.mark.slow, requires_apertium]
 
@@ -34,7 +34,8 @@ def test_translator_round_trip_through_the_cli(cli, tmp_path: Path) -> None:
     source.write_text(STATEMENT, encoding="utf-8")
     out, cache = tmp_path / "out", tmp_path / "tm.sqlite3"
     args = ("translate", str(source), "--to", "es", "--engine", "apertium", "--out", str(out),
-            "--formats", "docx", "--cache", str(cache), "--review")  # fmt: skip
+            "--formats", "docx", "--cache", str(cache), "--review",
+            "--glossary", str(ROOT / "glossary.yml"))  # fmt: skip
     done = cli(*args)
     assert done.returncode == 0, done.stdout + done.stderr
     (review_docx,) = out.glob("*/review/*.en-es.review.docx")

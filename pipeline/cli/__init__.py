@@ -22,6 +22,7 @@ from pipeline.cli import tm as tm_cmd
 from pipeline.cli import translate as translate_cmd
 from pipeline.cli.common import CommandError
 from pipeline.errors import PipelineError, unexpected
+from pipeline.untrusted import printable
 
 COMMAND_MODULES = [
     translate_cmd,
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_debug(subparsers: argparse._SubParsersAction) -> None:
+def _add_debug(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``--debug`` after any command too (``pipeline translate --debug``), sub-commands included."""
     for command in subparsers.choices.values():
         command.add_argument(
@@ -89,10 +90,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:
-        print(f"pipeline: {exc}", file=sys.stderr)
+        print(f"pipeline: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
     except PipelineError as exc:  # a stage's one line that no command caught
-        print(f"pipeline: {exc}", file=sys.stderr)
+        print(f"pipeline: {printable(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader went away (`pipeline … | head`): stop quietly, as other tools do.
@@ -108,5 +109,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 130
     except Exception as exc:  # the last-resort guard: a bug is one line, never a traceback
-        print(f"pipeline: {unexpected(exc)}", file=sys.stderr)  # logs the traceback (--debug)
+        print(
+            f"pipeline: {printable(unexpected(exc))}", file=sys.stderr
+        )  # logs the traceback (--debug)
         return 1

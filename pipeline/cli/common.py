@@ -7,9 +7,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from pipeline.errors import PipelineError
+from pipeline.untrusted import printable
 
 if TYPE_CHECKING:
     from pipeline.memory import TranslationMemory
@@ -23,6 +24,12 @@ class CommandError(PipelineError):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def say(*parts: object, file: TextIO | None = None, flush: bool = False) -> None:
+    """``print`` for a line that carries foreign text (model metadata, a server's or a file's
+    own words): shown through ``printable``, so it cannot hold escapes or line breaks."""
+    print(printable(" ".join(str(p) for p in parts)), file=file or sys.stdout, flush=flush)
 
 
 def print_json(obj: Any) -> None:

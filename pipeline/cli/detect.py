@@ -12,7 +12,7 @@ from pipeline.cli.common import CommandError, add_reading_options, print_json, p
 _PREVIEW = 60
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "detect",
         help="detect the language of statements (and of each block)",
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline import inplace
     from pipeline.detect import DetectorUnavailable, detect_document, language_label
     from pipeline.ingest import ReadError, find_sources, read_document
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     failed = bool(sources.problems)
     for path in sources.files:
         try:
-            doc = read_document(path)
+            doc = inplace.text_of(path) if inplace.only_in_place(path) else read_document(path)
         except ReadError as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             failed = True

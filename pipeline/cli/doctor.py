@@ -8,7 +8,7 @@ import sys
 from pipeline.cli.common import print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "doctor",
         help="check pandoc, the PDF engine, fonts, engines and models",
@@ -21,8 +21,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.doctor import bottom_line, directions, run_checks
+    from pipeline.engines.registry import EngineOptions
+    from pipeline.engines.routes import RoutesError, load_routes
 
-    found = directions()
+    try:  # ./engines.yml, as `pipeline translate` reads it
+        options = EngineOptions(routes=load_routes(None))
+    except RoutesError as exc:
+        print(f"pipeline doctor: {exc}", file=sys.stderr)
+        return 2
+    found = directions(options=options)
     checks = run_checks(found)
     summary = bottom_line(checks, found)
     if args.json:
@@ -38,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
+
+        from pipeline.untrusted import printable
 
         table = Table(title="pipeline doctor", title_justify="left")
         for column in ("check", "status", "detail", "fix"):
@@ -50,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
                 status = "[dim]optional[/]"
             else:
                 status = "[red]missing[/]" if c.essential else "[yellow]missing[/]"
-            table.add_row(c.name, status, c.detail, "" if c.ok else c.fix)
+            detail, fix = (escape(printable(text)) for text in (c.detail, "" if c.ok else c.fix))
+            table.add_row(c.name, status, detail, fix)  # details quote model metadata
         console = Console() if sys.stdout.isatty() else Console(width=160)
         console.print(table)
         print(summary)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 DEFAULT_GLOSSARY = Path("glossary.yml")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "glossary",
         help="check, extend, exchange (TBX/CSV) and verify the movement glossary",
@@ -137,7 +137,7 @@ def _add_glossary_option(parser: argparse.ArgumentParser, created: bool = False)
     )
 
 
-def _load(path: Path):  # noqa: ANN202 - returns pipeline.glossary.Glossary
+def _load(path: Path) -> Glossary:
     from pipeline.glossary import GlossaryError, load_glossary
 
     if not path.exists():

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pipeline.leaflet.config import LeafletConfig
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "leaflet",
         help="lay translated outputs out as print-ready leaflets (no translation)",

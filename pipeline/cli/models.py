@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.cli.common import CommandError, print_json
+from pipeline.cli.common import CommandError, print_json, say
 
 if TYPE_CHECKING:
     from pipeline.engines.argos_packages import ByteProgress
@@ -41,7 +41,7 @@ Pairs without a direct model (es↔ja) are translated through English automatica
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "models",
         help="list, install or remove translation models (Argos, OPUS-MT, NLLB-200, M2M-100)",
@@ -206,27 +206,27 @@ def run_list(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"Argos models in {folder}:")
+    say(f"Argos models in {folder}:")
     if not installed:
-        print("  none installed: run `pipeline models install --defaults`")
+        say("  none installed: run `pipeline models install --defaults`")
     bad = {m.path for m, _ in packages.known_bad_installed(installed)}
     for m in installed:
         pair = f"{m.from_code}→{m.to_code}"
         flag = "  KNOWN BAD (see `pipeline doctor`)" if m.path in bad else ""
-        print(
+        say(
             f"  {pair}  {m.package_id:<14} {m.version:<8} {_size(m.size_bytes):>9}  "
             f"family argos, licence: see its README.md{flag}"
         )
     if pivots:
-        print(f"Through {packages.PIVOT}: " + ", ".join(f"{s}→{t}" for s, t in pivots))
-    print(f"CTranslate2 models in {family_dir}:")
+        say(f"Through {packages.PIVOT}: " + ", ".join(f"{s}→{t}" for s, t in pivots))
+    say(f"CTranslate2 models in {family_dir}:")
     if not family:
-        print("  none installed (OPUS-MT zips, NLLB-200 or M2M-100 folders: `models install`)")
+        say("  none installed (OPUS-MT zips, NLLB-200 or M2M-100 folders: `models install`)")
     for fm in family:
         man = fm.manifest
         pairs = " ".join(f"{a}→{b}" for a, b in man.pairs)
         note = "  NON-COMMERCIAL USE ONLY" if man.non_commercial else ""
-        print(
+        say(
             f"  {fm.name:<18} {man.version or '-':<10} {_size(fm.size_bytes):>9}  "
             f"family {man.family}, licence {man.licence}{note}  {pairs}"
         )
@@ -253,7 +253,7 @@ def run_install(args: argparse.Namespace) -> int:
             print_json({"results": lines})
         else:
             for line in lines:
-                print(line)
+                say(line)
         return 0
     if not args.items:
         raise CommandError("models install: give SRC TGT, package files, or --defaults", 2)
@@ -282,7 +282,7 @@ def _is_family_item(path: Path) -> bool:
 
 
 def _install_family(paths: list[Path], args: argparse.Namespace) -> int:
-    from pipeline.engines import ct2_models, opus_mt
+    from pipeline.engines import ct2_manifest, ct2_models, opus_mt
 
     if len(paths) > 1 and (args.name or args.source or args.target or args.manifest):
         raise CommandError("--name, --from, --to and --manifest apply to one model at a time", 2)
@@ -296,23 +296,23 @@ def _install_family(paths: list[Path], args: argparse.Namespace) -> int:
                 model = opus_mt.install_opus_mt_zip(
                     path, args.source, args.target, args.name, args.quantization, force=args.force
                 )
-        except ct2_models.FamilyModelError as exc:
+        except ct2_manifest.FamilyModelError as exc:
             failed += 1
             results.append({"file": str(path), "ok": False, "error": str(exc)})
             if not args.json:
-                print(f"pipeline: {exc}", file=sys.stderr, flush=True)
+                say(f"pipeline: {exc}", file=sys.stderr, flush=True)
             continue
         results.append({"file": str(path), "ok": True, **model.to_json()})
         if model.warning:
             results[-1]["warning"] = f"warning: installed a degenerate model: {model.warning}"
             if not args.json:
-                print(f"pipeline: {results[-1]['warning']}", file=sys.stderr, flush=True)
+                say(f"pipeline: {results[-1]['warning']}", file=sys.stderr, flush=True)
         if not args.json:
             man = model.manifest
             pairs = ", ".join(f"{a}→{b}" for a, b in man.pairs)
-            print(f"installed {model.name} ({man.family}, {pairs}), licence {man.licence}")
+            say(f"installed {model.name} ({man.family}, {pairs}), licence {man.licence}")
             if man.non_commercial:
-                print(f"note: {model.name} is licensed for non-commercial use only ({man.licence})")
+                say(f"note: {model.name} is licensed for non-commercial use only ({man.licence})")
     if args.json:
         print_json({"results": results})
     return 1 if failed else 0
@@ -331,7 +331,7 @@ def _install_files(paths: list[Path], as_json: bool, force: bool = False) -> int
             failed += 1
             results.append({"file": str(path), "ok": False, "error": str(exc)})
             if not as_json:
-                print(f"pipeline: {exc}", file=sys.stderr, flush=True)
+                say(f"pipeline: {exc}", file=sys.stderr, flush=True)
             continue
         results.append({"file": str(path), "ok": True, **model.to_json()})
         bad = find_known_bad(model.from_code, model.to_code, model.version)
@@ -342,11 +342,9 @@ def _install_files(paths: list[Path], as_json: bool, force: bool = False) -> int
             )
             results[-1]["warning"] = warning
             if not as_json:
-                print(f"pipeline: {warning}", file=sys.stderr, flush=True)
+                say(f"pipeline: {warning}", file=sys.stderr, flush=True)
         if not as_json:
-            print(
-                f"installed {model.from_code}→{model.to_code}: {model.package_id} {model.version}"
-            )
+            say(f"installed {model.from_code}→{model.to_code}: {model.package_id} {model.version}")
     if as_json:
         print_json({"results": results})
     return 1 if failed else 0
@@ -362,7 +360,7 @@ def _install_pair(src: str, tgt: str, as_json: bool) -> int:
         raise CommandError(str(exc), 1) from exc
     if not as_json:
         for note in skipped:
-            print(note.line(), flush=True)
+            say(note.line(), flush=True)
     bar = DownloadBar()
     update = bar.start(f"{src}→{tgt}") if not as_json else None
     try:
@@ -379,23 +377,23 @@ def _install_pair(src: str, tgt: str, as_json: bool) -> int:
             ]
         print_json({"results": [result]})
     else:
-        print(f"installed {src}→{tgt}: {model.package_id} {model.version}")
+        say(f"installed {src}→{tgt}: {model.package_id} {model.version}")
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
     from pipeline.engines import argos_packages as packages
-    from pipeline.engines import ct2_models
+    from pipeline.engines import ct2_manifest, ct2_models
 
     if len(args.items) == 1:
         try:
             model = ct2_models.remove_family_model(args.items[0])
-        except ct2_models.FamilyModelError as exc:
+        except ct2_manifest.FamilyModelError as exc:
             raise CommandError(str(exc), 1) from exc
         if args.json:
             print_json({"removed": [model.to_json()]})
         else:
-            print(f"removed {model.name} ({model.manifest.family})")
+            say(f"removed {model.name} ({model.manifest.family})")
         return 0
     if len(args.items) != 2:
         raise CommandError("models remove: give SRC TGT (Argos) or one model NAME", 2)
@@ -407,5 +405,5 @@ def run_remove(args: argparse.Namespace) -> int:
         print_json({"removed": [m.to_json() for m in removed]})
     else:
         for m in removed:
-            print(f"removed {m.from_code}→{m.to_code}: {m.package_id} {m.version}")
+            say(f"removed {m.from_code}→{m.to_code}: {m.package_id} {m.version}")
     return 0

@@ -1,4 +1,5 @@
-"""``pipeline review export|import``: review files out to translators, their corrections back in."""
+"""``pipeline review export|import|serve``: review files out to translators, their corrections
+back in, or the review workbench in the browser."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
+from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json, say
+from pipeline.ingest.limits import Limits, capped
 
 FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xliff")}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "review",
         help="export review files (DOCX, XLIFF, OmegaT projects) and import reviewed translations",
@@ -93,6 +95,120 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
     imp.set_defaults(func=run_import)
+    _register_serve(sub)
+
+
+def _register_serve(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="review and approve in the browser (the review workbench)",
+        description="Serve the review workbench for the outputs under OUT: one page per "
+        "document and language pair with the source and the draft side by side, glossary "
+        "terms, QA findings and alternatives; what you approve goes into the translation "
+        "memory at once (as `review import` stores it), and a Rebuild button writes the "
+        "document's outputs again with the approved text. It listens on 127.0.0.1 and prints "
+        "the address with its access token on one line; stop it with Ctrl-C.",
+    )
+    serve.add_argument(
+        "out_dir",
+        nargs="?",
+        default="output",
+        metavar="OUT",
+        help="output folder (default: output/)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=8765, help="port (default 8765; 0: any free port)"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; anything else lets other machines in, "
+        "with the token)",
+    )
+    serve.add_argument(
+        "--reviewer", help="name stored with each approval (default: your OS user name)"
+    )
+    add_cache_option(serve)
+    serve.add_argument(
+        "--glossary",
+        type=Path,
+        default=None,
+        help="the glossary rebuilds use (default: ./glossary.yml when present)",
+    )
+    serve.add_argument("--no-glossary", action="store_true", help="rebuild without a glossary")
+    serve.add_argument(
+        "--engine",
+        choices=("argos", "apertium", "libretranslate", "ctranslate2"),
+        default=None,
+        help="engine for rebuilds (default: the one report.json names, else auto)",
+    )
+    serve.add_argument("--url", help="the LibreTranslate server, for rebuilds with it")
+    serve.add_argument(
+        "--leaflet-config", type=Path, default=None, help="leaflet settings for rebuilt leaflets"
+    )
+    serve.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from pipeline.cli.common import load_given_or_default
+    from pipeline.memory import resolve_memory_path
+    from pipeline.review import default_reviewer
+    from pipeline.workbench.rebuild import RebuildSettings
+    from pipeline.workbench.server import is_loopback, serve
+
+    root = Path(args.out_dir)
+    if not root.is_dir():
+        raise CommandError(
+            f"{root}: no such folder (give the --out folder of `pipeline translate`)", 2
+        )
+    if not 0 <= args.port <= 65535:
+        raise CommandError("--port must be between 0 and 65535", 2)
+    if args.no_glossary and args.glossary is not None:
+        raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
+    glossary = None
+    if not args.no_glossary:
+        from pipeline.glossary import GlossaryError, load_glossary
+
+        glossary = load_given_or_default(
+            args.glossary, Path("glossary.yml"), load_glossary, GlossaryError
+        )
+    from pipeline.cli.leaflet import load_config_or_default
+    from pipeline.engines.routes import RoutesError, load_routes
+
+    try:
+        routes = load_routes(None)  # ./engines.yml when present, as `pipeline translate`
+    except RoutesError as exc:
+        raise CommandError(str(exc), 2) from exc
+    settings = RebuildSettings(
+        out_dir=root,
+        cache=resolve_memory_path(args.cache),
+        glossary=glossary,
+        leaflet_config=load_config_or_default(args.leaflet_config),
+        engine=args.engine,
+        url=args.url,
+        routes=routes,
+    )
+    if not is_loopback(args.host):
+        print(
+            f"warning: listening on {args.host}: other machines can reach the workbench; "
+            "anyone with the URL and its token can approve translations",
+            file=sys.stderr,
+        )
+    with open_memory(args.cache) as memory:
+        try:
+            return serve(
+                settings,
+                memory,
+                host=args.host,
+                port=args.port,
+                reviewer=args.reviewer or default_reviewer(),
+            )
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+                "choose another --port (0: any free port)",
+                1,
+            ) from None
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -194,21 +310,30 @@ def run_import(args: argparse.Namespace) -> int:
             }  # fmt: skip
         )
         return 1 if refused_any else 0
+    limits = Limits.from_env()
     for result in results:
-        for refusal in result.refused:
-            where = f"{result.path}: {refusal.segment}" if refusal.segment else f"{result.path}"
-            print(f"pipeline: {where}: refused: {refusal.reason}", file=sys.stderr)
+        refusals = [
+            f"pipeline: {result.path}{': ' + r.segment if r.segment else ''}: refused: {r.reason}"
+            for r in result.refused
+        ]
+        for line in capped(refusals, limits):
+            say(line, file=sys.stderr)
         if any(r.segment is None for r in result.refused):
             continue
         for note in result.notes:
             print(f"note: {result.path}: {note}")
         changed = [c for c in result.corrections if c.status != "unchanged"]
         verb = "would approve" if args.dry_run else "approved"
-        for c in changed:
+        for c in changed[: limits.max_messages]:
             print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
             if c.draft is not None and c.reason == "edited":
                 print(_wrapped("was", c.draft))
             print(_wrapped("now", c.target))
+        if len(changed) > limits.max_messages:
+            print(
+                f"… and {len(changed) - limits.max_messages} more {verb} (limit "
+                f"PIPELINE_MAX_MESSAGES={limits.max_messages}; --json lists them all)"
+            )
         unchanged = len(result.corrections) - len(changed)
         seg_refused = sum(1 for r in result.refused if r.segment)
         print(

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json
+from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json, say
 from pipeline.document import LANGUAGES
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``pipeline tm export|import|stats``."""
     common = argparse.ArgumentParser(add_help=False)
     add_cache_option(common)
@@ -91,6 +91,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from pipeline.detect import detect_text
     from pipeline.errors import PipelineError
+    from pipeline.ingest.limits import Limits, capped
     from pipeline.memory import import_tmx_detailed
 
     with open_memory(args.cache, create=True) as memory:
@@ -105,8 +106,8 @@ def run_import(args: argparse.Namespace) -> int:
             )
         except PipelineError as exc:
             raise CommandError(str(exc), 1) from None
-    for line in result.refused:
-        print(f"pipeline: {result.path}: {line}", file=sys.stderr)
+    for line in capped(result.refused, Limits.from_env()):
+        say(f"pipeline: {result.path}: {line}", file=sys.stderr)
     if args.json:
         print_json(
             {

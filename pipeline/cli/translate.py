@@ -10,17 +10,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import (
     CommandError,
     add_cache_option,
     add_reading_options,
-    load_given_or_default,
     parse_languages,
     print_json,
     print_skipped,
+    say,
 )
 from pipeline.detect import LOW_CONFIDENCE
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
@@ -29,8 +30,9 @@ from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
 from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
+    from pipeline.blocking import Held
     from pipeline.glossary import Glossary
-    from pipeline.jobs import DocumentReport, RunResult, TargetReport
+    from pipeline.jobs import DocumentReport, Failure, RunResult, TargetReport
     from pipeline.options import Batch
 
 
@@ -80,7 +82,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         default=None,
         metavar="FILE",
-        help="movement glossary (default: glossary.yml when present)",
+        help="movement glossary (default: the glossary.yml nearest the inputs: their folder or a "
+        "parent, up to the project root, a folder with .git or pyproject.toml, or your home)",
     )
     p.add_argument(
         "--no-glossary", action="store_true", help="translate without the movement glossary"
@@ -192,9 +195,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(OUT/<stem>/review/); bring corrections back with `pipeline review import`",
     )
     p.add_argument(
+        "--allow-blocking",
+        action="store_true",
+        help="write the PDF and leaflet even of a target with blocking findings (leftover "
+        "placeholders or markers, degenerate drafts left as the source, wrong-language "
+        "segments); by default they are held back, the DOCX and review files are written, "
+        "and the run exits 1",
+    )
+    p.add_argument(
+        "--skip-unavailable",
+        action="store_true",
+        help="a language pair no engine on this machine covers is skipped with one line naming "
+        "the model to install, instead of failing the run (exit 0 when everything the "
+        "installed engines can do was written; scripts/quickstart.sh uses it)",
+    )
+    p.add_argument(
         "--restyle",
         action="store_true",
-        help="DOCX/ODT inputs: re-render them in the pipeline's own style instead of "
+        help="DOCX/ODT/PDF inputs: re-render them in the pipeline's own style instead of "
         "translating the original file in place (the default)",
     )
     p.add_argument(
@@ -202,12 +220,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="auto",
         choices=PDF_ENGINES,
         help="who lays the PDF out: libreoffice (the in-place document as it is) or typst "
-        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst",
+        "(re-rendered); auto: LibreOffice for in-place DOCX/ODT when installed, else Typst "
+        "(a PDF translated in place is the source PDF itself)",
     )
     p.set_defaults(func=run)
 
 
-def options_from_args(args: argparse.Namespace) -> Batch:
+@dataclass(frozen=True)
+class GlossaryChoice:
+    """The glossary a run uses, the summary's line about it, and the warning when none."""
+
+    glossary: Glossary | None
+    line: str
+    warning: str | None = None
+
+
+def choose_glossary(args: argparse.Namespace) -> GlossaryChoice:
+    """``--glossary FILE``, ``--no-glossary``, else the ``glossary.yml`` nearest the inputs
+    (``pipeline.glossary.discovery``); a missing one is a warning, differing ones exit 2."""
+    from pipeline.glossary import discovery
+
+    if args.no_glossary:
+        return GlossaryChoice(None, "Glossary: none (--no-glossary)")
+    if args.glossary is not None:
+        glossary = _load_glossary(args.glossary)
+        return GlossaryChoice(glossary, f"Glossary: {args.glossary} (--glossary)")
+    try:
+        found = discovery.resolve(args.paths or [Path("source_docs")])
+    except discovery.AmbiguousGlossary as exc:
+        raise CommandError(str(exc), 2) from None
+    if found.path is None:
+        warning = discovery.missing_warning(found)
+        return GlossaryChoice(None, "Glossary: none found (see the warning above)", warning)
+    glossary = _load_glossary(found.path)
+    where = ", ".join(str(p) for p in found.inputs)
+    return GlossaryChoice(glossary, f"Glossary: {found.path} (found from {where})")
+
+
+def options_from_args(args: argparse.Namespace, glossary: GlossaryChoice | None = None) -> Batch:
     """The batch the arguments ask for; the environment (``PIPELINE_LT_CONCURRENCY``, the
     ``PIPELINE_MAX_*`` limits) is read here, once."""
     from pipeline.export.writers import FORMATS
@@ -237,7 +287,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
     routes = _load_routes(args.engines)
     _check_conflicts(args, routes)
     paths = args.paths or [Path("source_docs")]
-    glossary = None if args.no_glossary else _load_glossary(args.glossary)
+    chosen = (glossary or choose_glossary(args)).glossary
     leaflet = leaflet_config = None
     if args.layout != "document":
         from pipeline.cli.leaflet import load_config_or_default
@@ -255,7 +305,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
             routes=routes,
             lt_concurrency=lt_concurrency,
         ),
-        glossary=glossary,
+        glossary=chosen,
         leaflet=leaflet,
         leaflet_config=leaflet_config,
         strict=args.strict,
@@ -264,6 +314,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
         detector=args.detector,
         restyle=args.restyle,
         pdf_engine=args.pdf_engine,
+        allow_blocking=args.allow_blocking,
     )
     control = RunControl(
         jobs=args.jobs,
@@ -272,6 +323,7 @@ def options_from_args(args: argparse.Namespace) -> Batch:
         cache=resolve_memory_path(args.cache),
         force=args.force,
         limits=Limits.from_env(),
+        skip_unavailable=args.skip_unavailable,
     )
     return Batch(paths=tuple(paths), out_dir=args.out, mode=mode, control=control)
 
@@ -308,11 +360,14 @@ def _check_conflicts(
         raise CommandError("--glossary and --no-glossary contradict each other: choose one", 2)
 
 
-def _load_glossary(path: Path | None) -> Glossary | None:
-    """The glossary in ``path``, else ./glossary.yml when present, else None."""
+def _load_glossary(path: Path) -> Glossary:
+    """The glossary in ``path``; a wrong one is a usage error naming the file and line."""
     from pipeline.glossary import GlossaryError, load_glossary
 
-    return load_given_or_default(path, Path("glossary.yml"), load_glossary, GlossaryError)
+    try:
+        return load_glossary(path)
+    except GlossaryError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -329,7 +384,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
-    batch = options_from_args(args)
+    glossary = choose_glossary(args)
+    batch = options_from_args(args, glossary)
+    if glossary.warning:
+        print(f"warning: {glossary.warning}", file=sys.stderr)
     interactive = sys.stdout.isatty() and not args.json
     progress = None
     if interactive:
@@ -346,10 +404,13 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.stop()
     print_skipped([(s.path, s.reason) for s in result.skipped])
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    warnings = [*result.warnings, *unsure_warnings(result)]
+    for warning in warnings:
+        say(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)  # may carry a server's or a file's own words
+    for line in grouped_lines(result.unavailable):
+        say(f"not available on this machine (skipped): {line}", file=sys.stderr)
     if result.not_done:
         print(
             f"pipeline: interrupted; {len(result.reports)} report.json written; "
@@ -364,13 +425,17 @@ def run(args: argparse.Namespace) -> int:
                 "documents": [str(p) for p in result.reports],
                 "failed": [f.as_json() for f in result.failures],
                 "skipped": [s.as_json() for s in result.skipped],
-                "warnings": list(result.warnings),
+                "unavailable": [s.as_json() for s in result.unavailable],
+                "warnings": warnings,
                 "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+                "glossary": str(chosen.path)
+                if (chosen := batch.mode.glossary) and chosen.path
+                else None,
             }
         )
     else:
-        print_summary(result, time.perf_counter() - started)
+        print_summary(result, time.perf_counter() - started, glossary.line)
     return result.exit_code
 
 
@@ -397,11 +462,54 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def unsure_warnings(result: RunResult) -> list[str]:
+    """One line per document whose language (or some of whose blocks') detection is unsure,
+    with the fix, from its report.json (also for documents not rebuilt)."""
+    lines = []
+    for doc in result.documents:
+        lines += [f"{doc.path}: {line}" for line in _unsure_lines(_detected(doc))]
+    return lines
+
+
+def _detected(doc: DocumentReport) -> dict[str, Any]:
+    """report.json's ``detected`` and the unsure blocks of one document ({} when none)."""
+    import json
+
+    if doc.lang is None and not doc.unchanged:
+        return {}
+    try:
+        data = json.loads((doc.out_dir / "report.json").read_text(encoding="utf-8"))
+        detected = dict(data["detected"])
+        targets = list(data["targets"].values())
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    blocks = targets[0].get("foreign_blocks", []) if targets else []
+    detected["unsure_blocks"] = [b for b in blocks if "unsure" in str(b.get("action"))]
+    return detected
+
+
+def _unsure_lines(detected: dict[str, Any]) -> list[str]:
+    from pipeline.detect import BlockLanguage, unsure_lines
+
+    if not detected or detected.get("source") == "--from" and not detected["unsure_blocks"]:
+        return []
+    blocks = [
+        BlockLanguage(b["index"], b["language"], b["confidence"]) for b in detected["unsure_blocks"]
+    ]
+    confidence = 1.0 if detected.get("source") == "--from" else detected["confidence"]
+    return unsure_lines(detected["language"] or "und", confidence, blocks)
+
+
 def failure_lines(result: RunResult) -> list[str]:
     """One line per failure, ``PATH: reason``; a reason shared by several documents (a
     language pair no engine covers, with the commands that fix it) is one line naming them."""
+    return grouped_lines(result.failures)
+
+
+def grouped_lines(failures: list[Failure]) -> list[str]:
+    """``PATH: reason`` per entry; a reason shared by several documents is one line."""
     by_reason: dict[str, list[str]] = {}
-    for failure in result.failures:
+    for failure in failures:
         by_reason.setdefault(failure.reason, []).append(failure.path)
     lines = []
     for reason, paths in by_reason.items():
@@ -424,7 +532,7 @@ def closing_line(result: RunResult) -> str | None:
     return f"No outputs written; report.json under {root}/<document>/ says why for each document"
 
 
-def print_summary(result: RunResult, seconds: float) -> None:
+def print_summary(result: RunResult, seconds: float, glossary_line: str | None = None) -> None:
     """One row per document and language; failures in full are on stderr already."""
     from rich.console import Console
     from rich.table import Table
@@ -436,9 +544,10 @@ def print_summary(result: RunResult, seconds: float) -> None:
     columns += ["leaflet"] if leaflets else []
     for column in [*columns, "problems"]:
         table.add_column(column, no_wrap=column != "problems")
+    skipped = {(f.path, f.reason) for f in result.unavailable}
     for doc in result.documents:
         if not doc.unchanged:  # the unchanged ones are counted below the table
-            for row in summary_rows(doc, len(columns) - 1, leaflets):
+            for row in summary_rows(doc, len(columns) - 1, leaflets, skipped):
                 table.add_row(*row)
     if table.row_count:
         console.print(table)
@@ -448,21 +557,34 @@ def print_summary(result: RunResult, seconds: float) -> None:
         n = len(result.unchanged)
         print(f"{_count(n, 'unchanged document')} skipped: outputs up to date (--force rebuilds)")
     _print_review_files(result)
+    if glossary_line:
+        print(glossary_line)
     closing = closing_line(result)
     if closing:
         print(closing)
 
 
-def summary_rows(doc: DocumentReport, cells: int, leaflets: bool) -> list[list[str]]:
-    """The summary's rows of one document: ``cells`` cells before the problems column."""
+def summary_rows(
+    doc: DocumentReport,
+    cells: int,
+    leaflets: bool,
+    skipped: set[tuple[str, str]] | None = None,
+) -> list[list[str]]:
+    """The summary's rows of one document: ``cells`` cells before the problems column;
+    ``skipped``: (path, reason) of targets --skip-unavailable left out (yellow, not red)."""
     empty = ["-"] * cells  # a failed row: dashes up to the problems column
     if doc.lang is None:
         return [[doc.stem, *empty, f"[red]{doc.error or 'not done (interrupted)'}[/]"]]
     rows = []
+    detected = _detected(doc)
+    unsure = bool(detected) and detected.get("warning") is not None
+    marks = [f"[yellow]{note}[/]" for note in _unsure_cells(detected)]
     for lang, target in doc.targets.items():
-        pair = f"{doc.lang}→{lang}"
-        if target.error:
-            rows.append([doc.stem, pair, *empty[1:], f"[red]{_short(target.error)}[/]"])
+        pair = f"{doc.lang}{'?' if unsure else ''}→{lang}"
+        skipped_here = (str(doc.path), f"{lang}: {target.error}") in (skipped or ())
+        unbuilt = _unbuilt(target, "yellow" if skipped_here else "red")
+        if unbuilt is not None:
+            rows.append([doc.stem, pair, *empty[1:], unbuilt])
             continue
         cells_ = [
             doc.stem,
@@ -474,8 +596,18 @@ def summary_rows(doc: DocumentReport, cells: int, leaflets: bool) -> list[list[s
         ]
         if leaflets:
             cells_.append(_leaflet_cell(target))
-        rows.append([*cells_, "; ".join(_problems(target))])
+        rows.append([*cells_, "; ".join([*marks, *_problems(target)])])
     return rows
+
+
+def _unsure_cells(detected: dict[str, Any]) -> list[str]:
+    """The summary's marks for an unsure detection (the lines on stderr say more)."""
+    cells = []
+    if detected and detected.get("warning"):
+        cells.append(f"language unsure ({detected['confidence']:.2f}): --from")
+    if detected and detected["unsure_blocks"]:
+        cells.append(f"{_count(len(detected['unsure_blocks']), 'block')} of unsure language")
+    return cells
 
 
 def _engine_cell(target: TargetReport) -> str:
@@ -499,18 +631,44 @@ def _leaflet_cell(target: TargetReport) -> str:
 def _problems(target: TargetReport) -> list[str]:
     """What a reader of the summary should look at in one target (in full in report.json)."""
     problems = []
+    if target.held is not None:
+        problems.append(f"[red]{held_cell(target.held)}[/]")
     if target.untranslated:
         problems.append(_count(len(target.untranslated), "untranslated word"))
     if target.degenerate:
         problems.append(f"{_count(len(target.degenerate), 'degenerate draft')} replaced")
     if target.qa:
         problems.append(_count(len(target.qa), "QA finding"))
+    if overflow := (target.layout or {}).get("overflow"):
+        problems.append(_count(len(overflow), "PDF block") + " did not fit")
     for note in (target.leaflet or {}).get("notes") or []:
         problems.append(f"leaflet: {note.split(';')[0]}")
+    problems.extend(page_notes(target.outputs.get("pdf")))
     if target.markers_repaired:  # done, not a problem: said in passing
         put_back = _count(target.markers_repaired, "formatting mark")
         problems.append(f"[dim]{put_back} put back in place[/]")
     return problems
+
+
+def page_notes(pdf: str | None) -> list[str]:
+    """The summary's note on an in-place PDF's pages: kept on them by a font step, or grown."""
+    from pipeline.export.page_fit import pages_entry
+
+    entry = pages_entry(pdf)
+    note = entry.get("note") if entry else None
+    if not note:
+        return []
+    grew = entry is not None and entry["translated"] > entry["source"]
+    short = note.split(";")[0]
+    return [f"[red]{short}[/]" if grew else f"[dim]{short}[/]"]
+
+
+def held_cell(held: Held) -> str:
+    """The summary's mark for a target whose print-ready outputs were held back."""
+    segments = len({f["segment"] for f in held.findings})
+    if not held.outputs:
+        return _count(segments, "blocking segment")
+    return f"{_count(segments, 'blocking segment')}: {' and '.join(held.outputs)} not written"
 
 
 def _count(n: int, noun: str) -> str:
@@ -536,6 +694,16 @@ def _print_review_files(result: RunResult) -> None:
         print(f"  {folder}/  {names}")
     print("Bring the corrections back with:")
     print(f'  pipeline review import {written[0]} --reviewer "NAME"')
+
+
+def _unbuilt(target: TargetReport, colour: str = "red") -> str | None:
+    """The problems cell of a target that was not built: failed (``colour``: yellow for a pair
+    ``--skip-unavailable`` left out), or kept up to date."""
+    if target.error:
+        return f"[{colour}]{_short(target.error)}[/]"
+    if target.stored is not None:  # pipeline.incremental.kept_targets
+        return "[dim]outputs up to date, kept[/]"
+    return None
 
 
 def _short(error: str) -> str:

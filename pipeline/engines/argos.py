@@ -76,7 +76,8 @@ class _PairModel:
     target_prefix: str
 
     def encode(self, text: str) -> list[str]:
-        return self.tokenizer.encode(text, out_type=str)
+        pieces: list[str] = self.tokenizer.encode(text, out_type=str)
+        return pieces
 
     def unknown_words(self, pieces: Sequence[str]) -> tuple[str, ...]:
         """Source words holding pieces outside the vocabulary (copied through as they are)."""

@@ -190,7 +190,7 @@ def installed_models(dirs: Sequence[Path] | None = None) -> list[InstalledModel]
     return sorted(found.values(), key=lambda m: (m.from_code, m.to_code))
 
 
-def _version_key(version: str) -> tuple:
+def _version_key(version: str) -> tuple[Any, ...]:
     import packaging.version
 
     try:
@@ -452,8 +452,6 @@ MAX_INDEX_BYTES = 16 << 20
 
 def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[IndexEntry]:
     """Download and parse the Argos index; ModelError when unreachable or malformed."""
-    from argostranslate.package import AvailablePackage
-
     url = url or index_url()
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "statement-pipeline"})
@@ -467,28 +465,30 @@ def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT) -> list[
         raise ModelError(f"the Argos package index {url} sent more than 16 MB: not an index")
     if not isinstance(data, list):
         raise ModelError(f"the Argos package index {url} is not a list of packages")
-    entries = []
-    for item in data:
-        if not isinstance(item, dict):
-            continue
-        pkg = AvailablePackage(item)
-        if pkg.type != "translate" or not pkg.from_code or not pkg.to_code:
-            continue
-        size = item.get("size") or item.get("filesize")
-        checksum = item.get("sha256") or item.get("checksum")
-        if isinstance(checksum, str) and checksum.lower().startswith("sha256:"):
-            checksum = checksum[7:]
-        entries.append(
-            IndexEntry(
-                from_code=pkg.from_code,
-                to_code=pkg.to_code,
-                version=str(pkg.package_version or ""),
-                links=tuple(str(link) for link in pkg.links or ()),
-                size=int(size) if isinstance(size, int | str) and str(size).isdigit() else None,
-                sha256=checksum.lower() if isinstance(checksum, str) and checksum else None,
-            )
-        )
-    return entries
+    return [entry for entry in map(_index_entry, data) if entry is not None]
+
+
+def _index_entry(item: object) -> IndexEntry | None:
+    """One package of the index; None for what is not a translation package."""
+    from argostranslate.package import AvailablePackage
+
+    if not isinstance(item, dict):
+        return None
+    pkg = AvailablePackage(item)
+    if pkg.type != "translate" or not pkg.from_code or not pkg.to_code:
+        return None
+    size = item.get("size") or item.get("filesize")
+    checksum = item.get("sha256") or item.get("checksum")
+    if isinstance(checksum, str) and checksum.lower().startswith("sha256:"):
+        checksum = checksum[7:]
+    return IndexEntry(
+        from_code=pkg.from_code,
+        to_code=pkg.to_code,
+        version=str(pkg.package_version or ""),
+        links=tuple(str(link) for link in pkg.links or ()),
+        size=int(size) if isinstance(size, int | str) and str(size).isdigit() else None,
+        sha256=checksum.lower() if isinstance(checksum, str) and checksum else None,
+    )
 
 
 def choose_from_index(

@@ -251,8 +251,10 @@ def read_manifest_file(path: Path) -> Manifest:
     """A user's manifest file (YAML or JSON)."""
     import yaml
 
+    from pipeline.ingest.limits import load_untrusted_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _, data = load_untrusted_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise FamilyModelError(f"{path}: cannot read the manifest ({exc.strerror})") from exc
     except (UnicodeDecodeError, yaml.YAMLError) as exc:

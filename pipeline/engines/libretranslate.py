@@ -2,13 +2,15 @@
 
 Only this engine opens network connections, and only to the URL the user gave. Segments go in
 batches (``q`` as a list) as HTML, so inline markers travel as ``<span class="gN">`` and
-``<br class="xN">``. 429 and 5xx answers are retried with exponential backoff and jitter
+``<span class="xN"></span>``. 429 and 5xx answers are retried with exponential backoff and jitter
 (``Retry-After`` honoured); every failure ends in one ``EngineError`` line naming the server.
 Standard library only (urllib).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import http.client
 import json
 import random
@@ -20,10 +22,12 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline import markers
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
+from pipeline.ingest.limits import Limits
 
 MAX_SEGMENTS_PER_REQUEST = 50
 CONCURRENCY = 2  # batches in flight at once (--lt-concurrency): a server with workers stays busy
@@ -32,6 +36,8 @@ MAX_BACKOFF_S = 30.0
 MAX_RETRY_AFTER_S = 120.0
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _USER_AGENT = "statement-pipeline (LibreTranslate client)"
+_CHUNK = 64 * 1024
+_ERROR_BODY_BYTES = 64 * 1024
 
 
 class _LimitExceeded(Exception):
@@ -40,6 +46,112 @@ class _LimitExceeded(Exception):
 
 class _TooSlow(Exception):
     """The server accepted the connection but did not answer a batch in time."""
+
+
+class _Retry(Exception):
+    """A failure worth repeating (429, 5xx, a timeout, no connection), up to ``limit`` times."""
+
+    def __init__(self, failure: str, limit: int, after: float | None = None) -> None:
+        super().__init__(failure)
+        self.failure, self.limit, self.after = failure, limit, after
+
+
+class _DeadlinePassed(Exception):
+    """The whole exchange took longer than the overall deadline."""
+
+
+class _Watchdog:
+    """The overall deadline of one exchange: when it passes, the connection's socket is shut
+    down, which wakes a read blocked on a server that trickles a byte at a time."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            self._shut(sock)
+
+    def check(self) -> None:
+        if self.expired:
+            raise _DeadlinePassed
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+class _WatchedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, watchdog: _Watchdog, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watchdog = watchdog
+
+    def connect(self) -> None:
+        super().connect()
+        self._watchdog.watch(self.sock)
+
+
+class _WatchedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, watchdog: _Watchdog, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watchdog = watchdog
+
+    def connect(self) -> None:
+        super().connect()
+        self._watchdog.watch(self.sock)
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self._watchdog = watchdog
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(_WatchedHTTPConnection, watchdog=self._watchdog)
+        return self.do_open(connection, req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self._watchdog = watchdog
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(_WatchedHTTPSConnection, watchdog=self._watchdog)
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are never followed, on any method: the answer is the 3xx itself."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class LibreTranslateEngine:
@@ -61,6 +173,7 @@ class LibreTranslateEngine:
         max_chars: int = MAX_CHARS_PER_REQUEST,
         sleep: Callable[[float], None] = time.sleep,
         concurrency: int = CONCURRENCY,
+        limits: Limits | None = None,
     ) -> None:
         """``url`` is the server's base URL (``http://host:5000``); ``retries`` is how many
         times a request is repeated after a 429, a 5xx, a timeout or a refused connection;
@@ -86,6 +199,9 @@ class LibreTranslateEngine:
         self._model = parts.hostname + (f":{parts.port}" if parts.port else "")
         self._languages: dict[str, frozenset[str]] | None = None
         self.concurrency = max(1, concurrency)
+        limits = limits or Limits.from_env()
+        self.max_response_bytes = limits.max_response_mb * 1024 * 1024
+        self.deadline = float(limits.max_request_seconds)
         self.requests_sent = 0
         self.retried = 0
         self._count_lock = threading.Lock()
@@ -243,10 +359,15 @@ class LibreTranslateEngine:
 
     # -- HTTP ------------------------------------------------------------------------------
 
-    def _opener(self) -> urllib.request.OpenerDirector:
+    def _opener(self, watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+        handlers: list[urllib.request.BaseHandler] = [
+            _NoRedirect(),
+            _WatchedHTTPHandler(watchdog),
+            _WatchedHTTPSHandler(watchdog),
+        ]
         if self._host in _LOOPBACK:  # a local server: never through an HTTP proxy
-            return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        return urllib.request.build_opener()
+            handlers.append(urllib.request.ProxyHandler({}))
+        return urllib.request.build_opener(*handlers)
 
     def _request(
         self, path: str, payload: dict[str, object] | None = None, split_on_timeout: bool = False
@@ -257,71 +378,137 @@ class LibreTranslateEngine:
         raises ``_TooSlow`` at once, so the caller can send smaller batches instead.
         """
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload else None
-        headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        opener = self._opener()
         attempt = 0
         while True:
-            request = urllib.request.Request(
-                self.url + path, data=data, headers=headers, method="POST" if data else "GET"
-            )
-            retry_after: float | None = None
-            limit = self.retries
             try:
-                self._count("requests_sent")
-                with opener.open(request, timeout=self.timeout) as response:
-                    body = response.read()
-                try:
-                    return json.loads(body.decode("utf-8"))
-                except (UnicodeDecodeError, ValueError):
+                return self._exchange(path, data, split_on_timeout)
+            except _Retry as retry:
+                if attempt >= retry.limit:
+                    attempts = attempt + 1
                     raise EngineError(
-                        f"{self.url} does not look like a LibreTranslate server "
-                        f"({path} did not answer JSON)"
+                        f"{retry.failure}; gave up after {attempts} "
+                        f"attempt{'s' if attempts > 1 else ''}"
                     ) from None
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-                message = _error_message(exc)
-                if status != 429 and status < 500:
-                    raise self._refusal(path, status, message) from None
-                retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-                failure = (
-                    f"LibreTranslate at {self.url} is overloaded (HTTP {status}"
-                    f"{': ' + message if message else ''})"
-                    if status == 429
-                    else f"LibreTranslate at {self.url} failed (HTTP {status}"
-                    f"{': ' + message if message else ''})"
-                )
-            except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-                if split_on_timeout and isinstance(exc, TimeoutError):  # read, not connect
-                    raise _TooSlow() from None
-                if isinstance(reason, TimeoutError):
-                    failure = (
-                        f"LibreTranslate at {self.url} did not answer within {self.timeout:g} s"
-                    )
-                else:
-                    detail = (
-                        getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-                    )
-                    failure = f"cannot reach LibreTranslate at {self.url}: {detail}"
-                    if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
-                        limit = min(limit, 1)  # a wrong URL or a stopped server: fail fast
-            if attempt >= limit:
-                attempts = attempt + 1
-                raise EngineError(
-                    f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}"
-                )
-            wait = self._backoff(attempt)
-            if retry_after is not None:
-                if retry_after > MAX_RETRY_AFTER_S:
-                    raise EngineError(
-                        f"{failure}; the server asks to wait {retry_after:.0f} s, try again later"
-                    )
-                wait = max(wait, retry_after)
+                wait = self._backoff(attempt)
+                if retry.after is not None:
+                    if retry.after > MAX_RETRY_AFTER_S:
+                        raise EngineError(
+                            f"{retry.failure}; the server asks to wait {retry.after:.0f} s, "
+                            "try again later"
+                        ) from None
+                    wait = max(wait, retry.after)
             attempt += 1
             self._count("retried")
             self._sleep(wait)
+
+    def _exchange(self, path: str, data: bytes | None, split_on_timeout: bool) -> object:
+        """One HTTP exchange within the overall deadline: the decoded JSON answer, or
+        ``_Retry`` (worth repeating), ``_TooSlow``, ``_LimitExceeded`` or ``EngineError``."""
+        headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(
+            self.url + path, data=data, headers=headers, method="POST" if data else "GET"
+        )
+        self._count("requests_sent")
+        watchdog = _Watchdog(self.deadline)
+        try:
+            body = self._talk(request, path, watchdog, split_on_timeout)
+        except _DeadlinePassed:
+            raise EngineError(
+                f"LibreTranslate at {self.url} did not finish answering {path} within "
+                f"{self.deadline:g} s (limit PIPELINE_MAX_REQUEST_SECONDS); not retried"
+            ) from None
+        return self._decode(body, path)
+
+    def _talk(
+        self, request: urllib.request.Request, path: str, watchdog: _Watchdog, split: bool
+    ) -> bytes:
+        """Send ``request`` and read its answer's body; ``_DeadlinePassed`` when the watchdog
+        cut the exchange short (whatever error that caused)."""
+        with watchdog:
+            try:
+                with self._opener(watchdog).open(request, timeout=self.timeout) as answer:
+                    body = self._read_body(answer, path)
+            except urllib.error.HTTPError as exc:
+                watchdog.check()
+                raise self._http_failure(path, exc) from None
+            except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+                watchdog.check()
+                raise self._network_failure(exc, split) from None
+            watchdog.check()
+        return body
+
+    def _read_body(self, answer: http.client.HTTPResponse, path: str) -> bytes:
+        """The body of ``answer``, read in pieces and never more than ``max_response_bytes``."""
+        cap = self.max_response_bytes
+        declared = answer.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(path)
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := answer.read1(_CHUNK):
+            total += len(chunk)
+            if total > cap:
+                raise self._too_large(path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, path: str) -> EngineError:
+        mb = self.max_response_bytes / 1024 / 1024
+        return EngineError(
+            f"{self.url} sent more than {mb:g} MB for {path}: not a LibreTranslate answer "
+            f"(limit PIPELINE_MAX_RESPONSE_MB={mb:g})"
+        )
+
+    def _decode(self, body: bytes, path: str) -> object:
+        try:
+            return json.loads(body.decode("utf-8"))
+        except RecursionError:
+            raise EngineError(
+                f"{self.url} does not look like a LibreTranslate server ({path} answered JSON "
+                "nested too deep to read)"
+            ) from None
+        except (UnicodeDecodeError, ValueError):
+            raise EngineError(
+                f"{self.url} does not look like a LibreTranslate server "
+                f"({path} did not answer JSON)"
+            ) from None
+
+    def _http_failure(self, path: str, exc: urllib.error.HTTPError) -> Exception:
+        status = exc.code
+        message = _error_message(exc)
+        if 300 <= status < 400:
+            where = exc.headers.get("Location", "") if exc.headers else ""
+            return EngineError(
+                f"LibreTranslate at {self.url} answered {path} with a redirect (HTTP {status}"
+                f"{' to ' + where[:200] if where else ''}); redirects are not followed: give "
+                "the server's own address with --url"
+            )
+        if status != 429 and status < 500:
+            return self._refusal(path, status, message)
+        said = f": {message}" if message else ""
+        what = "is overloaded" if status == 429 else "failed"
+        return _Retry(
+            f"LibreTranslate at {self.url} {what} (HTTP {status}{said})",
+            self.retries,
+            _retry_after(exc.headers.get("Retry-After") if exc.headers else None),
+        )
+
+    def _network_failure(self, exc: OSError | http.client.HTTPException, split: bool) -> Exception:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if split and isinstance(exc, TimeoutError):  # read, not connect
+            return _TooSlow()
+        if isinstance(reason, TimeoutError):
+            return _Retry(
+                f"LibreTranslate at {self.url} did not answer within {self.timeout:g} s",
+                self.retries,
+            )
+        detail = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+        limit = self.retries
+        if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+            limit = min(limit, 1)  # a wrong URL or a stopped server: fail fast
+        return _Retry(f"cannot reach LibreTranslate at {self.url}: {detail}", limit)
 
     def _count(self, counter: str) -> None:
         with self._count_lock:  # requests run in several threads
@@ -330,7 +517,7 @@ class LibreTranslateEngine:
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
         ceiling = min(MAX_BACKOFF_S, self.backoff * (2**attempt))
-        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + self._random.uniform(0, ceiling / 2))
 
     def _refusal(self, path: str, status: int, message: str) -> Exception:
         """The error for a 4xx answer (not retried)."""
@@ -360,12 +547,12 @@ class LibreTranslateEngine:
 def _error_message(exc: urllib.error.HTTPError) -> str:
     """The ``error`` field of a LibreTranslate error answer, or a short body excerpt."""
     try:
-        body = exc.read().decode("utf-8", "replace")
+        body = exc.read(_ERROR_BODY_BYTES).decode("utf-8", "replace")
     except (OSError, http.client.HTTPException):
         return ""
     try:
         decoded = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return " ".join(body.split())[:160]
     if isinstance(decoded, dict) and decoded.get("error"):
         return " ".join(str(decoded["error"]).split())[:300]

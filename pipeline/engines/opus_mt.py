@@ -117,8 +117,10 @@ def _find_root(extracted: Path, path: Path) -> Path:
 def _check_decoder_config(root: Path, path: Path) -> None:
     import yaml
 
+    from pipeline.ingest.limits import load_untrusted_yaml
+
     try:
-        config = yaml.safe_load((root / "decoder.yml").read_text(encoding="utf-8"))
+        _, config = load_untrusted_yaml((root / "decoder.yml").read_text(encoding="utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise _bad(path, f"decoder.yml is not YAML ({exc})".splitlines()[0]) from exc
     if not isinstance(config, dict) or not config.get("models") or not config.get("vocabs"):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pipeline.engines import routes as route_order
 from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
+from pipeline.engines.pivot import PIVOT, PivotEngine
 
 ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
 
@@ -34,6 +35,7 @@ class EngineSet:
     options: EngineOptions = field(default_factory=EngineOptions)
     _engines: dict[str, Engine | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # one line each: routes passed over, suspect
+    _pivots: dict[tuple[int, int], PivotEngine] = field(default_factory=dict)
 
     def note(self, line: str) -> None:
         """Record a warning for the user, once."""
@@ -63,7 +65,8 @@ class EngineSet:
                 module = importlib.import_module("pipeline.engines.argos")
             except ImportError:
                 return None
-            return module.ArgosEngine()
+            argos: Engine = module.ArgosEngine()
+            return argos
         if name == "ctranslate2" or name.startswith("model:"):
             from pipeline.engines.ct2 import FamilyEngine
 
@@ -76,9 +79,10 @@ class EngineSet:
             extra = {}
             if self.options.lt_concurrency:
                 extra["concurrency"] = self.options.lt_concurrency
-            return module.LibreTranslateEngine(
+            server: Engine = module.LibreTranslateEngine(
                 self.options.url, api_key=self.options.api_key, **extra
             )
+            return server
         raise EngineError(f"unknown engine {name!r}: choose from {', '.join(ENGINE_CHOICES)}")
 
     def _names(self, src: str, tgt: str) -> list[str]:
@@ -90,7 +94,8 @@ class EngineSet:
         return [n if n in route_order.ENGINE_NAMES else f"model:{n}" for n in names]
 
     def _candidates(self, src: str, tgt: str) -> list[tuple[Engine, Route]]:
-        """Every (engine, route) that covers src→tgt on this machine, in order."""
+        """Every (engine, route) that covers src→tgt on this machine, in order; with
+        ``auto``, last, a pivot through English across engines (``_pivot``)."""
         found = []
         for name in self._names(src, tgt):
             if name == "libretranslate" and not self.options.url:
@@ -99,7 +104,43 @@ class EngineSet:
             route = engine.route(src, tgt) if engine is not None else None
             if engine is not None and route is not None:
                 found.append((engine, route))
+        pivot = self._pivot(src, tgt)
+        if pivot is not None and all(engine is not pivot[0] for engine, _ in found):
+            found.append(pivot)
         return found
+
+    def _pivot(self, src: str, tgt: str) -> tuple[Engine, Route] | None:
+        """src→en with the engine ``auto`` chooses for it, then en→tgt likewise (Argos
+        ja→en, then Apertium en→es), when neither is English and engines.yml does not list
+        the pair; None when a leg has no engine."""
+        if (
+            self.options.choice != "auto"
+            or PIVOT in (src, tgt)
+            or (src, tgt) in self.options.routes
+        ):
+            return None
+        try:
+            first, _ = self.choose(src, PIVOT)
+            second, _ = self.choose(PIVOT, tgt)
+        except EngineError:
+            return None
+        if first is second:
+            return None  # one engine for both legs pivots by itself (Argos, CTranslate2)
+        key = (id(first), id(second))
+        if key not in self._pivots:  # the same object every time: fallback() finds it by identity
+            self._pivots[key] = PivotEngine(first, second)
+        engine = self._pivots[key]
+        route = engine.route(src, tgt)
+        return (engine, route) if route is not None else None
+
+    def covered(self, src: str, tgt: str) -> bool:
+        """Whether some engine covers src→tgt on this machine (a language into itself is)."""
+        if src == tgt:
+            return True
+        try:
+            return bool(self._candidates(src, tgt))
+        except EngineError:  # e.g. libretranslate without --url
+            return False
 
     def choose(self, src: str, tgt: str) -> tuple[Engine, Route]:
         """The engine and route for src→tgt, or EngineError naming what to install.
@@ -140,8 +181,8 @@ class EngineSet:
 
     def _no_engine_message(self, src: str, tgt: str) -> str:
         install = f"`pipeline models install {src} {tgt}` (online"
-        if "en" not in (src, tgt):
-            install += f"; or {src} en and en {tgt}, to pivot through English"
+        if PIVOT not in (src, tgt):
+            install += self._pivot_advice(src, tgt)
         install += ")"
         choice = self.options.choice
         if choice == "argos" and self.get("argos") is None:
@@ -166,4 +207,17 @@ class EngineSet:
         return (
             f"no engine can translate {src}→{tgt}: install its Argos model with {install}, "
             "or from a file with `pipeline models install FILE.argosmodel`"
+        )
+
+    def _pivot_advice(self, src: str, tgt: str) -> str:
+        """How to pivot through English, naming only the leg(s) no engine covers yet: never
+        a model that is installed."""
+        legs = [(src, PIVOT), (PIVOT, tgt)]
+        missing = [leg for leg in legs if not self.covered(*leg)]
+        if len(missing) == len(legs) or self.options.choice not in ("auto", "argos"):
+            return f"; or {src} {PIVOT} and {PIVOT} {tgt}, to pivot through English"
+        (a, b), (done_a, done_b) = missing[0], next(leg for leg in legs if leg not in missing)
+        return (
+            f"; or `pipeline models install {a} {b}`, to pivot through English: "
+            f"{done_a}→{done_b} already has an engine"
         )

@@ -68,6 +68,8 @@ def load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
     """engines.yml at ``path`` (an error when missing), else ./engines.yml when present."""
     import yaml
 
+    from pipeline.ingest.limits import load_untrusted_yaml
+
     if path is None:
         path = Path(DEFAULT_FILE)
         if not path.is_file():
@@ -79,7 +81,7 @@ def load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
     except UnicodeDecodeError as exc:
         raise RoutesError(f"{path}: not UTF-8 text ({exc.reason})") from exc
     try:
-        data = yaml.safe_load(text)
+        _, data = load_untrusted_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

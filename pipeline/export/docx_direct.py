@@ -69,7 +69,8 @@ twice: a note in the title, subtitle or abstract goes through pandoc)."""
 def can_write(doc: Document) -> bool:
     """Whether the direct writer can write ``doc`` (else the pandoc route does): only the
     block kinds of :data:`DIRECT_KINDS`, ``abstract`` and ``footnote``, no pictures or tables,
-    only text spans, line breaks and (in :data:`NOTE_KINDS`) footnote references."""
+    only text spans (no inline code: pandoc gives it its "Verbatim Char" style), line breaks
+    and (in :data:`NOTE_KINDS`) footnote references."""
     for block in doc.blocks:
         if block.kind not in DIRECT_KINDS and block.kind not in ("abstract", "footnote"):
             return False
@@ -78,7 +79,7 @@ def can_write(doc: Document) -> bool:
         for span in block.spans:
             if span.kind == "note_ref" and block.kind in NOTE_KINDS:
                 continue
-            if span.kind not in ("text", "break"):
+            if span.kind not in ("text", "break") or span.code:
                 return False
     return True
 

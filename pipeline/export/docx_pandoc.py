@@ -18,6 +18,7 @@ import tempfile
 import unicodedata
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from docx import Document as load_docx
 from docx.enum.style import WD_STYLE_TYPE
@@ -139,7 +140,7 @@ def _finish(path: Path, doc: Document, lang: str, subject: str) -> None:
     word.save(str(path))
 
 
-def _numbering_formats(word) -> dict[str, str]:  # noqa: ANN001
+def _numbering_formats(word: Any) -> dict[str, str]:
     """numId → numFmt of its first level ("bullet", "decimal", ...)."""
     try:
         numbering = word.part.numbering_part.element
@@ -160,7 +161,7 @@ def _numbering_formats(word) -> dict[str, str]:  # noqa: ANN001
     return formats
 
 
-def _style_lists(word) -> None:  # noqa: ANN001
+def _style_lists(word: Any) -> None:
     formats = _numbering_formats(word)
     for paragraph in word.paragraphs:
         ppr = paragraph._p.pPr
@@ -170,14 +171,14 @@ def _style_lists(word) -> None:  # noqa: ANN001
         paragraph.style = word.styles["List Bullet" if fmt == "bullet" else "List Number"]
 
 
-def _lang_element(lang: str):  # noqa: ANN202
+def _lang_element(lang: str) -> Any:
     element = OxmlElement("w:lang")
     element.set(qn("w:val"), LOCALES.get(lang, lang))
     element.set(qn("w:eastAsia"), LOCALES["ja"] if lang == "ja" else LOCALES.get(lang, lang))
     return element
 
 
-def _fonts_element(lang: str):  # noqa: ANN202
+def _fonts_element(lang: str) -> Any:
     fonts = OxmlElement("w:rFonts")
     latin = LATIN_FONT.get(lang, "Noto Serif")
     fonts.set(qn("w:ascii"), latin)
@@ -188,7 +189,21 @@ def _fonts_element(lang: str):  # noqa: ANN202
     return fonts
 
 
-def _set_run_properties(rpr, lang: str) -> None:  # noqa: ANN001
+CODE_RUN_STYLES = frozenset({"VerbatimChar"})
+"""pandoc's character style of code (inline code and code blocks): its monospace font stays."""
+
+
+def _is_code_run(rpr: Any) -> bool:
+    style = rpr.find(qn("w:rStyle"))
+    return style is not None and style.get(qn("w:val")) in CODE_RUN_STYLES
+
+
+def _set_run_properties(rpr: Any, lang: str) -> None:
+    if _is_code_run(rpr):  # code keeps its monospace font; only its language is set
+        for old in rpr.findall(qn("w:lang")):
+            rpr.remove(old)
+        rpr.append(_lang_element(lang))
+        return
     for tag in ("w:lang", "w:rFonts"):
         for old in rpr.findall(qn(tag)):
             rpr.remove(old)
@@ -197,7 +212,7 @@ def _set_run_properties(rpr, lang: str) -> None:  # noqa: ANN001
     rpr.append(_lang_element(lang))
 
 
-def _set_language(word, lang: str) -> None:  # noqa: ANN001
+def _set_language(word: Any, lang: str) -> None:
     """Language and fonts in the document defaults, in every style and every run."""
     styles_el = word.styles.element
     doc_defaults = styles_el.find(qn("w:docDefaults"))

@@ -59,6 +59,15 @@ def missing_fonts() -> list[str]:
     return [w for w in wanted if w not in found]
 
 
+def font_file(name: str) -> Path | None:
+    """The installed font file called ``name`` (``NotoSerif-Bold.ttf``), or None."""
+    for folder in font_dirs():
+        candidate = Path(folder) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 @functools.cache
 def typst_fonts() -> Any:
     """The fonts Typst may use (from ``font_dirs()``), scanned once per process."""

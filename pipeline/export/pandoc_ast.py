@@ -53,7 +53,11 @@ def span_inlines(span: Span, notes: dict[str, Block]) -> list[dict[str, Any]]:
         note = notes.get(span.note or "")
         inner = spans_inlines(note.spans, notes) if note else []
         return [{"t": "Note", "c": [{"t": "Para", "c": inner}]}]
-    inlines = _str_inlines(span.text)
+    inlines: list[dict[str, Any]] = (
+        [{"t": "Code", "c": [["", [], []], span.text]}]  # pandoc's DOCX: "Verbatim Char"
+        if span.code
+        else _str_inlines(span.text)
+    )
     if span.italic:
         inlines = [{"t": "Emph", "c": inlines}]
     if span.bold:
@@ -127,9 +131,7 @@ def _run_end(body: list[Block], start: int) -> int:
     """Where the run of blocks of ``body[start]``'s kind (and table) ends."""
     first = body[start]
     end = start
-    while end < len(body) and body[end].kind == first.kind:
-        if first.kind == "table_cell" and body[end].table != first.table:
-            break
+    while end < len(body) and body[end].kind == first.kind and body[end].table == first.table:
         end += 1
     return end
 
@@ -162,6 +164,8 @@ def _block_ast(
         )
     if kind == "figure":
         return _figure(block, notes, image_path)
+    if kind == "code":  # pandoc's DOCX writer: the "Source Code" style
+        return [{"t": "CodeBlock", "c": [["", [], []], block.text]}]
     if kind in ("title", "subtitle") and kind not in meta:
         meta[kind] = _meta_inlines(block.spans, notes)
         return []

@@ -29,7 +29,7 @@ class PandocError(PipelineError):
 def pandoc_path() -> str:
     import pypandoc
 
-    return pypandoc.get_pandoc_path()
+    return str(pypandoc.get_pandoc_path())
 
 
 class PandocServer:

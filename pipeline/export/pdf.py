@@ -47,6 +47,9 @@ def typst_source(
         "font-size": "10.5pt" if lang == "ja" else "11pt",
         "leading": "0.95em" if lang == "ja" else "0.7em",
         "hyphenate": "false" if lang == "ja" else "true",
+        # Justified Japanese next to a long Latin name stretches every gap of its line (the
+        # name cannot break): Japanese is set ragged, its characters on their em boxes.
+        "justify": "false" if lang == "ja" else "true",
         "quote-style": "normal" if lang == "ja" else "italic",
         "title-plain": escape_string(doc.title),
         "author-plain": escape_string(doc.metadata.get("author", "")),

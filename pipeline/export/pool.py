@@ -36,7 +36,7 @@ from contextlib import suppress
 from multiprocessing import util
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.document import Block, Document, Span
 from pipeline.export import pandoc_server
@@ -80,7 +80,16 @@ def _warm(writers: Sequence[Writer], langs: Sequence[str]) -> None:
                     writer(doc, Path(folder) / f"warm-{lang}-{n}.out", lang, "warm-up")
 
 
-_Call = tuple[Callable[..., Any], tuple[Any, ...], bool]  # call, its arguments, finish
+_Call = tuple[Callable[..., Any], tuple[Any, ...], bool, Path | None]
+"""A call, its arguments, whether it runs even once the run is stopped, the file it writes."""
+
+
+class FileWatcher(Protocol):
+    """Told when each file is handed to a writer and when it is done (the run's progress)."""
+
+    def file_started(self, path: Path) -> None: ...
+
+    def file_done(self, path: Path) -> None: ...
 
 
 def _sendable(call: Callable[..., Any]) -> bool:
@@ -94,8 +103,14 @@ class _Lane:
     """One executor and the writes waiting for it: at most ``slots`` handed over at a time,
     so a write not started yet can still be cancelled."""
 
-    def __init__(self, executor: Executor, slots: int, stop: threading.Event) -> None:
-        self.executor, self.slots, self.stop = executor, slots, stop
+    def __init__(
+        self,
+        executor: Executor,
+        slots: int,
+        stop: threading.Event,
+        watcher: FileWatcher | None = None,
+    ) -> None:
+        self.executor, self.slots, self.stop, self.watcher = executor, slots, stop, watcher
         self.waiting: deque[tuple[Future[Any], _Call]] = deque()
         self.lock = threading.Lock()
 
@@ -120,6 +135,9 @@ class _Lane:
                     self.slots -= 1
                     started.append((future, call))
         for future, call in started:
+            if self.watcher is not None and call[3] is not None:
+                self.watcher.file_started(call[3])
+                future.add_done_callback(functools.partial(_watch_done, self.watcher, call[3]))
             try:
                 inner = self.executor.submit(_call, call[0], call[1])
             except Exception as exc:  # the executor is shut down or broken
@@ -150,16 +168,30 @@ class _Lane:
             future.cancel()
 
 
+def _watch_done(watcher: FileWatcher, path: Path, future: Future[Any]) -> None:
+    watcher.file_done(path)
+
+
 class WriterPool:
     """Writes documents, in ``workers`` processes when more than one; ``stop`` (the run's
-    Ctrl-C) cancels the writes still waiting for a worker."""
+    Ctrl-C) cancels the writes still waiting for a worker; ``watcher`` is told when each file
+    starts and ends."""
 
-    def __init__(self, workers: int, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        stop: threading.Event | None = None,
+        watcher: FileWatcher | None = None,
+    ) -> None:
         self.workers = workers
         self._stop = stop or threading.Event()
         self._processes: ProcessPoolExecutor | None = None
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="writer")
-        self._local = _Lane(self._threads, workers, self._stop)
+        self._local = _Lane(self._threads, workers, self._stop, watcher)
+        # Conversions LibreOffice does wait on it, not on the GIL: their own threads, so the
+        # next document's DOCX is written while LibreOffice lays out this one's PDF.
+        self._office_threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="office")
+        self._office = _Lane(self._office_threads, workers, self._stop, watcher)
         self._remote: _Lane | None = None
         if workers > 1:
             self._processes = ProcessPoolExecutor(
@@ -168,7 +200,7 @@ class WriterPool:
                 initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
-            self._remote = _Lane(self._processes, workers, self._stop)
+            self._remote = _Lane(self._processes, workers, self._stop, watcher)
 
     def warm_up(self, writers: Sequence[Writer], langs: Sequence[str]) -> None:
         """Start the worker processes now (they start when first needed otherwise) and have
@@ -182,23 +214,33 @@ class WriterPool:
             with suppress(Exception):
                 self._processes.submit(_warm, sendable, list(langs))
 
-    def submit(self, call: Callable[..., Any], *args: Any, finish: bool = False) -> Future[Any]:
+    def submit(
+        self,
+        call: Callable[..., Any],
+        *args: Any,
+        finish: bool = False,
+        path: Path | None = None,
+    ) -> Future[Any]:
         """Run ``call(*args)`` (a writer of ``pipeline.export.writers``: ``doc, path, lang,
         title``; or any output's writer, ``pipeline.outputs``) when a worker is free; the
         future's result is what it returned, its exception what it raised. Cancelled if the
-        run is stopped before a worker takes it, unless ``finish``."""
+        run is stopped before a worker takes it, unless ``finish``. ``path``: the file it
+        writes, for the watcher."""
         lane = self._remote if self._remote is not None and _sendable(call) else self._local
-        return lane.submit((call, args, finish))
+        if getattr(call, "through_libreoffice", False):
+            lane = self._office
+        return lane.submit((call, args, finish, path))
 
     def write(self, writer: Writer, doc: Document, path: Path, lang: str, title: str) -> None:
         """Write ``doc`` at ``path`` with ``writer``; returns when it is written."""
         self.submit(writer, doc, path, lang, title).result()
 
     def close(self) -> None:
-        for lane in (self._local, self._remote):
+        for lane in (self._local, self._office, self._remote):
             if lane is not None:
                 lane.cancel_waiting()
         self._threads.shutdown(wait=True, cancel_futures=True)
+        self._office_threads.shutdown(wait=True, cancel_futures=True)
         if self._processes is not None:
             self._processes.shutdown(wait=True, cancel_futures=True)
             self._processes = None

@@ -41,6 +41,16 @@ def escape_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
+def escape_raw(text: str) -> str:
+    """Text inside a Typst string literal, line breaks kept (for ``raw``)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def code_block_markup(text: str) -> str:
+    """A code block: monospace, its lines as written, never broken across pages inside."""
+    return f'#block(breakable: false, raw(block: true, "{escape_raw(text)}"))'
+
+
 def span_markup(span: Span, notes: Mapping[str, Block]) -> str:
     """One span (formatting nested as in the pandoc AST: link ⊃ strong ⊃ emph)."""
     if span.kind == "break":
@@ -48,6 +58,9 @@ def span_markup(span: Span, notes: Mapping[str, Block]) -> str:
     if span.kind == "note_ref":
         note = notes.get(span.note or "")
         return f"#footnote[{spans_markup(note.spans, notes) if note else ''}]"
+    if span.code:
+        markup = f'#raw("{escape_raw(span.text)}")'
+        return f'#link("{escape_string(span.link)}")[{markup}]' if span.link else markup
     lines = [escape_text(line) for line in span.text.split("\n")]
     markup = "#linebreak()".join(lines)
     if not span.text.strip():
@@ -151,6 +164,8 @@ def _block_markup(block: Block, meta: dict[str, str], page: _Page) -> list[str]:
     kind, notes = block.kind, page.notes
     if kind == "caption":
         return [spans_markup(block.spans, notes)] if block.table is None else []
+    if kind == "code":
+        return [code_block_markup(block.text)]
     if kind == "figure":
         caption = spans_markup(block.spans, notes)
         if block.image is not None and page.image_path is not None:

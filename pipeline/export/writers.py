@@ -5,13 +5,17 @@ title (the source file's name, for the DOCX's properties). Writers raise ``Pipel
 subclasses or ``OSError``; the caller records either as the target's failure. Adding a format
 is one function and one table entry here.
 
-A file read in place (``pipeline.inplace``: DOCX, ODT, PPTX, ODP, SRT, VTT) has its own
-writers, chosen per input by ``outputs_for``: its document is the original file with the text
-replaced (an ODT also gets LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it
-out (or, with ``--pdf-engine typst``, the re-rendered body). A subtitle file's translation is
-the subtitle file alone, whichever formats are asked for (a subtitle has no page to print).
-LibreOffice always converts an offline copy, in which nothing the file links to outside
-itself can be fetched.
+A DOCX or ODT read in place (``pipeline.inplace``) has its own writers, chosen per input by
+``outputs_for``: its document is the original package with the text replaced (an ODT also gets
+LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out, kept on the source's pages by a
+small font step when it can be (``page_fit``; or, with ``--pdf-engine typst``, the re-rendered
+body). LibreOffice always converts an offline copy, in
+which nothing the file links to outside itself can be fetched. A PDF read in place gets the
+source PDF with its text replaced (``pdf_inplace``), and a DOCX rendered from its blocks. A
+slide deck (PPTX, ODP) gets itself translated and its PDF as LibreOffice Impress lays it out
+(its text frames fitted by ``inplace.presentation``, not by a font step over pages); a subtitle
+file (SRT, VTT) gets the subtitle file alone, whichever formats are asked for (a subtitle has
+no page to print).
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from pipeline.document import Document
 if TYPE_CHECKING:
     from pipeline.inplace import InplaceSource
 
-Writer = Callable[[Document, Path, str, str], None]
-"""``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically."""
+Writer = Callable[[Document, Path, str, str], object]
+"""``writer(doc, path, lang, title)``: write ``doc`` at ``path``, atomically; what it returns
+(a PDF in place: its ``layout`` entries, see ``pdf_inplace.layout_entries``) goes to the
+target's report, None for nothing."""
 
 PDF_ENGINES = ("auto", "libreoffice", "typst")
 """``--pdf-engine``: auto is LibreOffice for in-place documents (when installed), else Typst."""
@@ -56,6 +62,8 @@ def _pdf_through_libreoffice(doc: Document, path: Path, lang: str, title: str) -
         write_pdf(docx, path)
 
 
+_pdf_through_libreoffice.through_libreoffice = True  # type: ignore[attr-defined]
+
 WRITERS: dict[str, Writer] = {"docx": _docx, "pdf": _pdf}
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 """Every format ``--format`` accepts, in the order outputs are written by default."""
@@ -71,11 +79,35 @@ class Output:
     route: str
 
 
-def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[Output]]:
+def _pdf_inplace_writers(source: InplaceSource) -> dict[str, list[Output]]:
     from pipeline import inplace
-    from pipeline.export import libreoffice
+    from pipeline.export.pdf_inplace import write_pdf_in_place
+    from pipeline.inplace.pdf import PdfSkeleton
 
     skeleton = source.skeleton
+    assert isinstance(skeleton, PdfSkeleton)
+
+    def pdf(doc: Document, path: Path, lang: str, title: str) -> dict[str, object]:
+        return write_pdf_in_place(skeleton, doc, lang, path)
+
+    def docx(doc: Document, path: Path, lang: str, title: str) -> None:
+        WRITERS["docx"](inplace.body_document(skeleton, doc), path, lang, title)
+
+    return {
+        "docx": [Output("docx", docx, "rendered")],
+        "pdf": [Output("pdf", pdf, "in-place")],
+    }
+
+
+def _inplace_writers(
+    source: InplaceSource, pdf_engine: str, with_document: bool = True
+) -> dict[str, list[Output]]:
+    from pipeline import inplace
+    from pipeline.export import libreoffice, page_fit
+
+    skeleton = source.skeleton
+    if skeleton.format == "pdf":
+        return _pdf_inplace_writers(source)
     suffix = skeleton.format  # "docx", "odt", "pptx", "odp", "srt" or "vtt"
 
     def document(doc: Document, path: Path, lang: str, title: str) -> None:
@@ -89,7 +121,13 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
                 inplace.write(skeleton, doc, lang, copy, offline=True)
                 libreoffice.convert(copy, fmt, path)
 
+        write.through_libreoffice = True  # type: ignore[attr-defined]
         return write
+
+    def fitted_pdf(doc: Document, path: Path, lang: str, title: str) -> None:
+        # on the source's pages when a font step can keep it there (export/page_fit.py)
+        document = path.with_suffix(f".{suffix}") if with_document else None
+        page_fit.write_fitted_pdf(skeleton, doc, lang, path, document)
 
     def rendered(writer: Writer) -> Writer:
         def write(doc: Document, path: Path, lang: str, title: str) -> None:
@@ -102,8 +140,9 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
         return {"docx": [subtitle], "pdf": [subtitle]}
     has_libreoffice = libreoffice.available()
     use_libreoffice = pdf_engine == "libreoffice" or (pdf_engine == "auto" and has_libreoffice)
+    slides = suffix in ("pptx", "odp")  # laid out as they are: their frames are fitted
     pdf = (
-        Output("pdf", converted("pdf"), "in-place")
+        Output("pdf", converted("pdf") if slides else fitted_pdf, "in-place")
         if use_libreoffice
         else Output("pdf", rendered(WRITERS["pdf"]), "rendered")
     )
@@ -117,6 +156,18 @@ def _inplace_writers(source: InplaceSource, pdf_engine: str) -> dict[str, list[O
     return {"docx": docx, "pdf": [pdf]}
 
 
+def warm_up_libreoffice(
+    formats: list[str], sources: list[InplaceSource | None], pdf_engine: str
+) -> None:
+    """Start the batch's running LibreOffices now, in the background, when an output of one
+    of ``sources`` is converted by LibreOffice (``pipeline.export.libreoffice.serving``)."""
+    outputs = [o for s in sources for o in outputs_for(formats, s, pdf_engine)]
+    if any(getattr(output.write, "through_libreoffice", False) for output in outputs):
+        from pipeline.export import libreoffice
+
+        libreoffice.warm_up()
+
+
 def outputs_for(
     formats: list[str], source: InplaceSource | None = None, pdf_engine: str = "auto"
 ) -> list[Output]:
@@ -127,7 +178,7 @@ def outputs_for(
     to DOCX by LibreOffice (``<stem>.<lang>.odt`` and ``.docx``).
     """
     if source is not None:
-        table = _inplace_writers(source, pdf_engine)
+        table = _inplace_writers(source, pdf_engine, with_document="docx" in formats)
     else:
         pdf = _pdf_through_libreoffice if pdf_engine == "libreoffice" else WRITERS["pdf"]
         table = {

@@ -441,11 +441,24 @@ def _insert(
         if _needs_no_space(form[-1:], _first_visible(after)):
             after = after.lstrip(" ")
         return before + _wrapped(form, wrap) + after, True
+    before = _space_before(before, form, lead_space)
+    after = _space_after(after, form, trail_space)
+    return before + _wrapped(form, wrap) + after, True
+
+
+def _space_before(before: str, form: str, lead_space: bool) -> str:
+    """``before`` with the space a form needs after a word (languages with spaces)."""
     last = _last_visible(before)
     if not before.endswith((" ", "\n")) and (
         lead_space or (last and is_word_char(last) and form[:1].isalnum())
     ):
-        before += " "
+        return before + " "
+    return before
+
+
+def _space_after(after: str, form: str, trail_space: bool) -> str:
+    """``after`` with the space a form needs before a word, after any leading markers; a
+    full stop the form ends with is not doubled ("EE. UU." ends the sentence too)."""
     nxt = _first_visible(after)
     leading = markers.LEADING.match(after)
     cut = leading.end() if leading else 0
@@ -454,8 +467,8 @@ def _insert(
     ):
         after = after[:cut] + " " + after[cut:]
     if form.endswith(".") and after[cut:].startswith("."):
-        after = after[:cut] + after[cut + 1 :]  # "EE. UU." ends the sentence too
-    return before + _wrapped(form, wrap) + after, True
+        after = after[:cut] + after[cut + 1 :]
+    return after
 
 
 def _already_there(text: str, ph: Placeholder, tgt: str) -> bool:

@@ -24,6 +24,8 @@ from pipeline.glossary.check import GlossaryReport, verify
 from pipeline.glossary.normalize import fold
 from pipeline.glossary.schema import GlossaryError, parse_glossary, same_rendering
 from pipeline.glossary.terms import Glossary, Term
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits, check_import_size, load_untrusted_yaml
 
 PIPELINE_NOTE = "pipeline"
 CSV_FIELDS = ["id", "en", "es", "ja", "keep", "note", "gender", "case_sensitive"]
@@ -39,7 +41,7 @@ def export_tbx(glossary: Glossary, source_lang: str = "en") -> bytes:
     for term in glossary.terms:
         langs = {lang: term.forms_for(lang) for lang in LANGUAGES if term.forms_for(lang)}
         source = source_lang if source_lang in langs else next(iter(langs))
-        unit = store.addsourceunit(langs[source][0])
+        unit = store.addsourceunit(langs[source][0])  # type: ignore[no-untyped-call,unused-ignore]
         unit.set_source_terms(list(langs[source]))
         for lang, forms in langs.items():
             if lang != source:
@@ -63,32 +65,40 @@ def _lang_code(code: str | None) -> str:
     return (code or "").replace("_", "-").split("-")[0].lower()
 
 
-def import_tbx(data: bytes, name: str = "TBX file") -> list[dict[str, Any]]:
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass
+class _TbxConcept:
+    """One TBX ``termEntry`` as read: its terms per language, notes and pipeline settings."""
+
+    forms: dict[str, list[str]]
+    notes: list[str]
+    settings: list[str]
+    unit_id: str | None
+
+
+def import_tbx(
+    data: bytes, name: str = "TBX file", limits: Limits | None = None
+) -> list[dict[str, Any]]:
     """Glossary entries from a TBX document; languages other than en/es/ja are ignored."""
+    return [_tbx_entry(concept) for concept in _read_tbx(data, name, limits or Limits.from_env())]
+
+
+def _read_tbx(data: bytes, name: str, limits: Limits) -> list[_TbxConcept]:
+    """The concepts of a TBX document that have a term in en, es or ja (the reader)."""
     try:
-        store = tbx.tbxfile.parsestring(data)
+        store = tbx.tbxfile.parsestring(data)  # type: ignore[no-untyped-call,unused-ignore]
     except Exception as exc:  # lxml raises several kinds on broken XML
-        raise GlossaryError(f"{name}: not a readable TBX file ({exc})") from exc
-    entries: list[dict[str, Any]] = []
-    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise GlossaryError(f"{name}: not a readable TBX file ({detail})") from exc
+    if len(store.units) > limits.max_import_units:
+        raise GlossaryError(
+            f"{name}: {limits.refusal('max_import_units', f'{len(store.units)} entries')}"
+        )
+    concepts: list[_TbxConcept] = []
     for unit in store.units:
-        forms: dict[str, list[str]] = {}
-        for node in unit.getlanguageNodes():
-            code = node.get(xml_lang) or node.get("lang") or ""
-            lang = _lang_code(code)
-            if lang not in LANGUAGES:
-                continue
-            # every <term> of the language: <tig>, <ntig><termGrp> (TBX 2) or <termSec>
-            # (TBX 3); several terms of one language are synonyms of one entry
-            terms = [
-                "".join(t.itertext()).strip()
-                for t in node.iter()
-                if isinstance(t.tag, str) and t.tag.rsplit("}", 1)[-1] == "term"
-            ]
-            terms = [t for t in terms if t]
-            if terms:
-                forms.setdefault(lang, [])
-                forms[lang] += [t for t in terms if t not in forms[lang]]
+        forms = _tbx_forms(unit.getlanguageNodes())
         if not forms:
             continue
         settings = unit.getnotes(origin=PIPELINE_NOTE).split()
@@ -98,34 +108,75 @@ def import_tbx(data: bytes, name: str = "TBX file") -> list[dict[str, Any]]:
             if n.origin != PIPELINE_NOTE and n.text.strip() and n.category != PIPELINE_NOTE
         ]
         notes = [n for n in notes if n.strip() not in (" ".join(settings), "")]
-        entry: dict[str, Any] = {}
-        if "keep" in settings:
-            first = next(iter(forms.values()))
-            entry["keep"] = first[0] if len(first) == 1 else first
-        else:
-            for lang in LANGUAGES:
-                if lang in forms:
-                    entry[lang] = forms[lang][0] if len(forms[lang]) == 1 else forms[lang]
-        unit_id = unit.getid()
-        if unit_id and unit_id != (next(iter(forms.values()))[0]):
-            entry["id"] = unit_id
-        if notes:
-            entry["note"] = "; ".join(dict.fromkeys(notes))
-        for setting in settings:
-            key, _, value = setting.partition("=")
-            if key == "gender" and value in ("m", "f"):
-                entry["gender"] = value
-            elif key == "case_sensitive" and value in ("true", "false"):
-                entry["case_sensitive"] = value == "true"
-        entries.append(entry)
-    return entries
+        concepts.append(_TbxConcept(forms, notes, settings, unit.getid()))
+    return concepts
+
+
+def _tbx_forms(language_nodes: list[Any]) -> dict[str, list[str]]:
+    """Every ``<term>`` per language: ``<tig>``, ``<ntig><termGrp>`` (TBX 2) or ``<termSec>``
+    (TBX 3); several terms of one language are synonyms of one entry."""
+    forms: dict[str, list[str]] = {}
+    for node in language_nodes:
+        lang = _lang_code(node.get(_XML_LANG) or node.get("lang") or "")
+        if lang not in LANGUAGES:
+            continue
+        terms = [
+            "".join(t.itertext()).strip()
+            for t in node.iter()
+            if isinstance(t.tag, str) and t.tag.rsplit("}", 1)[-1] == "term"
+        ]
+        terms = [t for t in terms if t]
+        if terms:
+            known = forms.setdefault(lang, [])
+            known += [t for t in terms if t not in known]
+    return forms
+
+
+def _tbx_entry(concept: _TbxConcept) -> dict[str, Any]:
+    """A concept as a glossary.yml entry (the policy: keep, ids, notes, settings)."""
+    forms, settings = concept.forms, concept.settings
+    first = next(iter(forms.values()))
+    entry: dict[str, Any] = {}
+    if "keep" in settings:
+        entry["keep"] = _one_or_many(first)
+    else:
+        entry.update({lang: _one_or_many(forms[lang]) for lang in LANGUAGES if lang in forms})
+    if concept.unit_id and concept.unit_id != first[0]:
+        entry["id"] = concept.unit_id
+    if concept.notes:
+        entry["note"] = "; ".join(dict.fromkeys(concept.notes))
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key == "gender" and value in ("m", "f"):
+            entry["gender"] = value
+        elif key == "case_sensitive" and value in ("true", "false"):
+            entry["case_sensitive"] = value == "true"
+    return entry
+
+
+def _one_or_many(forms: list[str]) -> str | list[str]:
+    return forms[0] if len(forms) == 1 else forms
 
 
 # ---------------------------------------------------------------- CSV
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list): such a cell is written
+with a leading apostrophe, which spreadsheets show as text, and read back without it."""
+
+
+def csv_cell(value: str) -> str:
+    """``value`` safe to open in a spreadsheet: a leading ``'`` before a formula start."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _from_csv_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
 
 def export_csv(glossary: Glossary) -> str:
-    """The glossary as CSV: one row per term, forms joined by `` | ``."""
+    """The glossary as CSV: one row per term, forms joined by `` | ``; a cell that a
+    spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) starts with ``'``."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -141,49 +192,80 @@ def export_csv(glossary: Glossary) -> str:
         }
         for lang in LANGUAGES:
             row[lang] = "" if term.keep else FORM_SEPARATOR.join(term.forms.get(lang, ()))
-        writer.writerow(row)
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
-def import_csv(text: str, name: str = "CSV file") -> list[dict[str, Any]]:
+def import_csv(
+    text: str, name: str = "CSV file", limits: Limits | None = None
+) -> list[dict[str, Any]]:
     """Glossary entries from CSV with a header naming en/es/ja/keep (other columns optional)."""
+    limits = limits or Limits.from_env()
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not any(h in header for h in (*LANGUAGES, "keep")):
         raise GlossaryError(f"{name}:1: the header needs columns named en, es, ja or keep")
     entries = []
-    for row_number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        entry: dict[str, Any] = {}
-        for key in ("keep", *LANGUAGES):
-            forms = [f.strip() for f in row.get(key, "").split("|") if f.strip()]
-            if forms:
-                entry[key] = forms[0] if len(forms) == 1 else forms
-        if not entry:
-            continue
-        for key in ("id", "note"):
-            if row.get(key):
-                entry[key] = row[key]
-        if row.get("gender"):
-            entry["gender"] = row["gender"]
-        if row.get("case_sensitive"):
-            value = row["case_sensitive"].lower()
-            if value not in ("true", "false"):
-                raise GlossaryError(f"{name}:{row_number}: case_sensitive must be true or false")
-            entry["case_sensitive"] = value == "true"
-        entries.append(entry)
+    for number, raw in enumerate(reader, start=1):
+        if number > limits.max_import_units:
+            raise GlossaryError(
+                f"{name}: {limits.refusal('max_import_units', f'more than {number - 1} rows')}"
+            )
+        where = f"{name}:{reader.line_num}"
+        entry = _csv_entry(_csv_row(raw, where, len(header)), where)
+        if entry:
+            entries.append(entry)
     return entries
 
 
-def read_entries(path: Path) -> list[dict[str, Any]]:
+def _csv_row(raw: dict[str | None, Any], where: str, columns: int) -> dict[str, str]:
+    """A CSV row as {column: text}; ``GlossaryError`` for a row longer than the header."""
+    extra = raw.get(None)
+    if extra is not None:
+        n = len(extra) if isinstance(extra, list) else 1
+        raise GlossaryError(
+            f"{where}: the row has {columns + n} fields but the header names {columns} "
+            "(a comma inside a term? put the term in double quotes)"
+        )
+    try:
+        return {
+            (k or "").strip().lower(): _from_csv_cell((v or "").strip()) for k, v in raw.items()
+        }
+    except csv.Error as exc:
+        raise GlossaryError(f"{where}: not a readable CSV row ({exc})") from exc
+
+
+def _csv_entry(row: dict[str, str], where: str) -> dict[str, Any]:
+    """A CSV row as a glossary.yml entry, {} when it names no form (the policy)."""
+    entry: dict[str, Any] = {}
+    for key in ("keep", *LANGUAGES):
+        forms = [f.strip() for f in row.get(key, "").split("|") if f.strip()]
+        if forms:
+            entry[key] = _one_or_many(forms)
+    if not entry:
+        return {}
+    entry.update({key: row[key] for key in ("id", "note", "gender") if row.get(key)})
+    if row.get("case_sensitive"):
+        value = row["case_sensitive"].lower()
+        if value not in ("true", "false"):
+            raise GlossaryError(f"{where}: case_sensitive must be true or false")
+        entry["case_sensitive"] = value == "true"
+    return entry
+
+
+def read_entries(path: Path, limits: Limits | None = None) -> list[dict[str, Any]]:
     """Entries from a TBX (.tbx/.xml) or CSV (.csv/.tsv) file."""
+    limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
     try:
+        check_import_size(path, limits, "glossary file")
         data = path.read_bytes()
+    except ReadError as exc:
+        raise GlossaryError(f"{path}: {exc}") from exc
     except OSError as exc:
         raise GlossaryError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if suffix in (".tbx", ".xml"):
-        return import_tbx(data, str(path))
+        return import_tbx(data, str(path), limits)
     if suffix in (".csv", ".tsv", ".txt"):
         try:
             text = data.decode("utf-8-sig")
@@ -191,7 +273,7 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
             raise GlossaryError(f"{path}: not UTF-8 text") from exc
         if suffix == ".tsv":
             text = text.replace("\t", ",") if "," not in text else text
-        return import_csv(text, str(path))
+        return import_csv(text, str(path), limits)
     raise GlossaryError(f"{path}: unknown glossary format (use .tbx or .csv)")
 
 
@@ -282,7 +364,7 @@ def append_entries(path: Path, entries: list[dict[str, Any]]) -> Glossary:
 def _terms_indent(text: str) -> int | None:
     """Column of the ``-`` of the items of ``terms:`` when it is the file's last key, else None."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root, _ = load_untrusted_yaml(text)
     except yaml.YAMLError:
         return None
     if not isinstance(root, yaml.MappingNode) or not root.value:
@@ -291,7 +373,7 @@ def _terms_indent(text: str) -> int | None:
     if key.value != "terms":
         return None
     if isinstance(value, yaml.SequenceNode) and value.value and not value.flow_style:
-        return max(value.value[0].start_mark.column - 2, 0)
+        return max(int(value.value[0].start_mark.column) - 2, 0)
     return 2
 
 

@@ -9,13 +9,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import ahocorasick
 
 from pipeline import markers
 from pipeline.document import LANGUAGES
 from pipeline.glossary.grammar import english_verb_use
-from pipeline.glossary.normalize import fold, is_word_char, normalize_form, normalize_with_map
+from pipeline.glossary.normalize import (
+    Normalized,
+    fold,
+    is_word_char,
+    normalize_form,
+    normalize_with_map,
+)
 
 MATCHER_VERSION = "4"  # bump when matching or enforcement changes: old cached drafts go stale
 
@@ -150,6 +157,26 @@ class Glossary:
         if automaton is None or not text:
             return ()
         norm = normalize_with_map(text)
+        candidates = self._candidates(automaton, text, norm, lang, tgt)
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+        taken: list[tuple[int, int]] = []
+        chosen: list[Match] = []
+        for start, end, term, index in candidates:  # the longest first, never overlapping
+            if any(start < e and s < end for s, e in taken):
+                continue
+            a, b = norm.starts[start], norm.ends[end - 1]
+            if lang == "en" and not term.is_name and english_verb_use(norm.folded, start, end):
+                continue  # "they strike", "to struggle", "plunder the": not the noun
+            taken.append((start, end))
+            chosen.append(Match(term, index, a, b, text[a:b]))
+        chosen.sort(key=lambda m: m.start)
+        return tuple(chosen)
+
+    def _candidates(
+        self, automaton: Any, text: str, norm: Normalized, lang: str, tgt: str | None
+    ) -> list[tuple[int, int, Term, int]]:
+        """Every form found in the folded text at word boundaries, outside web and e-mail
+        addresses, with its case when the term is case-sensitive: (start, end, term, index)."""
         folded = norm.folded
         candidates: list[tuple[int, int, Term, int]] = []
         addresses = [m.span() for m in _ADDRESS.finditer(folded)]
@@ -167,19 +194,7 @@ class Glossary:
                 if term.is_case_sensitive(form) and normalize_form(markers.strip(original)) != form:
                     continue
                 candidates.append((start, end, term, index))
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-        taken: list[tuple[int, int]] = []
-        chosen: list[Match] = []
-        for start, end, term, index in candidates:
-            if any(start < e and s < end for s, e in taken):
-                continue
-            a, b = norm.starts[start], norm.ends[end - 1]
-            if lang == "en" and not term.is_name and english_verb_use(folded, start, end):
-                continue  # "they strike", "to struggle", "plunder the": not the noun
-            taken.append((start, end))
-            chosen.append(Match(term, index, a, b, text[a:b]))
-        chosen.sort(key=lambda m: m.start)
-        return tuple(chosen)
+        return candidates
 
     @staticmethod
     def _boundaries_ok(folded: str, start: int, end: int) -> bool:

@@ -105,24 +105,6 @@ def _read_pdf(path: Path, data: bytes, limits: Limits) -> Document:
     return pdf.read_pdf(data, limits)
 
 
-def _read_in_place(kind: str) -> Reader:
-    """Slides (PPTX, ODP) and subtitles (SRT, VTT): read by their in-place module, after the
-    zip checks for a package (they are translated in place unless ``--restyle``)."""
-
-    def read(path: Path, data: bytes, limits: Limits) -> Document:
-        from pipeline import inplace  # the in-place readers load only for these files
-
-        if kind in ("pptx", "odp"):
-            check_zip(path, kind, limits)
-        try:
-            source = inplace.read(path)
-        except inplace.InplaceError as exc:
-            raise ReadError(str(exc)) from exc
-        return inplace.body_document(source.skeleton, source.document)  # no speaker notes
-
-    return read
-
-
 READERS: dict[str, Reader] = {
     ".txt": _read_text,
     ".md": _read_markup("markdown"),
@@ -134,13 +116,12 @@ READERS: dict[str, Reader] = {
     ".epub": _read_epub,
     ".rtf": _read_rtf,
     ".pdf": _read_pdf,
-    ".pptx": _read_in_place("pptx"),
-    ".odp": _read_in_place("odp"),
-    ".srt": _read_in_place("srt"),
-    ".vtt": _read_in_place("vtt"),
 }
 """Suffix → reader: ``reader(path, data, limits)`` with the file's bytes already read."""
-SUPPORTED = tuple(READERS)
+IN_PLACE_ONLY = (".pptx", ".odp", ".srt", ".vtt")
+"""Slide decks and subtitles: found like every input, read only by ``pipeline.inplace``
+(``inplace.text_of`` gives their text as a document)."""
+SUPPORTED = tuple(READERS) + IN_PLACE_ONLY
 
 
 def find_sources(
@@ -166,6 +147,8 @@ def read_document(path: Path, limits: Limits | None = None) -> Document:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in IN_PLACE_ONLY:
+        raise ReadError(f"a {suffix} file is read by pipeline.inplace (inplace.text_of)")
     reader = READERS.get(suffix)
     if reader is None:
         raise ReadError(

@@ -14,6 +14,7 @@ import base64
 import binascii
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -35,15 +36,21 @@ def is_remote(target: str) -> bool:
     return bool(REMOTE.match(target)) and not target.lower().startswith("file:")
 
 
-def load_image(target: str, base: Path | None, limits: Limits) -> Image:
+def load_image(
+    target: str, base: Path | None, limits: Limits, *, inside: Sequence[Path] = ()
+) -> Image:
     """The image ``target`` names, read from ``base`` (the folder relative paths start in);
-    ``ImageProblem`` with the reason when it cannot be carried."""
+    ``ImageProblem`` with the reason when it cannot be carried. A file is read only when it
+    lies (links resolved) inside ``base`` or one of the folders ``inside`` (where pandoc
+    extracted the document's own pictures): a document cannot copy another picture on the
+    disk into its outputs by naming it with an absolute or ``../`` path."""
     match = _DATA_URI.match(target)
     if match:
         data = _data_uri_bytes(match)
         name = "an embedded data: image"
     else:
         path = _local_path(target, base)
+        _check_inside(target, path, [*([base] if base is not None else []), *inside])
         try:
             size = path.stat().st_size
             if not path.is_file():
@@ -102,6 +109,19 @@ def _data_uri_bytes(match: re.Match[str]) -> bytes:
         return base64.b64decode(payload, validate=False)
     except (binascii.Error, ValueError) as exc:
         raise ImageProblem("an embedded data: image is damaged") from exc
+
+
+def _check_inside(target: str, path: Path, roots: Sequence[Path]) -> None:
+    """``ImageProblem`` unless ``path`` (its links resolved) is inside one of ``roots``."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:  # a link loop
+        raise ImageProblem(f"{target} cannot be read ({exc})") from exc
+    if not any(real.is_relative_to(root.resolve()) for root in roots):
+        raise ImageProblem(
+            f"{target} is outside the document and its folder (not read: a document may "
+            "only use pictures inside it or next to it)"
+        )
 
 
 def _local_path(target: str, base: Path | None) -> Path:

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +251,8 @@ class _AstWalker:
             self.remote_images.append(target)
             return alt
         try:
-            image = load_image(target, self.base, self.limits)
+            inside = [Path(self.extracted)] if self.extracted else []
+            image = load_image(target, self.base, self.limits, inside=inside)
         except ImageProblem as exc:
             self.problems.append(str(exc))
             return alt
@@ -339,7 +341,7 @@ class _AstWalker:
                 for d in definitions:
                     self.walk_blocks(d, quote=quote, level=level)
         elif t == "CodeBlock":
-            self.blocks.append(Block("paragraph", [Span(c[1])]))
+            self.blocks.append(Block("code", [_code(c[1])]))
         # HorizontalRule, RawBlock, Null: nothing to translate.
 
     def _list_item(self, item: list[dict[str, Any]], *, ordered: bool, level: int) -> None:
@@ -410,7 +412,7 @@ class _AstWalker:
                             self.blocks.append(_cell(n.spans, place, level))
                     self.tables -= 1
                 elif t == "CodeBlock":
-                    self.blocks.append(_cell([Span(c[1])], place, level))
+                    self.blocks.append(_cell([_code(c[1])], place, level))
 
     def _cell_figures(self, place: _Place, level: int) -> None:
         """Pictures inside a cell stay in the cell (a cell block holding the image)."""
@@ -460,8 +462,10 @@ class _AstWalker:
                 spans.append(Span(opening, bold, italic, link))
                 spans.extend(self.inline_spans(c[1], bold, italic, link))
                 spans.append(Span(closing, bold, italic, link))
-            elif t == "Code" or t == "Math":
-                spans.append(Span(c[1], bold, italic, link))
+            elif t == "Code":
+                spans.append(Span(c[1], bold, italic, link, code=True, verbatim=True))
+            elif t == "Math":
+                spans.append(Span(c[1], bold, italic, link, verbatim=True))
             elif t == "Image":
                 spans.extend(self._image(c, bold, italic, link))
             elif t == "Cite":
@@ -478,6 +482,11 @@ class _AstWalker:
                 self.notes.append(Block("footnote", note_spans, note_id=note_id))
                 spans.append(Span(kind="note_ref", note=note_id))
         return spans
+
+
+def _code(text: str) -> Span:
+    """Code as written: a verbatim span in code style (never translated)."""
+    return Span(text, code=True, verbatim=True)
 
 
 def _plain(spans: list[Span]) -> str:
@@ -504,16 +513,13 @@ def _is_quote_div(attr: list[Any]) -> bool:
 
 def _trim(spans: list[Span]) -> list[Span]:
     """Strip whitespace at the ends of a block and collapse runs of spaces."""
-    out = [
-        Span(re.sub(r"[ \t]+", " ", s.text), s.bold, s.italic, s.link, s.kind, s.note)
-        for s in spans
-    ]
-    while out and out[0].kind == "text" and not out[0].text.strip():
+    out = [s if s.verbatim else replace(s, text=re.sub(r"[ \t]+", " ", s.text)) for s in spans]
+    while out and out[0].kind == "text" and not out[0].text.strip() and not out[0].verbatim:
         out.pop(0)
-    while out and out[-1].kind == "text" and not out[-1].text.strip():
+    while out and out[-1].kind == "text" and not out[-1].text.strip() and not out[-1].verbatim:
         out.pop()
-    if out and out[0].kind == "text":
-        out[0].text = out[0].text.lstrip()
-    if out and out[-1].kind == "text":
-        out[-1].text = out[-1].text.rstrip()
+    if out and out[0].kind == "text" and not out[0].verbatim:
+        out[0] = replace(out[0], text=out[0].text.lstrip())
+    if out and out[-1].kind == "text" and not out[-1].verbatim:
+        out[-1] = replace(out[-1], text=out[-1].text.rstrip())
     return out

@@ -1,4 +1,4 @@
-"""PDF with a text layer → Document, through pdfminer.six.
+"""PDF with a text layer → Document, through PyMuPDF (``pdf_pages``: opening within limits).
 
 A PDF holds positioned lines, not paragraphs, so the structure is rebuilt from the page:
 
@@ -8,7 +8,8 @@ A PDF holds positioned lines, not paragraphs, so the structure is rebuilt from t
 * **page furniture**: lines in the top or bottom margin that repeat on other pages (digits
   ignored, so "Page 2 of 5" matches "Page 3 of 5") and bare page numbers are dropped;
 * **paragraphs**: consecutive lines of the same style are joined until a gap wider than the
-  usual line spacing, a change of size or weight, or a list marker; a word hyphenated at the
+  usual line spacing, a change of size or weight, a list marker, or a line that ends short
+  although the next line's first word would have fitted on it (a paragraph's last line); a word hyphenated at the
   end of a line is joined again ("recog-" + "nise" → "recognise"); a paragraph cut by a page
   break is joined across it;
 * **headings** are lines larger than the body text (the largest, first on the first page, is
@@ -22,33 +23,37 @@ A PDF without any text (a scan) is refused with a line that says so.
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 import statistics
-import threading
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.document import Block, BlockKind, Document, Span
+from pipeline.ingest import pdf_pages
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits
+from pipeline.ingest.pdf_pages import PdfLine, PdfPage
+
+if TYPE_CHECKING:
+    import pymupdf
 
 # Share of the page height at the top and bottom where headers and footers live.
 _MARGIN_SHARE = 0.09
 # A line this much larger than the body text is a heading; this much, the title.
 _HEADING_RATIO = 1.15
 _TITLE_RATIO = 1.6
+# The title may be a little smaller than the largest heading (this tool's own template).
+_TITLE_OF_LARGEST = 0.9
 # A gap between lines wider than this many times the usual line spacing ends a paragraph.
-_PARAGRAPH_GAP = 1.3
+_PARAGRAPH_GAP = 1.2
 # Single lines above the title that do not stop it from being the title (a letterhead).
 _MASTHEAD_LINES = 3
 # A bold body-size line shorter than this (and not ending a sentence) is a heading.
 _BOLD_HEADING_CHARS = 90
 
 _BULLET = re.compile(r"^\s*([•◦▪▫‣∙·●○■□–—\-*\uf000-\uf0ff])\s+(.*)$", re.S)
-_LONE_BULLET = re.compile(r"^\s*[•◦▪▫‣∙·●○■□\uf000-\uf0ff]\s*$")
+_LONE_BULLET = re.compile(r"^\s*(?:[•◦▪▫‣∙·●○■□\uf000-\uf0ff]|\(?\d{1,3}[.)]|[a-z][.)])\s*$")
 _NUMBER = re.compile(r"^\s*(\(?\d{1,3}[.)]|[a-z][.)])\s+(.*)$", re.S)
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:(?:page|página|pág\.?|p\.)\s*)?\d{1,4}(?:\s*(?:/|of|de)\s*\d{1,4})?"
@@ -69,7 +74,27 @@ class _Line:
     size: float
     bold: bool
     page: int
-    page_height: float = 0.0
+    page_height: float
+    sources: list[PdfLine]
+    column_right: float = 0.0  # where the lines of its column end on the right
+    marker_apart: bool = False  # its list marker is a line of its own in the PDF
+
+    @classmethod
+    def of(cls, line: PdfLine, page: PdfPage) -> _Line:
+        """``line`` with y going up from the page's foot, as the rules below measure."""
+        h = page.height
+        return cls(
+            line.text,
+            line.x0,
+            line.x1,
+            h - line.y0,
+            h - line.y1,
+            line.size,
+            line.bold,
+            page.number,
+            h,
+            [line],
+        )
 
     @property
     def height(self) -> float:
@@ -82,6 +107,7 @@ class _Paragraph:
     kind: BlockKind = "paragraph"
     ordered: bool = False
     level: int = 0
+    marker: str = ""  # a list marker on the same PDF line as the item's text
 
     @property
     def first(self) -> _Line:
@@ -103,118 +129,70 @@ class _Paragraph:
                 out = piece
             elif out.endswith("\u00ad") or re.search(r"[^\W\d_]-$", out) and piece[:1].islower():
                 out = out[:-1] + piece
-            elif _CJK.search(out[-1:]) and _CJK.search(piece[:1]):
-                out += piece
+            elif out.endswith("\u2010") or _CJK.search(out[-1:]) and _CJK.search(piece[:1]):
+                out += piece  # a hyphen that is part of the word (kept), or Japanese
             else:
                 out += " " + piece
         return re.sub(r"\s+", " ", out).strip()
 
 
 def read_pdf(data: bytes, limits: Limits) -> Document:
-    """The Document in a PDF's text layer, or ReadError (damaged, encrypted, scanned, too
-    many pages)."""
-    with _PdfminerWarnings() as warnings:
-        pages = _pages(data, limits)
-    if not any(lines for lines in pages):
+    """The Document in a PDF's text layer, or ReadError (damaged, encrypted with a password,
+    scanned, too many pages, past a decoding limit)."""
+    return read_pdf_layout(data, limits).document
+
+
+@dataclass
+class PdfLayout:
+    """A PDF's Document and, for each of its blocks, the lines it was read from."""
+
+    document: Document
+    lines: list[list[PdfLine]]
+    furniture: list[PdfLine]  # running headers, footers and page numbers (not in the Document)
+    pages: list[PdfPage]
+    markers: list[str]  # per block, the list marker that shares its first line ("": none)
+
+
+def read_pdf_layout(data: bytes, limits: Limits) -> PdfLayout:
+    """``read_pdf``'s Document with where each block stands on its pages."""
+    with pdf_pages.opened(data, limits) as pdf:
+        return layout_of(pdf, limits)
+
+
+def layout_of(pdf: pymupdf.Document, limits: Limits) -> PdfLayout:
+    """The layout of a PDF opened by ``pdf_pages.opened``."""
+    pages = pdf_pages.page_lines(pdf, limits)
+    encrypted = bool(pdf.is_encrypted or pdf.metadata and pdf.metadata.get("encryption"))
+    if not any(page.lines for page in pages):
         raise ReadError(
             "the PDF has no text layer (a scan or images only): run OCR on it first "
             "(e.g. ocrmypdf) or give the original document"
         )
-    lines = _drop_page_furniture(pages)
+    ordered = [
+        _reading_order([_Line.of(ln, page) for ln in page.lines], page.width) for page in pages
+    ]
+    lines, furniture = _drop_page_furniture(ordered)
     paragraphs = _paragraphs(lines)
-    blocks = _classify(paragraphs)
+    blocks, kept = _classify(paragraphs)
     doc = Document(blocks=blocks, source_format="pdf")
-    if warnings.count:
+    if encrypted:
+        doc.notes.append("the PDF is encrypted with an empty password: read without one")
+    if getattr(pdf, "is_repaired", False):
         doc.notes.append(
-            f"the PDF is damaged in places ({warnings.count} problem"
-            f"{'s' if warnings.count != 1 else ''} while reading it); "
-            "some text may be missing"
+            "the PDF is damaged in places (repaired while reading); some text may be missing"
         )
-    return doc
-
-
-class _PdfminerWarnings(logging.Handler):
-    """Counts pdfminer's warnings about a damaged file in this thread, instead of letting
-    them reach the terminal (one PDF can log hundreds)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
-        self.thread = threading.get_ident()
-        self.logger = logging.getLogger("pdfminer")
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
-            self.count += 1
-
-    def __enter__(self) -> _PdfminerWarnings:
-        self.logger.addHandler(self)
-        self.logger.propagate = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.logger.removeHandler(self)
-        if not self.logger.handlers:
-            self.logger.propagate = True
-
-
-def _pages(data: bytes, limits: Limits) -> list[list[_Line]]:
-    """The text lines of each page in reading order."""
-    from pdfminer.high_level import extract_pages
-    from pdfminer.pdfdocument import PDFEncryptionError
-    from pdfminer.pdfpage import PDFPage, PDFTextExtractionNotAllowed
-
-    try:
-        count = sum(1 for _ in PDFPage.get_pages(io.BytesIO(data)))
-        if count > limits.max_pdf_pages:
-            raise limits.refusal("max_pdf_pages", f"the PDF has {count} pages")
-        pages = [_page_lines(page, n) for n, page in enumerate(extract_pages(io.BytesIO(data)))]
-    except ReadError:
-        raise
-    except PDFTextExtractionNotAllowed as exc:
-        raise ReadError("the PDF does not allow its text to be extracted") from exc
-    except PDFEncryptionError as exc:
-        raise ReadError("the PDF is encrypted: give an unprotected copy") from exc
-    except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
-            raise ReadError("the PDF is encrypted: give an unprotected copy") from exc
-        raise ReadError("not a valid .pdf file (damaged or truncated)") from exc
-    return pages
-
-
-def _page_lines(page: object, number: int) -> list[_Line]:
-    from pdfminer.layout import LTChar, LTTextLine
-
-    lines: list[_Line] = []
-
-    def visit(item: object) -> None:
-        if isinstance(item, LTTextLine):
-            chars = [c for c in item if isinstance(c, LTChar) and c.get_text().strip()]
-            text = item.get_text().replace("\n", " ").strip()
-            if not chars or not text:
-                return
-            size = statistics.median(round(c.size, 1) for c in chars)
-            bold = sum(_is_bold(c.fontname) for c in chars) * 2 > len(chars)
-            lines.append(_Line(text, item.x0, item.x1, item.y1, item.y0, size, bold, number))
-        elif isinstance(item, Iterable) and not isinstance(item, str):
-            for child in item:  # text boxes, figures: containers of lines
-                visit(child)
-
-    visit(page)
-    height = float(getattr(page, "height", 0.0))
-    width = float(getattr(page, "width", 0.0))
-    for line in lines:
-        line.page_height = height
-    return _reading_order(lines, width)
-
-
-def _is_bold(fontname: str) -> bool:
-    name = fontname.split("+")[-1].lower()
-    return any(w in name for w in ("bold", "black", "heavy", "semibold", "demi"))
+    return PdfLayout(
+        doc,
+        [[s for ln in p.lines for s in ln.sources] for p in kept],
+        [s for ln in furniture for s in ln.sources],
+        pages,
+        [p.marker.strip() for p in kept],
+    )
 
 
 def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     """Top to bottom; within a band between full-width lines, the left column first."""
+    _set_column_edges(lines)
     lines = sorted(lines, key=lambda ln: (-ln.top, ln.x0))
     if width <= 0:
         return lines
@@ -223,6 +201,8 @@ def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     right = [ln for ln in lines if ln.x0 > middle - slack]
     if len(right) < 3 or len(left) < 3 or len(right) < 0.2 * len(lines):
         return lines  # one column (short lines on the right are not a column)
+    if statistics.median(ln.x1 - ln.x0 for ln in left) < _COLUMN_SHARE * width:
+        return lines  # short pieces side by side: a table or a form, read row by row
     ordered: list[_Line] = []
     band_left: list[_Line] = []
     band_right: list[_Line] = []
@@ -237,30 +217,80 @@ def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     return ordered + band_left + band_right
 
 
+_COLUMN_SHARE = 0.28  # a column's lines are mostly at least this share of the page wide
+_EDGE_BIN = 6.0  # points: lines starting this close to each other share a column
+
+
+def _set_column_edges(lines: list[_Line]) -> None:
+    """Each line's ``column_right``: the furthest right that lines starting near it (within
+    three times its font size: a first-line indent, a list's hanging indent) reach."""
+    reach: dict[int, float] = {}
+    for line in lines:
+        key = int(line.x0 // _EDGE_BIN)
+        reach[key] = max(reach.get(key, 0.0), line.x1)
+    for line in lines:
+        span = int(max(3 * line.size, 12.0) // _EDGE_BIN) + 1
+        key = int(line.x0 // _EDGE_BIN)
+        line.column_right = max(reach.get(k, 0.0) for k in range(key - span, key + span + 1))
+
+
+def _ends_short(last: _Line, line: _Line) -> bool:
+    """Whether ``last`` stops well before its column's right edge although ``line``'s first
+    word would have fitted there: ``last`` ends its paragraph."""
+    text = last.text.rstrip()
+    if not text or text.endswith(("-", "\u00ad")) or len(line.text.strip()) == 0:
+        return False
+    advance = (line.x1 - line.x0) / max(len(line.text), 1)  # one character, roughly
+    first = line.text.strip()
+    word = first[:1] if _CJK.match(first) else first.split()[0]
+    needed = (len(word) + 1) * advance
+    return last.column_right - last.x1 > needed + 0.5 * last.size
+
+
 def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", text.strip().lower())
 
 
-def _drop_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
-    """Every page's lines without running headers, footers and page numbers."""
+def _drop_page_furniture(pages: list[list[_Line]]) -> tuple[list[_Line], list[_Line]]:
+    """Every page's lines without running headers, footers and page numbers; and those.
+
+    A running header or footer is a line in the top or bottom margin whose text stands at the
+    same height on at least half of the pages (and two), the same text or one whose number
+    goes up with the page; a heading that happens to open pages is not one."""
 
     def in_margin(line: _Line) -> bool:
         margin = line.page_height * _MARGIN_SHARE
         return line.top > line.page_height - margin or line.bottom < margin
 
-    repeats = Counter(
-        key for lines in pages for key in {_furniture_key(ln.text) for ln in lines if in_margin(ln)}
-    )
+    places: dict[str, list[_Line]] = {}
+    for lines in pages:
+        for line in lines:
+            if in_margin(line):
+                places.setdefault(_furniture_key(line.text), []).append(line)
+    needed = max(2, (len(pages) + 1) // 2)
+
+    def repeated(line: _Line) -> bool:
+        near = [o for o in places[_furniture_key(line.text)] if abs(o.top - line.top) < 4]
+        if len({o.page for o in near}) < needed:
+            return False
+        if len({o.text.strip() for o in near}) == 1:
+            return True
+        # the texts differ in their numbers: furniture only if the number counts the pages
+        # ("Page 3 of 5"), not when it counts something else ("Article 13" atop a page)
+        offsets = {int(re.findall(r"\d+", o.text)[0]) - o.page for o in near}
+        return len(offsets) == 1
+
     kept: list[_Line] = []
+    dropped: list[_Line] = []
     for lines in pages:
         for line in lines:
             if in_margin(line) and (
-                _PAGE_NUMBER.match(line.text)
-                or (len(pages) > 1 and repeats[_furniture_key(line.text)] > 1)
+                _PAGE_NUMBER.match(line.text) or (len(pages) > 1 and repeated(line))
             ):
+                dropped.append(line)
                 continue
             kept.append(line)
-    return kept
+    return kept, dropped
 
 
 def _list_marker(text: str) -> tuple[bool, str] | None:
@@ -273,20 +303,27 @@ def _list_marker(text: str) -> tuple[bool, str] | None:
 
 
 def _join_lone_bullets(lines: list[_Line]) -> list[_Line]:
-    """A bullet set as a line of its own (LibreOffice does so in table cells) joins the text
-    on the same baseline to its right."""
+    """A bullet or number set apart from its item's text (LibreOffice's tab after a list
+    marker), or words a little apart on one baseline, join the text to their right."""
     out: list[_Line] = []
     for line in lines:
         previous = out[-1] if out else None
         if (
             previous is not None
-            and _LONE_BULLET.match(previous.text)
             and previous.page == line.page
             and abs(previous.bottom - line.bottom) < 0.3 * line.size
-            and line.x0 > previous.x0
+            and line.x0 > previous.x1 - 1.0
+            and (
+                _LONE_BULLET.match(previous.text)
+                or (line.x0 - previous.x1 < 0.6 * line.size and line.size == previous.size)
+            )
         ):
+            apart = bool(_LONE_BULLET.match(previous.text))
             line.text = f"{previous.text.strip()} {line.text}"
             line.x0 = previous.x0
+            # a marker set apart stays on the page as it is: only the item's text is replaced
+            line.sources = line.sources if apart else previous.sources + line.sources
+            line.marker_apart = apart
             out[-1] = line
             continue
         out.append(line)
@@ -303,7 +340,9 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
         for a, b in zip(body, body[1:], strict=False)
         if a.page == b.page and 0 < a.bottom - b.bottom < 3 * a.size and a.size == b.size
     ]
-    pitch = statistics.median(pitches) if pitches else 0.0
+    # the line spacing inside paragraphs: a low quantile, since in a statement of short
+    # paragraphs most gaps between lines can be gaps between paragraphs
+    pitch = sorted(pitches)[len(pitches) // 4] if pitches else 0.0
     right_edge = max((ln.x1 for ln in lines), default=0.0)
     paragraphs: list[_Paragraph] = []
     current: _Paragraph | None = None
@@ -315,6 +354,8 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
         current = _Paragraph([line])
         if marker is not None:
             current.kind, current.ordered = "list_item", marker[0]
+            if not line.marker_apart:
+                current.marker = line.text.strip()[: len(line.text.strip()) - len(marker[1])]
             line.text = marker[1]
         paragraphs.append(current)
     return paragraphs
@@ -336,12 +377,13 @@ def _continues(paragraph: _Paragraph, line: _Line, pitch: float, right_edge: flo
         # Across a page break: only a paragraph whose last line ran to the right margin.
         return full and not _SENTENCE_END.search(last.text)
     gap = last.bottom - line.bottom
-    if gap <= 0 or pitch <= 0:
+    if gap <= 0 or pitch <= 0 or _ends_short(last, line):
         return False
     return gap <= pitch * last.size * _PARAGRAPH_GAP
 
 
-def _classify(paragraphs: list[_Paragraph]) -> list[Block]:
+def _classify(paragraphs: list[_Paragraph]) -> tuple[list[Block], list[_Paragraph]]:
+    """The blocks of ``paragraphs`` (those with text), and those paragraphs, one per block."""
     sizes = Counter[float]()
     for paragraph in paragraphs:
         for line in paragraph.lines:
@@ -350,30 +392,18 @@ def _classify(paragraphs: list[_Paragraph]) -> list[Block]:
     is_heading_size = [
         p.kind != "list_item" and p.size >= body_size * _HEADING_RATIO for p in paragraphs
     ]
-    # The title: the first paragraph of the largest size, on the first page, above which
-    # there are at most masthead lines (single lines, e.g. a letterhead's organisation name).
-    title_index: int | None = None
-    largest = max((p.size for p in paragraphs), default=0.0)
-    for index, paragraph in enumerate(paragraphs[: _MASTHEAD_LINES + 1]):
-        if paragraph.size >= largest:
-            if (
-                is_heading_size[index]
-                and paragraph.first.page == 0
-                and paragraph.size >= body_size * _TITLE_RATIO
-            ):
-                title_index = index
-            break
-        if len(paragraph.lines) > 1 or paragraph.first.page != 0:
-            break
+    title_index = _title_index(paragraphs, is_heading_size, body_size)
     level_sizes = sorted(
         {p.size for i, p in enumerate(paragraphs) if is_heading_size[i] and i != title_index},
         reverse=True,
     )
     blocks: list[Block] = []
+    kept: list[_Paragraph] = []
     for index, paragraph in enumerate(paragraphs):
         text = paragraph.text()
         if not text:
             continue
+        kept.append(paragraph)
         kind: BlockKind = paragraph.kind
         level = 1 if kind == "list_item" else 0
         if index == title_index:
@@ -381,14 +411,38 @@ def _classify(paragraphs: list[_Paragraph]) -> list[Block]:
         elif is_heading_size[index]:
             kind = "heading"
             level = min(6, 1 + sum(1 for s in level_sizes if s > paragraph.size))
-        elif (
-            kind == "paragraph"
-            and paragraph.bold
-            and len(paragraph.lines) == 1
-            and len(text) <= _BOLD_HEADING_CHARS
-            and not _SENTENCE_END.search(text)
-        ):
+        elif kind == "paragraph" and _bold_heading(paragraph, text):
             kind = "heading"
             level = min(6, len(level_sizes) + 1)
         blocks.append(Block(kind, [Span(text)], level=level, ordered=paragraph.ordered))
-    return blocks
+    return blocks, kept
+
+
+def _title_index(
+    paragraphs: list[_Paragraph], is_heading_size: list[bool], body_size: float
+) -> int | None:
+    """The title: the first paragraph of (about) the largest size, on the first page, above
+    which there are at most masthead lines (single lines, e.g. a letterhead's name)."""
+    largest = max((p.size for p in paragraphs), default=0.0)
+    for index, paragraph in enumerate(paragraphs[: _MASTHEAD_LINES + 1]):
+        if paragraph.size >= largest * _TITLE_OF_LARGEST:
+            if (
+                is_heading_size[index]
+                and paragraph.first.page == 0
+                and paragraph.size >= body_size * _TITLE_RATIO
+            ):
+                return index
+            return None
+        if len(paragraph.lines) > 1 or paragraph.first.page != 0:
+            return None
+    return None
+
+
+def _bold_heading(paragraph: _Paragraph, text: str) -> bool:
+    """A short bold line that does not end a sentence."""
+    return (
+        paragraph.bold
+        and len(paragraph.lines) == 1
+        and len(text) <= _BOLD_HEADING_CHARS
+        and not _SENTENCE_END.search(text)
+    )

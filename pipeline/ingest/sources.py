@@ -79,6 +79,31 @@ class _Walk:
         else:
             self.result.problems.append((path, "no such file or folder"))
 
+    def _kind(self, entry: os.DirEntry[str], path: Path) -> str:
+        """What a folder's entry is to the walk: a ``folder`` to go into, a ``source``, an
+        ``unsupported`` file, or nothing (skipped, with its line when the user should know)."""
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if self.excluded(os.path.realpath(path)):
+                return ""
+            if (path / _REPORT).is_file():
+                self.result.skipped.append(
+                    (path, f"skipped: an output folder of this pipeline (holds {_REPORT})")
+                )
+                return ""
+            return "folder"
+        if path.name.lower().endswith(_REVIEW_SUFFIX):
+            self.result.skipped.append(
+                (path, "skipped: a review file (bring it back with `pipeline review import`)")
+            )
+            return ""
+        if path.suffix.lower() in self.suffixes:
+            return "" if self.excluded(os.path.realpath(path)) else "source"
+        return "unsupported"
+
     def folder(self, root: Path, root_real: str) -> None:
         found: list[Path] = []
         unsupported: list[Path] = []
@@ -106,31 +131,12 @@ class _Walk:
                 path = Path(entry.path)
                 if entry.is_symlink() and not self.link_allowed(path, root, root_real):
                     continue
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                if is_dir:
-                    real = os.path.realpath(path)
-                    if self.excluded(real):
-                        continue
-                    if (path / _REPORT).is_file():
-                        self.result.skipped.append(
-                            (path, f"skipped: an output folder of this pipeline (holds {_REPORT})")
-                        )
-                        continue
+                kind = self._kind(entry, path)
+                if kind == "folder":
                     subfolders.append(path)
-                elif path.name.lower().endswith(_REVIEW_SUFFIX):
-                    self.result.skipped.append(
-                        (
-                            path,
-                            "skipped: a review file (bring it back with `pipeline review import`)",
-                        )
-                    )
-                elif path.suffix.lower() in self.suffixes:
-                    if not self.excluded(os.path.realpath(path)):
-                        found.append(path)
-                else:
+                elif kind == "source":
+                    found.append(path)
+                elif kind == "unsupported":
                     unsupported.append(path)
             stack.extend(reversed(subfolders))  # depth first, in name order
         for path in sorted(found):

@@ -1,10 +1,12 @@
-"""In-place translation of documents (DOCX, ODT), slide decks (PPTX, ODP) and subtitles
+"""In-place translation of documents (DOCX, ODT, PDF), slide decks (PPTX, ODP) and subtitles
 (SRT, WebVTT).
 
 ``read(path)`` gives the translatable paragraphs as a ``Document`` plus a skeleton that knows
 where each block came from; ``write(skeleton, translated, lang, path)`` writes the original
 file with only those paragraphs' text replaced. One module per format: ``docx``, ``odt`` (ODT
-and ODP), ``presentation`` (PPTX), ``subtitles`` (SRT and VTT).
+and ODP), ``pdf``, ``presentation`` (PPTX), ``subtitles`` (SRT and VTT). A PDF's skeleton (``inplace.pdf``) holds
+where each block stands on its pages; its writer is ``pipeline.export.pdf_inplace`` (it sets
+text in the fonts that ``export`` finds), so ``render``/``write`` here are for DOCX and ODT.
 """
 
 from __future__ import annotations
@@ -13,16 +15,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.document import Document, merge_spans
-from pipeline.inplace import docx, odt, presentation, subtitles
+from pipeline.errors import ReadError
+from pipeline.ingest.limits import Limits, check_regular_file, check_zip
+from pipeline.inplace import docx, odt, pdf, presentation, subtitles
 from pipeline.inplace.common import MAX_FILE_BYTES, InplaceError, write_atomic
 
-SUFFIXES = (".docx", ".odt", ".pptx", ".odp", ".srt", ".vtt")
+SUFFIXES = (".docx", ".odt", ".pdf", ".pptx", ".odp", ".srt", ".vtt")
 ZIPPED = (".docx", ".odt", ".pptx", ".odp")
 """The suffixes of zip packages (checked against zip bombs before they are read)."""
 SUBTITLES = (".srt", ".vtt")
+ONLY_IN_PLACE = (".pptx", ".odp", *SUBTITLES)
+"""Read only here, also with ``--restyle`` (``text_of``): slide decks and subtitles."""
 
 Skeleton = (
-    docx.DocxSkeleton | odt.OdtSkeleton | presentation.PptxSkeleton | subtitles.SubtitleSkeleton
+    docx.DocxSkeleton
+    | odt.OdtSkeleton
+    | pdf.PdfSkeleton
+    | presentation.PptxSkeleton
+    | subtitles.SubtitleSkeleton
 )
 
 
@@ -44,13 +54,33 @@ def supports(path: Path) -> bool:
 
 
 def zipped(path: Path) -> bool:
-    """Whether ``path`` names a zip package (DOCX, ODT, PPTX, ODP), not a text file."""
+    """Whether ``path`` names a zip package (DOCX, ODT, PPTX, ODP), not a text file or PDF."""
     return Path(path).suffix.lower() in ZIPPED
+
+
+def only_in_place(path: Path) -> bool:
+    """Whether ``path`` is a slide deck or subtitle file (no other reader takes it)."""
+    return Path(path).suffix.lower() in ONLY_IN_PLACE
+
+
+def text_of(path: Path, limits: Limits | None = None) -> Document:
+    """A slide deck's or subtitle file's text as a document (no speaker notes, no cue
+    boundaries), within the limits every reader keeps; ``ReadError`` says why not."""
+    limits = limits or Limits.from_env()
+    try:
+        if check_regular_file(Path(path), limits).st_size and zipped(path):
+            check_zip(Path(path), Path(path).suffix.lower().lstrip("."), limits)
+        source = read(path)
+    except InplaceError as exc:
+        raise ReadError(str(exc)) from exc
+    return body_document(source.skeleton, source.document)
 
 
 def _read_format(path: Path, suffix: str) -> tuple[Document, Skeleton]:
     if suffix == ".docx":
         return docx.read(path)
+    if suffix == ".pdf":
+        return pdf.read(path)
     if suffix == ".pptx":
         return presentation.read(path)
     if suffix in SUBTITLES:
@@ -91,11 +121,25 @@ def render(skeleton: Skeleton, translated: Document, lang: str, *, offline: bool
     """
     if isinstance(skeleton, docx.DocxSkeleton):
         return docx.render(skeleton, translated, lang, offline=offline)
+    if isinstance(skeleton, pdf.PdfSkeleton):
+        raise InplaceError("a PDF is written in place by pipeline.export.pdf_inplace")
     if isinstance(skeleton, presentation.PptxSkeleton):
         return presentation.render(skeleton, translated, lang, offline=offline)
     if isinstance(skeleton, subtitles.SubtitleSkeleton):
         return subtitles.render(skeleton, translated, lang)
     return odt.render(skeleton, translated, lang, offline=offline)
+
+
+def offline_source(skeleton: Skeleton) -> bytes:
+    """The source package as it was read, made safe to convert (nothing it links to outside
+    itself can be fetched): for laying the source out to count its pages."""
+    if isinstance(skeleton, docx.DocxSkeleton):
+        return docx.offline_copy(skeleton)
+    if isinstance(skeleton, pdf.PdfSkeleton):
+        return skeleton.data  # read with PyMuPDF, never converted by LibreOffice
+    if isinstance(skeleton, presentation.PptxSkeleton | subtitles.SubtitleSkeleton):
+        raise InplaceError("slides and subtitles are not laid out to count pages")
+    return odt.offline_copy(skeleton)
 
 
 def write(
@@ -124,7 +168,9 @@ __all__ = [
     "body_document",
     "read",
     "render",
+    "only_in_place",
     "supports",
+    "text_of",
     "write",
     "zipped",
 ]

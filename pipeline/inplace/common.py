@@ -6,12 +6,18 @@ kept as the original XML). The items between the first and the last word become 
 spans; what lies outside (leading/trailing objects and whitespace) stays where it is without
 reaching the engine. Run formatting travels as ``Span.format_key``: the paragraph's most used
 formatting has no key (no marker), every other formatting a key into the package's table.
+
+A paragraph is cut into fields at its tabs (``split_fields``):
+each field is its own block, translated and written back in its own place, so a header's
+"name ⇥ page ⇥ date" keeps its order. Runs in a code style or a monospace font are verbatim
+code spans; a paragraph in a code style (or all in a monospace font) is not translated.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
@@ -84,6 +90,94 @@ class Style:
     bold: bool = False
     italic: bool = False
     link: str | None = None
+    code: bool = False
+
+
+CODE_STYLES = frozenset(
+    {
+        "verbatimchar",
+        "htmlcode",
+        "htmlkeyboard",
+        "htmltypewriter",
+        "htmlsample",
+        "code",
+        "codechar",
+        "inlinecode",
+        "sourcecode",
+        "sourcetext",
+        "teletype",
+        "usercode",
+        "preformattedtext",
+        "htmlpreformatted",
+        "codeblock",
+    }
+)
+"""Character and paragraph style names (lower case, without spaces, ``_20_`` or ``-``) that
+mark code: pandoc's, Word's and LibreOffice's."""
+_MONOSPACE = re.compile(
+    r"\bmono\b|courier|consolas|menlo|monaco|lucida console|lucida sans typewriter|"
+    r"source code|fira code|cascadia|inconsolata|andale|\bocr[ -]?[ab]\b|typewriter",
+    re.I,
+)
+
+
+def is_code_style(name: str) -> bool:
+    """Whether a style's name (or id) marks code (``Verbatim Char``, ``Source_20_Text``)."""
+    return re.sub(r"_20_|[\s_-]", "", name).lower() in CODE_STYLES
+
+
+def is_monospace(font: str) -> bool:
+    """Whether a font family is monospaced (Courier New, Consolas, DejaVu Sans Mono…)."""
+    return bool(font) and _MONOSPACE.search(font) is not None
+
+
+Separator = Callable[["Obj"], bool]
+"""Whether a kept object separates a paragraph's fields (a tab)."""
+
+
+def split_fields(items: list[Item], separator: Separator) -> list[list[Item]]:
+    """``items`` cut at separators: fields and separators alternate, each separator alone."""
+    fields: list[list[Item]] = [[]]
+    for item in items:
+        if isinstance(item, Obj) and separator(item):
+            fields.extend([[item], []])
+        else:
+            fields[-1].append(item)
+    return fields
+
+
+def field_edges(items: list[Item], separator: Separator) -> list[tuple[int, Edges]]:
+    """The fields of a paragraph that have words, with their numbers and edges."""
+    found = []
+    for number, field_items in enumerate(split_fields(items, separator)):
+        edges = split_edges(field_items)
+        if edges is not None:
+            found.append((number, edges))
+    return found
+
+
+def reassemble(
+    items: list[Item],
+    separator: Separator,
+    cores: Mapping[int, Callable[[list[Item]], list[Item]]],
+) -> list[Item]:
+    """A paragraph's items with the core of every field in ``cores`` replaced (by
+    ``cores[number](core)``), separators and everything else where they were."""
+    out: list[Item] = []
+    for number, field_items in enumerate(split_fields(items, separator)):
+        edges = split_edges(field_items) if number in cores else None
+        if edges is None:
+            out.extend(field_items)
+        else:
+            out.extend([*edges.prefix, *cores[number](edges.core), *edges.suffix])
+    return out
+
+
+def is_code_paragraph(core: list[Item], describe: Callable[[Format], Style]) -> bool:
+    """Whether every word of a field is code (so the field is not translated)."""
+    return all(
+        describe(item.fmt).code for item in core if isinstance(item, Text) and item.text.strip()
+    )
 
 
 @dataclass
@@ -136,12 +230,22 @@ def core_spans(
     for index, item in enumerate(core):
         if isinstance(item, Text):
             style = describe(item.fmt)
-            if item.fmt == base:
+            if item.fmt == base and not style.code:
                 # The paragraph's own formatting needs no marker; only its link is meaning.
                 spans.append(Span(item.text, link=style.link))
             else:
                 key = table.key(item.fmt)
-                spans.append(Span(item.text, style.bold, style.italic, style.link, format_key=key))
+                spans.append(
+                    Span(
+                        item.text,
+                        style.bold,
+                        style.italic,
+                        style.link,
+                        format_key=key,
+                        code=style.code,
+                        verbatim=style.code,
+                    )
+                )
         else:
             spans.append(Span(kind=item.kind, note=item.note, format_key=f"o{index}"))
     return merge_spans(spans)
@@ -186,7 +290,7 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
 
 
 def serialize(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def open_package(path: Path, kind: str) -> dict[str, bytes]:

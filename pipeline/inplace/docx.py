@@ -5,7 +5,9 @@ footers, footnotes, endnotes and comments; every paragraph with words (text boxe
 cells included) becomes a ``Block``, in a stable order: body, headers, footers, footnotes,
 endnotes, comments. Tracked changes are accepted while reading (insertions kept, deletions
 dropped). ``write`` copies the original package entry by entry and replaces only the XML parts
-whose paragraphs it rewrote, plus ``styles.xml`` for the document language. The
+whose paragraphs it rewrote, plus ``styles.xml`` for the document language (and a picture's
+paragraph is kept with its caption's, so a longer translation cannot push the caption to the
+next page). The
 WordprocessingML names, relationships, change acceptance and run properties are in
 ``wordml.py``.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.document import Block, BlockKind, Document, SpanKind
+from pipeline.document import Block, Document, SpanKind
 from pipeline.inplace.common import (
     Format,
     FormatTable,
@@ -27,17 +29,18 @@ from pipeline.inplace.common import (
     InplaceError,
     Item,
     Obj,
-    Style,
     Text,
     base_format,
     core_items,
     core_spans,
+    field_edges,
     file_sha256,
+    is_code_paragraph,
     open_package,
     package_bytes,
     parse_xml,
+    reassemble,
     serialize,
-    split_edges,
     write_atomic,
 )
 from pipeline.inplace.wordml import (
@@ -55,9 +58,12 @@ from pipeline.inplace.wordml import (
     W_T,
     WRAPPERS,
     XML_NS,
-    R,
+    Styles,
     accept_changes,
     canonical,
+    describe_formats,
+    is_separator,
+    keep_pictures_with_captions,
     linked_images_note,
     main_part,
     natural_key,
@@ -66,6 +72,7 @@ from pipeline.inplace.wordml import (
     set_language,
     set_style_languages,
     shallow,
+    style_names,
     w,
 )
 
@@ -84,7 +91,8 @@ class ParagraphRef:
     """Where a block came from: the part, the paragraph's position, its base formatting.
 
     ``area`` is body, header, footer, note or comment; ``aliases`` are the positions of
-    fallback copies of the same paragraph (a text box's VML fallback).
+    fallback copies of the same paragraph (a text box's VML fallback); ``field`` is the
+    field's number in the paragraph (``common.split_fields``).
     """
 
     part: str
@@ -92,6 +100,7 @@ class ParagraphRef:
     base: Format
     aliases: tuple[int, ...] = ()
     area: str = "body"
+    field: int = 0
 
 
 @dataclass
@@ -170,10 +179,6 @@ def _rpr_key(rpr: etree._Element | None) -> str:
             if not child.attrib:
                 copy.remove(child)
     return canonical(copy) if len(copy) or copy.attrib else ""
-
-
-def _is_on(element: etree._Element | None) -> bool:
-    return element is not None and element.get(w("val"), "true") not in ("0", "false", "off")
 
 
 class _Reader:
@@ -328,50 +333,6 @@ def _in_fallback(paragraph: etree._Element) -> bool:
     return any(a.tag == f"{{{MC}}}Fallback" for a in paragraph.iterancestors())
 
 
-@dataclass
-class _Styles:
-    names: dict[str, str]
-
-    def kind(self, paragraph: etree._Element) -> tuple[BlockKind, int, bool]:
-        ppr = paragraph.find(W_PPR)
-        style_id = ""
-        numbered = False
-        level = 0
-        if ppr is not None:
-            pstyle = ppr.find(w("pStyle"))
-            style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
-            numpr = ppr.find(w("numPr"))
-            if numpr is not None:
-                numbered = True
-                ilvl = numpr.find(w("ilvl"))
-                level = int(ilvl.get(w("val"), "0")) + 1 if ilvl is not None else 1
-        name = self.names.get(style_id, style_id).lower()
-        if name == "title":
-            return "title", 0, False
-        if name == "subtitle":
-            return "subtitle", 0, False
-        heading = re.fullmatch(r"heading (\d)", name)
-        if heading:
-            return "heading", int(heading.group(1)), False
-        if "quote" in name or name == "block text":
-            return "quote", 0, False
-        if numbered or name.startswith("list"):
-            return "list_item", max(level, 1), "number" in name
-        return "paragraph", 0, False
-
-
-def _style_names(entries: dict[str, bytes], styles_part: str | None) -> dict[str, str]:
-    if styles_part is None or styles_part not in entries:
-        return {}
-    root = parse_xml(entries[styles_part], styles_part)
-    names = {}
-    for style in root.iter(w("style")):
-        name = style.find(w("name"))
-        if name is not None:
-            names[style.get(w("styleId"), "")] = name.get(w("val"), "")
-    return names
-
-
 def _note_ids(root: etree._Element, prefix: str) -> list[tuple[str, etree._Element]]:
     notes = []
     for note in root:
@@ -399,30 +360,6 @@ def _parts(entries: dict[str, bytes], main: str) -> tuple[list[str], str | None,
     return ordered, styles, links
 
 
-def _describe(links_by_part: dict[str, str]) -> Callable[[Format], Style]:
-    def describe(fmt: Format) -> Style:
-        rpr_xml, link_xml = fmt
-        bold = italic = False
-        if rpr_xml:
-            rpr = etree.fromstring(rpr_xml)
-            bold, italic = _is_on(rpr.find(w("b"))), _is_on(rpr.find(w("i")))
-        link = None
-        for shell in link_xml.split(WRAPPERS) if link_xml else ():
-            element = etree.fromstring(shell)
-            if element.tag == w("fldSimple"):
-                target = re.search(r'HYPERLINK\s+"([^"]*)"', element.get(w("instr"), ""), re.I)
-                link = target.group(1) if target else "#"
-                continue
-            if element.tag != W_HYPERLINK:
-                continue
-            rel = element.get(f"{{{R}}}id")
-            anchor = element.get(w("anchor"))
-            link = links_by_part.get(rel or "") or (f"#{anchor}" if anchor else "#")
-        return Style(bold, italic, link)
-
-    return describe
-
-
 @dataclass
 class _Part:
     """One parsed part: its root, paragraphs in document order, and changes accepted."""
@@ -445,9 +382,9 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
     entries = open_package(path, "docx")
     main = main_part(entries)
     parts, styles_part, links = _parts(entries, main)
-    styles = _Styles(_style_names(entries, styles_part))
+    styles = Styles(style_names(entries, styles_part))
     table = FormatTable()
-    describe = _describe(links)
+    describe = describe_formats(links, styles.names)
     blocks: list[Block] = []
     refs: list[ParagraphRef] = []
     changes = 0
@@ -477,19 +414,19 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
         tables = {t: table_count + i for i, t in enumerate(part.root.iter(w("tbl")))}
         table_count += len(tables)
         seen_notes: set[str] = set()
+        area = AREAS.get(etree.QName(part.root).localname, "body")
         for index, paragraph in enumerate(part.paragraphs):
-            if _in_fallback(paragraph):
+            if _in_fallback(paragraph) or styles.is_code(paragraph):
                 continue
-            edges = split_edges(reader.read(paragraph))
-            if edges is None:
-                continue
-            base = base_format(edges.core)
-            spans = core_spans(edges.core, table, base, describe)
-            block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
-            block.spans = spans
-            blocks.append(block)
-            area = AREAS.get(etree.QName(part.root).localname, "body")
-            refs.append(ParagraphRef(part.name, index, base, tuple(copies.get(index, ())), area))
+            for number, edges in field_edges(reader.read(paragraph), is_separator):
+                if is_code_paragraph(edges.core, describe):
+                    continue
+                base = base_format(edges.core)
+                block = _block_for(paragraph, part, styles, tables, note_of, seen_notes)
+                block.spans = core_spans(edges.core, table, base, describe)
+                blocks.append(block)
+                copied = tuple(copies.get(index, ()))
+                refs.append(ParagraphRef(part.name, index, base, copied, area, number))
     document = Document(blocks=blocks, source_path=str(path), source_format="docx")
     document.notes.extend(linked_images_note(entries))
     skeleton = DocxSkeleton(
@@ -508,7 +445,7 @@ def read(path: Path) -> tuple[Document, DocxSkeleton]:
 def _block_for(
     paragraph: etree._Element,
     part: _Part,
-    styles: _Styles,
+    styles: Styles,
     tables: dict[etree._Element, int],
     note_of: dict[etree._Element, str],
     seen_notes: set[str],
@@ -658,20 +595,25 @@ def render(
         for note_id, _ in _note_ids(part.root, "fn" if part.root.tag == w("footnotes") else "en")
     }
     reader = _Reader(notes)
-    plans: list[tuple[etree._Element, list[Item]]] = []
+    cores: dict[etree._Element, dict[int, Callable[[list[Item]], list[Item]]]] = {}
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
         part = parts[ref.part]
         for index in (ref.index, *ref.aliases):
-            paragraph = part.paragraphs[index]
-            edges = split_edges(reader.read(paragraph))
-            if edges is None:
-                continue
-            core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
-            plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
+            cores.setdefault(part.paragraphs[index], {})[ref.field] = _core_of(
+                block, skeleton.formats, ref.base
+            )
+    plans = [
+        (paragraph, reassemble(reader.read(paragraph), is_separator, fields))
+        for paragraph, fields in cores.items()
+    ]
     for paragraph, items in plans:
         _rewrite(paragraph, items, lang)
+    names = style_names(entries, skeleton.styles_part)
+    kept = {name for name, part in parts.items() if keep_pictures_with_captions(part.root, names)}
     changed = {
-        name: serialize(part.root) for name, part in parts.items() if _touched(part, skeleton)
+        name: serialize(part.root)
+        for name, part in parts.items()
+        if _touched(part, skeleton) or name in kept
     }
     if skeleton.styles_part and skeleton.styles_part in entries:
         styles = parse_xml(entries[skeleton.styles_part], skeleton.styles_part)
@@ -682,6 +624,21 @@ def render(
     return package_bytes(source, changed)
 
 
+def offline_copy(skeleton: DocxSkeleton) -> bytes:
+    """The source package with every external target but hyperlinks pointed inside it."""
+    source = Path(skeleton.source)
+    return package_bytes(source, offline_relationships(open_package(source, "docx")))
+
+
+def _core_of(
+    block: Block, formats: dict[str, Format], base: Format
+) -> Callable[[list[Item]], list[Item]]:
+    def core(items: list[Item]) -> list[Item]:
+        return core_items(block.spans, items, formats, base)
+
+    return core
+
+
 def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
     return part.changes > 0 or any(ref.part == part.name for ref in skeleton.blocks)
 
@@ -689,6 +646,7 @@ def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:
 __all__ = [
     "DocxSkeleton",
     "ParagraphRef",
+    "offline_copy",
     "read",
     "render",
     "write",

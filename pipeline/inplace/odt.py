@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.document import Block, BlockKind, Document, SpanKind
+from pipeline.inplace import odp
 from pipeline.inplace.common import (
     Format,
     FormatTable,
@@ -30,12 +31,16 @@ from pipeline.inplace.common import (
     base_format,
     core_items,
     core_spans,
+    field_edges,
     file_sha256,
+    is_code_paragraph,
+    is_code_style,
+    is_monospace,
     open_package,
     package_bytes,
     parse_xml,
+    reassemble,
     serialize,
-    split_edges,
     write_atomic,
 )
 
@@ -67,24 +72,21 @@ PARAGRAPHS = (T_P, T_H)
 HINTS = {t("soft-page-break")}
 CHANGE_MARKS = {t("change-start"), t("change-end"), t("change")}
 ORDER = {"body": 0, "speaker_notes": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
-SLIDE_CLASSES: dict[str, tuple[BlockKind, int]] = {
-    "title": ("heading", 1),
-    "subtitle": ("subtitle", 0),
-}
-"""A presentation frame's ``presentation:class`` → the kind of its paragraphs."""
 
 
 @dataclass(frozen=True)
 class ParagraphRef:
     """Where a block came from: the part, the paragraph's position, its base formatting.
 
-    ``area`` is body, header, footer, note, comment or speaker_notes (a slide's notes).
+    ``area`` is body, header, footer, note, comment or speaker_notes (a slide's notes);
+    ``field`` the field's number in the paragraph (``common.split_fields``).
     """
 
     part: str
     index: int
     base: Format
     area: str = "body"
+    field: int = 0
 
 
 @dataclass
@@ -131,7 +133,7 @@ def accept_changes(root: etree._Element) -> int:
 
 
 def _canonical(element: etree._Element) -> str:
-    return etree.tostring(element, method="c14n", exclusive=True).decode("utf-8")
+    return bytes(etree.tostring(element, method="c14n", exclusive=True)).decode("utf-8")
 
 
 def _shallow(element: etree._Element) -> str:
@@ -216,8 +218,30 @@ class _StyleInfo:
     display: dict[str, str] = field(default_factory=dict)
     bold: set[str] = field(default_factory=set)
     italic: set[str] = field(default_factory=set)
+    fonts: dict[str, str] = field(default_factory=dict)  # style → its font (a font-face name)
+    fixed: set[str] = field(default_factory=set)  # font-face names of fixed pitch
+
+    def is_code(self, scoped: str) -> bool:
+        """A style, or one it inherits from, in a code style or a monospace font."""
+        seen: list[str] = []
+        while scoped and scoped not in seen and len(seen) < 20:
+            seen.append(scoped)
+            name = scoped.partition("|")[2] or scoped
+            font = self.fonts.get(scoped, "")
+            if (
+                is_code_style(self.display.get(scoped, name))
+                or is_code_style(name)
+                or font in self.fixed
+                or is_monospace(font)
+            ):
+                return True
+            scoped = self.parents.get(scoped, "")
+        return False
 
     def add(self, root: etree._Element, part: str) -> None:
+        for face in root.iter(s("font-face")):
+            if face.get(s("font-pitch")) == "fixed":
+                self.fixed.add(face.get(s("name"), ""))
         for style in root.iter(s("style")):
             name = style.get(s("name"), "")
             scoped = (
@@ -229,6 +253,9 @@ class _StyleInfo:
             self.display[scoped] = style.get(s("display-name"), name.replace("_20_", " "))
             props = style.find(s("text-properties"))
             if props is not None:
+                font = props.get(s("font-name")) or props.get(f"{{{FO}}}font-family") or ""
+                if font:
+                    self.fonts[scoped] = font.strip("'\"")
                 if props.get(f"{{{FO}}}font-weight") == "bold":
                     self.bold.add(scoped)
                 if props.get(f"{{{FO}}}font-style") == "italic":
@@ -245,10 +272,9 @@ class _StyleInfo:
 
 
 def _kind(paragraph: etree._Element, part: str, styles: _StyleInfo) -> tuple[BlockKind, int, bool]:
-    frame = next(paragraph.iterancestors(f"{{{DRAW}}}frame"), None)
-    slide_class = frame.get(f"{{{PRESENTATION}}}class", "") if frame is not None else ""
-    if slide_class in SLIDE_CLASSES:
-        return (*SLIDE_CLASSES[slide_class], False)
+    on_slide = odp.slide_kind(paragraph)
+    if on_slide is not None:
+        return (*on_slide, False)
     if paragraph.tag == T_H:
         level = int(paragraph.get(t("outline-level"), "1") or 1)
         return "heading", level, False
@@ -312,7 +338,10 @@ def _describe(styles: _StyleInfo) -> Callable[[Format], Style]:
         scoped = [f"{part}|{n}" if f"{part}|{n}" in styles.parents else n for n in chain]
         link = etree.fromstring(fmt[1]).get(f"{{{XLINK}}}href") if fmt[1] else None
         return Style(
-            any(n in styles.bold for n in scoped), any(n in styles.italic for n in scoped), link
+            any(n in styles.bold for n in scoped),
+            any(n in styles.italic for n in scoped),
+            link,
+            any(styles.is_code(n) for n in scoped),
         )
 
     return describe
@@ -341,16 +370,17 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         table_count += len(tables)
         seen_notes: set[str] = set()
         for index, paragraph in enumerate(part.paragraphs if _translated(part, kind) else ()):
-            edges = split_edges(reader.read(paragraph))
-            if edges is None:
+            if _is_code_paragraph(paragraph, part.name, styles):
                 continue
-            base = base_format(edges.core)
             area = _area(paragraph)
-            block = _block(paragraph, part.name, area, styles, tables, seen_notes)
-            block.spans = core_spans(edges.core, table, base, describe)
-            found.append(
-                (ORDER[area], part_no, index, block, ParagraphRef(part.name, index, base, area))
-            )
+            for number, edges in field_edges(reader.read(paragraph), is_separator):
+                if is_code_paragraph(edges.core, describe):
+                    continue
+                base = base_format(edges.core)
+                block = _block(paragraph, part.name, area, styles, tables, seen_notes)
+                block.spans = core_spans(edges.core, table, base, describe)
+                ref = ParagraphRef(part.name, index, base, area, number)
+                found.append((ORDER[area], part_no, index, block, ref))
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format=kind)
     remote = list(dict.fromkeys(h for part in parts for h in _remote_links(part.root, images=True)))
@@ -375,6 +405,18 @@ def _translated(part: _Part, kind: str) -> bool:
     """Whether a part's paragraphs are read: a presentation's styles.xml holds only its
     master pages' prompts ("Click to add Title"), never the deck's words."""
     return kind == "odt" or part.name == "content.xml"
+
+
+def is_separator(obj: Obj) -> bool:
+    """A tab: it separates a paragraph's fields ("name ⇥ page ⇥ date")."""
+    return len(obj.fragments) == 1 and obj.fragments[0][1].tag == t("tab")
+
+
+def _is_code_paragraph(paragraph: etree._Element, part: str, styles: _StyleInfo) -> bool:
+    """A paragraph in a code style (Preformatted Text, Source Code) or a monospace font."""
+    name = paragraph.get(t("style-name"), "")
+    scoped = f"{part}|{name}" if f"{part}|{name}" in styles.parents else name
+    return bool(name) and styles.is_code(scoped)
 
 
 def _block(
@@ -552,41 +594,6 @@ def set_languages(root: etree._Element, lang: str, defaults: bool) -> None:
     _language(props, lang)
 
 
-def shrink_on_overflow(root: etree._Element, paragraphs: list[etree._Element]) -> int:
-    """Let the fixed-size slide frames whose text was translated shrink it on overflow.
-
-    A frame that neither grows with its text nor shrinks it (``draw:auto-grow-height`` and
-    ``style:shrink-to-fit`` false in its automatic style) would let a longer translation run
-    out of it: its style gets ``style:shrink-to-fit``, which LibreOffice applies only when the
-    text does not fit (Impress's "Autofit text"). Speaker notes and table cells are left as
-    they are. Returns how many styles were changed."""
-    automatic = root.find(f"{{{OFFICE}}}automatic-styles")
-    if automatic is None:
-        return 0
-    styles = {st.get(s("name")): st for st in automatic.iter(s("style"))}
-    changed = 0
-    for paragraph in paragraphs:
-        if (
-            _area(paragraph) != "body"
-            or next(paragraph.iterancestors(f"{{{TABLE}}}table"), None) is not None
-        ):
-            continue
-        frame = next(paragraph.iterancestors(f"{{{DRAW}}}frame", f"{{{DRAW}}}custom-shape"), None)
-        if frame is None:
-            continue
-        name = frame.get(f"{{{PRESENTATION}}}style-name") or frame.get(f"{{{DRAW}}}style-name")
-        props = styles[name].find(s("graphic-properties")) if name in styles else None
-        if props is None or props.get(f"{{{DRAW}}}auto-grow-height") != "false":
-            continue
-        if props.get(s("shrink-to-fit")) != "true" and props.get(f"{{{DRAW}}}fit-to-size") in (
-            None,
-            "false",
-        ):
-            props.set(s("shrink-to-fit"), "true")
-            changed += 1
-    return changed
-
-
 def write(skeleton: OdtSkeleton, translated: Document, lang: str, path: Path) -> None:
     """Write the source package with the translated blocks' text in place, atomically."""
     write_atomic(Path(path), render(skeleton, translated, lang))
@@ -635,18 +642,19 @@ def render(
         raise InplaceError(f"{source.name} changed while it was being translated; run again")
     entries = open_package(source, skeleton.format)
     parts = {name: _load(entries, name) for name in PARTS if name in entries}
-    plans: list[tuple[etree._Element, list[Item]]] = []
+    cores: dict[etree._Element, tuple[str, dict[int, Callable[[list[Item]], list[Item]]]]] = {}
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
         paragraph = parts[ref.part].paragraphs[ref.index]
-        edges = split_edges(_Reader(ref.part).read(paragraph))
-        if edges is None:
-            continue
-        core = core_items(block.spans, edges.core, skeleton.formats, ref.base)
-        plans.append((paragraph, [*edges.prefix, *core, *edges.suffix]))
+        fields = cores.setdefault(paragraph, (ref.part, {}))[1]
+        fields[ref.field] = _core_of(block, skeleton.formats, ref.base)
+    plans = [
+        (paragraph, reassemble(_Reader(part).read(paragraph), is_separator, fields))
+        for paragraph, (part, fields) in cores.items()
+    ]
     for paragraph, items in plans:
         _rewrite(paragraph, items, link_inside=skeleton.format == "odp")
     if skeleton.format == "odp" and "content.xml" in parts:
-        shrink_on_overflow(parts["content.xml"].root, [p for p, _ in plans])
+        odp.shrink_on_overflow(parts["content.xml"].root, [p for p, _ in plans])
     changed: dict[str, bytes] = {}
     for name, part in parts.items():
         set_languages(part.root, lang, defaults=name == "styles.xml")
@@ -656,9 +664,32 @@ def render(
     return package_bytes(source, changed)
 
 
+def offline_copy(skeleton: OdtSkeleton) -> bytes:
+    """The source package with remote images, objects and linked sections pointed at nothing."""
+    source = Path(skeleton.source)
+    entries = open_package(source, skeleton.format)
+    changed = {}
+    for name in PARTS:
+        if name in entries:
+            root = parse_xml(entries[name], name)
+            _offline(root)
+            changed[name] = serialize(root)
+    return package_bytes(source, changed)
+
+
+def _core_of(
+    block: Block, formats: dict[str, Format], base: Format
+) -> Callable[[list[Item]], list[Item]]:
+    def core(items: list[Item]) -> list[Item]:
+        return core_items(block.spans, items, formats, base)
+
+    return core
+
+
 __all__ = [
     "OdtSkeleton",
     "ParagraphRef",
+    "offline_copy",
     "accept_changes",
     "read",
     "render",

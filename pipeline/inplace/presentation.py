@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from pipeline.document import Block, BlockKind, Document
-from pipeline.inplace import fit
+from pipeline.inplace import slidefit as fit
 from pipeline.inplace.common import (
     Format,
     FormatTable,

@@ -1,15 +1,27 @@
 """WordprocessingML (DOCX) pieces the in-place DOCX module needs: names, relationships,
-accepting tracked changes, run properties in schema order, and the document language.
+accepting tracked changes, run properties in schema order, the document language, and what a
+paragraph and its runs are (styles, code, links, field separators).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline.inplace.common import InplaceError, parse_xml
+from pipeline.document import BlockKind
+from pipeline.inplace.common import (
+    Format,
+    InplaceError,
+    Obj,
+    Style,
+    is_code_style,
+    is_monospace,
+    parse_xml,
+)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -134,7 +146,7 @@ def accept_changes(root: etree._Element) -> int:
 
 def canonical(element: etree._Element) -> str:
     """``element`` as XML with only the namespaces it uses (the same in every part)."""
-    return etree.tostring(element, method="c14n", exclusive=True).decode("utf-8")
+    return bytes(etree.tostring(element, method="c14n", exclusive=True)).decode("utf-8")
 
 
 def shallow(element: etree._Element) -> str:
@@ -278,3 +290,155 @@ def linked_images_note(entries: dict[str, bytes]) -> list[str]:
         f"{n} linked image{'s' if n != 1 else ''} outside the file not fetched "
         f"(reading is offline): {', '.join(linked)}"[:300]
     ]
+
+
+# --- what a paragraph and its runs are (reading) ---------------------------------------------
+
+
+_SEPARATING_RUN_CHILDREN = frozenset({w("tab"), w("ptab")})
+
+
+def is_separator(obj: Obj) -> bool:
+    """A tab: it separates a paragraph's fields ("name ⇥ page ⇥ date"). A page-number field
+    inside a field stays a marker in its sentence ("on page <x1/>."); one beside a tab is at
+    its field's edge, where it never reaches the engine."""
+    fragments = obj.fragments
+    return (
+        len(fragments) == 1
+        and fragments[0][0] == "run"
+        and fragments[0][1].tag in (_SEPARATING_RUN_CHILDREN)
+    )
+
+
+@dataclass
+class Styles:
+    names: dict[str, str]
+
+    def is_code(self, paragraph: etree._Element) -> bool:
+        """A paragraph in a code style (pandoc's Source Code, Word's HTML Preformatted)."""
+        ppr = paragraph.find(W_PPR)
+        pstyle = ppr.find(w("pStyle")) if ppr is not None else None
+        style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
+        return bool(style_id) and (
+            is_code_style(style_id) or is_code_style(self.names.get(style_id, ""))
+        )
+
+    def kind(self, paragraph: etree._Element) -> tuple[BlockKind, int, bool]:
+        ppr = paragraph.find(W_PPR)
+        style_id = ""
+        numbered = False
+        level = 0
+        if ppr is not None:
+            pstyle = ppr.find(w("pStyle"))
+            style_id = pstyle.get(w("val"), "") if pstyle is not None else ""
+            numpr = ppr.find(w("numPr"))
+            if numpr is not None:
+                numbered = True
+                ilvl = numpr.find(w("ilvl"))
+                level = int(ilvl.get(w("val"), "0")) + 1 if ilvl is not None else 1
+        name = self.names.get(style_id, style_id).lower()
+        if name == "title":
+            return "title", 0, False
+        if name == "subtitle":
+            return "subtitle", 0, False
+        heading = re.fullmatch(r"heading (\d)", name)
+        if heading:
+            return "heading", int(heading.group(1)), False
+        if "quote" in name or name == "block text":
+            return "quote", 0, False
+        if numbered or name.startswith("list"):
+            return "list_item", max(level, 1), "number" in name
+        return "paragraph", 0, False
+
+
+def style_names(entries: dict[str, bytes], styles_part: str | None) -> dict[str, str]:
+    if styles_part is None or styles_part not in entries:
+        return {}
+    root = parse_xml(entries[styles_part], styles_part)
+    names = {}
+    for style in root.iter(w("style")):
+        name = style.find(w("name"))
+        if name is not None:
+            names[style.get(w("styleId"), "")] = name.get(w("val"), "")
+    return names
+
+
+def is_code_run(rpr: etree._Element, style_names: dict[str, str]) -> bool:
+    """A run in a code character style or a monospace font."""
+    style = rpr.find(w("rStyle"))
+    if style is not None:
+        style_id = style.get(w("val"), "")
+        if is_code_style(style_id) or is_code_style(style_names.get(style_id, "")):
+            return True
+    fonts = rpr.find(w("rFonts"))
+    return fonts is not None and is_monospace(fonts.get(w("ascii"), ""))
+
+
+def _is_on(element: etree._Element | None) -> bool:
+    return element is not None and element.get(w("val"), "true") not in ("0", "false", "off")
+
+
+def describe_formats(
+    links_by_part: dict[str, str], style_names: dict[str, str]
+) -> Callable[[Format], Style]:
+    def describe(fmt: Format) -> Style:
+        rpr_xml, link_xml = fmt
+        bold = italic = code = False
+        if rpr_xml:
+            rpr = etree.fromstring(rpr_xml)
+            bold, italic = _is_on(rpr.find(w("b"))), _is_on(rpr.find(w("i")))
+            code = is_code_run(rpr, style_names)
+        link = None
+        for shell in link_xml.split(WRAPPERS) if link_xml else ():
+            element = etree.fromstring(shell)
+            if element.tag == w("fldSimple"):
+                target = re.search(r'HYPERLINK\s+"([^"]*)"', element.get(w("instr"), ""), re.I)
+                link = target.group(1) if target else "#"
+                continue
+            if element.tag != W_HYPERLINK:
+                continue
+            rel = element.get(f"{{{R}}}id")
+            anchor = element.get(w("anchor"))
+            link = links_by_part.get(rel or "") or (f"#{anchor}" if anchor else "#")
+        return Style(bold, italic, link, code)
+
+    return describe
+
+
+_PICTURES = (w("drawing"), w("pict"))
+
+
+def _is_caption(paragraph: etree._Element, names: dict[str, str]) -> bool:
+    ppr = paragraph.find(W_PPR)
+    style = ppr.find(w("pStyle")) if ppr is not None else None
+    style_id = style.get(w("val"), "") if style is not None else ""
+    return bool(style_id) and "caption" in (names.get(style_id, style_id)).lower()
+
+
+def _keep_next(paragraph: etree._Element) -> bool:
+    """Give ``paragraph`` "keep with next" (in schema order); whether it changed."""
+    ppr = paragraph.find(W_PPR)
+    if ppr is None:
+        ppr = etree.Element(W_PPR)
+        paragraph.insert(0, ppr)
+    if ppr.find(w("keepNext")) is not None:
+        return False
+    style = ppr.find(w("pStyle"))
+    ppr.insert(0 if style is None else ppr.index(style) + 1, etree.Element(w("keepNext")))
+    return True
+
+
+def keep_pictures_with_captions(root: etree._Element, names: dict[str, str]) -> bool:
+    """A picture's paragraph and the caption paragraph right after (or before) it are kept on
+    one page ("keep with next"), so a longer translation cannot push the caption away from its
+    picture; whether anything changed."""
+    changed = False
+    for paragraph in list(root.iter(W_P)):
+        if next(paragraph.iter(*_PICTURES), None) is None:
+            continue
+        after, before = paragraph.getnext(), paragraph.getprevious()
+        if after is not None and after.tag == W_P and _is_caption(after, names):
+            changed |= _keep_next(paragraph)
+        if before is not None and before.tag == W_P and _is_caption(before, names):
+            changed |= _keep_next(before)
+    return changed

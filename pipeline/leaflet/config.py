@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pipeline.document import LANGUAGES
 from pipeline.errors import PipelineError
 from pipeline.export.fonts import installed_families
+from pipeline.ingest.limits import load_untrusted_yaml
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 QUOTE_STYLES = {"«»": "«»", "“”": "“”", "angle": "«»", "curly": "“”", '""': "“”"}
@@ -179,7 +180,7 @@ def _key(loc: tuple[object, ...]) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith(("str", "dict", "list")))
 
 
-def _one_line(exc: ValidationError, data: dict) -> str:
+def _one_line(exc: ValidationError, data: dict[str, Any]) -> str:
     err = exc.errors()[0]
     key = _key(err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
@@ -226,7 +227,7 @@ def load_config(path: Path | str) -> LeafletConfig:
     """Read and check ``leaflet.yml``; raise ``ConfigError`` (one line) when something is wrong."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _, raw = load_untrusted_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such file") from exc
     except (OSError, UnicodeDecodeError) as exc:

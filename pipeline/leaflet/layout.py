@@ -364,6 +364,7 @@ def bilingual_data(
         return {
             "lang": side_lang,
             "org": config.organisation_for(side_lang),
+            "tagline": config.tagline_for(side_lang),
             "title": parts.title,
             "subtitle": _span_data(parts.subtitle) if parts.subtitle else None,
             "fonts": _fonts_data(side_lang, config),

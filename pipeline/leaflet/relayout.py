@@ -76,12 +76,7 @@ def relayout(
     language that cannot be laid out becomes an outcome with an ``error``; ``on_outcome`` is called as each language finishes. Raises ``RelayoutError`` when
     the whole request cannot go on (``usage`` set when the request itself is wrong).
     """
-    from pipeline.leaflet import (
-        LeafletOptions,
-        LeafletOptionsError,
-        leaflet_filename,
-        write_leaflet,
-    )
+    from pipeline.leaflet import LeafletOptions, LeafletOptionsError
 
     try:
         LeafletOptions(layout, bw=bw, bleed=bleed, two_up=two_up)
@@ -94,21 +89,9 @@ def relayout(
     source, src_lang = _source_info(report, source)
     docx_files = _translations(folder, report)
     stem = _stem(folder, docx_files, source)
-
     original = None
     if layout == "bilingual" or (src_lang and src_lang in langs):
-        if source is None or not source.is_file():
-            if layout == "bilingual":
-                raise RelayoutError(
-                    f"{folder}: the bilingual layout needs the source file; pass it as PATH",
-                    usage=True,
-                )
-        else:
-            original = _read(source)
-            src_lang = src_lang or original.lang
-            if original.lang is None:
-                original.lang = src_lang
-
+        original, src_lang = _original(folder, source, src_lang, layout)
     if layout == "bilingual" and src_lang in langs:  # a usage error before any leaflet is made
         raise RelayoutError(
             f"{src_lang}: the bilingual layout needs a target language (the original is "
@@ -121,34 +104,11 @@ def relayout(
     except OSError as exc:
         raise RelayoutError(f"{target}: cannot create the folder: {exc.strerror or exc}") from exc
     outcomes: list[RelayoutOutcome] = []
+    job = _Relayout(stem, target, layout, config, src_lang, original, bleed, bw, two_up)
     for lang in langs:
         docx = docx_files.get(lang, folder / f"{stem}.{lang}.docx")
         try:
-            if docx.is_file():
-                doc = _read(docx)
-                doc.lang = doc.lang or lang
-            elif lang == src_lang and original is not None:
-                doc = original
-            else:
-                raise RelayoutError(f"{docx}: not found; translate to {lang} first")
-            name = leaflet_filename(stem, lang, layout, src=src_lang, bw=bw, bleed=bleed)
-            result = write_leaflet(
-                doc,
-                target / name,
-                layout,
-                config,
-                lang=lang,
-                original=original,
-                bleed=bleed,
-                bw=bw,
-            )
-            imposed = None
-            if two_up:
-                two_up_name = leaflet_filename(stem, lang, layout, bw=bw, two_up=True)
-                imposed = write_leaflet(
-                    doc, target / two_up_name, layout, config, lang=lang, bw=bw, two_up=True
-                ).path
-            outcome = RelayoutOutcome(lang, layout, result=result, two_up=imposed)
+            outcome = job.one(lang, docx)
         except PipelineError as exc:
             if isinstance(exc, RelayoutError) and exc.usage:
                 raise
@@ -157,6 +117,71 @@ def relayout(
         if on_outcome is not None:
             on_outcome(outcome)
     return outcomes
+
+
+def _original(
+    folder: Path, source: Path | None, src_lang: str | None, layout: str
+) -> tuple[Document | None, str | None]:
+    """The source document (the bilingual layout's left column, or the source language's
+    own leaflet) and its language; None when it cannot be read and need not be."""
+    if source is None or not source.is_file():
+        if layout == "bilingual":
+            raise RelayoutError(
+                f"{folder}: the bilingual layout needs the source file; pass it as PATH",
+                usage=True,
+            )
+        return None, src_lang
+    original = _read(source)
+    src_lang = src_lang or original.lang
+    if original.lang is None:
+        original.lang = src_lang
+    return original, src_lang
+
+
+@dataclass(frozen=True)
+class _Relayout:
+    """One relayout request: what every language's leaflet is made with."""
+
+    stem: str
+    target: Path
+    layout: str
+    config: LeafletConfig
+    src_lang: str | None
+    original: Document | None
+    bleed: bool
+    bw: bool
+    two_up: bool
+
+    def one(self, lang: str, docx: Path) -> RelayoutOutcome:
+        """The leaflet (and its two-up sheet) of one language, from its DOCX."""
+        from pipeline.leaflet import leaflet_filename, write_leaflet
+
+        if docx.is_file():
+            doc = _read(docx)
+            doc.lang = doc.lang or lang
+        elif lang == self.src_lang and self.original is not None:
+            doc = self.original
+        else:
+            raise RelayoutError(f"{docx}: not found; translate to {lang} first")
+        layout, bw = self.layout, self.bw
+        name = leaflet_filename(self.stem, lang, layout, src=self.src_lang, bw=bw, bleed=self.bleed)
+        result = write_leaflet(
+            doc,
+            self.target / name,
+            layout,
+            self.config,
+            lang=lang,
+            original=self.original,
+            bleed=self.bleed,
+            bw=bw,
+        )
+        imposed = None
+        if self.two_up:
+            two_up_name = leaflet_filename(self.stem, lang, layout, bw=bw, two_up=True)
+            imposed = write_leaflet(
+                doc, self.target / two_up_name, layout, self.config, lang=lang, bw=bw, two_up=True
+            ).path
+        return RelayoutOutcome(lang, layout, result=result, two_up=imposed)
 
 
 def _locate(path: Path) -> tuple[Path, Path | None]:

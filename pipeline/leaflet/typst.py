@@ -238,7 +238,8 @@ def _metrics(
         )
     except RuntimeError as exc:  # typst.TypstError and plain compile failures
         raise _typst_error(exc) from exc
-    return json.loads(raw)
+    metrics: dict[str, Any] = json.loads(raw)
+    return metrics
 
 
 def _measure(
@@ -272,7 +273,7 @@ def _balance(root: Path, template: str, size: float, pitch: float, photo: float 
             return 0.0
         check = _metrics(root, template, size, 2, extra, photo)
         if check["pages"] == m["pages"] and check["page"] == m["page"]:
-            return extra
+            return float(extra)
         extra -= pitch
     return 0.0
 

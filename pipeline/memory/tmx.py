@@ -8,14 +8,16 @@ replaces a newer, different approval.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.document import LANGUAGES
 from pipeline.export.atomic import write_bytes_atomic
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits, check_import_size
 from pipeline.memory.store import (
     APP_NAME,
     NewApproval,
@@ -102,7 +104,7 @@ def export_tmx(
         header.set("srclang", header_src)
     for stored in entries:
         entry = stored.entry
-        unit = store.addsourceunit(entry.source, sourcelang=stored.src)
+        unit = store.addsourceunit(entry.source, sourcelang=stored.src)  # type: ignore[no-untyped-call,unused-ignore]
         unit.settarget(entry.target, stored.tgt, append=True)
         when = _iso_to_tmx(entry.approved_at)
         for name, value in (
@@ -147,6 +149,7 @@ def import_tmx_detailed(
     src: str | None = None,
     tgt: str | None = None,
     language_of: LanguageOf | None = None,
+    limits: Limits | None = None,
 ) -> TmxImportResult:
     """``import_tmx`` with the counts the CLI prints.
 
@@ -157,8 +160,9 @@ def import_tmx_detailed(
     unit is, nothing is imported (``TmxError``).
     """
     path = Path(path)
-    units, entries = read_tmx(path, src=src, tgt=tgt, reviewer=reviewer)
-    result = TmxImportResult(path=path, units=units)
+    read = read_tmx(path, src=src, tgt=tgt, reviewer=reviewer, limits=limits)
+    entries = read.entries
+    result = TmxImportResult(path=path, units=read.units, refused=list(read.refused))
     if language_of is not None:
         entries = _check_languages(path, entries, language_of, result.refused)
     for e in entries:
@@ -199,103 +203,245 @@ def _check_languages(
     return kept
 
 
+@dataclass
+class TmxTuv:
+    """One ``<tuv>`` as read: its language, text and attributes."""
+
+    lang: str
+    text: str
+    attrs: dict[str, str]
+
+
+@dataclass
+class TmxUnit:
+    """One ``<tu>`` as read (the reader's output; policy is ``_unit_approvals``'s)."""
+
+    number: int
+    srclang: str | None
+    attrs: dict[str, str]
+    tuvs: list[TmxTuv]
+    problem: str | None = None  # why this unit is refused as it stands
+
+
+@dataclass
+class TmxRead:
+    """What ``read_tmx`` found: the unit count, the approvals and the units refused."""
+
+    units: int
+    entries: list[NewApproval]
+    refused: list[str]
+
+
+_TOLERATED_XML_ERRORS = {26, 27}  # an undeclared entity: refuses its unit, not the file
+_DATES = ("changedate", "creationdate")
+_PEOPLE = ("changeid", "creationid")
+
+
+def iter_tmx(path: Path, limits: Limits) -> Iterator[TmxUnit | str]:
+    """The header's ``srclang`` (a str, first) and then every unit of a TMX file, parsed as a
+    stream (each ``<tu>`` freed once read): no DTD, no entity resolved, no network, lxml's
+    depth limit; ``TmxError`` for a file that is not TMX or past ``max_import_units``."""
+    from lxml import etree
+
+    context = etree.iterparse(
+        str(path), events=("end",), tag=("header", "tu"), resolve_entities=False,
+        load_dtd=False, no_network=True, huge_tree=False, recover=True, remove_comments=True,
+        remove_pis=True,
+    )  # fmt: skip
+    number = 0
+    try:
+        for _, element in context:
+            if number == 0 and element.getroottree().getroot().tag != "tmx":
+                raise TmxError(f"{path}: not a TMX file (the root element is not <tmx>)")
+            if element.tag == "header":
+                yield _language(element.get("srclang")) or ""
+                continue
+            number += 1
+            if number > limits.max_import_units:
+                refusal = limits.refusal("max_import_units", f"more than {number - 1} units")
+                raise TmxError(f"{path}: {refusal}; nothing imported")
+            yield _tmx_unit(element, number)
+            _free(element)
+    except etree.XMLSyntaxError as exc:
+        raise TmxError(f"{path}: not a TMX file ({_xml_problem(exc.error_log, exc)})") from None
+    root = context.root
+    if root is not None and root.tag != "tmx":
+        raise TmxError(f"{path}: not a TMX file (the root element is not <tmx>)")
+    _check_xml_log(path, context.error_log, root is not None)
+
+
+def _free(element: _Element) -> None:
+    """Drop a read ``<tu>`` and the ones before it, so memory stays flat."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _xml_problem(log: Any, exc: Exception | None = None) -> str:
+    errors = [e for e in log if e.type not in _TOLERATED_XML_ERRORS]
+    if errors:
+        first = errors[0]
+        return f"{first.message.strip()}, line {first.line}, column {first.column}"
+    return str(exc).splitlines()[0] if exc is not None and str(exc) else "not XML"
+
+
+def _check_xml_log(path: Path, log: Any, root_seen: bool) -> None:
+    """``TmxError`` when the parser had to recover from anything but an undeclared entity
+    (a truncated or broken file is refused whole, never read in part)."""
+    if not root_seen or any(e.type not in _TOLERATED_XML_ERRORS for e in log):
+        raise TmxError(f"{path}: not a TMX file ({_xml_problem(log)})")
+
+
+def _tmx_unit(element: _Element, number: int) -> TmxUnit:
+    from lxml import etree
+    from translate.misc.xml_helpers import XML_NS, getText, getXMLspace
+
+    lang_attr = f"{{{XML_NS}}}lang"
+    space = getXMLspace(element, "default")  # type: ignore[no-untyped-call,unused-ignore]
+    unit = TmxUnit(number, _language(element.get("srclang")), dict(element.attrib), [])
+    entity = next((n for n in element.iter() if isinstance(n, etree._Entity)), None)
+    if entity is not None:
+        unit.problem = (
+            f"an XML entity reference ({entity.text}) is in the unit; TMX units take plain "
+            "text: type the characters themselves"
+        )
+    for node in element.iterchildren("tuv"):
+        lang = _language(node.get(lang_attr) or node.get("lang"))
+        if lang is None:
+            raise TmxError(f"unit {number} has a <tuv> without xml:lang")
+        seg = next(node.iterdescendants("seg"), None)
+        text = getText(seg, space) if seg is not None else ""  # type: ignore[no-untyped-call,unused-ignore]
+        unit.tuvs.append(TmxTuv(lang, text or "", dict(node.attrib)))
+    return unit
+
+
 def read_tmx(
     path: Path,
     *,
     src: str | None = None,
     tgt: str | None = None,
     reviewer: str | None = None,
-) -> tuple[int, list[NewApproval]]:
-    """Parse and check a whole TMX file; returns (unit count, entries). Raises ``TmxError``."""
-    from translate.misc.xml_helpers import XML_NS, getXMLspace
-    from translate.storage.tmx import tmxfile
-
+    limits: Limits | None = None,
+) -> TmxRead:
+    """Parse and check a whole TMX file (streaming, within the limits); raises ``TmxError``."""
+    limits = limits or Limits.from_env()
     for label, lang in (("--from", src), ("--to", tgt)):
         if lang is not None and lang not in LANGUAGES:
             raise TmxError(f"unsupported language {lang!r} for {label}: choose from en, es, ja")
     if not path.is_file():
         raise TmxError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
     try:
-        with path.open("rb") as handle:
-            store = tmxfile(handle)
-    except Exception as exc:  # lxml, translate-toolkit and assertion errors on foreign XML
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        detail = re.sub(r"\s*\(<string>, line \d+\)$", "", detail)  # lxml's own source name
-        if isinstance(exc, AssertionError) or not detail:
-            detail = "the root element is not <tmx>"
-        raise TmxError(f"{path}: not a TMX file ({detail})") from None
+        check_import_size(path, limits, "TMX file")
+    except ReadError as exc:
+        raise TmxError(f"{path}: {exc}; nothing imported") from None
+    _precount_units(path, limits)
+    policy = _Policy(path, src, tgt, reviewer, utc_iso(None))
+    try:
+        for item in iter_tmx(path, limits):
+            if isinstance(item, str):
+                policy.header_src = item or None
+            else:
+                policy.take(item)
+    except TmxError as exc:
+        message = str(exc)
+        raise TmxError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+    return policy.finish()
 
-    root = store.document.getroot()
-    header = root.find("header")
-    header_src = _language(header.get("srclang")) if header is not None else None
-    lang_attr = f"{{{XML_NS}}}lang"
-    now = utc_iso(None)
-    default_reviewer = reviewer or None
 
-    seen: set[str] = set()
-    raw: list[tuple[int, str | None, list[tuple[str, str, _Element]], _Element]] = []
-    for number, unit in enumerate(store.units, start=1):
-        tuvs = []
-        for node in unit.getlanguageNodes():
-            lang_tag = node.get(lang_attr) or node.get("lang")
-            lang = _language(lang_tag)
-            if lang is None:
-                raise TmxError(f"{path}: unit {number} has a <tuv> without xml:lang")
-            text = unit.getNodeText(node, getXMLspace(unit.xmlelement, "default")) or ""
-            seen.add(lang)
-            tuvs.append((lang, text, node))
-        unit_src = _language(unit.xmlelement.get("srclang")) or header_src
-        raw.append((number, unit_src, tuvs, unit.xmlelement))
+_TU_TAG = re.compile(rb"<tu[\s>/]")
 
-    foreign = sorted(seen - set(LANGUAGES))
-    if foreign:
-        raise TmxError(
-            f"{path}: holds languages {', '.join(sorted(seen))}; the pipeline keeps only en, es "
-            f"and ja (found {', '.join(foreign)}); nothing imported"
-        )
 
-    entries: list[NewApproval] = []
-    for number, unit_src, tuvs, element in raw:
-        if not tuvs:
-            continue
+def _precount_units(path: Path, limits: Limits) -> None:
+    """Refuse a file with far too many units in a fraction of a second, by counting ``<tu``
+    tags in its bytes before parsing (the parser counts again, exactly, as it reads)."""
+    import mmap
+
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            units = sum(1 for _ in _TU_TAG.finditer(data))
+    if units > limits.max_import_units:
+        refusal = limits.refusal("max_import_units", f"{units} units")
+        raise TmxError(f"{path}: {refusal}; nothing imported")
+
+
+class _Policy:
+    """What the pipeline keeps of the units a reader gives (the converter): languages en, es
+    and ja only, the expected pair, who approved and when."""
+
+    def __init__(
+        self, path: Path, src: str | None, tgt: str | None, reviewer: str | None, now: str
+    ) -> None:
+        self.path, self.src, self.tgt, self.reviewer, self.now = path, src, tgt, reviewer, now
+        self.header_src: str | None = None
+        self.units = 0
+        self.seen: set[str] = set()
+        self.entries: list[NewApproval] = []
+        self.refused: list[str] = []
+        self._user: str | None = None
+
+    def take(self, unit: TmxUnit) -> None:
+        self.units += 1
+        self.seen.update(tuv.lang for tuv in unit.tuvs)
+        foreign = sorted(self.seen - set(LANGUAGES))
+        if foreign:
+            raise TmxError(
+                f"{self.path}: holds languages {', '.join(sorted(self.seen))}; the pipeline "
+                f"keeps only en, es and ja (found {', '.join(foreign)}); nothing imported"
+            )
+        if unit.problem is not None:
+            self.refused.append(f"unit {unit.number}: refused: {unit.problem}")
+            return
+        self.entries.extend(self._approvals(unit))
+
+    def _approvals(self, unit: TmxUnit) -> list[NewApproval]:
+        if not unit.tuvs:
+            return []
+        unit_src = unit.srclang or self.header_src
         if unit_src in (None, "*all*"):
-            unit_src = tuvs[0][0]
-        if unit_src not in {lang for lang, _, _ in tuvs}:
+            unit_src = unit.tuvs[0].lang
+        source = next((t for t in unit.tuvs if t.lang == unit_src), None)
+        if source is None:
             raise TmxError(
-                f"{path}: unit {number} says its source language is {unit_src} but has no "
-                f"{unit_src} text; nothing imported"
+                f"{self.path}: unit {unit.number} says its source language is {unit_src} but "
+                f"has no {unit_src} text; nothing imported"
             )
-        if src is not None and unit_src != src:
+        if self.src is not None and unit_src != self.src:
             raise TmxError(
-                f"{path}: unit {number} translates from {unit_src}, not from {src} as expected; "
-                "nothing imported"
+                f"{self.path}: unit {unit.number} translates from {unit_src}, not from "
+                f"{self.src} as expected; nothing imported"
             )
-        source_text = next(text for lang, text, _ in tuvs if lang == unit_src)
-        if not normalize_source(source_text):
-            continue
-        for lang, text, node in tuvs:
-            if lang == unit_src or not text.strip() or (tgt is not None and lang != tgt):
-                continue
-            who = (
-                default_reviewer
-                or node.get("changeid")
-                or element.get("changeid")
-                or node.get("creationid")
-                or element.get("creationid")
-                or os_user()
+        if not normalize_source(source.text):
+            return []
+        return [
+            new_approval(unit_src, tuv.lang, source.text, tuv.text, *self._who_when(unit, tuv))
+            for tuv in unit.tuvs
+            if tuv.lang != unit_src
+            and tuv.text.strip()
+            and (self.tgt is None or tuv.lang == self.tgt)
+        ]
+
+    def _who_when(self, unit: TmxUnit, tuv: TmxTuv) -> tuple[str, str]:
+        """The reviewer (``--reviewer``, else the tuv's or unit's change/creation id, else
+        the OS user) and the time (the tuv's or unit's change/creation date, else now)."""
+        people = [d.get(k) for k in _PEOPLE for d in (tuv.attrs, unit.attrs)]
+        dates = [_tmx_to_iso(d.get(k)) for k in _DATES for d in (tuv.attrs, unit.attrs)]
+        who = self.reviewer or next((p for p in people if p), None) or self._os_user()
+        return who, next((d for d in dates if d), None) or self.now
+
+    def _os_user(self) -> str:
+        if self._user is None:
+            self._user = os_user()
+        return self._user
+
+    def finish(self) -> TmxRead:
+        if self.units and not self.entries and not self.refused:
+            wanted = f"{self.src or '…'}→{self.tgt or '…'}"
+            raise TmxError(
+                f"{self.path}: no usable {wanted} translation units (languages in the file: "
+                f"{', '.join(sorted(self.seen)) or 'none'}); nothing imported"
             )
-            when = (
-                _tmx_to_iso(node.get("changedate"))
-                or _tmx_to_iso(element.get("changedate"))
-                or _tmx_to_iso(node.get("creationdate"))
-                or _tmx_to_iso(element.get("creationdate"))
-                or now
-            )
-            entries.append(new_approval(unit_src, lang, source_text, text, who, when))
-    if raw and not entries:
-        wanted = f"{src or '…'}→{tgt or '…'}"
-        raise TmxError(
-            f"{path}: no usable {wanted} translation units (languages in the file: "
-            f"{', '.join(sorted(seen)) or 'none'}); nothing imported"
-        )
-    return len(raw), entries
+        return TmxRead(self.units, self.entries, self.refused)

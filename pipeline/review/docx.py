@@ -143,6 +143,8 @@ def _notes_lines(row: ReviewRow) -> list[str]:
         lines.append(f"Memory {float(match.get('score', 0)):.0f}%: {match.get('target', '')}")
         if match.get("source"):
             lines.append(f"  (for: {match['source']})")
+    for number, text in row.verbatim.items():
+        lines.append(f"<x{number}/> is kept as written: {text}")
     if row.origin == "approved":
         lines.append("Approved earlier")
     elif row.origin in ("cache", "identity", "kept"):

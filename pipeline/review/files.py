@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits, check_import_size, check_zip
 from pipeline.review import docx, omegat, xliff
 from pipeline.review.sidecar import (
     SIDECAR_SUFFIX,
@@ -74,8 +76,20 @@ def format_of(path: Path) -> ReviewFormat:
 
 
 def read_returned(path: Path) -> ReturnedFile:
-    """A returned review file of any format, as segments to import."""
-    return format_of(path).read(path)
+    """A returned review file of any format, as segments to import; a file is checked
+    against ``max_import_mb`` (a review DOCX also as a source DOCX's zip is) before it is
+    read."""
+    fmt = format_of(path)
+    if path.is_file():
+        limits = Limits.from_env()
+        try:
+            check_import_size(path, limits, "review file")
+            if path.suffix.lower() == ".docx":
+                check_zip(path, "docx", limits)
+        except ReadError as exc:
+            if "(limit PIPELINE_" in str(exc):  # a damaged file: the reader says it its way
+                raise ReviewError(str(exc)) from None
+    return fmt.read(path)
 
 
 def review_paths(sidecar: Path) -> dict[str, Path]:

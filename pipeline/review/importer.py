@@ -23,7 +23,9 @@ from pipeline import markers
 from pipeline.review.files import current_sidecar, read_returned
 from pipeline.review.sidecar import (
     JsonObject,
+    ReturnedSegment,
     ReviewError,
+    ReviewRow,
     ReviewSet,
     load_sidecar,
     normalize_text,
@@ -211,100 +213,145 @@ def _plan(
     except ReviewError as exc:
         result.refused.append(Refusal(None, str(exc)))
         return result, []
-    meta, returned = returned_file.meta, returned_file.segments
+    meta = returned_file.meta
     result.document, result.src, result.tgt = meta.document, meta.src, meta.tgt
     result.exported_at = meta.exported_at
+    try:
+        current = _current_segments(result, returned_file.home or path, against)
+    except ReviewError as exc:
+        result.refused.append(Refusal(None, str(exc)))
+        return result, []
+    rows_now = current.by_id() if current else {}
+    corrections: list[Correction] = []
+    for seg in returned_file.segments:
+        decided = _decide(seg, rows_now.get(seg.id), current is not None, approve_unchanged)
+        if isinstance(decided, Refusal):
+            result.refused.append(decided)
+        elif decided is not None:
+            corrections.append(decided)
+    return result, corrections
 
-    current: ReviewSet | None = None
-    near = returned_file.home or path
+
+def _current_segments(result: ImportResult, near: Path, against: Path | None) -> ReviewSet | None:
+    """The document's segments as they are now (its current sidecar), or None with a note
+    when it is not found; ``ReviewError`` when it cannot be read or is another document's."""
     sidecar = current_sidecar(result.document, result.src, result.tgt, near, against)
-    if sidecar is not None:
-        try:
-            current = load_sidecar(sidecar)
-        except ReviewError as exc:
-            result.refused.append(
-                Refusal(None, f"the latest translation of this document cannot be read: {exc}")
-            )
-            return result, []
-        if (current.document, current.src, current.tgt) != (
-            result.document,
-            result.src,
-            result.tgt,
-        ):
-            result.refused.append(
-                Refusal(
-                    None,
-                    f"file is for {result.document} ({result.src}→{result.tgt}), "
-                    f"not {current.document} ({current.src}→{current.tgt})",
-                )
-            )
-            return result, []
-    else:
+    if sidecar is None:
         result.notes.append(
             f"the latest translation of {result.document} was not found next to the file"
             + (f" or under {against}" if against else "")
             + "; checked against the original sentences stored in the file only (give the "
             "output folder with --against OUT_DIR)"
         )
-    rows_now = current.by_id() if current else {}
+        return None
+    try:
+        current = load_sidecar(sidecar)
+    except ReviewError as exc:
+        raise ReviewError(
+            f"the latest translation of this document cannot be read: {exc}"
+        ) from None
+    if (current.document, current.src, current.tgt) != (result.document, result.src, result.tgt):
+        raise ReviewError(
+            f"file is for {result.document} ({result.src}→{result.tgt}), "
+            f"not {current.document} ({current.src}→{current.tgt})"
+        )
+    return current
 
-    corrections: list[Correction] = []
-    for seg in returned:
-        if seg.problem:
-            result.refused.append(Refusal(seg.id, seg.problem))
-            continue
-        if seg.source_edited:
-            result.refused.append(
-                Refusal(
-                    seg.id,
-                    "the original sentence was edited in the review file; only the draft "
-                    "may change",
-                )
-            )
-            continue
-        now = rows_now.get(seg.id)
-        if current is not None and now is None:
-            result.refused.append(
-                Refusal(seg.id, "this sentence is no longer in the document (it was re-translated)")
-            )
-            continue
-        if now is not None and normalize_text(now.source) != normalize_text(seg.source):
-            result.refused.append(
-                Refusal(
-                    seg.id,
-                    "the original sentence changed after this review file was made, so this "
-                    "correction may no longer fit; review it again in the new file from "
-                    "`pipeline review export`",
-                )
-            )
-            continue
-        wanted = seg.draft_changed or seg.confirmed or approve_unchanged
-        if not wanted:
-            continue
-        if (
-            now is not None
-            and now.origin == "degenerate"
-            and not (seg.draft_changed or seg.confirmed)
-        ):
-            result.refused.append(
-                Refusal(seg.id, "the draft is the source text (every engine's draft was "
-                        "degenerate); translate it before approving")
-            )  # fmt: skip
-            continue
-        if now is not None and now.origin == "approved" and not seg.draft_changed:
-            continue
-        target = normalize_text(seg.target)
-        if not target:
-            result.refused.append(Refusal(seg.id, "draft is empty"))
-            continue
-        problem = marker_problem(seg.source, target)
-        if problem:
-            result.refused.append(Refusal(seg.id, problem))
-            continue
-        reason = "edited" if seg.draft_changed else "confirmed"
-        draft = now.target if now is not None else None
-        corrections.append(Correction(seg.id, seg.source, draft, target, reason))
-    return result, corrections
+
+_SOURCE_EDITED = "the original sentence was edited in the review file; only the draft may change"
+_RETRANSLATED = "this sentence is no longer in the document (it was re-translated)"
+_SOURCE_CHANGED = (
+    "the original sentence changed after this review file was made, so this correction may no "
+    "longer fit; review it again in the new file from `pipeline review export`"
+)
+
+
+def _decide(
+    seg: ReturnedSegment, now: ReviewRow | None, have_current: bool, approve_unchanged: bool
+) -> Correction | Refusal | None:
+    """What to do with one returned segment: a correction, a refusal, or nothing."""
+    refusal = _refusal_before_target(seg, now, have_current)
+    if refusal is not None:
+        return Refusal(seg.id, refusal)
+    return check_correction(
+        now,
+        seg.id,
+        seg.source,
+        seg.target,
+        draft_changed=seg.draft_changed,
+        confirmed=seg.confirmed,
+        approve_unchanged=approve_unchanged,
+    )
+
+
+def _refusal_before_target(
+    seg: ReturnedSegment, now: ReviewRow | None, have_current: bool
+) -> str | None:
+    if seg.problem:
+        return seg.problem
+    if seg.source_edited:
+        return _SOURCE_EDITED
+    if have_current and now is None:
+        return _RETRANSLATED
+    if now is not None and normalize_text(now.source) != normalize_text(seg.source):
+        return _SOURCE_CHANGED
+    return None
+
+
+def check_correction(
+    now: ReviewRow | None,
+    segment: str,
+    source: str,
+    target: str,
+    *,
+    draft_changed: bool,
+    confirmed: bool,
+    approve_unchanged: bool = False,
+) -> Correction | Refusal | None:
+    """The one rule deciding whether a reviewed ``target`` of a segment is approved.
+
+    ``now`` is the segment as the latest run left it (None when unknown); ``draft_changed``:
+    the reviewer edited the draft; ``confirmed``: the reviewer approved it as it is (an XLIFF
+    unit marked final, a click on Approve in the workbench); ``approve_unchanged``: drafts
+    left as they were are approved too (``--approve-unchanged``), except degenerate ones (the
+    source text). Returns the correction to store, a refusal saying why not, or None when
+    there is nothing to store. The review import and the workbench both decide with it.
+    """
+    if not (draft_changed or confirmed or approve_unchanged):
+        return None
+    if now is not None and now.origin == "degenerate" and not (draft_changed or confirmed):
+        return Refusal(segment, "the draft is the source text (every engine's draft was "
+                       "degenerate); translate it before approving")  # fmt: skip
+    if now is not None and now.origin == "approved" and not draft_changed:
+        return None
+    text = normalize_text(target)
+    if not text:
+        return Refusal(segment, "draft is empty")
+    problem = marker_problem(source, text)
+    if problem:
+        return Refusal(segment, problem)
+    reason = "edited" if draft_changed else "confirmed"
+    draft = now.target if now is not None else None
+    return Correction(segment, source, draft, text, reason)
+
+
+def store_corrections(
+    memory: ApprovingMemory,
+    src: str,
+    tgt: str,
+    corrections: Sequence[Correction],
+    reviewer: str | None,
+    when: datetime | None,
+    origin: str,
+) -> list[Correction]:
+    """Store accepted corrections as approved; each comes back with its status."""
+    who = reviewer or default_reviewer()
+    stored = []
+    for c in corrections:
+        changed = memory.approve(src, tgt, c.source, c.target, who, when, origin)
+        status = "approved" if changed else "unchanged"
+        stored.append(Correction(c.segment, c.source, c.draft, c.target, c.reason, status))
+    return stored
 
 
 def import_review(
@@ -324,15 +371,23 @@ def import_review(
     result, corrections = plan_import(
         path, against, approve_unchanged, memory=memory, overwrite_newer=overwrite_newer
     )
-    who = reviewer or default_reviewer()
-    origin = f"review:{path.name}"
-    for c in corrections:
-        changed = memory.approve(result.src, result.tgt, c.source, c.target, who, when, origin)
-        status = "approved" if changed else "unchanged"
-        result.corrections.append(
-            Correction(c.segment, c.source, c.draft, c.target, c.reason, status)
+    result.corrections.extend(
+        store_corrections(
+            memory, result.src, result.tgt, corrections, reviewer, when, f"review:{path.name}"
         )
+    )
+    _settle_omegat_states(path)
     return result
+
+
+def _settle_omegat_states(path: Path) -> None:
+    """In an OmegaT project, the states of OmegaT's translated XLIFF set to what was done."""
+    from pipeline.review import omegat
+
+    try:
+        omegat.settle_states(omegat.project_of(path))
+    except ReviewError:
+        return  # not in an OmegaT project
 
 
 def _keep_newer(

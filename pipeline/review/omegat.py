@@ -5,12 +5,19 @@
 
     omegat.project                       languages, no sentence splitting (one unit = one segment)
     source/<stem>.<src>-<tgt>.xlf        the original-language text (XLIFF 1.2, ids, tags)
-    tm/auto/<stem>.<src>-<tgt>.tmx       the machine drafts: OmegaT inserts them on opening
+    tm/mt/<stem>.<src>-<tgt>.tmx         the machine drafts: offered as matches, not inserted
+    tm/auto/<stem>.<src>-<tgt>.tmx       translations approved earlier: OmegaT inserts them
     tm/<stem>.<src>-<tgt>.memory.tmx     close matches from the translation memory (suggestions)
     glossary/<stem>.<src>-<tgt>.glossary.txt   the glossary terms, tab-separated (OmegaT's format)
 
-OmegaT's XLIFF filter translates the text of ``<target>``, so the source file's targets hold a
-copy of the source (see ``xliff.write_xliff(for_omegat=True)``). OmegaT hides tags that open
+A machine draft is a match the translator inserts with one key (Ctrl+I; OmegaT shows matches
+from ``tm/mt`` as machine translations, older versions as fuzzy matches), so OmegaT counts its
+segment as remaining until someone has looked at it; an approved translation is inserted
+(``tm/auto``) and counted as translated. OmegaT's XLIFF filter translates the text of
+``<target>``, so the source file's targets hold a copy of the source (see
+``xliff.write_xliff(for_omegat=True)``), and OmegaT copies their states unchanged into the file
+it writes; ``settle_states`` (run by ``pipeline review import``) sets them to what the
+translator did, so another CAT tool reads that file right. OmegaT hides tags that open
 or close a segment and numbers the others ``<g0>``, ``<x1/>``… in order; ``omegat_form``
 gives a segment as OmegaT shows it, so the TMX drafts match it exactly, and turns OmegaT's
 text back into the pipeline's markers.
@@ -31,6 +38,8 @@ from lxml import etree
 
 from pipeline import __version__, markers
 from pipeline.export.atomic import write_bytes_atomic, write_text_atomic
+from pipeline.ingest.errors import ReadError
+from pipeline.ingest.limits import Limits, check_import_size
 from pipeline.review import xliff
 from pipeline.review.sidecar import (
     ReturnedFile,
@@ -39,6 +48,7 @@ from pipeline.review.sidecar import (
     ReviewSet,
     check_meta,
     hash_matches,
+    normalize_text,
 )
 
 PROJECT_SUFFIX = ".omegat"
@@ -147,17 +157,20 @@ def write_project(review: ReviewSet, folder: Path) -> Path:
     the project (``omegat/``, ``target/``, ``glossary/glossary.txt``) is never touched.
     """
     base = folder.name.removesuffix(PROJECT_SUFFIX)
-    for sub in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
+    for sub in ("source", "target", "tm/auto", "tm/mt", "glossary", "dictionary", "omegat"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     write_text_atomic(folder / PROJECT_FILE, _project_xml(review.src, review.tgt))
     xliff.write_xliff(review, folder / "source" / f"{base}.xlf", for_omegat=True)
-    drafts = []
+    inserted: list[tuple[str, str, str]] = []
+    offered: list[tuple[str, str, str]] = []
     for row in review.rows:
         form = omegat_form(row.source)
         draft = _draft_as_omegat(row.target, form)
         if form.text.strip() and draft is not None and draft.strip():
-            drafts.append((form.text, draft, row.origin))
-    write_bytes_atomic(folder / "tm" / "auto" / f"{base}.tmx", _tmx(review, drafts))
+            pair = (form.text, draft, row.origin)
+            (inserted if row.origin in INSERTED_ORIGINS else offered).append(pair)
+    _write_or_remove(folder / "tm" / "auto" / f"{base}.tmx", review, inserted)
+    _write_or_remove(folder / "tm" / "mt" / f"{base}.tmx", review, offered)
     suggestions = [
         (str(m.get("source", "")), str(m.get("target", "")), "memory")
         for row in review.rows
@@ -176,6 +189,19 @@ def write_project(review: ReviewSet, folder: Path) -> Path:
     lines = [f"{_tsv(a)}\t{_tsv(b)}\t{_tsv(note)}\n" for (a, b), note in terms.items()]
     write_text_atomic(folder / "glossary" / f"{base}.glossary.txt", "".join(lines))
     return folder
+
+
+INSERTED_ORIGINS = frozenset({"approved", "identity"})
+"""Drafts OmegaT inserts (``tm/auto``): translations a reviewer approved, and text already in
+the target language. Every other draft is a match in ``tm/mt`` for the translator to take."""
+
+
+def _write_or_remove(path: Path, review: ReviewSet, pairs: list[tuple[str, str, str]]) -> None:
+    """The TMX of ``pairs`` at ``path``; none (an older one removed) when there are none."""
+    if pairs:
+        write_bytes_atomic(path, _tmx(review, pairs))
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _draft_as_omegat(draft: str, form: OmegatForm) -> str | None:
@@ -243,6 +269,43 @@ def _tmx(review: ReviewSet, pairs: list[tuple[str, str, str]]) -> bytes:
 
 
 # ---------------------------------------------------------------- reading a project back
+
+
+def settle_states(project: Path) -> Path | None:
+    """Set the state of every unit of the project's translated ``target/*.xlf`` (which OmegaT
+    wrote with the source file's states) to what the translator did: ``translated`` when
+    they wrote a translation, ``needs-review-translation`` (machine draft) when they inserted
+    the draft unchanged, ``needs-translation`` when the segment is still the original,
+    ``final`` when it was approved. Returns the file, or None when there is none yet."""
+    sources = sorted((project / "source").glob("*.xlf"))
+    target = project / "target" / sources[0].name if len(sources) == 1 else None
+    if target is None or not target.is_file():
+        return None
+    units = {u.id: u for u in xliff.read_xliff(target).units}
+    tree = etree.parse(str(target), etree.XMLParser(resolve_entities=False, no_network=True))
+    ns = xliff.XLIFF_12_NS
+    for node in tree.iter(f"{{{ns}}}trans-unit"):
+        unit, target_node = units.get(node.get("id") or ""), node.find(f"{{{ns}}}target")
+        if unit is None or target_node is None or unit.state == "final":
+            continue
+        state, qualifier = _settled(unit)
+        target_node.set("state", state)
+        if qualifier:
+            target_node.set("state-qualifier", qualifier)
+        else:
+            target_node.attrib.pop("state-qualifier", None)
+    write_bytes_atomic(
+        target, etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=False)
+    )
+    return target
+
+
+def _settled(unit: xliff.XliffUnit) -> tuple[str, str | None]:
+    if normalize_text(markers.strip(unit.target)) == normalize_text(markers.strip(unit.source)):
+        return "needs-translation", None
+    if unit.draft_sha256 is not None and hash_matches(unit.target, unit.draft_sha256):
+        return "needs-review-translation", xliff.MACHINE_QUALIFIER
+    return "translated", None
 
 
 def project_of(path: Path) -> Path:
@@ -320,20 +383,37 @@ def _from_tmx(tmx: Path, source_xlf: Path, project: Path) -> ReturnedFile:
 
 
 def _read_tmx(path: Path, src: str, tgt: str) -> dict[str, str]:
-    """{source segment: translation} of a TMX's default translations (OmegaT's text)."""
+    """{source segment: translation} of a TMX's default translations (OmegaT's text), read
+    as a stream within ``max_import_mb`` and ``max_import_units`` (no DTD, no entity)."""
+    limits = Limits.from_env()
     try:
-        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        check_import_size(path, limits, "OmegaT TMX")
+    except ReadError as exc:
+        raise ReviewError(f"{path.name}: {exc}") from None
+    found: dict[str, str] = {}
+    units = 0
+    try:
+        for _, tu in etree.iterparse(
+            str(path), tag="tu", resolve_entities=False, no_network=True, load_dtd=False
+        ):
+            units += 1
+            if units > limits.max_import_units:
+                refusal = limits.refusal("max_import_units", f"more than {units - 1} units")
+                raise ReviewError(f"{path.name}: {refusal}")
+            _take_unit(tu, src, tgt, found)
+            tu.clear(keep_tail=False)
     except (OSError, etree.XMLSyntaxError) as exc:
         raise ReviewError(f"not a readable TMX file ({exc})".splitlines()[0]) from None
-    found: dict[str, str] = {}
-    lang_attrs = ("{http://www.w3.org/XML/1998/namespace}lang", "lang")
-    for tu in tree.iter("tu"):
-        texts: dict[str, str] = {}
-        for tuv in tu.iter("tuv"):
-            lang = next((tuv.get(a) for a in lang_attrs if tuv.get(a)), "") or ""
-            seg = tuv.find("seg")
-            if seg is not None:
-                texts[lang.split("-")[0].split("_")[0].lower()] = "".join(seg.itertext())
-        if src in texts and tgt in texts and texts[tgt].strip():
-            found.setdefault(texts[src], texts[tgt])
     return found
+
+
+def _take_unit(tu: etree._Element, src: str, tgt: str, found: dict[str, str]) -> None:
+    lang_attrs = ("{http://www.w3.org/XML/1998/namespace}lang", "lang")
+    texts: dict[str, str] = {}
+    for tuv in tu.iter("tuv"):
+        lang = next((tuv.get(a) for a in lang_attrs if tuv.get(a)), "") or ""
+        seg = tuv.find("seg")
+        if seg is not None:
+            texts[lang.split("-")[0].split("_")[0].lower()] = "".join(seg.itertext())
+    if src in texts and tgt in texts and texts[tgt].strip():
+        found.setdefault(texts[src], texts[tgt])

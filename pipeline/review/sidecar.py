@@ -50,6 +50,7 @@ class ReviewRow:
     glossary: list[JsonObject] = field(default_factory=list)
     qa: list[JsonObject] = field(default_factory=list)
     fuzzy: list[JsonObject] = field(default_factory=list)
+    verbatim: dict[str, str] = field(default_factory=dict)  # <xN/> → the text kept as written
 
 
 @dataclass
@@ -209,33 +210,8 @@ def check_meta(meta: Mapping[str, object]) -> FileMeta:
 
 def load_sidecar(path: Path) -> ReviewSet:
     """Read a segments sidecar; raise ``ReviewError`` naming what is wrong."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ReviewError(f"{path}: not a segments file (invalid JSON: {exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-        raise ReviewError(f"{path}: not a segments file (no 'segments' list)")
-    missing = [k for k in ("document", "src", "tgt") if not data.get(k)]
-    if missing:
-        raise ReviewError(f"{path}: segments file lacks {', '.join(missing)}")
-    rows = []
-    for n, seg in enumerate(data["segments"], 1):
-        if not isinstance(seg, dict) or not isinstance(seg.get("id"), str):
-            raise ReviewError(f"{path}: segment {n} has no id")
-        rows.append(
-            ReviewRow(
-                id=seg["id"],
-                source=str(seg.get("source") or ""),
-                target=str(seg.get("target") or ""),
-                block=seg.get("block"),
-                origin=str(seg.get("origin") or "machine"),
-                glossary=[g for g in seg.get("glossary") or [] if isinstance(g, dict)],
-                qa=[q for q in seg.get("qa") or [] if isinstance(q, dict)],
-                fuzzy=[f for f in seg.get("fuzzy") or [] if isinstance(f, dict)],
-            )
-        )
+    data = _sidecar_data(path)
+    rows = [_review_row(path, n, seg) for n, seg in enumerate(data["segments"], 1)]
     dupes = [i for i, n in Counter(r.id for r in rows).items() if n > 1]
     if dupes:
         raise ReviewError(f"{path}: duplicate segment ids {', '.join(dupes[:5])}")
@@ -250,6 +226,49 @@ def load_sidecar(path: Path) -> ReviewSet:
         model=str(data.get("model") or ""),
         sidecar=path,
     )
+
+
+def _sidecar_data(path: Path) -> dict[str, Any]:
+    """The sidecar's JSON object, with its segments list and the fields every one has."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReviewError(f"{path}: not a segments file (invalid JSON: {exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
+        raise ReviewError(f"{path}: not a segments file (no 'segments' list)")
+    missing = [k for k in ("document", "src", "tgt") if not data.get(k)]
+    if missing:
+        raise ReviewError(f"{path}: segments file lacks {', '.join(missing)}")
+    return data
+
+
+def _review_row(path: Path, n: int, seg: object) -> ReviewRow:
+    """Segment ``n`` of a sidecar; lists that are not lists of objects are left out."""
+    if not isinstance(seg, dict) or not isinstance(seg.get("id"), str):
+        raise ReviewError(f"{path}: segment {n} has no id")
+    return ReviewRow(
+        id=seg["id"],
+        source=str(seg.get("source") or ""),
+        target=str(seg.get("target") or ""),
+        block=seg.get("block"),
+        origin=str(seg.get("origin") or "machine"),
+        glossary=_objects(seg.get("glossary")),
+        qa=_objects(seg.get("qa")),
+        fuzzy=_objects(seg.get("fuzzy")),
+        verbatim=_strings(seg.get("verbatim")),
+    )
+
+
+def _strings(items: Any) -> dict[str, str]:
+    """A mapping of strings (the sidecar's ``verbatim``: marker id → the text it keeps)."""
+    return {str(k): str(v) for k, v in items.items()} if isinstance(items, dict) else {}
+
+
+def _objects(items: Any) -> list[JsonObject]:
+    """The objects among ``items`` (a list, as the sidecar should have it)."""
+    return [item for item in items or [] if isinstance(item, dict)]
 
 
 def sidecar_name(document: str, src: str, tgt: str) -> str:
@@ -320,6 +339,7 @@ def record_entry(record: SegmentRecord, tgt: str) -> JsonObject:
         "glossary": [dict(g) for g in record.glossary],
         "qa": [f.as_json() for f in record.qa],
         "fuzzy": [_fuzzy_json(m) for m in record.fuzzy],
+        "verbatim": {str(n): text for n, text in seg.verbatim.items()},
     }
 
 
