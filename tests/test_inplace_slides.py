@@ -19,7 +19,8 @@ from pptx import Presentation
 
 from pipeline import inplace
 from pipeline.document import Document, Span
-from pipeline.inplace import fit, presentation
+from pipeline.inplace import presentation
+from pipeline.inplace import slidefit as fit
 from pipeline.inplace.common import InplaceError
 from tests.fixtures import slides
 from tests.fixtures.engines import BracketEngine
