@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import build_parser, main
-from pipeline.cli.translate import closing_line, failure_lines, print_summary
+from pipeline.cli.summary import closing_line, failure_lines, print_summary
 from pipeline.doctor import Check, Direction, bottom_line, directions, run_checks
 from pipeline.document import Block, Document, Span
 from pipeline.engines.registry import EngineSet

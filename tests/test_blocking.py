@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import blocking, debris
-from pipeline.cli.translate import failure_lines
+from pipeline.cli.summary import failure_lines
 from pipeline.engines.apertium import ApertiumEngine
 from pipeline.engines.base import Progress, Route, Strategy, Translation
 from pipeline.engines.registry import EngineSet

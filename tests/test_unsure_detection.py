@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 
-from pipeline.cli.translate import unsure_warnings
+from pipeline.cli.summary import unsure_warnings
 from pipeline.engines.registry import EngineSet
 from pipeline.run import run_batch
 from tests.conftest import DATA, requires_apertium
