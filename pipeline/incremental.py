@@ -181,7 +181,9 @@ def kept_targets(
         files = fp["files"]
         for lang, entry in report["targets"].items():
             outputs = [str(p) for p in entry.get("outputs", {}).values()]
-            if entry.get("error") or not outputs:
+            if entry.get("error") or entry.get("held_back") or entry.get("blocking"):
+                continue  # failed, or blocking findings the run must say again
+            if not outputs:
                 continue
             if all(p in files and _file_digest(Path(p)) == files[p] for p in outputs):
                 kept[lang] = entry
