@@ -32,6 +32,7 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
+    from pipeline.jobs import RunResult
     from pipeline.options import Batch
 
 
