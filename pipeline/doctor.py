@@ -216,6 +216,17 @@ def _libreoffice() -> Check:
     )
 
 
+def _impress() -> Check:
+    """Impress lays out the PDF of a slide deck (``loimpress`` comes with it on Debian)."""
+    name = "LibreOffice Impress (PDF of PPTX/ODP translated in place)"
+    found = shutil.which("loimpress") or shutil.which("simpress")
+    if not found:
+        return Check(
+            name, False, "not installed", "apt-get install libreoffice-impress", essential=False
+        )
+    return Check(name, True, found, essential=False)
+
+
 def argos_lines(
     languages: Sequence[str] = LANGUAGES, covered: Collection[str] = ()
 ) -> list[tuple[str, bool, str]]:
@@ -348,4 +359,5 @@ def run_checks(found: Sequence[Direction] | None = None) -> list[Check]:
     checks.append(_libreoffice())
     if checks[-1].ok:
         checks.append(_uno())
+        checks.append(_impress())
     return checks

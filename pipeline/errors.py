@@ -17,6 +17,11 @@ class PipelineError(Exception):
     """A failure the user can act on; ``str(error)`` is the one line to show."""
 
 
+class ReadError(PipelineError):
+    """A source file cannot be read; the message says why in one line (every reader raises
+    it; ``pipeline.ingest.errors`` names it too)."""
+
+
 def unexpected(exc: BaseException, doing: str = "") -> str:
     """One line for an exception that is not a ``PipelineError`` (a bug, or a library failing
     in a way nobody foresaw); its traceback is logged at debug level."""

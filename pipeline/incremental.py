@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.blocking import rebuild_for_blocking
 from pipeline.errors import PipelineError
 from pipeline.export.atomic import write_text_atomic
 from pipeline.jobs import Source
@@ -165,11 +166,16 @@ def _terms_digest(texts: Sequence[str], src: str, tgt: str, mode: OutputMode) ->
 
 
 def kept_targets(
-    out_dir: Path, fingerprint: Mapping[str, Any], force: bool = False
+    out_dir: Path,
+    fingerprint: Mapping[str, Any],
+    force: bool = False,
+    allow_blocking: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """A document built again because a target of it failed last time (its fingerprint is
     the same): the report.json entries of the other targets, whose files are all there byte
-    for byte; those keep their files instead of being written again. Empty with ``force``."""
+    for byte; those keep their files instead of being written again. Empty with ``force``.
+    A target with blocking findings is not kept unless they were printed and still may be
+    (``pipeline.blocking.rebuild_for_blocking``'s rule, per target)."""
     if force or not fingerprint.get("key"):
         return {}
     kept: dict[str, dict[str, Any]] = {}
@@ -181,8 +187,12 @@ def kept_targets(
         files = fp["files"]
         for lang, entry in report["targets"].items():
             outputs = [str(p) for p in entry.get("outputs", {}).values()]
-            if entry.get("error") or not outputs:
+            if entry.get("error") or entry.get("held_back") or entry.get("blocking"):
+                continue  # failed, or blocking findings the run must say again
+            if not outputs:
                 continue
+            if rebuild_for_blocking({"targets": {lang: entry}}, allow_blocking):
+                continue  # held back, or printed but not allowed now: built and said again
             if all(p in files and _file_digest(Path(p)) == files[p] for p in outputs):
                 kept[lang] = entry
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

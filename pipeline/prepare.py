@@ -40,9 +40,11 @@ def _read_detect_segment(
     path = source.path
     found = None
     try:
-        if inplace.supports(path) and not mode.restyle:
+        if inplace.supports(path) and (not mode.restyle or inplace.only_in_place(path)):
             found = _read_in_place(path, limits)
             doc = found.document
+            if mode.restyle:  # a deck's or subtitles' text, re-rendered
+                doc, found = inplace.body_document(found.skeleton, doc), None
         else:
             doc = read_document(path, limits)
     except PipelineError as exc:
@@ -74,8 +76,8 @@ def _read_detect_segment(
 
 
 def _read_in_place(path: Path, limits: Limits) -> inplace.InplaceSource:
-    """A DOCX/ODT/PDF read for in-place translation, within the limits every reader keeps."""
+    """A file read for in-place translation, within the limits every reader keeps."""
     size = check_regular_file(path, limits).st_size
-    if size and path.suffix.lower() != ".pdf":  # an empty file: inplace says so
+    if size and inplace.zipped(path):  # an empty file: inplace says so; a PDF is no zip
         check_zip(path, path.suffix.lower().lstrip("."), limits)
     return inplace.read(path)

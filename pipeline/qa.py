@@ -591,7 +591,11 @@ def _glossary_report(
     for src in sorted({r.segment.lang for r in records}):
         if src == lang:
             continue
-        group = [r for r in records if r.segment.lang == src]
+        # a block kept as written (the original's own language, --keep-foreign) is not
+        # translated: the glossary has nothing to say about it
+        group = [r for r in records if r.segment.lang == src and r.kept is None]
+        if not group:
+            continue
         report = report + verify(
             glossary,
             [r.segment.text for r in group],

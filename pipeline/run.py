@@ -303,7 +303,11 @@ def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
         if stored is not None and fp and is_unchanged(fp, mode, stored):
             _mark_unchanged(source, stored, run, outcome.lang)
         else:  # the targets that did not fail last time keep their files
-            build.append(_ToBuild(plan, fp, kept_targets(source.out_dir, fp, control.force)))
+            build.append(
+                _ToBuild(
+                    plan, fp, kept_targets(source.out_dir, fp, control.force, mode.allow_blocking)
+                )
+            )
     run.progress.inner.read(len(sources))
     return build
 

@@ -9,10 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
-# LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst); python3-uno
-# lets one LibreOffice stay up for a batch (without it: a soffice per document).
+# LibreOffice lays out the PDF of a DOCX/ODT translated in place (without it: Typst), and
+# Impress that of a PPTX/ODP; python3-uno lets one LibreOffice stay up for a batch (without it:
+# a soffice per document).
 debian=(python3-venv apertium apertium-eng-spa poppler-utils fonts-noto-cjk fonts-noto-core
-  libreoffice-writer-nogui python3-uno)
+  libreoffice-writer-nogui libreoffice-impress python3-uno)
 if [ "$mode" = test ]; then
   debian+=(omegat)  # the OmegaT round-trip tests (console mode)
   debian+=(chromium)  # the review workbench's browser tests (Playwright drives /usr/bin/chromium)

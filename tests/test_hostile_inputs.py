@@ -632,7 +632,8 @@ def write_xliff_units(path: Path, units: int) -> Path:
                   'xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="s" '
                   'source-language="en" target-language="es" datatype="plaintext"><header>'
                   '<note from="statement-pipeline">statement-pipeline review file: '
-                  '{"document": "s"}</note></header><body>')  # fmt: skip
+                  '{"format": "statement-pipeline-review/1", "document": "s"}</note>'
+                  "</header><body>")  # fmt: skip
         for i in range(units):
             out.write(f'<trans-unit id="b{i}.s1"><source>Strike {i}.</source>'
                       f"<target>Huelga {i}.</target></trans-unit>")  # fmt: skip
@@ -904,7 +905,7 @@ def test_a_batch_of_hostile_and_broken_files_is_one_line_each_and_the_rest_writt
                "--out", str(out), env={"PIPELINE_MAX_PANDOC_SECONDS": "20"})  # fmt: skip
     assert proc.returncode == 1
     assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning: ")]
     named = [doc for line in lines for doc in _failed_documents(line)]
     assert len(named) == len(set(named))  # each failed document in one line
     for name, start in expected.items():

@@ -329,7 +329,7 @@ def test_bad_inputs_are_one_line(tmp_path: Path) -> None:
     new_docx().save(str(tmp_path / "blank.docx"))
     with pytest.raises(InplaceError, match="no text found"):
         inplace.read(tmp_path / "blank.docx")
-    with pytest.raises(InplaceError, match="needs a .docx, .odt or .pdf"):
+    with pytest.raises(InplaceError, match="needs one of .docx, .odt, .pdf, .pptx"):
         inplace.read(tmp_path / "notes.rtf")
 
 

@@ -176,6 +176,15 @@ def test_glossary_terms_are_marked_with_their_required_translation() -> None:
         highlight("労働組合の声明", [{"term": "労働組合", "expected": "labour union"}])
     ).startswith("<mark")
     assert "<mark" not in str(highlight("unionist", [{"term": "union", "expected": "x"}]))
+    kept = str(
+        highlight(
+            "read <x1/>alert(1)<x2/> and <g1>this</g1>", [], {"1": "<script>", "2": "</script>"}
+        )
+    )
+    assert (
+        '<span class="tag kept" title="&lt;x1/&gt;: kept as written">&lt;script&gt;</span>' in kept
+    )
+    assert '<span class="tag">&lt;g1&gt;</span>this' in kept and "<script>" not in kept
 
 
 def test_save_approves_into_the_memory_with_reviewer_and_time(

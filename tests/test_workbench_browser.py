@@ -238,13 +238,20 @@ def test_hostile_markup_is_shown_as_text(page, served: Served) -> None:
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(served.base + PAGE)
     hostile = row(page, "b3.s1")
-    assert '<script>alert("xss")</script>' in hostile.locator(".source-text").inner_text()
-    assert "<img src=x onerror=alert(1)>" in hostile.locator(".source-text").inner_text()
-    assert "onerror" in hostile.locator('textarea[name="target"]').input_value()
+    shown = hostile.locator(".source-text").inner_text()  # markup kept as written: tags
+    assert '<script>alert("xss")</script>' in shown
+    assert "<img src=x onerror=alert(1)>" in shown
+    area = hostile.locator('textarea[name="target"]')
+    assert "<x3/>" in area.input_value()  # the draft keeps the markers to put back
+    typed = area.input_value() + " <img src=y onerror=alert(2)><script>alert(3)</script>"
+    area.fill(typed)
     assert page.locator("article.seg img, article.seg script").count() == 0
     hostile.locator('[data-action="approve"]').click()  # and through the JSON round trip
     page.wait_for_selector('article[data-segment="b3.s1"][data-state="approved"]')
     page.reload()
+    assert row(page, "b3.s1").locator('textarea[name="target"]').input_value() == typed
+    page.locator('[data-action="use-alt"]').first.wait_for()
+    assert page.locator("article.seg img, article.seg script").count() == 0
     page.wait_for_timeout(200)
     assert dialogs == []
 

@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline import inplace
     from pipeline.detect import DetectorUnavailable, detect_document, language_label
     from pipeline.ingest import ReadError, find_sources, read_document
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     failed = bool(sources.problems)
     for path in sources.files:
         try:
-            doc = read_document(path)
+            doc = inplace.text_of(path) if inplace.only_in_place(path) else read_document(path)
         except ReadError as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             failed = True

@@ -32,6 +32,7 @@ from pipeline.leaflet.pdfboxes import BLEED_MM
 
 if TYPE_CHECKING:  # the run stage (glossary, memory, detection) loads when a command runs
     from pipeline.glossary import Glossary
+    from pipeline.jobs import RunResult
     from pipeline.options import Batch
 
 
@@ -387,31 +388,48 @@ def _load_routes(path: Path | None) -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.cluster import cluster_engines
-    from pipeline.errors import PipelineError
-    from pipeline.run import run_batch
-
     glossary = choose_glossary(args)
     batch = options_from_args(args, glossary)
     if glossary.warning:
         print(f"warning: {glossary.warning}", file=sys.stderr)
-    interactive = sys.stdout.isatty() and not args.json
+    started = time.perf_counter()
+    result = _run_with_progress(
+        batch, interactive=sys.stdout.isatty() and not args.json, cluster=args.cluster
+    )
+    print_skipped([(s.path, s.reason) for s in result.skipped])
+    warnings = [*result.warnings, *unsure_warnings(result)]
+    _print_problems(result, warnings)
+    if args.json:
+        print_json(_json_result(result, warnings, batch))
+    else:
+        print_summary(result, time.perf_counter() - started, glossary.line)
+    return result.exit_code
+
+
+def _run_with_progress(batch: Batch, interactive: bool, cluster: str | None = None) -> RunResult:
+    """The batch, with progress bars on a terminal and Ctrl-C stopping it cleanly; on the Dask
+    cluster ``cluster`` when given (``pipeline.cluster``)."""
+    from pipeline.cluster import cluster_engines
+    from pipeline.errors import PipelineError
+    from pipeline.run import run_batch
+
     progress = None
     if interactive:
         from pipeline.cli.progress import RichProgress
 
         progress = RichProgress()
-    started = time.perf_counter()
     try:
-        with stop_on_interrupt(batch.control.stop), cluster_engines(args.cluster, batch) as engines:
-            result = run_batch(batch, progress, engines)
+        with stop_on_interrupt(batch.control.stop), cluster_engines(cluster, batch) as engines:
+            return run_batch(batch, progress, engines)
     except PipelineError as exc:  # the memory file cannot be used, the cluster cannot
         raise CommandError(str(exc), getattr(exc, "exit_code", 1)) from None
     finally:
         if progress:
             progress.stop()
-    print_skipped([(s.path, s.reason) for s in result.skipped])
-    warnings = [*result.warnings, *unsure_warnings(result)]
+
+
+def _print_problems(result: RunResult, warnings: list[str]) -> None:
+    """Warnings, failures, unavailable pairs and what an interruption left undone, on stderr."""
     for warning in warnings:
         say(f"warning: {warning}", file=sys.stderr)
     for line in failure_lines(result):
@@ -426,24 +444,21 @@ def run(args: argparse.Namespace) -> int:
         )
         for item in result.not_done:
             print(f"  {item}", file=sys.stderr)
-    if args.json:
-        print_json(
-            {
-                "documents": [str(p) for p in result.reports],
-                "failed": [f.as_json() for f in result.failures],
-                "skipped": [s.as_json() for s in result.skipped],
-                "unavailable": [s.as_json() for s in result.unavailable],
-                "warnings": warnings,
-                "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
-                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-                "glossary": str(chosen.path)
-                if (chosen := batch.mode.glossary) and chosen.path
-                else None,
-            }
-        )
-    else:
-        print_summary(result, time.perf_counter() - started, glossary.line)
-    return result.exit_code
+
+
+def _json_result(result: RunResult, warnings: list[str], batch: Batch) -> dict[str, object]:
+    """``--json``'s object (its fields are the CLI's contract: extend, never rename)."""
+    chosen = batch.mode.glossary
+    return {
+        "documents": [str(p) for p in result.reports],
+        "failed": [f.as_json() for f in result.failures],
+        "skipped": [s.as_json() for s in result.skipped],
+        "unavailable": [s.as_json() for s in result.unavailable],
+        "warnings": warnings,
+        "unchanged": [str(j.out_dir / "report.json") for j in result.unchanged],
+        "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+        "glossary": str(chosen.path) if chosen and chosen.path else None,
+    }
 
 
 @contextmanager

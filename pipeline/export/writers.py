@@ -11,7 +11,11 @@ LibreOffice's DOCX of it), its PDF that file as LibreOffice lays it out, kept on
 small font step when it can be (``page_fit``; or, with ``--pdf-engine typst``, the re-rendered
 body). LibreOffice always converts an offline copy, in
 which nothing the file links to outside itself can be fetched. A PDF read in place gets the
-source PDF with its text replaced (``pdf_inplace``), and a DOCX rendered from its blocks.
+source PDF with its text replaced (``pdf_inplace``), and a DOCX rendered from its blocks. A
+slide deck (PPTX, ODP) gets itself translated and its PDF as LibreOffice Impress lays it out
+(its text frames fitted by ``inplace.presentation``, not by a font step over pages); a subtitle
+file (SRT, VTT) gets the subtitle file alone, whichever formats are asked for (a subtitle has
+no page to print).
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ def _inplace_writers(
     skeleton = source.skeleton
     if skeleton.format == "pdf":
         return _pdf_inplace_writers(source)
-    suffix = skeleton.format  # "docx" or "odt"
+    suffix = skeleton.format  # "docx", "odt", "pptx", "odp", "srt" or "vtt"
 
     def document(doc: Document, path: Path, lang: str, title: str) -> None:
         inplace.write(skeleton, doc, lang, path)
@@ -125,16 +129,22 @@ def _inplace_writers(
         document = path.with_suffix(f".{suffix}") if with_document else None
         page_fit.write_fitted_pdf(skeleton, doc, lang, path, document)
 
+    fitted_pdf.through_libreoffice = True  # type: ignore[attr-defined]
+
     def rendered(writer: Writer) -> Writer:
         def write(doc: Document, path: Path, lang: str, title: str) -> None:
             writer(inplace.body_document(skeleton, doc), path, lang, title)
 
         return write
 
+    if suffix in ("srt", "vtt"):
+        subtitle = Output(suffix, document, "in-place")
+        return {"docx": [subtitle], "pdf": [subtitle]}
     has_libreoffice = libreoffice.available()
     use_libreoffice = pdf_engine == "libreoffice" or (pdf_engine == "auto" and has_libreoffice)
+    slides = suffix in ("pptx", "odp")  # laid out as they are: their frames are fitted
     pdf = (
-        Output("pdf", fitted_pdf, "in-place")
+        Output("pdf", converted("pdf") if slides else fitted_pdf, "in-place")
         if use_libreoffice
         else Output("pdf", rendered(WRITERS["pdf"]), "rendered")
     )
@@ -177,4 +187,5 @@ def outputs_for(
             "docx": [Output("docx", WRITERS["docx"], "rendered")],
             "pdf": [Output("pdf", pdf, "rendered")],
         }
-    return [output for fmt in formats for output in table[fmt]]
+    outputs = [output for fmt in formats for output in table[fmt]]
+    return [o for i, o in enumerate(outputs) if all(p.key != o.key for p in outputs[:i])]

@@ -19,6 +19,7 @@ from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_zip, read_bytes
 from pipeline.ingest.sources import Sources
 from pipeline.ingest.sources import find_sources as _find_sources
+from pipeline.textcodec import decode
 
 __all__ = [
     "READERS",
@@ -35,7 +36,7 @@ Reader = Callable[[Path, bytes, Limits], Document]
 
 
 def _read_text(path: Path, data: bytes, limits: Limits) -> Document:
-    decoded, encoding = text.decode(data)
+    decoded, encoding = decode(data)
     return Document(blocks=text.read_text(decoded), source_format="txt", encoding=encoding)
 
 
@@ -43,7 +44,7 @@ def _read_markup(fmt: str) -> Reader:
     """Markdown and HTML: decoded here (any encoding), then read by pandoc from UTF-8."""
 
     def read(path: Path, data: bytes, limits: Limits) -> Document:
-        decoded, encoding = text.decode(data)
+        decoded, encoding = decode(data)
         doc = pandoc.read_pandoc(path, fmt, limits, text=decoded)
         doc.encoding = encoding
         return doc
@@ -117,7 +118,10 @@ READERS: dict[str, Reader] = {
     ".pdf": _read_pdf,
 }
 """Suffix → reader: ``reader(path, data, limits)`` with the file's bytes already read."""
-SUPPORTED = tuple(READERS)
+IN_PLACE_ONLY = (".pptx", ".odp", ".srt", ".vtt")
+"""Slide decks and subtitles: found like every input, read only by ``pipeline.inplace``
+(``inplace.text_of`` gives their text as a document)."""
+SUPPORTED = tuple(READERS) + IN_PLACE_ONLY
 
 
 def find_sources(
@@ -143,6 +147,8 @@ def read_document(path: Path, limits: Limits | None = None) -> Document:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in IN_PLACE_ONLY:
+        raise ReadError(f"a {suffix} file is read by pipeline.inplace (inplace.text_of)")
     reader = READERS.get(suffix)
     if reader is None:
         raise ReadError(

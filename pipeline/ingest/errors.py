@@ -1,9 +1,8 @@
-"""The one error every reader raises."""
+"""The one error every reader raises (defined in ``pipeline.errors``, as the text decoding
+below the readers raises it too)."""
 
 from __future__ import annotations
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ReadError
 
-
-class ReadError(PipelineError):
-    """A source file cannot be read; the message says why in one line."""
+__all__ = ["ReadError"]

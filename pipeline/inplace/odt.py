@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.document import Block, BlockKind, Document, SpanKind
+from pipeline.inplace import odp
 from pipeline.inplace.common import (
     Format,
     FormatTable,
@@ -51,6 +52,7 @@ TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 XLINK = "http://www.w3.org/1999/xlink"
 SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 
 PARTS = ("content.xml", "styles.xml")
 COUNTRIES = {"en": "GB", "es": "ES", "ja": "JP"}
@@ -69,15 +71,15 @@ T_P, T_H, T_SPAN, T_A, T_S = t("p"), t("h"), t("span"), t("a"), t("s")
 PARAGRAPHS = (T_P, T_H)
 HINTS = {t("soft-page-break")}
 CHANGE_MARKS = {t("change-start"), t("change-end"), t("change")}
-ORDER = {"body": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
+ORDER = {"body": 0, "speaker_notes": 0, "header": 1, "footer": 2, "note": 3, "comment": 4}
 
 
 @dataclass(frozen=True)
 class ParagraphRef:
     """Where a block came from: the part, the paragraph's position, its base formatting.
 
-    ``area`` is body, header, footer, note or comment; ``field`` the field's number in the
-    paragraph (``common.split_fields``).
+    ``area`` is body, header, footer, note, comment or speaker_notes (a slide's notes);
+    ``field`` the field's number in the paragraph (``common.split_fields``).
     """
 
     part: str
@@ -270,6 +272,9 @@ class _StyleInfo:
 
 
 def _kind(paragraph: etree._Element, part: str, styles: _StyleInfo) -> tuple[BlockKind, int, bool]:
+    on_slide = odp.slide_kind(paragraph)
+    if on_slide is not None:
+        return (*on_slide, False)
     if paragraph.tag == T_H:
         level = int(paragraph.get(t("outline-level"), "1") or 1)
         return "heading", level, False
@@ -295,6 +300,8 @@ def _area(paragraph: etree._Element) -> str:
         tag = ancestor.tag
         if tag == t("note-body"):
             return "note"
+        if tag == f"{{{PRESENTATION}}}notes":
+            return "speaker_notes"
         if tag == f"{{{OFFICE}}}annotation":
             return "comment"
         if tag in (s("header"), s("header-left"), s("header-first")):
@@ -341,11 +348,14 @@ def _describe(styles: _StyleInfo) -> Callable[[Format], Style]:
 
 
 def read(path: Path) -> tuple[Document, OdtSkeleton]:
-    """Read an ODT into a Document of its translatable paragraphs and the skeleton to write it."""
+    """Read an ODT or ODP into a Document of its translatable paragraphs and the skeleton to
+    write it. A presentation's (ODP) blocks are its slides' frames, tables and speaker notes in
+    slide order; its master pages' placeholder prompts are not translated."""
     path = Path(path)
-    entries = open_package(path, "odt")
+    kind = "odp" if path.suffix.lower() == ".odp" else "odt"
+    entries = open_package(path, kind)
     if "content.xml" not in entries:
-        raise InplaceError("not a valid .odt file (no content.xml)")
+        raise InplaceError(f"not a valid .{kind} file (no content.xml)")
     parts = [_load(entries, name) for name in PARTS if name in entries]
     styles = _StyleInfo()
     for part in parts:
@@ -359,7 +369,7 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         tables = {tb: table_count + i for i, tb in enumerate(part.root.iter(f"{{{TABLE}}}table"))}
         table_count += len(tables)
         seen_notes: set[str] = set()
-        for index, paragraph in enumerate(part.paragraphs):
+        for index, paragraph in enumerate(part.paragraphs if _translated(part, kind) else ()):
             if _is_code_paragraph(paragraph, part.name, styles):
                 continue
             area = _area(paragraph)
@@ -372,7 +382,7 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
                 ref = ParagraphRef(part.name, index, base, area, number)
                 found.append((ORDER[area], part_no, index, block, ref))
     found.sort(key=lambda f: (f[0], f[1], f[2]))
-    document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format="odt")
+    document = Document(blocks=[f[3] for f in found], source_path=str(path), source_format=kind)
     remote = list(dict.fromkeys(h for part in parts for h in _remote_links(part.root, images=True)))
     if remote:
         n = len(remote)
@@ -386,8 +396,15 @@ def read(path: Path) -> tuple[Document, OdtSkeleton]:
         blocks=[f[4] for f in found],
         formats=dict(table.formats),
         tracked_changes=sum(p.changes for p in parts),
+        format=kind,
     )
     return document, skeleton
+
+
+def _translated(part: _Part, kind: str) -> bool:
+    """Whether a part's paragraphs are read: a presentation's styles.xml holds only its
+    master pages' prompts ("Click to add Title"), never the deck's words."""
+    return kind == "odt" or part.name == "content.xml"
 
 
 def is_separator(obj: Obj) -> bool:
@@ -442,28 +459,36 @@ def _block(
 class _Writer:
     """Emits items as the mixed content of a rewritten paragraph."""
 
-    def __init__(self, paragraph: etree._Element):
+    def __init__(self, paragraph: etree._Element, link_inside: bool = False):
         self.paragraph = paragraph
         self.key: tuple[tuple[str, ...], str] = ((), "")
         self.container = paragraph
         self.at_line_start = True
+        self.link_inside = link_inside  # spans around the link, not in it (Impress)
 
     def _target(self, spans: tuple[str, ...], link: str) -> etree._Element:
         if (spans, link) == self.key:
             return self.container
         self.key = (spans, link)
         container = self.paragraph
-        if link:
-            anchor = etree.fromstring(link)
-            container.append(anchor)
-            container = anchor
+        if link and not self.link_inside:
+            container = self._link(container, link)
         for name in spans:
             span = etree.SubElement(container, T_SPAN)
             if name:
                 span.set(t("style-name"), name)
             container = span
+        if link and self.link_inside:
+            container = self._link(container, link)
         self.container = container
         return container
+
+    @staticmethod
+    def _link(container: etree._Element, link: str) -> etree._Element:
+        """A presentation's link is a field that shows only its own text: no span inside."""
+        anchor = etree.fromstring(link)
+        container.append(anchor)
+        return anchor
 
     @staticmethod
     def _append_text(container: etree._Element, text: str) -> None:
@@ -511,11 +536,11 @@ class _Writer:
             self.at_line_start = item.kind == "break"
 
 
-def _rewrite(paragraph: etree._Element, items: list[Item]) -> None:
+def _rewrite(paragraph: etree._Element, items: list[Item], link_inside: bool = False) -> None:
     for child in list(paragraph):
         paragraph.remove(child)
     paragraph.text = None
-    writer = _Writer(paragraph)
+    writer = _Writer(paragraph, link_inside)
     for item in items:
         writer.emit(item)
 
@@ -615,7 +640,7 @@ def render(
         )
     if file_sha256(source) != skeleton.sha256:
         raise InplaceError(f"{source.name} changed while it was being translated; run again")
-    entries = open_package(source, "odt")
+    entries = open_package(source, skeleton.format)
     parts = {name: _load(entries, name) for name in PARTS if name in entries}
     cores: dict[etree._Element, tuple[str, dict[int, Callable[[list[Item]], list[Item]]]]] = {}
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
@@ -627,7 +652,9 @@ def render(
         for paragraph, (part, fields) in cores.items()
     ]
     for paragraph, items in plans:
-        _rewrite(paragraph, items)
+        _rewrite(paragraph, items, link_inside=skeleton.format == "odp")
+    if skeleton.format == "odp" and "content.xml" in parts:
+        odp.shrink_on_overflow(parts["content.xml"].root, [p for p, _ in plans])
     changed: dict[str, bytes] = {}
     for name, part in parts.items():
         set_languages(part.root, lang, defaults=name == "styles.xml")
@@ -640,7 +667,7 @@ def render(
 def offline_copy(skeleton: OdtSkeleton) -> bytes:
     """The source package with remote images, objects and linked sections pointed at nothing."""
     source = Path(skeleton.source)
-    entries = open_package(source, "odt")
+    entries = open_package(source, skeleton.format)
     changed = {}
     for name in PARTS:
         if name in entries:

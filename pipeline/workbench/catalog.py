@@ -80,12 +80,13 @@ class SegmentView:
     approved: ApprovedEntry | None
     qa: list[dict[str, Any]]
     glossary: list[dict[str, Any]]
+    verbatim: dict[str, str] = field(default_factory=dict)  # <xN/> → the text it keeps
     alternatives: list[Alternative] = field(default_factory=list)
 
     @property
     def source_html(self) -> Markup:
         """The source escaped, its glossary terms marked (only the page needs it)."""
-        return highlight(self.source, self.glossary)
+        return highlight(self.source, self.glossary, self.verbatim)
 
     @property
     def best_fuzzy(self) -> float | None:
@@ -185,6 +186,7 @@ def _view(row: ReviewRow, entry: ApprovedEntry | None) -> SegmentView:
         approved=entry,
         qa=list(row.qa),
         glossary=list(row.glossary),
+        verbatim=dict(row.verbatim),
     )
 
 

@@ -155,7 +155,7 @@
     if (!row) return;
     if (current !== row) focusRow(row, false);
     if (action === "approve") approve(row);
-    else if (action === "copy-source") useText(row, row.querySelector(".source-text").textContent);
+    else if (action === "copy-source") useText(row, row.querySelector(".raw-source").textContent);
     else if (action === "use-alt") useAlternative(row, button.dataset.n);
     else if (action === "use-theirs") {
       useText(row, row.querySelector(".conflict .theirs").textContent);
@@ -216,7 +216,7 @@
       move(1, true);
     } else if (event.altKey && event.code === "KeyC" && current) {
       event.preventDefault();
-      useText(current, current.querySelector(".source-text").textContent);
+      useText(current, current.querySelector(".raw-source").textContent);
     } else if (event.altKey && /^Digit[1-9]$/.test(event.code) && current) {
       event.preventDefault();
       useAlternative(current, event.code.slice(5));
