@@ -713,19 +713,17 @@ def _rtf_picture(data: bytes) -> str:
 
 def peak(code: str) -> tuple[float, float, str]:
     """(peak RSS in MB of the process or any child, seconds, stdout) of ``code`` run in a
-    fresh Python: ``resource.getrusage`` inside it, so no earlier process counts."""
+    fresh Python, measured inside it (``tests.fixtures.memory``) so no earlier process counts."""
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
     wrapped = (
-        "import resource, time\nstarted = time.monotonic()\n" + code + "\n"
+        "import time\nfrom tests.fixtures.memory import own_peak_mb, peak_mb\n"
+        "started = time.monotonic()\n" + code + "\n"
         "seconds = time.monotonic() - started\n"
-        "rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024\n"
-        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-        "print(f'PEAK {rss:.0f} {seconds:.2f} {own:.0f}')\n"
+        "print(f'PEAK {peak_mb():.0f} {seconds:.2f} {own_peak_mb():.0f}')\n"
     )
     import tempfile
 
@@ -784,10 +782,7 @@ def test_rtf_hex_picture_bomb_is_read_within_500_mb_and_seconds(
     )
     assert f"picture 1 of the RTF {said}" in out
     assert out.endswith(" 2002")  # the title, a paragraph, and the 2000 paragraphs after
-    # Measured 223 MB run alone, up to 563 MB after other tests in the same session (the
-    # reader's own process, not pandoc; cause not yet found): bounded, but the 500 MB of the
-    # issue is not yet held in every order.
-    assert rss < 650, (rss, seconds)
+    assert rss < 500, (rss, seconds)
 
 
 # --- every reader: random bytes, truncated files and the hostile set ------------------------
