@@ -713,24 +713,27 @@ def _rtf_picture(data: bytes) -> str:
 
 def peak(code: str) -> tuple[float, float, str]:
     """(peak RSS in MB of the process or any child, seconds, stdout) of ``code`` run in a
-    fresh Python: ``resource.getrusage`` inside it, so no earlier process counts."""
+    fresh Python, measured inside it (``tests.fixtures.memory``) so no earlier process counts."""
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
     wrapped = (
-        "import resource, time\nstarted = time.monotonic()\n" + code + "\n"
+        "import time\nfrom tests.fixtures.memory import own_peak_mb, peak_mb\n"
+        "started = time.monotonic()\n" + code + "\n"
         "seconds = time.monotonic() - started\n"
-        "rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024\n"
-        "print(f'PEAK {rss:.0f} {seconds:.2f}')\n"
+        "print(f'PEAK {peak_mb():.0f} {seconds:.2f} {own_peak_mb():.0f}')\n"
     )
-    done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)  # fmt: skip
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="peak-") as fresh:  # nothing another test left
+        env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TMPDIR": fresh, "HOME": fresh}
+        done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
+                              env=env, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     *out, last = done.stdout.strip().splitlines()
-    _, rss, seconds = last.split()
+    _, rss, seconds, _own = last.split()
     return float(rss), float(seconds), "\n".join(out)
 
 

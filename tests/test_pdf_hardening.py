@@ -21,9 +21,10 @@ from tests.fixtures import hostile_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 _READ = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from pipeline.ingest import read_document
+from tests.fixtures.memory import own_peak_mb
 start = time.monotonic()
 try:
     doc = read_document(Path(sys.argv[1]))
@@ -31,12 +32,7 @@ try:
 except Exception as exc:
     outcome = {"error": str(exc), "type": type(exc).__name__}
 outcome["seconds"] = time.monotonic() - start
-# VmHWM: this process's own peak (ru_maxrss would carry over the parent's, from before exec)
-status = Path("/proc/self/status").read_text()
-peak = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
-outcome["rss_mb"] = int(peak[0]) / 1024 if peak else (
-    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-)
+outcome["rss_mb"] = own_peak_mb()
 print(json.dumps(outcome))
 """
 

@@ -75,7 +75,8 @@ class RichProgress(Progress):
         with self._lock:
             self._writing.append(Path(path).name)
             detail = self._detail()
-        self.bars.update(self.outputs, detail=detail)
+        # drawn now: a DOCX is written between two of rich's refreshes and would never show
+        self.bars.update(self.outputs, detail=detail, refresh=True)
 
     def file_done(self, path: Path) -> None:
         with self._lock:

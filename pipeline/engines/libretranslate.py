@@ -113,18 +113,12 @@ class _WatchedHTTPConnection(http.client.HTTPConnection):
         self._watchdog = watchdog
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # HTTPSConnection's in the subclass below (the TLS handshake)
         self._watchdog.watch(self.sock)
 
 
-class _WatchedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, watchdog: _Watchdog, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._watchdog = watchdog
-
-    def connect(self) -> None:
-        super().connect()
-        self._watchdog.watch(self.sock)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, http.client.HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPHandler(urllib.request.HTTPHandler):

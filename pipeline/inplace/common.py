@@ -27,7 +27,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.document import Span, SpanKind, merge_spans
+from pipeline.document import Block, BlockKind, Span, SpanKind, merge_spans
 from pipeline.errors import PipelineError
 
 Format = tuple[str, str]
@@ -275,6 +275,30 @@ def core_items(
             out.append(Text("\n", base))
     out.extend(item for key, item in objects.items() if key not in used)
     return out
+
+
+def core_writer(
+    block: Block, formats: Mapping[str, Format], base: Format
+) -> Callable[[list[Item]], list[Item]]:
+    """``core_items`` for ``block``'s translated spans, to apply to a field's core later."""
+
+    def core(items: list[Item]) -> list[Item]:
+        return core_items(block.spans, items, formats, base)
+
+    return core
+
+
+def kind_of_style(name: str) -> tuple[BlockKind, int, bool] | None:
+    """The block kind a paragraph style's (lowercased) name gives, in Word and LibreOffice
+    alike: title, subtitle, heading N; ``None`` for any other name."""
+    if name == "title":
+        return "title", 0, False
+    if name == "subtitle":
+        return "subtitle", 0, False
+    heading = re.fullmatch(r"heading (\d)", name)
+    if heading:
+        return "heading", int(heading.group(1)), False
+    return None
 
 
 # --- the package ----------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from pipeline.inplace.common import (
     Obj,
     Text,
     base_format,
-    core_items,
     core_spans,
+    core_writer,
     field_edges,
     file_sha256,
     is_code_paragraph,
@@ -599,7 +599,7 @@ def render(
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
         part = parts[ref.part]
         for index in (ref.index, *ref.aliases):
-            cores.setdefault(part.paragraphs[index], {})[ref.field] = _core_of(
+            cores.setdefault(part.paragraphs[index], {})[ref.field] = core_writer(
                 block, skeleton.formats, ref.base
             )
     plans = [
@@ -628,15 +628,6 @@ def offline_copy(skeleton: DocxSkeleton) -> bytes:
     """The source package with every external target but hyperlinks pointed inside it."""
     source = Path(skeleton.source)
     return package_bytes(source, offline_relationships(open_package(source, "docx")))
-
-
-def _core_of(
-    block: Block, formats: dict[str, Format], base: Format
-) -> Callable[[list[Item]], list[Item]]:
-    def core(items: list[Item]) -> list[Item]:
-        return core_items(block.spans, items, formats, base)
-
-    return core
 
 
 def _touched(part: _Part, skeleton: DocxSkeleton) -> bool:

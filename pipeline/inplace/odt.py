@@ -29,13 +29,14 @@ from pipeline.inplace.common import (
     Style,
     Text,
     base_format,
-    core_items,
     core_spans,
+    core_writer,
     field_edges,
     file_sha256,
     is_code_paragraph,
     is_code_style,
     is_monospace,
+    kind_of_style,
     open_package,
     package_bytes,
     parse_xml,
@@ -281,13 +282,9 @@ def _kind(paragraph: etree._Element, part: str, styles: _StyleInfo) -> tuple[Blo
     names = styles.names(part, paragraph.get(t("style-name"), ""))
     lists = [a for a in paragraph.iterancestors(t("list"))]
     for name in names:
-        if name == "title":
-            return "title", 0, False
-        if name == "subtitle":
-            return "subtitle", 0, False
-        heading = re.fullmatch(r"heading (\d)", name)
-        if heading:
-            return "heading", int(heading.group(1)), False
+        styled = kind_of_style(name)
+        if styled is not None:
+            return styled
         if "quot" in name:
             return "quote", 0, False
     if lists:
@@ -646,7 +643,7 @@ def render(
     for ref, block in zip(skeleton.blocks, translated.blocks, strict=True):
         paragraph = parts[ref.part].paragraphs[ref.index]
         fields = cores.setdefault(paragraph, (ref.part, {}))[1]
-        fields[ref.field] = _core_of(block, skeleton.formats, ref.base)
+        fields[ref.field] = core_writer(block, skeleton.formats, ref.base)
     plans = [
         (paragraph, reassemble(_Reader(part).read(paragraph), is_separator, fields))
         for paragraph, (part, fields) in cores.items()
@@ -675,15 +672,6 @@ def offline_copy(skeleton: OdtSkeleton) -> bytes:
             _offline(root)
             changed[name] = serialize(root)
     return package_bytes(source, changed)
-
-
-def _core_of(
-    block: Block, formats: dict[str, Format], base: Format
-) -> Callable[[list[Item]], list[Item]]:
-    def core(items: list[Item]) -> list[Item]:
-        return core_items(block.spans, items, formats, base)
-
-    return core
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from pipeline.inplace.common import (
     Style,
     is_code_style,
     is_monospace,
+    kind_of_style,
     parse_xml,
 )
 
@@ -337,13 +338,9 @@ class Styles:
                 ilvl = numpr.find(w("ilvl"))
                 level = int(ilvl.get(w("val"), "0")) + 1 if ilvl is not None else 1
         name = self.names.get(style_id, style_id).lower()
-        if name == "title":
-            return "title", 0, False
-        if name == "subtitle":
-            return "subtitle", 0, False
-        heading = re.fullmatch(r"heading (\d)", name)
-        if heading:
-            return "heading", int(heading.group(1)), False
+        styled = kind_of_style(name)
+        if styled is not None:
+            return styled
         if "quote" in name or name == "block text":
             return "quote", 0, False
         if numbered or name.startswith("list"):

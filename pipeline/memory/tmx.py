@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.document import LANGUAGES
 from pipeline.export.atomic import write_bytes_atomic
+from pipeline.ingest import xml_stream
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_import_size
 from pipeline.memory.store import (
@@ -232,7 +233,6 @@ class TmxRead:
     refused: list[str]
 
 
-_TOLERATED_XML_ERRORS = {26, 27}  # an undeclared entity: refuses its unit, not the file
 _DATES = ("changedate", "creationdate")
 _PEOPLE = ("changeid", "creationid")
 
@@ -243,11 +243,7 @@ def iter_tmx(path: Path, limits: Limits) -> Iterator[TmxUnit | str]:
     depth limit; ``TmxError`` for a file that is not TMX or past ``max_import_units``."""
     from lxml import etree
 
-    context = etree.iterparse(
-        str(path), events=("end",), tag=("header", "tu"), resolve_entities=False,
-        load_dtd=False, no_network=True, huge_tree=False, recover=True, remove_comments=True,
-        remove_pis=True,
-    )  # fmt: skip
+    context = xml_stream.iterparse(path, events=("end",), tag=("header", "tu"))
     number = 0
     try:
         for _, element in context:
@@ -263,7 +259,9 @@ def iter_tmx(path: Path, limits: Limits) -> Iterator[TmxUnit | str]:
             yield _tmx_unit(element, number)
             _free(element)
     except etree.XMLSyntaxError as exc:
-        raise TmxError(f"{path}: not a TMX file ({_xml_problem(exc.error_log, exc)})") from None
+        raise TmxError(
+            f"{path}: not a TMX file ({xml_stream.xml_problem(exc.error_log, exc)})"
+        ) from None
     root = context.root
     if root is not None and root.tag != "tmx":
         raise TmxError(f"{path}: not a TMX file (the root element is not <tmx>)")
@@ -279,19 +277,11 @@ def _free(element: _Element) -> None:
             del parent[0]
 
 
-def _xml_problem(log: Any, exc: Exception | None = None) -> str:
-    errors = [e for e in log if e.type not in _TOLERATED_XML_ERRORS]
-    if errors:
-        first = errors[0]
-        return f"{first.message.strip()}, line {first.line}, column {first.column}"
-    return str(exc).splitlines()[0] if exc is not None and str(exc) else "not XML"
-
-
 def _check_xml_log(path: Path, log: Any, root_seen: bool) -> None:
     """``TmxError`` when the parser had to recover from anything but an undeclared entity
     (a truncated or broken file is refused whole, never read in part)."""
-    if not root_seen or any(e.type not in _TOLERATED_XML_ERRORS for e in log):
-        raise TmxError(f"{path}: not a TMX file ({_xml_problem(log)})")
+    if not root_seen or xml_stream.recovered(log):
+        raise TmxError(f"{path}: not a TMX file ({xml_stream.xml_problem(log)})")
 
 
 def _tmx_unit(element: _Element, number: int) -> TmxUnit:

@@ -21,7 +21,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 from translate.storage import xliff as tt_xliff
@@ -31,6 +30,7 @@ from translate.storage.placeables import xliff as px
 from pipeline import __version__, markers
 from pipeline.document import LANGUAGE_NAMES
 from pipeline.export.atomic import write_bytes_atomic
+from pipeline.ingest import xml_stream
 from pipeline.ingest.errors import ReadError
 from pipeline.ingest.limits import Limits, check_import_size
 from pipeline.review.sidecar import (
@@ -309,7 +309,6 @@ def write_xliff(review: ReviewSet, path: Path, *, for_omegat: bool = False) -> P
 
 XLIFF_11_NS = "urn:oasis:names:tc:xliff:document:1.1"
 _NAMESPACES = (XLIFF_12_NS, XLIFF_11_NS, "")
-_TOLERATED_XML_ERRORS = {26, 27}  # an undeclared entity: refuses its unit, not the file
 _UNIT_TAG = re.compile(rb"<(?:\w+:)?trans-unit[\s>/]")
 
 
@@ -342,7 +341,7 @@ def read_xliff(path: Path, limits: Limits | None = None) -> XliffReview:
         reader.read()
     except etree.XMLSyntaxError as exc:
         raise XliffError(
-            f"not a readable XLIFF file ({_xml_problem(exc.error_log, exc)})"
+            f"not a readable XLIFF file ({xml_stream.xml_problem(exc.error_log, exc)})"
         ) from None
     except OSError as exc:
         raise XliffError(f"cannot read ({exc.strerror})") from None
@@ -362,14 +361,6 @@ def _precount_units(path: Path, limits: Limits) -> None:
         raise XliffError(str(limits.refusal("max_import_units", f"{units} units")))
 
 
-def _xml_problem(log: Any, exc: Exception | None = None) -> str:
-    errors = [e for e in log if e.type not in _TOLERATED_XML_ERRORS]
-    if errors:
-        first = errors[0]
-        return f"{first.message.strip()}, line {first.line}, column {first.column}"
-    return str(exc).splitlines()[0] if exc is not None and str(exc) else "not XML"
-
-
 class _StreamReader:
     """The parsing half of ``read_xliff``: file attributes, the pipeline header note and the
     units, read from an ``iterparse`` stream."""
@@ -385,17 +376,13 @@ class _StreamReader:
     def read(self) -> None:
         tags = [f"{{{ns}}}{name}" if ns else name for ns in _NAMESPACES
                 for name in ("file", "header", "trans-unit")]  # fmt: skip
-        context = etree.iterparse(
-            str(self.path), events=("start", "end"), tag=tags, resolve_entities=False,
-            load_dtd=False, no_network=True, huge_tree=False, recover=True,
-            remove_comments=True, remove_pis=True,
-        )  # fmt: skip
+        context = xml_stream.iterparse(self.path, events=("start", "end"), tag=tags)
         for event, element in context:
             self._element(event, element)
-        if context.root is None or any(
-            e.type not in _TOLERATED_XML_ERRORS for e in context.error_log
-        ):
-            raise XliffError(f"not a readable XLIFF file ({_xml_problem(context.error_log)})")
+        if context.root is None or xml_stream.recovered(context.error_log):
+            raise XliffError(
+                f"not a readable XLIFF file ({xml_stream.xml_problem(context.error_log)})"
+            )
         if self.ns is None:
             self._root(context.root)
 
