@@ -1,38 +1,52 @@
 """Batches on a Dask cluster: ``pipeline translate --cluster tcp://HOST:PORT`` or ``local:N``.
 
-The split: the machine that runs the command reads, detects, segments and plans (the memory's
-approved and cached answers, the glossary), checks and writes the files and report.json,
-exactly as a local run does (``pipeline.run``, unchanged); what goes to the cluster is the
-engines' work. ``ClusterEngineSet`` is the run's ``EngineSet`` with every engine wrapped in a
-``RemoteEngine``: its batch of segments (what the memory did not answer, glossary terms already
-protected) is cut into chunks, each chunk a Dask task that a worker translates with the engines
-it loaded once and keeps (``_worker_engines``, one ``EngineSet`` per engine options in each
-worker process). Drafts come back to the command's machine, where the glossary is restored,
-the guard runs and new drafts go into its memory. Nothing but segment text and engine options
-crosses the network, so no shared file system is needed.
+The split, per document: a worker reads, detects and segments it from its bytes
+(``prepare_on_worker``, the local run's ``pipeline.prepare``) and returns the prepared value;
+the machine that runs the command makes the plan from it (the memory's approved and cached
+answers, the glossary: ``pipeline.plan``, as in a local run) and runs the translate stage,
+whose engine batches are Dask tasks too (``ClusterEngineSet``: each engine a ``RemoteEngine``
+whose chunks a worker translates with the engines it loaded once and keeps, one ``EngineSet``
+per engine options in each worker process), so new drafts go into the command's memory; then
+a worker runs QA and makes the document's files in a folder of its own (``render_on_worker``,
+the local run's ``pipeline.write``, LibreOffice and pandoc kept running in the worker) and
+returns their bytes and the targets' reports, and the command's machine writes the files
+atomically and report.json (``ClusterStages.written``). No shared file system is needed.
 
-A task is pure (texts in, translations out): when a worker dies Dask runs its chunks again on
-another; a chunk that has killed ``distributed.scheduler.allowed-failures`` + 1 workers ends
-as ``KilledWorker`` and fails its language pair for the documents of that wave with one line.
-Ctrl-C (the run's ``stop``) cancels the tasks not finished. A worker that lacks the engine or
-the model the route names fails the pair with one line naming the worker and the model.
+Tasks are pure (bytes or texts in, values out): when a worker dies Dask runs its tasks again on
+another; a task that has killed ``distributed.scheduler.allowed-failures`` + 1 workers ends as
+``KilledWorker``: a document's reading or writing fails that document alone with one line, an
+engine chunk its language pair for the documents of that wave. Ctrl-C (the run's ``stop``)
+cancels the tasks not finished. A worker that lacks the engine or the model the route names
+fails the pair with one line naming the worker and the model.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from pipeline.engines.base import Engine, EngineError, Progress, Route, Translation
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.errors import PipelineError
-from pipeline.options import Batch
+from pipeline.export import libreoffice, pandoc_server
+from pipeline.export.atomic import write_bytes_atomic
+from pipeline.export.pool import WriterPool
+from pipeline.ingest.limits import Limits
+from pipeline.jobs import Prepared, Source, TargetDraft, TargetReport
+from pipeline.options import Batch, OutputMode
+from pipeline.plan import DocumentPlan, TargetPlan
+from pipeline.prepare import prepare
+from pipeline.write import Writing, write_target
 
 INSTALL_HINT = '--cluster needs Dask, not installed here: pip install "statement-pipeline[cluster]"'
 CONNECT_TIMEOUT = 20.0  # seconds to reach the scheduler before the run ends with one line
@@ -244,10 +258,177 @@ def _worker_address() -> str:
 
 
 @contextmanager
-def cluster_engines(spec: str | None, batch: Batch) -> Iterator[EngineSet | None]:
-    """The run's engines on the cluster ``spec`` (None: a local run, the default engines)."""
+def cluster_run(
+    spec: str | None, batch: Batch
+) -> Iterator[tuple[EngineSet | None, ClusterStages | None]]:
+    """The run's engines and per-document stages on the cluster ``spec`` (None: a local run)."""
     if spec is None:
-        yield None
+        yield None, None
         return
     with connect(spec) as client:
-        yield ClusterEngineSet(batch.mode.engine, client=client, stop=batch.control.stop)
+        stop = batch.control.stop
+        engines = ClusterEngineSet(batch.mode.engine, client=client, stop=stop)
+        yield engines, ClusterStages(client, stop)
+
+
+Rendered = tuple[list[TargetReport], dict[str, bytes]]
+"""What a worker made of one document: its targets' reports, and its files (name → bytes)."""
+
+
+@dataclass
+class ClusterStages:
+    """The per-document stages a local run does itself, as Dask tasks: ``prepare`` (read,
+    detect, segment on a worker) and ``render`` then ``written`` (QA and the files on a
+    worker, written here). Their outcome is a value, a document's one line, or None when the
+    run was interrupted (Ctrl-C: the task is cancelled, the document not done)."""
+
+    client: Any
+    stop: threading.Event
+
+    def prepare(
+        self, source: Source, sha256: str, mode: OutputMode, limits: Limits
+    ) -> Prepared | str | None:
+        """``pipeline.prepare.prepare`` of ``source``, on a worker sent its bytes."""
+        if not sha256:  # not a file to read: the local stage says why, reading nothing
+            return prepare(source, sha256, mode, limits)
+        try:
+            data = source.path.read_bytes()
+        except OSError as exc:
+            return f"cannot read: {exc.strerror or exc}"
+        future = self.client.submit(prepare_on_worker, data, source, sha256, mode, limits,
+                                    key=_key("prepare", source))  # fmt: skip
+        outcome = self._outcome(future, "reading")
+        return _prepared_here(outcome, source) if isinstance(outcome, Prepared) else outcome
+
+    def render(self, plan: DocumentPlan, drafts: Sequence[TargetDraft], mode: OutputMode) -> Any:
+        """A worker starts on the document's QA and files (the future of ``Rendered``)."""
+        prepared = plan.prepared
+        data = b"" if prepared.inplace is None else prepared.source.path.read_bytes()
+        return self.client.submit(
+            render_on_worker, data, prepared, dict(plan.targets), list(drafts), mode,
+            key=_key("render", prepared.source),
+        )  # fmt: skip
+
+    def written(
+        self, task: Any, out_dir: Path, watcher: Any
+    ) -> dict[str, TargetReport] | str | None:
+        """The document's files written here atomically in ``out_dir`` and its targets'
+        reports, its one line when the worker's task failed, None when interrupted."""
+        outcome = self._outcome(task, "writing")
+        if not isinstance(outcome, tuple):
+            return outcome
+        reports, files = outcome
+        for name, data in files.items():
+            path = out_dir / name
+            watcher.file_started(path)
+            try:
+                write_bytes_atomic(path, data)
+            except OSError as exc:
+                return f"cannot write {path}: {exc.strerror or exc}"
+            finally:
+                watcher.file_done(path)
+        return {report.lang: report for report in reports}
+
+    def _outcome(self, future: Any, stage: str) -> Any:
+        """A document task's value, or its one line (killed workers, an error), or None."""
+        try:
+            while not future.done():
+                if self.stop.is_set():
+                    return None
+                time.sleep(POLL)
+            return future.result()
+        except Exception as exc:
+            if type(exc).__name__ == "KilledWorker":
+                return (
+                    f"killed Dask workers repeatedly while {stage} it "
+                    "(distributed.scheduler.allowed-failures); not translated"
+                )
+            return f"the cluster failed while {stage} it: {type(exc).__name__}: {exc}"
+        finally:
+            if not future.done():
+                self.client.cancel([future])
+
+
+def _key(stage: str, source: Source) -> str:
+    return f"{stage}-{source.stem}-{uuid.uuid4().hex}"
+
+
+def _prepared_here(prepared: Prepared, source: Source) -> Prepared:
+    """A worker's prepared document with this machine's source and path."""
+    doc = replace(prepared.doc, source_path=str(source.path))
+    return replace(prepared, source=source, doc=doc)
+
+
+def prepare_on_worker(
+    data: bytes, source: Source, sha256: str, mode: OutputMode, limits: Limits
+) -> Prepared | str:
+    """On a worker: the document's bytes in a folder of its own, read, detected, segmented."""
+    with tempfile.TemporaryDirectory(prefix="pipeline-dask-") as folder:
+        local = Path(folder) / source.path.name
+        local.write_bytes(data)
+        return prepare(replace(source, path=local), sha256, mode, limits)
+
+
+def render_on_worker(
+    data: bytes,
+    prepared: Prepared,
+    targets: Mapping[str, TargetPlan],
+    drafts: list[TargetDraft],
+    mode: OutputMode,
+) -> Rendered:
+    """On a worker: QA and every file of one document's targets (``pipeline.write``, as in a
+    local run) in a folder of its own; the files' bytes and the reports, their paths those
+    of the command's machine (``prepared.source.out_dir``)."""
+    with tempfile.TemporaryDirectory(prefix="pipeline-dask-") as folder:
+        here = Path(folder) / "out"
+        local = _localized(prepared, Path(folder) / prepared.source.path.name, here, data)
+        plan = DocumentPlan(local, targets, {})
+        writing = Writing(mode, threading.Event(), _worker_writers())
+        out_dir = prepared.source.out_dir
+        reports = [_moved(write_target(plan, draft, writing), here, out_dir) for draft in drafts]
+        files = {str(p.relative_to(here)): p.read_bytes() for p in here.rglob("*") if p.is_file()}
+    return reports, files
+
+
+def _localized(prepared: Prepared, path: Path, out_dir: Path, data: bytes) -> Prepared:
+    """``prepared`` writing into ``out_dir`` on this worker; an in-place source's package
+    (read again by its writer) written at ``path`` from ``data``."""
+    out_dir.mkdir(parents=True)
+    found = prepared.inplace
+    if found is not None and isinstance(getattr(found.skeleton, "source", None), str):
+        path.write_bytes(data)
+        skeleton: Any = found.skeleton  # every skeleton but a PDF's names its package
+        found = replace(found, skeleton=replace(skeleton, source=str(path)))
+    return replace(prepared, source=replace(prepared.source, out_dir=out_dir), inplace=found)
+
+
+def _moved(value: Any, old: Path, new: Path) -> Any:
+    """``value`` (a report, its mappings) with every path under ``old`` moved under ``new``."""
+    if isinstance(value, str):
+        return str(new) + value[len(str(old)) :] if value.startswith(str(old)) else value
+    if isinstance(value, TargetReport):
+        return replace(value, outputs=_moved(dict(value.outputs), old, new),
+                       leaflet=_moved(value.leaflet, old, new))  # fmt: skip
+    if isinstance(value, dict):
+        return {k: _moved(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_moved(v, old, new) for v in value]
+    return value
+
+
+_worker_state: dict[str, Any] = {}
+"""In each worker process: its writer pool, with a running pandoc and LibreOffice kept for
+as long as the process runs (started by the first document it writes)."""
+_worker_lock = threading.Lock()
+
+
+def _worker_writers() -> WriterPool:
+    with _worker_lock:
+        if "writers" not in _worker_state:
+            stack = ExitStack()
+            stack.enter_context(pandoc_server.serving())
+            stack.enter_context(libreoffice.serving(1))
+            _worker_state["writers"] = stack.enter_context(WriterPool(1))
+            atexit.register(stack.close)
+        writers: WriterPool = _worker_state["writers"]
+    return writers

@@ -48,11 +48,16 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 @contextmanager
 def _dask(
-    tmp_path: Path, workers: int = 2, worker_env: dict[str, str] | None = None
+    tmp_path: Path,
+    workers: int = 2,
+    worker_env: dict[str, str] | None = None,
+    worker_args: tuple[str, ...] = ("--no-nanny",),
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (no nanny: a killed one
-    stays dead), all shut down afterwards; yields the scheduler's address and the workers."""
-    env = _env(tmp_path)
+    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (by default no nanny: a
+    killed one stays dead), all shut down afterwards; yields the scheduler's address and the
+    workers."""
+    env = {**_env(tmp_path), **(env_extra or {})}
     file = tmp_path / "scheduler.json"
     log = (tmp_path / "dask.log").open("wb")
     python = [sys.executable, "-m"]
@@ -88,7 +93,7 @@ def _dask(
                     address,
                     "--nthreads",
                     "1",
-                    "--no-nanny",
+                    *worker_args,
                     "--no-dashboard",
                     "--host",
                     "127.0.0.1",
@@ -156,6 +161,11 @@ def _counts(out: Path) -> dict[str, Any]:
     return found
 
 
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 def _memory_rows(path: Path) -> int:
     with sqlite3.connect(path) as db:
         tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
@@ -166,14 +176,31 @@ def _memory_rows(path: Path) -> int:
 @requires_apertium
 def test_cluster_outputs_equal_a_local_run(tmp_path: Path, scheduler: Any) -> None:
     address, _ = scheduler
-    docs = _statements(tmp_path / "docs", 3)
-    local = _finished(_translate(tmp_path, docs, "local"))
-    on_cluster = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    docs = _statements(tmp_path / "docs", 2)
+    letter = Document()  # a Word file, translated in place on a worker from its bytes
+    letter.sections[0].header.paragraphs[0].text = "Solidarity committee \u2014 Lima office"
+    letter.add_paragraph("The miners of Casapalca were jailed for organising a union.")
+    letter.add_paragraph("We demand their release and the end of the persecution.")
+    letter.save(str(docs / "letter.docx"))
+    formats = ("--formats", "docx,pdf")
+    local = _finished(_translate(tmp_path, docs, "local", *formats))
+    on_cluster = _finished(_translate(tmp_path, docs, "cluster", *formats, "--cluster", address))
     assert local[0] == on_cluster[0] == 0, on_cluster[1]
     texts = _docx_texts(tmp_path / "cluster")
     assert len(texts) == 3 and all(any("minero" in t for t in v) for v in texts.values())
     assert texts == _docx_texts(tmp_path / "local")
     assert _counts(tmp_path / "cluster") == _counts(tmp_path / "local")
+    for name in ("letter", "statement0"):  # the PDFs made on the workers, written here
+        pdf = f"{name}/{name}.es.pdf"
+        assert _pdf_text(tmp_path / "cluster" / pdf) == _pdf_text(tmp_path / "local" / pdf)
+    header = Document(str(tmp_path / "cluster/letter/letter.es.docx")).sections[0].header
+    assert "Lima" in header.paragraphs[0].text  # the source's package, kept in place
+    report = json.loads((tmp_path / "cluster/letter/report.json").read_text())
+    assert report["source"]["path"] == str(docs / "letter.docx")
+    assert set(report["targets"]["es"]["outputs"].values()) == {
+        str(tmp_path / "cluster/letter/letter.es.docx"),
+        str(tmp_path / "cluster/letter/letter.es.pdf"),
+    }
     # the new drafts came back into this machine's memory, as many as in the local run
     assert _memory_rows(tmp_path / "cluster.sqlite3") == _memory_rows(tmp_path / "local.sqlite3")
 
@@ -234,6 +261,30 @@ def test_local_cluster_of_two_workers(tmp_path: Path) -> None:
     assert local[0] == on_cluster[0] == 0, on_cluster[1]
     assert _docx_texts(tmp_path / "cluster") == _docx_texts(tmp_path / "local")
     assert len(_docx_texts(tmp_path / "cluster")) == 2
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_a_document_that_kills_its_workers_fails_alone(tmp_path: Path) -> None:
+    docs = _statements(tmp_path / "docs", 3)
+    poison = docs / "poison.txt"  # its reader kills the worker (tests/dask_kill_preload.py)
+    poison.write_text("KILL-THIS-WORKER\n\nThe miners were jailed.\n", encoding="utf-8")
+    preload = str(ROOT / "tests" / "dask_kill_preload.py")
+    scheduler_config = {  # a task that killed 2 workers is KilledWorker; one task per thread
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
+        "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
+    }
+    nannies = ("--nanny", "--preload", preload)  # a killed worker is started again
+    with _dask(tmp_path, worker_args=nannies, env_extra=scheduler_config) as (address, _):
+        code, stderr = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    assert code == 1 and "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "poison.txt" in lines[0], stderr
+    assert "killed Dask workers repeatedly while reading it" in lines[0]
+    assert sorted(p.parent.name for p in (tmp_path / "cluster").glob("*/*.es.docx")) == [
+        f"statement{i}" for i in range(3)
+    ]
+    assert not (tmp_path / "cluster" / "poison").exists()
 
 
 @pytest.mark.slow

@@ -409,7 +409,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_with_progress(batch: Batch, interactive: bool, cluster: str | None = None) -> RunResult:
     """The batch, with progress bars on a terminal and Ctrl-C stopping it cleanly; on the Dask
     cluster ``cluster`` when given (``pipeline.cluster``)."""
-    from pipeline.cluster import cluster_engines
+    from pipeline.cluster import cluster_run
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
@@ -419,8 +419,11 @@ def _run_with_progress(batch: Batch, interactive: bool, cluster: str | None = No
 
         progress = RichProgress()
     try:
-        with stop_on_interrupt(batch.control.stop), cluster_engines(cluster, batch) as engines:
-            return run_batch(batch, progress, engines)
+        with (
+            stop_on_interrupt(batch.control.stop),
+            cluster_run(cluster, batch) as (engines, stages),
+        ):
+            return run_batch(batch, progress, engines, stages)
     except PipelineError as exc:  # the memory file cannot be used, the cluster cannot
         raise CommandError(str(exc), getattr(exc, "exit_code", 1)) from None
     finally:
