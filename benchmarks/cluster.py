@@ -2,7 +2,10 @@
 local run of the same command, and the overhead per document.
 
 UDHR statements (``benchmarks/scale.py``'s, a title and eight paragraphs each), Apertium
-en→es, DOCX, ``--jobs 2``, a fresh memory per run, each run a fresh process. For each
+en→es, DOCX and PDF (``--formats``), ``--jobs 2``, a fresh memory per run, each run a fresh
+process. On the cluster each document is read and its files made on a worker; the command's
+machine plans, runs the translate stage (its engine batches on the workers too) and writes the
+files it gets back; the local run's stage seconds (``--json`` ``seconds``) show the split. For each
 point a scheduler and N worker processes are started once on 127.0.0.1 (as ``dask scheduler``
 and ``dask worker`` would be) and the command runs with ``--cluster tcp://…``; each point is
 first run with one document ("1 doc s": the command's start and the first engine load on each
@@ -35,14 +38,19 @@ if str(REPO) not in sys.path:
 
 from benchmarks.scale import SHARED, UDHR_EN, run_process, write_statements  # noqa: E402
 
+RUN = {"formats": "docx,pdf"}  # --formats of every run (set once by main)
+
 
 def _args(docs: Path, out: Path, cache: Path, cluster: str | None) -> list[str]:
     return [
         sys.executable, "-m", "pipeline", "translate", str(docs), "--to", "es",
-        "--engine", "apertium", "--formats", "docx", "--jobs", "2", "--out", str(out),
+        "--engine", "apertium", "--formats", RUN["formats"], "--jobs", "2", "--out", str(out),
         "--cache", str(cache), "--glossary", str(REPO / "glossary.yml"), "--json",
         *(["--cluster", cluster] if cluster else []),
     ]  # fmt: skip
+
+
+STAGES: dict[str, dict[str, float]] = {}  # per run: the --json stage seconds
 
 
 def _wall(work: Path, docs: Path, cluster: str | None, env: dict[str, str], tag: str) -> float:
@@ -51,6 +59,7 @@ def _wall(work: Path, docs: Path, cluster: str | None, env: dict[str, str], tag:
     report = json.loads(run.output)
     if report["failed"] or len(report["documents"]) != len(list(docs.glob("*.txt"))):
         raise SystemExit(f"{tag}: not every document was written: {report['failed']}")
+    STAGES[tag] = report.get("seconds", {})
     return run.seconds
 
 
@@ -76,7 +85,9 @@ def main() -> int:
     parser.add_argument("--cluster", action="store_true", help="(how scale.py hands over)")
     parser.add_argument("--docs", type=int, default=40, help="documents per run")
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--formats", default=RUN["formats"], help="--formats of every run")
     args = parser.parse_args()
+    RUN["formats"] = args.formats
     if not UDHR_EN.is_file():
         print(f"skipped: shared material missing under {SHARED}")
         return 0
@@ -91,7 +102,7 @@ def main() -> int:
         f"machine: {platform.machine()}, {os.cpu_count()} cores (they bound any speed-up), "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine)"
     )
-    print(f"{args.docs} UDHR statements, Apertium en→es, DOCX, --jobs 2")
+    print(f"{args.docs} UDHR statements, Apertium en→es, --formats {args.formats}, --jobs 2")
     print(
         f"{'run':<10} {'wall s':>8} {'1 doc s':>8} {'docs/s':>7} {'s/doc':>7} {'overhead/doc':>13}"
     )
@@ -101,6 +112,9 @@ def main() -> int:
     for n in [int(w) for w in args.workers.split(",")]:
         wall, fixed_n = _point(work, (many, one), n, env)
         _row(f"{n} worker{'s' if n > 1 else ''}", wall, fixed_n, args.docs, base)
+    for tag in ("local", *(f"w{n}" for n in args.workers.split(","))):
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in STAGES.get(tag, {}).items())
+        print(f"stage seconds ({tag}, --json; on a cluster: waiting for the workers): {stages}")
     started = _wall(work, one, "local:2", env, "local2-one")
     print(f"--cluster local:2 starts and stops its workers in {started - fixed:+.1f} s per run")
     load = os.getloadavg()

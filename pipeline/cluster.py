@@ -285,6 +285,11 @@ class ClusterStages:
     client: Any
     stop: threading.Event
 
+    def threads(self) -> int:
+        """The cluster's worker threads now (documents worth reading at once)."""
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
     def prepare(
         self, source: Source, sha256: str, mode: OutputMode, limits: Limits
     ) -> Prepared | str | None:

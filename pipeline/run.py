@@ -105,7 +105,7 @@ def run_batch(
     settled: dict[Source, DocumentReport] = {}
     try:
         with (
-            ThreadPoolExecutor(max_workers=control.jobs) as pool,
+            ThreadPoolExecutor(max_workers=_readers(batch, cluster)) as pool,
             pandoc_server.serving(),
             libreoffice.serving(control.jobs) as office,
             WriterPool(
@@ -133,6 +133,11 @@ def run_batch(
     result.not_done.extend(str(s.path) for s in sources if s not in settled)
     result.reports = list(dict.fromkeys(result.reports))  # each report.json once
     return result
+
+
+def _readers(batch: Batch, cluster: ClusterStages | None) -> int:
+    """Documents read at once: ``--jobs``, or on a cluster at least one per worker thread."""
+    return batch.control.jobs if cluster is None else max(batch.control.jobs, cluster.threads())
 
 
 class _StreamedProgress(Progress):
@@ -238,7 +243,7 @@ def _waves(sources: list[Source], run: _Run) -> Iterator[list[_ToBuild]]:
     """Prepared documents that need building, in waves of about ``wave_tokens`` tokens (the
     plan's count); unchanged ones are marked and reported here and never reach a wave."""
     control, mode = run.batch.control, run.batch.mode
-    window = max(4, 2 * control.jobs)  # read ahead only this many documents at a time
+    window = max(4, 2 * _readers(run.batch, run.cluster))  # read ahead only this many
     wave: list[_ToBuild] = []
     tokens = 0
     for first in range(0, len(sources), window):

@@ -127,11 +127,13 @@ def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes
         yield started
 
 
-def _translate(tmp_path: Path, docs: Path, out: str, *extra: str) -> subprocess.Popen[str]:
+def _translate(
+    tmp_path: Path, docs: Path, out: str, *extra: str, args: tuple[str, ...] = ARGS
+) -> subprocess.Popen[str]:
     env = _env(tmp_path)
     env["PIPELINE_CACHE"] = str(tmp_path / f"{out}.sqlite3")
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "translate", str(docs), *ARGS,
+        [sys.executable, "-m", "pipeline", "translate", str(docs), *args,
          "--out", str(tmp_path / out), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )  # fmt: skip
@@ -182,13 +184,20 @@ def test_cluster_outputs_equal_a_local_run(tmp_path: Path, scheduler: Any) -> No
     letter.add_paragraph("The miners of Casapalca were jailed for organising a union.")
     letter.add_paragraph("We demand their release and the end of the persecution.")
     letter.save(str(docs / "letter.docx"))
-    formats = ("--formats", "docx,pdf")
-    local = _finished(_translate(tmp_path, docs, "local", *formats))
-    on_cluster = _finished(_translate(tmp_path, docs, "cluster", *formats, "--cluster", address))
+    glossary = tmp_path / "glossary.yml"  # sent to the workers with the run's mode
+    glossary.write_text(
+        "version: 1\nterms:\n  - keep: [JRCL]\n  - en: union leaders\n"
+        "    es: dirigentes sindicales\n    ja: 組合指導者\n",
+        encoding="utf-8",
+    )
+    args = (*ARGS[:-1], "--glossary", str(glossary), "--formats", "docx,pdf")
+    local = _finished(_translate(tmp_path, docs, "local", args=args))
+    on_cluster = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address, args=args))
     assert local[0] == on_cluster[0] == 0, on_cluster[1]
     texts = _docx_texts(tmp_path / "cluster")
     assert len(texts) == 3 and all(any("minero" in t for t in v) for v in texts.values())
     assert texts == _docx_texts(tmp_path / "local")
+    assert any("dirigentes sindicales" in t for t in texts["statement0"])  # the glossary's form
     assert _counts(tmp_path / "cluster") == _counts(tmp_path / "local")
     for name in ("letter", "statement0"):  # the PDFs made on the workers, written here
         pdf = f"{name}/{name}.es.pdf"
