@@ -51,15 +51,17 @@ def _args(docs: Path, out: Path, cache: Path, cluster: str | None) -> list[str]:
 
 
 STAGES: dict[str, dict[str, float]] = {}  # per run: the --json stage seconds
+CPU: dict[str, float] = {}  # per run: the command's CPU seconds (its own, its writers')
 
 
 def _wall(work: Path, docs: Path, cluster: str | None, env: dict[str, str], tag: str) -> float:
     out, cache = work / f"out-{tag}", work / f"memory-{tag}.sqlite3"
     run = run_process(_args(docs, out, cache, cluster), env)
     report = json.loads(run.output)
-    if report["failed"] or len(report["documents"]) != len(list(docs.glob("*.txt"))):
+    if report["failed"] or len(report["documents"]) != len(list(docs.iterdir())):
         raise SystemExit(f"{tag}: not every document was written: {report['failed']}")
     STAGES[tag] = report.get("seconds", {})
+    CPU[tag] = run.cpu
     return run.seconds
 
 
@@ -86,6 +88,10 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=40, help="documents per run")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--formats", default=RUN["formats"], help="--formats of every run")
+    parser.add_argument(
+        "--inputs", choices=("txt", "docx"), default="txt",
+        help="docx: the statements as Word files (translated in place, PDF by LibreOffice)",
+    )  # fmt: skip
     args = parser.parse_args()
     RUN["formats"] = args.formats
     if not UDHR_EN.is_file():
@@ -97,12 +103,18 @@ def main() -> int:
     many, one = work / "many", work / "one"
     write_statements(many, args.docs)
     write_statements(one, 1)
+    if args.inputs == "docx":
+        _as_docx(many)
+        _as_docx(one)
     load = os.getloadavg()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores (they bound any speed-up), "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine)"
     )
-    print(f"{args.docs} UDHR statements, Apertium en→es, --formats {args.formats}, --jobs 2")
+    print(
+        f"{args.docs} UDHR statements ({args.inputs}), Apertium en→es, "
+        f"--formats {args.formats}, --jobs 2"
+    )
     print(
         f"{'run':<10} {'wall s':>8} {'1 doc s':>8} {'docs/s':>7} {'s/doc':>7} {'overhead/doc':>13}"
     )
@@ -115,11 +127,30 @@ def main() -> int:
     for tag in ("local", *(f"w{n}" for n in args.workers.split(","))):
         stages = ", ".join(f"{k} {v:.1f}" for k, v in STAGES.get(tag, {}).items())
         print(f"stage seconds ({tag}, --json; on a cluster: waiting for the workers): {stages}")
+        cpu = CPU.get(tag, 0.0) - CPU.get(f"{tag}-one", 0.0)
+        print(
+            f"  the command's CPU ({tag}): {CPU.get(tag, 0.0):.1f} s, "
+            f"{cpu / (args.docs - 1):.3f} s per document beyond the first (its start, imports)"
+        )
     started = _wall(work, one, "local:2", env, "local2-one")
     print(f"--cluster local:2 starts and stops its workers in {started - fixed:+.1f} s per run")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     return 0
+
+
+def _as_docx(folder: Path) -> None:
+    """Each statement as a Word file (title and paragraphs), the text file removed."""
+    from docx import Document
+
+    for text in sorted(folder.glob("*.txt")):
+        title, *paragraphs = text.read_text(encoding="utf-8").strip().split("\n\n")
+        document = Document()
+        document.add_heading(title, level=1)
+        for paragraph in paragraphs:
+            document.add_paragraph(paragraph)
+        document.save(str(text.with_suffix(".docx")))
+        text.unlink()
 
 
 def _row(name: str, wall: float, fixed: float, docs: int, base: float | None) -> float:

@@ -109,6 +109,12 @@ def connect(spec: str) -> Iterator[Any]:
             f"({type(exc).__name__}); is `dask scheduler` running there?",
             1,
         ) from None
+    except (TypeError, ValueError, RuntimeError) as exc:  # TLS settings missing or refused
+        raise ClusterError(
+            f"cannot connect to the Dask scheduler at {spec}: {exc} (TLS: the client's "
+            "certificates come from Dask's configuration, distributed.comm.tls.*)",
+            1,
+        ) from None
     with client:
         yield client
 

@@ -53,6 +53,7 @@ def _dask(
     worker_env: dict[str, str] | None = None,
     worker_args: tuple[str, ...] = ("--no-nanny",),
     env_extra: dict[str, str] | None = None,
+    tls: list[str] | None = None,
 ) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (by default no nanny: a
     killed one stays dead), all shut down afterwards; yields the scheduler's address and the
@@ -67,7 +68,8 @@ def _dask(
                 *python,
                 "distributed.cli.dask_scheduler",
                 "--host",
-                "127.0.0.1",
+                "tls://127.0.0.1" if tls else "127.0.0.1",
+                *(tls or []),
                 "--port",
                 "0",
                 "--no-dashboard",
@@ -94,6 +96,7 @@ def _dask(
                     "--nthreads",
                     "1",
                     *worker_args,
+                    *(["--protocol", "tls", *tls] if tls else []),
                     "--no-dashboard",
                     "--host",
                     "127.0.0.1",
@@ -105,7 +108,12 @@ def _dask(
             for _ in range(workers)
         ]
         procs += started
-        with distributed.Client(address, timeout=30) as client:
+        security = None
+        if tls:
+            security = distributed.security.Security(
+                tls_ca_file=tls[1], tls_client_cert=tls[3], tls_client_key=tls[5]
+            )
+        with distributed.Client(address, timeout=30, security=security) as client:
             client.wait_for_workers(workers, timeout=60)
         yield address, started
     finally:
@@ -128,9 +136,14 @@ def scheduler(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes
 
 
 def _translate(
-    tmp_path: Path, docs: Path, out: str, *extra: str, args: tuple[str, ...] = ARGS
+    tmp_path: Path,
+    docs: Path,
+    out: str,
+    *extra: str,
+    args: tuple[str, ...] = ARGS,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
-    env = _env(tmp_path)
+    env = {**_env(tmp_path), **(env_extra or {})}
     env["PIPELINE_CACHE"] = str(tmp_path / f"{out}.sqlite3")
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", "translate", str(docs), *args,
@@ -294,6 +307,35 @@ def test_a_document_that_kills_its_workers_fails_alone(tmp_path: Path) -> None:
         f"statement{i}" for i in range(3)
     ]
     assert not (tmp_path / "cluster" / "poison").exists()
+
+
+@pytest.mark.slow
+@requires_apertium
+def test_a_tls_cluster_with_the_clients_certificates_from_dasks_config(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    made = distributed.security.Security.temporary()  # one self-signed pair for every role
+    (tmp_path / "cert.pem").write_text(made.tls_ca_file)
+    (tmp_path / "key.pem").write_text(made.tls_client_key)
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    tls = ["--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", key]
+    docs = _statements(tmp_path / "docs", 2)
+    with _dask(tmp_path, workers=1, tls=tls) as (address, _):
+        assert address.startswith("tls://")
+        plain = _finished(_translate(tmp_path, docs, "plain", "--cluster", address), 120)
+        config = {
+            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": cert,
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": cert,
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": key,
+            "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+        }
+        code, stderr = _finished(
+            _translate(tmp_path, docs, "cluster", "--cluster", address, env_extra=config)
+        )
+    assert code == 0, stderr
+    assert len(_docx_texts(tmp_path / "cluster")) == 2
+    assert plain[0] == 1 and "Traceback" not in plain[1]  # no certificate: refused in one line
+    lines = [line for line in plain[1].splitlines() if line.strip()]
+    assert len(lines) == 1 and f"cannot connect to the Dask scheduler at {address}" in lines[0]
 
 
 @pytest.mark.slow
