@@ -74,8 +74,24 @@ def _distributed() -> Any:
 def connect(spec: str) -> Iterator[Any]:
     """A Dask client for ``spec``: ``tcp://HOST:PORT`` / ``tls://HOST:PORT`` (a running
     scheduler; TLS settings from Dask's configuration, ``distributed.comm.tls.*``), or
-    ``local:N`` (N worker processes on 127.0.0.1 for this run, shut down after it)."""
+    ``local:N`` (N worker processes on 127.0.0.1 for this run, shut down after it). Dask's
+    own log lines are silenced meanwhile: a worker's death and the rescheduling of its tasks
+    are Dask's business, and what a user must know the run says in its own lines."""
     distributed = _distributed()
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client")]
+    levels = [logger.level for logger in loggers]  # Dask's config sets both, each its handler
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        with _client(distributed, spec) as client:
+            yield client
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+@contextmanager
+def _client(distributed: Any, spec: str) -> Iterator[Any]:
     if spec.startswith("local:"):
         try:
             workers = int(spec[len("local:") :])
@@ -312,9 +328,13 @@ class ClusterStages:
         return _prepared_here(outcome, source) if isinstance(outcome, Prepared) else outcome
 
     def render(self, plan: DocumentPlan, drafts: Sequence[TargetDraft], mode: OutputMode) -> Any:
-        """A worker starts on the document's QA and files (the future of ``Rendered``)."""
+        """A worker starts on the document's QA and files (the future of ``Rendered``), or
+        the line saying why it cannot."""
         prepared = plan.prepared
-        data = b"" if prepared.inplace is None else prepared.source.path.read_bytes()
+        try:  # an in-place source's package is written again from the source itself
+            data = b"" if prepared.inplace is None else prepared.source.path.read_bytes()
+        except OSError as exc:
+            return f"cannot read: {exc.strerror or exc}"
         return self.client.submit(
             render_on_worker, data, prepared, dict(plan.targets), list(drafts), mode,
             key=_key("render", prepared.source),
@@ -325,7 +345,7 @@ class ClusterStages:
     ) -> dict[str, TargetReport] | str | None:
         """The document's files written here atomically in ``out_dir`` and its targets'
         reports, its one line when the worker's task failed, None when interrupted."""
-        outcome = self._outcome(task, "writing")
+        outcome = task if isinstance(task, str) else self._outcome(task, "writing")
         if not isinstance(outcome, tuple):
             return outcome
         reports, files = outcome

@@ -10,7 +10,8 @@ from typing import Any
 import pipeline.cluster
 
 MARK = b"KILL-THIS-WORKER"
-_prepare = getattr(pipeline.cluster.prepare, "real", pipeline.cluster.prepare)  # loaded twice
+_current: Any = getattr(pipeline.cluster, "prepare")  # noqa: B009 (not in its __all__)
+_prepare = getattr(_current, "real", _current)  # the preload can run twice in one process
 
 
 def _deadly_prepare(source: Any, *args: Any) -> Any:
@@ -20,4 +21,4 @@ def _deadly_prepare(source: Any, *args: Any) -> Any:
 
 
 _deadly_prepare.real = _prepare  # type: ignore[attr-defined]
-pipeline.cluster.prepare = _deadly_prepare  # type: ignore[assignment]
+setattr(pipeline.cluster, "prepare", _deadly_prepare)  # noqa: B010
