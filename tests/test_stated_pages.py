@@ -84,6 +84,19 @@ def test_word_statistics_for_the_text_are_believed(tmp_path: Path, application: 
     assert stated_pages(_as_word_saved(path, texts, 3, application), "docx") == 3
 
 
+LIBREOFFICE = "LibreOffice/7.4.7.2$Linux_X86_64 LibreOffice_project/40$Build-2"
+
+
+@pytest.mark.parametrize(("stated", "believed"), [(3, 3), (4, 4), (6, None)])
+def test_libreoffice_counts_past_four_pages_are_not_believed(
+    tmp_path: Path, stated: int, believed: int | None
+) -> None:
+    """A headless LibreOffice saves before its layout is done: 6 pages stated for 5."""
+    path = tmp_path / "statement.docx"
+    texts = _statement(path, 12)
+    assert stated_pages(_as_word_saved(path, texts, stated, LIBREOFFICE), "docx") == believed
+
+
 def test_figures_of_another_text_are_not_believed(tmp_path: Path) -> None:
     """Saved by Word, then edited by a tool that does not count (the text grew by half)."""
     path = tmp_path / "statement.docx"
