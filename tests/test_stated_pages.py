@@ -248,3 +248,32 @@ def test_a_template_figure_is_laid_out_once_and_remembered(
     layouts.clear()
     second = _fit(path, tmp_path / "second.pdf")
     assert second == first and layouts == ["translated"]
+
+
+@pytest.mark.slow
+@requires_soffice
+@requires("apertium")
+def test_a_second_run_takes_the_count_from_the_cache(cli, tmp_path: Path) -> None:
+    """Through the CLI: a source without a figure to believe is laid out on the first run;
+    the second (``--force``) reads the count remembered for it (here altered to 3, so the
+    report shows where it came from) instead of laying the source out again."""
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    src = tmp_path / "docs" / "statement.docx"
+    _statement(src, 5)
+    args = ["translate", str(src.parent), "--to", "es", "--from", "en", "--engine", "apertium"]
+    args += ["--formats", "pdf", "--no-glossary", "--json"]
+    first = cli(*args, "--out", str(tmp_path / "one"))
+    assert first.returncode == 0, first.stdout + first.stderr
+    report = json.loads((tmp_path / "one" / "statement" / "report.json").read_text())
+    assert report["targets"]["es"]["pages"]["source"] == 1
+    with closing(sqlite3.connect(tmp_path / "layout.sqlite3")) as conn:  # the cli fixture's
+        assert conn.execute("SELECT pages FROM source_pages").fetchall() == [(1,)]
+        conn.execute("UPDATE source_pages SET pages = 3")
+        conn.commit()
+    second = cli(*args, "--out", str(tmp_path / "two"), "--force")
+    assert second.returncode == 0, second.stdout + second.stderr
+    report = json.loads((tmp_path / "two" / "statement" / "report.json").read_text())
+    assert report["targets"]["es"]["pages"]["source"] == 3
