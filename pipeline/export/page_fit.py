@@ -2,13 +2,14 @@
 can do it, and the page counts for report.json.
 
 LibreOffice lays out the translation and its PDF's pages are counted (pypdf). The source's
-count is the one its own statistics state when they can be believed (``inplace.stated_pages``:
-saved by Word or LibreOffice, for this text) and the translation is not longer than that;
-otherwise LibreOffice lays out the source (an offline copy) once, and the count is remembered
-for that file (``layout_cache``), so a later run does not lay it out again. A translation that
-looks longer than its stated count is checked against the source's own layout, so a count
-LibreOffice lays out differently never shrinks a translation that fits. When the translation
-has more pages, its font sizes are scaled down by up to
+count is the one its own statistics state when they can be believed (the skeleton's
+``stated_pages``, see ``inplace.stated_pages``: saved by Word or LibreOffice, for this text)
+and the translation is not laid out on more pages than that; otherwise LibreOffice lays out
+the source (an offline copy) once, and the count is remembered for that file
+(``layout_cache``), so a later run does not lay it out again. A translation longer than the
+stated count is checked against the source's own layout, so a figure from another layout (Word's
+fonts) never shrinks a translation LibreOffice lays out on as many pages as the source. When
+the translation has more pages, its font sizes are scaled down by up to
 ``FONT_STEPS`` (3 %, 6 %, 9 %) and laid out again; the first step that keeps it on the source's
 pages is used for the PDF and for the translated DOCX/ODT beside it. The counts and the scale
 are stamped into the PDF's document information, where ``pages_entry`` reads them back (for
@@ -27,7 +28,6 @@ from pipeline.document import Document
 from pipeline.export import layout_cache, libreoffice
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.inplace.fit import scale_fonts
-from pipeline.inplace.stated_pages import stated_pages
 
 if TYPE_CHECKING:
     from pipeline.inplace import Skeleton
@@ -103,11 +103,13 @@ def laid_out_pages(skeleton: Skeleton, sha256: str, folder: Path) -> int:
 def source_pages(skeleton: Skeleton, folder: Path, translated: int | None = None) -> int:
     """The source's page count: a PDF's own; the count the file states when it can be believed
     and the translation (``translated`` pages) is no longer; else LibreOffice's layout of it."""
+    from pipeline.inplace.docx import DocxSkeleton
+    from pipeline.inplace.odt import OdtSkeleton
     from pipeline.inplace.pdf import PdfSkeleton
 
     if isinstance(skeleton, PdfSkeleton):  # a PDF in place keeps its pages by construction
         return skeleton.page_count
-    stated = stated_pages(Path(skeleton.source), skeleton.format)
+    stated = skeleton.stated_pages if isinstance(skeleton, DocxSkeleton | OdtSkeleton) else None
     if stated is not None and translated is not None and translated <= stated:
         return stated
     return laid_out_pages(skeleton, skeleton.sha256, folder)

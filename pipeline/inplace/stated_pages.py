@@ -15,7 +15,8 @@ layout of the file as its author last saw it. It is believed only when
   lays out from 5 pages on (measured with 7.4: 6 stated for 5 laid out, 12 for 10; exact up
   to 4, and exact at any length once the layout is done, as when a user has the file open).
 
-``stated_pages(path, fmt)`` gives the count, or None when it is absent or not believed.
+``stated_pages(path, fmt)`` gives the count, or None when it is absent or not believed;
+``inplace.read`` keeps it in the DOCX's or ODT's skeleton (``stated_pages``).
 """
 
 from __future__ import annotations
