@@ -77,6 +77,16 @@ def test_python_docx_template_figures_are_not_believed(tmp_path: Path) -> None:
     assert stated_pages(path, "docx") is None
 
 
+def test_pandoc_reference_figures_are_not_believed(tmp_path: Path) -> None:
+    """pandoc's reference.docx carries "Microsoft Word 12.0.0", 1 page, 475 characters."""
+    import pypandoc
+
+    path = tmp_path / "statement.docx"
+    pypandoc.convert_text(f"# Statement\n\n{SENTENCE}\n", "docx", "markdown", outputfile=str(path))
+    assert "<Pages>1</Pages>" in zipfile.ZipFile(path).read("docProps/app.xml").decode()
+    assert stated_pages(path, "docx") is None
+
+
 @pytest.mark.parametrize("application", ["Microsoft Office Word", "Microsoft Macintosh Word"])
 def test_word_statistics_for_the_text_are_believed(tmp_path: Path, application: str) -> None:
     path = tmp_path / "statement.docx"
