@@ -82,8 +82,8 @@ def serve(
         server = uvicorn.Server(config)
         actual_port = sock.getsockname()[1]
         line = url_of(host, actual_port, token)
-        (announce or _print_line)(line)
         with _signals_stop(server):
+            (announce or _print_line)(line)  # a SIGTERM right after the line stops it cleanly
             try:
                 server.run(sockets=[sock])
             finally:
