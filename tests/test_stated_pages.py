@@ -287,3 +287,33 @@ def test_a_second_run_takes_the_count_from_the_cache(cli, tmp_path: Path) -> Non
     assert second.returncode == 0, second.stdout + second.stderr
     report = json.loads((tmp_path / "two" / "statement" / "report.json").read_text())
     assert report["targets"]["es"]["pages"]["source"] == 3
+
+
+@pytest.mark.slow
+@requires_soffice
+@requires("apertium")
+def test_a_translation_longer_than_a_word_figure_is_still_fitted(cli, tmp_path: Path) -> None:
+    """A full one-page letter Word says is 1 page: the Spanish runs onto a second page, the
+    source is laid out to check (1 page) and the fonts step down to keep it on one, as for a
+    file without statistics (tests/test_nothing_silent_cli.py)."""
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    from tests.fixtures import written_by_others as wbo
+
+    src = wbo.full_page_letter_docx(tmp_path / "docs" / "full.docx", 26)
+    texts = [p.text for p in docx.Document(str(src)).paragraphs]
+    _as_word_saved(src, texts, 1, "Microsoft Office Word")
+    assert stated_pages(src, "docx") == 1
+    done = cli(
+        "translate", str(src.parent), "--to", "es", "--from", "en", "--engine", "apertium",
+        "--formats", "docx,pdf", "--no-glossary", "--out", str(tmp_path / "out"), "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "out" / "full" / "report.json").read_text())
+    pages = report["targets"]["es"]["pages"]
+    assert pages["source"] == pages["translated"] == 1
+    assert pages["font_scale"] < 1.0 and "smaller" in pages["note"]
+    with closing(sqlite3.connect(tmp_path / "layout.sqlite3")) as conn:  # laid out to check
+        assert conn.execute("SELECT pages FROM source_pages").fetchall() == [(1,)]
