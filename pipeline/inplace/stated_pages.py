@@ -98,13 +98,14 @@ def _number(text: str | None) -> int | None:
 
 
 def _docx_pages(package: zipfile.ZipFile) -> int | None:
-    app, body = _read(package, "docProps/app.xml"), _read(package, "word/document.xml")
-    if app is None or body is None:
+    app = _read(package, "docProps/app.xml")
+    if app is None:
         return None
     application = app.findtext(f"{{{EXTENDED}}}Application") or ""
     pages = _believed_count(application, _number(app.findtext(f"{{{EXTENDED}}}Pages")))
     characters = _number(app.findtext(f"{{{EXTENDED}}}Characters"))
-    if pages is None or characters is None:
+    body = _read(package, "word/document.xml") if pages and characters is not None else None
+    if pages is None or characters is None or body is None:
         return None
     extra = 0
     for name in package.namelist():
@@ -134,16 +135,15 @@ def _odf_texts(root: etree._Element | None, container: str) -> list[str]:
 
 
 def _odt_pages(package: zipfile.ZipFile) -> int | None:
-    meta, content = _read(package, "meta.xml"), _read(package, "content.xml")
-    if meta is None or content is None:
+    meta = _read(package, "meta.xml")
+    statistic = meta.find(f".//{{{META}}}document-statistic") if meta is not None else None
+    if meta is None or statistic is None:
         return None
     generator = meta.findtext(f".//{{{META}}}generator") or ""
-    statistic = meta.find(f".//{{{META}}}document-statistic")
-    if statistic is None:
-        return None
     pages = _believed_count(generator, _number(statistic.get(f"{{{META}}}page-count")))
     characters = _number(statistic.get(f"{{{META}}}non-whitespace-character-count"))
-    if pages is None or characters is None:
+    content = _read(package, "content.xml") if pages and characters is not None else None
+    if pages is None or characters is None or content is None:
         return None
     body = _characters(_odf_texts(content, f"{{{OFFICE}}}text"))
     extra = _characters(_odf_texts(_read(package, "styles.xml"), f"{{{STYLE}}}master-page"))
