@@ -116,6 +116,8 @@ class DocxSkeleton:
     formats: dict[str, Format] = field(default_factory=dict)
     tracked_changes: int = 0
     format: str = "docx"
+    stated_pages: int | None = None
+    """The page count the file states about itself, when it can be believed (``stated_pages``)."""
 
 
 # --- reading paragraphs -------------------------------------------------------------------
