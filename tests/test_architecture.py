@@ -66,3 +66,91 @@ def test_no_module_over_the_limit_without_saying_why() -> None:
         if text.count("\n") > MAX_LINES and "over 700 lines because" not in text:
             long.append(f"{path.relative_to(PACKAGE.parent)}: {text.count(chr(10))} lines")
     assert long == []
+
+
+# --- the size and shape limits of the Done-when (issue 19), enforced -------------------------
+
+MAX_COMPLEXITY = 20
+MAX_FUNCTION_LINES = 80
+# The CLI's argument tables: one ``add_argument`` call per option, long by nature.
+ARGUMENT_TABLES = {"register"}
+
+
+def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def test_no_function_over_complexity_20() -> None:
+    from radon.complexity import cc_visit
+    from radon.visitors import Function
+
+    complex_ = []
+    for path in _modules():
+        # radon lists every function and method as its own block (classes beside them)
+        for block in cc_visit(path.read_text(encoding="utf-8")):
+            if isinstance(block, Function) and block.complexity > MAX_COMPLEXITY:
+                complex_.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{block.lineno} "
+                    f"{block.fullname}: {block.complexity}"
+                )
+    assert complex_ == []
+
+
+def test_no_function_over_80_lines_outside_the_cli_argument_tables() -> None:
+    long = []
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in _functions(tree):
+            lines = (node.end_lineno or node.lineno) - node.lineno + 1
+            in_table = path.parent.name == "cli" and node.name in ARGUMENT_TABLES
+            if lines > MAX_FUNCTION_LINES and not in_table:
+                long.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}: {lines}"
+                )
+    assert long == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The ``pipeline`` modules a module imports when it is loaded (its top-level imports, not
+    those under ``TYPE_CHECKING`` or inside functions); ``from package import submodule`` counts
+    as an import of the submodule."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    imported: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & known
+            imported.update(submodules or {base})
+    return {module for module in imported & known if module != name}
+
+
+def test_no_import_cycles() -> None:
+    paths = {_module_name(path): path for path in _modules()}
+    graph = {name: _imported_modules(path, set(paths)) for name, path in paths.items()}
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> None:
+        if module in trail:
+            cycles.append([*trail[trail.index(module) :], module])
+            return
+        if module in done:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, [*trail, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert cycles == []
