@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -23,8 +24,18 @@ def _modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+@functools.cache
+def _source(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(_source(path))
+
+
 def _string_literals(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     out: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -62,7 +73,7 @@ def test_every_public_error_is_a_pipeline_error() -> None:
 def test_no_module_over_the_limit_without_saying_why() -> None:
     long = []
     for path in _modules():
-        text = path.read_text(encoding="utf-8")
+        text = _source(path)
         if text.count("\n") > MAX_LINES and "over 700 lines because" not in text:
             long.append(f"{path.relative_to(PACKAGE.parent)}: {text.count(chr(10))} lines")
     assert long == []
@@ -87,7 +98,7 @@ def test_no_function_over_complexity_20() -> None:
     complex_ = []
     for path in _modules():
         # radon lists every function and method as its own block (classes beside them)
-        for block in cc_visit(path.read_text(encoding="utf-8")):
+        for block in cc_visit(_source(path)):
             if isinstance(block, Function) and block.complexity > MAX_COMPLEXITY:
                 complex_.append(
                     f"{path.relative_to(PACKAGE.parent)}:{block.lineno} "
@@ -99,8 +110,7 @@ def test_no_function_over_complexity_20() -> None:
 def test_no_function_over_80_lines_outside_the_cli_argument_tables() -> None:
     long = []
     for path in _modules():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in _functions(tree):
+        for node in _functions(_tree(path)):
             lines = (node.end_lineno or node.lineno) - node.lineno + 1
             in_table = path.parent.name == "cli" and node.name in ARGUMENT_TABLES
             if lines > MAX_FUNCTION_LINES and not in_table:
@@ -122,7 +132,7 @@ def _imported_modules(path: Path, known: set[str]) -> set[str]:
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     imported: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in _tree(path).body:
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
