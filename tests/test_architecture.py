@@ -164,3 +164,39 @@ def test_no_import_cycles() -> None:
     for module in sorted(graph):
         visit(module, [])
     assert cycles == []
+
+
+def test_the_engines_read_the_environment_only_in_engine_paths() -> None:
+    """Engine settings are read once, at the edge (``EnginePaths.from_env``, called by the
+    CLI), and passed down in ``EngineOptions``."""
+    reads = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in _modules()
+        if path.parent.name == "engines" and path.name != "paths.py"
+        for line, text in enumerate(_source(path).splitlines(), 1)
+        if "os.environ" in text or "getenv" in text
+    ]
+    assert reads == []
+
+
+def test_engine_paths_come_from_the_environment_given(tmp_path: Path) -> None:
+    from pipeline.engines.paths import EnginePaths
+    from pipeline.engines.registry import EngineOptions, EngineSet
+
+    paths = EnginePaths.from_env(
+        {
+            "PIPELINE_MODELS_DIR": str(tmp_path / "models"),
+            "APERTIUM_DATADIR": str(tmp_path / "apertium"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "PATH": str(tmp_path),
+        }
+    )
+    assert paths.models == tmp_path / "models"
+    assert paths.apertium == (tmp_path / "apertium", Path("/usr/share/apertium"))
+    assert paths.argos_data == tmp_path / "data" / "argos-translate"
+    # the engines look where they are told, not where this process's environment says
+    engines = EngineSet(EngineOptions(paths=paths))
+    assert engines.get("ctranslate2") is None  # an empty models folder: no family engine
+    argos = engines.get("argos")
+    assert argos is not None and argos.data_dir == tmp_path / "data" / "argos-translate"
+    assert argos.models == []
