@@ -177,6 +177,7 @@ def run_serve(args: argparse.Namespace) -> int:
             args.glossary, Path("glossary.yml"), load_glossary, GlossaryError
         )
     from pipeline.cli.leaflet import load_config_or_default
+    from pipeline.engines.paths import EnginePaths
     from pipeline.engines.routes import RoutesError, load_routes
 
     try:
@@ -191,6 +192,7 @@ def run_serve(args: argparse.Namespace) -> int:
         engine=args.engine,
         url=args.url,
         routes=routes,
+        engine_paths=EnginePaths.from_env(),
     )
     if not is_loopback(args.host):
         print(
