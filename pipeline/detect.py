@@ -392,42 +392,41 @@ def _evidence(text: str, detector: str = DEFAULT_DETECTOR) -> _Evidence:
     n = sum(map(str.isalpha, text))
     if not n:
         return _Evidence({}, 0)
+    by_script = _japanese_script_evidence(text, n, detector)
+    if by_script is not None:
+        return by_script
+    return _model_evidence(text, n, detector)
+
+
+def _japanese_script_evidence(text: str, n: int, detector: str) -> _Evidence | None:
+    """Japanese told by its script (kana, or mostly Han), or None when the script says nothing."""
     kana = sum(map(str.isalpha, "".join(_KANA.findall(text))))
     han = sum(map(str.isalpha, "".join(_HAN.findall(text))))
     if kana and (kana + han) / n >= 0.3:
         return _Evidence({"ja": 0.99 if kana >= 2 or n <= 4 else 0.95}, n, script_ja=True)
-    if han / n >= 0.5:
-        # Han without kana: Japanese headings and names look like this; long runs of Han
-        # without a single kana are more likely Chinese, which fastText can tell.
-        if han >= 20:
-            ft = _model_scores(text, detector)
-            if ft.get("zh", 0.0) > max(ft.get("ja", 0.0), 0.5):
-                return _Evidence({"zh": ft["zh"], "ja": ft.get("ja", 0.0)}, n)
-        return _Evidence({"ja": min(0.9, 0.5 + 0.1 * han)}, n, script_ja=True)
+    if han / n < 0.5:
+        return None
+    # Han without kana: Japanese headings and names look like this; long runs of Han
+    # without a single kana are more likely Chinese, which fastText can tell.
+    if han >= 20:
+        ft = _model_scores(text, detector)
+        if ft.get("zh", 0.0) > max(ft.get("ja", 0.0), 0.5):
+            return _Evidence({"zh": ft["zh"], "ja": ft.get("ja", 0.0)}, n)
+    return _Evidence({"ja": min(0.9, 0.5 + 0.1 * han)}, n, script_ja=True)
 
+
+def _model_evidence(text: str, n: int, detector: str) -> _Evidence:
+    """What fastText says among the candidates, with the Andean word shares and a confident
+    language outside the candidates taken into account."""
     ft = _model_scores(text, detector)
     candidate = {k: v for k, v in ft.items() if k in CANDIDATES}
     best_other = max(
         ((k, v) for k, v in ft.items() if k not in CANDIDATES), key=lambda kv: kv[1], default=None
     )
-    words = [w.lower() for w in _WORD.findall(text)]
-    qu_share, ay_share = _andean_evidence(words)
-    andean = max(qu_share, ay_share)
-    enough_words = len(words) >= 3 or (andean >= 0.99 and len(words) >= 1)
-    # Andean evidence: fastText knows Quechua (weakly) but not Aymara, so the word shares
-    # decide between them and take over a part of what fastText said, growing with the share.
     unknown = max(0.0, 1.0 - sum(candidate.values()))
-    weight = 0.0
-    if enough_words and andean >= 0.15:
-        # Text fastText cannot place among the candidates adds to the Andean evidence.
-        weight = min(0.99, 2.5 * (andean - 0.1) + 0.5 * unknown)
-    if weight > 0:
-        qu_weight = qu_share + 0.5 * candidate.get("qu", 0.0)
-        qu_part = qu_weight / (qu_weight + ay_share) if qu_weight + ay_share else 0.5
-        scores = {k: v * (1 - weight) for k, v in _normalize(candidate).items() if k != "qu"}
-        scores["qu"] = weight * qu_part + (1 - weight) * _normalize(candidate).get("qu", 0.0)
-        scores["ay"] = weight * (1 - qu_part)
-        return _Evidence(_normalize(scores), n, unknown)
+    andean = _andean_scores(text, candidate, unknown)
+    if andean is not None:
+        return _Evidence(andean, n, unknown)
     if best_other and best_other[1] >= _OTHER_LANGUAGE_MIN and n >= 20:
         return _Evidence({best_other[0]: best_other[1], **candidate}, n, unknown)
     mass = sum(candidate.values())
@@ -437,6 +436,30 @@ def _evidence(text: str, detector: str = DEFAULT_DETECTOR) -> _Evidence:
     # How sure fastText is overall: mass outside the candidates lowers the confidence.
     sure = min(1.0, mass / 0.5)
     return _Evidence({k: v * sure for k, v in scores.items()}, n, unknown)
+
+
+def _andean_scores(
+    text: str, candidate: Mapping[str, float], unknown: float
+) -> dict[str, float] | None:
+    """Andean evidence: fastText knows Quechua (weakly) but not Aymara, so the word shares
+    decide between them and take over a part of what fastText said, growing with the share.
+    None when the words do not make a case for either."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    qu_share, ay_share = _andean_evidence(words)
+    andean = max(qu_share, ay_share)
+    enough_words = len(words) >= 3 or (andean >= 0.99 and len(words) >= 1)
+    weight = 0.0
+    if enough_words and andean >= 0.15:
+        # Text fastText cannot place among the candidates adds to the Andean evidence.
+        weight = min(0.99, 2.5 * (andean - 0.1) + 0.5 * unknown)
+    if weight <= 0:
+        return None
+    qu_weight = qu_share + 0.5 * candidate.get("qu", 0.0)
+    qu_part = qu_weight / (qu_weight + ay_share) if qu_weight + ay_share else 0.5
+    scores = {k: v * (1 - weight) for k, v in _normalize(candidate).items() if k != "qu"}
+    scores["qu"] = weight * qu_part + (1 - weight) * _normalize(candidate).get("qu", 0.0)
+    scores["ay"] = weight * (1 - qu_part)
+    return _normalize(scores)
 
 
 @lru_cache(maxsize=4096)

@@ -92,6 +92,16 @@ def bottom_line(checks: Sequence[Check], found: Sequence[Direction]) -> str:
         )
     ready = [d for d in found if d.engine]
     missing = [d for d in found if not d.engine]
+    parts = _ready_directions(ready)
+    now = f"You can translate now: {', '.join(parts)}." if parts else "You cannot translate yet."
+    if not missing:
+        return now + " Every direction among en, es and ja is covered."
+    names = ", ".join(d.name for d in missing)
+    return f"{now} Not yet: {names}, because {_why_missing(missing)}."
+
+
+def _ready_directions(ready: Sequence[Direction]) -> list[str]:
+    """``en↔es (Apertium)`` when both ways share an engine, else ``en→ja (Argos)``."""
     done: set[tuple[str, str]] = set()
     parts = []
     for d in ready:
@@ -104,18 +114,17 @@ def bottom_line(checks: Sequence[Check], found: Sequence[Direction]) -> str:
         else:
             parts.append(f"{d.name} ({d.engine})")
         done.add((d.src, d.tgt))
-    now = f"You can translate now: {', '.join(parts)}." if parts else "You cannot translate yet."
-    if not missing:
-        return now + " Every direction among en, es and ja is covered."
-    names = ", ".join(d.name for d in missing)
-    why = "no engine covers them" if len(missing) > 1 else "no engine covers it"
+    return parts
+
+
+def _why_missing(missing: Sequence[Direction]) -> str:
     if any("Argos model" in d.reason for d in missing):
-        why = (
+        return (
             f"{'they need' if len(missing) > 1 else 'it needs'} an Argos model: "
             "`pipeline models install --defaults` (online) or "
             "`pipeline models install FILE.argosmodel` (a file, offline)"
         )
-    return f"{now} Not yet: {names}, because {why}."
+    return "no engine covers them" if len(missing) > 1 else "no engine covers it"
 
 
 def _pandoc() -> Check:

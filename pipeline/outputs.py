@@ -8,6 +8,10 @@ once they are written: the leaflet, the review sidecar; 2: the review files made
 sidecar), and only if every spec named in its ``after`` wrote its files without error.
 File names come from ``pipeline.outnames.output_file``.
 
+OmegaT projects are no output of a translate run: ``pipeline review export --omegat`` makes
+them later from the sidecar, through the review formats' own table
+(``pipeline.review.files.FORMATS``), as it makes the review DOCX and XLIFF again.
+
 Adding an output kind is one entry here: a file made from the translated document in one
 of ``--formats`` is a writer in ``pipeline.export.writers`` (``outputs_for``), everything
 else (a subtitle track, a slide deck's notes, …) an ``OutputSpec``.

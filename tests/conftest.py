@@ -27,6 +27,16 @@ def source_docs() -> Path:
     return SOURCE_DOCS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _layout_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The page counts LibreOffice gave sources (``export.layout_cache``) kept in the session's
+    own folder, never the user's cache (the ``cli`` fixture gives each test its own)."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("layout-cache")
+        patch.setenv("PIPELINE_LAYOUT_CACHE", str(folder / "layout.sqlite3"))
+        yield
+
+
 @pytest.fixture
 def cli(tmp_path: Path):
     """Run ``python -m pipeline ARGS`` in a subprocess; returns the CompletedProcess."""
@@ -38,6 +48,7 @@ def cli(tmp_path: Path):
         full_env["PYTHONPATH"] = str(ROOT)
         full_env.setdefault("PIPELINE_CACHE", str(tmp_path / "memory.sqlite3"))
         full_env.setdefault("PIPELINE_MODELS_DIR", str(tmp_path / "ct2-models"))  # none installed
+        full_env["PIPELINE_LAYOUT_CACHE"] = str(tmp_path / "layout.sqlite3")
         full_env.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "pipeline", *args],

@@ -473,9 +473,25 @@ def _random_documents(draw: st.DrawFn) -> tuple[Document, str]:
     return Document(blocks=blocks, metadata=metadata), draw(st.sampled_from(LANGS))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_RANDOM = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@settings(_RANDOM, max_examples=15)
 @given(_random_documents())
 def test_random_documents_are_the_same(tmp_path_factory, case: tuple[Document, str]) -> None:
+    """A few random documents in the quick loop (each one a pandoc run)…"""
+    _same_from_both_writers(tmp_path_factory, case)
+
+
+@pytest.mark.slow
+@settings(_RANDOM, max_examples=80)
+@given(_random_documents())
+def test_many_random_documents_are_the_same(tmp_path_factory, case: tuple[Document, str]) -> None:
+    """… and many in the whole suite."""
+    _same_from_both_writers(tmp_path_factory, case)
+
+
+def _same_from_both_writers(tmp_path_factory, case: tuple[Document, str]) -> None:
     doc, lang = case
     assert docx_direct.can_write(doc)
     folder = tmp_path_factory.mktemp("random")

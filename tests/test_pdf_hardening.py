@@ -50,6 +50,7 @@ def _read_fresh(path: Path) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow  # a fresh interpreter, its peak memory measured
 def test_flate_bomb_is_refused_within_memory(tmp_path: Path) -> None:
     bomb = hostile_pdf.flate_bomb(tmp_path / "bomb.pdf", mb=1024)
     assert bomb.stat().st_size < 1_200_000
@@ -67,6 +68,7 @@ def test_streams_together_past_the_document_limit_are_refused(tmp_path: Path) ->
     assert read_pdf(pdf.read_bytes(), Limits()).blocks[0].text == "Many streams."
 
 
+@pytest.mark.slow  # a fresh interpreter, its peak memory measured
 def test_page_of_20000_lines_is_refused_within_memory(tmp_path: Path) -> None:
     page = hostile_pdf.huge_page(tmp_path / "page.pdf", lines=20_000)
     outcome = _read_fresh(page)

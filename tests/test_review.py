@@ -739,6 +739,7 @@ def test_omegat_form_is_what_omegat_shows():
         form.to_markers("<g7>x</g7>")
 
 
+@pytest.mark.slow  # runs Debian's OmegaT (a Java program)
 def test_omegat_segments_match_omegat_itself(tmp_path):
     """OmegaT's own segmentation of an exported project is what ``omegat_form`` predicts."""
     from pipeline.review.omegat import omegat_form
@@ -785,6 +786,7 @@ def test_omegat_project_layout(exported, tmp_path):
     assert glossary.splitlines() == ["miners\tmineros\t", "union\tsindicato\tlabour union"]
 
 
+@pytest.mark.slow  # runs Debian's OmegaT (a Java program)
 def test_omegat_round_trip(exported, memory, tmp_path):
     """Debian's OmegaT opens the exported project with English as the source, the approved
     translation inserted and the machine drafts left for the translator (remaining); what the

@@ -21,11 +21,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.doctor import bottom_line, directions, run_checks
+    from pipeline.engines.paths import EnginePaths
     from pipeline.engines.registry import EngineOptions
     from pipeline.engines.routes import RoutesError, load_routes
 
     try:  # ./engines.yml, as `pipeline translate` reads it
-        options = EngineOptions(routes=load_routes(None))
+        options = EngineOptions(routes=load_routes(None), paths=EnginePaths.from_env())
     except RoutesError as exc:
         print(f"pipeline doctor: {exc}", file=sys.stderr)
         return 2

@@ -7,9 +7,13 @@ import argparse
 import sys
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.cli.common import CommandError, add_cache_option, open_memory, print_json, say
 from pipeline.ingest.limits import Limits, capped
+
+if TYPE_CHECKING:
+    from pipeline.review import ImportResult
 
 FORMAT_CHOICES = {"docx": ("docx",), "xliff": ("xliff",), "both": ("docx", "xliff")}
 
@@ -173,6 +177,7 @@ def run_serve(args: argparse.Namespace) -> int:
             args.glossary, Path("glossary.yml"), load_glossary, GlossaryError
         )
     from pipeline.cli.leaflet import load_config_or_default
+    from pipeline.engines.paths import EnginePaths
     from pipeline.engines.routes import RoutesError, load_routes
 
     try:
@@ -187,6 +192,7 @@ def run_serve(args: argparse.Namespace) -> int:
         engine=args.engine,
         url=args.url,
         routes=routes,
+        engine_paths=EnginePaths.from_env(),
     )
     if not is_loopback(args.host):
         print(
@@ -261,7 +267,7 @@ def _wrapped(label: str, text: str | None, width: int = 88) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from pipeline.review import ImportResult, default_reviewer, import_review, plan_import
+    from pipeline.review import default_reviewer
 
     reviewer = args.reviewer or default_reviewer()
     against = Path(args.against) if args.against else None
@@ -271,35 +277,10 @@ def run_import(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise CommandError(f"{path}: no such file or folder", 2)
-    results: list[ImportResult] = []
     if args.dry_run:
-        from pipeline.memory import resolve_memory_path
-
-        exists = resolve_memory_path(args.cache).exists()
-        with open_memory(args.cache, create=False) if exists else nullcontext() as memory:
-            for path in paths:
-                result, corrections = plan_import(
-                    path,
-                    against,
-                    args.approve_unchanged,
-                    memory=memory,
-                    overwrite_newer=args.overwrite_newer,
-                )
-                result.corrections.extend(corrections)
-                results.append(result)
+        results = _plan_imports(args, paths, against)
     else:
-        with open_memory(args.cache) as memory:
-            for path in paths:
-                results.append(
-                    import_review(
-                        path,
-                        memory,
-                        reviewer,
-                        against=against,
-                        approve_unchanged=args.approve_unchanged,
-                        overwrite_newer=args.overwrite_newer,
-                    )
-                )
+        results = _import_all(args, paths, against, reviewer)
     refused_any = any(r.refused for r in results)
     if args.json:
         print_json(
@@ -312,32 +293,79 @@ def run_import(args: argparse.Namespace) -> int:
         return 1 if refused_any else 0
     limits = Limits.from_env()
     for result in results:
-        refusals = [
-            f"pipeline: {result.path}{': ' + r.segment if r.segment else ''}: refused: {r.reason}"
-            for r in result.refused
-        ]
-        for line in capped(refusals, limits):
-            say(line, file=sys.stderr)
-        if any(r.segment is None for r in result.refused):
-            continue
-        for note in result.notes:
-            print(f"note: {result.path}: {note}")
-        changed = [c for c in result.corrections if c.status != "unchanged"]
-        verb = "would approve" if args.dry_run else "approved"
-        for c in changed[: limits.max_messages]:
-            print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
-            if c.draft is not None and c.reason == "edited":
-                print(_wrapped("was", c.draft))
-            print(_wrapped("now", c.target))
-        if len(changed) > limits.max_messages:
-            print(
-                f"… and {len(changed) - limits.max_messages} more {verb} (limit "
-                f"PIPELINE_MAX_MESSAGES={limits.max_messages}; --json lists them all)"
-            )
-        unchanged = len(result.corrections) - len(changed)
-        seg_refused = sum(1 for r in result.refused if r.segment)
-        print(
-            f"{result.path}: {result.document} {result.src}→{result.tgt}: "
-            f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} refused"
-        )
+        _print_import(result, reviewer, bool(args.dry_run), limits)
     return 1 if refused_any else 0
+
+
+def _plan_imports(
+    args: argparse.Namespace, paths: list[Path], against: Path | None
+) -> list[ImportResult]:
+    """``--dry-run``: what each file would approve, the memory only read (if there is one)."""
+    from pipeline.memory import resolve_memory_path
+    from pipeline.review import plan_import
+
+    results: list[ImportResult] = []
+    exists = resolve_memory_path(args.cache).exists()
+    with open_memory(args.cache, create=False) if exists else nullcontext() as memory:
+        for path in paths:
+            result, corrections = plan_import(
+                path,
+                against,
+                args.approve_unchanged,
+                memory=memory,
+                overwrite_newer=args.overwrite_newer,
+            )
+            result.corrections.extend(corrections)
+            results.append(result)
+    return results
+
+
+def _import_all(
+    args: argparse.Namespace, paths: list[Path], against: Path | None, reviewer: str
+) -> list[ImportResult]:
+    from pipeline.review import import_review
+
+    with open_memory(args.cache) as memory:
+        return [
+            import_review(
+                path,
+                memory,
+                reviewer,
+                against=against,
+                approve_unchanged=args.approve_unchanged,
+                overwrite_newer=args.overwrite_newer,
+            )
+            for path in paths
+        ]
+
+
+def _print_import(result: ImportResult, reviewer: str, dry_run: bool, limits: Limits) -> None:
+    """One file's refusals (stderr), notes, approvals and its summary line."""
+    refusals = [
+        f"pipeline: {result.path}{': ' + r.segment if r.segment else ''}: refused: {r.reason}"
+        for r in result.refused
+    ]
+    for line in capped(refusals, limits):
+        say(line, file=sys.stderr)
+    if any(r.segment is None for r in result.refused):
+        return
+    for note in result.notes:
+        print(f"note: {result.path}: {note}")
+    changed = [c for c in result.corrections if c.status != "unchanged"]
+    verb = "would approve" if dry_run else "approved"
+    for c in changed[: limits.max_messages]:
+        print(f"{result.document} {c.segment}: {verb} ({c.reason}) by {reviewer}")
+        if c.draft is not None and c.reason == "edited":
+            print(_wrapped("was", c.draft))
+        print(_wrapped("now", c.target))
+    if len(changed) > limits.max_messages:
+        print(
+            f"… and {len(changed) - limits.max_messages} more {verb} (limit "
+            f"PIPELINE_MAX_MESSAGES={limits.max_messages}; --json lists them all)"
+        )
+    unchanged = len(result.corrections) - len(changed)
+    seg_refused = sum(1 for r in result.refused if r.segment)
+    print(
+        f"{result.path}: {result.document} {result.src}→{result.tgt}: "
+        f"{len(changed)} {verb}, {unchanged} already approved, {seg_refused} refused"
+    )

@@ -25,6 +25,7 @@ from pipeline.cli.common import (
 )
 from pipeline.cli.summary import failure_lines, grouped_lines, print_summary, unsure_warnings
 from pipeline.detect import LOW_CONFIDENCE
+from pipeline.engines.paths import EnginePaths
 from pipeline.engines.registry import ENGINE_CHOICES, EngineOptions
 from pipeline.export.writers import PDF_ENGINES
 from pipeline.leaflet import LAYOUTS, LeafletOptions, LeafletOptionsError
@@ -311,6 +312,7 @@ def options_from_args(args: argparse.Namespace, glossary: GlossaryChoice | None 
             api_key=args.api_key,
             routes=routes,
             lt_concurrency=lt_concurrency,
+            paths=EnginePaths.from_env(),
         ),
         glossary=chosen,
         leaflet=leaflet,

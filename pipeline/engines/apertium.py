@@ -45,9 +45,9 @@ def _installed_modes(binary: str) -> frozenset[str]:
 
 
 @cache
-def _data_version(mode: str) -> str:
+def _data_version(mode: str, data_dirs: tuple[Path, ...] | None) -> str:
     """Which Apertium data a draft comes from: the mode's files by size and time of change."""
-    path = mode_file(mode)
+    path = mode_file(mode, data_dirs)
     if path is None:
         return "apertium, no mode file: one segment a call"
     try:
@@ -71,8 +71,16 @@ class ApertiumEngine:
     markup = True
     glossary_strategy = Strategy(names="wrap", terms="wrap")  # measured: span kept in place
 
-    def __init__(self, binary: str | None = None, timeout: float = 600.0):
+    def __init__(
+        self,
+        binary: str | None = None,
+        timeout: float = 600.0,
+        data_dirs: Sequence[Path] | None = None,
+    ) -> None:
+        """``data_dirs``: where the language pairs are (``EnginePaths.apertium``; None: as
+        the environment names them when a mode is first looked up)."""
         self.binary = binary or shutil.which("apertium")
+        self.data_dirs = tuple(data_dirs) if data_dirs is not None else None
         self.timeout = timeout
         self._pipelines: dict[str, IndependentPipeline | None] = {}
 
@@ -83,7 +91,9 @@ class ApertiumEngine:
         mode = MODES.get((src, tgt))
         if not self.binary or not mode or mode not in _installed_modes(self.binary):
             return None
-        return Route(engine=self.name, model=f"apertium-{mode}", settings=_data_version(mode))
+        return Route(
+            engine=self.name, model=f"apertium-{mode}", settings=_data_version(mode, self.data_dirs)
+        )
 
     def translate(
         self, texts: Sequence[str], src: str, tgt: str, progress: Progress | None = None
@@ -113,7 +123,7 @@ class ApertiumEngine:
 
     def _pipeline(self, mode: str) -> IndependentPipeline | None:
         if mode not in self._pipelines:
-            path = mode_file(mode)
+            path = mode_file(mode, self.data_dirs)
             self._pipelines[mode] = (
                 IndependentPipeline(mode_stages(path), timeout=self.timeout) if path else None
             )

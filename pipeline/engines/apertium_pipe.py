@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.engines.base import EngineError
+from pipeline.engines.paths import EnginePaths
 
 NUL = "\0"
 # Paragraphs go in one a line; apertium-deshtml keeps the markup between them inside a
@@ -40,15 +40,9 @@ SEGMENT_SPLIT = "]" + NUL + "[<p>"
 
 
 def apertium_data_dirs() -> list[Path]:
-    """Where Apertium keeps its language pairs, in the order the ``apertium`` command looks."""
-    dirs: list[Path] = []
-    if os.environ.get("APERTIUM_DATADIR"):
-        dirs.append(Path(os.environ["APERTIUM_DATADIR"]))
-    program = shutil.which("apertium")
-    if program:
-        dirs.append(Path(program).resolve().parent.parent / "share" / "apertium")
-    dirs.append(Path("/usr/share/apertium"))
-    return list(dict.fromkeys(dirs))
+    """Where Apertium keeps its language pairs, in the order the ``apertium`` command looks,
+    as the environment names them now (``EnginePaths.apertium``), for callers given none."""
+    return list(EnginePaths.from_env().apertium)
 
 
 def mode_file(mode: str, data_dirs: Sequence[Path] | None = None) -> Path | None:

@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pipeline.engines import argos_packages, ct2_batch
@@ -116,8 +117,12 @@ class ArgosEngine:
         intra_threads: int | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
         beam_size: int | None = None,
+        data_dir: Path | None = None,
     ) -> None:
+        """``data_dir``: argostranslate's data folder (``EnginePaths.argos_data``; None: as the
+        environment names it when the packages are first listed)."""
         self._models = list(models) if models is not None else None
+        self.data_dir = data_dir
         default_inter, default_intra = default_threads()
         self.inter_threads = inter_threads or default_inter
         self.intra_threads = intra_threads if intra_threads is not None else default_intra
@@ -131,7 +136,9 @@ class ArgosEngine:
         """Installed packages, read once (``reload()`` reads them again)."""
         if self._models is None:
             try:
-                self._models = argos_packages.installed_models()
+                self._models = argos_packages.installed_models(
+                    argos_packages.package_dirs(self.data_dir)
+                )
             except OSError as exc:
                 raise EngineError(f"cannot read the Argos packages folder ({exc})") from exc
         return self._models

@@ -46,6 +46,7 @@ from pipeline.engines.model_check import (
     check_language_code,
     load_test,
 )
+from pipeline.engines.paths import EnginePaths
 
 PIVOT = "en"
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -105,15 +106,13 @@ def _setting(key: str, default: str | None = None) -> str | None:
     return default if value in (None, "") else str(value)
 
 
-def _argos_data_dir() -> Path:
-    home = Path(os.environ["SNAP_USER_DATA"]) if "SNAP" in os.environ else Path.home()
-    return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "argos-translate"
-
-
-def packages_dir() -> Path:
-    """The folder argostranslate installs packages into (created if missing)."""
+def packages_dir(data_dir: Path | None = None) -> Path:
+    """The folder argostranslate installs packages into (created if missing); ``data_dir``:
+    argostranslate's data folder (``EnginePaths.argos_data``; None: as the environment names
+    it now)."""
     value = _setting("ARGOS_PACKAGES_DIR")
-    path = Path(value).expanduser() if value else _argos_data_dir() / "packages"
+    data = data_dir if data_dir is not None else EnginePaths.from_env().argos_data
+    path = Path(value).expanduser() if value else data / "packages"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -121,11 +120,11 @@ def packages_dir() -> Path:
     return path
 
 
-def package_dirs() -> list[Path]:
+def package_dirs(data_dir: Path | None = None) -> list[Path]:
     """All folders searched for packages: ours first, then argostranslate's extra (snap) ones."""
     from argostranslate import settings
 
-    dirs = [packages_dir()]
+    dirs = [packages_dir(data_dir)]
     for extra in getattr(settings, "package_dirs", [])[1:]:
         if Path(extra) not in dirs:
             dirs.append(Path(extra))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from pipeline.engines import ct2_batch
 from pipeline.engines.base import EngineError, Progress, Route, Strategy, Translation
@@ -39,8 +40,12 @@ class FamilyEngine:
         inter_threads: int | None = None,
         intra_threads: int = 1,
         beam_size: int = BEAM_SIZE,
+        root: Path | None = None,
     ) -> None:
+        """``root``: the models folder (``EnginePaths.models``; None: as the environment
+        names it when the models are first listed)."""
         self._models = list(models) if models is not None else None
+        self.root = root
         self.only = only
         self.inter_threads = inter_threads or os.cpu_count() or 1
         self.intra_threads = intra_threads
@@ -53,7 +58,7 @@ class FamilyEngine:
         """Installed family models (``only``: that one, if installed), read once."""
         if self._models is None:
             try:
-                self._models = installed_family_models()
+                self._models = installed_family_models(self.root)
             except OSError as exc:
                 raise EngineError(f"cannot read the models folder ({exc})") from exc
         if self.only is not None:

@@ -42,6 +42,7 @@ from pipeline.engines.ct2_manifest import (
 )
 from pipeline.engines.ct2_runtime import load_family_model
 from pipeline.engines.model_check import DEFAULT_TEST_SENTENCE, TEST_SENTENCES
+from pipeline.engines.paths import EnginePaths
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,9 @@ class FamilyModel:
 
 
 def models_dir() -> Path:
-    """The pipeline's own models folder (``PIPELINE_MODELS_DIR``), read at call time."""
-    value = os.environ.get("PIPELINE_MODELS_DIR")
-    if value:
-        return Path(value).expanduser()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "statement-pipeline" / "models"
+    """The pipeline's own models folder as the environment names it now
+    (``EnginePaths.models``), for callers that were not given one."""
+    return EnginePaths.from_env().models
 
 
 def _folder_size(path: Path) -> int:

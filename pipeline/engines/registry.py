@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pipeline.engines import routes as route_order
 from pipeline.engines.base import Engine, EngineError, Route, RouteChecking
+from pipeline.engines.paths import EnginePaths
 from pipeline.engines.pivot import PIVOT, PivotEngine
 
 ENGINE_CHOICES = ("auto", "argos", "apertium", "libretranslate", "ctranslate2")
@@ -26,6 +27,7 @@ class EngineOptions:
     api_key: str | None = None
     routes: route_order.Routes = field(default_factory=dict)  # engines.yml
     lt_concurrency: int | None = None  # LibreTranslate batches in flight (None: the default)
+    paths: EnginePaths = field(default_factory=EnginePaths.from_env)  # the CLI reads them once
 
 
 @dataclass
@@ -58,19 +60,22 @@ class EngineSet:
         if name == "apertium":
             from pipeline.engines.apertium import ApertiumEngine
 
-            engine = ApertiumEngine()
+            engine = ApertiumEngine(data_dirs=self.options.paths.apertium)
             return engine if engine.available() else None
         if name == "argos":
             try:
                 module = importlib.import_module("pipeline.engines.argos")
             except ImportError:
                 return None
-            argos: Engine = module.ArgosEngine()
+            argos: Engine = module.ArgosEngine(data_dir=self.options.paths.argos_data)
             return argos
         if name == "ctranslate2" or name.startswith("model:"):
             from pipeline.engines.ct2 import FamilyEngine
 
-            family = FamilyEngine(only=name[len("model:") :] if name.startswith("model:") else None)
+            family = FamilyEngine(
+                only=name[len("model:") :] if name.startswith("model:") else None,
+                root=self.options.paths.models,
+            )
             return family if family.available() else None
         if name == "libretranslate":
             if not self.options.url:

@@ -1,8 +1,15 @@
 """The PDF of a document translated in place, kept on its source's pages when a small font step
 can do it, and the page counts for report.json.
 
-LibreOffice lays out the source (an offline copy) and the translation; both PDFs' pages are
-counted (pypdf). When the translation has more pages, its font sizes are scaled down by up to
+LibreOffice lays out the translation and its PDF's pages are counted (pypdf). The source's
+count is the one its own statistics state when they can be believed (the skeleton's
+``stated_pages``, see ``inplace.stated_pages``: saved by Word or LibreOffice, for this text)
+and the translation is not laid out on more pages than that; otherwise LibreOffice lays out
+the source (an offline copy) once, and the count is remembered for that file
+(``layout_cache``), so a later run does not lay it out again. A translation longer than the
+stated count is checked against the source's own layout, so a figure from another layout (Word's
+fonts) never shrinks a translation LibreOffice lays out on as many pages as the source. When
+the translation has more pages, its font sizes are scaled down by up to
 ``FONT_STEPS`` (3 %, 6 %, 9 %) and laid out again; the first step that keeps it on the source's
 pages is used for the PDF and for the translated DOCX/ODT beside it. The counts and the scale
 are stamped into the PDF's document information, where ``pages_entry`` reads them back (for
@@ -18,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.document import Document
-from pipeline.export import libreoffice
+from pipeline.export import layout_cache, libreoffice
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.inplace.fit import scale_fonts
 
@@ -29,8 +36,6 @@ FONT_STEPS = (0.97, 0.94, 0.91)
 """The font scales tried, in order, when a translation runs onto more pages than its source."""
 SOURCE_PAGES_KEY = "/PipelineSourcePages"
 FONT_SCALE_KEY = "/PipelineFontScale"
-
-_source_pages_cache: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -78,18 +83,36 @@ def _layout(package: bytes, suffix: str, folder: Path, name: str) -> bytes:
     return pdf.read_bytes()
 
 
-def source_pages(skeleton: Skeleton, folder: Path) -> int:
-    """How many pages LibreOffice lays the source out on (its offline copy); once per file."""
+def laid_out_pages(skeleton: Skeleton, sha256: str, folder: Path) -> int:
+    """How many pages LibreOffice lays the source (``sha256``) out on, its offline copy;
+    remembered per file and LibreOffice (``layout_cache``), so laid out once."""
     from pipeline import inplace
+
+    binary = libreoffice.soffice_binary()
+    layout = layout_cache.layout_key(binary) if binary else ""
+    pages = layout_cache.remembered_pages(sha256, layout) if layout else None
+    if pages is None:
+        pages = count_pages(
+            _layout(inplace.offline_source(skeleton), skeleton.format, folder, "source")
+        )
+        if layout:
+            layout_cache.remember_pages(sha256, layout, pages)
+    return pages
+
+
+def source_pages(skeleton: Skeleton, folder: Path, translated: int | None = None) -> int:
+    """The source's page count: a PDF's own; the count the file states when it can be believed
+    and the translation (``translated`` pages) is no longer; else LibreOffice's layout of it."""
+    from pipeline.inplace.docx import DocxSkeleton
+    from pipeline.inplace.odt import OdtSkeleton
     from pipeline.inplace.pdf import PdfSkeleton
 
     if isinstance(skeleton, PdfSkeleton):  # a PDF in place keeps its pages by construction
         return skeleton.page_count
-
-    if skeleton.sha256 not in _source_pages_cache:
-        pdf = _layout(inplace.offline_source(skeleton), skeleton.format, folder, "source")
-        _source_pages_cache[skeleton.sha256] = count_pages(pdf)
-    return _source_pages_cache[skeleton.sha256]
+    stated = skeleton.stated_pages if isinstance(skeleton, DocxSkeleton | OdtSkeleton) else None
+    if stated is not None and translated is not None and translated <= stated:
+        return stated
+    return laid_out_pages(skeleton, skeleton.sha256, folder)
 
 
 def _stamp(pdf: bytes, fit: PageFit) -> bytes:
@@ -114,7 +137,8 @@ def write_fitted_pdf(
         folder = Path(work)
         package = inplace.render(skeleton, doc, lang, offline=True)
         pdf = _layout(package, suffix, folder, "translated")
-        fit = PageFit(source_pages(skeleton, folder), count_pages(pdf))
+        translated = count_pages(pdf)
+        fit = PageFit(source_pages(skeleton, folder, translated), translated)
         if fit.translated > fit.source:
             for step in FONT_STEPS:
                 smaller = _layout(scale_fonts(package, suffix, step), suffix, folder, f"s{step}")

@@ -161,66 +161,71 @@ def parse_glossary(text: str) -> tuple[Glossary | None, list[Problem]]:
     try:
         model = _FileModel.model_validate(data)
     except ValidationError as exc:
-        seen_locs: set[tuple[object, ...]] = set()
-        for err in exc.errors():
-            loc = [part for part in err["loc"] if part not in ("str", "list[str]")]
-            branch = next(
-                (i for i, part in enumerate(err["loc"]) if part in ("str", "list[str]")), None
-            )
-            union = branch is not None  # a form: text or a list of texts
-            if union:
-                loc = list(err["loc"][:branch])
-            if tuple(loc) in seen_locs:
-                continue  # the other branch of the same union
-            seen_locs.add(tuple(loc))
-            where = ".".join(str(p) for p in loc) or "file"
-            message = _in_words(err, union)
-            if err["type"] == "extra_forbidden":
-                message = (
-                    "unknown key (allowed: id, en, es, ja, keep, note, case_sensitive, gender)"
-                )
-            line = _line(_node_at(root, loc))
-            problems.append(Problem(line, "invalid", f"{where}: {message}"))
-        unique = list(dict.fromkeys(problems))
-        return None, unique
-    terms: list[Term] = []
+        return None, list(dict.fromkeys(problems + _validation_problems(exc, root)))
     entry_nodes = _node_at(root, ["terms"])
-    for index, entry in enumerate(model.terms):
-        node = _node_at(entry_nodes, [index])
-        line = _line(node)
-        if entry.keep is not None:
-            for k, form in enumerate(_as_tuple(entry.keep)):
-                item_line = (
-                    _line(_node_at(node, ["keep", k])) if not isinstance(entry.keep, str) else line
-                )
-                terms.append(
-                    Term(
-                        id=entry.id or form,
-                        forms={"*": (form,)},
-                        keep=True,
-                        note=entry.note or "",
-                        case_sensitive=entry.case_sensitive,
-                        gender=entry.gender,
-                        line=item_line,
-                    )
-                )
-            continue
-        forms = {
-            lang: _as_tuple(getattr(entry, lang)) for lang in LANGUAGES if getattr(entry, lang)
-        }
-        terms.append(
-            Term(
-                id=entry.id or next(iter(forms.values()))[0],
-                forms=forms,
-                note=entry.note or "",
-                case_sensitive=entry.case_sensitive,
-                gender=entry.gender,
-                line=line,
-            )
-        )
+    terms = [
+        term
+        for index, entry in enumerate(model.terms)
+        for term in _entry_terms(entry, _node_at(entry_nodes, [index]))
+    ]
     glossary = Glossary(terms)
     problems += duplicate_forms(glossary.terms)
     return glossary, problems
+
+
+def _validation_problems(exc: ValidationError, root: yaml.Node) -> list[Problem]:
+    """pydantic's errors as problems on lines, one per place (a union's branches are one)."""
+    problems: list[Problem] = []
+    seen_locs: set[tuple[object, ...]] = set()
+    for err in exc.errors():
+        loc = [part for part in err["loc"] if part not in ("str", "list[str]")]
+        branch = next(
+            (i for i, part in enumerate(err["loc"]) if part in ("str", "list[str]")), None
+        )
+        union = branch is not None  # a form: text or a list of texts
+        if union:
+            loc = list(err["loc"][:branch])
+        if tuple(loc) in seen_locs:
+            continue  # the other branch of the same union
+        seen_locs.add(tuple(loc))
+        where = ".".join(str(p) for p in loc) or "file"
+        message = _in_words(err, union)
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (allowed: id, en, es, ja, keep, note, case_sensitive, gender)"
+        line = _line(_node_at(root, loc))
+        problems.append(Problem(line, "invalid", f"{where}: {message}"))
+    return problems
+
+
+def _entry_terms(entry: _EntryModel, node: yaml.Node | None) -> list[Term]:
+    """The terms one entry of ``terms:`` makes: one per ``keep`` form, else one."""
+    line = _line(node)
+    if entry.keep is not None:
+        return [
+            Term(
+                id=entry.id or form,
+                forms={"*": (form,)},
+                keep=True,
+                note=entry.note or "",
+                case_sensitive=entry.case_sensitive,
+                gender=entry.gender,
+                line=_line(_node_at(node, ["keep", k]))
+                if not isinstance(entry.keep, str)
+                else line,
+            )
+            for k, form in enumerate(_as_tuple(entry.keep))
+        ]
+    forms = {lang: _as_tuple(getattr(entry, lang)) for lang in LANGUAGES if getattr(entry, lang)}
+    return [
+        Term(
+            id=entry.id or next(iter(forms.values()))[0],
+            forms=forms,
+            note=entry.note or "",
+            case_sensitive=entry.case_sensitive,
+            gender=entry.gender,
+            line=line,
+        )
+    ]
 
 
 def _in_words(err: Any, union: bool) -> str:

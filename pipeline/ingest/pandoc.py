@@ -319,22 +319,11 @@ class _AstWalker:
         elif t == "Div":
             self.walk_blocks(c[1], quote=quote or _is_quote_div(c[0]), level=level)
         elif t == "LineBlock":
-            inlines: list[Any] = []
-            for i, line in enumerate(c):
-                if i:
-                    inlines.append({"t": "LineBreak"})
-                inlines.extend(line)
-            self._add("quote" if quote else "paragraph", inlines)
+            self._add("quote" if quote else "paragraph", _line_block_inlines(c))
         elif t == "Table":
             self._table(c)
         elif t == "Figure":
-            caption = _trim(merge_spans(self.inline_spans(_caption_inlines(c[1]))))
-            self.caption = caption
-            self.walk_blocks(c[2], quote=quote, level=level)
-            unused = self.caption
-            if unused and not (self.blocks and self.blocks[-1].text == _plain(unused)):
-                self.blocks.append(Block("paragraph", unused))  # no picture carried
-            self.caption = None
+            self._figure(c, quote=quote, level=level)
         elif t == "DefinitionList":
             for term, definitions in c:
                 self._add("paragraph", term)
@@ -343,6 +332,16 @@ class _AstWalker:
         elif t == "CodeBlock":
             self.blocks.append(Block("code", [_code(c[1])]))
         # HorizontalRule, RawBlock, Null: nothing to translate.
+
+    def _figure(self, c: list[Any], *, quote: bool, level: int) -> None:
+        """A figure's blocks, its caption carried to its picture (or kept as a paragraph)."""
+        caption = _trim(merge_spans(self.inline_spans(_caption_inlines(c[1]))))
+        self.caption = caption
+        self.walk_blocks(c[2], quote=quote, level=level)
+        unused = self.caption
+        if unused and not (self.blocks and self.blocks[-1].text == _plain(unused)):
+            self.blocks.append(Block("paragraph", unused))  # no picture carried
+        self.caption = None
 
     def _list_item(self, item: list[dict[str, Any]], *, ordered: bool, level: int) -> None:
         first = True
@@ -523,3 +522,13 @@ def _trim(spans: list[Span]) -> list[Span]:
     if out and out[-1].kind == "text" and not out[-1].verbatim:
         out[-1] = replace(out[-1], text=out[-1].text.rstrip())
     return out
+
+
+def _line_block_inlines(lines: list[list[Any]]) -> list[Any]:
+    """A line block's lines as one paragraph's inlines, a line break between lines."""
+    inlines: list[Any] = []
+    for i, line in enumerate(lines):
+        if i:
+            inlines.append({"t": "LineBreak"})
+        inlines.extend(line)
+    return inlines

@@ -19,6 +19,7 @@ from pipeline.errors import ReadError
 from pipeline.ingest.limits import Limits, check_regular_file, check_zip
 from pipeline.inplace import docx, odt, pdf, presentation, subtitles
 from pipeline.inplace.common import MAX_FILE_BYTES, InplaceError, write_atomic
+from pipeline.inplace.stated_pages import stated_pages
 
 SUFFIXES = (".docx", ".odt", ".pdf", ".pptx", ".odp", ".srt", ".vtt")
 ZIPPED = (".docx", ".odt", ".pptx", ".odp")
@@ -77,8 +78,9 @@ def text_of(path: Path, limits: Limits | None = None) -> Document:
 
 
 def _read_format(path: Path, suffix: str) -> tuple[Document, Skeleton]:
-    if suffix == ".docx":
-        return docx.read(path)
+    if suffix in (".docx", ".odt"):
+        document, skeleton = docx.read(path) if suffix == ".docx" else odt.read(path)
+        return document, replace(skeleton, stated_pages=stated_pages(path, skeleton.format))
     if suffix == ".pdf":
         return pdf.read(path)
     if suffix == ".pptx":

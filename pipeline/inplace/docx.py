@@ -116,6 +116,8 @@ class DocxSkeleton:
     formats: dict[str, Format] = field(default_factory=dict)
     tracked_changes: int = 0
     format: str = "docx"
+    stated_pages: int | None = None
+    """The page count the file states about itself, when it can be believed (``stated_pages``)."""
 
 
 # --- reading paragraphs -------------------------------------------------------------------
@@ -286,23 +288,29 @@ class _Reader:
                 self.field.append(fragment)
             elif self._collecting():
                 self.field.append(fragment)
-            elif tag == W_T:
-                self._text(child.text or "", fmt)
-            elif tag == w("noBreakHyphen"):
-                self._text("\u2011", fmt)
-            elif tag == w("softHyphen"):
-                continue
-            elif tag in (w("br"), w("cr")) and child.get(w("type"), "textWrapping") in (
-                "textWrapping",
-                "",
-            ):
-                self._object(fragment, "break")
-            elif tag in (w("footnoteReference"), w("endnoteReference")):
-                prefix = "fn" if tag == w("footnoteReference") else "en"
-                note = f"{prefix}{child.get(w('id'))}"
-                self._object(fragment, "note_ref", note if note in self.notes else None)
             else:
-                self._object(fragment)
+                self._run_content(child, fragment, fmt)
+
+    def _run_content(self, child: etree._Element, fragment: Fragment, fmt: Format) -> None:
+        """One child of a run outside a field: text, a hyphen, a break, a note mark or an object."""
+        tag = child.tag
+        if tag == W_T:
+            self._text(child.text or "", fmt)
+        elif tag == w("noBreakHyphen"):
+            self._text("\u2011", fmt)
+        elif tag == w("softHyphen"):
+            return
+        elif tag in (w("br"), w("cr")) and child.get(w("type"), "textWrapping") in (
+            "textWrapping",
+            "",
+        ):
+            self._object(fragment, "break")
+        elif tag in (w("footnoteReference"), w("endnoteReference")):
+            prefix = "fn" if tag == w("footnoteReference") else "en"
+            note = f"{prefix}{child.get(w('id'))}"
+            self._object(fragment, "note_ref", note if note in self.notes else None)
+        else:
+            self._object(fragment)
 
     def _text(self, text: str, fmt: Format) -> None:
         if not text:

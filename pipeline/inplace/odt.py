@@ -100,6 +100,8 @@ class OdtSkeleton:
     formats: dict[str, Format] = field(default_factory=dict)
     tracked_changes: int = 0
     format: str = "odt"
+    stated_pages: int | None = None
+    """The page count the file states about itself, when it can be believed (``stated_pages``)."""
 
 
 # --- tracked changes --------------------------------------------------------------------------

@@ -198,29 +198,8 @@ def _split(doc: Document, lang: str, config: LeafletConfig) -> _Parts:
     # Pictures: the leaflet shows one, as its photo (choose_photo); abstracts are for papers.
     blocks = [b for b in blocks if b.kind not in ("figure", "abstract") and b.image is None]
     blocks = [b for b in blocks if b.text.strip() or b.kind == "table_cell"]
-    title, headline_from = "", "title"
-    for kind in ("title", "heading"):
-        hit = next((b for b in blocks if b.kind == kind), None)
-        if hit is not None:
-            title, headline_from = hit.text.strip(), kind
-            if kind == "title" or blocks.index(hit) == 0:
-                blocks.remove(hit)
-            break
-    if not title and doc.metadata.get("title", "").strip():
-        title, headline_from = doc.metadata["title"].strip(), "metadata"
-    if not title:  # never the file name: the statement's own first words
-        title, headline_from = _first_sentence(blocks), "sentence"
-    subtitle = None
-    sub = next((b for b in blocks if b.kind == "subtitle"), None)
-    if sub is not None:
-        blocks.remove(sub)
-        subtitle = sub.spans
-    elif blocks and blocks[0].kind == "paragraph":
-        # A short rallying line right under the headline is a deck, as newspapers set it.
-        first = blocks[0].text.strip()
-        limit = 90 if lang == "ja" else 200
-        if len(first) <= limit and first[-1:] in "!！?？":
-            subtitle = blocks.pop(0).spans
+    title, headline_from = _take_headline(blocks, doc)
+    subtitle = _take_subtitle(blocks, lang)
     closing: list[Block] = []
     while blocks and is_slogan(blocks[-1], lang) and len(closing) < 4:
         closing.insert(0, blocks.pop())
@@ -228,6 +207,38 @@ def _split(doc: Document, lang: str, config: LeafletConfig) -> _Parts:
         nid: _restyle_spans(b.spans, lang, config) for nid, b in doc.footnotes().items() if nid
     }
     return _Parts(title, subtitle, blocks, closing, notes, headline_from)
+
+
+def _take_headline(blocks: list[Block], doc: Document) -> tuple[str, str]:
+    """The headline and where it came from (title, heading, metadata or sentence); the block
+    it came from is taken out of ``blocks`` when it leads the body."""
+    for kind in ("title", "heading"):
+        hit = next((b for b in blocks if b.kind == kind), None)
+        if hit is not None:
+            if kind == "title" or blocks.index(hit) == 0:
+                blocks.remove(hit)
+            if hit.text.strip():
+                return hit.text.strip(), kind
+            break
+    if doc.metadata.get("title", "").strip():
+        return doc.metadata["title"].strip(), "metadata"
+    # never the file name: the statement's own first words
+    return _first_sentence(blocks), "sentence"
+
+
+def _take_subtitle(blocks: list[Block], lang: str) -> list[Span] | None:
+    """The subtitle block's spans, or a short rallying line right under the headline (a deck,
+    as newspapers set it), taken out of ``blocks``."""
+    sub = next((b for b in blocks if b.kind == "subtitle"), None)
+    if sub is not None:
+        blocks.remove(sub)
+        return sub.spans
+    if blocks and blocks[0].kind == "paragraph":
+        first = blocks[0].text.strip()
+        limit = 90 if lang == "ja" else 200
+        if len(first) <= limit and first[-1:] in "!！?？":
+            return blocks.pop(0).spans
+    return None
 
 
 HEADLINE_MAX = 120

@@ -90,30 +90,7 @@ class OmegatForm:
 def omegat_form(text: str) -> OmegatForm:
     """``text`` (with pipeline markers) as OmegaT's XLIFF filter segments and shows it."""
     tokens = list(markers.tokens(text))
-    start, end = 0, len(text)
-    first, last = 0, len(tokens)
-    changed = True
-    while changed and first < last:  # hide empty tags at the edges and pairs around all
-        changed = False
-        lead, trail = tokens[first], tokens[last - 1]
-        if lead.kind == "empty" and not text[start : lead.start].strip():
-            start, first, changed = lead.end, first + 1, True
-        elif trail.kind == "empty" and not text[trail.end : end].strip():
-            end, last, changed = trail.start, last - 1, True
-        elif (
-            first < last - 1
-            and lead.kind == "open"
-            and trail.kind == "close"
-            and lead.number == trail.number
-            and not text[start : lead.start].strip()
-            and not text[trail.end : end].strip()
-            and _pair_closes_at(tokens, first, last - 1)
-        ):
-            start, end, first, last, changed = lead.end, trail.start, first + 1, last - 1, True
-    while start < end and text[start].isspace():  # OmegaT trims the segment, too
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    start, end, first, last = _shown_span(text, tokens)
     form = OmegatForm(text="", head=text[:start], tail=text[end:])
     index: dict[int, int] = {}
     count = 0
@@ -134,6 +111,46 @@ def omegat_form(text: str) -> OmegatForm:
     pieces.append(text[pos:end])
     form.text = "".join(pieces)
     return form
+
+
+def _shown_span(text: str, tokens: list[markers.Marker]) -> tuple[int, int, int, int]:
+    """The part of ``text`` OmegaT shows (``start``, ``end``) and the markers in it
+    (``tokens[first:last]``): empty tags at the edges and pairs around all are hidden, and the
+    segment is trimmed."""
+    start, end = 0, len(text)
+    first, last = 0, len(tokens)
+    changed = True
+    while changed and first < last:
+        changed = False
+        lead, trail = tokens[first], tokens[last - 1]
+        if lead.kind == "empty" and not text[start : lead.start].strip():
+            start, first, changed = lead.end, first + 1, True
+        elif trail.kind == "empty" and not text[trail.end : end].strip():
+            end, last, changed = trail.start, last - 1, True
+        elif _pair_around(text, tokens, (start, end), first, last - 1):
+            start, end, first, last, changed = lead.end, trail.start, first + 1, last - 1, True
+    while start < end and text[start].isspace():  # OmegaT trims the segment, too
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end, first, last
+
+
+def _pair_around(
+    text: str, tokens: list[markers.Marker], span: tuple[int, int], lead_at: int, trail_at: int
+) -> bool:
+    """Whether ``tokens[lead_at]`` and ``tokens[trail_at]`` are one pair around all of ``span``."""
+    lead, trail = tokens[lead_at], tokens[trail_at]
+    start, end = span
+    return (
+        lead_at < trail_at
+        and lead.kind == "open"
+        and trail.kind == "close"
+        and lead.number == trail.number
+        and not text[start : lead.start].strip()
+        and not text[trail.end : end].strip()
+        and _pair_closes_at(tokens, lead_at, trail_at)
+    )
 
 
 def _pair_closes_at(tokens: list[markers.Marker], open_at: int, close_at: int) -> bool:

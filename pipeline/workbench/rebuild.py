@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.engines.paths import EnginePaths
 from pipeline.engines.registry import EngineOptions
 from pipeline.errors import PipelineError
 from pipeline.export.writers import FORMATS
@@ -55,6 +56,7 @@ class RebuildSettings:
     engine: str | None = None  # None: the engine report.json names, else auto
     url: str | None = None
     routes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # engines.yml
+    engine_paths: EnginePaths = field(default_factory=EnginePaths.from_env)  # read at start
 
 
 @dataclass
@@ -137,7 +139,10 @@ def rebuild_options(folder: Path, settings: RebuildSettings) -> Batch:
         source_lang=str((report.get("detected") or {}).get("language") or "auto"),
         formats=tuple(f for f in FORMATS if f in dict(written)) or FORMATS,
         engine=EngineOptions(
-            choice=_engine_choice(targets, settings), url=settings.url, routes=settings.routes
+            choice=_engine_choice(targets, settings),
+            url=settings.url,
+            routes=settings.routes,
+            paths=settings.engine_paths,
         ),
         glossary=settings.glossary,
         leaflet=leaflet,
