@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.engines.base import Engine, EngineError, Progress, Route, Translation
+from pipeline.engines.paths import EnginePaths
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.errors import PipelineError
 from pipeline.export import libreoffice, pandoc_server
@@ -248,9 +249,14 @@ def translate_chunk(
     tgt: str,
     route: Route | None,
 ) -> list[Translation]:
-    """On a worker: ``texts`` through the engine ``name`` with this worker's engines; the
-    worker must have the route the plan was made with (same model and version)."""
-    engines = _worker_engines.setdefault(repr(options), EngineSet(options))
+    """On a worker: ``texts`` through the engine ``name`` with this worker's engines, found
+    in this worker's own folders (its environment, not the command's); the worker must have
+    the route the plan was made with (same model and version)."""
+    options = replace(options, paths=EnginePaths.from_env())
+    key = repr(options)
+    if key not in _worker_engines:
+        _worker_engines[key] = EngineSet(options)
+    engines = _worker_engines[key]
     engine = engines.get(name)
     here = engine.route(src, tgt) if engine is not None else None
     if here is None or (
