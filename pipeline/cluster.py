@@ -42,7 +42,7 @@ from pipeline.errors import PipelineError
 from pipeline.export import libreoffice, pandoc_server
 from pipeline.export.atomic import write_bytes_atomic
 from pipeline.export.pool import WriterPool
-from pipeline.ingest.limits import Limits
+from pipeline.ingest.limits import Limits, reads_beside
 from pipeline.jobs import Prepared, Source, TargetDraft, TargetReport
 from pipeline.options import Batch, OutputMode
 from pipeline.plan import DocumentPlan, TargetPlan
@@ -322,8 +322,8 @@ class ClusterStages:
         self, source: Source, sha256: str, mode: OutputMode, limits: Limits
     ) -> Prepared | str | None:
         """``pipeline.prepare.prepare`` of ``source``, on a worker sent its bytes."""
-        if not sha256:  # not a file to read: the local stage says why, reading nothing
-            return prepare(source, sha256, mode, limits)
+        if not sha256 or reads_beside(source.path):  # not a file to read (the local stage
+            return prepare(source, sha256, mode, limits)  # says why), or pictures beside it
         try:
             data = source.path.read_bytes()
         except OSError as exc:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,9 +24,14 @@ from docx import Document
 from pipeline.cluster import INSTALL_HINT, translate_chunk
 from pipeline.engines.base import EngineError, Route
 from pipeline.engines.registry import EngineOptions
+from pipeline.ingest.limits import reads_beside
 from tests.conftest import ROOT, SAMPLE, requires_apertium
 
 distributed = pytest.importorskip("distributed")
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)  # one pixel
 
 ARGS = ("--to", "es", "--engine", "apertium", "--formats", "docx", "--no-glossary")
 
@@ -197,6 +204,12 @@ def test_cluster_outputs_equal_a_local_run(tmp_path: Path, scheduler: Any) -> No
     letter.add_paragraph("The miners of Casapalca were jailed for organising a union.")
     letter.add_paragraph("We demand their release and the end of the persecution.")
     letter.save(str(docs / "letter.docx"))
+    (docs / "photo.png").write_bytes(PNG)  # beside a Markdown file: read on this machine
+    (docs / "march.md").write_text(
+        "# The miners march\n\n![The miners of Casapalca](photo.png)\n\n"
+        "The miners of Casapalca marched to Lima.\n",
+        encoding="utf-8",
+    )
     glossary = tmp_path / "glossary.yml"  # sent to the workers with the run's mode
     glossary.write_text(
         "version: 1\nterms:\n  - keep: [JRCL]\n  - en: union leaders\n"
@@ -208,8 +221,10 @@ def test_cluster_outputs_equal_a_local_run(tmp_path: Path, scheduler: Any) -> No
     on_cluster = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address, args=args))
     assert local[0] == on_cluster[0] == 0, on_cluster[1]
     texts = _docx_texts(tmp_path / "cluster")
-    assert len(texts) == 3 and all(any("minero" in t for t in v) for v in texts.values())
+    assert len(texts) == 4 and all(any("minero" in t for t in v) for v in texts.values())
     assert texts == _docx_texts(tmp_path / "local")
+    with zipfile.ZipFile(tmp_path / "cluster/march/march.es.docx") as package:
+        assert any(name.startswith("word/media/") for name in package.namelist())  # the photo
     assert any("dirigentes sindicales" in t for t in texts["statement0"])  # the glossary's form
     assert _counts(tmp_path / "cluster") == _counts(tmp_path / "local")
     for name in ("letter", "statement0"):  # the PDFs made on the workers, written here
@@ -393,6 +408,11 @@ def test_a_worker_without_the_engine_is_named_in_one_line(tmp_path: Path) -> Non
     assert code == 1 and "Traceback" not in stderr
     assert "cannot translate en→es: the plan needs apertium model apertium-eng-spa" in stderr
     assert "the worker has nothing" in stderr and "Dask worker tcp://127.0.0.1:" in stderr
+
+
+def test_documents_with_pictures_beside_them_are_read_where_the_folder_is() -> None:
+    assert reads_beside(Path("march.md")) and reads_beside(Path("page.HTML"))
+    assert not reads_beside(Path("letter.docx")) and not reads_beside(Path("s.txt"))
 
 
 @requires_apertium
