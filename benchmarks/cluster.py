@@ -24,10 +24,12 @@ scaling. ``python benchmarks/scale.py --cluster [--docs 40]`` runs this script.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -98,6 +100,7 @@ def main() -> int:
         print(f"skipped: shared material missing under {SHARED}")
         return 0
     work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # the outputs are not kept
     env = dict(os.environ, PYTHONPATH=str(REPO))
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     many, one = work / "many", work / "one"
