@@ -72,6 +72,7 @@ class Run:
     rss_mb: float  # peak RSS of the process itself (ru_maxrss)
     output: str
     tree_mb: float = 0.0  # peak PSS of the process and all its descendants (writer processes)
+    cpu: float = 0.0  # user + system CPU seconds of the process and the children it waited for
 
 
 def _descendants(pid: int) -> list[int]:
@@ -136,7 +137,8 @@ def run_process(args: list[str], env: dict[str, str], stdin: bytes | None = None
         output = out.read().decode("utf-8", errors="replace")
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{args[:4]} failed ({proc.returncode}): {err.decode()[-800:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, output, sampler.peak_kb / 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, output, sampler.peak_kb / 1024, cpu)
 
 
 def pipeline_args(docs: Path, out: Path, cache: Path, engine: str, *extra: str) -> list[str]:
@@ -188,6 +190,10 @@ def libretranslate_point(segments: int = 240) -> None:
 
 
 def main() -> int:
+    if "--cluster" in sys.argv[1:]:  # the Dask figures: benchmarks/cluster.py
+        import runpy
+
+        runpy.run_path(str(Path(__file__).with_name("cluster.py")), run_name="__main__")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,10,50,200", help="batch sizes (documents)")
     parser.add_argument("--engines", default="libretranslate,apertium,argos")

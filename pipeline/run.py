@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.blocking import Held, held, rebuild_for_blocking
+from pipeline.blocking import rebuild_for_blocking
+from pipeline.cluster import ClusterStages
 from pipeline.engines.registry import EngineSet
-from pipeline.errors import PipelineError, unexpected
+from pipeline.errors import PipelineError
 from pipeline.export import libreoffice, pandoc_server
 from pipeline.export.atomic import remove_stale_parts
 from pipeline.export.pool import WriterPool
@@ -50,7 +51,6 @@ from pipeline.incremental import (
 )
 from pipeline.ingest import find_sources
 from pipeline.jobs import (
-    IDENTITY,
     INTERRUPTED,
     DocumentReport,
     Failure,
@@ -63,16 +63,18 @@ from pipeline.jobs import RunResult as RunResult
 from pipeline.memory import TranslationMemory
 from pipeline.options import Batch
 from pipeline.outnames import output_names
-from pipeline.outputs import OUTPUTS, PHASES, OutputSpec, OutputTarget, Task, translated_document
 from pipeline.plan import DocumentPlan, RouteTable, TranslationPlan, plan_document
 from pipeline.prepare import prepare, source_hash
-from pipeline.qa import Checked, check_target
-from pipeline.report import TargetFiles, kept_target, report_data, target_report, write_report
+from pipeline.report import kept_target, report_data, write_report
 from pipeline.translate import translate_plan
+from pipeline.write import Submitted, Writing, finish_target, submit_target
 
 
 def run_batch(
-    batch: Batch, progress: Progress | None = None, engines: EngineSet | None = None
+    batch: Batch,
+    progress: Progress | None = None,
+    engines: EngineSet | None = None,
+    cluster: ClusterStages | None = None,
 ) -> RunResult:
     """Translate every document in ``batch.paths`` into every target language.
 
@@ -80,7 +82,9 @@ def run_batch(
     read, goes through the engine (one call per language pair, sorted batching inside) and is
     written out in the background while the next is read and translated, so memory stays
     flat however long the batch (two waves at most). A document whose outputs are up to date
-    (``pipeline.incremental``) is skipped unless ``force``.
+    (``pipeline.incremental``) is skipped unless ``force``. With ``cluster`` each document is
+    read and its files made on a Dask worker (``pipeline.cluster``); the plan, the memory and
+    every file and report.json stay here.
     """
     control, mode = batch.control, batch.mode
     result = RunResult()
@@ -101,7 +105,7 @@ def run_batch(
     settled: dict[Source, DocumentReport] = {}
     try:
         with (
-            ThreadPoolExecutor(max_workers=control.jobs) as pool,
+            ThreadPoolExecutor(max_workers=_readers(batch, cluster)) as pool,
             pandoc_server.serving(),
             libreoffice.serving(control.jobs) as office,
             WriterPool(
@@ -110,7 +114,7 @@ def run_batch(
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-wave") as background,
         ):
             run = _Run(batch, engines, RouteTable(engines), memory, pool, writers, result,
-                       streamed, settled)  # fmt: skip
+                       streamed, settled, cluster)  # fmt: skip
             writing: Future[None] | None = None  # the wave being written, in the background
             for wave in _waves(sources, run):
                 drafts = _translate_wave(wave, run)
@@ -129,6 +133,11 @@ def run_batch(
     result.not_done.extend(str(s.path) for s in sources if s not in settled)
     result.reports = list(dict.fromkeys(result.reports))  # each report.json once
     return result
+
+
+def _readers(batch: Batch, cluster: ClusterStages | None) -> int:
+    """Documents read at once: ``--jobs``, or on a cluster at least one per worker thread."""
+    return batch.control.jobs if cluster is None else max(batch.control.jobs, cluster.threads())
 
 
 class _StreamedProgress(Progress):
@@ -196,6 +205,7 @@ class _Run:
     result: RunResult
     progress: _StreamedProgress
     settled: dict[Source, DocumentReport]  # what happened to each source, once it is known
+    cluster: ClusterStages | None = None  # documents read and written to bytes on Dask workers
     clock: _Clock = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
     warm: bool = False  # the writer processes have been started
@@ -233,7 +243,7 @@ def _waves(sources: list[Source], run: _Run) -> Iterator[list[_ToBuild]]:
     """Prepared documents that need building, in waves of about ``wave_tokens`` tokens (the
     plan's count); unchanged ones are marked and reported here and never reach a wave."""
     control, mode = run.batch.control, run.batch.mode
-    window = max(4, 2 * control.jobs)  # read ahead only this many documents at a time
+    window = max(4, 2 * _readers(run.batch, run.cluster))  # read ahead only this many
     wave: list[_ToBuild] = []
     tokens = 0
     for first in range(0, len(sources), window):
@@ -243,13 +253,14 @@ def _waves(sources: list[Source], run: _Run) -> Iterator[list[_ToBuild]]:
             for item in _prepare_window(sources[first : first + window], run):
                 wave.append(item)
                 tokens += item.plan.tokens
-        if wave and not run.warm:  # a document to write: the writers start meanwhile
+        if wave and not run.warm and run.cluster is None:  # the writers start meanwhile
             writers = [o.write for o in outputs_for(list(mode.formats))]
             run.writers.warm_up(writers, mode.targets)
             run.warm = True
-        warm_up_libreoffice(
-            list(mode.formats), [item.plan.prepared.inplace for item in wave], mode.pdf_engine
-        )
+        if run.cluster is None:
+            warm_up_libreoffice(
+                list(mode.formats), [item.plan.prepared.inplace for item in wave], mode.pdf_engine
+            )
         if control.wave_tokens and tokens >= control.wave_tokens:
             yield wave
             wave, tokens = [], 0
@@ -282,6 +293,8 @@ def _prepare_window(sources: list[Source], run: _Run) -> list[_ToBuild]:
     def read(item: tuple[Source, str, dict[str, Any] | None]) -> Any:
         if control.stop.is_set():
             return None  # interrupted: neither read nor failed (RunResult.not_done)
+        if run.cluster is not None:
+            return run.cluster.prepare(item[0], item[1], mode, control.limits)
         return prepare(item[0], item[1], mode, control.limits)
 
     prepared = list(run.pool.map(read, todo))
@@ -339,158 +352,76 @@ def _translate_wave(wave: list[_ToBuild], run: _Run) -> dict[tuple[int, str], Ta
         )
 
 
-@dataclass
-class _Submitted:
-    """One target on its way through QA and the writers (the write stage's own state)."""
-
-    draft: TargetDraft
-    checked: Checked | None = None
-    target: OutputTarget | None = None  # None: nothing to write (interrupted, failed)
-    markers_repaired: int = 0
-    files: list[tuple[OutputSpec, Task, Future[Any]]] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)
-    leaflet: dict[str, Any] | None = None
-    in_place: bool = False
-    layout: dict[str, Any] | None = None
-    error: str | None = None
-    failed: set[str] = field(default_factory=set)  # specs with an error
-    held: Held | None = None  # print-ready outputs held back by blocking findings
-
-    def fails(self, line: str, spec: str | None = None) -> None:
-        self.error = self.error or line  # the first error is the target's line
-        if spec is not None:
-            self.failed.add(spec)
-
-    def files_report(self) -> TargetFiles:
-        route = (self.draft.route or IDENTITY) if self.target is not None else None
-        return TargetFiles(self.outputs, self.leaflet, self.in_place, self.markers_repaired,
-                           route, self.error, self.held, self.layout)  # fmt: skip
-
-
 def _write_wave(
     wave: list[_ToBuild], drafts: dict[tuple[int, str], TargetDraft], run: _Run
 ) -> None:
     """Write one wave's documents and reports. Runs in the background while the main thread
     prepares and translates the next wave: QA here, the files in the writer processes,
-    several documents' files in flight at once."""
+    several documents' files in flight at once; on a cluster, each document on a worker
+    (``pipeline.cluster``) and its files written here as they come back."""
     with run.clock.stage("write"):
-        in_flight: deque[tuple[_ToBuild, list[_Submitted]]] = deque()
+        if run.cluster is not None:
+            _write_wave_on_cluster(wave, drafts, run, run.cluster)
+            return
+        writing = Writing(run.batch.mode, run.batch.control.stop, run.writers)
+        in_flight: deque[tuple[_ToBuild, list[Submitted]]] = deque()
         ahead = 2 * run.writers.workers  # documents whose files wait for a free writer
         for n, item in enumerate(wave):
             remove_stale_parts(item.plan.prepared.source.out_dir)  # left by a killed run
             submitted = [
-                _submit_target(item.plan, drafts[(n, lang)], run)
-                if lang not in item.kept
-                else _Submitted(drafts[(n, lang)])  # up to date: nothing to write
+                submit_target(item.plan, drafts[(n, lang)], writing)
                 for lang in run.batch.mode.targets
+                if lang not in item.kept  # up to date: nothing to write
             ]
             in_flight.append((item, submitted))
             if len(in_flight) > ahead:
-                _finish_document(*in_flight.popleft(), run)
+                done, subs = in_flight.popleft()
+                _finish_document(done, {s.draft.lang: finish_target(s, writing) for s in subs}, run)
         while in_flight:
-            _finish_document(*in_flight.popleft(), run)
+            done, subs = in_flight.popleft()
+            _finish_document(done, {s.draft.lang: finish_target(s, writing) for s in subs}, run)
 
 
-def _submit_target(plan: DocumentPlan, draft: TargetDraft, run: _Run) -> _Submitted:
-    """QA of one translated target, then its first files handed to the writers; an
-    unforeseen error becomes the target's line and the other targets go on."""
-    submitted = _Submitted(draft)
-    mode, control = run.batch.mode, run.batch.control
-    try:
-        if control.stop.is_set():
-            submitted.fails(draft.error or INTERRUPTED)
-            return submitted
-        submitted.checked = check_target(plan.targets[draft.lang], draft.records, mode.glossary)
-        submitted.held = held(submitted.checked.findings_json, mode.formats, mode.layout,
-                              mode.allow_blocking)  # fmt: skip
-        if draft.error is not None:
-            return submitted
-        # Translated: reviewers get their files even if a PDF fails.
-        prepared = plan.prepared
-        document, repaired = translated_document(prepared, submitted.checked.records, draft.lang)
-        submitted.markers_repaired = repaired
-        submitted.target = OutputTarget(prepared, draft.lang, mode, document, submitted.checked,
-                                        draft.route or IDENTITY, submitted.held)  # fmt: skip
-        _submit_phase(submitted, 0, run)
-    except Exception as exc:
-        submitted.fails(draft.error or unexpected(exc, "while writing"))
-    return submitted
-
-
-def _submit_phase(submitted: _Submitted, phase: int, run: _Run) -> None:
-    """The files of every output spec of ``phase`` this target gets, to the writers."""
-    target = submitted.target
-    assert target is not None
-    for spec in OUTPUTS:
-        if spec.phase != phase or not spec.wanted(target):
+def _write_wave_on_cluster(
+    wave: list[_ToBuild],
+    drafts: dict[tuple[int, str], TargetDraft],
+    run: _Run,
+    cluster: ClusterStages,
+) -> None:
+    """Each document's QA and files made on a worker (one task per document), its files
+    written here atomically as it comes back; a document that kills workers fails alone."""
+    mode = run.batch.mode
+    rendering = [
+        cluster.render(
+            item.plan, [drafts[(n, lang)] for lang in mode.targets if lang not in item.kept], mode
+        )
+        for n, item in enumerate(wave)
+    ]
+    for item, task in zip(wave, rendering, strict=True):
+        source = item.plan.prepared.source
+        remove_stale_parts(source.out_dir)  # left by a killed run
+        targets = cluster.written(task, source.out_dir, run.progress.inner)
+        if targets is None:  # interrupted: this document's targets are not done
+            with run.lock:
+                run.result.not_done.extend(f"{source.path} → {lang}" for lang in mode.targets)
             continue
-        if any(earlier in submitted.failed for earlier in spec.after):
+        if isinstance(targets, str):
+            run.fail(source, targets)
+            run.settle(DocumentReport(source, item.plan.prepared.lang, error=targets))
             continue
-        for task in spec.tasks(target):
-            future = run.writers.submit(task.call, *task.args, finish=phase > 0, path=task.path)
-            submitted.files.append((spec, task, future))
+        _finish_document(item, targets, run)
 
 
-def _finish_target(submitted: _Submitted, run: _Run) -> TargetReport:
-    """Wait for one target's files, phase by phase, and make its report."""
-    try:
-        for phase in PHASES:
-            if phase > 0 and submitted.target is not None:
-                _submit_phase(submitted, phase, run)
-            files, submitted.files = submitted.files, []
-            for spec, task, future in files:
-                _collect(submitted, spec, task, future)
-        if submitted.error is not None and run.batch.control.stop.is_set():
-            # A writer's subprocess can catch the terminal's Ctrl-C while it starts (before it
-            # has its own process group): that file was interrupted, not bad; none is half-done.
-            submitted.error = INTERRUPTED
-    except Exception as exc:
-        submitted.fails(unexpected(exc, "while writing"))
-    return target_report(submitted.draft, submitted.checked, submitted.files_report())
-
-
-def _collect(submitted: _Submitted, spec: OutputSpec, task: Task, future: Future[Any]) -> None:
-    """One file's outcome: its report entries, or its error (the first one is the target's
-    line); a file no writer had started when the run was interrupted is not done."""
-    if future.cancelled():
-        submitted.fails(INTERRUPTED, spec.key)
-        return
-    try:
-        written = task.done(future.result())
-    except Exception as exc:
-        submitted.fails(_error_line(spec, exc, task.path), spec.key)
-        return
-    submitted.outputs.update(written.outputs)
-    submitted.in_place = submitted.in_place or written.in_place
-    if written.leaflet is not None:
-        submitted.leaflet = dict(written.leaflet)
-    if written.layout is not None:  # a PDF in place: what was shrunk, what did not fit
-        submitted.layout = dict(written.layout)
-
-
-def _error_line(spec: OutputSpec, exc: Exception, path: Path) -> str:
-    """A writer's error as the target's line: the spec's own wording, else the message of a
-    ``PipelineError``, the ``OSError`` with the path, or an unexpected error."""
-    own = spec.error_line(exc, path) if spec.error_line is not None else None
-    if own is not None:
-        return own
-    if isinstance(exc, PipelineError):
-        return str(exc)
-    if isinstance(exc, OSError):
-        return f"cannot write {path}: {exc.strerror or exc}"
-    return unexpected(exc, "while writing")
-
-
-def _finish_document(item: _ToBuild, submitted: list[_Submitted], run: _Run) -> None:
-    """Once its files are written: report.json, from the stages' values."""
+def _finish_document(item: _ToBuild, written: dict[str, TargetReport], run: _Run) -> None:
+    """Once its files are written (``written``: the targets built): report.json, from the
+    stages' values."""
     prepared = item.plan.prepared
     source = prepared.source
     targets: dict[str, TargetReport] = {}
-    for sub in submitted:
-        lang = sub.draft.lang
+    for lang in run.batch.mode.targets:
         kept = item.kept.get(lang)
-        targets[lang] = _finish_target(sub, run) if kept is None else kept_target(lang, kept)
-        run.progress.output_done(f"{source.stem} → {sub.draft.lang}")
+        targets[lang] = written[lang] if kept is None else kept_target(lang, kept)
+        run.progress.output_done(f"{source.stem} → {lang}")
     run.settle(DocumentReport(source, prepared.lang, targets=targets))
     interrupted = [lang for lang, t in targets.items() if (t.error or "").startswith(INTERRUPTED)]
     with run.lock:

@@ -93,7 +93,7 @@ else
 fi
 
 extra=""
-[ "$mode" = test ] && extra="[test]"
+[ "$mode" = test ] && extra="[test,cluster]"  # the cluster tests start a real Dask scheduler
 stamp="$venv/.pipeline-$(cat pyproject.toml | sha256sum | cut -c1-16)-$mode"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into $venv"

@@ -156,6 +156,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="documents written in parallel (default: 1)",
     )
     p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="translate on a Dask cluster: tcp://HOST:PORT or tls://HOST:PORT of a running "
+        "`dask scheduler`, or local:N (N worker processes for this run); needs "
+        '"statement-pipeline[cluster]"',
+    )
+    p.add_argument(
         "--wave-tokens",
         type=int,
         default=16384,
@@ -388,7 +395,9 @@ def run(args: argparse.Namespace) -> int:
     if glossary.warning:
         print(f"warning: {glossary.warning}", file=sys.stderr)
     started = time.perf_counter()
-    result = _run_with_progress(batch, interactive=sys.stdout.isatty() and not args.json)
+    result = _run_with_progress(
+        batch, interactive=sys.stdout.isatty() and not args.json, cluster=args.cluster
+    )
     print_skipped([(s.path, s.reason) for s in result.skipped])
     warnings = [*result.warnings, *unsure_warnings(result)]
     _print_problems(result, warnings)
@@ -399,8 +408,10 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _run_with_progress(batch: Batch, interactive: bool) -> RunResult:
-    """The batch, with progress bars on a terminal and Ctrl-C stopping it cleanly."""
+def _run_with_progress(batch: Batch, interactive: bool, cluster: str | None = None) -> RunResult:
+    """The batch, with progress bars on a terminal and Ctrl-C stopping it cleanly; on the Dask
+    cluster ``cluster`` when given (``pipeline.cluster``)."""
+    from pipeline.cluster import cluster_run
     from pipeline.errors import PipelineError
     from pipeline.run import run_batch
 
@@ -410,10 +421,13 @@ def _run_with_progress(batch: Batch, interactive: bool) -> RunResult:
 
         progress = RichProgress()
     try:
-        with stop_on_interrupt(batch.control.stop):
-            return run_batch(batch, progress)
-    except PipelineError as exc:  # the memory file cannot be used
-        raise CommandError(str(exc), 1) from None
+        with (
+            stop_on_interrupt(batch.control.stop),
+            cluster_run(cluster, batch) as (engines, stages),
+        ):
+            return run_batch(batch, progress, engines, stages)
+    except PipelineError as exc:  # the memory file cannot be used, the cluster cannot
+        raise CommandError(str(exc), getattr(exc, "exit_code", 1)) from None
     finally:
         if progress:
             progress.stop()

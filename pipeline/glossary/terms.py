@@ -109,6 +109,11 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.terms)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process (a Dask worker) as its terms and path: the matchers and
+        the cache of matches are built again there."""
+        return (_rebuilt, (self.terms, self.path))
+
     # -- identity
 
     @cached_property
@@ -215,3 +220,9 @@ class Glossary:
             seen.add((term_text, expected))
             found.append({"term": term_text, "expected": expected, "note": match.term.note})
         return found
+
+
+def _rebuilt(terms: list[Term], path: Path | None) -> Glossary:
+    glossary = Glossary(terms)
+    glossary.path = path
+    return glossary

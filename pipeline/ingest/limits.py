@@ -227,6 +227,14 @@ READER_BOUNDS: dict[str, Bounds] = {
 }
 """Every suffix ``pipeline.ingest.READERS`` reads, with its bounds (a test checks both agree)."""
 
+
+def reads_beside(path: Path) -> bool:
+    """Whether reading ``path`` takes files from beside it (a Markdown or HTML file's
+    pictures from the source's folder), so it must be read where that folder is."""
+    bounds = READER_BOUNDS.get(Path(path).suffix.lower())
+    return bounds is not None and bounds.outside_files == _PICTURES
+
+
 IMPORTER_BOUNDS: dict[str, Bounds] = {
     "tmx": Bounds(
         "TMX import (tm import)",
