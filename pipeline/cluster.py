@@ -14,8 +14,9 @@ atomically and report.json (``ClusterStages.written``). No shared file system is
 
 Tasks are pure (bytes or texts in, values out): when a worker dies Dask runs its tasks again on
 another; a task that has killed ``distributed.scheduler.allowed-failures`` + 1 workers ends as
-``KilledWorker``: a document's reading or writing fails that document alone with one line, an
-engine chunk its language pair for the documents of that wave. Ctrl-C (the run's ``stop``)
+``KilledWorker``: a document's reading or writing fails that document alone with one line; an
+engine chunk raises ``EngineCrashed``, and the translate stage tries its documents one by one,
+so only the document whose segments kill the engine fails. Ctrl-C (the run's ``stop``)
 cancels the tasks not finished. A worker that lacks the engine or the model the route names
 fails the pair with one line naming the worker and the model.
 """
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.engines.base import Engine, EngineError, Progress, Route, Translation
+from pipeline.engines.base import Engine, EngineCrashed, EngineError, Progress, Route, Translation
 from pipeline.engines.paths import EnginePaths
 from pipeline.engines.registry import EngineOptions, EngineSet
 from pipeline.errors import PipelineError
@@ -226,8 +227,8 @@ def _result(future: Any, src: str, tgt: str) -> list[Translation]:
         raise
     except Exception as exc:
         if type(exc).__name__ == "KilledWorker":
-            raise EngineError(
-                f"{src}→{tgt}: a batch of segments killed Dask workers repeatedly "
+            raise EngineCrashed(
+                f"{src}→{tgt}: its segments killed Dask workers repeatedly "
                 "(distributed.scheduler.allowed-failures); not translated"
             ) from None
         raise EngineError(

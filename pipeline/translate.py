@@ -29,7 +29,14 @@ from typing import Any, Protocol
 
 from pipeline import debris, detect, markers
 from pipeline.engines import guard
-from pipeline.engines.base import Engine, Redecoding, Route, RouteChecking, Translation
+from pipeline.engines.base import (
+    Engine,
+    EngineCrashed,
+    Redecoding,
+    Route,
+    RouteChecking,
+    Translation,
+)
 from pipeline.engines.registry import EngineSet
 from pipeline.errors import PipelineError, unexpected
 from pipeline.glossary import Glossary, protect, restore
@@ -161,7 +168,13 @@ def translate_plan(
         except Exception as exc:  # unforeseen: the pair's documents fail, the batch goes on
             reason = unexpected(exc, f"while translating {src}→{tgt}")
             outcome = _PairOutcome(src, tgt, items, [None] * len(items), reason)
-        outcomes.append(outcome)
+        if outcome.crashed and len({item.document for item in items}) > 1:
+            outcomes.extend(  # the document that kills the engine fails alone
+                translate_pair(src, tgt, alone, plan, mode, control, engines, counted, memory)
+                for alone in _by_document(items)
+            )
+        else:
+            outcomes.append(outcome)
         counted.finish()  # failed, deduplicated or glossary-only segments are done too
     return _assemble(plan, outcomes, mode)
 
@@ -179,6 +192,15 @@ class _PairOutcome:
     route: Route | None = None
     seconds: float = 0.0
     fuzzy: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    crashed: bool = False  # the engine's process died on the batch (``EngineCrashed``)
+
+
+def _by_document(items: list[PlannedSegment]) -> list[list[PlannedSegment]]:
+    """``items`` in one group per document, in order."""
+    groups: dict[int, list[PlannedSegment]] = {}
+    for item in items:
+        groups.setdefault(item.document, []).append(item)
+    return list(groups.values())
 
 
 def translate_pair(
@@ -204,11 +226,15 @@ def translate_pair(
     need = [k for k, result in enumerate(results) if result is None]
     pair = plan.documents[items[0].document].pairs[(src, tgt)].route
     route, failure = pair.route, pair.failure
+    crashed = False
     if need and pair.engine is not None and route is not None:
-        route, failure = _engine_drafts(
-            (src, tgt), pair.engine, route, texts, need, results, mode, control, engines,
-            progress, memory,
-        )  # fmt: skip
+        try:
+            route, failure = _engine_drafts(
+                (src, tgt), pair.engine, route, texts, need, results, mode, control, engines,
+                progress, memory,
+            )  # fmt: skip
+        except EngineCrashed as exc:
+            failure, crashed = str(exc), True
         if failure is not None:  # the model is broken: none of its drafts is written
             for k in need:
                 results[k] = None
@@ -218,7 +244,7 @@ def translate_pair(
         # An engine killed by the terminal's Ctrl-C (same process group) is an interruption.
         failure = INTERRUPTED if control.stop.is_set() else failure or "no engine"
     similar = _similar(memory, src, tgt, texts, results)
-    return _PairOutcome(src, tgt, items, results, failure, route, elapsed, similar)
+    return _PairOutcome(src, tgt, items, results, failure, route, elapsed, similar, crashed)
 
 
 def _similar(
@@ -265,6 +291,8 @@ def _engine_drafts(
         for k, result in zip(need, found, strict=True):
             results[k] = result
         return _degenerate(src, tgt, texts, need, results, engine, route, engines, mode.glossary)
+    except EngineCrashed:
+        raise  # translate_plan tries the documents one by one
     except PipelineError as exc:
         return route, str(exc)
 

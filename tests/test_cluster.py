@@ -326,6 +326,26 @@ def test_a_document_that_kills_its_workers_fails_alone(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @requires_apertium
+def test_a_document_whose_segments_kill_the_engine_fails_alone(tmp_path: Path) -> None:
+    docs = _statements(tmp_path / "docs", 3)
+    poison = docs / "poison.txt"  # translating it kills the worker (tests/dask_kill_preload.py)
+    poison.write_text("The miners were jailed.\n\nPOISON-SEGMENT breaks it.\n", encoding="utf-8")
+    preload = str(ROOT / "tests" / "dask_kill_preload.py")
+    scheduler_config = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+    nannies = ("--nanny", "--preload", preload)  # a killed worker is started again
+    with _dask(tmp_path, worker_args=nannies, env_extra=scheduler_config) as (address, _):
+        code, stderr = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    assert code == 1 and "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "poison" in lines[0], stderr
+    assert "killed Dask workers repeatedly" in lines[0]
+    assert sorted(p.parent.name for p in (tmp_path / "cluster").glob("*/*.es.docx")) == [
+        f"statement{i}" for i in range(3)
+    ]
+
+
+@pytest.mark.slow
+@requires_apertium
 def test_a_tls_cluster_with_the_clients_certificates_from_dasks_config(tmp_path: Path) -> None:
     pytest.importorskip("cryptography")
     made = distributed.security.Security.temporary()  # one self-signed pair for every role

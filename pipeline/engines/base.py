@@ -13,6 +13,12 @@ class EngineError(PipelineError):
     """An engine cannot translate: the message is one line a user can act on."""
 
 
+class EngineCrashed(EngineError):
+    """The process running the engine died on a batch (a Dask worker killed repeatedly by
+    it): the batch's documents are translated again one by one, so only the document that
+    kills the engine fails."""
+
+
 @dataclass(frozen=True)
 class Translation:
     """One translated segment. ``unknown_words`` lists source words the engine left as they were."""
