@@ -300,48 +300,52 @@ def test_local_cluster_of_two_workers(tmp_path: Path) -> None:
     assert len(_docx_texts(tmp_path / "cluster")) == 2
 
 
+def _with_a_poisoned_document(
+    tmp_path: Path, text: str, scheduler_config: dict[str, str]
+) -> tuple[int, str, list[str], list[str]]:
+    """Three statements and ``poison.txt`` (``text``) through nannied workers whose preload
+    (tests/dask_kill_preload.py) dies on it: the exit code, stderr, its lines, and the
+    documents whose DOCX was written."""
+    docs = _statements(tmp_path / "docs", 3)
+    (docs / "poison.txt").write_text(text, encoding="utf-8")
+    preload = str(ROOT / "tests" / "dask_kill_preload.py")
+    nannies = ("--nanny", "--preload", preload)  # a killed worker is started again
+    with _dask(tmp_path, worker_args=nannies, env_extra=scheduler_config) as (address, _):
+        code, stderr = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    written = sorted(p.parent.name for p in (tmp_path / "cluster").glob("*/*.es.docx"))
+    return code, stderr, lines, written
+
+
 @pytest.mark.slow
 @requires_apertium
 def test_a_document_that_kills_its_workers_fails_alone(tmp_path: Path) -> None:
-    docs = _statements(tmp_path / "docs", 3)
-    poison = docs / "poison.txt"  # its reader kills the worker (tests/dask_kill_preload.py)
-    poison.write_text("KILL-THIS-WORKER\n\nThe miners were jailed.\n", encoding="utf-8")
-    preload = str(ROOT / "tests" / "dask_kill_preload.py")
     scheduler_config = {  # a task that killed 2 workers is KilledWorker; one task per thread
         "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
         "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
     }
-    nannies = ("--nanny", "--preload", preload)  # a killed worker is started again
-    with _dask(tmp_path, worker_args=nannies, env_extra=scheduler_config) as (address, _):
-        code, stderr = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    code, stderr, lines, written = _with_a_poisoned_document(  # its reader kills the worker
+        tmp_path, "KILL-THIS-WORKER\n\nThe miners were jailed.\n", scheduler_config
+    )
     assert code == 1 and "Traceback" not in stderr, stderr
-    lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "poison.txt" in lines[0], stderr
     assert "killed Dask workers repeatedly while reading it" in lines[0]
-    assert sorted(p.parent.name for p in (tmp_path / "cluster").glob("*/*.es.docx")) == [
-        f"statement{i}" for i in range(3)
-    ]
+    assert written == [f"statement{i}" for i in range(3)]
     assert not (tmp_path / "cluster" / "poison").exists()
 
 
 @pytest.mark.slow
 @requires_apertium
 def test_a_document_whose_segments_kill_the_engine_fails_alone(tmp_path: Path) -> None:
-    docs = _statements(tmp_path / "docs", 3)
-    poison = docs / "poison.txt"  # translating it kills the worker (tests/dask_kill_preload.py)
-    poison.write_text("The miners were jailed.\n\nPOISON-SEGMENT breaks it.\n", encoding="utf-8")
-    preload = str(ROOT / "tests" / "dask_kill_preload.py")
-    scheduler_config = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
-    nannies = ("--nanny", "--preload", preload)  # a killed worker is started again
-    with _dask(tmp_path, worker_args=nannies, env_extra=scheduler_config) as (address, _):
-        code, stderr = _finished(_translate(tmp_path, docs, "cluster", "--cluster", address))
+    code, stderr, lines, written = _with_a_poisoned_document(  # translating it kills the worker
+        tmp_path,
+        "The miners were jailed.\n\nPOISON-SEGMENT breaks it.\n",
+        {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
+    )
     assert code == 1 and "Traceback" not in stderr, stderr
-    lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "poison" in lines[0], stderr
     assert "killed Dask workers repeatedly" in lines[0]
-    assert sorted(p.parent.name for p in (tmp_path / "cluster").glob("*/*.es.docx")) == [
-        f"statement{i}" for i in range(3)
-    ]
+    assert written == [f"statement{i}" for i in range(3)]
 
 
 @pytest.mark.slow
