@@ -374,6 +374,7 @@ class _Evidence:
     letters: int
     unknown: float = 0.0  # fastText probability outside the candidate languages
     script_ja: bool = False  # decided by Japanese script (kana, kanji) rather than by a model
+    kana: bool = False  # kana among its letters: no other language writes them
 
     def best(self) -> tuple[str, float]:
         if not self.scores:
@@ -403,7 +404,9 @@ def _japanese_script_evidence(text: str, n: int, detector: str) -> _Evidence | N
     kana = sum(map(str.isalpha, "".join(_KANA.findall(text))))
     han = sum(map(str.isalpha, "".join(_HAN.findall(text))))
     if kana and (kana + han) / n >= 0.3:
-        return _Evidence({"ja": 0.99 if kana >= 2 or n <= 4 else 0.95}, n, script_ja=True)
+        return _Evidence(
+            {"ja": 0.99 if kana >= 2 or n <= 4 else 0.95}, n, script_ja=True, kana=True
+        )
     if han / n < 0.5:
         return None
     # Han without kana: Japanese headings and names look like this; long runs of Han
@@ -540,9 +543,13 @@ def detect_blocks(
     # languages at length is not "unsure" about its own language.
     runner_up = doc_scores[ranked[1]] if len(ranked) > 1 else 0.0
     doc_conf = doc_scores[doc_lang] / (doc_scores[doc_lang] + runner_up)
-    # Little text is little evidence, whatever the model says.
+    # Little text is little evidence, whatever the model says; but kana are not a guess: a
+    # short text in Japanese script with kana (and nothing else) is Japanese.
     letters = sum(ev.letters for ev in evidence)
-    doc_conf *= min(1.0, letters / _CONFIDENT_LETTERS)
+    lettered = [ev for ev in evidence if ev.letters]
+    kana_only = doc_lang == "ja" and any(ev.kana for ev in lettered)
+    if not (kana_only and all(ev.script_ja for ev in lettered)):
+        doc_conf *= min(1.0, letters / _CONFIDENT_LETTERS)
     blocks = [_block_language(i, ev, doc_lang, doc_conf) for i, ev in enumerate(evidence)]
     return DocumentLanguage(doc_lang, round(doc_conf, 4), blocks)
 

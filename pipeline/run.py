@@ -88,8 +88,11 @@ def run_batch(
     """
     control, mode = batch.control, batch.mode
     result = RunResult()
-    found = find_sources(
-        list(batch.paths), exclude=[batch.out_dir], follow_links=control.follow_links
+    glossary = mode.glossary.path if mode.glossary is not None else None
+    found = find_sources(  # the glossary beside the sources is the run's, not a source
+        list(batch.paths),
+        exclude=[batch.out_dir, *([glossary] if glossary is not None else [])],
+        follow_links=control.follow_links,
     )
     files = found.files
     result.failures.extend(Failure(str(path), reason) for path, reason in found.problems)

@@ -356,3 +356,12 @@ def test_unknown_detector_is_one_line() -> None:
 
 def test_fasttext_stays_the_default() -> None:
     assert detect.DEFAULT_DETECTOR == "fasttext" and detect.DETECTORS == ("fasttext", "langdetect")
+
+
+def test_a_short_statement_with_kana_is_surely_japanese() -> None:
+    """Kana are no guess: a two-line Japanese statement is not "unsure" for being short,
+    while a few Han characters alone (Chinese as well) still are."""
+    found = detect.detect_blocks(["連帯声明", "私たちはカサパルカの鉱山労働者の釈放を要求します。"])
+    assert found.language == "ja" and found.confidence >= detect.LOW_CONFIDENCE
+    han_only = detect.detect_blocks(["連帯声明"])
+    assert han_only.language == "ja" and han_only.confidence < detect.LOW_CONFIDENCE

@@ -91,3 +91,18 @@ def test_no_glossary_found_is_a_warning_and_explicit_choices_win(cli, tmp_path: 
     assert "glossary" not in quiet.stderr.lower() and "--no-glossary" in quiet.stdout
     given = cli(*args, "--glossary", str(ROOT / "glossary.yml"), "--out", str(tmp_path / "o3"))
     assert given.returncode == 0 and f"Glossary: {ROOT / 'glossary.yml'}" in given.stdout
+
+
+@requires_apertium
+def test_the_glossary_beside_the_sources_is_not_named_as_an_unsupported_file(
+    cli, tmp_path: Path
+) -> None:
+    campaign = _campaign(tmp_path)
+    docs = campaign / "source_docs"
+    shutil.copy(campaign / "glossary.yml", docs / "glossary.yml")  # the nearest: the run's
+    (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff")  # still named: not the glossary
+    done = cli("translate", str(docs), "--to", "es", "--formats", "docx",
+               "--out", str(tmp_path / "out"), cwd=campaign)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"{docs}: 1 unsupported file not read: photo.jpg" in done.stderr.splitlines()
+    assert f"Glossary: {(docs / 'glossary.yml').resolve()}" in done.stdout

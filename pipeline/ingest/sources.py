@@ -102,7 +102,7 @@ class _Walk:
             return ""
         if path.suffix.lower() in self.suffixes:
             return "" if self.excluded(os.path.realpath(path)) else "source"
-        return "unsupported"
+        return "" if self.excluded(os.path.realpath(path)) else "unsupported"
 
     def folder(self, root: Path, root_real: str) -> None:
         found: list[Path] = []
@@ -186,7 +186,8 @@ def find_sources(
 ) -> Sources:
     """Expand ``paths`` into source files: files given by name are taken as they are (the
     reader says if it cannot read them); folders are walked for files whose suffix is in
-    ``suffixes``, sorted by path. ``exclude`` lists folders never read (the output folder).
+    ``suffixes``, sorted by path. ``exclude`` lists folders and files never read nor named
+    (the output folder, the run's glossary).
     """
     walk = _Walk(suffixes, exclude or [], follow_links)
     for path in paths:
